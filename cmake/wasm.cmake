@@ -1,0 +1,62 @@
+# Emscripten build: the engine twice (multi-threaded with pthreads, single-threaded), each
+# linked with web/ into an ES module for the npm package, plus the test suites run under node.
+set(SMOLLM_WASM_COMPILE -msimd128 -fexceptions)
+set(SMOLLM_WASM_LINK
+    -fexceptions
+    -sALLOW_MEMORY_GROWTH=1
+    -sMAXIMUM_MEMORY=4GB
+    -sINITIAL_MEMORY=33554432
+    -sSTACK_SIZE=1048576)
+
+function(smollm_engine_variant name threaded)
+  add_library(${name} STATIC ${SMOLLM_ENGINE_SOURCES})
+  target_include_directories(${name} PUBLIC ${CMAKE_SOURCE_DIR}/src)
+  target_compile_options(${name} PRIVATE ${SMOLLM_WARNINGS})
+  target_compile_options(${name} PUBLIC ${SMOLLM_WASM_COMPILE})
+  target_link_options(${name} PUBLIC ${SMOLLM_WASM_LINK})
+  if(threaded)
+    target_compile_options(${name} PUBLIC -pthread)
+    target_link_options(${name} PUBLIC -pthread -Wno-pthreads-mem-growth)
+  else()
+    target_compile_definitions(${name} PUBLIC SMOLLM_NO_THREADS=1)
+  endif()
+endfunction()
+
+smollm_engine_variant(smollm_engine_mt ON)
+smollm_engine_variant(smollm_engine_st OFF)
+
+# The web modules: web/*.cpp (Embind glue) on top of each engine variant.
+set(SMOLLM_WEB_OUT ${CMAKE_SOURCE_DIR}/js/wasm)
+file(GLOB SMOLLM_WEB_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/web/*.cpp)
+if(SMOLLM_WEB_SOURCES)
+  foreach(variant mt st)
+    set(target smollm_web_${variant})
+    add_executable(${target} ${SMOLLM_WEB_SOURCES})
+    target_link_libraries(${target} PRIVATE smollm_engine_${variant})
+    target_compile_options(${target} PRIVATE ${SMOLLM_WARNINGS})
+    target_link_options(${target} PRIVATE
+        -lembind
+        -sMODULARIZE=1
+        -sEXPORT_ES6=1
+        -sEXPORT_NAME=createSmolLMModule
+        -sENVIRONMENT=web,worker,node
+        -sEXPORTED_RUNTIME_METHODS=['HEAPU8']
+        -sEXPORTED_FUNCTIONS=['_malloc','_free'])
+    if(variant STREQUAL "mt")
+      target_link_options(${target} PRIVATE -sPTHREAD_POOL_SIZE=0)
+    endif()
+    set_target_properties(${target} PROPERTIES
+        OUTPUT_NAME smollm-${variant}
+        SUFFIX ".js"
+        RUNTIME_OUTPUT_DIRECTORY ${SMOLLM_WEB_OUT})
+  endforeach()
+endif()
+
+if(SMOLLM_BUILD_TESTS)
+  include(${CMAKE_SOURCE_DIR}/cmake/tests.cmake)
+  find_program(NODE_EXECUTABLE node REQUIRED)
+  # Node 20's global fetch makes this emcc's loader think it is in a browser; the flag turns
+  # it off so the module reads its .wasm from disk. NODERAWFS lets tests read ../shared.
+  smollm_add_test_suites(wasm smollm_engine_mt "${NODE_EXECUTABLE};--no-experimental-fetch"
+      "-sNODERAWFS=1;-sEXIT_RUNTIME=1;-sPTHREAD_POOL_SIZE=4;-pthread")
+endif()

@@ -1,0 +1,105 @@
+// The one C++ face of the engine, used by web/bindings.cpp, the native tools and tests.
+// It never knows it runs in a browser: the caller puts the file's bytes in memory (the web
+// loader streams them there chunk by chunk) and hands the buffer over.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "gguf/gguf_reader.h"
+#include "sample/sampler.h"
+#include "text/tokenizer.h"
+
+namespace smollm {
+
+// Every failure the engine reports: the message says what went wrong and what to do.
+class EngineError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct EngineOptions {
+    int n_threads = 1;
+    uint32_t context_size = 0;   // 0: the model's trained context, capped at 2048 (KV memory)
+    bool kv_f16 = true;          // f16 KV cache (f32 when false)
+};
+
+// What a model will need, known from its header alone (before downloading the weights).
+struct MemoryPlan {
+    uint64_t file_bytes = 0;
+    uint64_t kv_cache_bytes = 0;
+    uint64_t scratch_bytes = 0;   // activations, logits, tokenizer tables (estimate)
+    uint64_t total_bytes = 0;
+};
+
+// Throws EngineError when the header describes a model this engine cannot run
+// (architecture, tensor types, missing tensors, absurd shapes).
+MemoryPlan plan_memory(const GgufFile& header, const EngineOptions& options);
+
+struct GenerationOptions {
+    SamplingParams sampling;
+    std::vector<std::string> stop;   // stop strings
+    int32_t max_tokens = 256;
+    bool ignore_eos = false;
+    int32_t prefill_chunk = 64;      // tokens evaluated per step() call during prefill
+};
+
+struct StepResult {
+    enum class Kind { Prefill, Token, Done };
+    Kind kind = Kind::Done;
+    std::string text;            // Token: text safe to show now (may be empty mid-character)
+    int32_t token = -1;          // Token: the sampled id
+    int32_t prefill_done = 0;    // Prefill: prompt tokens evaluated so far
+    int32_t prefill_total = 0;
+    std::string finish_reason;   // Done: "stop" (EOG token or stop string) or "length"
+};
+
+class LlamaModel;   // model/llama_model.h
+
+class Engine {
+public:
+    // One GGUF file held in memory: allocated with malloc, owned by the engine after load()
+    // (freed with free), weights used in place.
+    struct FileBuffer {
+        uint8_t* bytes = nullptr;
+        uint64_t size = 0;
+    };
+    // `parts` is one buffer for a plain file, or every file of a split model
+    // (-00001-of-0000N.gguf) in order. Throws EngineError (and then frees nothing it was not
+    // given: on error the caller still owns the buffers).
+    static std::unique_ptr<Engine> load(std::vector<FileBuffer> parts, const EngineOptions& options);
+    ~Engine();
+
+    const GgufFile& gguf() const;
+    const Tokenizer& tokenizer() const;
+    int32_t n_vocab() const;
+    int32_t n_ctx() const;
+    int32_t n_threads() const;
+    uint64_t memory_bytes() const;   // weights + KV cache + scratch held by this engine
+
+    // Evaluates `n` tokens at positions [n_past, n_past + n); anything cached at or after
+    // n_past is discarded first. Logits of every position are kept when all_logits, else only
+    // the last. Throws EngineError past the context size.
+    void eval(const int32_t* tokens, int32_t n, int32_t n_past, bool all_logits);
+    // Logits of batch position i (all_logits) or of the last position (i = 0 otherwise).
+    const float* logits(int32_t i = 0) const;
+    // Tokens currently in the KV cache.
+    const std::vector<int32_t>& cached_tokens() const;
+    void truncate_cache(int32_t n_tokens);
+
+    // Generation, driven one step at a time so the caller can stop between steps.
+    // Reuses the longest cached prefix of `prompt`; reused_tokens() says how many.
+    void begin_generation(const std::vector<int32_t>& prompt, const GenerationOptions& options);
+    StepResult step();
+    int32_t reused_tokens() const;
+    int32_t generated_tokens() const;
+
+private:
+    Engine();
+    struct State;
+    std::unique_ptr<State> s_;
+};
+
+}  // namespace smollm

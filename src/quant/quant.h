@@ -1,0 +1,44 @@
+// The one face of quant/: what the model layer may ask of the kernels. Kernels never know
+// models or threads: they take rows, blocks and activations. The caller splits rows across
+// threads and calls matmul on each range.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "gguf/gguf_types.h"
+
+namespace smollm {
+
+// True when `t` can be used as a weight type (dequantize, dot, matmul).
+bool quant_supported(GgmlType t);
+
+// Which format activations are converted to before multiplying them with weights of type
+// `weight_type` (e.g. Q8_0 for the legacy quants, Q8_K for k-quants, F16 for F16 weights).
+GgmlType activation_type_for(GgmlType weight_type);
+
+// Bytes of one activation row of `n_cols` values in the format above.
+size_t activation_row_bytes(GgmlType weight_type, int64_t n_cols);
+
+// Converts one row of f32 activations to the format above. `n_cols` must be a multiple of
+// the weight type's block size.
+void quantize_activation_row(GgmlType weight_type, const float* x, void* dst, int64_t n_cols);
+
+// y[t * y_stride + r] = dot(weight row r, activation row t) for r in [row_begin, row_end),
+// t in [0, n_tokens). `w` points at row 0; `w_row_bytes` is the byte stride between rows.
+// Activation rows are `xq_row_bytes` apart. Reuses each weight block across the tokens.
+void matmul(GgmlType weight_type, const void* w, size_t w_row_bytes, int64_t n_cols,
+            int64_t row_begin, int64_t row_end,
+            const void* xq, size_t xq_row_bytes, int64_t n_tokens,
+            float* y, int64_t y_stride);
+
+// Scalar reference dequantization of `n` consecutive elements (a multiple of the block size).
+void dequantize_row(GgmlType t, const void* src, float* dst, int64_t n);
+
+// Quantizes `n` values (a multiple of the block size) to `t`. `importance` (n weights, may be
+// null) steers the error the way llama.cpp's imatrix-free quantizers do.
+void quantize_row(GgmlType t, const float* src, void* dst, int64_t n, const float* importance);
+
+// "simd128" or "scalar": what matmul dispatches to in this build.
+const char* kernel_isa();
+
+}  // namespace smollm
