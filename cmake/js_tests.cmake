@@ -1,0 +1,24 @@
+# Every folder holding *.test.mjs files under tests/js/, tests/parity/ and tests/browser/ is one
+# ctest entry running `node --test` on it, from the repo root, with the native tools' paths in
+# the environment. They need the wasm modules in js/wasm/ (built by the wasm build) and the
+# native tools of this build.
+find_program(NODE_EXECUTABLE node REQUIRED)
+file(GLOB_RECURSE SMOLLM_JS_TEST_FILES CONFIGURE_DEPENDS
+     ${CMAKE_SOURCE_DIR}/tests/js/*.test.mjs
+     ${CMAKE_SOURCE_DIR}/tests/parity/*.test.mjs
+     ${CMAKE_SOURCE_DIR}/tests/browser/*.test.mjs)
+set(SMOLLM_JS_TEST_DIRS "")
+foreach(f ${SMOLLM_JS_TEST_FILES})
+  get_filename_component(d ${f} DIRECTORY)
+  list(APPEND SMOLLM_JS_TEST_DIRS ${d})
+endforeach()
+list(REMOVE_DUPLICATES SMOLLM_JS_TEST_DIRS)
+foreach(d ${SMOLLM_JS_TEST_DIRS})
+  file(RELATIVE_PATH rel ${CMAKE_SOURCE_DIR}/tests ${d})
+  string(REPLACE "/" "_" name ${rel})
+  file(GLOB files ${d}/*.test.mjs)
+  add_test(NAME js_${name} COMMAND ${NODE_EXECUTABLE} --test --test-concurrency=1 ${files}
+           WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+  set_tests_properties(js_${name} PROPERTIES TIMEOUT 900 ENVIRONMENT
+      "SMOLLM_BUILD_DIR=${CMAKE_BINARY_DIR};SMOLLM_GGUF_WRITER=${CMAKE_BINARY_DIR}/gguf_writer;SMOLLM_TOKENIZE_TOOL=${CMAKE_BINARY_DIR}/tokenize_tool;SMOLLM_NATIVE_TOOL=${CMAKE_BINARY_DIR}/smollm_native")
+endforeach()

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# The project's two entry points on a fresh Debian machine (README.md shows them):
+#   bash tools/run.sh demo   installs what is missing, builds, serves the demo chat app
+#   bash tools/run.sh test   installs what is missing, builds, runs every test suite
+# Each step is idempotent, so re-running only does what changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+JOBS=${JOBS:-2}
+export NODE_PATH=/usr/share/nodejs   # Debian's emcc finds acorn here
+
+log() { printf '\n== %s\n' "$*" >&2; }
+
+install_system_packages() {
+    local wanted=(g++ cmake python3 emscripten catch2 nodejs npm chromium firefox-esr)
+    local missing=()
+    for p in "${wanted[@]}"; do
+        dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+    done
+    if ((${#missing[@]})); then
+        log "installing ${missing[*]}"
+        local sudo=""
+        [ "$(id -u)" -eq 0 ] || sudo=sudo
+        $sudo apt-get update -q
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${missing[@]}"
+    fi
+}
+
+install_node_packages() {
+    # npm ci only when the lock file changed since the last install.
+    local stamp=node_modules/.smollm-lock-stamp
+    if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
+        log "npm ci"
+        npm ci --no-audit --no-fund
+        cp package-lock.json "$stamp"
+    fi
+}
+
+build_native() {
+    log "native build"
+    cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+    cmake --build build -j"$JOBS"
+}
+
+build_wasm() {
+    log "wasm build (multi-thread and single-thread modules)"
+    emcmake cmake -S . -B build-wasm -DCMAKE_BUILD_TYPE=Release >/dev/null
+    cmake --build build-wasm -j"$JOBS"
+}
+
+run_tests() {
+    local total_pass=0 total_fail=0 status=0
+    for dir in build build-wasm; do
+        log "ctest in $dir"
+        local out
+        out=$(cd "$dir" && ctest --output-on-failure 2>&1) || status=1
+        printf '%s\n' "$out"
+        local line
+        line=$(printf '%s\n' "$out" | grep -E 'tests passed, [0-9]+ tests failed out of [0-9]+' | tail -1 || true)
+        if [ -n "$line" ]; then
+            local failed all
+            failed=$(sed -E 's/.* ([0-9]+) tests failed out of ([0-9]+).*/\1/' <<<"$line")
+            all=$(sed -E 's/.* ([0-9]+) tests failed out of ([0-9]+).*/\2/' <<<"$line")
+            total_pass=$((total_pass + all - failed))
+            total_fail=$((total_fail + failed))
+        else
+            status=1
+        fi
+    done
+    echo
+    echo "tests: ${total_pass} passed, ${total_fail} failed"
+    return $status
+}
+
+case "${1:-}" in
+    demo)
+        install_system_packages
+        install_node_packages
+        build_native
+        build_wasm
+        if [ -f demo/serve.mjs ]; then
+            exec node demo/serve.mjs "${@:2}"
+        fi
+        # Until the demo lands, the main job is inspecting a generated model.
+        ./build/gguf_writer --out build/demo-model.gguf
+        exec node js/bin/smollm-wasm.js inspect build/demo-model.gguf
+        ;;
+    test)
+        install_system_packages
+        install_node_packages
+        build_native
+        build_wasm
+        run_tests
+        ;;
+    *)
+        echo "usage: bash tools/run.sh demo|test" >&2
+        exit 2
+        ;;
+esac
