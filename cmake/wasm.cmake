@@ -6,7 +6,7 @@ set(SMOLLM_WASM_LINK
     -sALLOW_MEMORY_GROWTH=1
     -sMAXIMUM_MEMORY=4GB
     -sINITIAL_MEMORY=33554432
-    -sSTACK_SIZE=1048576)
+    -sTOTAL_STACK=1048576)
 
 function(smollm_engine_variant name threaded)
   add_library(${name} STATIC ${SMOLLM_ENGINE_SOURCES})
@@ -43,7 +43,10 @@ if(SMOLLM_WEB_SOURCES)
         -sEXPORTED_RUNTIME_METHODS=['HEAPU8']
         -sEXPORTED_FUNCTIONS=['_malloc','_free'])
     if(variant STREQUAL "mt")
-      target_link_options(${target} PRIVATE -sPTHREAD_POOL_SIZE=0)
+      # The engine's thread pool starts its pthreads inside Engine::load and waits for them
+      # without returning to the event loop, so the Workers must exist before: the JS passes
+      # the pool size it needs as Module.pthreadPoolSize when it creates the module.
+      target_link_options(${target} PRIVATE -sPTHREAD_POOL_SIZE=Module.pthreadPoolSize)
     endif()
     set_target_properties(${target} PROPERTIES
         OUTPUT_NAME smollm-${variant}

@@ -33,6 +33,7 @@ private:
     SamplingParams params_;
     std::mt19937_64 rng_;
     std::vector<std::pair<float, int32_t>> work_;  // reused candidate buffer, no per-token allocation
+    std::vector<int32_t> penalty_counts_;          // reused: occurrences per token in the penalty window
 };
 
 // Holds back text that might be the start of a stop string, so a stop string that spans

@@ -1,0 +1,65 @@
+// Runs one benchmark pass of @wllama/wllama in the page. The harness imports this module with
+// page.evaluate and calls run(job); the job and the result shapes are in ../jobs.mjs.
+// Figures come from llama.cpp's own timers (timings.prompt_ms / predicted_ms), which is what
+// wllama reports; wall-clock times are recorded alongside as a cross-check.
+import { Wllama, LoggerWithoutDebug } from '/wllama/index.js';
+
+const quietLogger = { ...LoggerWithoutDebug, log: () => {}, warn: () => {} };
+
+export async function run(job) {
+  const wllama = new Wllama({ default: '/wllama/wasm/wllama.wasm' }, { logger: quietLogger });
+  const result = { engine: 'wllama', threadsAsked: job.threads };
+
+  const tLoad = performance.now();
+  await wllama.loadModelFromUrl(job.modelUrl, {
+    n_ctx: job.contextSize,
+    n_threads: job.threads,
+    n_gpu_layers: 0,
+    n_parallel: 1,
+    useCache: false,
+  });
+  result.loadMs = performance.now() - tLoad;
+  result.threadsUsed = wllama.getNumThreads();
+  result.multiThread = wllama.isMultithread();
+  result.contextSize = wllama.getLoadedContextInfo().n_ctx;
+
+  const complete = async (prompt, maxTokens) => {
+    const t0 = performance.now();
+    const arrivals = [];
+    let last = null;
+    await wllama.createCompletion({
+      prompt,
+      max_tokens: maxTokens,
+      n_predict: maxTokens,
+      temperature: 0,
+      ignore_eos: true,
+      cache_prompt: false,
+      logit_bias: job.bannedIds.map((id) => [id, false]),
+      stream: true,
+      onData: (chunk) => {
+        arrivals.push(performance.now());
+        last = chunk;
+      },
+    });
+    const t1 = performance.now();
+    const timings = last?.timings;
+    if (!timings) throw new Error('wllama returned no timings');
+    if (timings.cache_n) throw new Error(`wllama reused ${timings.cache_n} cached prompt tokens`);
+    return {
+      promptTokens: timings.prompt_n,
+      generatedTokens: timings.predicted_n,
+      prefillMs: timings.prompt_ms,
+      decodeMs: timings.predicted_ms,
+      wallMs: t1 - t0,
+      firstChunkMs: arrivals.length ? arrivals[0] - t0 : null,
+      decodeWallMs: arrivals.length > 1 ? arrivals[arrivals.length - 1] - arrivals[0] : null,
+      chunks: arrivals.length,
+    };
+  };
+
+  result.warmup = await complete(job.prompts.warmup.text, 2);
+  result.short = await complete(job.prompts.short.text, job.decodeTokens);
+  if (job.prompts.long) result.long = await complete(job.prompts.long.text, 1);
+  result.wasmMemoryBytes = null; // read from the worker by the harness
+  return result;
+}

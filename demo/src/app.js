@@ -1,0 +1,361 @@
+// The demo chat app: wires the model picker, the chat, the settings and the stats to the
+// smollm-wasm package. The package is imported dynamically so the page can still explain
+// what is wrong when its files are missing.
+import { PRESETS, fetchLocalPresets } from './presets.js';
+import { ModelPicker } from './model_picker.js';
+import { ChatView } from './chat_view.js';
+import { StatsView } from './stats_view.js';
+import { initSettings } from './settings.js';
+import { showNotice, clearNotice } from './notices.js';
+import { describeLoadError, describeChatError } from './plain_errors.js';
+import { formatBytes, formatMB, formatSpeed, formatDuration, etaSeconds } from './format.js';
+import { registerServiceWorker, willReloadForIsolation } from './sw_register.js';
+
+const PACKAGE_URL = new URL('../js/src/index.js', import.meta.url);
+const $ = (id) => document.getElementById(id);
+
+// ?build=single-thread|multi-thread and ?threads=N override the package's automatic choice,
+// for comparing builds and thread counts on one machine.
+function engineOverrides() {
+  const params = new URLSearchParams(location.search);
+  const overrides = {};
+  const build = params.get('build');
+  if (build === 'single-thread' || build === 'multi-thread') overrides.build = build;
+  const threads = Number(params.get('threads'));
+  if (Number.isInteger(threads) && threads > 0) overrides.threads = threads;
+  return overrides;
+}
+
+const ui = {
+  notices: $('notices'),
+  loadButton: $('load-button'),
+  cancelLoad: $('cancel-load'),
+  progress: $('progress'),
+  progressBar: $('progress-bar'),
+  progressLabel: $('progress-label'),
+  loadedModel: $('loaded-model'),
+  storageLine: $('storage-line'),
+  composer: $('composer'),
+  prompt: $('prompt'),
+  send: $('send'),
+  stop: $('stop'),
+  newChat: $('new-chat'),
+};
+
+const state = {
+  pkg: null,
+  llm: null,
+  modelTitle: '',
+  loading: null, // AbortController of the load in progress
+  generating: null, // AbortController of the answer in progress
+  history: [],
+};
+
+const chat = new ChatView({ list: $('messages'), empty: $('empty-chat'), live: $('answer-live') });
+const stats = new StatsView({
+  prefill: $('stat-prefill'),
+  decode: $('stat-decode'),
+  context: $('stat-context'),
+  threads: $('stat-threads'),
+  build: $('stat-build'),
+  memory: $('stat-memory'),
+  meter: $('context-meter'),
+});
+const settings = initSettings({
+  systemPrompt: $('system-prompt'),
+  temperature: $('temperature'),
+  temperatureValue: $('temperature-value'),
+  topP: $('top-p'),
+  topPValue: $('top-p-value'),
+  maxTokens: $('max-tokens'),
+  reset: $('reset-settings'),
+});
+const picker = new ModelPicker({
+  list: $('preset-list'),
+  urlForm: $('url-form'),
+  urlInput: $('custom-url'),
+  fileInput: $('file-input'),
+  onLoad: (choice) => loadModel(choice),
+  onDelete: (entry) => deleteCached(entry),
+});
+
+// --- Startup ---------------------------------------------------------------------------
+
+function explainIsolation() {
+  if (self.crossOriginIsolated) return;
+  const reloading = willReloadForIsolation();
+  showNotice(ui.notices, {
+    id: 'no-sab',
+    kind: 'warning',
+    title: 'Running on one thread: SharedArrayBuffer is not available on this page.',
+    detail: reloading
+      ? 'The offline helper (service worker) is being installed; the page reloads once to turn threads on.'
+      : 'Threads need the page to be cross-origin isolated (COOP/COEP headers). The model still ' +
+        'works, only slower. Serve the app with "node demo/serve.mjs", or allow service workers.',
+  });
+}
+
+async function start() {
+  explainIsolation();
+  registerServiceWorker();
+  setComposerEnabled(false);
+  picker.setPresets([...(await fetchLocalPresets(new URL('../', import.meta.url))), ...PRESETS]);
+  try {
+    state.pkg = await import(PACKAGE_URL.href);
+  } catch (error) {
+    showNotice(ui.notices, {
+      id: 'package',
+      kind: 'error',
+      title: "The engine's files could not be loaded.",
+      detail: `Build the package (js/wasm) and serve the app again. Details: ${error?.message ?? error}`,
+    });
+    ui.loadButton.disabled = true;
+    document.body.dataset.ready = 'no-package';
+    return;
+  }
+  await refreshCache();
+  ui.loadButton.disabled = false;
+  document.body.dataset.ready = 'true'; // for tests and scripts driving the page
+}
+
+// --- Loading ---------------------------------------------------------------------------
+
+function showProgress(p, title) {
+  ui.progress.hidden = false;
+  const total = p.total > 0 ? p.total : 0;
+  ui.progressBar.max = 1;
+  if (total) ui.progressBar.value = Math.min(1, p.loaded / total);
+  else ui.progressBar.removeAttribute('value');
+  if (p.phase === 'download') {
+    const parts = [`Downloading ${title}: ${formatMB(p.loaded)} of ${total ? formatMB(total) : '?'}`];
+    const speed = formatSpeed(p.bytesPerSecond);
+    if (speed) parts.push(speed);
+    const eta = formatDuration(etaSeconds(p.loaded, total, p.bytesPerSecond));
+    if (eta) parts.push(`${eta} left`);
+    ui.progressLabel.textContent = parts.join(' · ');
+  } else if (p.phase === 'cache') {
+    ui.progressLabel.textContent = `Reading ${title} from this device: ${formatMB(p.loaded)} of ${formatMB(total)}`;
+  } else {
+    ui.progressLabel.textContent = `Preparing the engine for ${title}…`;
+  }
+  if (p.restarted) {
+    showNotice(ui.notices, {
+      id: 'restarted',
+      kind: 'warning',
+      title: 'The download had to start again from the beginning.',
+      detail: p.restarted,
+    });
+  }
+}
+
+async function loadModel(choice) {
+  if (!state.pkg || state.loading) return;
+  const { source, label } = choice;
+  clearNotice(ui.notices, 'load');
+  clearNotice(ui.notices, 'restarted');
+  state.generating?.abort();
+  const controller = new AbortController();
+  state.loading = controller;
+  setLoadingUi(true);
+  ui.progressLabel.textContent = `Starting ${label}…`;
+  ui.progressBar.removeAttribute('value');
+  try {
+    if (state.llm) {
+      const old = state.llm;
+      state.llm = null;
+      await old.unload();
+    }
+    ui.loadedModel.textContent = '';
+    stats.reset();
+    const started = performance.now();
+    let sawDownload = false;
+    const llm = await state.pkg.SmolLM.load(source, {
+      ...engineOverrides(),
+      signal: controller.signal,
+      onProgress: (p) => {
+        sawDownload ||= p.phase === 'download';
+        showProgress(p, label);
+      },
+    });
+    state.llm = llm;
+    state.modelTitle = label;
+    if (choice.id) picker.remember(choice.id);
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    const from = typeof source === 'string' ? (sawDownload ? 'downloaded' : 'from the offline cache') : 'from a local file';
+    ui.loadedModel.textContent = `Ready: ${label} (${from}, ${seconds} s).`;
+    stats.showInfo(llm.info);
+    if (llm.info.build === 'single-thread' && self.crossOriginIsolated) {
+      showNotice(ui.notices, { id: 'build', kind: 'info', title: 'Running the single-thread build.', detail: llm.info.buildReason });
+    }
+    setComposerEnabled(true);
+    ui.prompt.focus();
+  } catch (error) {
+    const plain = describeLoadError(error, source);
+    showNotice(ui.notices, {
+      id: 'load',
+      kind: plain.kind,
+      title: plain.title,
+      detail: plain.detail,
+      actions: plain.retry ? [{ label: 'Retry', primary: true, onClick: () => loadModel(choice) }] : [],
+    });
+    setComposerEnabled(false);
+  } finally {
+    state.loading = null;
+    setLoadingUi(false);
+    refreshCache();
+  }
+}
+
+function setLoadingUi(loading) {
+  ui.loadButton.disabled = loading || !state.pkg;
+  ui.cancelLoad.hidden = !loading;
+  ui.progress.hidden = !loading;
+  ui.loadButton.setAttribute('aria-busy', String(loading));
+}
+
+async function refreshCache() {
+  if (!state.pkg) return;
+  try {
+    const [models, storage] = await Promise.all([state.pkg.cache.list(), state.pkg.cache.storage()]);
+    picker.setCached(models);
+    const quota = storage.quotaBytes ? ` of ${formatBytes(storage.quotaBytes)} available to this site` : '';
+    ui.storageLine.textContent = models.length
+      ? `Offline copies: ${models.length} model${models.length === 1 ? '' : 's'}, ${formatBytes(storage.usedBytes)}${quota}.`
+      : '';
+  } catch (error) {
+    ui.storageLine.textContent = `The offline cache is not available here (${error?.message ?? error}).`;
+  }
+}
+
+async function deleteCached({ url, label }) {
+  if (!confirm(`Delete the offline copy of ${label}? You can download it again later.`)) return;
+  try {
+    await state.pkg.cache.delete(url);
+  } catch (error) {
+    showNotice(ui.notices, { id: 'cache', kind: 'error', title: `Could not delete ${label}.`, detail: String(error?.message ?? error) });
+  }
+  refreshCache();
+}
+
+// --- Chat ------------------------------------------------------------------------------
+
+function setComposerEnabled(enabled) {
+  ui.prompt.disabled = !enabled;
+  ui.send.disabled = !enabled || Boolean(state.generating);
+  ui.prompt.placeholder = enabled ? 'Message SmolLM…' : 'Load a model first';
+}
+
+function setGeneratingUi(generating) {
+  ui.send.disabled = generating || !state.llm;
+  ui.send.hidden = generating;
+  ui.stop.hidden = !generating;
+}
+
+function finishNote(reason, error) {
+  if (error) return 'The answer stopped because of an error.';
+  if (reason === 'abort') return 'Stopped.';
+  if (reason === 'length') return 'Stopped at the max tokens limit.';
+  return '';
+}
+
+async function send(text) {
+  const llm = state.llm;
+  if (!llm || state.generating) return;
+  const config = settings.get();
+  state.history.push({ role: 'user', content: text });
+  chat.addUser(text);
+  const answer = chat.startAssistant();
+  const messages = config.systemPrompt.trim()
+    ? [{ role: 'system', content: config.systemPrompt.trim() }, ...state.history]
+    : [...state.history];
+  const controller = new AbortController();
+  state.generating = controller;
+  setGeneratingUi(true);
+
+  const started = performance.now();
+  let firstPieceAt = null;
+  let pieces = 0;
+  let finishReason = null;
+  let failure = null;
+  try {
+    const stream = await llm.chat.completions.create({
+      messages,
+      stream: true,
+      max_tokens: config.maxTokens,
+      temperature: config.temperature,
+      top_p: config.topP,
+      signal: controller.signal,
+    });
+    for await (const chunk of stream) {
+      const choice = chunk.choices?.[0];
+      const piece = choice?.delta?.content;
+      if (piece) {
+        const now = performance.now();
+        firstPieceAt ??= now;
+        pieces++;
+        answer.append(piece);
+        stats.showLive({
+          prefillMs: firstPieceAt - started,
+          promptLabel: 'first token after',
+          decodeTokens: pieces,
+          decodeMs: now - firstPieceAt,
+        });
+      }
+      if (choice?.finish_reason) finishReason = choice.finish_reason;
+    }
+  } catch (error) {
+    if (error?.name === 'AbortError') finishReason = 'abort';
+    else failure = error;
+  }
+  if (controller.signal.aborted) finishReason = 'abort';
+  answer.finish(finishNote(finishReason, failure));
+  if (answer.text) state.history.push({ role: 'assistant', content: answer.text });
+  if (failure) {
+    const plain = describeChatError(failure, llm.info?.contextSize);
+    showNotice(ui.notices, { id: 'chat', kind: plain.kind, title: plain.title, detail: plain.detail });
+  }
+  if (llm.stats && state.llm === llm) stats.showFinal(llm.stats);
+  if (state.generating === controller) state.generating = null;
+  setGeneratingUi(false);
+  setComposerEnabled(Boolean(state.llm));
+}
+
+function newChat() {
+  state.generating?.abort();
+  state.history = [];
+  chat.clear();
+  clearNotice(ui.notices, 'chat');
+  if (state.llm) stats.showContext(0, state.llm.info.contextSize);
+  ui.prompt.focus();
+}
+
+// --- Events ----------------------------------------------------------------------------
+
+ui.loadButton.addEventListener('click', () => {
+  const choice = picker.selected();
+  if (choice) loadModel(choice);
+});
+ui.cancelLoad.addEventListener('click', () => state.loading?.abort());
+ui.composer.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const text = ui.prompt.value.trim();
+  if (!text || !state.llm || state.generating) return;
+  ui.prompt.value = '';
+  send(text);
+});
+ui.prompt.addEventListener('keydown', (event) => {
+  if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+    event.preventDefault();
+    ui.composer.requestSubmit();
+  }
+});
+ui.stop.addEventListener('click', () => {
+  state.generating?.abort();
+  ui.prompt.focus();
+});
+document.addEventListener('keydown', (event) => {
+  if (event.key === 'Escape' && state.generating) state.generating.abort();
+});
+ui.newChat.addEventListener('click', newChat);
+
+start();

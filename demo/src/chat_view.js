@@ -1,0 +1,123 @@
+// The conversation on screen. Assistant answers are re-rendered from their whole text as
+// pieces stream in (at most once per frame), so half-written Markdown settles as it
+// completes. A separate live region reads the answer to screen readers a sentence at a time
+// instead of re-announcing the whole message on every token.
+import { renderMarkdown } from './markdown_dom.js';
+
+const SENTENCE_END = /[.!?:;](?=\s)|\n/g;
+
+function nearBottom() {
+  const root = document.scrollingElement ?? document.documentElement;
+  return root.scrollHeight - (root.scrollTop + window.innerHeight) < 120;
+}
+
+function scrollToBottom() {
+  const root = document.scrollingElement ?? document.documentElement;
+  root.scrollTop = root.scrollHeight;
+}
+
+function messageShell(role, label) {
+  const li = document.createElement('li');
+  li.className = `message ${role}`;
+  const who = document.createElement('span');
+  who.className = 'who';
+  who.textContent = label;
+  const body = document.createElement('div');
+  body.className = 'body';
+  const meta = document.createElement('p');
+  meta.className = 'meta';
+  li.append(who, body, meta);
+  return { li, body, meta };
+}
+
+export class ChatView {
+  constructor({ list, empty, live }) {
+    this.list = list;
+    this.empty = empty;
+    this.live = live;
+  }
+
+  clear() {
+    this.list.replaceChildren();
+    this.live.replaceChildren();
+    this.empty.hidden = false;
+  }
+
+  addUser(text) {
+    this.empty.hidden = true;
+    const { li, body } = messageShell('user', 'You');
+    body.textContent = text;
+    this.list.append(li);
+    scrollToBottom();
+  }
+
+  startAssistant() {
+    this.empty.hidden = true;
+    this.live.replaceChildren();
+    const shell = messageShell('assistant', 'SmolLM');
+    shell.li.classList.add('streaming');
+    shell.li.setAttribute('aria-busy', 'true');
+    this.list.append(shell.li);
+    scrollToBottom();
+    return new AssistantMessage(shell, this.live);
+  }
+}
+
+class AssistantMessage {
+  constructor({ li, body, meta }, live) {
+    this.li = li;
+    this.body = body;
+    this.meta = meta;
+    this.live = live;
+    this.text = '';
+    this.announced = 0;
+    this.frame = 0;
+  }
+
+  append(piece) {
+    this.text += piece;
+    if (!this.frame) this.frame = requestAnimationFrame(() => this.render());
+  }
+
+  render() {
+    this.frame = 0;
+    const follow = nearBottom();
+    this.body.replaceChildren(renderMarkdown(this.text));
+    if (follow) scrollToBottom();
+    this.announce(false);
+  }
+
+  announce(all) {
+    let upTo = this.announced;
+    if (all) {
+      upTo = this.text.length;
+    } else {
+      SENTENCE_END.lastIndex = this.announced;
+      let m;
+      while ((m = SENTENCE_END.exec(this.text))) upTo = m.index + 1;
+    }
+    const sentence = this.text.slice(this.announced, upTo).trim();
+    this.announced = upTo;
+    if (sentence) {
+      const span = document.createElement('span');
+      span.textContent = `${sentence} `;
+      this.live.append(span);
+    }
+  }
+
+  // note: a short status under the answer ("Stopped", "Reached the max tokens limit").
+  finish(note = '') {
+    if (this.frame) cancelAnimationFrame(this.frame);
+    this.render();
+    this.announce(true);
+    if (note) this.live.append(Object.assign(document.createElement('span'), { textContent: note }));
+    this.li.classList.remove('streaming');
+    this.li.removeAttribute('aria-busy');
+    this.meta.textContent = note;
+  }
+
+  fail(message) {
+    this.finish(message);
+    this.li.classList.add('failed');
+  }
+}

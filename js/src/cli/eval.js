@@ -1,0 +1,54 @@
+// `smollm-wasm eval -m FILE --tokens 1,2,3 [--top 10] [--threads N] [--dump-logits OUT.f32]`:
+// evaluates the tokens as one prompt from position 0 and prints each position's top logits as
+// {"positions":[{"pos":0,"top":[[id,logit],...]},...]}; --dump-logits writes every position's
+// full logit vector as little-endian float32, n_tokens x n_vocab, row by row.
+import { writeFile } from 'node:fs/promises';
+import { UsageError, loadModel, number } from './model-options.js';
+
+export const EVAL_OPTIONS = {
+  tokens: { type: 'string' },
+  top: { type: 'string' },
+  'dump-logits': { type: 'string' },
+};
+
+export function parseIds(text, what) {
+  if (!text || !/^\s*-?\d+(\s*,\s*-?\d+)*\s*$/.test(text)) {
+    throw new UsageError(`${what} expects comma-separated token ids like 1,2,3, got "${text ?? ''}"`);
+  }
+  return text.split(',').map((s) => Number(s.trim()));
+}
+
+function topK(row, k) {
+  const best = [];   // [id, logit] sorted by logit descending, ties by id
+  for (let id = 0; id < row.length; ++id) {
+    const v = row[id];
+    if (best.length === k && v <= best[k - 1][1]) continue;
+    let at = best.length;
+    while (at > 0 && best[at - 1][1] < v) --at;
+    best.splice(at, 0, [id, v]);
+    if (best.length > k) best.pop();
+  }
+  return best;
+}
+
+export async function evalCommand(values) {
+  const tokens = parseIds(values.tokens, '--tokens');
+  const k = number(values, 'top', { integer: true, min: 1 }) ?? 10;
+  const llm = await loadModel(values, { contextSize: Math.max(tokens.length, 16) });
+  try {
+    const { nVocab, logits } = await llm.evalLogits(tokens);
+    if (values['dump-logits']) {
+      const bytes = new Uint8Array(logits.buffer, logits.byteOffset, logits.byteLength);
+      const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+      if (!littleEndian) throw new Error('big-endian hosts are not supported for --dump-logits');
+      await writeFile(values['dump-logits'], bytes);
+    }
+    const positions = tokens.map((_, pos) => ({
+      pos,
+      top: topK(logits.subarray(pos * nVocab, (pos + 1) * nVocab), Math.min(k, nVocab)),
+    }));
+    process.stdout.write(`${JSON.stringify({ positions })}\n`);
+  } finally {
+    await llm.unload();
+  }
+}

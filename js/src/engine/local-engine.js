@@ -1,0 +1,258 @@
+// The engine interface, implemented on the calling thread: owns the Emscripten module and
+// the C++ engine. The worker host exposes exactly these methods to the page (see
+// protocol.js), and Node scripts/CLIs may use it directly.
+import {
+  EngineError, InvalidArgumentError, UnloadedError, abortError, fromEngineError,
+} from '../errors.js';
+import { chooseBuild, defaultThreads, hardwareConcurrency, isNode, yieldToEventLoop } from '../platform.js';
+import { createModule } from '../wasm-module.js';
+import { resolveSources } from '../loader/model-sources.js';
+import { loadIntoMemory } from '../loader/load-into-memory.js';
+
+async function coreCount() {
+  if (isNode) {
+    const os = await import('node:os');
+    return os.availableParallelism?.() ?? os.cpus().length;
+  }
+  return hardwareConcurrency();
+}
+
+// Sampling and limits as the C++ glue reads them (see web/bindings.cpp begin_generation).
+function engineGenerationOptions(o) {
+  const stop = o.stop === undefined || o.stop === null ? [] : [].concat(o.stop);
+  if (stop.some((s) => typeof s !== 'string' || s.length === 0)) {
+    throw new InvalidArgumentError('stop must be a non-empty string or an array of non-empty strings');
+  }
+  const out = {
+    temperature: o.temperature,
+    topK: o.topK,
+    topP: o.topP,
+    minP: o.minP,
+    repeatPenalty: o.repeatPenalty,
+    presencePenalty: o.presencePenalty,
+    frequencyPenalty: o.frequencyPenalty,
+    penaltyLastN: o.penaltyLastN,
+    seed: o.seed ?? Math.floor(Math.random() * 2 ** 32),
+    logitBias: o.logitBias ? Object.entries(o.logitBias).map(([id, bias]) => [Number(id), Number(bias)]) : undefined,
+    stop,
+    maxTokens: o.maxTokens ?? 256,
+    ignoreEos: Boolean(o.ignoreEos),
+    prefillChunk: o.prefillChunk,
+  };
+  for (const [key, value] of Object.entries(out)) {
+    if (typeof value === 'number' && !Number.isFinite(value)) throw new InvalidArgumentError(`${key} must be a finite number`);
+  }
+  if (out.maxTokens < 1) throw new InvalidArgumentError('maxTokens must be at least 1');
+  return out;
+}
+
+export class LocalEngine {
+  #module = null;
+  #engine = null;
+  #info = null;
+
+  /** @returns {Promise<object>} the ModelInfo */
+  async load(source, options = {}, { onProgress, onWarning = () => {}, signal } = {}) {
+    if (this.#engine) throw new EngineError('this engine already holds a model: unload it first');
+    signal?.throwIfAborted?.();
+    const { build, reason } = chooseBuild(options.build);
+    const threads = build === 'single-thread' ? 1 : Math.max(1, Math.floor(options.threads ?? defaultThreads(await coreCount())));
+    const contextSize = options.contextSize ?? 0;
+    if (!Number.isInteger(contextSize) || contextSize < 0) throw new InvalidArgumentError('contextSize must be a positive integer');
+    const entries = await resolveSources(source, options);
+    const module = await createModule(build, threads);
+    this.#module = module;
+    let loaded;
+    try {
+      loaded = await loadIntoMemory(module, entries, { contextSize }, onProgress, signal, onWarning);
+    } catch (error) {
+      this.#dropModule();
+      throw error;
+    }
+    const total = loaded.parts.reduce((a, p) => a + p.size, 0);
+    onProgress?.({ phase: 'prepare', loaded: 0, total, bytesPerSecond: 0 });
+    if (signal?.aborted) {
+      loaded.parts.forEach((p) => module._free(p.ptr));
+      this.#dropModule();
+      throw abortError(signal.reason);
+    }
+    try {
+      this.#engine = module.Engine.load(loaded.parts, threads, contextSize, true);
+    } catch (error) {
+      loaded.parts.forEach((p) => module._free(p.ptr));
+      this.#dropModule();
+      throw fromEngineError(error);
+    }
+    onProgress?.({ phase: 'prepare', loaded: total, total, bytesPerSecond: 0 });
+    const raw = JSON.parse(this.#engine.infoJson());
+    const tokenText = (id) => raw.header.special_tokens.find((t) => t.id === id)?.text ?? null;
+    this.#info = {
+      architecture: raw.architecture,
+      contextSize: raw.contextSize,
+      trainedContextSize: raw.trainedContextSize,
+      threads: raw.threads,
+      build,
+      buildReason: reason,
+      simd: module.buildInfo().simd,
+      memoryBytes: raw.memoryBytes,
+      tensorTypes: raw.tensorTypes,
+      chatTemplate: raw.chatTemplate,
+      nVocab: raw.nVocab,
+      bosId: raw.bosId,
+      eosId: raw.eosId,
+      addBos: raw.addBos,
+      bosToken: tokenText(raw.bosId),
+      eosToken: tokenText(raw.eosId),
+      tokenizerModel: raw.tokenizerModel,
+      preTokenizer: raw.preTokenizer,
+      fileBytes: total,
+      metadata: raw.header.metadata,
+    };
+    return this.#info;
+  }
+
+  #live() {
+    if (!this.#engine) throw new UnloadedError();
+    return this.#engine;
+  }
+
+  async info() {
+    this.#live();
+    return this.#info;
+  }
+
+  #call(fn) {
+    try {
+      return fn();
+    } catch (error) {
+      throw fromEngineError(error);
+    }
+  }
+
+  async tokenize(text, { special = false, addBos = false } = {}) {
+    const engine = this.#live();
+    if (typeof text !== 'string') throw new InvalidArgumentError('tokenize expects a string');
+    return this.#call(() => Array.from(engine.tokenize(text, special, addBos)));
+  }
+
+  async detokenize(ids, { special = false } = {}) {
+    const engine = this.#live();
+    return this.#call(() => engine.detokenize(Array.from(ids, Number), special));
+  }
+
+  /**
+   * Streams a completion. request: {prompt | tokens, special, addBos, ...GenerateOptions}.
+   * onPiece({text, tokens, elapsedMs}) per piece; resolves to the GenerationStats. An aborted
+   * signal ends it within one token with finishReason "abort" (the engine stays usable).
+   */
+  async generate(request, { onPiece = () => {}, signal } = {}) {
+    const engine = this.#live();
+    const start = performance.now();
+    const prompt = request.tokens
+      ? Array.from(request.tokens, Number)
+      : await this.tokenize(request.prompt ?? '', { special: request.special ?? true, addBos: request.addBos ?? true });
+    if (prompt.length === 0) throw new InvalidArgumentError('the prompt is empty: give at least one token of text');
+    const nCtx = engine.nCtx();
+    if (prompt.length >= nCtx) {
+      throw new InvalidArgumentError(`the prompt has ${prompt.length} tokens but the context holds ${nCtx}: ` +
+        'shorten it or load the model with a larger contextSize');
+    }
+    const options = engineGenerationOptions(request);
+    this.#call(() => engine.beginGeneration(prompt, options));
+    const reused = engine.reusedTokens();
+    let pending = [];
+    let firstTokenAt = null;
+    let completion = 0;
+    let finishReason = 'length';
+    const emit = (text) => {
+      onPiece({ text, tokens: pending, elapsedMs: performance.now() - start });
+      pending = [];
+    };
+    for (;;) {
+      if (signal?.aborted) {
+        finishReason = 'abort';
+        break;
+      }
+      const r = this.#call(() => engine.step());
+      if (r.kind === 'token') {
+        firstTokenAt ??= performance.now();
+        completion += 1;
+        pending.push(r.token);
+        if (r.text) emit(r.text);
+      } else if (r.kind === 'done') {
+        if (r.text || pending.length) emit(r.text);
+        finishReason = r.finishReason;
+        break;
+      }
+      await yieldToEventLoop();
+    }
+    if (pending.length) emit('');
+    const end = performance.now();
+    const prefillMs = (firstTokenAt ?? end) - start;
+    const decodeMs = firstTokenAt === null ? 0 : end - firstTokenAt;
+    const evaluated = prompt.length - reused;
+    return {
+      promptTokens: prompt.length,
+      reusedTokens: reused,
+      completionTokens: completion,
+      prefillMs,
+      decodeMs,
+      prefillTokensPerSecond: prefillMs > 0 ? (evaluated / prefillMs) * 1000 : 0,
+      decodeTokensPerSecond: decodeMs > 0 && completion > 1 ? ((completion - 1) / decodeMs) * 1000 : 0,
+      contextUsed: engine.cachedTokenCount(),
+      contextSize: nCtx,
+      finishReason,
+    };
+  }
+
+  // Every position's logits for `tokens` evaluated from position 0: {nVocab, logits} with
+  // logits a Float32Array of tokens.length x nVocab (row per position).
+  async evalLogits(tokens) {
+    const engine = this.#live();
+    const ids = Array.from(tokens, Number);
+    if (ids.length === 0) throw new InvalidArgumentError('no tokens to evaluate');
+    if (ids.length > engine.nCtx()) {
+      throw new InvalidArgumentError(`${ids.length} tokens do not fit the context of ${engine.nCtx()}: load with a larger contextSize`);
+    }
+    const nVocab = engine.nVocab();
+    const out = new Float32Array(ids.length * nVocab);
+    this.#call(() => {
+      engine.eval(ids, 0, true);
+      for (let i = 0; i < ids.length; ++i) out.set(engine.logits(i), i * nVocab);
+    });
+    return { nVocab, logits: out };
+  }
+
+  // -log p(tokens[j] | tokens[<j]) for j in [firstTarget, n), evaluating from position 0.
+  async negLogLikelihoods(tokens, firstTarget) {
+    const engine = this.#live();
+    const ids = Array.from(tokens, Number);
+    if (firstTarget < 1 || firstTarget >= ids.length) throw new InvalidArgumentError('firstTarget must lie in [1, tokens.length)');
+    const out = new Float64Array(ids.length - firstTarget);
+    this.#call(() => {
+      engine.eval(ids, 0, true);
+      for (let j = firstTarget; j < ids.length; ++j) out[j - firstTarget] = engine.negLogLikelihood(j - 1, ids[j]);
+    });
+    return out;
+  }
+
+  // wasm memory size in bytes (never shrinks while the module lives; 0 after unload).
+  async memoryUsage() {
+    return { wasmBytes: this.#module ? this.#module.HEAPU8.length : 0 };
+  }
+
+  async unload() {
+    if (this.#engine) {
+      this.#engine.delete();
+      this.#engine = null;
+    }
+    this.#info = null;
+    this.#dropModule();
+  }
+
+  // The pthread Workers would otherwise keep a Node process (or a worker) alive.
+  #dropModule() {
+    this.#module?.PThread?.terminateAllThreads?.();
+    this.#module = null;
+  }
+}

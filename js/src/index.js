@@ -1,0 +1,7 @@
+// smollm-wasm: SmolLM / SmolLM2 (any llama-architecture GGUF) on the CPU in WebAssembly.
+export { SmolLM, DEFAULT_SAMPLING } from './smollm.js';
+export { cache } from './cache/index.js';
+export {
+  SmolLMError, HttpError, NetworkError, InvalidModelError, UnsupportedModelError,
+  ModelTooLargeError, QuotaError, InvalidArgumentError, EngineError, UnloadedError,
+} from './errors.js';

@@ -1,0 +1,152 @@
+// A GGUF file on an HTTP server, read as a stream of chunks. A dropped or stalled connection
+// resumes with a Range request from the last byte received (If-Range keeps it the same
+// file); a server that ignores Range restarts from zero and says so. 5xx, 408 and 429
+// answers are retried with exponential backoff, honouring Retry-After.
+import { HttpError, NetworkError, abortError } from '../errors.js';
+import { sleep } from '../platform.js';
+
+const RETRYABLE = new Set([408, 425, 429, 500, 502, 503, 504]);
+
+class StallError extends Error {}
+
+export class HttpSource {
+  constructor(url, { retries = 5, stallTimeoutMs = 30000, backoffMs = 500 } = {}) {
+    this.url = url;
+    this.name = url;
+    this.kind = 'download';
+    this.size = null;       // Content-Length of the whole file, when the server says it
+    this.etag = null;
+    this.chunksAreFresh = true;   // each chunk is a new Uint8Array: it may be kept
+    this.retries = retries;
+    this.stallTimeoutMs = stallTimeoutMs;
+    this.backoffMs = backoffMs;
+  }
+
+  // The size without downloading (HEAD; falls back to a 1-byte Range GET), or null.
+  async probeSize(signal) {
+    try {
+      const head = await fetch(this.url, { method: 'HEAD', signal });
+      if (head.ok && head.headers.get('content-length') && !head.headers.get('content-encoding')) {
+        return Number(head.headers.get('content-length'));
+      }
+      const one = await fetch(this.url, { headers: { Range: 'bytes=0-0' }, signal });
+      await one.body?.cancel();
+      const range = one.headers.get('content-range');
+      if (one.status === 206 && range && /\/(\d+)$/.test(range)) return Number(range.match(/\/(\d+)$/)[1]);
+    } catch (error) {
+      if (signal?.aborted) throw abortError(signal.reason);
+    }
+    return null;
+  }
+
+  // Yields {bytes, offset} in file order, or {restart: reason} when the server made the
+  // download start again from byte 0.
+  async *chunks(signal) {
+    let offset = 0;
+    let failures = 0;
+    for (;;) {
+      if (signal?.aborted) throw abortError(signal.reason);
+      const controller = new AbortController();
+      const onAbort = () => controller.abort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      let reader = null;
+      try {
+        const headers = {};
+        if (offset > 0) {
+          headers.Range = `bytes=${offset}-`;
+          if (this.etag && !this.etag.startsWith('W/')) headers['If-Range'] = this.etag;
+        }
+        let response;
+        try {
+          response = await this.#withStallTimeout(fetch(this.url, { headers, signal: controller.signal }), controller);
+        } catch (error) {
+          if (signal?.aborted) throw abortError(signal.reason);
+          failures = await this.#retryOrThrow(failures, `request failed (${describe(error)})`, null);
+          continue;
+        }
+        if (offset > 0 && response.status === 416) return;   // the file ends here
+        if (!response.ok) {
+          await response.body?.cancel().catch(() => {});
+          if (RETRYABLE.has(response.status) && failures < this.retries) {
+            failures = await this.#retryOrThrow(failures, `HTTP ${response.status}`, retryAfterMs(response));
+            continue;
+          }
+          throw new HttpError(response.status, this.url, response.statusText);
+        }
+        if (offset > 0 && !this.#resumesAt(response, offset)) {
+          offset = 0;
+          yield { restart: 'the server does not support HTTP Range requests (or the file changed), so the download restarted from the beginning' };
+        }
+        if (offset === 0) {
+          const length = response.headers.get('content-length');
+          this.size = length !== null && !response.headers.get('content-encoding') ? Number(length) : null;
+          this.etag = response.headers.get('etag');
+        }
+        if (!response.body) throw new NetworkError(this.url, 'the response has no body');
+        reader = response.body.getReader();
+        for (;;) {
+          const { done, value } = await this.#withStallTimeout(reader.read(), controller);
+          if (done) break;
+          if (value.byteLength === 0) continue;
+          yield { bytes: value, offset };
+          offset += value.byteLength;
+          failures = 0;
+        }
+        if (this.size === null || offset >= this.size) return;
+        failures = await this.#retryOrThrow(failures, `connection closed at byte ${offset} of ${this.size}`, null);
+      } catch (error) {
+        if (signal?.aborted) throw abortError(signal.reason);
+        if (error instanceof HttpError || error instanceof NetworkError) throw error;
+        if (reader === null) throw error;
+        failures = await this.#retryOrThrow(failures, `connection dropped at byte ${offset} (${describe(error)})`, null);
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+        controller.abort();
+      }
+    }
+  }
+
+  #resumesAt(response, offset) {
+    if (response.status !== 206) return false;
+    const range = response.headers.get('content-range');
+    const match = range && /bytes (\d+)-/.exec(range);
+    return match !== null && Number(match[1]) === offset;
+  }
+
+  async #retryOrThrow(failures, what, waitMs) {
+    if (failures >= this.retries) {
+      throw new NetworkError(this.url, `${what}; gave up after ${this.retries} retries`);
+    }
+    await sleep(waitMs ?? this.backoffMs * 2 ** failures);
+    return failures + 1;
+  }
+
+  async #withStallTimeout(promise, controller) {
+    let timer;
+    const stall = new Promise((_, reject) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        reject(new StallError(`no data for ${this.stallTimeoutMs} ms`));
+      }, this.stallTimeoutMs);
+    });
+    try {
+      return await Promise.race([promise, stall]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function retryAfterMs(response) {
+  const value = response.headers.get('retry-after');
+  if (!value) return null;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.min(60000, Math.max(0, seconds * 1000));
+  const date = Date.parse(value);
+  return Number.isFinite(date) ? Math.min(60000, Math.max(0, date - Date.now())) : null;
+}
+
+function describe(error) {
+  const cause = error?.cause?.code ?? error?.cause?.message;
+  return cause ? `${error.message}: ${cause}` : (error?.message ?? String(error));
+}

@@ -1,0 +1,306 @@
+// Streams model files straight into wasm linear memory. For each file: collect the first
+// chunks until the incremental GGUF reader has the whole header, check that the model will
+// fit (before the weights are downloaded), malloc the file's size once, then copy every chunk
+// into place. No whole-file ArrayBuffer and no second copy ever exists; the only extra memory
+// is the header prefix (a few MB). HEAPU8 is re-read after every allocation, since memory
+// growth replaces it, and pointers are read unsigned (wasm memory goes up to 4 GB).
+import {
+  InvalidArgumentError, InvalidModelError, ModelTooLargeError, UnsupportedModelError,
+  abortError, formatBytes,
+} from '../errors.js';
+import { createWriter } from '../cache/index.js';
+
+const WASM_LIMIT = 2 ** 32;
+const FIRST_PROBE_BYTES = 1024 * 1024;
+const DEFAULT_CONTEXT_CAP = 2048;
+
+function heap(module) {
+  return module.HEAPU8;
+}
+
+function malloc(module, bytes, what) {
+  const ptr = module._malloc(bytes) >>> 0;
+  if (ptr === 0) {
+    throw new ModelTooLargeError(bytes, WASM_LIMIT, `${what}: malloc of ${formatBytes(bytes)} failed`);
+  }
+  return ptr;
+}
+
+// Parses the header from chunks held in JS (copied into a temporary wasm buffer).
+function probe(module, chunks, length, fileSize, options) {
+  const ptr = malloc(module, Math.max(1, length), 'GGUF header');
+  try {
+    let at = ptr;
+    const h = heap(module);
+    for (const c of chunks) {
+      h.set(c, at);
+      at += c.byteLength;
+    }
+    return module.probeHeader(ptr, length, fileSize ?? 0, options.contextSize ?? 0, true, false);
+  } finally {
+    module._free(ptr);
+  }
+}
+
+function notGguf(name, error) {
+  if (/magic/i.test(error)) {
+    return new InvalidModelError(`${name} is not a GGUF file (${error}): check the URL or path points at a .gguf model`);
+  }
+  if (/version/i.test(error)) return new UnsupportedModelError(`${name}: ${error}`);
+  return new InvalidModelError(`${name} has a corrupt GGUF header: ${error}`);
+}
+
+// KV bytes for a split model, whose first part alone cannot be planned by the engine.
+function estimateKvBytes(metadata, contextSize) {
+  const arch = metadata['general.architecture'];
+  const get = (k) => Number(metadata[`${arch}.${k}`] ?? 0);
+  const ctx = contextSize || Math.min(get('context_length') || DEFAULT_CONTEXT_CAP, DEFAULT_CONTEXT_CAP);
+  const heads = get('attention.head_count') || 1;
+  const kvHeads = get('attention.head_count_kv') || heads;
+  const headDim = get('embedding_length') / heads;
+  return 2 * get('block_count') * ctx * kvHeads * headDim * 2;
+}
+
+/**
+ * Loads every part into wasm memory. Returns {parts: [{ptr, size}], header, typeHistogram}.
+ * On failure every buffer allocated here is freed again.
+ * @param {object} module the Emscripten module
+ * @param {Array<{source, url, cached, cache}>} entries from resolveSources
+ * @param {{contextSize?: number}} options
+ * @param {(p: object) => void} onProgress
+ * @param {AbortSignal} [signal]
+ * @param {(warning: Error) => void} onWarning non-fatal problems (cache quota)
+ */
+export async function loadIntoMemory(module, entries, options, onProgress, signal, onWarning) {
+  const parts = [];
+  // Sizes of every part up front (a HEAD request for remote parts after the first, whose GET
+  // answers it anyway), so the memory check covers the whole model before any weight arrives.
+  const sizes = await Promise.all(entries.map((e, i) =>
+    (i === 0 && e.source.kind === 'download' ? null : e.source.probeSize(signal))));
+  entries.forEach((e, i) => { if (e.source.size === null && sizes[i] !== null) e.source.size = sizes[i]; });
+  const progress = new ProgressTracker(onProgress, entries);
+  let first = null;
+  try {
+    for (let i = 0; i < entries.length; ++i) {
+      const entry = entries[i];
+      const part = await loadPart(module, entry, i, {
+        options,
+        signal,
+        progress,
+        onWarning,
+        checkHeader: (probeResult, expected) => {
+          if (i === 0) {
+            first = probeResult;
+            checkFirstHeader(module, probeResult, expected, entries, sizes, options);
+          }
+        },
+      });
+      parts.push(part);
+      progress.partDone(part.size);
+    }
+  } catch (error) {
+    for (const p of parts) module._free(p.ptr);
+    if (signal?.aborted) throw abortError(signal.reason);
+    throw error;
+  }
+  return { parts, header: JSON.parse(first.header), typeHistogram: JSON.parse(first.typeHistogram) };
+}
+
+function checkFirstHeader(module, probeResult, expected, entries, sizes, options) {
+  const header = JSON.parse(probeResult.header);
+  const metadata = header.metadata;
+  const splitCount = Number(metadata['split.count'] ?? 1);
+  const name = entries[0].source.name;
+  if (splitCount !== entries.length) {
+    throw new InvalidArgumentError(splitCount > 1
+      ? `${name} is the first of ${splitCount} parts of a split model but ${entries.length} file(s) were given: ` +
+        'name the first part like model-00001-of-0000N.gguf or pass every part in order'
+      : `${entries.length} files were given but ${name} is not a split model (no split.count)`);
+  }
+  let kv;
+  let scratch;
+  if (probeResult.plan) {
+    kv = probeResult.plan.kvCacheBytes;
+    scratch = probeResult.plan.scratchBytes;
+  } else if (splitCount > 1 && metadata['general.architecture'] === 'llama') {
+    kv = estimateKvBytes(metadata, options.contextSize);
+    scratch = 64 * 2 ** 20;
+  } else {
+    throw new UnsupportedModelError(`${name}: ${probeResult.planError}`);
+  }
+  const files = expected + sizes.slice(1).reduce((a, b) => a + (b ?? 0), 0);
+  const baseline = heap(module).length;
+  const required = files + kv + scratch;
+  if (required + baseline > WASM_LIMIT) {
+    throw new ModelTooLargeError(required, WASM_LIMIT - baseline,
+      `${formatBytes(files)} of weights + ${formatBytes(kv)} of KV cache + ${formatBytes(scratch)} of scratch`);
+  }
+}
+
+async function loadPart(module, entry, index, ctx) {
+  const { source } = entry;
+  const { signal, progress, options } = ctx;
+  let prefix = [];
+  let prefixLength = 0;
+  let needed = FIRST_PROBE_BYTES;
+  let ptr = 0;
+  let expected = 0;
+  let written = 0;
+  let writer = null;
+  progress.startPart(index, source);
+
+  const headerComplete = async (result) => {
+    const header = JSON.parse(result.header);
+    expected = header.data_offset + header.data_size;
+    if (source.size !== null && source.size < expected) {
+      throw new InvalidModelError(`${source.name} is truncated: it has ${source.size} bytes but its header describes ${expected}`);
+    }
+    ctx.checkHeader(result, expected);
+    ptr = malloc(module, expected, source.name);
+    const h = heap(module);
+    for (const c of prefix) {
+      const n = Math.min(c.byteLength, expected - written);
+      h.set(n === c.byteLength ? c : c.subarray(0, n), ptr + written);
+      written += n;
+    }
+    if (entry.url && entry.cache && !entry.cached) writer = await openWriter(entry.url, expected, source.etag, ctx.onWarning);
+    if (writer) for (const c of prefix) writer.write(c);
+    prefix = null;
+  };
+
+  const tryProbe = async (fileSize) => {
+    const result = probe(module, prefix, prefixLength, fileSize, options);
+    if (result.status === 'error') throw notGguf(source.name, result.error);
+    if (result.status === 'need_more') {
+      needed = result.bytesNeeded;
+      return false;
+    }
+    await headerComplete(result);
+    return true;
+  };
+
+  try {
+    for await (const item of source.chunks(signal)) {
+      if (item.restart) {
+        if (writer) writer.abort();
+        writer = null;
+        if (ptr) {
+          written = 0;
+          if (entry.url && entry.cache && !entry.cached) writer = await openWriter(entry.url, expected, source.etag, ctx.onWarning);
+        } else {
+          prefix = [];
+          prefixLength = 0;
+        }
+        progress.restart(item.restart);
+        continue;
+      }
+      const bytes = item.bytes;
+      if (!ptr) {
+        prefix.push(source.chunksAreFresh ? bytes : bytes.slice());
+        prefixLength += bytes.byteLength;
+        if (source.size !== null) needed = Math.min(needed, source.size);
+        progress.advance(bytes.byteLength);
+        if (prefixLength >= needed) await tryProbe(source.size);
+      } else {
+        const n = Math.min(bytes.byteLength, expected - written);
+        heap(module).set(n === bytes.byteLength ? bytes : bytes.subarray(0, n), ptr + written);
+        written += n;
+        if (writer) writer.write(source.chunksAreFresh ? bytes : bytes.slice());
+        progress.advance(bytes.byteLength);
+      }
+      if (ptr && written >= expected) break;
+    }
+    if (!ptr) {
+      if (prefixLength === 0) throw new InvalidModelError(`${source.name} is empty`);
+      if (!(await tryProbe(prefixLength))) {
+        throw new InvalidModelError(`${source.name} is truncated inside its GGUF header (${prefixLength} bytes; the header needs at least ${needed})`);
+      }
+    }
+    if (written < expected) {
+      throw new InvalidModelError(`${source.name} is truncated: it has ${written} bytes but its header describes ${expected}`);
+    }
+    if (writer) {
+      const w = writer;
+      writer = null;
+      await w.finish().catch((error) => ctx.onWarning(error));
+    }
+    return { ptr, size: expected };
+  } catch (error) {
+    if (writer) writer.abort();
+    if (ptr) module._free(ptr);
+    if (signal?.aborted) throw abortError(signal.reason);
+    throw error;
+  }
+}
+
+async function openWriter(url, bytes, etag, onWarning) {
+  try {
+    return await createWriter(url, bytes, etag);
+  } catch (error) {
+    onWarning(error);
+    return null;
+  }
+}
+
+// Progress over all parts: {phase, loaded, total, bytesPerSecond}, at most every 100 ms.
+class ProgressTracker {
+  constructor(onProgress, entries) {
+    this.onProgress = onProgress ?? (() => {});
+    this.entries = entries;
+    this.doneBytes = 0;
+    this.partBytes = 0;
+    this.lastEmit = 0;
+    this.phase = 'download';
+    this.phaseStart = 0;
+    this.phaseBytes = 0;
+    this.restarted = undefined;
+  }
+
+  total() {
+    return this.entries.reduce((sum, e) => sum + (e.source.size ?? 0), 0);
+  }
+
+  startPart(index, source) {
+    if (source.kind !== this.phase || index === 0) {
+      this.phase = source.kind;
+      this.phaseStart = performance.now();
+      this.phaseBytes = 0;
+    }
+    this.partBytes = 0;
+    this.emit(true);
+  }
+
+  advance(n) {
+    this.partBytes += n;
+    this.phaseBytes += n;
+    this.emit(false);
+  }
+
+  restart(reason) {
+    this.phaseBytes -= this.partBytes;
+    this.partBytes = 0;
+    this.restarted = reason;
+    this.emit(true);
+  }
+
+  partDone(size) {
+    this.doneBytes += size;
+    this.partBytes = 0;
+    this.emit(true);
+  }
+
+  emit(force) {
+    const now = performance.now();
+    if (!force && now - this.lastEmit < 100) return;
+    this.lastEmit = now;
+    const seconds = (now - this.phaseStart) / 1000;
+    const event = {
+      phase: this.phase,
+      loaded: this.doneBytes + this.partBytes,
+      total: Math.max(this.total(), this.doneBytes + this.partBytes),
+      bytesPerSecond: seconds > 0 ? Math.round(this.phaseBytes / seconds) : 0,
+    };
+    if (this.restarted) event.restarted = this.restarted;
+    this.onProgress(event);
+  }
+}

@@ -1,0 +1,70 @@
+// What the code runs on, and the few primitives that differ between browsers and Node.
+
+export const isNode = typeof process === 'object' && typeof process.versions?.node === 'string' &&
+  typeof window === 'undefined' && typeof importScripts === 'undefined';
+
+export function hardwareConcurrency() {
+  if (typeof navigator === 'object' && navigator.hardwareConcurrency) return navigator.hardwareConcurrency;
+  return 1;
+}
+
+// Threads used when the caller does not say: every core on small machines (the engine runs
+// in a worker, so the page keeps its own thread), one core left free on larger ones, at most
+// 8 because the matrix kernels stop scaling well past that in wasm.
+export function defaultThreads(cores) {
+  return cores <= 2 ? Math.max(1, cores) : Math.min(8, cores - 1);
+}
+
+// Multi-thread needs SharedArrayBuffer, which browsers only give cross-origin isolated pages.
+export function chooseBuild(requested) {
+  const sabAvailable = typeof SharedArrayBuffer === 'function';
+  const isolated = isNode || globalThis.crossOriginIsolated === true;
+  if (requested === 'single-thread') return { build: 'single-thread', reason: 'requested by the caller' };
+  if (isolated && sabAvailable) {
+    return {
+      build: 'multi-thread',
+      reason: isNode ? 'Node.js: worker_threads and SharedArrayBuffer available'
+        : 'crossOriginIsolated is true: SharedArrayBuffer available',
+    };
+  }
+  if (requested === 'multi-thread') {
+    throw new Error('the multi-thread build needs a cross-origin isolated page (serve it with ' +
+      'Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)');
+  }
+  return {
+    build: 'single-thread',
+    reason: 'crossOriginIsolated is false: SharedArrayBuffer unavailable (serve the page with ' +
+      'Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp for threads)',
+  };
+}
+
+// A macrotask turn without setTimeout's 4 ms clamp, so messages (abort, cancel) get handled
+// between tokens at almost no cost.
+let channel = null;
+const waiting = [];
+export function yieldToEventLoop() {
+  if (isNode) return new Promise((resolve) => setImmediate(resolve));
+  if (!channel) {
+    channel = new MessageChannel();
+    channel.port1.onmessage = () => waiting.shift()?.();
+  }
+  return new Promise((resolve) => {
+    waiting.push(resolve);
+    channel.port2.postMessage(null);
+  });
+}
+
+export function sleep(ms, signal) {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    function onAbort() {
+      clearTimeout(timer);
+      reject(signal.reason);
+    }
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,375 @@
+// The engine: GGUF parts in memory -> tokenizer + llama model + KV cache, and a generation
+// loop driven one step at a time (prefill chunks, then one token per step).
+#include "engine.h"
+
+#include <algorithm>
+#include <cmath>
+#include <new>
+
+#include "model/llama_model.h"
+#include "model/model_error.h"
+#include "model/tensor_table.h"
+#include "runtime/thread_pool.h"
+
+namespace smollm {
+
+namespace {
+
+// Without an explicit context size the KV cache is capped here: a browser tab cannot spare the
+// memory for an 8k cache of a 1.7B model next to its weights.
+constexpr uint32_t kDefaultContextCap = 2048;
+constexpr uint32_t kMaxContext = 1u << 20;
+// wasm32 tops out at 4 GiB; nothing the engine allocates may need more.
+constexpr uint64_t kMaxKvBytes = 4ull << 30;
+constexpr int32_t kMaxThreads = 256;
+
+[[noreturn]] void fail(const std::string& message) { throw EngineError(message); }
+
+uint32_t choose_context(const LlamaConfig& c, const EngineOptions& o) {
+    uint32_t n_ctx = o.context_size != 0 ? o.context_size : std::min(c.n_ctx_train, kDefaultContextCap);
+    if (n_ctx > kMaxContext) {
+        fail("context_size " + std::to_string(n_ctx) + " is too large (at most " + std::to_string(kMaxContext) +
+             "); ask for a smaller context");
+    }
+    const uint64_t kv = KvCache::bytes_for(c.n_layers, static_cast<int32_t>(n_ctx), c.kv_dim, o.kv_f16);
+    if (kv > kMaxKvBytes) {
+        fail("a context of " + std::to_string(n_ctx) + " tokens needs " + std::to_string(kv >> 20) +
+             " MiB of KV cache, more than wasm memory can hold; ask for a smaller context_size");
+    }
+    return n_ctx;
+}
+
+int64_t vocab_hint(const GgufFile& header) {
+    const GgufTensorInfo* embd = header.find_tensor("token_embd.weight");
+    return embd && embd->n_dims == 2 ? static_cast<int64_t>(embd->ne[1]) : 0;
+}
+
+uint64_t split_count(const GgufFile& header) {
+    uint64_t n = 1;
+    return header.get_u64("split.count", &n) ? n : 1;
+}
+
+uint64_t tokenizer_bytes_estimate(const GgufFile& header) {
+    uint64_t bytes = 0;
+    if (const auto* tokens = header.get_string_array("tokenizer.ggml.tokens")) {
+        for (const std::string& t : *tokens) bytes += t.size() + 64;
+    }
+    if (const auto* merges = header.get_string_array("tokenizer.ggml.merges")) {
+        for (const std::string& m : *merges) bytes += m.size() + 64;
+    }
+    return bytes;
+}
+
+}  // namespace
+
+MemoryPlan plan_memory(const GgufFile& header, const EngineOptions& options) {
+    try {
+        const LlamaConfig config = llama_config_from_gguf(header, vocab_hint(header));
+        const uint32_t n_ctx = choose_context(config, options);
+        const int32_t threads = std::clamp(options.n_threads, 1, kMaxThreads);
+        MemoryPlan plan;
+        plan.file_bytes = header.file_size != 0 ? header.file_size : header.data_offset + header.data_size;
+        plan.kv_cache_bytes = KvCache::bytes_for(config.n_layers, static_cast<int32_t>(n_ctx), config.kv_dim, options.kv_f16);
+        if (split_count(header) == 1) {
+            TensorTable table;
+            table.add_part(header, nullptr);
+            const LlamaWeights weights = llama_weights_bind(config, table, false);
+            plan.scratch_bytes = LlamaModel::scratch_bytes_for(config, weights, static_cast<int32_t>(n_ctx), threads);
+        } else {
+            // The other parts' tensors are not in this header: assume f32 activations.
+            const uint64_t widest = static_cast<uint64_t>(std::max({config.dim, config.q_dim, config.ffn_dim}));
+            plan.scratch_bytes = static_cast<uint64_t>(LlamaModel::kMaxBatch) *
+                                     (4ull * config.dim + 2ull * config.q_dim + 2ull * config.kv_dim + 2ull * config.ffn_dim +
+                                      3ull * widest) * sizeof(float) +
+                                 static_cast<uint64_t>(threads) * n_ctx * sizeof(float) +
+                                 static_cast<uint64_t>(n_ctx) * config.n_rot * sizeof(float);
+        }
+        plan.scratch_bytes += static_cast<uint64_t>(config.n_vocab) * sizeof(float) + tokenizer_bytes_estimate(header);
+        plan.total_bytes = plan.file_bytes + plan.kv_cache_bytes + plan.scratch_bytes;
+        return plan;
+    } catch (const ModelError& e) {
+        fail(e.what());
+    }
+}
+
+struct Engine::State {
+    std::vector<FileBuffer> parts;   // owned once load() succeeds
+    std::vector<std::unique_ptr<GgufFile>> headers;
+    TensorTable tensors;
+    std::unique_ptr<Tokenizer> tokenizer;
+    std::unique_ptr<ThreadPool> pool;
+    std::unique_ptr<LlamaModel> model;
+    std::vector<int32_t> eog_ids;
+
+    std::vector<int32_t> cached;     // tokens whose keys and values are in the cache
+    std::vector<float> logits;       // logits_rows x n_vocab
+    int32_t logits_rows = 0;
+
+    // Generation in progress.
+    bool generating = false;
+    bool finished = false;
+    GenerationOptions options;
+    std::vector<int32_t> prompt;
+    std::vector<int32_t> history;    // prompt and sampled tokens, for the penalties
+    int32_t prefill_next = 0;        // next prompt index to evaluate
+    int32_t prefill_first = 0;       // first prompt index that was not reused
+    int32_t reused = 0;
+    int32_t generated = 0;
+    int32_t pending_token = -1;      // sampled and shown, not yet in the cache
+    std::string finish_reason;
+    std::unique_ptr<Sampler> sampler;
+    std::unique_ptr<StreamDetokenizer> detokenizer;
+    std::unique_ptr<StopStringMatcher> stops;
+
+    ~State() {
+        for (FileBuffer& p : parts) std::free(p.bytes);
+    }
+
+    int32_t n_vocab() const { return model->config().n_vocab; }
+
+    void evaluate(const int32_t* tokens, int32_t n, int32_t n_past, bool all_logits) {
+        const int32_t vocab = n_vocab();
+        const int32_t ctx = model->n_ctx();
+        if (n <= 0 || !tokens) fail("eval needs at least one token");
+        if (n_past < 0 || n_past > static_cast<int32_t>(cached.size())) {
+            fail("eval at position " + std::to_string(n_past) + " but only " + std::to_string(cached.size()) +
+                 " tokens are cached; evaluate from a position at most the cached length");
+        }
+        if (static_cast<int64_t>(n_past) + n > ctx) {
+            fail("the context is full: " + std::to_string(n_past) + " + " + std::to_string(n) +
+                 " tokens exceed the context size " + std::to_string(ctx) +
+                 "; shorten the input or load with a larger context_size");
+        }
+        for (int32_t i = 0; i < n; ++i) {
+            if (tokens[i] < 0 || tokens[i] >= vocab) {
+                fail("token id " + std::to_string(tokens[i]) + " at index " + std::to_string(i) +
+                     " is outside the vocabulary [0, " + std::to_string(vocab) + ")");
+            }
+        }
+        cached.resize(static_cast<size_t>(n_past));
+        logits_rows = 0;
+        const int32_t rows = all_logits ? n : 1;
+        // Grows only for all-positions requests larger than any before; decode never allocates.
+        if (logits.size() < static_cast<size_t>(rows) * vocab) logits.resize(static_cast<size_t>(rows) * vocab);
+        model->forward(tokens, n, n_past, all_logits, logits.data());
+        cached.insert(cached.end(), tokens, tokens + n);
+        logits_rows = rows;
+    }
+
+    StepResult finish(const std::string& reason) {
+        finished = true;
+        finish_reason = reason;
+        StepResult r;
+        r.kind = StepResult::Kind::Done;
+        r.finish_reason = reason;
+        const StopStringMatcher::Result tail = stops->push(detokenizer->flush());
+        r.text = tail.emit;
+        if (!tail.stopped) r.text += stops->flush();
+        return r;
+    }
+};
+
+Engine::Engine() : s_(std::make_unique<State>()) {}
+Engine::~Engine() = default;
+
+std::unique_ptr<Engine> Engine::load(std::vector<FileBuffer> parts, const EngineOptions& options) {
+    if (parts.empty()) fail("no file given: pass the GGUF file's bytes (or every part of a split model)");
+    std::unique_ptr<Engine> engine(new Engine());
+    State& s = *engine->s_;
+    try {
+        for (size_t i = 0; i < parts.size(); ++i) {
+            const FileBuffer& p = parts[i];
+            if (!p.bytes || p.size == 0) fail("part " + std::to_string(i + 1) + " is empty; the download did not complete");
+            GgufParseResult r = gguf_parse(p.bytes, p.size, p.size);
+            const std::string which = parts.size() > 1 ? "part " + std::to_string(i + 1) + ": " : "";
+            if (r.status == GgufParseResult::Status::NeedMore) {
+                fail(which + "the file is truncated (its header needs at least " + std::to_string(r.bytes_needed) +
+                     " bytes, the file has " + std::to_string(p.size) + "); download it again");
+            }
+            if (r.status != GgufParseResult::Status::Complete) fail(which + "not a valid GGUF file: " + r.error);
+            s.headers.push_back(std::move(r.file));
+        }
+        const GgufFile& first = *s.headers[0];
+        const uint64_t n_split = split_count(first);
+        if (n_split != parts.size()) {
+            fail("the model is split into " + std::to_string(n_split) + " files but " + std::to_string(parts.size()) +
+                 " were given; pass every part (-00001-of-N.gguf ...) in order");
+        }
+        for (size_t i = 0; i < parts.size(); ++i) {
+            uint64_t no = i;
+            if (parts.size() > 1 && (!s.headers[i]->get_u64("split.no", &no) || no != i)) {
+                fail("part " + std::to_string(i + 1) + " is not split part " + std::to_string(i + 1) +
+                     " of this model; pass the parts in order");
+            }
+            s.tensors.add_part(*s.headers[i], parts[i].bytes);
+        }
+
+        const TensorRef* embd = s.tensors.find("token_embd.weight");
+        const int64_t hint = embd && embd->info->n_dims == 2 ? static_cast<int64_t>(embd->info->ne[1]) : 0;
+        const LlamaConfig config = llama_config_from_gguf(first, hint);
+        const uint32_t n_ctx = choose_context(config, options);
+        LlamaWeights weights = llama_weights_bind(config, s.tensors, true);
+
+        try {
+            s.tokenizer = Tokenizer::from_gguf(first);
+        } catch (const std::exception& e) {
+            fail(std::string("the file's tokenizer cannot be used: ") + e.what());
+        }
+        if (s.tokenizer->n_vocab() != config.n_vocab) {
+            fail("the tokenizer has " + std::to_string(s.tokenizer->n_vocab()) + " tokens but the model's embedding has " +
+                 std::to_string(config.n_vocab) + " rows; the file is inconsistent");
+        }
+        for (int32_t id = 0; id < config.n_vocab; ++id) {
+            if (s.tokenizer->is_end_of_generation(id)) s.eog_ids.push_back(id);
+        }
+
+        s.pool = std::make_unique<ThreadPool>(std::clamp(options.n_threads, 1, kMaxThreads));
+        s.model = std::make_unique<LlamaModel>(config, std::move(weights), static_cast<int32_t>(n_ctx), options.kv_f16, *s.pool);
+        s.logits.assign(static_cast<size_t>(config.n_vocab), 0.0f);
+        s.cached.reserve(n_ctx);
+    } catch (const ModelError& e) {
+        fail(e.what());
+    } catch (const std::bad_alloc&) {
+        fail("out of memory while preparing the model; close other tabs or ask for a smaller context_size");
+    }
+    // Ownership passes only now: on any error above the caller still owns the buffers.
+    s.parts = std::move(parts);
+    return engine;
+}
+
+const GgufFile& Engine::gguf() const { return *s_->headers[0]; }
+const Tokenizer& Engine::tokenizer() const { return *s_->tokenizer; }
+int32_t Engine::n_vocab() const { return s_->n_vocab(); }
+int32_t Engine::n_ctx() const { return s_->model->n_ctx(); }
+int32_t Engine::n_threads() const { return s_->pool->size(); }
+
+uint64_t Engine::memory_bytes() const {
+    uint64_t bytes = 0;
+    for (const FileBuffer& p : s_->parts) bytes += p.size;
+    return bytes + s_->model->kv_cache_bytes() + s_->model->scratch_bytes() + s_->logits.capacity() * sizeof(float);
+}
+
+void Engine::eval(const int32_t* tokens, int32_t n, int32_t n_past, bool all_logits) {
+    s_->generating = false;
+    s_->evaluate(tokens, n, n_past, all_logits);
+}
+
+const float* Engine::logits(int32_t i) const {
+    if (i < 0 || i >= s_->logits_rows) {
+        fail("no logits for batch position " + std::to_string(i) + " (the last eval kept " + std::to_string(s_->logits_rows) +
+             " rows; pass all_logits to keep every position)");
+    }
+    return s_->logits.data() + static_cast<size_t>(i) * n_vocab();
+}
+
+const std::vector<int32_t>& Engine::cached_tokens() const { return s_->cached; }
+
+void Engine::truncate_cache(int32_t n_tokens) {
+    if (n_tokens < 0) fail("truncate_cache needs a non-negative length");
+    if (static_cast<size_t>(n_tokens) < s_->cached.size()) {
+        s_->cached.resize(static_cast<size_t>(n_tokens));
+        s_->logits_rows = 0;
+    }
+    s_->generating = false;
+}
+
+void Engine::begin_generation(const std::vector<int32_t>& prompt, const GenerationOptions& options) {
+    State& s = *s_;
+    if (prompt.empty()) fail("the prompt is empty; give at least one token");
+    if (static_cast<int64_t>(prompt.size()) > n_ctx()) {
+        fail("the prompt has " + std::to_string(prompt.size()) + " tokens but the context holds " + std::to_string(n_ctx()) +
+             "; shorten the prompt or load with a larger context_size");
+    }
+    for (size_t i = 0; i < prompt.size(); ++i) {
+        if (prompt[i] < 0 || prompt[i] >= n_vocab()) {
+            fail("prompt token id " + std::to_string(prompt[i]) + " at index " + std::to_string(i) + " is outside the vocabulary");
+        }
+    }
+    if (options.max_tokens < 0) fail("max_tokens must be zero or more");
+
+    // The last prompt token is always evaluated again: its logits pick the first new token.
+    size_t common = 0;
+    while (common + 1 < prompt.size() && common < s.cached.size() && s.cached[common] == prompt[common]) ++common;
+    s.cached.resize(common);
+    s.logits_rows = 0;
+
+    s.options = options;
+    if (s.options.prefill_chunk <= 0) s.options.prefill_chunk = static_cast<int32_t>(prompt.size());
+    SamplingParams sampling = options.sampling;
+    if (options.ignore_eos) {
+        for (int32_t id : s.eog_ids) sampling.logit_bias.emplace_back(id, -INFINITY);
+    }
+    s.sampler = std::make_unique<Sampler>(sampling);
+    s.detokenizer = std::make_unique<StreamDetokenizer>(*s.tokenizer);
+    s.stops = std::make_unique<StopStringMatcher>(options.stop);
+    s.prompt = prompt;
+    s.history = prompt;
+    s.history.reserve(prompt.size() + static_cast<size_t>(options.max_tokens));
+    s.reused = static_cast<int32_t>(common);
+    s.prefill_first = s.reused;
+    s.prefill_next = s.reused;
+    s.generated = 0;
+    s.pending_token = -1;
+    s.finished = false;
+    s.finish_reason.clear();
+    s.generating = true;
+}
+
+StepResult Engine::step() {
+    State& s = *s_;
+    if (!s.generating) fail("step() needs begin_generation() first (eval and truncate_cache end a generation)");
+    if (s.finished) {
+        StepResult r;
+        r.kind = StepResult::Kind::Done;
+        r.finish_reason = s.finish_reason;
+        return r;
+    }
+
+    const int32_t prompt_len = static_cast<int32_t>(s.prompt.size());
+    if (s.prefill_next < prompt_len) {
+        const int32_t n = std::min(s.options.prefill_chunk, prompt_len - s.prefill_next);
+        s.evaluate(s.prompt.data() + s.prefill_next, n, s.prefill_next, false);
+        s.prefill_next += n;
+        StepResult r;
+        r.kind = StepResult::Kind::Prefill;
+        r.prefill_done = s.prefill_next - s.prefill_first;
+        r.prefill_total = prompt_len - s.prefill_first;
+        return r;
+    }
+
+    if (s.pending_token >= 0) {
+        if (static_cast<int32_t>(s.cached.size()) >= n_ctx()) return s.finish("length");
+        const int32_t token = s.pending_token;
+        s.evaluate(&token, 1, static_cast<int32_t>(s.cached.size()), false);
+        s.pending_token = -1;
+    }
+    if (s.generated >= s.options.max_tokens) return s.finish("length");
+
+    const int32_t token = s.sampler->sample(logits(0), n_vocab(), s.history);
+    if (!s.options.ignore_eos && s.tokenizer->is_end_of_generation(token)) return s.finish("stop");
+    s.history.push_back(token);
+    ++s.generated;
+    s.pending_token = token;
+
+    const StopStringMatcher::Result shown = s.stops->push(s.detokenizer->push(token));
+    if (shown.stopped) {
+        s.finished = true;
+        s.finish_reason = "stop";
+        StepResult r;
+        r.kind = StepResult::Kind::Done;
+        r.finish_reason = "stop";
+        r.text = shown.emit;
+        r.token = token;
+        return r;
+    }
+    StepResult r;
+    r.kind = StepResult::Kind::Token;
+    r.text = shown.emit;
+    r.token = token;
+    return r;
+}
+
+int32_t Engine::reused_tokens() const { return s_->reused; }
+int32_t Engine::generated_tokens() const { return s_->generated; }
+
+}  // namespace smollm

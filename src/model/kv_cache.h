@@ -1,0 +1,42 @@
+// Keys and values of every layer for positions [0, n_ctx), stored f16 (the default, like
+// llama.cpp) or f32. Rows are position-major: one kv_dim row per position per layer, so a
+// decode step appends one row and a head reads a strided column of rows.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace smollm {
+
+class KvCache {
+public:
+    KvCache() = default;
+    KvCache(int32_t n_layers, int32_t n_ctx, int32_t kv_dim, bool f16);
+
+    static uint64_t bytes_for(int32_t n_layers, int32_t n_ctx, int32_t kv_dim, bool f16);
+
+    int32_t n_ctx() const { return n_ctx_; }
+    bool is_f16() const { return f16_; }
+    uint64_t bytes() const;
+
+    void store(int32_t layer, int32_t pos, const float* k, const float* v);
+
+    // dot(q, key[layer][pos][offset .. offset + n)).
+    float key_dot(int32_t layer, int32_t pos, int32_t offset, const float* q, int32_t n) const;
+    // out[0..n) += weight * value[layer][pos][offset .. offset + n).
+    void value_axpy(int32_t layer, int32_t pos, int32_t offset, float weight, float* out, int32_t n) const;
+
+private:
+    size_t row_index(int32_t layer, int32_t pos) const {
+        return (static_cast<size_t>(layer) * static_cast<size_t>(n_ctx_) + static_cast<size_t>(pos)) *
+               static_cast<size_t>(kv_dim_);
+    }
+    int32_t n_layers_ = 0;
+    int32_t n_ctx_ = 0;
+    int32_t kv_dim_ = 0;
+    bool f16_ = true;
+    std::vector<uint16_t> k16_, v16_;
+    std::vector<float> k32_, v32_;
+};
+
+}  // namespace smollm

@@ -1,0 +1,233 @@
+// The forward pass, one screen per step of a layer. Work is split across the pool by output
+// rows (matrix products) or by tokens / (token, head) pairs (everything else); no dot product
+// is ever split, so the logits are identical for every thread count.
+#include "model/llama_model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+
+#include "quant/quant.h"
+#include "runtime/thread_pool.h"
+
+namespace smollm {
+
+namespace {
+
+// Row ranges handed to threads start on multiples of this, so a kernel that tiles rows sees
+// the same tiles whatever the thread count.
+constexpr int64_t kRowAlign = 16;
+
+void split_range(int64_t n, int32_t part, int32_t parts, int64_t* begin, int64_t* end) {
+    *begin = n * part / parts;
+    *end = n * (part + 1) / parts;
+}
+
+size_t rows_bytes(int32_t rows, int32_t cols) { return static_cast<size_t>(rows) * static_cast<size_t>(cols); }
+
+}  // namespace
+
+LlamaModel::LlamaModel(const LlamaConfig& config, LlamaWeights weights, int32_t n_ctx, bool kv_f16, ThreadPool& pool)
+    : config_(config),
+      weights_(std::move(weights)),
+      cache_(config.n_layers, n_ctx, config.kv_dim, kv_f16),
+      rope_(n_ctx, config.n_rot, config.rope_theta, config.rope_freq_scale, weights_.rope_freq_factors),
+      pool_(pool) {
+    attn_scale_ = 1.0f / std::sqrt(static_cast<float>(config.head_dim));
+    for (const WeightMatrix* m : weights_.matrices()) {
+        act_stride_ = std::max(act_stride_, activation_row_bytes(m->type, m->cols));
+    }
+    const int32_t b = kMaxBatch;
+    x_.assign(rows_bytes(b, config.dim), 0.0f);
+    xb_.assign(rows_bytes(b, std::max(config.dim, config.q_dim)), 0.0f);
+    xb2_.assign(rows_bytes(b, config.q_dim), 0.0f);
+    q_.assign(rows_bytes(b, config.q_dim), 0.0f);
+    k_.assign(rows_bytes(b, config.kv_dim), 0.0f);
+    v_.assign(rows_bytes(b, config.kv_dim), 0.0f);
+    hb_.assign(rows_bytes(b, config.ffn_dim), 0.0f);
+    hb2_.assign(rows_bytes(b, config.ffn_dim), 0.0f);
+    for (auto& a : act_) a.assign(act_stride_ * static_cast<size_t>(b), 0);
+    scores_.assign(static_cast<size_t>(pool.size()) * static_cast<size_t>(n_ctx), 0.0f);
+    scratch_bytes_ = scratch_bytes_for(config, weights_, n_ctx, pool.size());
+}
+
+uint64_t LlamaModel::scratch_bytes_for(const LlamaConfig& c, const LlamaWeights& w, int32_t n_ctx, int32_t n_threads) {
+    size_t act = 0;
+    for (const WeightMatrix* m : w.matrices()) act = std::max(act, activation_row_bytes(m->type, m->cols));
+    const uint64_t b = kMaxBatch;
+    const uint64_t floats_per_token = static_cast<uint64_t>(c.dim) + std::max(c.dim, c.q_dim) + 2ull * c.q_dim +
+                                      2ull * c.kv_dim + 2ull * c.ffn_dim;
+    const uint64_t rope = 2ull * static_cast<uint64_t>(n_ctx) * static_cast<uint64_t>(c.n_rot / 2) * sizeof(float);
+    return b * floats_per_token * sizeof(float) + 3 * b * act + static_cast<uint64_t>(n_threads) * n_ctx * sizeof(float) +
+           rope;
+}
+
+template <class Job>
+void LlamaModel::parallel(const Job& job) {
+    // Capturing one pointer keeps the std::function in its small buffer: no allocation.
+    const Job* j = &job;
+    pool_.run(std::function<void(int, int)>([j](int thread, int n_threads) { (*j)(thread, n_threads); }));
+}
+
+template <class Fn>
+void LlamaModel::for_each_token(int32_t n, const Fn& fn) {
+    parallel([&](int thread, int n_threads) {
+        int64_t begin = 0, end = 0;
+        split_range(n, thread, n_threads, &begin, &end);
+        for (int64_t t = begin; t < end; ++t) fn(static_cast<int32_t>(t));
+    });
+}
+
+void LlamaModel::quantize_input(const float* x, int32_t t, const WeightMatrix* const* ms, int32_t count) {
+    for (int32_t i = 0; i < count; ++i) {
+        bool shared = false;
+        for (int32_t j = 0; j < i; ++j) {
+            if (activation_type_for(ms[j]->type) == activation_type_for(ms[i]->type)) shared = true;
+        }
+        if (!shared) {
+            quantize_activation_row(ms[i]->type, x, act_[i].data() + static_cast<size_t>(t) * act_stride_, ms[i]->cols);
+        }
+    }
+}
+
+const uint8_t* LlamaModel::quantized_input(const WeightMatrix* const* ms, int32_t index) const {
+    for (int32_t j = 0; j < index; ++j) {
+        if (activation_type_for(ms[j]->type) == activation_type_for(ms[index]->type)) return act_[j].data();
+    }
+    return act_[index].data();
+}
+
+void LlamaModel::matmul_part(const WeightMatrix& w, const uint8_t* xq, int32_t n_tokens, float* y, int64_t y_stride,
+                             int32_t thread, int32_t n_threads) const {
+    const int64_t blocks = (w.rows + kRowAlign - 1) / kRowAlign;
+    int64_t b0 = 0, b1 = 0;
+    split_range(blocks, thread, n_threads, &b0, &b1);
+    const int64_t r0 = std::min(w.rows, b0 * kRowAlign);
+    const int64_t r1 = std::min(w.rows, b1 * kRowAlign);
+    if (r0 >= r1) return;
+    matmul(w.type, w.data, w.row_bytes, w.cols, r0, r1, xq, act_stride_, n_tokens, y, y_stride);
+}
+
+void LlamaModel::forward(const int32_t* tokens, int32_t n, int32_t n_past, bool all_logits, float* logits) {
+    for (int32_t done = 0; done < n; done += kMaxBatch) {
+        const int32_t nb = std::min(kMaxBatch, n - done);
+        const bool last_batch = done + nb == n;
+        if (all_logits) {
+            forward_batch(tokens + done, nb, n_past + done, 0, logits + static_cast<size_t>(done) * config_.n_vocab);
+        } else {
+            forward_batch(tokens + done, nb, n_past + done, last_batch ? nb - 1 : nb, logits);
+        }
+    }
+}
+
+// Logits are produced for batch tokens [first_out, n), row (t - first_out) of `logits`.
+void LlamaModel::forward_batch(const int32_t* tokens, int32_t n, int32_t pos0, int32_t first_out, float* logits) {
+    const LlamaConfig& c = config_;
+    const size_t dim = static_cast<size_t>(c.dim);
+
+    for_each_token(n, [&](int32_t t) {
+        const WeightMatrix& e = weights_.token_embd;
+        dequantize_row(e.type, e.row(tokens[t]), &x_[t * dim], c.dim);
+    });
+
+    for (int32_t l = 0; l < c.n_layers; ++l) {
+        const LayerWeights& lw = weights_.layers[static_cast<size_t>(l)];
+
+        // Attention block: x += Wo * attention(rope(Wq xn), rope(Wk xn), Wv xn).
+        const WeightMatrix* qkv[3] = {&lw.wq, &lw.wk, &lw.wv};
+        for_each_token(n, [&](int32_t t) {
+            rms_norm(&x_[t * dim], lw.attn_norm.data(), &xb_[t * dim], c.dim, c.norm_eps);
+            quantize_input(&xb_[t * dim], t, qkv, 3);
+        });
+        parallel([&](int thread, int n_threads) {
+            matmul_part(lw.wq, quantized_input(qkv, 0), n, q_.data(), c.q_dim, thread, n_threads);
+            matmul_part(lw.wk, quantized_input(qkv, 1), n, k_.data(), c.kv_dim, thread, n_threads);
+            matmul_part(lw.wv, quantized_input(qkv, 2), n, v_.data(), c.kv_dim, thread, n_threads);
+        });
+        attention_layer(l, n, pos0);
+        const WeightMatrix* wo[1] = {&lw.wo};
+        for_each_token(n, [&](int32_t t) { quantize_input(&xb2_[static_cast<size_t>(t) * c.q_dim], t, wo, 1); });
+        parallel([&](int thread, int n_threads) {
+            matmul_part(lw.wo, act_[0].data(), n, xb_.data(), c.dim, thread, n_threads);
+        });
+
+        // Feed-forward block: x += W_down (silu(W_gate xn) * (W_up xn)).
+        const WeightMatrix* gate_up[2] = {&lw.w_gate, &lw.w_up};
+        for_each_token(n, [&](int32_t t) {
+            float* xt = &x_[t * dim];
+            const float* dt = &xb_[t * dim];
+            for (size_t i = 0; i < dim; ++i) xt[i] += dt[i];
+            rms_norm(xt, lw.ffn_norm.data(), &xb_[t * dim], c.dim, c.norm_eps);
+            quantize_input(&xb_[t * dim], t, gate_up, 2);
+        });
+        parallel([&](int thread, int n_threads) {
+            matmul_part(lw.w_gate, quantized_input(gate_up, 0), n, hb_.data(), c.ffn_dim, thread, n_threads);
+            matmul_part(lw.w_up, quantized_input(gate_up, 1), n, hb2_.data(), c.ffn_dim, thread, n_threads);
+        });
+        const WeightMatrix* down[1] = {&lw.w_down};
+        for_each_token(n, [&](int32_t t) {
+            float* h = &hb_[static_cast<size_t>(t) * c.ffn_dim];
+            swiglu(h, &hb2_[static_cast<size_t>(t) * c.ffn_dim], c.ffn_dim);
+            quantize_input(h, t, down, 1);
+        });
+        parallel([&](int thread, int n_threads) {
+            matmul_part(lw.w_down, act_[0].data(), n, xb_.data(), c.dim, thread, n_threads);
+        });
+        for_each_token(n, [&](int32_t t) {
+            float* xt = &x_[t * dim];
+            const float* dt = &xb_[t * dim];
+            for (size_t i = 0; i < dim; ++i) xt[i] += dt[i];
+        });
+    }
+
+    // Output: logits = W_out norm(x), only for the positions the caller wants.
+    const int32_t n_out = n - first_out;
+    if (n_out <= 0) return;
+    const WeightMatrix* out[1] = {&weights_.output};
+    for_each_token(n_out, [&](int32_t i) {
+        const size_t t = static_cast<size_t>(first_out + i);
+        rms_norm(&x_[t * dim], weights_.output_norm.data(), &xb_[t * dim], c.dim, c.norm_eps);
+        quantize_input(&xb_[t * dim], i, out, 1);
+    });
+    parallel([&](int thread, int n_threads) {
+        matmul_part(weights_.output, act_[0].data(), n_out, logits, c.n_vocab, thread, n_threads);
+    });
+}
+
+void LlamaModel::attention_layer(int32_t layer, int32_t n, int32_t pos0) {
+    const LlamaConfig& c = config_;
+    for_each_token(n, [&](int32_t t) {
+        float* q = &q_[static_cast<size_t>(t) * c.q_dim];
+        float* k = &k_[static_cast<size_t>(t) * c.kv_dim];
+        for (int32_t h = 0; h < c.n_heads; ++h) rope_.apply(q + h * c.head_dim, pos0 + t);
+        for (int32_t h = 0; h < c.n_kv_heads; ++h) rope_.apply(k + h * c.head_dim, pos0 + t);
+        cache_.store(layer, pos0 + t, k, &v_[static_cast<size_t>(t) * c.kv_dim]);
+    });
+    // One work item per (token, head): decode spreads its heads over the threads.
+    const int64_t items = static_cast<int64_t>(n) * c.n_heads;
+    parallel([&](int thread, int n_threads) {
+        float* scores = &scores_[static_cast<size_t>(thread) * static_cast<size_t>(cache_.n_ctx())];
+        int64_t begin = 0, end = 0;
+        split_range(items, thread, n_threads, &begin, &end);
+        for (int64_t i = begin; i < end; ++i) {
+            const int32_t t = static_cast<int32_t>(i / c.n_heads);
+            attend(layer, t, static_cast<int32_t>(i % c.n_heads), pos0 + t, scores);
+        }
+    });
+}
+
+// Causal attention of one head of one token over cached positions [0, pos].
+void LlamaModel::attend(int32_t layer, int32_t t, int32_t head, int32_t pos, float* scores) {
+    const LlamaConfig& c = config_;
+    const int32_t kv_head = head / (c.n_heads / c.n_kv_heads);
+    const int32_t offset = kv_head * c.head_dim;
+    const float* q = &q_[static_cast<size_t>(t) * c.q_dim + static_cast<size_t>(head) * c.head_dim];
+    const int32_t n_keys = pos + 1;
+    for (int32_t p = 0; p < n_keys; ++p) scores[p] = cache_.key_dot(layer, p, offset, q, c.head_dim) * attn_scale_;
+    softmax(scores, n_keys);
+    float* out = &xb2_[static_cast<size_t>(t) * c.q_dim + static_cast<size_t>(head) * c.head_dim];
+    std::fill(out, out + c.head_dim, 0.0f);
+    for (int32_t p = 0; p < n_keys; ++p) cache_.value_axpy(layer, p, offset, scores[p], out, c.head_dim);
+}
+
+}  // namespace smollm

@@ -1,0 +1,71 @@
+// A llama model ready to run: weights (views into the file), KV cache and every scratch
+// buffer, all sized at construction. forward() allocates nothing.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "model/kv_cache.h"
+#include "model/llama_config.h"
+#include "model/llama_weights.h"
+#include "model/ops.h"
+
+namespace smollm {
+
+class ThreadPool;
+
+class LlamaModel {
+public:
+    // Tokens per internal micro-batch: prefill runs matrix-matrix products over this many
+    // tokens at once, and the scratch buffers are sized for it.
+    static constexpr int32_t kMaxBatch = 64;
+
+    LlamaModel(const LlamaConfig& config, LlamaWeights weights, int32_t n_ctx, bool kv_f16, ThreadPool& pool);
+
+    // Scratch bytes a model of this shape needs (for plan_memory, before loading).
+    static uint64_t scratch_bytes_for(const LlamaConfig& config, const LlamaWeights& weights, int32_t n_ctx,
+                                      int32_t n_threads);
+
+    const LlamaConfig& config() const { return config_; }
+    const LlamaWeights& weights() const { return weights_; }
+    int32_t n_ctx() const { return cache_.n_ctx(); }
+    uint64_t kv_cache_bytes() const { return cache_.bytes(); }
+    uint64_t scratch_bytes() const { return scratch_bytes_; }
+
+    // Evaluates `tokens` at positions [n_past, n_past + n), writing keys and values into the
+    // cache. Logits: n rows of n_vocab when all_logits, else the last position's row only.
+    // The caller checks ids and positions (n_past + n <= n_ctx, ids < n_vocab).
+    void forward(const int32_t* tokens, int32_t n, int32_t n_past, bool all_logits, float* logits);
+
+private:
+    template <class Job>
+    void parallel(const Job& job);
+    template <class Fn>
+    void for_each_token(int32_t n, const Fn& fn);
+
+    void forward_batch(const int32_t* tokens, int32_t n, int32_t pos0, int32_t first_out, float* logits);
+    void attention_layer(int32_t layer, int32_t n, int32_t pos0);
+    void attend(int32_t layer, int32_t t, int32_t head, int32_t pos, float* scores);
+
+    // Activations are quantized once per op into one buffer per distinct activation format
+    // among the matrices that share the input (e.g. Q, K and V).
+    void quantize_input(const float* x, int32_t t, const WeightMatrix* const* ms, int32_t count);
+    const uint8_t* quantized_input(const WeightMatrix* const* ms, int32_t index) const;
+    void matmul_part(const WeightMatrix& w, const uint8_t* xq, int32_t n_tokens, float* y, int64_t y_stride,
+                     int32_t thread, int32_t n_threads) const;
+
+    LlamaConfig config_;
+    LlamaWeights weights_;
+    KvCache cache_;
+    RopeTable rope_;
+    ThreadPool& pool_;
+    float attn_scale_ = 1.0f;
+    size_t act_stride_ = 0;   // bytes between quantized activation rows
+
+    // Scratch, kMaxBatch rows each.
+    std::vector<float> x_, xb_, xb2_, q_, k_, v_, hb_, hb2_;
+    std::vector<uint8_t> act_[3];
+    std::vector<float> scores_;   // n_threads x n_ctx attention weights
+    uint64_t scratch_bytes_ = 0;
+};
+
+}  // namespace smollm

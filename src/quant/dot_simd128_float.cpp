@@ -1,0 +1,84 @@
+// SIMD128 kernels of the float weight types. F16 and BF16 activations are converted per use
+// (their products are exact in f32, as in llama.cpp's F16/BF16 dot); F32 is a plain
+// multiply-add. Four lanes accumulate separately, so sums differ from the scalar twin only in
+// float summation order.
+#if defined(__wasm_simd128__)
+#include "quant/fp16.h"
+#include "quant/kernels.h"
+#include "quant/simd128_tile.h"
+#include "quant/simd128_util.h"
+
+namespace smollm::quant::simd128 {
+namespace {
+
+// Each loader reads 8 consecutive elements of a row as two f32x4, or one element as a float.
+struct F32Loader {
+    static void load8(const void* row, int64_t i, v128_t* lo, v128_t* hi) {
+        const float* p = static_cast<const float*>(row) + i;
+        *lo = wasm_v128_load(p);
+        *hi = wasm_v128_load(p + 4);
+    }
+    static float load1(const void* row, int64_t i) { return static_cast<const float*>(row)[i]; }
+};
+
+struct F16Loader {
+    static void load8(const void* row, int64_t i, v128_t* lo, v128_t* hi) {
+        const v128_t h = wasm_v128_load(static_cast<const uint16_t*>(row) + i);
+        *lo = fp16x4_to_f32(wasm_u32x4_extend_low_u16x8(h));
+        *hi = fp16x4_to_f32(wasm_u32x4_extend_high_u16x8(h));
+    }
+    static float load1(const void* row, int64_t i) { return fp16_to_fp32(static_cast<const uint16_t*>(row)[i]); }
+};
+
+struct BF16Loader {
+    static void load8(const void* row, int64_t i, v128_t* lo, v128_t* hi) {
+        const v128_t h = wasm_v128_load(static_cast<const uint16_t*>(row) + i);
+        *lo = wasm_i32x4_shl(wasm_u32x4_extend_low_u16x8(h), 16);
+        *hi = wasm_i32x4_shl(wasm_u32x4_extend_high_u16x8(h), 16);
+    }
+    static float load1(const void* row, int64_t i) { return bf16_to_fp32(static_cast<const uint16_t*>(row)[i]); }
+};
+
+template <int NT, typename Loader>
+void float_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
+    v128_t acc[NT];
+    for (int t = 0; t < NT; ++t) acc[t] = wasm_f32x4_splat(0.f);
+    const auto* x = static_cast<const uint8_t*>(xq);
+    const int64_t n8 = n_cols - n_cols % 8;
+    for (int64_t i = 0; i < n8; i += 8) {
+        v128_t w0, w1;
+        Loader::load8(w_row, i, &w0, &w1);
+        for (int t = 0; t < NT; ++t) {
+            v128_t a0, a1;
+            Loader::load8(x + t * xq_stride, i, &a0, &a1);
+            acc[t] = wasm_f32x4_add(acc[t], wasm_f32x4_add(wasm_f32x4_mul(w0, a0), wasm_f32x4_mul(w1, a1)));
+        }
+    }
+    for (int t = 0; t < NT; ++t) {
+        float sum = hsum_f32x4(acc[t]);
+        for (int64_t k = n8; k < n_cols; ++k) sum += Loader::load1(w_row, k) * Loader::load1(x + t * xq_stride, k);
+        y[t * y_stride] = sum;
+    }
+}
+
+template <int NT>
+void f32_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
+    float_tile<NT, F32Loader>(n, w, x, xs, y, ys);
+}
+template <int NT>
+void f16_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
+    float_tile<NT, F16Loader>(n, w, x, xs, y, ys);
+}
+template <int NT>
+void bf16_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
+    float_tile<NT, BF16Loader>(n, w, x, xs, y, ys);
+}
+
+}  // namespace
+
+SMOLLM_SIMD128_TILE_ENTRY(f32, f32_tile)
+SMOLLM_SIMD128_TILE_ENTRY(f16, f16_tile)
+SMOLLM_SIMD128_TILE_ENTRY(bf16, bf16_tile)
+
+}  // namespace smollm::quant::simd128
+#endif

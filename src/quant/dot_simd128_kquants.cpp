@@ -1,0 +1,253 @@
+// SIMD128 kernels of the 256-element types (Q2_K..Q6_K, IQ4_XS) against Q8_K activations.
+// Each super-block is unpacked once per tile with vector ops (ggml's wasm build unpacks Q6_K
+// with scalar code and runs IQ4_XS entirely in scalar code), widened to i16 and multiplied
+// with i32x4.dot_i16x8_s for every token of the tile. Group scales multiply the i32 partial
+// sums; the super-block total is reduced to one exact integer and combined in float exactly
+// like the scalar twin, so both give identical results.
+#if defined(__wasm_simd128__)
+#include "quant/blocks.h"
+#include "quant/fp16.h"
+#include "quant/kernels.h"
+#include "quant/simd128_tile.h"
+#include "quant/simd128_util.h"
+
+namespace smollm::quant::simd128 {
+namespace {
+
+// isum += (dot of group g0 with a0) * s0 for 16-element groups.
+inline v128_t mac_group16(v128_t isum, const W16& w, const int8_t* a, int32_t scale) {
+    return wasm_i32x4_add(isum, wasm_i32x4_mul(dot16(w, a), wasm_i32x4_splat(scale)));
+}
+
+// Q4_K / Q5_K: 8 groups of 32 with six-bit scales and mins.
+template <int NT, bool kFiveBit, typename Block>
+void k4_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
+    const auto* w = static_cast<const Block*>(w_row);
+    const ActivationTile<BlockQ8_K, NT> act(xq, xq_stride);
+    float sum[NT] = {};
+    const int64_t nb = n_cols / kQK_K;
+    for (int64_t i = 0; i < nb; ++i) {
+        const Block& b = w[i];
+        uint8_t sc[8], mn[8];
+        for (int j = 0; j < 8; ++j) k4_scale_min(j, b.scales, &sc[j], &mn[j]);
+        // Mins repeated per pair of Q8_K bsums (16 groups of 16 -> 8 groups of 32).
+        const v128_t mins0 = wasm_i16x8_make(mn[0], mn[0], mn[1], mn[1], mn[2], mn[2], mn[3], mn[3]);
+        const v128_t mins1 = wasm_i16x8_make(mn[4], mn[4], mn[5], mn[5], mn[6], mn[6], mn[7], mn[7]);
+        v128_t isum[NT];
+        for (int t = 0; t < NT; ++t) isum[t] = wasm_i32x4_splat(0);
+        v128_t qh0 = wasm_i32x4_splat(0), qh1 = qh0;
+        if constexpr (kFiveBit) {
+            qh0 = wasm_v128_load(b.qh);
+            qh1 = wasm_v128_load(b.qh + 16);
+        }
+        for (int p = 0; p < 4; ++p) {
+            const v128_t q0 = wasm_v128_load(b.qs + 32 * p);
+            const v128_t q1 = wasm_v128_load(b.qs + 32 * p + 16);
+            v128_t lo0 = low_nibbles(q0), lo1 = low_nibbles(q1);
+            v128_t hi0 = high_nibbles(q0), hi1 = high_nibbles(q1);
+            if constexpr (kFiveBit) {
+                // Bit 2p of qh is the fifth bit of group 2p, bit 2p+1 of group 2p+1.
+                const int lo_bit = 2 * p, hi_bit = 2 * p + 1;
+                if (lo_bit <= 4) {
+                    lo0 = wasm_v128_or(lo0, shl_mask(qh0, 4 - lo_bit, 0x10));
+                    lo1 = wasm_v128_or(lo1, shl_mask(qh1, 4 - lo_bit, 0x10));
+                } else {
+                    lo0 = wasm_v128_or(lo0, shr_mask(qh0, lo_bit - 4, 0x10));
+                    lo1 = wasm_v128_or(lo1, shr_mask(qh1, lo_bit - 4, 0x10));
+                }
+                if (hi_bit <= 4) {
+                    hi0 = wasm_v128_or(hi0, shl_mask(qh0, 4 - hi_bit, 0x10));
+                    hi1 = wasm_v128_or(hi1, shl_mask(qh1, 4 - hi_bit, 0x10));
+                } else {
+                    hi0 = wasm_v128_or(hi0, shr_mask(qh0, hi_bit - 4, 0x10));
+                    hi1 = wasm_v128_or(hi1, shr_mask(qh1, hi_bit - 4, 0x10));
+                }
+            }
+            const W16 wl0 = widen_u8(lo0), wl1 = widen_u8(lo1), wh0 = widen_u8(hi0), wh1 = widen_u8(hi1);
+            const v128_t s_lo = wasm_i32x4_splat(sc[2 * p]), s_hi = wasm_i32x4_splat(sc[2 * p + 1]);
+            for (int t = 0; t < NT; ++t) {
+                const int8_t* a = act.row[t][i].qs + 64 * p;
+                const v128_t g_lo = wasm_i32x4_add(dot16(wl0, a), dot16(wl1, a + 16));
+                const v128_t g_hi = wasm_i32x4_add(dot16(wh0, a + 32), dot16(wh1, a + 48));
+                isum[t] = wasm_i32x4_add(isum[t], wasm_i32x4_add(wasm_i32x4_mul(g_lo, s_lo), wasm_i32x4_mul(g_hi, s_hi)));
+            }
+        }
+        const float wd = fp16_to_fp32(b.d), wdmin = fp16_to_fp32(b.dmin);
+        for (int t = 0; t < NT; ++t) {
+            const BlockQ8_K& a = act.row[t][i];
+            const v128_t m = wasm_i32x4_add(wasm_i32x4_dot_i16x8(wasm_v128_load(a.bsums), mins0),
+                                            wasm_i32x4_dot_i16x8(wasm_v128_load(a.bsums + 8), mins1));
+            const float d = a.d * wd, dmin = a.d * wdmin;
+            sum[t] += d * static_cast<float>(hsum_i32x4(isum[t])) - dmin * static_cast<float>(hsum_i32x4(m));
+        }
+    }
+    for (int t = 0; t < NT; ++t) y[t * y_stride] = sum[t];
+}
+
+template <int NT>
+void q4_k_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
+    k4_tile<NT, false, BlockQ4_K>(n, w, x, xs, y, ys);
+}
+template <int NT>
+void q5_k_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
+    k4_tile<NT, true, BlockQ5_K>(n, w, x, xs, y, ys);
+}
+
+template <int NT>
+void q6_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
+    const auto* w = static_cast<const BlockQ6_K*>(w_row);
+    const ActivationTile<BlockQ8_K, NT> act(xq, xq_stride);
+    float sum[NT] = {};
+    const int64_t nb = n_cols / kQK_K;
+    const v128_t offset = wasm_i8x16_splat(32);
+    for (int64_t i = 0; i < nb; ++i) {
+        const BlockQ6_K& b = w[i];
+        v128_t isum[NT];
+        for (int t = 0; t < NT; ++t) isum[t] = wasm_i32x4_splat(0);
+        for (int n = 0; n < 2; ++n) {
+            const uint8_t* ql = b.ql + 64 * n;
+            const v128_t l0 = wasm_v128_load(ql), l1 = wasm_v128_load(ql + 16);
+            const v128_t l2 = wasm_v128_load(ql + 32), l3 = wasm_v128_load(ql + 48);
+            const v128_t h0 = wasm_v128_load(b.qh + 32 * n), h1 = wasm_v128_load(b.qh + 32 * n + 16);
+            // Group g (16 elements) of this half: low nibbles of ql for the first 64 elements,
+            // high nibbles for the next 64; qh bit pair 0..3 moved to bits 4..5.
+            const v128_t q6[8] = {
+                wasm_i8x16_sub(wasm_v128_or(low_nibbles(l0), shl_mask(h0, 4, 0x30)), offset),
+                wasm_i8x16_sub(wasm_v128_or(low_nibbles(l1), shl_mask(h1, 4, 0x30)), offset),
+                wasm_i8x16_sub(wasm_v128_or(low_nibbles(l2), shl_mask(h0, 2, 0x30)), offset),
+                wasm_i8x16_sub(wasm_v128_or(low_nibbles(l3), shl_mask(h1, 2, 0x30)), offset),
+                wasm_i8x16_sub(wasm_v128_or(high_nibbles(l0), wasm_v128_and(h0, wasm_i8x16_splat(0x30))), offset),
+                wasm_i8x16_sub(wasm_v128_or(high_nibbles(l1), wasm_v128_and(h1, wasm_i8x16_splat(0x30))), offset),
+                wasm_i8x16_sub(wasm_v128_or(high_nibbles(l2), shr_mask(h0, 2, 0x30)), offset),
+                wasm_i8x16_sub(wasm_v128_or(high_nibbles(l3), shr_mask(h1, 2, 0x30)), offset),
+            };
+            const int8_t* sc = b.scales + 8 * n;
+            for (int g = 0; g < 8; ++g) {
+                const W16 wg = widen_s8(q6[g]);
+                for (int t = 0; t < NT; ++t)
+                    isum[t] = mac_group16(isum[t], wg, act.row[t][i].qs + 128 * n + 16 * g, sc[g]);
+            }
+        }
+        const float wd = fp16_to_fp32(b.d);
+        for (int t = 0; t < NT; ++t)
+            sum[t] += (wd * act.row[t][i].d) * static_cast<float>(hsum_i32x4(isum[t]));
+    }
+    for (int t = 0; t < NT; ++t) y[t * y_stride] = sum[t];
+}
+
+template <int NT>
+void q3_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
+    const auto* w = static_cast<const BlockQ3_K*>(w_row);
+    const ActivationTile<BlockQ8_K, NT> act(xq, xq_stride);
+    float sum[NT] = {};
+    const int64_t nb = n_cols / kQK_K;
+    const v128_t three = wasm_i8x16_splat(3), four = wasm_i8x16_splat(4), zero = wasm_i32x4_splat(0);
+    for (int64_t i = 0; i < nb; ++i) {
+        const BlockQ3_K& b = w[i];
+        int8_t sc[16];
+        q3_k_scales(b.scales, sc);
+        v128_t isum[NT];
+        for (int t = 0; t < NT; ++t) isum[t] = zero;
+        const v128_t hm0 = wasm_v128_load(b.hmask), hm1 = wasm_v128_load(b.hmask + 16);
+        for (int n = 0; n < 2; ++n) {
+            const v128_t q0 = wasm_v128_load(b.qs + 32 * n), q1 = wasm_v128_load(b.qs + 32 * n + 16);
+            for (int j = 0; j < 4; ++j) {
+                // Level = 2 low bits - 4 when the hmask bit is clear.
+                const v128_t bit = wasm_i8x16_splat(static_cast<int8_t>(1u << (4 * n + j)));
+                const v128_t minus0 = wasm_v128_and(wasm_i8x16_eq(wasm_v128_and(hm0, bit), zero), four);
+                const v128_t minus1 = wasm_v128_and(wasm_i8x16_eq(wasm_v128_and(hm1, bit), zero), four);
+                const v128_t v0 = wasm_i8x16_sub(wasm_v128_and(wasm_u16x8_shr(q0, 2 * j), three), minus0);
+                const v128_t v1 = wasm_i8x16_sub(wasm_v128_and(wasm_u16x8_shr(q1, 2 * j), three), minus1);
+                const W16 w0 = widen_s8(v0), w1 = widen_s8(v1);
+                const int s0 = sc[8 * n + 2 * j], s1 = sc[8 * n + 2 * j + 1];
+                for (int t = 0; t < NT; ++t) {
+                    const int8_t* a = act.row[t][i].qs + 128 * n + 32 * j;
+                    isum[t] = mac_group16(mac_group16(isum[t], w0, a, s0), w1, a + 16, s1);
+                }
+            }
+        }
+        const float wd = fp16_to_fp32(b.d);
+        for (int t = 0; t < NT; ++t)
+            sum[t] += (wd * act.row[t][i].d) * static_cast<float>(hsum_i32x4(isum[t]));
+    }
+    for (int t = 0; t < NT; ++t) y[t * y_stride] = sum[t];
+}
+
+template <int NT>
+void q2_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
+    const auto* w = static_cast<const BlockQ2_K*>(w_row);
+    const ActivationTile<BlockQ8_K, NT> act(xq, xq_stride);
+    float sum[NT] = {};
+    const int64_t nb = n_cols / kQK_K;
+    const v128_t three = wasm_i8x16_splat(3);
+    for (int64_t i = 0; i < nb; ++i) {
+        const BlockQ2_K& b = w[i];
+        const W16 mins = widen_u8(high_nibbles(wasm_v128_load(b.scales)));
+        v128_t isum[NT];
+        for (int t = 0; t < NT; ++t) isum[t] = wasm_i32x4_splat(0);
+        for (int n = 0; n < 2; ++n) {
+            const v128_t q0 = wasm_v128_load(b.qs + 32 * n), q1 = wasm_v128_load(b.qs + 32 * n + 16);
+            for (int j = 0; j < 4; ++j) {
+                const W16 w0 = widen_u8(wasm_v128_and(wasm_u16x8_shr(q0, 2 * j), three));
+                const W16 w1 = widen_u8(wasm_v128_and(wasm_u16x8_shr(q1, 2 * j), three));
+                const int s0 = b.scales[8 * n + 2 * j] & 0xf, s1 = b.scales[8 * n + 2 * j + 1] & 0xf;
+                for (int t = 0; t < NT; ++t) {
+                    const int8_t* a = act.row[t][i].qs + 128 * n + 32 * j;
+                    isum[t] = mac_group16(mac_group16(isum[t], w0, a, s0), w1, a + 16, s1);
+                }
+            }
+        }
+        const float wd = fp16_to_fp32(b.d), wdmin = fp16_to_fp32(b.dmin);
+        for (int t = 0; t < NT; ++t) {
+            const BlockQ8_K& a = act.row[t][i];
+            const v128_t m = wasm_i32x4_add(wasm_i32x4_dot_i16x8(mins.lo, wasm_v128_load(a.bsums)),
+                                            wasm_i32x4_dot_i16x8(mins.hi, wasm_v128_load(a.bsums + 8)));
+            const float dall = a.d * wd, dmin = a.d * wdmin;
+            sum[t] += dall * static_cast<float>(hsum_i32x4(isum[t])) - dmin * static_cast<float>(hsum_i32x4(m));
+        }
+    }
+    for (int t = 0; t < NT; ++t) y[t * y_stride] = sum[t];
+}
+
+template <int NT>
+void iq4_xs_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
+    const auto* w = static_cast<const BlockIQ4_XS*>(w_row);
+    const ActivationTile<BlockQ8_K, NT> act(xq, xq_stride);
+    float sum[NT] = {};
+    const int64_t nb = n_cols / kQK_K;
+    const v128_t levels = wasm_v128_load(kIQ4Values);
+    for (int64_t i = 0; i < nb; ++i) {
+        const BlockIQ4_XS& b = w[i];
+        v128_t isum[NT];
+        for (int t = 0; t < NT; ++t) isum[t] = wasm_i32x4_splat(0);
+        for (int ib = 0; ib < 8; ++ib) {
+            // Byte j of the group holds element j (low nibble) and j+16 (high nibble); the
+            // 16-entry level table is one swizzle.
+            const v128_t q = wasm_v128_load(b.qs + 16 * ib);
+            const W16 w0 = widen_s8(wasm_i8x16_swizzle(levels, low_nibbles(q)));
+            const W16 w1 = widen_s8(wasm_i8x16_swizzle(levels, high_nibbles(q)));
+            const v128_t scale = wasm_i32x4_splat(iq4_xs_scale(b, ib));
+            for (int t = 0; t < NT; ++t) {
+                const int8_t* a = act.row[t][i].qs + 32 * ib;
+                const v128_t g = wasm_i32x4_add(dot16(w0, a), dot16(w1, a + 16));
+                isum[t] = wasm_i32x4_add(isum[t], wasm_i32x4_mul(g, scale));
+            }
+        }
+        const float wd = fp16_to_fp32(b.d);
+        for (int t = 0; t < NT; ++t)
+            sum[t] += (wd * act.row[t][i].d) * static_cast<float>(hsum_i32x4(isum[t]));
+    }
+    for (int t = 0; t < NT; ++t) y[t * y_stride] = sum[t];
+}
+
+}  // namespace
+
+SMOLLM_SIMD128_TILE_ENTRY(q2_k, q2_k_tile)
+SMOLLM_SIMD128_TILE_ENTRY(q3_k, q3_k_tile)
+SMOLLM_SIMD128_TILE_ENTRY(q4_k, q4_k_tile)
+SMOLLM_SIMD128_TILE_ENTRY(q5_k, q5_k_tile)
+SMOLLM_SIMD128_TILE_ENTRY(q6_k, q6_k_tile)
+SMOLLM_SIMD128_TILE_ENTRY(iq4_xs, iq4_xs_tile)
+
+}  // namespace smollm::quant::simd128
+#endif

@@ -1,0 +1,131 @@
+// SIMD128 kernels of the 32-element types (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, IQ4_NL) against Q8_0
+// activations. Each block is unpacked once per tile, widened to i16 and multiplied with
+// i32x4.dot_i16x8_s for every token; the block's f16 scales are applied to the i32 lanes in
+// float, lane by lane, so results differ from the scalar twin only in float summation order.
+#if defined(__wasm_simd128__)
+#include "quant/blocks.h"
+#include "quant/fp16.h"
+#include "quant/kernels.h"
+#include "quant/simd128_tile.h"
+#include "quant/simd128_util.h"
+
+namespace smollm::quant::simd128 {
+namespace {
+
+// A block unpacked to 32 signed levels (elements 0..15 and 16..31), with the f16 scale and,
+// for the types with a min, the min.
+struct Unpacked32 {
+    W16 w0, w1;
+    float d, m;
+};
+
+inline Unpacked32 unpack(const BlockQ4_0& b) {
+    const v128_t q = wasm_v128_load(b.qs);
+    const v128_t eight = wasm_i8x16_splat(8);
+    return {widen_s8(wasm_i8x16_sub(low_nibbles(q), eight)), widen_s8(wasm_i8x16_sub(high_nibbles(q), eight)),
+            fp16_to_fp32(b.d), 0.f};
+}
+
+inline Unpacked32 unpack(const BlockQ4_1& b) {
+    const v128_t q = wasm_v128_load(b.qs);
+    return {widen_u8(low_nibbles(q)), widen_u8(high_nibbles(q)), fp16_to_fp32(b.d), fp16_to_fp32(b.m)};
+}
+
+inline uint32_t load_u32(const uint8_t* p) {
+    uint32_t v;
+    __builtin_memcpy(&v, p, sizeof v);
+    return v;
+}
+
+inline Unpacked32 unpack(const BlockQ5_0& b) {
+    const v128_t q = wasm_v128_load(b.qs);
+    v128_t h0, h1;
+    q5_high_bits(load_u32(b.qh), &h0, &h1);
+    const v128_t sixteen = wasm_i8x16_splat(16);
+    return {widen_s8(wasm_i8x16_sub(wasm_v128_or(low_nibbles(q), h0), sixteen)),
+            widen_s8(wasm_i8x16_sub(wasm_v128_or(high_nibbles(q), h1), sixteen)), fp16_to_fp32(b.d), 0.f};
+}
+
+inline Unpacked32 unpack(const BlockQ5_1& b) {
+    const v128_t q = wasm_v128_load(b.qs);
+    v128_t h0, h1;
+    q5_high_bits(load_u32(b.qh), &h0, &h1);
+    return {widen_u8(wasm_v128_or(low_nibbles(q), h0)), widen_u8(wasm_v128_or(high_nibbles(q), h1)),
+            fp16_to_fp32(b.d), fp16_to_fp32(b.m)};
+}
+
+inline Unpacked32 unpack(const BlockQ8_0& b) {
+    return {widen_s8(wasm_v128_load(b.qs)), widen_s8(wasm_v128_load(b.qs + 16)), fp16_to_fp32(b.d), 0.f};
+}
+
+inline Unpacked32 unpack(const BlockIQ4_NL& b) {
+    const v128_t levels = wasm_v128_load(kIQ4Values);
+    const v128_t q = wasm_v128_load(b.qs);
+    return {widen_s8(wasm_i8x16_swizzle(levels, low_nibbles(q))), widen_s8(wasm_i8x16_swizzle(levels, high_nibbles(q))),
+            fp16_to_fp32(b.d), 0.f};
+}
+
+// kHasMin: the block's value is d*q + m, so each token also needs its activation sum.
+template <int NT, bool kHasMin, typename Block>
+void block32_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
+    const auto* w = static_cast<const Block*>(w_row);
+    const ActivationTile<BlockQ8_0, NT> act(xq, xq_stride);
+    v128_t acc[NT];
+    for (int t = 0; t < NT; ++t) acc[t] = wasm_f32x4_splat(0.f);
+    const v128_t ones = wasm_i16x8_splat(1);
+    const int64_t nb = n_cols / kQK;
+    for (int64_t i = 0; i < nb; ++i) {
+        const Unpacked32 u = unpack(w[i]);
+        for (int t = 0; t < NT; ++t) {
+            const BlockQ8_0& a = act.row[t][i];
+            const v128_t isum = wasm_i32x4_add(dot16(u.w0, a.qs), dot16(u.w1, a.qs + 16));
+            const float da = fp16_to_fp32(a.d);
+            acc[t] = wasm_f32x4_add(acc[t], wasm_f32x4_mul(wasm_f32x4_convert_i32x4(isum), wasm_f32x4_splat(u.d * da)));
+            if constexpr (kHasMin) {
+                const v128_t a16 = wasm_i16x8_add(
+                    wasm_i16x8_add(wasm_i16x8_load8x8(a.qs), wasm_i16x8_load8x8(a.qs + 8)),
+                    wasm_i16x8_add(wasm_i16x8_load8x8(a.qs + 16), wasm_i16x8_load8x8(a.qs + 24)));
+                const v128_t asum = wasm_i32x4_dot_i16x8(a16, ones);
+                acc[t] = wasm_f32x4_add(acc[t], wasm_f32x4_mul(wasm_f32x4_convert_i32x4(asum), wasm_f32x4_splat(u.m * da)));
+            }
+        }
+    }
+    for (int t = 0; t < NT; ++t) y[t * y_stride] = hsum_f32x4(acc[t]);
+}
+
+template <int NT>
+void q4_0_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
+    block32_tile<NT, false, BlockQ4_0>(n, w, x, xs, y, ys);
+}
+template <int NT>
+void q4_1_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
+    block32_tile<NT, true, BlockQ4_1>(n, w, x, xs, y, ys);
+}
+template <int NT>
+void q5_0_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
+    block32_tile<NT, false, BlockQ5_0>(n, w, x, xs, y, ys);
+}
+template <int NT>
+void q5_1_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
+    block32_tile<NT, true, BlockQ5_1>(n, w, x, xs, y, ys);
+}
+template <int NT>
+void q8_0_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
+    block32_tile<NT, false, BlockQ8_0>(n, w, x, xs, y, ys);
+}
+template <int NT>
+void iq4_nl_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
+    block32_tile<NT, false, BlockIQ4_NL>(n, w, x, xs, y, ys);
+}
+
+}  // namespace
+
+SMOLLM_SIMD128_TILE_ENTRY(q4_0, q4_0_tile)
+SMOLLM_SIMD128_TILE_ENTRY(q4_1, q4_1_tile)
+SMOLLM_SIMD128_TILE_ENTRY(q5_0, q5_0_tile)
+SMOLLM_SIMD128_TILE_ENTRY(q5_1, q5_1_tile)
+SMOLLM_SIMD128_TILE_ENTRY(q8_0, q8_0_tile)
+SMOLLM_SIMD128_TILE_ENTRY(iq4_nl, iq4_nl_tile)
+
+}  // namespace smollm::quant::simd128
+#endif

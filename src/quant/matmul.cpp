@@ -1,0 +1,79 @@
+// The one dispatch point of quant/: picks each type's kernel for this build (SIMD128 in wasm,
+// scalar natively) and walks the output in cache-sized tiles. Rows are taken in blocks whose
+// weights fit in L2; within a block, tokens go in tiles of kMaxTileTokens whose activations
+// stay in L1 while every row of the block passes over them.
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+#include "quant/kernels.h"
+#include "quant/quant.h"
+
+namespace smollm {
+namespace {
+
+using quant::DotTileFn;
+
+#if defined(__wasm_simd128__)
+namespace isa = quant::simd128;
+constexpr const char* kIsaName = "simd128";
+#else
+namespace isa = quant::scalar;
+constexpr const char* kIsaName = "scalar";
+#endif
+
+DotTileFn kernel_for(GgmlType t) {
+    switch (t) {
+    case GgmlType::F32: return isa::f32_dot;
+    case GgmlType::F16: return isa::f16_dot;
+    case GgmlType::BF16: return isa::bf16_dot;
+    case GgmlType::Q4_0: return isa::q4_0_dot;
+    case GgmlType::Q4_1: return isa::q4_1_dot;
+    case GgmlType::Q5_0: return isa::q5_0_dot;
+    case GgmlType::Q5_1: return isa::q5_1_dot;
+    case GgmlType::Q8_0: return isa::q8_0_dot;
+    case GgmlType::IQ4_NL: return isa::iq4_nl_dot;
+    case GgmlType::Q2_K: return isa::q2_k_dot;
+    case GgmlType::Q3_K: return isa::q3_k_dot;
+    case GgmlType::Q4_K: return isa::q4_k_dot;
+    case GgmlType::Q5_K: return isa::q5_k_dot;
+    case GgmlType::Q6_K: return isa::q6_k_dot;
+    case GgmlType::IQ4_XS: return isa::iq4_xs_dot;
+    default: return nullptr;
+    }
+}
+
+// Weight bytes per row block: a share of L2 that leaves room for the activation tile.
+constexpr size_t kRowBlockBytes = 128 * 1024;
+
+}  // namespace
+
+bool quant_supported(GgmlType t) { return kernel_for(t) != nullptr; }
+
+const char* kernel_isa() { return kIsaName; }
+
+void matmul(GgmlType weight_type, const void* w, size_t w_row_bytes, int64_t n_cols,
+            int64_t row_begin, int64_t row_end, const void* xq, size_t xq_row_bytes,
+            int64_t n_tokens, float* y, int64_t y_stride) {
+    const DotTileFn kernel = kernel_for(weight_type);
+    if (!kernel)
+        throw std::invalid_argument("matmul: unsupported weight type " + std::string(ggml_type_name(weight_type)));
+    if (row_end <= row_begin || n_tokens <= 0) return;
+    const auto* w_bytes = static_cast<const uint8_t*>(w);
+    const auto* x_bytes = static_cast<const uint8_t*>(xq);
+    const int64_t rows_per_block =
+        std::max<int64_t>(1, static_cast<int64_t>(kRowBlockBytes / std::max<size_t>(w_row_bytes, 1)));
+    for (int64_t r0 = row_begin; r0 < row_end; r0 += rows_per_block) {
+        const int64_t r1 = std::min(row_end, r0 + rows_per_block);
+        for (int64_t t0 = 0; t0 < n_tokens; t0 += quant::kMaxTileTokens) {
+            const int n_tok = static_cast<int>(std::min<int64_t>(quant::kMaxTileTokens, n_tokens - t0));
+            const uint8_t* x_tile = x_bytes + static_cast<size_t>(t0) * xq_row_bytes;
+            float* y_tile = y + t0 * y_stride;
+            for (int64_t r = r0; r < r1; ++r)
+                kernel(n_cols, w_bytes + static_cast<size_t>(r) * w_row_bytes, x_tile, xq_row_bytes,
+                       n_tok, y_tile + r, y_stride);
+        }
+    }
+}
+
+}  // namespace smollm

@@ -1,0 +1,130 @@
+// Launches the two browsers the demo is tested in, behind one small driver interface so the
+// same scenario runs in both: Debian's Chromium through playwright-core, and Debian's
+// Firefox ESR through puppeteer-core (WebDriver BiDi). Each launch gets a fresh profile.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+export const FIREFOX_PATH = '/usr/bin/firefox-esr';
+
+const CHROMIUM_ARGS = [
+  '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+// DEMO_BROWSERS=chromium (or firefox) runs one engine only, when iterating on a failure.
+export const ENGINES = [
+  { name: 'chromium', binary: CHROMIUM_PATH, launch: launchChromium },
+  { name: 'firefox', binary: FIREFOX_PATH, launch: launchFirefox },
+].filter((e) => !process.env.DEMO_BROWSERS || process.env.DEMO_BROWSERS.split(',').includes(e.name));
+
+export function missingBrowser(engine) {
+  return fs.existsSync(engine.binary) ? null : `${engine.binary} is not installed (apt-get install ${engine.name === 'chromium' ? 'chromium' : 'firefox-esr'})`;
+}
+
+function freshProfile(name) {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `smollm-demo-${name}-`));
+}
+
+async function launchChromium() {
+  const { chromium } = await import('playwright-core');
+  const profile = freshProfile('chromium');
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1280, height: 900 },
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  const log = collectLog(page);
+  return {
+    engine: 'chromium',
+    log,
+    goto: (url) => page.goto(url, { waitUntil: 'load' }),
+    reload: () => page.reload({ waitUntil: 'load' }),
+    click: (selector) => page.click(selector),
+    type: (selector, text) => page.fill(selector, text),
+    press: (selector, key) => page.press(selector, key),
+    evaluate: (fn, arg) => page.evaluate(fn, arg),
+    waitFor: (fn, arg, timeout) => pollUntil(page, fn, arg, timeout),
+    screenshot: (file, fullPage = false) => page.screenshot({ path: file, fullPage }),
+    setViewport: (width, height) => page.setViewportSize({ width, height }),
+    close: async () => {
+      await context.close();
+      fs.rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+async function launchFirefox() {
+  const { default: puppeteer } = await import('puppeteer-core');
+  const profile = freshProfile('firefox');
+  const browser = await puppeteer.launch({
+    browser: 'firefox',
+    executablePath: FIREFOX_PATH,
+    headless: true,
+    userDataDir: profile,
+    defaultViewport: { width: 1280, height: 900 },
+  });
+  const page = (await browser.pages())[0] ?? (await browser.newPage());
+  const log = collectLog(page);
+  return {
+    engine: 'firefox',
+    log,
+    goto: (url) => page.goto(url, { waitUntil: 'load' }),
+    reload: () => page.reload({ waitUntil: 'load' }),
+    click: (selector) => page.click(selector),
+    type: async (selector, text) => {
+      await page.$eval(selector, (el, value) => {
+        el.value = value;
+        el.dispatchEvent(new Event('input', { bubbles: true }));
+      }, text);
+    },
+    press: async (selector, key) => {
+      await page.focus(selector);
+      await page.keyboard.press(key);
+    },
+    evaluate: (fn, arg) => page.evaluate(fn, arg),
+    waitFor: (fn, arg, timeout) => pollUntil(page, fn, arg, timeout),
+    screenshot: (file, fullPage = false) => page.screenshot({ path: file, fullPage }),
+    setViewport: (width, height) => page.setViewport({ width, height }),
+    close: async () => {
+      await browser.close();
+      fs.rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+// Polls a (possibly async) page function from Node until it returns something truthy. Both
+// libraries' own waitForFunction treat a returned Promise as truthy at once; this awaits it,
+// and survives the page navigating (reloading) in between.
+async function pollUntil(page, fn, arg, timeout = 60000) {
+  const deadline = Date.now() + timeout;
+  let lastError = null;
+  for (;;) {
+    try {
+      const value = await page.evaluate(fn, arg);
+      if (value) return value;
+      lastError = null;
+    } catch (error) {
+      lastError = error; // e.g. "execution context was destroyed" during a reload
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeout} ms waiting for ${String(fn).slice(0, 160)}` +
+        (lastError ? ` (last error: ${lastError.message.split('\n')[0]})` : ''));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+// Console errors and page errors, for messages when an assertion fails.
+function collectLog(page) {
+  const lines = [];
+  page.on('console', (msg) => {
+    const type = typeof msg.type === 'function' ? msg.type() : msg.type;
+    if (type === 'error' || type === 'warning' || type === 'warn') lines.push(`[console.${type}] ${msg.text()}`);
+  });
+  page.on('pageerror', (error) => lines.push(`[pageerror] ${error?.message ?? error}`));
+  return lines;
+}

@@ -1,0 +1,74 @@
+// llama.cpp's side of the parity checks: node-llama-cpp (CPU build, never compiled here)
+// evaluating the same GGUF and token ids, returning full logit vectors.
+import {getLlama} from 'node-llama-cpp';
+
+let llamaPromise = null;
+
+function llama() {
+    llamaPromise ??= getLlama({gpu: false, build: 'never', logLevel: 'error'});
+    return llamaPromise;
+}
+
+function mapToRow(map, nVocab) {
+    const row = new Float32Array(nVocab);
+    row.fill(Number.NaN);
+    for (const [id, logit] of map) row[id] = logit;
+    return row;
+}
+
+// Opens a model and a context able to hold `contextSize` tokens. flashAttention stays off:
+// the classic path is llama.cpp's default on CPU for these builds and the one the
+// thresholds were measured against.
+export async function openReference(modelPath, contextSize, threads = 2) {
+    const l = await llama();
+    const model = await l.loadModel({modelPath});
+    const ctx = await model.createContext({
+        contextSize: Math.max(contextSize, 32),
+        batchSize: Math.min(512, Math.max(contextSize, 32)),
+        threads,
+        flashAttention: false,
+    });
+    // The vocabulary size is the length of a logit vector: one probe evaluation tells it.
+    const seq = ctx.getSequence();
+    const nVocab = (await seq.controlledEvaluate([[0, {generateNext: {logits: true}}]]))[0].next.logits.size;
+    return {
+        model,
+        nVocab,
+        // Every position's logits for `tokens` evaluated from position 0 (a fresh sequence).
+        async logits(tokens) {
+            await seq.clearHistory();
+            const out = await seq.controlledEvaluate(tokens.map((t) => [t, {generateNext: {logits: true}}]));
+            const all = new Float32Array(tokens.length * nVocab);
+            out.forEach((o, i) => all.set(mapToRow(o.next.logits, nVocab), i * nVocab));
+            return all;
+        },
+        // Greedy continuation of `prompt` for up to n tokens, stopping at an end-of-generation
+        // token (not included). Returns the tokens and the logits each was chosen from.
+        async greedy(prompt, n) {
+            await seq.clearHistory();
+            const tokens = [];
+            const steps = [];
+            let input = prompt.map((t, i) => (i === prompt.length - 1 ? [t, {generateNext: {logits: true}}] : t));
+            for (let i = 0; i < n; i++) {
+                const out = await seq.controlledEvaluate(input);
+                const row = mapToRow(out[out.length - 1].next.logits, nVocab);
+                const next = argmax(row);
+                steps.push(row);
+                if (model.isEogToken(next)) break;
+                tokens.push(next);
+                input = [[next, {generateNext: {logits: true}}]];
+            }
+            return {tokens, steps};
+        },
+        async dispose() {
+            await ctx.dispose();
+            await model.dispose();
+        },
+    };
+}
+
+export function argmax(row) {
+    let best = 0;
+    for (let i = 1; i < row.length; i++) if (row[i] > row[best]) best = i;
+    return best;
+}

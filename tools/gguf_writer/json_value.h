@@ -1,0 +1,43 @@
+// A small JSON reader for the files the writer consumes (Hugging Face tokenizer.json and
+// tokenizer_config.json) and the golden files tests compare against. Objects keep their
+// key order; lookups are linear, which suits the small objects we query by key.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace smollm::tools {
+
+class JsonValue {
+public:
+    enum class Kind { Null, Bool, Number, String, Array, Object };
+
+    Kind kind = Kind::Null;
+    bool boolean = false;
+    double number = 0.0;
+    std::string string;
+    std::vector<JsonValue> array;
+    std::vector<std::pair<std::string, JsonValue>> object;
+
+    bool is_null() const { return kind == Kind::Null; }
+    bool is_string() const { return kind == Kind::String; }
+    bool is_number() const { return kind == Kind::Number; }
+    bool is_array() const { return kind == Kind::Array; }
+    bool is_object() const { return kind == Kind::Object; }
+    bool is_bool() const { return kind == Kind::Bool; }
+
+    // nullptr when this is not an object or has no such key.
+    const JsonValue* find(std::string_view key) const;
+    // Throws std::runtime_error naming the key when it is missing or of another kind.
+    const JsonValue& at(std::string_view key) const;
+    const std::string& as_string() const;
+    double as_number() const;
+    int64_t as_int() const;   // throws unless the number is integral
+};
+
+// Throws std::runtime_error("JSON at byte N: why") on malformed input.
+JsonValue json_parse(std::string_view text);
+
+}  // namespace smollm::tools

@@ -1,0 +1,367 @@
+// Embind glue between js/ and the engine (src/engine.h). Thin on purpose: it converts
+// arguments, turns C++ exceptions into JS errors that keep their message, and hands logits
+// out as typed-array views into wasm memory. Every size is a double on the JS side (files
+// and memory go past 2^31); pointers are plain numbers the JS reads as unsigned.
+#include <emscripten.h>
+#include <emscripten/bind.h>
+#include <emscripten/val.h>
+
+#include <cmath>
+#include <cstdint>
+#include <memory>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "engine.h"
+#include "gguf_json.h"
+#include "runtime/thread_pool.h"
+
+using emscripten::val;
+
+namespace smollm {
+namespace {
+
+// Throws a JS Error (not a C++ exception) so the message survives into the worker and page.
+// The message lives in a static buffer: nothing on the C++ stack needs destroying when the
+// JS throw unwinds through wasm frames.
+EM_JS(void, throw_js_error, (const char* name, const char* message), {
+    const error = new Error(UTF8ToString(message));
+    error.name = UTF8ToString(name);
+    throw error;
+});
+
+std::string& error_buffer() {
+    static std::string buffer;
+    return buffer;
+}
+
+// Runs `f`; any C++ exception becomes a JS Error named `name` (or "OutOfMemoryError").
+template <class F>
+auto guarded(const char* name, F&& f) -> decltype(f()) {
+    const char* error_name = name;
+    try {
+        return f();
+    } catch (const std::bad_alloc&) {
+        error_name = "OutOfMemoryError";
+        error_buffer() = "out of wasm memory (the 4 GB address space is exhausted): use a smaller "
+                         "model, a smaller quantization or a smaller context size";
+    } catch (const std::exception& e) {
+        error_buffer() = e.what();
+    }
+    throw_js_error(error_name, error_buffer().c_str());
+    __builtin_unreachable();
+}
+
+const uint8_t* as_bytes(double ptr) {
+    return reinterpret_cast<const uint8_t*>(static_cast<uintptr_t>(ptr));
+}
+
+double num(const val& o, const char* key, double fallback) {
+    const val v = o[key];
+    return (v.isUndefined() || v.isNull()) ? fallback : v.as<double>();
+}
+
+bool flag(const val& o, const char* key, bool fallback) {
+    const val v = o[key];
+    return (v.isUndefined() || v.isNull()) ? fallback : v.as<bool>();
+}
+
+std::vector<int32_t> to_tokens(const val& array) {
+    return emscripten::convertJSArrayToNumberVector<int32_t>(array);
+}
+
+val memory_plan_object(const MemoryPlan& plan) {
+    val o = val::object();
+    o.set("fileBytes", static_cast<double>(plan.file_bytes));
+    o.set("kvCacheBytes", static_cast<double>(plan.kv_cache_bytes));
+    o.set("scratchBytes", static_cast<double>(plan.scratch_bytes));
+    o.set("totalBytes", static_cast<double>(plan.total_bytes));
+    return o;
+}
+
+// Parses the header from the first `available` bytes of a file of `file_size` bytes (0 when
+// unknown). Result: {status: "complete" | "need_more" | "error", bytesNeeded, error,
+// header (JSON text), plan | planError}. The plan is computed for `context_size` (0: the
+// model's default) and says whether the engine can run this model at all.
+val probe_header(double ptr, double available, double file_size, double context_size, bool kv_f16,
+                 bool with_tensors) {
+    GgufParseResult r = gguf_parse(as_bytes(ptr), static_cast<uint64_t>(available),
+                                   static_cast<uint64_t>(file_size));
+    val o = val::object();
+    switch (r.status) {
+        case GgufParseResult::Status::NeedMore:
+            o.set("status", std::string("need_more"));
+            o.set("bytesNeeded", static_cast<double>(r.bytes_needed));
+            return o;
+        case GgufParseResult::Status::Error:
+            o.set("status", std::string("error"));
+            o.set("error", r.error);
+            return o;
+        case GgufParseResult::Status::Complete:
+            break;
+    }
+    o.set("status", std::string("complete"));
+    o.set("header", gguf_header_json(*r.file, 64, with_tensors));
+    o.set("typeHistogram", gguf_type_histogram_json(*r.file));
+    EngineOptions options;
+    options.context_size = static_cast<uint32_t>(context_size);
+    options.kv_f16 = kv_f16;
+    try {
+        o.set("plan", memory_plan_object(plan_memory(*r.file, options)));
+    } catch (const std::exception& e) {
+        o.set("planError", std::string(e.what()));
+    }
+    return o;
+}
+
+// One loaded model. Owns the engine, which owns the file buffers JS filled.
+class WebEngine {
+public:
+    // parts: [{ptr, size}, ...] of malloc'ed buffers holding complete files. On success the
+    // engine owns them; on error (a thrown JS Error) the caller still does and frees them.
+    static WebEngine* load(val parts, double n_threads, double context_size, bool kv_f16) {
+        return guarded("EngineLoadError", [&] {
+            std::vector<Engine::FileBuffer> buffers;
+            const auto n = parts["length"].as<uint32_t>();
+            for (uint32_t i = 0; i < n; ++i) {
+                Engine::FileBuffer b;
+                b.bytes = reinterpret_cast<uint8_t*>(static_cast<uintptr_t>(parts[i]["ptr"].as<double>()));
+                b.size = static_cast<uint64_t>(parts[i]["size"].as<double>());
+                buffers.push_back(b);
+            }
+            EngineOptions options;
+            options.n_threads = static_cast<int>(n_threads);
+            options.context_size = static_cast<uint32_t>(context_size);
+            options.kv_f16 = kv_f16;
+            auto* web = new WebEngine();
+            try {
+                web->engine_ = Engine::load(std::move(buffers), options);
+            } catch (...) {
+                delete web;
+                throw;
+            }
+            return web;
+        });
+    }
+
+    std::string info_json() const {
+        return guarded("EngineError", [&] {
+            const Engine& e = *engine_;
+            const Tokenizer& tok = e.tokenizer();
+            std::string template_text;
+            const bool has_template = e.gguf().get_string("tokenizer.chat_template", &template_text);
+            uint64_t trained_ctx = 0;
+            e.gguf().arch_u64("context_length", &trained_ctx);
+            std::string out = "{\"architecture\":";
+            json_append_string(out, e.gguf().architecture());
+            out += ",\"contextSize\":" + std::to_string(e.n_ctx());
+            out += ",\"trainedContextSize\":" + std::to_string(trained_ctx);
+            out += ",\"threads\":" + std::to_string(e.n_threads());
+            out += ",\"memoryBytes\":" + std::to_string(e.memory_bytes());
+            out += ",\"nVocab\":" + std::to_string(e.n_vocab());
+            out += ",\"bosId\":" + std::to_string(tok.bos_id());
+            out += ",\"eosId\":" + std::to_string(tok.eos_id());
+            out += std::string(",\"addBos\":") + (tok.add_bos() ? "true" : "false");
+            out += ",\"tokenizerModel\":";
+            json_append_string(out, std::string(tok.model_name()));
+            out += ",\"preTokenizer\":";
+            json_append_string(out, std::string(tok.pre_tokenizer()));
+            out += ",\"chatTemplate\":";
+            if (has_template) json_append_string(out, template_text); else out += "null";
+            out += ",\"tensorTypes\":" + gguf_type_histogram_json(e.gguf());
+            out += ",\"header\":" + gguf_header_json(e.gguf(), 64, false);
+            out += '}';
+            return out;
+        });
+    }
+
+    // Ids for `text`, with the BOS the vocabulary asks for when add_bos.
+    val tokenize(const std::string& text, bool parse_special, bool add_bos) {
+        return guarded("EngineError", [&] {
+            const Tokenizer& tok = engine_->tokenizer();
+            ids_.clear();
+            if (add_bos && tok.add_bos() && tok.bos_id() >= 0) ids_.push_back(tok.bos_id());
+            const auto body = tok.encode(text, parse_special);
+            ids_.insert(ids_.end(), body.begin(), body.end());
+            // A view into ids_: the JS copies it before the next call.
+            return val(emscripten::typed_memory_view(ids_.size(), ids_.data()));
+        });
+    }
+
+    std::string detokenize(val ids, bool render_special) {
+        return guarded("EngineError", [&] {
+            const auto v = to_tokens(ids);
+            check_ids(v);
+            return engine_->tokenizer().decode(v.data(), v.size(), render_special);
+        });
+    }
+
+    std::string token_piece(int32_t id, bool render_special) {
+        return guarded("EngineError", [&] {
+            check_ids({id});
+            return engine_->tokenizer().token_to_piece(id, render_special);
+        });
+    }
+
+    bool is_end_of_generation(int32_t id) const { return engine_->tokenizer().is_end_of_generation(id); }
+
+    void eval(val tokens, int32_t n_past, bool all_logits) {
+        guarded("EngineError", [&] {
+            const auto v = to_tokens(tokens);
+            check_ids(v);
+            engine_->eval(v.data(), static_cast<int32_t>(v.size()), n_past, all_logits);
+            last_eval_n_ = all_logits ? static_cast<int32_t>(v.size()) : 1;
+        });
+    }
+
+    // A Float32Array view of one position's logits, valid until the next eval or memory growth.
+    val logits(int32_t i) const {
+        return guarded("EngineError", [&] {
+            if (i < 0 || i >= last_eval_n_) {
+                throw EngineError("logits: position " + std::to_string(i) + " is outside the last eval's " +
+                                  std::to_string(last_eval_n_) + " kept positions");
+            }
+            return val(emscripten::typed_memory_view(static_cast<size_t>(engine_->n_vocab()), engine_->logits(i)));
+        });
+    }
+
+    // -log p(target) at position i of the last eval: perplexity without copying logits to JS.
+    double neg_log_likelihood(int32_t i, int32_t target) const {
+        return guarded("EngineError", [&] {
+            if (i < 0 || i >= last_eval_n_) throw EngineError("neg_log_likelihood: position out of range");
+            check_ids({target});
+            const float* l = engine_->logits(i);
+            const int32_t n = engine_->n_vocab();
+            double max_logit = l[0];
+            for (int32_t k = 1; k < n; ++k) max_logit = std::max(max_logit, static_cast<double>(l[k]));
+            double sum = 0.0;
+            for (int32_t k = 0; k < n; ++k) sum += std::exp(static_cast<double>(l[k]) - max_logit);
+            return std::log(sum) + max_logit - static_cast<double>(l[target]);
+        });
+    }
+
+    // options: {temperature, topK, topP, minP, repeatPenalty, presencePenalty, frequencyPenalty,
+    // penaltyLastN, seed, logitBias: [[id, bias]...], stop: [..], maxTokens, ignoreEos, prefillChunk}
+    void begin_generation(val prompt, val options) {
+        guarded("EngineError", [&] {
+            const auto tokens = to_tokens(prompt);
+            check_ids(tokens);
+            GenerationOptions g;
+            SamplingParams& s = g.sampling;
+            s.temperature = static_cast<float>(num(options, "temperature", s.temperature));
+            s.top_k = static_cast<int32_t>(num(options, "topK", s.top_k));
+            s.top_p = static_cast<float>(num(options, "topP", s.top_p));
+            s.min_p = static_cast<float>(num(options, "minP", s.min_p));
+            s.repeat_penalty = static_cast<float>(num(options, "repeatPenalty", s.repeat_penalty));
+            s.presence_penalty = static_cast<float>(num(options, "presencePenalty", s.presence_penalty));
+            s.frequency_penalty = static_cast<float>(num(options, "frequencyPenalty", s.frequency_penalty));
+            s.penalty_last_n = static_cast<int32_t>(num(options, "penaltyLastN", s.penalty_last_n));
+            s.seed = static_cast<uint64_t>(num(options, "seed", 0));
+            const val bias = options["logitBias"];
+            if (!bias.isUndefined() && !bias.isNull()) {
+                const auto n = bias["length"].as<uint32_t>();
+                for (uint32_t i = 0; i < n; ++i) {
+                    s.logit_bias.emplace_back(bias[i][0].as<int32_t>(), bias[i][1].as<float>());
+                }
+            }
+            const val stop = options["stop"];
+            if (!stop.isUndefined() && !stop.isNull()) g.stop = emscripten::vecFromJSArray<std::string>(stop);
+            g.max_tokens = static_cast<int32_t>(num(options, "maxTokens", g.max_tokens));
+            g.ignore_eos = flag(options, "ignoreEos", g.ignore_eos);
+            g.prefill_chunk = static_cast<int32_t>(num(options, "prefillChunk", g.prefill_chunk));
+            engine_->begin_generation(tokens, g);
+        });
+    }
+
+    // {kind: "prefill" | "token" | "done", text, token, prefillDone, prefillTotal, finishReason}
+    val step() {
+        return guarded("EngineError", [&] {
+            const StepResult r = engine_->step();
+            val o = val::object();
+            switch (r.kind) {
+                case StepResult::Kind::Prefill:
+                    o.set("kind", std::string("prefill"));
+                    o.set("prefillDone", r.prefill_done);
+                    o.set("prefillTotal", r.prefill_total);
+                    break;
+                case StepResult::Kind::Token:
+                    o.set("kind", std::string("token"));
+                    o.set("text", r.text);
+                    o.set("token", r.token);
+                    break;
+                case StepResult::Kind::Done:
+                    o.set("kind", std::string("done"));
+                    o.set("text", r.text);
+                    o.set("finishReason", r.finish_reason);
+                    break;
+            }
+            return o;
+        });
+    }
+
+    int32_t reused_tokens() const { return engine_->reused_tokens(); }
+    int32_t generated_tokens() const { return engine_->generated_tokens(); }
+    int32_t cached_token_count() const { return static_cast<int32_t>(engine_->cached_tokens().size()); }
+    void truncate_cache(int32_t n) { guarded("EngineError", [&] { engine_->truncate_cache(n); }); }
+    int32_t n_vocab() const { return engine_->n_vocab(); }
+    int32_t n_ctx() const { return engine_->n_ctx(); }
+    double memory_bytes() const { return static_cast<double>(engine_->memory_bytes()); }
+
+private:
+    WebEngine() = default;
+
+    void check_ids(const std::vector<int32_t>& ids) const {
+        const int32_t n = engine_->n_vocab();
+        for (const int32_t id : ids) {
+            if (id < 0 || id >= n) {
+                throw EngineError("token id " + std::to_string(id) + " is outside the vocabulary [0, " +
+                                  std::to_string(n) + ")");
+            }
+        }
+    }
+
+    std::unique_ptr<Engine> engine_;
+    std::vector<int32_t> ids_;
+    int32_t last_eval_n_ = 0;
+};
+
+// What this build can do: {threads: bool, simd: "relaxed" | "simd128"}.
+val build_info() {
+    val o = val::object();
+    o.set("threads", ThreadPool::threads_available());
+#ifdef __wasm_relaxed_simd__
+    o.set("simd", std::string("relaxed"));
+#else
+    o.set("simd", std::string("simd128"));
+#endif
+    return o;
+}
+
+}  // namespace
+}  // namespace smollm
+
+EMSCRIPTEN_BINDINGS(smollm) {
+    using namespace smollm;
+    emscripten::function("probeHeader", &probe_header);
+    emscripten::function("buildInfo", &build_info);
+    emscripten::class_<WebEngine>("Engine")
+        .class_function("load", &WebEngine::load, emscripten::allow_raw_pointers())
+        .function("infoJson", &WebEngine::info_json)
+        .function("tokenize", &WebEngine::tokenize)
+        .function("detokenize", &WebEngine::detokenize)
+        .function("tokenPiece", &WebEngine::token_piece)
+        .function("isEndOfGeneration", &WebEngine::is_end_of_generation)
+        .function("eval", &WebEngine::eval)
+        .function("logits", &WebEngine::logits)
+        .function("negLogLikelihood", &WebEngine::neg_log_likelihood)
+        .function("beginGeneration", &WebEngine::begin_generation)
+        .function("step", &WebEngine::step)
+        .function("reusedTokens", &WebEngine::reused_tokens)
+        .function("generatedTokens", &WebEngine::generated_tokens)
+        .function("cachedTokenCount", &WebEngine::cached_token_count)
+        .function("truncateCache", &WebEngine::truncate_cache)
+        .function("nVocab", &WebEngine::n_vocab)
+        .function("nCtx", &WebEngine::n_ctx)
+        .function("memoryBytes", &WebEngine::memory_bytes);
+}
