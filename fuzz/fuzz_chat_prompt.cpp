@@ -14,6 +14,7 @@
 #include "sample/sampler.h"
 #include "text/tokenizer.h"
 
+using smollm::fuzz::all_bytes_have_tokens;
 using smollm::fuzz::is_valid_utf8;
 using smollm::fuzz::shared_tokenizer;
 
@@ -73,6 +74,7 @@ void check_stop_matcher(const std::vector<std::string>& pieces, const std::strin
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
     chat_tokens();
+    all_bytes_have_tokens("");
     return 0;
 }
 
@@ -90,7 +92,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         const std::string role = in.ConsumeBool() ? kRoles[in.ConsumeIntegralInRange<size_t>(0, 2)]
                                                   : in.ConsumeRandomLengthString(16);
         const std::string content = in.ConsumeRandomLengthString(512);
-        all_valid = all_valid && is_valid_utf8(role) && is_valid_utf8(content);
+        all_valid = all_valid && is_valid_utf8(role) && is_valid_utf8(content) &&
+                    all_bytes_have_tokens(role) && all_bytes_have_tokens(content);
         injected = injected || role.find("<|") != std::string::npos || content.find("<|") != std::string::npos;
         prompt += "<|im_start|>" + role + "\n" + content + "<|im_end|>\n";
     }

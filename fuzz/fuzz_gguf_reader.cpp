@@ -14,6 +14,7 @@
 
 using smollm::GgufFile;
 using smollm::GgufParseResult;
+using smollm::gguf_parse;
 using Status = smollm::GgufParseResult::Status;
 
 namespace {

@@ -70,4 +70,20 @@ const Tokenizer& shared_tokenizer() {
     return *holder.tokenizer;
 }
 
+bool all_bytes_have_tokens(std::string_view text) {
+    static const std::vector<bool> has_token = [] {
+        const Tokenizer& tok = shared_tokenizer();
+        std::vector<bool> table(256, false);
+        for (int32_t id = 0; id < tok.n_vocab(); ++id) {
+            if (tok.is_control(id)) continue;
+            const std::string piece = tok.token_to_piece(id, false);
+            if (piece.size() == 1) table[static_cast<uint8_t>(piece[0])] = true;
+        }
+        return table;
+    }();
+    for (char c : text)
+        if (!has_token[static_cast<uint8_t>(c)]) return false;
+    return true;
+}
+
 }  // namespace smollm::fuzz

@@ -14,6 +14,7 @@
 #include "tiny_llama.h"
 
 using namespace smollm::hostile;
+using smollm::GgufValueType;
 
 namespace {
 

@@ -1,4 +1,5 @@
 import { chromium } from 'playwright-core';
+setTimeout(() => { console.log('WATCHDOG'); process.exit(3); }, 110000).unref();
 import { startServer } from './server.mjs';
 const srv = await startServer({ '/wllama/': 'node_modules/@wllama/wllama/esm/', '/bench/': 'bench/e2e/page/', '/models/': '/work/shared/golden/models/' });
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless=new','--no-sandbox','--disable-gpu'] });
@@ -10,24 +11,24 @@ await page.evaluate(async () => {
   await w.loadModelFromUrl('/models/tiny-a-Q4_K_M.gguf', { n_ctx: 2048, n_threads: 2, n_gpu_layers: 0, n_parallel: 1, useCache: false });
   window.w = w;
 });
-const cdp = await browser.newBrowserCDPSession();
+console.log('loaded'); const cdp = await browser.newBrowserCDPSession();
 const { targetInfos } = await cdp.send('Target.getTargets');
 console.log(targetInfos.map(t => [t.type, t.url.slice(-20), t.attached]));
-// page-level session: auto attach to workers (non-flatten) and talk through sendMessageToTarget
-const ps = await page.context().newCDPSession(page);
-const sessions = [];
-ps.on('Target.attachedToTarget', e => sessions.push(e));
+
 let id = 1000; const pending = new Map();
-ps.on('Target.receivedMessageFromTarget', e => { const m = JSON.parse(e.message); if (pending.has(m.id)) { pending.get(m.id)(m); pending.delete(m.id); } });
-try { await ps.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: false }); } catch (e) { console.log('autoattach err', e.message); }
-await new Promise(r => setTimeout(r, 500));
-console.log('attached', sessions.map(s => [s.targetInfo.type, s.sessionId.slice(0,6)]));
-const call = (sid, method, params) => new Promise((res) => { const i = ++id; pending.set(i, res); ps.send('Target.sendMessageToTarget', { sessionId: sid, message: JSON.stringify({ id: i, method, params }) }).catch(e => res({ error: e.message })); });
-for (const s of sessions) {
-  const proto = await call(s.sessionId, 'Runtime.evaluate', { expression: 'WebAssembly.Memory.prototype' });
-  if (!proto.result?.result?.objectId) { console.log('no proto', JSON.stringify(proto).slice(0,200)); continue; }
-  const q = await call(s.sessionId, 'Runtime.queryObjects', { prototypeObjectId: proto.result.result.objectId });
-  const r = await call(s.sessionId, 'Runtime.callFunctionOn', { objectId: q.result.objects.objectId, functionDeclaration: 'function(){ return this.map(m => m.buffer.byteLength) }', returnByValue: true });
-  console.log(s.targetInfo.type, JSON.stringify(r.result?.result?.value ?? r));
+cdp.on('Target.receivedMessageFromTarget', e => { const m = JSON.parse(e.message); if (pending.has(m.id)) { pending.get(m.id)(m); pending.delete(m.id); } });
+const call = (sid, method, params) => new Promise((res) => { const i = ++id; setTimeout(() => res({ timeout: method }), 5000); pending.set(i, res); cdp.send('Target.sendMessageToTarget', { sessionId: sid, message: JSON.stringify({ id: i, method, params }) }).catch(e => res({ error: e.message })); });
+for (const t of targetInfos.filter(t => t.type === 'worker')) {
+  let sid;
+  try { sid = (await cdp.send('Target.attachToTarget', { targetId: t.targetId, flatten: false })).sessionId; } catch (e) { console.log('attach err', e.message); continue; }
+  console.log('attached', sid.slice(0, 6));
+  console.log('enable', JSON.stringify(await call(sid, 'Runtime.enable', {})).slice(0,80));
+  const proto = await call(sid, 'Runtime.evaluate', { expression: 'WebAssembly.Memory.prototype' });
+  console.log('proto', JSON.stringify(proto).slice(0, 150));
+  if (!proto.result?.result?.objectId) continue;
+  const q = await call(sid, 'Runtime.queryObjects', { prototypeObjectId: proto.result.result.objectId }); console.log('q', JSON.stringify(q).slice(0,150)); if (!q.result) continue;
+  const r = await call(sid, 'Runtime.callFunctionOn', { objectId: q.result.objects.objectId, functionDeclaration: 'function(){ return this.map(m => m.buffer.byteLength) }', returnByValue: true });
+  console.log(t.url.slice(-8), JSON.stringify(r.result?.result?.value ?? r));
+  await cdp.send('Target.detachFromTarget', { sessionId: sid });
 }
 await browser.close(); await srv.close();

@@ -28,6 +28,8 @@ function engineOverrides() {
 
 const ui = {
   notices: $('notices'),
+  modelNotices: $('model-notices'),
+  chatNotices: $('chat-notices'),
   loadButton: $('load-button'),
   cancelLoad: $('cancel-load'),
   progress: $('progress'),
@@ -49,6 +51,7 @@ const state = {
   loading: null, // AbortController of the load in progress
   generating: null, // AbortController of the answer in progress
   history: [],
+  conversation: 0, // bumped by New chat, so a late answer never lands in the new one
 };
 
 const chat = new ChatView({ list: $('messages'), empty: $('empty-chat'), live: $('answer-live') });
@@ -139,7 +142,7 @@ function showProgress(p, title) {
     ui.progressLabel.textContent = `Preparing the engine for ${title}…`;
   }
   if (p.restarted) {
-    showNotice(ui.notices, {
+    showNotice(ui.modelNotices, {
       id: 'restarted',
       kind: 'warning',
       title: 'The download had to start again from the beginning.',
@@ -151,14 +154,16 @@ function showProgress(p, title) {
 async function loadModel(choice) {
   if (!state.pkg || state.loading) return;
   const { source, label } = choice;
-  clearNotice(ui.notices, 'load');
-  clearNotice(ui.notices, 'restarted');
+  clearNotice(ui.modelNotices, 'load');
+  clearNotice(ui.modelNotices, 'restarted');
+  clearNotice(ui.modelNotices, 'build');
   state.generating?.abort();
   const controller = new AbortController();
   state.loading = controller;
   setLoadingUi(true);
   ui.progressLabel.textContent = `Starting ${label}…`;
   ui.progressBar.removeAttribute('value');
+  ui.progress.scrollIntoView({ block: 'nearest' });
   try {
     if (state.llm) {
       const old = state.llm;
@@ -185,19 +190,19 @@ async function loadModel(choice) {
     ui.loadedModel.textContent = `Ready: ${label} (${from}, ${seconds} s).`;
     stats.showInfo(llm.info);
     if (llm.info.build === 'single-thread' && self.crossOriginIsolated) {
-      showNotice(ui.notices, { id: 'build', kind: 'info', title: 'Running the single-thread build.', detail: llm.info.buildReason });
+      showNotice(ui.modelNotices, { id: 'build', kind: 'info', title: 'Running the single-thread build.', detail: llm.info.buildReason });
     }
     setComposerEnabled(true);
     ui.prompt.focus();
   } catch (error) {
     const plain = describeLoadError(error, source);
-    showNotice(ui.notices, {
+    showNotice(ui.modelNotices, {
       id: 'load',
       kind: plain.kind,
       title: plain.title,
       detail: plain.detail,
       actions: plain.retry ? [{ label: 'Retry', primary: true, onClick: () => loadModel(choice) }] : [],
-    });
+    }).scrollIntoView({ block: 'nearest' });
     setComposerEnabled(false);
   } finally {
     state.loading = null;
@@ -227,14 +232,27 @@ async function refreshCache() {
   }
 }
 
-async function deleteCached({ url, label }) {
-  if (!confirm(`Delete the offline copy of ${label}? You can download it again later.`)) return;
-  try {
-    await state.pkg.cache.delete(url);
-  } catch (error) {
-    showNotice(ui.notices, { id: 'cache', kind: 'error', title: `Could not delete ${label}.`, detail: String(error?.message ?? error) });
-  }
-  refreshCache();
+// Asks inline (a blocking confirm() dialog would freeze the page's other work).
+function deleteCached({ url, label }) {
+  showNotice(ui.modelNotices, {
+    id: 'cache',
+    kind: 'warning',
+    title: `Delete the offline copy of ${label}?`,
+    detail: 'You can download it again later.',
+    actions: [{
+      label: 'Delete',
+      primary: true,
+      onClick: async () => {
+        try {
+          await state.pkg.cache.delete(url);
+        } catch (error) {
+          showNotice(ui.modelNotices, { id: 'cache', kind: 'error', title: `Could not delete ${label}.`, detail: String(error?.message ?? error) });
+        }
+        await refreshCache();
+        ui.loadButton.focus();
+      },
+    }],
+  }).querySelector('button')?.focus();
 }
 
 // --- Chat ------------------------------------------------------------------------------
@@ -262,6 +280,7 @@ async function send(text) {
   const llm = state.llm;
   if (!llm || state.generating) return;
   const config = settings.get();
+  const conversation = state.conversation;
   state.history.push({ role: 'user', content: text });
   chat.addUser(text);
   const answer = chat.startAssistant();
@@ -309,10 +328,10 @@ async function send(text) {
   }
   if (controller.signal.aborted) finishReason = 'abort';
   answer.finish(finishNote(finishReason, failure));
-  if (answer.text) state.history.push({ role: 'assistant', content: answer.text });
+  if (answer.text && state.conversation === conversation) state.history.push({ role: 'assistant', content: answer.text });
   if (failure) {
     const plain = describeChatError(failure, llm.info?.contextSize);
-    showNotice(ui.notices, { id: 'chat', kind: plain.kind, title: plain.title, detail: plain.detail });
+    showNotice(ui.chatNotices, { id: 'chat', kind: plain.kind, title: plain.title, detail: plain.detail });
   }
   if (llm.stats && state.llm === llm) stats.showFinal(llm.stats);
   if (state.generating === controller) state.generating = null;
@@ -322,9 +341,10 @@ async function send(text) {
 
 function newChat() {
   state.generating?.abort();
+  state.conversation++;
   state.history = [];
   chat.clear();
-  clearNotice(ui.notices, 'chat');
+  clearNotice(ui.chatNotices, 'chat');
   if (state.llm) stats.showContext(0, state.llm.info.contextSize);
   ui.prompt.focus();
 }

@@ -6,14 +6,20 @@ import { renderMarkdown } from './markdown_dom.js';
 
 const SENTENCE_END = /[.!?:;](?=\s)|\n/g;
 
-function nearBottom() {
-  const root = document.scrollingElement ?? document.documentElement;
-  return root.scrollHeight - (root.scrollTop + window.innerHeight) < 120;
+// On wide screens the message list scrolls on its own; on narrow ones the page does.
+function scroller(list) {
+  return list.scrollHeight > list.clientHeight + 1 ? list : (document.scrollingElement ?? document.documentElement);
 }
 
-function scrollToBottom() {
-  const root = document.scrollingElement ?? document.documentElement;
-  root.scrollTop = root.scrollHeight;
+function nearBottom(list) {
+  const el = scroller(list);
+  const visible = el === list ? list.clientHeight : window.innerHeight;
+  return el.scrollHeight - (el.scrollTop + visible) < 120;
+}
+
+function scrollToBottom(list) {
+  const el = scroller(list);
+  el.scrollTop = el.scrollHeight;
 }
 
 function messageShell(role, label) {
@@ -48,7 +54,7 @@ export class ChatView {
     const { li, body } = messageShell('user', 'You');
     body.textContent = text;
     this.list.append(li);
-    scrollToBottom();
+    scrollToBottom(this.list);
   }
 
   startAssistant() {
@@ -58,13 +64,14 @@ export class ChatView {
     shell.li.classList.add('streaming');
     shell.li.setAttribute('aria-busy', 'true');
     this.list.append(shell.li);
-    scrollToBottom();
-    return new AssistantMessage(shell, this.live);
+    scrollToBottom(this.list);
+    return new AssistantMessage(shell, this.live, this.list);
   }
 }
 
 class AssistantMessage {
-  constructor({ li, body, meta }, live) {
+  constructor({ li, body, meta }, live, list) {
+    this.list = list;
     this.li = li;
     this.body = body;
     this.meta = meta;
@@ -81,9 +88,9 @@ class AssistantMessage {
 
   render() {
     this.frame = 0;
-    const follow = nearBottom();
+    const follow = nearBottom(this.list);
     this.body.replaceChildren(renderMarkdown(this.text));
-    if (follow) scrollToBottom();
+    if (follow) scrollToBottom(this.list);
     this.announce(false);
   }
 
@@ -108,12 +115,14 @@ class AssistantMessage {
   // note: a short status under the answer ("Stopped", "Reached the max tokens limit").
   finish(note = '') {
     if (this.frame) cancelAnimationFrame(this.frame);
+    const follow = nearBottom(this.list);
     this.render();
     this.announce(true);
     if (note) this.live.append(Object.assign(document.createElement('span'), { textContent: note }));
     this.li.classList.remove('streaming');
     this.li.removeAttribute('aria-busy');
     this.meta.textContent = note;
+    if (follow) scrollToBottom(this.list);
   }
 
   fail(message) {

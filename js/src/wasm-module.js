@@ -46,7 +46,9 @@ export async function createModule(build, threads) {
   if (isNode) await provideNodeGlobals();
   const { default: factory } = await entry.js();
   const options = {
-    pthreadPoolSize: Math.max(0, threads - 1),
+    // At least one: this runtime only finishes starting once every pool Worker has loaded,
+    // and with none it would wait forever.
+    pthreadPoolSize: Math.max(1, threads - 1),
     // pthread workers import the main script by this URL (absolute, so it works from any base).
     mainScriptUrlOrBlob: entry.url.href,
     locateFile: (path) => {

@@ -15,7 +15,7 @@ namespace {
 constexpr uint64_t kMaxDim = 1u << 16;
 constexpr uint64_t kMaxLayers = 1024;
 constexpr uint64_t kMaxHeads = 1024;
-constexpr uint64_t kMaxHeadDim = 1024;
+constexpr uint64_t kMaxHeadDim = LlamaConfig::kMaxHeadDim;
 constexpr uint64_t kMaxFfn = 1u << 20;
 constexpr uint64_t kMaxVocab = 1u << 22;
 constexpr uint64_t kMaxContext = 1u << 24;

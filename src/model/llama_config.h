@@ -8,6 +8,8 @@ namespace smollm {
 class GgufFile;
 
 struct LlamaConfig {
+    static constexpr int32_t kMaxHeadDim = 1024;
+
     int32_t dim = 0;          // embedding length
     int32_t n_layers = 0;
     int32_t n_heads = 0;

@@ -26,7 +26,12 @@ void quantize_q8_0_activations(const float* x, BlockQ8_0* y, int64_t nb) {
         for (int j = 0; j < kQK; ++j) amax = std::max(amax, std::fabs(x[j]));
         y[i].d = fp32_to_fp16(amax / 127.f);
         const float id = amax != 0.0f ? 127.f / amax : 0.0f;
-        for (int j = 0; j < kQK; ++j) y[i].qs[j] = static_cast<int8_t>(std::nearbyint(x[j] * id));
+        for (int j = 0; j < kQK; ++j) {
+            // Non-finite products (NaN inputs, or id overflowing for denormal-only blocks, whose
+            // f16 scale is 0 anyway) become 0 instead of an undefined conversion.
+            const float v = x[j] * id;
+            y[i].qs[j] = std::isfinite(v) ? static_cast<int8_t>(std::nearbyint(v)) : int8_t{0};
+        }
     }
 }
 

@@ -1,9 +1,10 @@
 // SIMD128 kernels of the 256-element types (Q2_K..Q6_K, IQ4_XS) against Q8_K activations.
 // Each super-block is unpacked once per tile with vector ops (ggml's wasm build unpacks Q6_K
 // with scalar code and runs IQ4_XS entirely in scalar code), widened to i16 and multiplied
-// with i32x4.dot_i16x8_s for every token of the tile. Group scales multiply the i32 partial
-// sums; the super-block total is reduced to one exact integer and combined in float exactly
-// like the scalar twin, so both give identical results.
+// with i32x4.dot_i16x8_s for every token of the tile. Group scales are folded into the i16
+// weights once per tile (|level * scale| <= 4096 fits i16, and lane sums stay far below 2^31),
+// so the per-token work is only loads, dots and adds. The super-block total is one exact
+// integer, combined in float exactly like the scalar twin: both give identical results.
 #if defined(__wasm_simd128__)
 #include "quant/blocks.h"
 #include "quant/fp16.h"
@@ -14,9 +15,9 @@
 namespace smollm::quant::simd128 {
 namespace {
 
-// isum += (dot of group g0 with a0) * s0 for 16-element groups.
-inline v128_t mac_group16(v128_t isum, const W16& w, const int8_t* a, int32_t scale) {
-    return wasm_i32x4_add(isum, wasm_i32x4_mul(dot16(w, a), wasm_i32x4_splat(scale)));
+inline W16 scaled(const W16& w, int scale) {
+    const v128_t s = wasm_i16x8_splat(static_cast<int16_t>(scale));
+    return {wasm_i16x8_mul(w.lo, s), wasm_i16x8_mul(w.hi, s)};
 }
 
 // Q4_K / Q5_K: 8 groups of 32 with six-bit scales and mins.
@@ -63,13 +64,13 @@ void k4_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride
                     hi1 = wasm_v128_or(hi1, shr_mask(qh1, hi_bit - 4, 0x10));
                 }
             }
-            const W16 wl0 = widen_u8(lo0), wl1 = widen_u8(lo1), wh0 = widen_u8(hi0), wh1 = widen_u8(hi1);
-            const v128_t s_lo = wasm_i32x4_splat(sc[2 * p]), s_hi = wasm_i32x4_splat(sc[2 * p + 1]);
+            const W16 wl0 = scaled(widen_u8(lo0), sc[2 * p]), wl1 = scaled(widen_u8(lo1), sc[2 * p]);
+            const W16 wh0 = scaled(widen_u8(hi0), sc[2 * p + 1]), wh1 = scaled(widen_u8(hi1), sc[2 * p + 1]);
             for (int t = 0; t < NT; ++t) {
                 const int8_t* a = act.row[t][i].qs + 64 * p;
                 const v128_t g_lo = wasm_i32x4_add(dot16(wl0, a), dot16(wl1, a + 16));
                 const v128_t g_hi = wasm_i32x4_add(dot16(wh0, a + 32), dot16(wh1, a + 48));
-                isum[t] = wasm_i32x4_add(isum[t], wasm_i32x4_add(wasm_i32x4_mul(g_lo, s_lo), wasm_i32x4_mul(g_hi, s_hi)));
+                isum[t] = wasm_i32x4_add(isum[t], wasm_i32x4_add(g_lo, g_hi));
             }
         }
         const float wd = fp16_to_fp32(b.d), wdmin = fp16_to_fp32(b.dmin);
@@ -123,9 +124,9 @@ void q6_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stri
             };
             const int8_t* sc = b.scales + 8 * n;
             for (int g = 0; g < 8; ++g) {
-                const W16 wg = widen_s8(q6[g]);
+                const W16 wg = scaled(widen_s8(q6[g]), sc[g]);
                 for (int t = 0; t < NT; ++t)
-                    isum[t] = mac_group16(isum[t], wg, act.row[t][i].qs + 128 * n + 16 * g, sc[g]);
+                    isum[t] = wasm_i32x4_add(isum[t], dot16(wg, act.row[t][i].qs + 128 * n + 16 * g));
             }
         }
         const float wd = fp16_to_fp32(b.d);
@@ -158,11 +159,11 @@ void q3_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stri
                 const v128_t minus1 = wasm_v128_and(wasm_i8x16_eq(wasm_v128_and(hm1, bit), zero), four);
                 const v128_t v0 = wasm_i8x16_sub(wasm_v128_and(wasm_u16x8_shr(q0, 2 * j), three), minus0);
                 const v128_t v1 = wasm_i8x16_sub(wasm_v128_and(wasm_u16x8_shr(q1, 2 * j), three), minus1);
-                const W16 w0 = widen_s8(v0), w1 = widen_s8(v1);
-                const int s0 = sc[8 * n + 2 * j], s1 = sc[8 * n + 2 * j + 1];
+                const W16 w0 = scaled(widen_s8(v0), sc[8 * n + 2 * j]);
+                const W16 w1 = scaled(widen_s8(v1), sc[8 * n + 2 * j + 1]);
                 for (int t = 0; t < NT; ++t) {
                     const int8_t* a = act.row[t][i].qs + 128 * n + 32 * j;
-                    isum[t] = mac_group16(mac_group16(isum[t], w0, a, s0), w1, a + 16, s1);
+                    isum[t] = wasm_i32x4_add(isum[t], wasm_i32x4_add(dot16(w0, a), dot16(w1, a + 16)));
                 }
             }
         }
@@ -188,12 +189,11 @@ void q2_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stri
         for (int n = 0; n < 2; ++n) {
             const v128_t q0 = wasm_v128_load(b.qs + 32 * n), q1 = wasm_v128_load(b.qs + 32 * n + 16);
             for (int j = 0; j < 4; ++j) {
-                const W16 w0 = widen_u8(wasm_v128_and(wasm_u16x8_shr(q0, 2 * j), three));
-                const W16 w1 = widen_u8(wasm_v128_and(wasm_u16x8_shr(q1, 2 * j), three));
-                const int s0 = b.scales[8 * n + 2 * j] & 0xf, s1 = b.scales[8 * n + 2 * j + 1] & 0xf;
+                const W16 w0 = scaled(widen_u8(wasm_v128_and(wasm_u16x8_shr(q0, 2 * j), three)), b.scales[8 * n + 2 * j] & 0xf);
+                const W16 w1 = scaled(widen_u8(wasm_v128_and(wasm_u16x8_shr(q1, 2 * j), three)), b.scales[8 * n + 2 * j + 1] & 0xf);
                 for (int t = 0; t < NT; ++t) {
                     const int8_t* a = act.row[t][i].qs + 128 * n + 32 * j;
-                    isum[t] = mac_group16(mac_group16(isum[t], w0, a, s0), w1, a + 16, s1);
+                    isum[t] = wasm_i32x4_add(isum[t], wasm_i32x4_add(dot16(w0, a), dot16(w1, a + 16)));
                 }
             }
         }
@@ -224,13 +224,12 @@ void iq4_xs_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_st
             // Byte j of the group holds element j (low nibble) and j+16 (high nibble); the
             // 16-entry level table is one swizzle.
             const v128_t q = wasm_v128_load(b.qs + 16 * ib);
-            const W16 w0 = widen_s8(wasm_i8x16_swizzle(levels, low_nibbles(q)));
-            const W16 w1 = widen_s8(wasm_i8x16_swizzle(levels, high_nibbles(q)));
-            const v128_t scale = wasm_i32x4_splat(iq4_xs_scale(b, ib));
+            const int scale = iq4_xs_scale(b, ib);
+            const W16 w0 = scaled(widen_s8(wasm_i8x16_swizzle(levels, low_nibbles(q))), scale);
+            const W16 w1 = scaled(widen_s8(wasm_i8x16_swizzle(levels, high_nibbles(q))), scale);
             for (int t = 0; t < NT; ++t) {
                 const int8_t* a = act.row[t][i].qs + 32 * ib;
-                const v128_t g = wasm_i32x4_add(dot16(w0, a), dot16(w1, a + 16));
-                isum[t] = wasm_i32x4_add(isum[t], wasm_i32x4_mul(g, scale));
+                isum[t] = wasm_i32x4_add(isum[t], wasm_i32x4_add(dot16(w0, a), dot16(w1, a + 16)));
             }
         }
         const float wd = fp16_to_fp32(b.d);

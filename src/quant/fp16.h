@@ -20,16 +20,14 @@ inline float f32_from_bits(uint32_t u) {
 }
 
 inline float fp16_to_fp32(uint16_t h) {
+    // Shifting the exponent+mantissa into f32 position and scaling by 2^112 rebiases the
+    // exponent and normalises subnormals in one exact multiply; only inf/NaN need a fix-up.
+    // Branch-light because kernels convert a block scale per block.
+    const uint32_t em = h & 0x7fffu;
     const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
-    const uint32_t exponent = (h >> 10) & 0x1fu;
-    const uint32_t mantissa = h & 0x3ffu;
-    if (exponent == 0x1f) return f32_from_bits(sign | 0x7f800000u | (mantissa << 13));
-    if (exponent == 0) {
-        // Subnormal halves are mantissa * 2^-24, exactly representable in f32.
-        const float magnitude = static_cast<float>(mantissa) * 5.9604644775390625e-08f;
-        return f32_from_bits(sign | f32_bits(magnitude));
-    }
-    return f32_from_bits(sign | ((exponent + 112u) << 23) | (mantissa << 13));
+    uint32_t bits = f32_bits(f32_from_bits(em << 13) * 0x1p112f);
+    if (em >= 0x7c00u) bits = (em << 13) | 0x7f800000u;
+    return f32_from_bits(bits | sign);
 }
 
 inline uint16_t fp32_to_fp16(float f) {

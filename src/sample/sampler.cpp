@@ -73,7 +73,6 @@ int32_t Sampler::sample(const float* logits, int32_t n_vocab, const std::vector<
     }
 
     size_t n = n_all;
-    bool sorted = false;
     if (params_.top_k > 0 && static_cast<size_t>(params_.top_k) < n) {
         n = static_cast<size_t>(params_.top_k);
         std::nth_element(work_.begin(), work_.begin() + static_cast<std::ptrdiff_t>(n - 1), work_.end(), better);
@@ -101,22 +100,18 @@ int32_t Sampler::sample(const float* logits, int32_t n_vocab, const std::vector<
             }
         }
         n = keep;
-        sorted = true;
     }
 
     if (params_.min_p > 0.0f) {
         float max_l = kNegInf;
         for (size_t i = 0; i < n; ++i) max_l = std::max(max_l, work_[i].first);
         const float threshold = max_l + std::log(params_.min_p);
-        // Stable, so a sorted candidate list stays sorted.
         size_t kept = 0;
         for (size_t i = 0; i < n; ++i) {
             if (work_[i].first >= threshold) work_[kept++] = work_[i];
         }
         n = std::max<size_t>(kept, 1);
     }
-    (void)sorted;
-
     float max_l = kNegInf;
     for (size_t i = 0; i < n; ++i) max_l = std::max(max_l, work_[i].first);
     if (max_l == kNegInf) throw std::runtime_error("sampling: every candidate token has probability zero");

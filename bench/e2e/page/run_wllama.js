@@ -59,7 +59,15 @@ export async function run(job) {
 
   result.warmup = await complete(job.prompts.warmup.text, 2);
   result.short = await complete(job.prompts.short.text, job.decodeTokens);
-  if (job.prompts.long) result.long = await complete(job.prompts.long.text, 1);
+  const predictedMs = longPrefillPredictionMs(job, result.short);
+  if (predictedMs > job.longBudgetMs) result.longSkippedPredictedMs = predictedMs;
+  else result.long = await complete(job.prompts.long.text, 1);
   result.wasmMemoryBytes = null; // read from the worker by the harness
   return result;
+}
+
+// The long prompt is skipped when the short one's rate says it would take longer than the
+// job's budget (slow peers on a tight measuring window); the result says so.
+function longPrefillPredictionMs(job, short) {
+  return (job.prompts.long.ids.length * short.prefillMs) / short.promptTokens;
 }

@@ -27,7 +27,9 @@ function freshProfile(name) {
   return fs.mkdtempSync(path.join(os.tmpdir(), `smollm-demo-${name}-`));
 }
 
-async function launchChromium() {
+// options.serviceWorkers === false: a browser where service workers cannot run, to see the
+// page on a host without COOP/COEP and without the worker's help.
+async function launchChromium(options = {}) {
   const { chromium } = await import('playwright-core');
   const profile = freshProfile('chromium');
   const context = await chromium.launchPersistentContext(profile, {
@@ -35,6 +37,7 @@ async function launchChromium() {
     headless: true,
     args: CHROMIUM_ARGS,
     viewport: { width: 1280, height: 900 },
+    serviceWorkers: options.serviceWorkers === false ? 'block' : 'allow',
   });
   const page = context.pages()[0] ?? (await context.newPage());
   const log = collectLog(page);
@@ -46,6 +49,7 @@ async function launchChromium() {
     click: (selector) => page.click(selector),
     type: (selector, text) => page.fill(selector, text),
     press: (selector, key) => page.press(selector, key),
+    upload: (selector, file) => page.setInputFiles(selector, file),
     evaluate: (fn, arg) => page.evaluate(fn, arg),
     waitFor: (fn, arg, timeout) => pollUntil(page, fn, arg, timeout),
     screenshot: (file, fullPage = false) => page.screenshot({ path: file, fullPage }),
@@ -57,7 +61,7 @@ async function launchChromium() {
   };
 }
 
-async function launchFirefox() {
+async function launchFirefox(options = {}) {
   const { default: puppeteer } = await import('puppeteer-core');
   const profile = freshProfile('firefox');
   const browser = await puppeteer.launch({
@@ -66,6 +70,7 @@ async function launchFirefox() {
     headless: true,
     userDataDir: profile,
     defaultViewport: { width: 1280, height: 900 },
+    extraPrefsFirefox: options.serviceWorkers === false ? { 'dom.serviceWorkers.enabled': false } : {},
   });
   const page = (await browser.pages())[0] ?? (await browser.newPage());
   const log = collectLog(page);
@@ -84,6 +89,10 @@ async function launchFirefox() {
     press: async (selector, key) => {
       await page.focus(selector);
       await page.keyboard.press(key);
+    },
+    upload: async (selector, file) => {
+      const input = await page.$(selector);
+      await input.uploadFile(file);
     },
     evaluate: (fn, arg) => page.evaluate(fn, arg),
     waitFor: (fn, arg, timeout) => pollUntil(page, fn, arg, timeout),

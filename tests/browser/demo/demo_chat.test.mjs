@@ -9,13 +9,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ENGINES, missingBrowser } from './browsers.mjs';
 import {
-  serve, artifact, step, missingShared, missingPackage, waitForOfflineReady, REPO_ROOT, TINY_PY_RADIO, FORCED_BUILD,
+  serve, artifact, step, missingShared, missingPackage, waitForOfflineReady, REPO_ROOT, TINY_PY_RADIO, FORCED_BUILD, PAGE_QUERY,
 } from './support.mjs';
 
 const LOAD_TIMEOUT = 180000;
 const ANSWER_TIMEOUT = 180000;
 const expectMultiThread = FORCED_BUILD !== 'single-thread' && fs.existsSync(path.join(REPO_ROOT, 'js', 'wasm', 'smollm-mt.wasm'));
-const QUERY = FORCED_BUILD ? `?build=${FORCED_BUILD}` : '';
 
 // What the page shows, read in one round trip.
 function pageState() {
@@ -91,7 +90,7 @@ for (const engine of ENGINES) {
       const server = await serve();
       let serverUp = true;
       try {
-        await browser.goto(server.url + QUERY);
+        await browser.goto(server.url + PAGE_QUERY);
         const isolated = await browser.evaluate(() => self.crossOriginIsolated);
         assert.equal(isolated, true, 'crossOriginIsolated');
         const loaded = await loadTinyPy(browser);
@@ -157,12 +156,24 @@ for (const engine of ENGINES) {
         assert.equal(await browser.evaluate(() => self.crossOriginIsolated), true, 'offline page is still isolated');
         const offline = await loadTinyPy(browser);
         assert.match(offline.loaded, /from the offline cache/);
-        await setMaxTokens(browser, 32);
+        await setMaxTokens(browser, 1500);
         await sendMessage(browser, 'import os');
+        await step(browser, 'offline answer streams', () =>
+          browser.waitFor(() => document.querySelector('.message.assistant.streaming .body')?.textContent.length > 10, null, ANSWER_TIMEOUT));
+        await browser.press('#prompt', 'Escape'); // the keyboard way to stop
         const answer = await waitForAnswerDone(browser, 1);
         assert.ok(answer.lastText.trim().length > 0, 'an answer offline');
+        assert.equal(answer.lastMeta, 'Stopped.');
         assert.equal(answer.error, null);
         await browser.screenshot(artifact(engine.name, 'chat-offline'));
+
+        // Deleting the offline copy asks first, then unmarks the model.
+        await browser.evaluate((sel) => document.querySelector(sel).closest('.preset').querySelector('.delete').click(), TINY_PY_RADIO);
+        await browser.waitFor(() => document.querySelector('[data-notice-id="cache"]'), null, 10000);
+        await browser.screenshot(artifact(engine.name, 'delete-confirm'));
+        await browser.evaluate(() => [...document.querySelectorAll('[data-notice-id="cache"] button')].find((b) => b.textContent === 'Delete').click());
+        await step(browser, 'badge removed', () =>
+          browser.waitFor((sel) => !document.querySelector(sel).closest('.preset').querySelector('.badge'), TINY_PY_RADIO, 20000));
       } finally {
         if (serverUp) await server.close();
       }

@@ -1,5 +1,6 @@
 // Shared pieces of the demo's browser tests: paths, skip reasons, the server, artifacts.
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../../../demo/serve.mjs';
@@ -13,6 +14,8 @@ export const TINY_PY_RADIO = '#model-local_tiny-py-Q4_K_M_gguf';
 // DEMO_BUILD=single-thread (or multi-thread) makes the chat test force that build through
 // the page's ?build= parameter; by default the package chooses (multi-thread when isolated).
 export const FORCED_BUILD = ['single-thread', 'multi-thread'].includes(process.env.DEMO_BUILD) ? process.env.DEMO_BUILD : null;
+
+export const PAGE_QUERY = FORCED_BUILD ? `?build=${FORCED_BUILD}` : '';
 
 export function missingPackage() {
   const wasmDir = path.join(REPO_ROOT, 'js', 'wasm');
@@ -52,7 +55,7 @@ export async function step(browser, what, fn) {
 
 // The service worker is active, controls the page, and has the app shell and the package's
 // entry point in its cache (the install step finished), so the server can go away.
-export function waitForOfflineReady(browser, timeout = 30000) {
+export function waitForOfflineReady(browser, timeout = 90000) {
   return browser.waitFor(async () => {
     const controller = navigator.serviceWorker.controller;
     if (!controller || controller.state !== 'activated') return false;
@@ -62,4 +65,90 @@ export function waitForOfflineReady(browser, timeout = 30000) {
     const keys = (await (await caches.open(shell)).keys()).map((r) => new URL(r.url).pathname);
     return keys.includes('/index.html') && keys.includes('/js/src/index.js');
   }, null, timeout);
+}
+
+// A second origin serving one model file slowly, with CORS, Range support and (optionally)
+// one dropped connection part-way, to exercise the page's progress bar, cancel, retry and
+// the package's resume-with-Range.
+export function startSlowModelServer({ file, bytesPerSecond, dropAtFraction = null }) {
+  const size = fs.statSync(file).size;
+  const etag = `"slow-${size.toString(16)}"`;
+  const requests = [];
+  let dropped = dropAtFraction === null;
+  const server = http.createServer((req, res) => {
+    const headers = {
+      'Access-Control-Allow-Origin': '*',
+      'Access-Control-Allow-Headers': 'Range, If-Range',
+      'Access-Control-Expose-Headers': 'Content-Length, Content-Range, Accept-Ranges, ETag',
+      'Cross-Origin-Resource-Policy': 'cross-origin',
+      'Accept-Ranges': 'bytes',
+      ETag: etag,
+      'Content-Type': 'application/octet-stream',
+    };
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, { ...headers, 'Access-Control-Allow-Methods': 'GET, HEAD' });
+      res.end();
+      return;
+    }
+    requests.push({ method: req.method, range: req.headers.range ?? null });
+    const m = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
+    const start = m ? Number(m[1]) : 0;
+    const end = m && m[2] ? Math.min(Number(m[2]), size - 1) : size - 1;
+    if (start >= size) {
+      res.writeHead(416, { ...headers, 'Content-Range': `bytes */${size}` });
+      res.end();
+      return;
+    }
+    if (m) headers['Content-Range'] = `bytes ${start}-${end}/${size}`;
+    headers['Content-Length'] = end - start + 1;
+    res.writeHead(m ? 206 : 200, headers);
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    const fd = fs.openSync(file, 'r');
+    let offset = start;
+    const chunk = Math.max(1024, Math.floor(bytesPerSecond / 20));
+    const timer = setInterval(() => {
+      if (res.destroyed) {
+        clearInterval(timer);
+        fs.closeSync(fd);
+        return;
+      }
+      if (!dropped && offset >= size * dropAtFraction) {
+        dropped = true;
+        clearInterval(timer);
+        fs.closeSync(fd);
+        res.socket.destroy(); // the connection drops mid-body
+        return;
+      }
+      const n = Math.min(chunk, end + 1 - offset);
+      const buf = Buffer.alloc(n);
+      fs.readSync(fd, buf, 0, n, offset);
+      offset += n;
+      res.write(buf);
+      if (offset > end) {
+        clearInterval(timer);
+        fs.closeSync(fd);
+        res.end();
+      }
+    }, 50);
+  });
+  const sockets = new Set();
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      resolve({
+        url: `http://127.0.0.1:${server.address().port}/${path.basename(file)}`,
+        requests,
+        close: () => new Promise((done) => {
+          server.close(() => done());
+          for (const s of sockets) s.destroy();
+        }),
+      });
+    });
+  });
 }

