@@ -89,15 +89,19 @@ self.addEventListener('fetch', (event) => {
   if (request.method !== 'GET') return;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
-  if (request.headers.has('range') || isModel(url)) return;
+  if (request.headers.has('range') || !isAppFile(request, url)) return;
   event.respondWith(networkFirst(request, event));
 });
 
 const MODELS_PATH = new URL('models/', self.registration.scope).pathname;
 
-function isModel(url) {
-  if (url.pathname.endsWith('.gguf')) return true;
-  return url.pathname.startsWith(MODELS_PATH) && url.pathname !== `${MODELS_PATH}index.json`;
+// Pages, scripts, workers, styles and images, plus the few kinds of file scripts fetch()
+// themselves (wasm, JS, JSON). Anything else a script fetches may be a model of any name,
+// which belongs to the package's cache, never to this one.
+function isAppFile(request, url) {
+  if (url.pathname.endsWith('.gguf')) return false;
+  if (url.pathname.startsWith(MODELS_PATH)) return url.pathname === `${MODELS_PATH}index.json`;
+  return request.destination !== '' || /\.(wasm|m?js|json)$/.test(url.pathname);
 }
 
 // Network first, so a development server's fresh code always wins; the cache answers when

@@ -1,5 +1,5 @@
-// Writes the GGUF reader's seed corpus: for each GGUF given, its first 64 KiB and its whole
-// header (when the header is small enough to be a useful seed), plus small synthetic files
+// Writes the GGUF reader's seed corpus: for each GGUF given, its first 4 KiB and its whole
+// header and file (when small enough to be useful seeds), plus small synthetic files
 // from the hostile tests' builder that reach every value type and a complete tensor table.
 //   make_seeds OUT_DIR [FILE.gguf ...]
 #include <algorithm>
@@ -18,7 +18,9 @@ using smollm::GgufValueType;
 
 namespace {
 
-constexpr uint64_t kSeedMax = 64 * 1024;
+// The fuzzer's -max_len: a header's structure (every field kind, a tensor table) fits in it,
+// and short inputs keep the executions fast.
+constexpr uint64_t kSeedMax = 4 * 1024;
 
 void write_seed(const std::string& dir, const std::string& name, const uint8_t* p, size_t n) {
     std::ofstream out(dir + "/" + name, std::ios::binary);
@@ -95,7 +97,7 @@ int main(int argc, char** argv) {
         const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
         std::string base = argv[i];
         base = base.substr(base.find_last_of('/') + 1);
-        write_seed(dir, base + ".head64k", bytes.data(), std::min<uint64_t>(bytes.size(), kSeedMax));
+        write_seed(dir, base + ".head4k", bytes.data(), std::min<uint64_t>(bytes.size(), kSeedMax));
         ++written;
         const smollm::GgufParseResult r = smollm::gguf_parse(bytes.data(), bytes.size(), bytes.size());
         if (r.status == smollm::GgufParseResult::Status::Complete && r.file->data_offset <= kSeedMax) {
@@ -112,15 +114,35 @@ int main(int argc, char** argv) {
         ++written;
     }
     TinyLlamaShape shape;
-    shape.dim = 8;
+    shape.dim = 4;
     shape.heads = 2;
     shape.kv_heads = 1;
-    shape.ffn = 16;
-    write_seed(dir, "tiny-llama-tied.gguf", write_gguf(tiny_llama_spec(shape)));
+    shape.ffn = 4;
+    GgufLayout layout;
+    const std::vector<uint8_t> tied = write_gguf(tiny_llama_spec(shape), &layout);
+    write_seed(dir, "tiny-llama-tied.gguf", tied);
+    write_seed(dir, "tiny-llama-tied.header", tied.data(), layout.data_offset);
     shape.tied = false;
     shape.layers = 2;
     write_seed(dir, "tiny-llama-untied.gguf", write_gguf(tiny_llama_spec(shape)));
-    written += 2;
+    written += 3;
+
+    // Small enough for the fuzzer's length limit while still a whole model the tokenizer and
+    // plan_memory accept: 8 tokens instead of 259.
+    TinyLlamaShape mini = shape;
+    mini.tied = true;
+    mini.layers = 1;
+    GgufSpec spec = tiny_llama_spec(mini);
+    const std::vector<std::string> tokens = {"<|endoftext|>", "<|im_start|>", "<|im_end|>", "a", "b", "ab", "\xC4\xA0", "c"};
+    spec.set("tokenizer.ggml.tokens", typed_str_array(tokens));
+    spec.set("tokenizer.ggml.token_type", typed_i32_array({3, 3, 3, 1, 1, 1, 1, 1}));
+    spec.set("tokenizer.ggml.merges", typed_str_array({"a b"}));
+    spec.set("llama.vocab_size", typed_u32(8));
+    TensorEntry* embd = spec.tensor("token_embd.weight");
+    embd->ne = {mini.dim, 8};
+    embd->data.assign(mini.dim * 8 * 4, 0);
+    write_seed(dir, "mini-vocab.gguf", write_gguf(spec));
+    ++written;
     std::printf("make_seeds: %d seeds in %s\n", written, dir.c_str());
     return 0;
 }

@@ -21,20 +21,26 @@ export async function chromiumVersion() {
 }
 
 // Reads the size of wllama's wasm memory: its worker keeps the Emscripten `wasmMemory` as a
-// global. Our package reports its own through memoryUsage().
+// global. Idle pthread workers sit in Atomics.wait and never answer an evaluate, hence the
+// timeout. Our package reports its own size through memoryUsage().
 async function wllamaWasmBytes(page) {
   let best = null;
   for (const worker of page.workers()) {
-    const bytes = await worker
+    const probe = worker
       .evaluate(() => (typeof wasmMemory === 'object' && wasmMemory ? wasmMemory.buffer.byteLength : null))
       .catch(() => null);
+    const bytes = await Promise.race([probe, new Promise((r) => setTimeout(() => r(null), 2000))]);
     if (bytes !== null) best = Math.max(best ?? 0, bytes);
   }
   return best;
 }
 
 function rendererPeakRss() {
-  const pids = ourProcesses((argv) => argv.some((a) => a === '--type=renderer'));
+  // Renderers rewrite their title, so the whole command line may be one string.
+  const pids = ourProcesses((argv) => {
+    const line = argv.join(' ');
+    return line.includes('--type=renderer') && !line.includes('--top-chrome-webui');
+  });
   const peaks = pids.map(peakRssBytes).filter((b) => b !== null);
   return peaks.length ? Math.max(...peaks) : null;
 }

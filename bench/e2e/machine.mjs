@@ -1,5 +1,5 @@
 // Describes the machine and the software versions for the results file.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 
@@ -19,6 +19,14 @@ function packageVersion(root, name) {
   }
 }
 
+function wasmBuiltAt(root) {
+  try {
+    return statSync(`${root}/js/wasm/smollm-mt.wasm`).mtime.toISOString().replace(/\.\d+Z$/, 'Z');
+  } catch {
+    return '(js/wasm missing)';
+  }
+}
+
 export function describeMachine(root, extra = {}) {
   const cpu = os.cpus();
   const flags = (readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)?.[1] ?? '').split(/\s+/);
@@ -31,7 +39,7 @@ export function describeMachine(root, extra = {}) {
     memory: `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
     OS: `${osName}, Linux ${os.release()}`,
     Node: process.version,
-    'our package': `smollm-wasm ${packageVersion(root, 'smollm-wasm')} at commit ${commit ?? '?'}${dirty ? ' + uncommitted changes' : ''}`,
+    'our package': `smollm-wasm ${packageVersion(root, 'smollm-wasm')} at commit ${commit ?? '?'}${dirty ? ' + uncommitted changes' : ''}, wasm built ${wasmBuiltAt(root)}`,
     wllama: `@wllama/wllama ${packageVersion(root, '@wllama/wllama')}`,
     'native llama.cpp': `node-llama-cpp ${packageVersion(root, 'node-llama-cpp')} (prebuilt CPU binary)`,
     ...extra,

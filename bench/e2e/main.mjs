@@ -2,7 +2,7 @@
 // native llama.cpp through node-llama-cpp, same files, same prompt ids, same context and
 // thread counts. Runs are interleaved (ours, wllama, native, ours, ...) and every run is
 // watched for other processes' CPU use; busy runs are redone. bench/run.sh is the entry.
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +24,7 @@ const USAGE = `usage: bash bench/run.sh [options]
   --engines LIST       ours,wllama,native (default all three)
   --browsers LIST      chromium,firefox (default chromium)
   --reps N             interleaved repetitions per cell (default 2)
+  --reps-1t N          repetitions for the 1-thread runs (default: --reps)
   --shape NAME         smollm2-1.7b (default); tiny or golden-tiny (../shared's llama.cpp
                        files) debug the harness and write bench/out/
   --long-budget-s S    skip the 512-token prompt of a run whose 128-token rate predicts more
@@ -51,6 +52,7 @@ function parse(argv) {
       engines: { type: 'string', default: 'ours,wllama,native' },
       browsers: { type: 'string', default: 'chromium' },
       reps: { type: 'string', default: '2' },
+      'reps-1t': { type: 'string' },
       shape: { type: 'string', default: 'smollm2-1.7b' },
       'long-budget-s': { type: 'string' },
       'busy-cores': { type: 'string', default: '0.15' },
@@ -72,6 +74,7 @@ function parse(argv) {
     engines: list(values.engines),
     browsers: list(values.browsers),
     reps: Number(values.reps),
+    reps1t: Number(values['reps-1t'] ?? values.reps),
     shape: values.shape,
     longBudgetMs: values['long-budget-s'] ? Number(values['long-budget-s']) * 1000 : 1e12,
     busyCores: Number(values['busy-cores']),
@@ -86,7 +89,7 @@ function parse(argv) {
   for (const b of o.browsers) if (!['chromium', 'firefox'].includes(b)) bad(`unknown browser ${b}`);
   for (const t of o.threads) if (!Number.isInteger(t) || t < 1) bad(`bad thread count ${t}`);
   if (!SHAPES[o.shape] && o.shape !== GOLDEN_TINY) bad(`unknown shape ${o.shape}`);
-  if (!(o.reps >= 1) || !(o.attempts >= 1)) bad('--reps and --attempts must be at least 1');
+  if (!(o.reps >= 1) || !(o.reps1t >= 1) || !(o.attempts >= 1)) bad('--reps, --reps-1t and --attempts must be at least 1');
   return o;
 }
 
@@ -201,8 +204,9 @@ async function main() {
 
   for (const threads of o.threads) {
     const types = threads === 1 ? o.types1t : o.types;
+    const reps = threads === 1 ? o.reps1t : o.reps;
     for (const quant of types) {
-      for (let rep = 1; rep <= o.reps; rep++) {
+      for (let rep = 1; rep <= reps; rep++) {
         for (const engine of o.engines) {
           const browsers = engine === 'native' ? ['native'] : o.browsers;
           for (const browser of browsers) await runOne(browser, engine, quant, threads, rep);
@@ -221,7 +225,7 @@ async function main() {
     'Prefill tok/s = prompt tokens / time to the first sampled token. Decode tok/s = (generated - 1) / time from the first to the last generated token. wllama: llama.cpp\'s own prompt_ms / predicted_ms; ours: its GenerationStats (same definitions); native: node-llama-cpp timed the same way.',
     'Each run: a fresh browser (so the renderer\'s peak RSS, VmHWM, is that run\'s), a fetch of the whole file (the "fetch s" reference for the load-time target), then load, an 8-token warm-up, the 128-token prompt + 64 decoded tokens, the 512-token prompt. wllama loads with loadModelFromUrl, ours with SmolLM.load, both from the 127.0.0.1 server (COOP/COEP, crossOriginIsolated). 1 thread = our single-thread build and wllama without pthreads.',
     'Native llama.cpp reads the file from disk without mmap (its load is not comparable to the browser loads); its RSS is the process peak.',
-    `Runs are interleaved (ours, wllama, native, then again), ${o.reps} per cell, medians shown. Other processes' CPU use is measured during every run; a run where they used more than ${o.busyCores} cores is redone (up to ${o.attempts} attempts).`,
+    `Runs are interleaved (ours, wllama, native, then again), ${o.reps} per cell (${o.reps1t} at 1 thread), medians shown. Other processes' CPU use is measured during every run; a run where they used more than ${o.busyCores} cores is redone (up to ${o.attempts} attempts).`,
   ];
   const md = renderMarkdown({
     records,
@@ -234,8 +238,12 @@ async function main() {
     kvBytes: kvCacheBytes(o.shape, 2048),
     skipped,
   });
+  // The thread-scaling table is measured elsewhere (bench/scaling/, 16-core machine) and kept
+  // in its own file; RESULTS.md carries it along.
+  const scaling = path.join(ROOT, 'bench/scaling/RESULTS.md');
+  const full = existsSync(scaling) ? `${md}\n${readFileSync(scaling, 'utf8')}` : md;
   mkdirSync(path.dirname(o.output), { recursive: true });
-  writeFileSync(o.output, md);
+  writeFileSync(o.output, full);
   log(`wrote ${path.relative(ROOT, o.output)}; raw records in ${path.relative(ROOT, recordsFile)}`);
   process.stdout.write('\n' + md);
 }

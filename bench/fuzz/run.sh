@@ -119,7 +119,7 @@ open(os.path.join(tok_dir, "ids"), "wb").write(b"\x02" + ids)
 PY
 fi
 
-declare -A MAXLEN=([fuzz_gguf_reader]=65536 [fuzz_tokenizer]=4096 [fuzz_chat_prompt]=8192)
+declare -A MAXLEN=([fuzz_gguf_reader]=4096 [fuzz_tokenizer]=1024 [fuzz_chat_prompt]=2048)
 declare -A DICT=([fuzz_gguf_reader]="" [fuzz_tokenizer]=fuzz/tokenizer.dict [fuzz_chat_prompt]=fuzz/tokenizer.dict)
 read -r -a per <<<"${WORKERS_PER:-}"
 

@@ -84,23 +84,23 @@ const picker = new ModelPicker({
 
 // --- Startup ---------------------------------------------------------------------------
 
-function explainIsolation() {
+// Called once the service worker's registration has settled. A registered worker may still
+// turn threads on (the page then reloads once by itself); a failed one cannot.
+function explainIsolation(serviceWorker) {
   if (self.crossOriginIsolated) return;
-  const reloading = willReloadForIsolation();
+  const workerMayHelp = serviceWorker.supported && !serviceWorker.error && willReloadForIsolation();
   showNotice(ui.notices, {
     id: 'no-sab',
     kind: 'warning',
     title: 'Running on one thread: SharedArrayBuffer is not available on this page.',
-    detail: reloading
-      ? 'The offline helper (service worker) is being installed; the page reloads once to turn threads on.'
-      : 'Threads need the page to be cross-origin isolated (COOP/COEP headers). The model still ' +
-        'works, only slower. Serve the app with "node demo/serve.mjs", or allow service workers.',
+    detail: 'The model still works, only slower. Threads need the page to be cross-origin ' +
+      'isolated (COOP/COEP headers): serve the app with "node demo/serve.mjs"' +
+      (workerMayHelp ? ', or wait for its offline helper (service worker), which adds them and reloads the page once.' : '.'),
   });
 }
 
 async function start() {
-  explainIsolation();
-  registerServiceWorker();
+  registerServiceWorker().then(explainIsolation);
   setComposerEnabled(false);
   picker.setPresets([...(await fetchLocalPresets(new URL('../', import.meta.url))), ...PRESETS]);
   try {
@@ -123,8 +123,14 @@ async function start() {
 
 // --- Loading ---------------------------------------------------------------------------
 
+let shownPhase = null;
+
 function showProgress(p, title) {
   ui.progress.hidden = false;
+  if (p.phase !== shownPhase) {
+    shownPhase = p.phase;
+    requestAnimationFrame(() => ui.progress.scrollIntoView({ block: 'nearest' }));
+  }
   const total = p.total > 0 ? p.total : 0;
   ui.progressBar.max = 1;
   if (total) ui.progressBar.value = Math.min(1, p.loaded / total);
@@ -161,6 +167,7 @@ async function loadModel(choice) {
   const controller = new AbortController();
   state.loading = controller;
   setLoadingUi(true);
+  shownPhase = null;
   ui.progressLabel.textContent = `Starting ${label}…`;
   ui.progressBar.removeAttribute('value');
   ui.progress.scrollIntoView({ block: 'nearest' });
@@ -234,7 +241,7 @@ async function refreshCache() {
 
 // Asks inline (a blocking confirm() dialog would freeze the page's other work).
 function deleteCached({ url, label }) {
-  showNotice(ui.modelNotices, {
+  const notice = showNotice(ui.modelNotices, {
     id: 'cache',
     kind: 'warning',
     title: `Delete the offline copy of ${label}?`,
@@ -252,7 +259,9 @@ function deleteCached({ url, label }) {
         ui.loadButton.focus();
       },
     }],
-  }).querySelector('button')?.focus();
+  });
+  notice.scrollIntoView({ block: 'nearest' });
+  notice.querySelector('button')?.focus({ preventScroll: true });
 }
 
 // --- Chat ------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ export const DEFAULT_SAMPLING = Object.freeze({
   repeatPenalty: 1,
   presencePenalty: 0,
   frequencyPenalty: 0,
+  penaltyLastN: 64,
 });
 
 export const DEFAULT_MAX_TOKENS = 256;

@@ -59,8 +59,6 @@ export interface LoadOptions {
   retries?: number;
   /** Abort a download that receives nothing for this long, then retry (default 30000 ms). */
   stallTimeoutMs?: number;
-  /** Expected SHA-256 (hex) of a single-file model: verified before a cached copy is used. */
-  sha256?: string;
 }
 
 /**
@@ -76,8 +74,10 @@ export interface SamplingOptions {
   topP?: number;
   /** 0 disables. Default 0. */
   minP?: number;
-  /** llama.cpp semantics over the last 64 tokens; 1 disables. Default 1. */
+  /** llama.cpp semantics over the last `penaltyLastN` tokens; 1 disables. Default 1. */
   repeatPenalty?: number;
+  /** Window of recent tokens the three penalties look at. Default 64. */
+  penaltyLastN?: number;
   /** Default 0. */
   presencePenalty?: number;
   /** Default 0. */
@@ -281,7 +281,7 @@ export interface CachedModel {
 
 export declare const cache: {
   list(): Promise<CachedModel[]>;
-  /** True when a complete copy of `url` (every split part) is cached. */
+  /** True when a complete copy of the file at `url` is cached (for a split model, ask per part). */
   has(url: string | URL): Promise<boolean>;
   delete(url: string | URL): Promise<boolean>;
   clear(): Promise<void>;

@@ -1,4 +1,4 @@
-// SIMD128 kernels of the float weight types. F16 and BF16 activations are converted per use
+// SIMD128 kernels of the float weight types. F16 and BF16 activations arrive widened to f32
 // (their products are exact in f32, as in llama.cpp's F16/BF16 dot); F32 is a plain
 // multiply-add. Four lanes accumulate separately, so sums differ from the scalar twin only in
 // float summation order.
@@ -50,13 +50,13 @@ void float_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_str
         Loader::load8(w_row, i, &w0, &w1);
         for (int t = 0; t < NT; ++t) {
             v128_t a0, a1;
-            Loader::load8(x + t * xq_stride, i, &a0, &a1);
+            F32Loader::load8(x + t * xq_stride, i, &a0, &a1);
             acc[t] = wasm_f32x4_add(acc[t], wasm_f32x4_add(wasm_f32x4_mul(w0, a0), wasm_f32x4_mul(w1, a1)));
         }
     }
     for (int t = 0; t < NT; ++t) {
         float sum = hsum_f32x4(acc[t]);
-        for (int64_t k = n8; k < n_cols; ++k) sum += Loader::load1(w_row, k) * Loader::load1(x + t * xq_stride, k);
+        for (int64_t k = n8; k < n_cols; ++k) sum += Loader::load1(w_row, k) * F32Loader::load1(x + t * xq_stride, k);
         y[t * y_stride] = sum;
     }
 }

@@ -1,4 +1,5 @@
-// SIMD128 kernels of the 256-element types (Q2_K..Q6_K, IQ4_XS) against Q8_K activations.
+// SIMD128 kernels of the 256-element types (Q2_K..Q6_K, IQ4_XS) against Q8_K activations
+// (widened to int16 by matmul).
 // Each super-block is unpacked once per tile with vector ops (ggml's wasm build unpacks Q6_K
 // with scalar code and runs IQ4_XS entirely in scalar code), widened to i16 and multiplied
 // with i32x4.dot_i16x8_s for every token of the tile. Group scales are folded into the i16
@@ -24,7 +25,7 @@ inline W16 scaled(const W16& w, int scale) {
 template <int NT, bool kFiveBit, typename Block>
 void k4_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
     const auto* w = static_cast<const Block*>(w_row);
-    const ActivationTile<BlockQ8_K, NT> act(xq, xq_stride);
+    const ActivationTile<WideQ8_K, NT> act(xq, xq_stride);
     float sum[NT] = {};
     const int64_t nb = n_cols / kQK_K;
     for (int64_t i = 0; i < nb; ++i) {
@@ -41,6 +42,8 @@ void k4_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride
             qh0 = wasm_v128_load(b.qh);
             qh1 = wasm_v128_load(b.qh + 16);
         }
+        // Unrolled so the qh shift counts are constants (runtime shifts cost extra on x64).
+#pragma clang loop unroll(full)
         for (int p = 0; p < 4; ++p) {
             const v128_t q0 = wasm_v128_load(b.qs + 32 * p);
             const v128_t q1 = wasm_v128_load(b.qs + 32 * p + 16);
@@ -67,7 +70,7 @@ void k4_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride
             const W16 wl0 = scaled(widen_u8(lo0), sc[2 * p]), wl1 = scaled(widen_u8(lo1), sc[2 * p]);
             const W16 wh0 = scaled(widen_u8(hi0), sc[2 * p + 1]), wh1 = scaled(widen_u8(hi1), sc[2 * p + 1]);
             for (int t = 0; t < NT; ++t) {
-                const int8_t* a = act.row[t][i].qs + 64 * p;
+                const int16_t* a = act.row[t][i].qs + 64 * p;
                 const v128_t g_lo = wasm_i32x4_add(dot16(wl0, a), dot16(wl1, a + 16));
                 const v128_t g_hi = wasm_i32x4_add(dot16(wh0, a + 32), dot16(wh1, a + 48));
                 isum[t] = wasm_i32x4_add(isum[t], wasm_i32x4_add(g_lo, g_hi));
@@ -75,7 +78,7 @@ void k4_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride
         }
         const float wd = fp16_to_fp32(b.d), wdmin = fp16_to_fp32(b.dmin);
         for (int t = 0; t < NT; ++t) {
-            const BlockQ8_K& a = act.row[t][i];
+            const WideQ8_K& a = act.row[t][i];
             const v128_t m = wasm_i32x4_add(wasm_i32x4_dot_i16x8(wasm_v128_load(a.bsums), mins0),
                                             wasm_i32x4_dot_i16x8(wasm_v128_load(a.bsums + 8), mins1));
             const float d = a.d * wd, dmin = a.d * wdmin;
@@ -97,7 +100,7 @@ void q5_k_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int
 template <int NT>
 void q6_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
     const auto* w = static_cast<const BlockQ6_K*>(w_row);
-    const ActivationTile<BlockQ8_K, NT> act(xq, xq_stride);
+    const ActivationTile<WideQ8_K, NT> act(xq, xq_stride);
     float sum[NT] = {};
     const int64_t nb = n_cols / kQK_K;
     const v128_t offset = wasm_i8x16_splat(32);
@@ -110,24 +113,23 @@ void q6_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stri
             const v128_t l0 = wasm_v128_load(ql), l1 = wasm_v128_load(ql + 16);
             const v128_t l2 = wasm_v128_load(ql + 32), l3 = wasm_v128_load(ql + 48);
             const v128_t h0 = wasm_v128_load(b.qh + 32 * n), h1 = wasm_v128_load(b.qh + 32 * n + 16);
-            // Group g (16 elements) of this half: low nibbles of ql for the first 64 elements,
-            // high nibbles for the next 64; qh bit pair 0..3 moved to bits 4..5.
-            const v128_t q6[8] = {
-                wasm_i8x16_sub(wasm_v128_or(low_nibbles(l0), shl_mask(h0, 4, 0x30)), offset),
-                wasm_i8x16_sub(wasm_v128_or(low_nibbles(l1), shl_mask(h1, 4, 0x30)), offset),
-                wasm_i8x16_sub(wasm_v128_or(low_nibbles(l2), shl_mask(h0, 2, 0x30)), offset),
-                wasm_i8x16_sub(wasm_v128_or(low_nibbles(l3), shl_mask(h1, 2, 0x30)), offset),
-                wasm_i8x16_sub(wasm_v128_or(high_nibbles(l0), wasm_v128_and(h0, wasm_i8x16_splat(0x30))), offset),
-                wasm_i8x16_sub(wasm_v128_or(high_nibbles(l1), wasm_v128_and(h1, wasm_i8x16_splat(0x30))), offset),
-                wasm_i8x16_sub(wasm_v128_or(high_nibbles(l2), shr_mask(h0, 2, 0x30)), offset),
-                wasm_i8x16_sub(wasm_v128_or(high_nibbles(l3), shr_mask(h1, 2, 0x30)), offset),
-            };
             const int8_t* sc = b.scales + 8 * n;
-            for (int g = 0; g < 8; ++g) {
-                const W16 wg = scaled(widen_s8(q6[g]), sc[g]);
+            // Group g (16 elements) of this half: low nibbles of ql for the first 64 elements,
+            // high nibbles for the next 64; qh bit pair 0..3 moved to bits 4..5. Written out
+            // group by group so the unpacked vectors stay in registers.
+            auto group = [&](v128_t q6, int g) {
+                const W16 wg = scaled(widen_s8(wasm_i8x16_sub(q6, offset)), sc[g]);
                 for (int t = 0; t < NT; ++t)
                     isum[t] = wasm_i32x4_add(isum[t], dot16(wg, act.row[t][i].qs + 128 * n + 16 * g));
-            }
+            };
+            group(wasm_v128_or(low_nibbles(l0), shl_mask(h0, 4, 0x30)), 0);
+            group(wasm_v128_or(low_nibbles(l1), shl_mask(h1, 4, 0x30)), 1);
+            group(wasm_v128_or(low_nibbles(l2), shl_mask(h0, 2, 0x30)), 2);
+            group(wasm_v128_or(low_nibbles(l3), shl_mask(h1, 2, 0x30)), 3);
+            group(wasm_v128_or(high_nibbles(l0), wasm_v128_and(h0, wasm_i8x16_splat(0x30))), 4);
+            group(wasm_v128_or(high_nibbles(l1), wasm_v128_and(h1, wasm_i8x16_splat(0x30))), 5);
+            group(wasm_v128_or(high_nibbles(l2), shr_mask(h0, 2, 0x30)), 6);
+            group(wasm_v128_or(high_nibbles(l3), shr_mask(h1, 2, 0x30)), 7);
         }
         const float wd = fp16_to_fp32(b.d);
         for (int t = 0; t < NT; ++t)
@@ -139,7 +141,7 @@ void q6_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stri
 template <int NT>
 void q3_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
     const auto* w = static_cast<const BlockQ3_K*>(w_row);
-    const ActivationTile<BlockQ8_K, NT> act(xq, xq_stride);
+    const ActivationTile<WideQ8_K, NT> act(xq, xq_stride);
     float sum[NT] = {};
     const int64_t nb = n_cols / kQK_K;
     const v128_t three = wasm_i8x16_splat(3), four = wasm_i8x16_splat(4), zero = wasm_i32x4_splat(0);
@@ -152,6 +154,7 @@ void q3_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stri
         const v128_t hm0 = wasm_v128_load(b.hmask), hm1 = wasm_v128_load(b.hmask + 16);
         for (int n = 0; n < 2; ++n) {
             const v128_t q0 = wasm_v128_load(b.qs + 32 * n), q1 = wasm_v128_load(b.qs + 32 * n + 16);
+#pragma clang loop unroll(full)
             for (int j = 0; j < 4; ++j) {
                 // Level = 2 low bits - 4 when the hmask bit is clear.
                 const v128_t bit = wasm_i8x16_splat(static_cast<int8_t>(1u << (4 * n + j)));
@@ -162,7 +165,7 @@ void q3_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stri
                 const W16 w0 = scaled(widen_s8(v0), sc[8 * n + 2 * j]);
                 const W16 w1 = scaled(widen_s8(v1), sc[8 * n + 2 * j + 1]);
                 for (int t = 0; t < NT; ++t) {
-                    const int8_t* a = act.row[t][i].qs + 128 * n + 32 * j;
+                    const int16_t* a = act.row[t][i].qs + 128 * n + 32 * j;
                     isum[t] = wasm_i32x4_add(isum[t], wasm_i32x4_add(dot16(w0, a), dot16(w1, a + 16)));
                 }
             }
@@ -177,7 +180,7 @@ void q3_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stri
 template <int NT>
 void q2_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
     const auto* w = static_cast<const BlockQ2_K*>(w_row);
-    const ActivationTile<BlockQ8_K, NT> act(xq, xq_stride);
+    const ActivationTile<WideQ8_K, NT> act(xq, xq_stride);
     float sum[NT] = {};
     const int64_t nb = n_cols / kQK_K;
     const v128_t three = wasm_i8x16_splat(3);
@@ -188,18 +191,19 @@ void q2_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stri
         for (int t = 0; t < NT; ++t) isum[t] = wasm_i32x4_splat(0);
         for (int n = 0; n < 2; ++n) {
             const v128_t q0 = wasm_v128_load(b.qs + 32 * n), q1 = wasm_v128_load(b.qs + 32 * n + 16);
+#pragma clang loop unroll(full)
             for (int j = 0; j < 4; ++j) {
                 const W16 w0 = scaled(widen_u8(wasm_v128_and(wasm_u16x8_shr(q0, 2 * j), three)), b.scales[8 * n + 2 * j] & 0xf);
                 const W16 w1 = scaled(widen_u8(wasm_v128_and(wasm_u16x8_shr(q1, 2 * j), three)), b.scales[8 * n + 2 * j + 1] & 0xf);
                 for (int t = 0; t < NT; ++t) {
-                    const int8_t* a = act.row[t][i].qs + 128 * n + 32 * j;
+                    const int16_t* a = act.row[t][i].qs + 128 * n + 32 * j;
                     isum[t] = wasm_i32x4_add(isum[t], wasm_i32x4_add(dot16(w0, a), dot16(w1, a + 16)));
                 }
             }
         }
         const float wd = fp16_to_fp32(b.d), wdmin = fp16_to_fp32(b.dmin);
         for (int t = 0; t < NT; ++t) {
-            const BlockQ8_K& a = act.row[t][i];
+            const WideQ8_K& a = act.row[t][i];
             const v128_t m = wasm_i32x4_add(wasm_i32x4_dot_i16x8(mins.lo, wasm_v128_load(a.bsums)),
                                             wasm_i32x4_dot_i16x8(mins.hi, wasm_v128_load(a.bsums + 8)));
             const float dall = a.d * wd, dmin = a.d * wdmin;
@@ -212,7 +216,7 @@ void q2_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stri
 template <int NT>
 void iq4_xs_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
     const auto* w = static_cast<const BlockIQ4_XS*>(w_row);
-    const ActivationTile<BlockQ8_K, NT> act(xq, xq_stride);
+    const ActivationTile<WideQ8_K, NT> act(xq, xq_stride);
     float sum[NT] = {};
     const int64_t nb = n_cols / kQK_K;
     const v128_t levels = wasm_v128_load(kIQ4Values);
@@ -228,7 +232,7 @@ void iq4_xs_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_st
             const W16 w0 = scaled(widen_s8(wasm_i8x16_swizzle(levels, low_nibbles(q))), scale);
             const W16 w1 = scaled(widen_s8(wasm_i8x16_swizzle(levels, high_nibbles(q))), scale);
             for (int t = 0; t < NT; ++t) {
-                const int8_t* a = act.row[t][i].qs + 32 * ib;
+                const int16_t* a = act.row[t][i].qs + 32 * ib;
                 isum[t] = wasm_i32x4_add(isum[t], wasm_i32x4_add(dot16(w0, a), dot16(w1, a + 16)));
             }
         }

@@ -1,5 +1,5 @@
 // SIMD128 kernels of the 32-element types (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, IQ4_NL) against Q8_0
-// activations. Each block is unpacked once per tile, widened to i16 and multiplied with
+// activations (widened to int16 and f32 scales by matmul). Each block is unpacked once per tile, widened to i16 and multiplied with
 // i32x4.dot_i16x8_s for every token; the block's f16 scales are applied to the i32 lanes in
 // float, lane by lane, so results differ from the scalar twin only in float summation order.
 #if defined(__wasm_simd128__)
@@ -19,16 +19,16 @@ struct Unpacked32 {
     float d, m;
 };
 
-inline Unpacked32 unpack(const BlockQ4_0& b) {
+inline Unpacked32 unpack(const BlockQ4_0& b, const float* f16) {
     const v128_t q = wasm_v128_load(b.qs);
     const v128_t eight = wasm_i8x16_splat(8);
     return {widen_s8(wasm_i8x16_sub(low_nibbles(q), eight)), widen_s8(wasm_i8x16_sub(high_nibbles(q), eight)),
-            fp16_to_fp32(b.d), 0.f};
+            f16[b.d], 0.f};
 }
 
-inline Unpacked32 unpack(const BlockQ4_1& b) {
+inline Unpacked32 unpack(const BlockQ4_1& b, const float* f16) {
     const v128_t q = wasm_v128_load(b.qs);
-    return {widen_u8(low_nibbles(q)), widen_u8(high_nibbles(q)), fp16_to_fp32(b.d), fp16_to_fp32(b.m)};
+    return {widen_u8(low_nibbles(q)), widen_u8(high_nibbles(q)), f16[b.d], f16[b.m]};
 }
 
 inline uint32_t load_u32(const uint8_t* p) {
@@ -37,54 +37,58 @@ inline uint32_t load_u32(const uint8_t* p) {
     return v;
 }
 
-inline Unpacked32 unpack(const BlockQ5_0& b) {
+inline Unpacked32 unpack(const BlockQ5_0& b, const float* f16) {
     const v128_t q = wasm_v128_load(b.qs);
     v128_t h0, h1;
     q5_high_bits(load_u32(b.qh), &h0, &h1);
     const v128_t sixteen = wasm_i8x16_splat(16);
     return {widen_s8(wasm_i8x16_sub(wasm_v128_or(low_nibbles(q), h0), sixteen)),
-            widen_s8(wasm_i8x16_sub(wasm_v128_or(high_nibbles(q), h1), sixteen)), fp16_to_fp32(b.d), 0.f};
+            widen_s8(wasm_i8x16_sub(wasm_v128_or(high_nibbles(q), h1), sixteen)), f16[b.d], 0.f};
 }
 
-inline Unpacked32 unpack(const BlockQ5_1& b) {
+inline Unpacked32 unpack(const BlockQ5_1& b, const float* f16) {
     const v128_t q = wasm_v128_load(b.qs);
     v128_t h0, h1;
     q5_high_bits(load_u32(b.qh), &h0, &h1);
     return {widen_u8(wasm_v128_or(low_nibbles(q), h0)), widen_u8(wasm_v128_or(high_nibbles(q), h1)),
-            fp16_to_fp32(b.d), fp16_to_fp32(b.m)};
+            f16[b.d], f16[b.m]};
 }
 
-inline Unpacked32 unpack(const BlockQ8_0& b) {
-    return {widen_s8(wasm_v128_load(b.qs)), widen_s8(wasm_v128_load(b.qs + 16)), fp16_to_fp32(b.d), 0.f};
+inline Unpacked32 unpack(const BlockQ8_0& b, const float* f16) {
+    return {widen_s8(wasm_v128_load(b.qs)), widen_s8(wasm_v128_load(b.qs + 16)), f16[b.d], 0.f};
 }
 
-inline Unpacked32 unpack(const BlockIQ4_NL& b) {
+inline Unpacked32 unpack(const BlockIQ4_NL& b, const float* f16) {
     const v128_t levels = wasm_v128_load(kIQ4Values);
     const v128_t q = wasm_v128_load(b.qs);
     return {widen_s8(wasm_i8x16_swizzle(levels, low_nibbles(q))), widen_s8(wasm_i8x16_swizzle(levels, high_nibbles(q))),
-            fp16_to_fp32(b.d), 0.f};
+            f16[b.d], 0.f};
 }
 
 // kHasMin: the block's value is d*q + m, so each token also needs its activation sum.
 template <int NT, bool kHasMin, typename Block>
 void block32_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
     const auto* w = static_cast<const Block*>(w_row);
-    const ActivationTile<BlockQ8_0, NT> act(xq, xq_stride);
+    const ActivationTile<WideQ8_0, NT> act(xq, xq_stride);
     v128_t acc[NT];
     for (int t = 0; t < NT; ++t) acc[t] = wasm_f32x4_splat(0.f);
     const v128_t ones = wasm_i16x8_splat(1);
+    const float* f16 = fp16_table();
     const int64_t nb = n_cols / kQK;
     for (int64_t i = 0; i < nb; ++i) {
-        const Unpacked32 u = unpack(w[i]);
+        const Unpacked32 u = unpack(w[i], f16);
         for (int t = 0; t < NT; ++t) {
-            const BlockQ8_0& a = act.row[t][i];
-            const v128_t isum = wasm_i32x4_add(dot16(u.w0, a.qs), dot16(u.w1, a.qs + 16));
-            const float da = fp16_to_fp32(a.d);
+            const WideQ8_0& a = act.row[t][i];
+            const v128_t a0 = wasm_v128_load(a.qs), a1 = wasm_v128_load(a.qs + 8);
+            const v128_t a2 = wasm_v128_load(a.qs + 16), a3 = wasm_v128_load(a.qs + 24);
+            const v128_t isum = wasm_i32x4_add(
+                wasm_i32x4_add(wasm_i32x4_dot_i16x8(u.w0.lo, a0), wasm_i32x4_dot_i16x8(u.w0.hi, a1)),
+                wasm_i32x4_add(wasm_i32x4_dot_i16x8(u.w1.lo, a2), wasm_i32x4_dot_i16x8(u.w1.hi, a3)));
+            const float da = a.d;
             acc[t] = wasm_f32x4_add(acc[t], wasm_f32x4_mul(wasm_f32x4_convert_i32x4(isum), wasm_f32x4_splat(u.d * da)));
             if constexpr (kHasMin) {
-                const v128_t a16 = wasm_i16x8_add(
-                    wasm_i16x8_add(wasm_i16x8_load8x8(a.qs), wasm_i16x8_load8x8(a.qs + 8)),
-                    wasm_i16x8_add(wasm_i16x8_load8x8(a.qs + 16), wasm_i16x8_load8x8(a.qs + 24)));
+                // The activation sum reuses the widened activations: 3 adds and one dot.
+                const v128_t a16 = wasm_i16x8_add(wasm_i16x8_add(a0, a1), wasm_i16x8_add(a2, a3));
                 const v128_t asum = wasm_i32x4_dot_i16x8(a16, ones);
                 acc[t] = wasm_f32x4_add(acc[t], wasm_f32x4_mul(wasm_f32x4_convert_i32x4(asum), wasm_f32x4_splat(u.m * da)));
             }

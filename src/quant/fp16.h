@@ -67,3 +67,11 @@ inline uint16_t fp32_to_bf16(float f) {
 }
 
 }  // namespace smollm::quant
+
+namespace smollm::quant {
+
+// All 65536 halves as floats (256 KiB, built on first use): kernels convert a block scale per
+// block and token, and one L1/L2 load beats the bit manipulation in the inner loops.
+const float* fp16_table();
+
+}  // namespace smollm::quant

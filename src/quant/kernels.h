@@ -7,10 +7,13 @@
 // weight block is decoded once and used for every token of the tile:
 //   y[t * y_stride] = dot(w_row, activation row t),  t < n_tok,
 // where activation row t starts `xq_stride` bytes after row t-1 and is in the format
-// activation_type_for(weight type) gives (quant.h).
+// activation_type_for(weight type) gives (quant.h); the simd128 kernels take those rows
+// widened (see simd128::widen_activation_row).
 #pragma once
 #include <cstddef>
 #include <cstdint>
+
+#include "gguf/gguf_types.h"
 
 namespace smollm::quant {
 
@@ -33,6 +36,16 @@ SMOLLM_QUANT_KERNEL_TYPES(SMOLLM_DECLARE_DOT_KERNEL)
 
 #if defined(__wasm_simd128__)
 namespace simd128 {
+// The SIMD kernels read activations widened once per tile by matmul: int8 levels as int16
+// (a plain load feeds i32x4.dot_i16x8_s, no per-row sign extension) and f16 scales or values
+// as f32. Same numbers as the Q8_0 / Q8_K / F16 / BF16 rows they come from.
+struct WideQ8_0 { float d; int16_t qs[32]; };
+struct WideQ8_K { float d; int16_t bsums[16]; int16_t qs[256]; };
+
+// Bytes of one widened row; 0 when the kernels read the activation row as it is (F32).
+size_t widened_row_bytes(GgmlType weight_type, int64_t n_cols);
+void widen_activation_row(GgmlType weight_type, const void* xq, void* dst, int64_t n_cols);
+
 SMOLLM_QUANT_KERNEL_TYPES(SMOLLM_DECLARE_DOT_KERNEL)
 }
 #endif

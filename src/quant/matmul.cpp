@@ -1,10 +1,13 @@
 // The one dispatch point of quant/: picks each type's kernel for this build (SIMD128 in wasm,
 // scalar natively) and walks the output in cache-sized tiles. Rows are taken in blocks whose
 // weights fit in L2; within a block, tokens go in tiles of kMaxTileTokens whose activations
-// stay in L1 while every row of the block passes over them.
+// stay in L1 while every row of the block passes over them. In the SIMD build each tile is
+// first widened into a per-thread scratch buffer (kernels.h), which grows on a thread's first
+// call for a given row length and is reused afterwards: steady-state matmul never allocates.
 #include <algorithm>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "quant/kernels.h"
 #include "quant/quant.h"
@@ -63,15 +66,30 @@ void matmul(GgmlType weight_type, const void* w, size_t w_row_bytes, int64_t n_c
     const auto* x_bytes = static_cast<const uint8_t*>(xq);
     const int64_t rows_per_block =
         std::max<int64_t>(1, static_cast<int64_t>(kRowBlockBytes / std::max<size_t>(w_row_bytes, 1)));
+#if defined(__wasm_simd128__)
+    const size_t wide_row_bytes = quant::simd128::widened_row_bytes(weight_type, n_cols);
+    thread_local std::vector<uint8_t> wide_tile;
+    if (wide_tile.size() < wide_row_bytes * quant::kMaxTileTokens) wide_tile.resize(wide_row_bytes * quant::kMaxTileTokens);
+#endif
     for (int64_t r0 = row_begin; r0 < row_end; r0 += rows_per_block) {
         const int64_t r1 = std::min(row_end, r0 + rows_per_block);
         for (int64_t t0 = 0; t0 < n_tokens; t0 += quant::kMaxTileTokens) {
             const int n_tok = static_cast<int>(std::min<int64_t>(quant::kMaxTileTokens, n_tokens - t0));
             const uint8_t* x_tile = x_bytes + static_cast<size_t>(t0) * xq_row_bytes;
+            size_t x_stride = xq_row_bytes;
+#if defined(__wasm_simd128__)
+            if (wide_row_bytes) {
+                for (int t = 0; t < n_tok; ++t)
+                    quant::simd128::widen_activation_row(weight_type, x_tile + t * xq_row_bytes,
+                                                         wide_tile.data() + t * wide_row_bytes, n_cols);
+                x_tile = wide_tile.data();
+                x_stride = wide_row_bytes;
+            }
+#endif
             float* y_tile = y + t0 * y_stride;
             for (int64_t r = r0; r < r1; ++r)
-                kernel(n_cols, w_bytes + static_cast<size_t>(r) * w_row_bytes, x_tile, xq_row_bytes,
-                       n_tok, y_tile + r, y_stride);
+                kernel(n_cols, w_bytes + static_cast<size_t>(r) * w_row_bytes, x_tile, x_stride, n_tok,
+                       y_tile + r, y_stride);
         }
     }
 }

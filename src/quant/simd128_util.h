@@ -16,12 +16,11 @@ struct W16 {
 inline W16 widen_s8(v128_t v) { return {wasm_i16x8_extend_low_i8x16(v), wasm_i16x8_extend_high_i8x16(v)}; }
 inline W16 widen_u8(v128_t v) { return {wasm_u16x8_extend_low_u8x16(v), wasm_u16x8_extend_high_u8x16(v)}; }
 
-// Products of 16 widened weights with 16 int8 activations at `a`, summed into 4 i32 lanes.
-// load8x8_s sign-extends straight from memory (one instruction on x64), cheaper than a load
-// followed by two extends.
-inline v128_t dot16(const W16& w, const int8_t* a) {
-    return wasm_i32x4_add(wasm_i32x4_dot_i16x8(w.lo, wasm_i16x8_load8x8(a)),
-                          wasm_i32x4_dot_i16x8(w.hi, wasm_i16x8_load8x8(a + 8)));
+// Products of 16 widened weights with 16 widened (int16) activations at `a`, summed into 4
+// i32 lanes.
+inline v128_t dot16(const W16& w, const int16_t* a) {
+    return wasm_i32x4_add(wasm_i32x4_dot_i16x8(w.lo, wasm_v128_load(a)),
+                          wasm_i32x4_dot_i16x8(w.hi, wasm_v128_load(a + 8)));
 }
 
 inline int32_t hsum_i32x4(v128_t v) {

@@ -59,6 +59,8 @@ export async function createWriter(url, bytes, etag) {
   const { fs } = await deps();
   const p = await pathsFor(url);
   await fs.mkdir(p.dir, { recursive: true });
+  // One partial file per writer: an aborted writer's cleanup must not touch its successor's.
+  p.partial = `${p.partial}.${process.pid}.${Math.random().toString(36).slice(2)}`;
   const handle = await fs.open(p.partial, 'w');
   let pending = Promise.resolve();
   let written = 0;

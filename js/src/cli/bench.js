@@ -65,7 +65,9 @@ export async function bench(values) {
         `load ${result.loadMs} ms\n` +
         `prefill ${nPrompt} tokens: ${result.prefillTokensPerSecond.toFixed(2)} tok/s (median of ${reps})\n` +
         `decode ${nGen} tokens: ${result.decodeTokensPerSecond.toFixed(2)} tok/s (median of ${reps})\n` +
-        `engine memory ${formatBytes(result.engineMemoryBytes)}, wasm memory ${formatBytes(result.wasmMemoryBytes)}\n`);
+        `engine memory ${formatBytes(result.engineMemoryBytes)} (weights + KV cache + scratch); ` +
+        `peak wasm memory ${formatBytes(result.wasmMemoryBytes)} (wasm memory never shrinks; ` +
+        `the loader's bound is engine memory + 64 MiB = ${formatBytes(result.engineMemoryBytes + 64 * 2 ** 20)})\n`);
     }
   } finally {
     await llm.unload();

@@ -61,7 +61,10 @@ export class HttpSource {
           response = await this.#withStallTimeout(fetch(this.url, { headers, signal: controller.signal }), controller);
         } catch (error) {
           if (signal?.aborted) throw abortError(signal.reason);
-          failures = await this.#retryOrThrow(failures, `request failed (${describe(error)})`, null);
+          // Before the first byte a failure is most often a refusal (CORS, DNS, server down) that
+          // retrying will not cure, so fewer retries there.
+          const limit = offset === 0 ? Math.min(2, this.retries) : this.retries;
+          failures = await this.#retryOrThrow(failures, `request failed (${describe(error)})`, null, limit);
           continue;
         }
         if (offset > 0 && response.status === 416) return;   // the file ends here
@@ -113,9 +116,9 @@ export class HttpSource {
     return match !== null && Number(match[1]) === offset;
   }
 
-  async #retryOrThrow(failures, what, waitMs) {
-    if (failures >= this.retries) {
-      throw new NetworkError(this.url, `${what}; gave up after ${this.retries} retries`);
+  async #retryOrThrow(failures, what, waitMs, limit = this.retries) {
+    if (failures >= limit) {
+      throw new NetworkError(this.url, `${what}; gave up after ${limit} retries`);
     }
     await sleep(waitMs ?? this.backoffMs * 2 ** failures);
     return failures + 1;

@@ -11,7 +11,9 @@ import {
 import { createWriter } from '../cache/index.js';
 
 const WASM_LIMIT = 2 ** 32;
-const FIRST_PROBE_BYTES = 1024 * 1024;
+// The header is parsed from prefixes that grow geometrically from here: small headers are
+// checked as soon as they arrive, large ones (8 MB of vocabulary) cost a handful of parses.
+const FIRST_PROBE_BYTES = 64 * 1024;
 const DEFAULT_CONTEXT_CAP = 2048;
 
 function heap(module) {
@@ -172,7 +174,7 @@ async function loadPart(module, entry, index, ctx) {
     const result = probe(module, prefix, prefixLength, fileSize, options);
     if (result.status === 'error') throw notGguf(source.name, result.error);
     if (result.status === 'need_more') {
-      needed = result.bytesNeeded;
+      needed = Math.max(result.bytesNeeded, Math.ceil(prefixLength * 1.5));
       return false;
     }
     await headerComplete(result);
@@ -200,7 +202,9 @@ async function loadPart(module, entry, index, ctx) {
         prefixLength += bytes.byteLength;
         if (source.size !== null) needed = Math.min(needed, source.size);
         progress.advance(bytes.byteLength);
-        if (prefixLength >= needed) await tryProbe(source.size);
+        // Small prefixes are parsed on every chunk, so a small header is checked as soon as it
+        // is complete even if the server then pauses.
+        if (prefixLength >= needed || prefixLength < FIRST_PROBE_BYTES) await tryProbe(source.size);
       } else {
         const n = Math.min(bytes.byteLength, expected - written);
         heap(module).set(n === bytes.byteLength ? bytes : bytes.subarray(0, n), ptr + written);
@@ -267,7 +271,6 @@ class ProgressTracker {
       this.phaseBytes = 0;
     }
     this.partBytes = 0;
-    this.emit(true);
   }
 
   advance(n) {

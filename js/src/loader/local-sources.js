@@ -1,6 +1,13 @@
 // Sources that are already on this machine: a File/Blob (drag and drop, <input type=file>)
 // and, in Node, a file path. Both are read in slices so no whole-file buffer ever exists.
+import { InvalidArgumentError } from '../errors.js';
+
 const SLICE_BYTES = 8 * 1024 * 1024;
+
+function unreadable(path, error) {
+  const why = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'it is a directory' }[error?.code];
+  return why ? new InvalidArgumentError(`cannot read the model file ${path}: ${why}`) : error;
+}
 
 export class BlobSource {
   constructor(blob) {
@@ -38,12 +45,21 @@ export class NodeFileSource {
 
   async probeSize() {
     const { stat } = await import('node:fs/promises');
-    return (await stat(this.path)).size;
+    try {
+      return (await stat(this.path)).size;
+    } catch (error) {
+      throw unreadable(this.path, error);
+    }
   }
 
   async *chunks(signal) {
     const { open } = await import('node:fs/promises');
-    const handle = await open(this.path, 'r');
+    let handle;
+    try {
+      handle = await open(this.path, 'r');
+    } catch (error) {
+      throw unreadable(this.path, error);
+    }
     try {
       this.size = (await handle.stat()).size;
       const buffer = new Uint8Array(SLICE_BYTES);

@@ -36,6 +36,19 @@ function resolveUrl(s) {
   return new URL(s, base).href;
 }
 
+// True only when the server is reachable and names a different ETag than the cached copy's:
+// offline, slow or silent servers leave the cached copy in use.
+async function changedOnServer(url, etag) {
+  if (!etag) return false;
+  try {
+    const response = await fetch(url, { method: 'HEAD', cache: 'no-store', signal: AbortSignal.timeout(3000) });
+    const current = response.ok ? response.headers.get('etag') : null;
+    return current !== null && current !== etag;
+  } catch {
+    return false;
+  }
+}
+
 // Sources in file order. Every entry: {source, url (cache key or null), cached}.
 export async function resolveSources(input, { cache = true, retries, stallTimeoutMs } = {}) {
   const list = Array.isArray(input) ? input : [input];
@@ -64,7 +77,11 @@ export async function resolveSources(input, { cache = true, retries, stallTimeou
         out.push({ source: new NodeFileSource(new URL(url).pathname, 'cache'), url: null });
         continue;
       }
-      const cached = cache ? await modelCache.lookup(url) : null;
+      let cached = cache ? await modelCache.lookup(url) : null;
+      if (cached && await changedOnServer(url, cached.etag)) {
+        await modelCache.cache.delete(url);
+        cached = null;
+      }
       const source = cached ?? new HttpSource(url, { retries, stallTimeoutMs });
       out.push({ source, url, cached: Boolean(cached), cache });
     }

@@ -107,7 +107,8 @@ async function launchFirefox(options = {}) {
 
 // Polls a (possibly async) page function from Node until it returns something truthy. Both
 // libraries' own waitForFunction treat a returned Promise as truthy at once; this awaits it,
-// and survives the page navigating (reloading) in between.
+// and survives the page navigating (reloading) in between. The function must return plain
+// data: a DOM element comes back from Firefox (BiDi) as a falsy value.
 async function pollUntil(page, fn, arg, timeout = 60000) {
   const deadline = Date.now() + timeout;
   let lastError = null;

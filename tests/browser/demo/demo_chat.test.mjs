@@ -169,7 +169,7 @@ for (const engine of ENGINES) {
 
         // Deleting the offline copy asks first, then unmarks the model.
         await browser.evaluate((sel) => document.querySelector(sel).closest('.preset').querySelector('.delete').click(), TINY_PY_RADIO);
-        await browser.waitFor(() => document.querySelector('[data-notice-id="cache"]'), null, 10000);
+        await browser.waitFor(() => document.querySelector('[data-notice-id="cache"]') !== null, null, 10000);
         await browser.screenshot(artifact(engine.name, 'delete-confirm'));
         await browser.evaluate(() => [...document.querySelectorAll('[data-notice-id="cache"] button')].find((b) => b.textContent === 'Delete').click());
         await step(browser, 'badge removed', () =>

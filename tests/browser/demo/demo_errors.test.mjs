@@ -12,6 +12,14 @@ import {
   serve, artifact, step, missingShared, missingPackage, startSlowModelServer, TINY_PY, TINY_PY_RADIO, PAGE_QUERY,
 } from './support.mjs';
 
+async function shortAnswers(browser) {
+  await browser.evaluate(() => {
+    const input = document.getElementById('max-tokens');
+    input.value = '32';
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+  });
+}
+
 async function loadCustomUrl(browser, url) {
   await browser.evaluate(() => { document.getElementById('other-sources').open = true; });
   await browser.type('#custom-url', url);
@@ -83,6 +91,7 @@ for (const engine of ENGINES) {
         assert.match(done.ready ?? JSON.stringify(done), /^Ready: tiny-py-Q4_K_M\.gguf \(downloaded/);
         const resumed = slow.requests.slice(before).filter((r) => r.range && !/^bytes=0-/.test(r.range));
         assert.ok(resumed.length >= 1, `the dropped download resumed with a Range request: ${JSON.stringify(slow.requests)}`);
+        await shortAnswers(browser);
         await browser.type('#prompt', 'def main():');
         await browser.press('#prompt', 'Enter');
         await browser.waitFor(() => document.querySelector('.message.assistant') && !document.querySelector('.message.assistant.streaming'), null, 120000);
@@ -147,13 +156,14 @@ for (const engine of ENGINES) {
       const server = await serve({ isolation: false });
       try {
         await browser.goto(server.url);
-        await browser.waitFor(() => document.body.dataset.ready === 'true', null, 30000);
+        await browser.waitFor(() => document.body.dataset.ready === 'true' && document.querySelector('[data-notice-id="no-sab"]') !== null, null, 30000);
         const page = await browser.evaluate(() => ({
           isolated: self.crossOriginIsolated,
           notice: document.querySelector('[data-notice-id="no-sab"]')?.textContent ?? null,
         }));
         assert.equal(page.isolated, false);
         assert.match(page.notice ?? '', /Running on one thread: SharedArrayBuffer is not available on this page\./);
+        assert.match(page.notice, /serve the app with "node demo\/serve\.mjs"/, 'the notice says how to get threads');
         await browser.click(TINY_PY_RADIO);
         await browser.click('#load-button');
         const done = await step(browser, 'load', () => browser.waitFor(loadOutcome, null, 120000));
@@ -161,6 +171,7 @@ for (const engine of ENGINES) {
         const build = await browser.evaluate(() => [document.getElementById('stat-build').textContent, document.getElementById('stat-threads').textContent]);
         assert.match(build[0], /^single-thread/);
         assert.equal(build[1], '1');
+        await shortAnswers(browser);
         await browser.type('#prompt', 'import sys');
         await browser.press('#prompt', 'Enter');
         await browser.waitFor(() => document.querySelector('.message.assistant') && !document.querySelector('.message.assistant.streaming'), null, 120000);

@@ -91,31 +91,29 @@ TEST_CASE("offsets past the file, misaligned and overlapping", "[hostile][absurd
     }
 }
 
-TEST_CASE("a trained context of 2^31 is capped; asking for it is refused", "[hostile][absurd]") {
-    GgufSpec spec = tiny_llama_spec(shape());
-    spec.set("llama.context_length", typed_u32(1u << 31));
+TEST_CASE("a context length of 2^31, in the header or asked for, is refused", "[hostile][absurd]") {
     EngineOptions trained = small_options();
     trained.context_size = 0;   // the model's trained context, capped at 2048
-    {
-        reset_allocated_peak();
-        std::unique_ptr<Engine> engine = load_copy(write_gguf(spec), trained);
-        REQUIRE(engine);
-        CHECK(engine->n_ctx() > 0);
-        CHECK(engine->n_ctx() <= 2048);
-        check_engine_usable(*engine);
+    for (uint64_t ctx : {1ull << 31, 1ull << 40, 0ull}) {
+        INFO("llama.context_length = " << ctx);
+        GgufSpec spec = tiny_llama_spec(shape());
+        spec.set("llama.context_length", typed_u64(ctx));
+        CHECK(mentions(refused(spec, trained), "context_length"));
     }
-    GgufSpec big = tiny_llama_spec(shape());
-    big.set("llama.context_length", typed_u64(1ull << 40));
-    {
-        std::unique_ptr<Engine> engine = load_copy(write_gguf(big), trained);
-        CHECK(engine->n_ctx() <= 2048);
+    const GgufSpec spec = tiny_llama_spec(shape());
+    for (uint32_t asked : {1u << 31, UINT32_MAX}) {
+        INFO("context_size option = " << asked);
+        EngineOptions options = small_options();
+        options.context_size = asked;
+        const std::string err = refused(spec, options);
+        CHECK((mentions(err, "context") || mentions(err, "memory") || mentions(err, "kv")));
     }
-    EngineOptions asked = small_options();
-    asked.context_size = 1u << 31;
-    const std::string err = refused(spec, asked);
-    CHECK((mentions(err, "context") || mentions(err, "memory") || mentions(err, "kv")));
-    asked.context_size = UINT32_MAX;
-    refused(spec, asked);
+    INFO("a sane trained context still loads, capped at 2048");
+    GgufSpec sane = tiny_llama_spec(shape());
+    sane.set("llama.context_length", typed_u32(8192));
+    std::unique_ptr<Engine> engine = load_copy(write_gguf(sane), trained);
+    CHECK(engine->n_ctx() == 2048);
+    check_engine_usable(*engine);
 }
 
 TEST_CASE("head counts that do not fit the dimensions", "[hostile][absurd]") {
@@ -185,12 +183,39 @@ TEST_CASE("a vocabulary that disagrees with the embedding", "[hostile][absurd]")
         CHECK(mentions(refused(spec), "tokenizer.ggml.tokens"));
     }
     {
+        // Refused at load, or loaded with every use of that id refused: never an embedding
+        // row read past the table.
         INFO("bos id past the vocabulary");
         GgufSpec spec = tiny_llama_spec(shape());
         spec.set("tokenizer.ggml.bos_token_id", typed_u32(1u << 30));
         spec.set("tokenizer.ggml.add_bos_token", typed_bool(true));
-        refused(spec);
+        const std::vector<uint8_t> bytes = write_gguf(spec);
+        if (load_error(bytes).has_value()) return;
+        std::unique_ptr<Engine> engine = load_copy(bytes);
+        const int32_t bos = engine->tokenizer().bos_id();
+        if (bos >= 0 && bos < engine->n_vocab()) return;   // the loader dropped the bad id
+        CHECK_THROWS_AS(engine->eval(&bos, 1, 0, false), EngineError);
+        CHECK_THROWS_AS(engine->begin_generation({bos, 5}, GenerationOptions{}), EngineError);
+        check_engine_usable(*engine);
     }
+}
+
+TEST_CASE("token ids outside the vocabulary are refused by eval and generation", "[hostile][absurd]") {
+    std::unique_ptr<Engine> engine = load_copy(write_gguf(tiny_llama_spec(shape())));
+    const int32_t n = engine->n_vocab();
+    for (int32_t bad : {-1, n, n + 1, INT32_MAX, INT32_MIN}) {
+        INFO("token id " << bad);
+        const int32_t tokens[3] = {5, bad, 6};
+        CHECK_THROWS_AS(engine->eval(tokens, 3, 0, false), EngineError);
+        CHECK_THROWS_AS(engine->begin_generation({5, bad}, GenerationOptions{}), EngineError);
+        check_engine_usable(*engine);
+    }
+    const int32_t one = 5;
+    CHECK_THROWS_AS(engine->eval(&one, 1, 1000, false), EngineError);
+    CHECK_THROWS_AS(engine->eval(&one, 1, -1, false), EngineError);
+    CHECK_THROWS_AS(engine->eval(&one, 0, 0, false), EngineError);
+    CHECK_THROWS_AS(engine->logits(5), EngineError);
+    check_engine_usable(*engine);
 }
 
 TEST_CASE("missing tensors are named", "[hostile][absurd]") {

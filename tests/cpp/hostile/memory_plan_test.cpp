@@ -100,7 +100,7 @@ TEST_CASE("plan_memory sizes SmolLM2-1.7B from its header alone", "[hostile][mem
     uint64_t file_size = 0;
     const std::vector<uint8_t> header = big_header(kSmolLM2_1_7B, &file_size);
     INFO("header " << header.size() << " bytes, file " << file_size << " bytes");
-    REQUIRE(header.size() < (1u << 20));
+    REQUIRE(header.size() < (2u << 20));   // SmolLM2's real header is 1.77 MB
     const std::unique_ptr<GgufFile> file = parse_header(header, file_size);
     EngineOptions options;
     options.context_size = 2048;

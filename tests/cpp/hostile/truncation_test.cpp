@@ -105,7 +105,8 @@ TEST_CASE("models written by tools/gguf_writer cut at their boundaries are refus
         INFO(v.name << ": " << bytes.size() << " bytes");
         REQUIRE(!load_error(bytes).has_value());
         SectionWalker walker(bytes.data(), bytes.size());
-        const std::vector<uint64_t> cuts = cut_points(walker.boundaries(), walker.data_end(), 100, seed++);
+        const std::vector<uint64_t> boundaries = walker.boundaries();
+        const std::vector<uint64_t> cuts = cut_points(boundaries, walker.data_end(), 100, seed++);
         for (uint64_t cut : cuts) {
             INFO("cut at byte " << cut);
             const std::optional<std::string> err = load_error(bytes.data(), cut);

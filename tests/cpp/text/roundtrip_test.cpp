@@ -46,6 +46,11 @@ std::vector<bool> representable_bytes(const Tokenizer& tok) {
     return ok;
 }
 
+std::string space_marks_as_spaces(std::string s) {
+    for (size_t p; (p = s.find("\xE2\x96\x81")) != std::string::npos;) s.replace(p, 3, " ");
+    return s;
+}
+
 void check_round_trip(const char* gguf, uint32_t banned_cp, size_t min_bytes) {
     const Tokenizer& tok = shared_tokenizer(gguf);
     const std::vector<bool> ok = representable_bytes(tok);
@@ -99,9 +104,12 @@ TEST_CASE("arbitrary bytes: byte-level BPE keeps every byte or its U+FFFD, Sente
             const auto ids = bpe.encode(bytes, special);
             if (bpe.decode(ids.data(), ids.size()) != expected) FAIL("BPE changed bytes beyond U+FFFD replacement");
         }
-        // SentencePiece falls back to <0xXX> tokens, so even invalid bytes survive.
-        if (bytes.find("\xE2\x96\x81") != std::string::npos) continue;
+        // SentencePiece falls back to <0xXX> tokens, so even invalid bytes survive. The one
+        // change: a space is escaped to U+2581 before splitting, and when an invalid lead byte
+        // swallows part of that mark, its bytes come back raw (llama.cpp does the same).
         const auto ids = spm.encode(bytes, false);
-        if (spm.decode(ids.data(), ids.size()) != bytes) FAIL("SentencePiece lost bytes");
+        if (space_marks_as_spaces(spm.decode(ids.data(), ids.size())) != space_marks_as_spaces(bytes)) {
+            FAIL("SentencePiece lost bytes");
+        }
     }
 }

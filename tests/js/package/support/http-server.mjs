@@ -15,7 +15,8 @@ const MIME = {
  * @param {object} o
  * @param {Record<string, string>} [o.dirs] url prefix -> directory
  * @param {Record<string, {data?: Buffer, path?: string, status?: number, dropAtFraction?: number,
- *   noRange?: boolean, sendOnly?: number, claimBytes?: number}>} [o.files] url path -> file
+ *   noRange?: boolean, sendOnly?: number, claimBytes?: number, stallOnceAt?: number,
+ *   closeEarly?: boolean, etag?: string}>} [o.files] url path -> file
  * @param {boolean} [o.isolated] send COOP/COEP (cross-origin isolation)
  */
 export async function startServer({ dirs = {}, files = {}, isolated = false } = {}) {
@@ -48,7 +49,7 @@ export async function startServer({ dirs = {}, files = {}, isolated = false } = 
         res.end();
         return;
       }
-      const h = { ...headers, 'content-type': 'application/octet-stream', 'accept-ranges': file.noRange ? 'none' : 'bytes', etag: '"v1"', 'content-length': String(total - start) };
+      const h = { ...headers, 'content-type': 'application/octet-stream', 'accept-ranges': file.noRange ? 'none' : 'bytes', etag: file.etag ?? '"v1"', 'content-length': String(total - start) };
       if (range) h['content-range'] = `bytes ${start}-${total - 1}/${total}`;
       res.writeHead(range ? 206 : 200, h);
       if (req.method === 'HEAD') {
@@ -57,6 +58,18 @@ export async function startServer({ dirs = {}, files = {}, isolated = false } = 
       }
       let end = Math.min(data.length, total);
       if (file.sendOnly !== undefined) end = Math.min(end, file.sendOnly);
+      if (file.stallOnceAt !== undefined && !dropped.has(url.pathname) && file.stallOnceAt > start) {
+        dropped.add(url.pathname);
+        count(file.stallOnceAt - start);
+        res.write(data.subarray(start, file.stallOnceAt));
+        return;   // then silence: the client's stall timeout must fire and resume
+      }
+      if (file.closeEarly && end === total && data.length < total) {
+        count(data.length - start);
+        res.end(data.subarray(start));
+        res.socket?.destroy();
+        return;   // a Content-Length larger than the body
+      }
       const dropAt = file.dropAtFraction !== undefined && !dropped.has(url.pathname)
         ? Math.floor(total * file.dropAtFraction) : null;
       if (dropAt !== null && dropAt > start && dropAt < end) {
