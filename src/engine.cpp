@@ -337,13 +337,14 @@ StepResult Engine::step() {
         return r;
     }
 
+    // The last sampled token is evaluated only when another one is wanted.
+    if (s.generated >= s.options.max_tokens) return s.finish("length");
     if (s.pending_token >= 0) {
         if (static_cast<int32_t>(s.cached.size()) >= n_ctx()) return s.finish("length");
         const int32_t token = s.pending_token;
         s.evaluate(&token, 1, static_cast<int32_t>(s.cached.size()), false);
         s.pending_token = -1;
     }
-    if (s.generated >= s.options.max_tokens) return s.finish("length");
 
     const int32_t token = s.sampler->sample(logits(0), n_vocab(), s.history);
     if (!s.options.ignore_eos && s.tokenizer->is_end_of_generation(token)) return s.finish("stop");

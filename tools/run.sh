@@ -82,7 +82,7 @@ case "${1:-}" in
             exec node demo/serve.mjs "${@:2}"
         fi
         # Until the demo lands, the main job is inspecting a generated model.
-        ./build/gguf_writer --out build/demo-model.gguf
+        ./build/gguf_writer --output build/demo-model.gguf
         exec node js/bin/smollm-wasm.js inspect build/demo-model.gguf
         ;;
     test)

@@ -110,7 +110,6 @@ VocabSpec VocabSpec::from_gguf(const GgufFile& file) {
     spec.eot_id = optional_id(file, "tokenizer.ggml.eot_token_id");
     spec.eom_id = optional_id(file, "tokenizer.ggml.eom_token_id");
     spec.unk_id = optional_id(file, "tokenizer.ggml.unknown_token_id");
-    spec.pad_id = optional_id(file, "tokenizer.ggml.padding_token_id");
     spec.add_bos = optional_bool(file, "tokenizer.ggml.add_bos_token");
     spec.add_space_prefix = optional_bool(file, "tokenizer.ggml.add_space_prefix");
     return spec;

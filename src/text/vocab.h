@@ -37,7 +37,7 @@ struct VocabSpec {
     std::vector<float> scores;           // tokenizer.ggml.scores (may be empty)
     std::vector<int32_t> token_types;    // tokenizer.ggml.token_type (may be empty: all normal)
     std::vector<std::string> merges;     // tokenizer.ggml.merges ("left right")
-    std::optional<int64_t> bos_id, eos_id, eot_id, eom_id, unk_id, pad_id;
+    std::optional<int64_t> bos_id, eos_id, eot_id, eom_id, unk_id;
     std::optional<bool> add_bos, add_space_prefix;
 
     // Throws std::runtime_error naming the missing or mistyped key.

@@ -33,7 +33,7 @@ TEST_CASE("other architectures are refused by name", "[model][errors]") {
 TEST_CASE("absurd hyperparameters are refused before allocation", "[model][errors]") {
     const auto bytes = small_bytes();
     require_refused(test::with_metadata(bytes, {{"llama.context_length", test::u32_value(1u << 31)}}), "llama.context_length");
-    require_refused(test::with_metadata(bytes, {{"llama.attention.head_count", test::u32_value(3)}}), "not divisible");
+    require_refused(test::with_metadata(bytes, {{"llama.attention.head_count", test::u32_value(6)}}), "not divisible");
     require_refused(test::with_metadata(bytes, {{"llama.attention.head_count_kv", test::u32_value(3)}}),
                     "not a multiple of llama.attention.head_count_kv");
     require_refused(test::with_metadata(bytes, {{"llama.embedding_length", test::u32_value(4000000000u)}}), "llama.embedding_length");
@@ -45,8 +45,8 @@ TEST_CASE("absurd hyperparameters are refused before allocation", "[model][error
 
 TEST_CASE("an asked-for context too large for wasm memory is refused", "[model][errors]") {
     EngineOptions o;
-    o.context_size = 1u << 20;
-    REQUIRE_THROWS_WITH(test::load_engine(small_bytes(), o), Contains("smaller context_size"));
+    o.context_size = 1u << 21;
+    REQUIRE_THROWS_WITH(test::load_engine(small_bytes(), o), Contains("ask for a smaller context"));
 }
 
 TEST_CASE("a truncated file is refused", "[model][errors]") {

@@ -1,7 +1,8 @@
-// The dispatched kernels (SIMD128 in the wasm build, scalar natively) against the scalar
-// reference kernels, per type, on random and edge-value data; and matmul over row ranges and
-// token counts against a plain loop of scalar dots. Only the wasm run compares two different
-// implementations; natively it pins matmul's tiling.
+// The dispatched kernels (SIMD128 in the wasm build, scalar natively), run through matmul (which
+// also widens activations for SIMD), against the scalar reference kernels, per type, on random
+// and edge-value data; and matmul over row ranges and token counts against a plain loop of
+// scalar dots. Only the wasm run compares two different implementations; natively it pins
+// matmul's tiling.
 //
 // Tolerance: k-quants and IQ4_XS reduce each super-block to one exact integer before any
 // float arithmetic, in the same order as the scalar twin, so they must be bit-identical. The
