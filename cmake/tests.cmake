@@ -1,6 +1,6 @@
 # Every folder under tests/cpp/ is one Catch2 suite (all its .cpp files plus the shared main),
 # registered with ctest as <prefix>_<folder>. Tests find ../shared through SMOLLM_SHARED_DIR.
-find_path(CATCH2_INCLUDE_DIR catch.hpp PATHS /usr/include/catch2 NO_DEFAULT_PATH)
+find_path(CATCH2_INCLUDE_DIR catch.hpp PATHS /usr/include/catch2 NO_DEFAULT_PATH NO_CMAKE_FIND_ROOT_PATH)
 if(NOT CATCH2_INCLUDE_DIR)
   message(FATAL_ERROR "Catch2 v2 not found: apt-get install -y catch2")
 endif()

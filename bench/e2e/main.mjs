@@ -34,6 +34,7 @@ const USAGE = `usage: bash bench/run.sh [options]
   --attempts N         runs of a cell attempted before a busy one is kept (default 3)
   --quiet-wait-s S     before a run, wait up to S seconds for the machine to be quiet (default 120)
   --regenerate         rewrite the model files even when cached
+  --models-only        write (or check) the model files, then stop
   --output FILE        markdown output (default bench/RESULTS.md; bench/out/RESULTS-<shape>.md
                        for other shapes)
 `;
@@ -59,6 +60,7 @@ function parse(argv) {
       attempts: { type: 'string', default: '3' },
       'quiet-wait-s': { type: 'string', default: '120' },
       regenerate: { type: 'boolean', default: false },
+      'models-only': { type: 'boolean', default: false },
       output: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -81,6 +83,7 @@ function parse(argv) {
     attempts: Number(values.attempts),
     quietWaitS: Number(values['quiet-wait-s']),
     regenerate: values.regenerate,
+    modelsOnly: values['models-only'],
   };
   o.output = values.output ?? (o.shape === 'smollm2-1.7b' ? path.join(ROOT, 'bench/RESULTS.md') : path.join(ROOT, `bench/out/RESULTS-${o.shape}.md`));
   const bad = (what) => { throw new Error(`${what}\n\n${USAGE}`); };
@@ -146,6 +149,7 @@ async function main() {
   for (const quant of allTypes) {
     files[quant] = ensureModel({ writer, modelsDir, shape: o.shape, quant, tokenizerJson, threads: 2, regenerate: o.regenerate, log });
   }
+  if (o.modelsOnly) return;
 
   const lengths = { warmup: 8, short: 128, long: 512 };
   const { bannedIds, prompts } = await buildPrompts(tokenizerJson, files[allTypes[0]], lengths);

@@ -4,8 +4,11 @@
 # coverage (cov = edges, ft = features) and crashes per target.
 #
 #   bash bench/fuzz/run.sh [--time SECONDS | --runs N] [--workers N | --workers-per "R T C"]
-#                          [--targets "fuzz_gguf_reader ..."] [--no-build] [--out DIR]
+#                          [--targets "fuzz_gguf_reader ..."] [--no-build] [--prepare-only]
+#                          [--out DIR]
 #
+# --prepare-only builds and seeds, then stops (to carry binaries and corpora to another
+# machine, where --no-build runs them). FUZZ_BUILD_DIR overrides build-fuzz/.
 # --runs N runs each worker process for N executions; --time S runs each for S seconds.
 # Workers of one target share its corpus (libFuzzer reloads it), so they cooperate.
 # --workers-per gives the worker counts of the three targets in order (reader, tokenizer,
@@ -14,13 +17,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
-BUILD=$ROOT/build-fuzz
+BUILD=${FUZZ_BUILD_DIR:-$ROOT/build-fuzz}
+case "$BUILD" in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 TIME=60
 RUNS=""
 WORKERS=1
 WORKERS_PER=""
 TARGETS="fuzz_gguf_reader fuzz_tokenizer fuzz_chat_prompt"
 DO_BUILD=1
+PREPARE_ONLY=0
 OUT=""
 while (($#)); do
     case "$1" in
@@ -30,6 +35,7 @@ while (($#)); do
         --workers-per) WORKERS_PER=$2; shift 2 ;;
         --targets) TARGETS=$2; shift 2 ;;
         --no-build) DO_BUILD=0; shift ;;
+        --prepare-only) PREPARE_ONLY=1; shift ;;
         --out) OUT=$2; shift 2 ;;
         *) echo "usage: bash bench/fuzz/run.sh [--time S | --runs N] [--workers N | --workers-per \"R T C\"] [--targets LIST] [--no-build] [--out DIR]" >&2; exit 2 ;;
     esac
@@ -119,7 +125,12 @@ open(os.path.join(tok_dir, "ids"), "wb").write(b"\x02" + ids)
 PY
 fi
 
-declare -A MAXLEN=([fuzz_gguf_reader]=4096 [fuzz_tokenizer]=1024 [fuzz_chat_prompt]=2048)
+if ((PREPARE_ONLY)); then
+    log "prepared: binaries and corpora in $BUILD"
+    exit 0
+fi
+
+declare -A MAXLEN=([fuzz_gguf_reader]=4096 [fuzz_tokenizer]=1024 [fuzz_chat_prompt]=1024)
 declare -A DICT=([fuzz_gguf_reader]="" [fuzz_tokenizer]=fuzz/tokenizer.dict [fuzz_chat_prompt]=fuzz/tokenizer.dict)
 read -r -a per <<<"${WORKERS_PER:-}"
 

@@ -16,8 +16,10 @@
 namespace smollm::quant::simd128 {
 namespace {
 
-inline W16 scaled(const W16& w, int scale) {
-    const v128_t s = wasm_i16x8_splat(static_cast<int16_t>(scale));
+// Group scales are staged as int16 so each splat is one load16_splat (vpbroadcastw) instead
+// of a scalar load, move and two shuffles.
+inline W16 scaled(const W16& w, const int16_t* scale) {
+    const v128_t s = wasm_v128_load16_splat(scale);
     return {wasm_i16x8_mul(w.lo, s), wasm_i16x8_mul(w.hi, s)};
 }
 
@@ -30,8 +32,12 @@ void k4_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride
     const int64_t nb = n_cols / kQK_K;
     for (int64_t i = 0; i < nb; ++i) {
         const Block& b = w[i];
-        uint8_t sc[8], mn[8];
-        for (int j = 0; j < 8; ++j) k4_scale_min(j, b.scales, &sc[j], &mn[j]);
+        uint8_t sc8[8], mn[8];
+        int16_t sc[8];
+        for (int j = 0; j < 8; ++j) {
+            k4_scale_min(j, b.scales, &sc8[j], &mn[j]);
+            sc[j] = sc8[j];
+        }
         // Mins repeated per pair of Q8_K bsums (16 groups of 16 -> 8 groups of 32).
         const v128_t mins0 = wasm_i16x8_make(mn[0], mn[0], mn[1], mn[1], mn[2], mn[2], mn[3], mn[3]);
         const v128_t mins1 = wasm_i16x8_make(mn[4], mn[4], mn[5], mn[5], mn[6], mn[6], mn[7], mn[7]);
@@ -67,8 +73,8 @@ void k4_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride
                     hi1 = wasm_v128_or(hi1, shr_mask(qh1, hi_bit - 4, 0x10));
                 }
             }
-            const W16 wl0 = scaled(widen_u8(lo0), sc[2 * p]), wl1 = scaled(widen_u8(lo1), sc[2 * p]);
-            const W16 wh0 = scaled(widen_u8(hi0), sc[2 * p + 1]), wh1 = scaled(widen_u8(hi1), sc[2 * p + 1]);
+            const W16 wl0 = scaled(widen_u8(lo0), &sc[2 * p]), wl1 = scaled(widen_u8(lo1), &sc[2 * p]);
+            const W16 wh0 = scaled(widen_u8(hi0), &sc[2 * p + 1]), wh1 = scaled(widen_u8(hi1), &sc[2 * p + 1]);
             for (int t = 0; t < NT; ++t) {
                 const int16_t* a = act.row[t][i].qs + 64 * p;
                 const v128_t g_lo = wasm_i32x4_add(dot16(wl0, a), dot16(wl1, a + 16));
@@ -106,6 +112,10 @@ void q6_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stri
     const v128_t offset = wasm_i8x16_splat(32);
     for (int64_t i = 0; i < nb; ++i) {
         const BlockQ6_K& b = w[i];
+        int16_t sc16[16];
+        const v128_t sc8 = wasm_v128_load(b.scales);
+        wasm_v128_store(sc16, wasm_i16x8_extend_low_i8x16(sc8));
+        wasm_v128_store(sc16 + 8, wasm_i16x8_extend_high_i8x16(sc8));
         v128_t isum[NT];
         for (int t = 0; t < NT; ++t) isum[t] = wasm_i32x4_splat(0);
         for (int n = 0; n < 2; ++n) {
@@ -113,12 +123,12 @@ void q6_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stri
             const v128_t l0 = wasm_v128_load(ql), l1 = wasm_v128_load(ql + 16);
             const v128_t l2 = wasm_v128_load(ql + 32), l3 = wasm_v128_load(ql + 48);
             const v128_t h0 = wasm_v128_load(b.qh + 32 * n), h1 = wasm_v128_load(b.qh + 32 * n + 16);
-            const int8_t* sc = b.scales + 8 * n;
+            const int16_t* sc = sc16 + 8 * n;
             // Group g (16 elements) of this half: low nibbles of ql for the first 64 elements,
             // high nibbles for the next 64; qh bit pair 0..3 moved to bits 4..5. Written out
             // group by group so the unpacked vectors stay in registers.
             auto group = [&](v128_t q6, int g) {
-                const W16 wg = scaled(widen_s8(wasm_i8x16_sub(q6, offset)), sc[g]);
+                const W16 wg = scaled(widen_s8(wasm_i8x16_sub(q6, offset)), &sc[g]);
                 for (int t = 0; t < NT; ++t)
                     isum[t] = wasm_i32x4_add(isum[t], dot16(wg, act.row[t][i].qs + 128 * n + 16 * g));
             };
@@ -147,8 +157,10 @@ void q3_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stri
     const v128_t three = wasm_i8x16_splat(3), four = wasm_i8x16_splat(4), zero = wasm_i32x4_splat(0);
     for (int64_t i = 0; i < nb; ++i) {
         const BlockQ3_K& b = w[i];
-        int8_t sc[16];
-        q3_k_scales(b.scales, sc);
+        int8_t sc8[16];
+        q3_k_scales(b.scales, sc8);
+        int16_t sc[16];
+        for (int j = 0; j < 16; ++j) sc[j] = sc8[j];
         v128_t isum[NT];
         for (int t = 0; t < NT; ++t) isum[t] = zero;
         const v128_t hm0 = wasm_v128_load(b.hmask), hm1 = wasm_v128_load(b.hmask + 16);
@@ -162,8 +174,8 @@ void q3_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stri
                 const v128_t minus1 = wasm_v128_and(wasm_i8x16_eq(wasm_v128_and(hm1, bit), zero), four);
                 const v128_t v0 = wasm_i8x16_sub(wasm_v128_and(wasm_u16x8_shr(q0, 2 * j), three), minus0);
                 const v128_t v1 = wasm_i8x16_sub(wasm_v128_and(wasm_u16x8_shr(q1, 2 * j), three), minus1);
-                const W16 w0 = scaled(widen_s8(v0), sc[8 * n + 2 * j]);
-                const W16 w1 = scaled(widen_s8(v1), sc[8 * n + 2 * j + 1]);
+                const W16 w0 = scaled(widen_s8(v0), &sc[8 * n + 2 * j]);
+                const W16 w1 = scaled(widen_s8(v1), &sc[8 * n + 2 * j + 1]);
                 for (int t = 0; t < NT; ++t) {
                     const int16_t* a = act.row[t][i].qs + 128 * n + 32 * j;
                     isum[t] = wasm_i32x4_add(isum[t], wasm_i32x4_add(dot16(w0, a), dot16(w1, a + 16)));
@@ -186,15 +198,20 @@ void q2_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stri
     const v128_t three = wasm_i8x16_splat(3);
     for (int64_t i = 0; i < nb; ++i) {
         const BlockQ2_K& b = w[i];
-        const W16 mins = widen_u8(high_nibbles(wasm_v128_load(b.scales)));
+        const v128_t packed = wasm_v128_load(b.scales);
+        const W16 mins = widen_u8(high_nibbles(packed));
+        const W16 scales = widen_u8(low_nibbles(packed));
+        int16_t sc[16];
+        wasm_v128_store(sc, scales.lo);
+        wasm_v128_store(sc + 8, scales.hi);
         v128_t isum[NT];
         for (int t = 0; t < NT; ++t) isum[t] = wasm_i32x4_splat(0);
         for (int n = 0; n < 2; ++n) {
             const v128_t q0 = wasm_v128_load(b.qs + 32 * n), q1 = wasm_v128_load(b.qs + 32 * n + 16);
 #pragma clang loop unroll(full)
             for (int j = 0; j < 4; ++j) {
-                const W16 w0 = scaled(widen_u8(wasm_v128_and(wasm_u16x8_shr(q0, 2 * j), three)), b.scales[8 * n + 2 * j] & 0xf);
-                const W16 w1 = scaled(widen_u8(wasm_v128_and(wasm_u16x8_shr(q1, 2 * j), three)), b.scales[8 * n + 2 * j + 1] & 0xf);
+                const W16 w0 = scaled(widen_u8(wasm_v128_and(wasm_u16x8_shr(q0, 2 * j), three)), &sc[8 * n + 2 * j]);
+                const W16 w1 = scaled(widen_u8(wasm_v128_and(wasm_u16x8_shr(q1, 2 * j), three)), &sc[8 * n + 2 * j + 1]);
                 for (int t = 0; t < NT; ++t) {
                     const int16_t* a = act.row[t][i].qs + 128 * n + 32 * j;
                     isum[t] = wasm_i32x4_add(isum[t], wasm_i32x4_add(dot16(w0, a), dot16(w1, a + 16)));
@@ -222,15 +239,16 @@ void iq4_xs_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_st
     const v128_t levels = wasm_v128_load(kIQ4Values);
     for (int64_t i = 0; i < nb; ++i) {
         const BlockIQ4_XS& b = w[i];
+        int16_t sc[8];
+        for (int ib = 0; ib < 8; ++ib) sc[ib] = static_cast<int16_t>(iq4_xs_scale(b, ib));
         v128_t isum[NT];
         for (int t = 0; t < NT; ++t) isum[t] = wasm_i32x4_splat(0);
         for (int ib = 0; ib < 8; ++ib) {
             // Byte j of the group holds element j (low nibble) and j+16 (high nibble); the
             // 16-entry level table is one swizzle.
             const v128_t q = wasm_v128_load(b.qs + 16 * ib);
-            const int scale = iq4_xs_scale(b, ib);
-            const W16 w0 = scaled(widen_s8(wasm_i8x16_swizzle(levels, low_nibbles(q))), scale);
-            const W16 w1 = scaled(widen_s8(wasm_i8x16_swizzle(levels, high_nibbles(q))), scale);
+            const W16 w0 = scaled(widen_s8(wasm_i8x16_swizzle(levels, low_nibbles(q))), &sc[ib]);
+            const W16 w1 = scaled(widen_s8(wasm_i8x16_swizzle(levels, high_nibbles(q))), &sc[ib]);
             for (int t = 0; t < NT; ++t) {
                 const int16_t* a = act.row[t][i].qs + 32 * ib;
                 isum[t] = wasm_i32x4_add(isum[t], wasm_i32x4_add(dot16(w0, a), dot16(w1, a + 16)));
