@@ -1,6 +1,7 @@
 // A GGUF file on an HTTP server, read as a stream of chunks. A dropped or stalled connection
-// resumes with a Range request from the last byte received (If-Range keeps it the same
-// file); a server that ignores Range restarts from zero and says so. 5xx, 408 and 429
+// resumes with a Range request from the last byte received; the 206 answer must name the same
+// total size and ETag, or the download starts over (If-Range would say this in one header, but
+// it is not CORS-safelisted: cross-origin it forces a preflight that CDNs often refuse); a server that ignores Range restarts from zero and says so. 5xx, 408 and 429
 // answers are retried with exponential backoff, honouring Retry-After.
 import { HttpError, NetworkError, abortError } from '../errors.js';
 import { sleep } from '../platform.js';
@@ -54,7 +55,6 @@ export class HttpSource {
         const headers = {};
         if (offset > 0) {
           headers.Range = `bytes=${offset}-`;
-          if (this.etag && !this.etag.startsWith('W/')) headers['If-Range'] = this.etag;
         }
         let response;
         try {
@@ -112,8 +112,11 @@ export class HttpSource {
   #resumesAt(response, offset) {
     if (response.status !== 206) return false;
     const range = response.headers.get('content-range');
-    const match = range && /bytes (\d+)-/.exec(range);
-    return match !== null && Number(match[1]) === offset;
+    const match = range && /bytes (\d+)-\d+\/(\d+|\*)/.exec(range);
+    if (match === null || Number(match[1]) !== offset) return false;
+    if (this.size !== null && match[2] !== '*' && Number(match[2]) !== this.size) return false;
+    const etag = response.headers.get('etag');
+    return !(this.etag && etag && etag !== this.etag);
   }
 
   async #retryOrThrow(failures, what, waitMs, limit = this.retries) {
