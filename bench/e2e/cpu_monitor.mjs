@@ -11,10 +11,11 @@ import { cpus } from 'node:os';
 
 const HZ = 100; // USER_HZ on every Linux the harness targets (getconf CLK_TCK)
 
-function machineJiffies() {
+// Busy jiffies of all CPUs (guest time is already inside user time).
+function machineBusyJiffies() {
   const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  const [user, nice, system, idle, iowait, irq, softirq, steal] = f;
-  return { busy: user + nice + system + irq + softirq + steal, total: f.reduce((a, b) => a + b, 0) - (f[8] ?? 0) - (f[9] ?? 0), idle: idle + iowait };
+  const [user, nice, system, , , irq, softirq, steal] = f;
+  return user + nice + system + irq + softirq + steal;
 }
 
 function readStat(pid) {
@@ -104,7 +105,7 @@ export class CpuMonitor {
 
   start() {
     this.t0 = performance.now();
-    this.m0 = machineJiffies();
+    this.m0 = machineBusyJiffies();
     const stats = allStats();
     this.tree = treeOf(process.pid, stats);
     this.base = new Map(); // pid -> jiffies at first sight (0 if born during the run)
@@ -144,10 +145,10 @@ export class CpuMonitor {
     this.sample();
     clearInterval(this.timer);
     const seconds = (performance.now() - this.t0) / 1000;
-    const m1 = machineJiffies();
+    const m1 = machineBusyJiffies();
     let ours = 0;
     for (const [pid, j] of this.last) ours += j - (this.base.get(pid) ?? 0);
-    const busy = m1.busy - this.m0.busy;
+    const busy = m1 - this.m0;
     const others = Math.max(0, busy - ours);
     // Per-process view of the others, only to name the culprits in the log.
     const culprits = [];

@@ -27,6 +27,8 @@ const USAGE = `usage: bash bench/run.sh [options]
   --reps-1t N          repetitions for the 1-thread runs (default: --reps)
   --shape NAME         smollm2-1.7b (default); tiny or golden-tiny (../shared's llama.cpp
                        files) debug the harness and write bench/out/
+  --prompt-tokens S,L  the short and long prompt lengths (default 128,512)
+  --decode-tokens N    tokens decoded after the 128-token prompt (default 64)
   --long-budget-s S    skip the 512-token prompt of a run whose 128-token rate predicts more
                        than S seconds for it (default: never skip)
   --busy-cores X       a run is invalid when other processes used more than X cores on
@@ -56,6 +58,8 @@ function parse(argv) {
       'reps-1t': { type: 'string' },
       shape: { type: 'string', default: 'smollm2-1.7b' },
       'long-budget-s': { type: 'string' },
+      'decode-tokens': { type: 'string', default: '64' },
+      'prompt-tokens': { type: 'string', default: '128,512' },
       'busy-cores': { type: 'string', default: '0.15' },
       attempts: { type: 'string', default: '3' },
       'quiet-wait-s': { type: 'string', default: '120' },
@@ -79,6 +83,8 @@ function parse(argv) {
     reps1t: Number(values['reps-1t'] ?? values.reps),
     shape: values.shape,
     longBudgetMs: values['long-budget-s'] ? Number(values['long-budget-s']) * 1000 : 1e12,
+    decodeTokens: Number(values['decode-tokens']),
+    promptTokens: list(values['prompt-tokens']).map(Number),
     busyCores: Number(values['busy-cores']),
     attempts: Number(values.attempts),
     quietWaitS: Number(values['quiet-wait-s']),
@@ -92,6 +98,8 @@ function parse(argv) {
   for (const b of o.browsers) if (!['chromium', 'firefox'].includes(b)) bad(`unknown browser ${b}`);
   for (const t of o.threads) if (!Number.isInteger(t) || t < 1) bad(`bad thread count ${t}`);
   if (!SHAPES[o.shape] && o.shape !== GOLDEN_TINY) bad(`unknown shape ${o.shape}`);
+  if (o.promptTokens.length !== 2 || !o.promptTokens.every((n) => Number.isInteger(n) && n >= 1 && n <= 1024)) bad('--prompt-tokens takes two lengths, 1..1024');
+  if (!(o.decodeTokens >= 2)) bad('--decode-tokens must be at least 2');
   if (!(o.reps >= 1) || !(o.reps1t >= 1) || !(o.attempts >= 1)) bad('--reps, --reps-1t and --attempts must be at least 1');
   return o;
 }
@@ -151,7 +159,7 @@ async function main() {
   }
   if (o.modelsOnly) return;
 
-  const lengths = { warmup: 8, short: 128, long: 512 };
+  const lengths = { warmup: 8, short: o.promptTokens[0], long: o.promptTokens[1] };
   const { bannedIds, prompts } = await buildPrompts(tokenizerJson, files[allTypes[0]], lengths);
   log(`prompts: ${lengths.short} and ${lengths.long} one-token words (ids checked with llama.cpp's tokenizer); ${bannedIds.length} byte tokens banned`);
 
@@ -178,7 +186,7 @@ async function main() {
       modelPath: file,
       threads,
       contextSize: 2048,
-      decodeTokens: 64,
+      decodeTokens: o.decodeTokens,
       bannedIds,
       prompts,
       longBudgetMs: o.longBudgetMs,
@@ -224,17 +232,17 @@ async function main() {
   const machine = describeMachine(ROOT, { browsers: Object.values(browserVersions).join(', ') });
   const method = [
     `Files: the SmolLM2-1.7B shape (dim 2048, 24 layers, 32 heads, 32 kv heads, ffn 8192, vocabulary 49152, tied) with random weights, written by our gguf_writer${o.shape === 'smollm2-1.7b' ? '' : ` (shape ${o.shape} in this run)`}.`,
-    'Prompts: 128 and 512 words that are one token each in the SmolLM2 vocabulary (ids confirmed by llama.cpp\'s tokenizer; each engine checks the ids or the count it got). Context 2048 for every engine.',
-    `Greedy decoding of 64 tokens with the ${bannedIds.length} byte tokens that are not valid UTF-8 alone banned (logit bias) in every engine, end-of-text ignored.`,
+    `Prompts: ${lengths.short} and ${lengths.long} words that are one token each in the SmolLM2 vocabulary (ids confirmed by llama.cpp\'s tokenizer; each engine checks the ids or the count it got). Context 2048 for every engine.`,
+    `Greedy decoding of ${o.decodeTokens} tokens with the ${bannedIds.length} byte tokens that are not valid UTF-8 alone banned (logit bias) in every engine, end-of-text ignored.`,
     'Prefill tok/s = prompt tokens / time to the first sampled token. Decode tok/s = (generated - 1) / time from the first to the last generated token. wllama: llama.cpp\'s own prompt_ms / predicted_ms; ours: its GenerationStats (same definitions); native: node-llama-cpp timed the same way.',
-    'Each run: a fresh browser (so the renderer\'s peak RSS, VmHWM, is that run\'s), a fetch of the whole file (the "fetch s" reference for the load-time target), then load, an 8-token warm-up, the 128-token prompt + 64 decoded tokens, the 512-token prompt. wllama loads with loadModelFromUrl, ours with SmolLM.load, both from the 127.0.0.1 server (COOP/COEP, crossOriginIsolated). 1 thread = our single-thread build and wllama without pthreads.',
+    `Each run: a fresh browser (so the renderer's peak RSS, VmHWM, is that run's), a fetch of the whole file (the "fetch s" reference for the load-time target), then load, an 8-token warm-up, the ${lengths.short}-token prompt + ${o.decodeTokens} decoded tokens, the ${lengths.long}-token prompt${o.longBudgetMs < 1e12 ? ` (skipped where the ${lengths.short}-token rate predicts more than ${o.longBudgetMs / 1000} s)` : ''}. wllama loads with loadModelFromUrl, ours with SmolLM.load, both from the 127.0.0.1 server (COOP/COEP, crossOriginIsolated). 1 thread = our single-thread build and wllama without pthreads. wllama's wasm memory is read from its pthread workers, so it is not known at 1 thread.`,
     'Native llama.cpp reads the file from disk without mmap (its load is not comparable to the browser loads); its RSS is the process peak.',
     `Runs are interleaved (ours, wllama, native, then again), ${o.reps} per cell (${o.reps1t} at 1 thread), medians shown. Other processes' CPU use is measured during every run; a run where they used more than ${o.busyCores} cores is redone (up to ${o.attempts} attempts).`,
   ];
   const md = renderMarkdown({
     records,
     machine,
-    settings: { argv, runId, finishedAt: new Date().toISOString(), method },
+    settings: { argv, runId, finishedAt: new Date().toISOString(), method, lengths: { ...lengths, decode: o.decodeTokens } },
     quants: allTypes,
     threadList: o.threads,
     engines: o.engines,

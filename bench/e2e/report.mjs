@@ -76,9 +76,9 @@ function cell(agg, browser, quant, threads, engine) {
   return agg.get([browser, quant, threads, engine].join('|')) ?? null;
 }
 
-function mainTable(agg, browser, quants, threadList, engines) {
+function mainTable(agg, browser, quants, threadList, engines, L) {
   const lines = [
-    '| file | threads | engine | load s (fetch s) | prefill 128 tok/s | prefill 512 tok/s | decode 64 tok/s | peak wasm MiB | peak renderer RSS MiB | runs | others\' CPU (cores) |',
+    `| file | threads | engine | load s (fetch s) | prefill ${L.short} tok/s | prefill ${L.long} tok/s | decode ${L.decode} tok/s | peak wasm MiB | peak renderer RSS MiB | runs | others' CPU (cores) |`,
     '|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const threads of threadList) {
@@ -96,9 +96,9 @@ function mainTable(agg, browser, quants, threadList, engines) {
   return lines.join('\n');
 }
 
-function ratioTable(agg, browser, quants, threadList) {
+function ratioTable(agg, browser, quants, threadList, L) {
   const lines = [
-    '| file | threads | ours/wllama prefill 128 | ours/wllama prefill 512 | ours/wllama decode | ours/native prefill 128 | ours/native prefill 512 | ours/native decode |',
+    `| file | threads | ours/wllama prefill ${L.short} | ours/wllama prefill ${L.long} | ours/wllama decode | ours/native prefill ${L.short} | ours/native prefill ${L.long} | ours/native decode |`,
     '|---|---|---|---|---|---|---|---|',
   ];
   for (const threads of threadList) {
@@ -114,7 +114,7 @@ function ratioTable(agg, browser, quants, threadList) {
 }
 
 // The targets of issue 8, each checked against the medians (2 threads unless stated).
-function targets(agg, browser, kvBytes) {
+function targets(agg, browser, kvBytes, L) {
   const rows = [];
   const add = (what, value, goal, ok) => rows.push(`| ${what} | ${value} | ${goal} | ${ok === null ? 'not measured' : ok ? 'met' : 'NOT met'} |`);
   const r = (quant, threads, key, peer) => {
@@ -126,17 +126,17 @@ function targets(agg, browser, kvBytes) {
     const d = r(quant, 2, 'decode', 'wllama');
     add(`${quant} decode vs wllama`, fx(d), '>= 3x', d === null ? null : d >= 3);
     const p = r(quant, 2, 'prefillShort', 'wllama');
-    add(`${quant} prefill 128 vs wllama`, fx(p), '>= 4x', p === null ? null : p >= 4);
+    add(`${quant} prefill ${L.short} vs wllama`, fx(p), '>= 4x', p === null ? null : p >= 4);
   }
   for (const key of ['decode', 'prefillShort']) {
     const x = r('IQ4_XS', 2, key, 'wllama');
-    add(`IQ4_XS ${key === 'decode' ? 'decode' : 'prefill 128'} vs wllama`, fx(x), '>= 5x', x === null ? null : x >= 5);
+    add(`IQ4_XS ${key === 'decode' ? 'decode' : `prefill ${L.short}`} vs wllama`, fx(x), '>= 5x', x === null ? null : x >= 5);
   }
   const nat = r('Q4_K_M', 2, 'decode', 'native');
   add('Q4_K_M decode vs native llama.cpp', nat === null ? '—' : `${(nat * 100).toFixed(0)}%`, '>= 60%', nat === null ? null : nat >= 0.6);
   for (const key of ['decode', 'prefillShort']) {
     const s = r('Q4_K_M', 1, key, 'wllama');
-    add(`single-thread build, Q4_K_M ${key === 'decode' ? 'decode' : 'prefill 128'} vs wllama 1 thread`, fx(s), '>= 3x', s === null ? null : s >= 3);
+    add(`single-thread build, Q4_K_M ${key === 'decode' ? 'decode' : `prefill ${L.short}`} vs wllama 1 thread`, fx(s), '>= 3x', s === null ? null : s >= 3);
   }
   for (const [key, c] of agg) {
     if (c.browser !== browser || c.engine !== 'ours' || c.threads !== 2 || !c.fileBytes) continue;
@@ -159,11 +159,11 @@ export function renderMarkdown({ records, machine, settings, quants, threadList,
   out.push(...settings.method.map((m) => `- ${m}`));
   for (const browser of browsers) {
     out.push('', `## ${browser === 'chromium' ? 'Chromium' : 'Firefox ESR'}: medians`, '');
-    out.push(mainTable(agg, browser, quants, threadList, engines));
+    out.push(mainTable(agg, browser, quants, threadList, engines, settings.lengths));
     out.push('', `### ${browser === 'chromium' ? 'Chromium' : 'Firefox ESR'}: ratios (medians)`, '');
-    out.push(ratioTable(agg, browser, quants, threadList));
+    out.push(ratioTable(agg, browser, quants, threadList, settings.lengths));
     out.push('', `### ${browser === 'chromium' ? 'Chromium' : 'Firefox ESR'}: targets of issue 8`, '');
-    out.push(targets(agg, browser, kvBytes));
+    out.push(targets(agg, browser, kvBytes, settings.lengths));
   }
   out.push('', '† no run of this cell was on a quiet machine: figures from busy runs, not valid.');
   if (skipped.length) out.push('', '## Not run', '', ...skipped.map((s) => `- ${s}`));

@@ -130,7 +130,7 @@ if ((PREPARE_ONLY)); then
     exit 0
 fi
 
-declare -A MAXLEN=([fuzz_gguf_reader]=4096 [fuzz_tokenizer]=1024 [fuzz_chat_prompt]=1024)
+declare -A MAXLEN=([fuzz_gguf_reader]=4096 [fuzz_tokenizer]=1024 [fuzz_chat_prompt]=512)
 declare -A DICT=([fuzz_gguf_reader]="" [fuzz_tokenizer]=fuzz/tokenizer.dict [fuzz_chat_prompt]=fuzz/tokenizer.dict)
 read -r -a per <<<"${WORKERS_PER:-}"
 

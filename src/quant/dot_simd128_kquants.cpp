@@ -109,13 +109,13 @@ void q6_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stri
     const ActivationTile<WideQ8_K, NT> act(xq, xq_stride);
     float sum[NT] = {};
     const int64_t nb = n_cols / kQK_K;
-    const v128_t offset = wasm_i8x16_splat(32);
     for (int64_t i = 0; i < nb; ++i) {
         const BlockQ6_K& b = w[i];
         int16_t sc16[16];
         const v128_t sc8 = wasm_v128_load(b.scales);
-        wasm_v128_store(sc16, wasm_i16x8_extend_low_i8x16(sc8));
-        wasm_v128_store(sc16 + 8, wasm_i16x8_extend_high_i8x16(sc8));
+        const v128_t sc_lo = wasm_i16x8_extend_low_i8x16(sc8), sc_hi = wasm_i16x8_extend_high_i8x16(sc8);
+        wasm_v128_store(sc16, sc_lo);
+        wasm_v128_store(sc16 + 8, sc_hi);
         v128_t isum[NT];
         for (int t = 0; t < NT; ++t) isum[t] = wasm_i32x4_splat(0);
         for (int n = 0; n < 2; ++n) {
@@ -126,9 +126,10 @@ void q6_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stri
             const int16_t* sc = sc16 + 8 * n;
             // Group g (16 elements) of this half: low nibbles of ql for the first 64 elements,
             // high nibbles for the next 64; qh bit pair 0..3 moved to bits 4..5. Written out
-            // group by group so the unpacked vectors stay in registers.
+            // group by group so the unpacked vectors stay in registers. Levels stay unsigned
+            // (0..63): the -32 offset is applied once per super-block through the bsums.
             auto group = [&](v128_t q6, int g) {
-                const W16 wg = scaled(widen_s8(wasm_i8x16_sub(q6, offset)), &sc[g]);
+                const W16 wg = scaled(widen_u8(q6), &sc[g]);
                 for (int t = 0; t < NT; ++t)
                     isum[t] = wasm_i32x4_add(isum[t], dot16(wg, act.row[t][i].qs + 128 * n + 16 * g));
             };
@@ -142,8 +143,14 @@ void q6_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stri
             group(wasm_v128_or(high_nibbles(l3), shr_mask(h1, 2, 0x30)), 7);
         }
         const float wd = fp16_to_fp32(b.d);
-        for (int t = 0; t < NT; ++t)
-            sum[t] += (wd * act.row[t][i].d) * static_cast<float>(hsum_i32x4(isum[t]));
+        for (int t = 0; t < NT; ++t) {
+            // sum_g scale_g * 32 * bsum_g: what the unsigned levels over-count.
+            const WideQ8_K& a = act.row[t][i];
+            const v128_t offset_sum = wasm_i32x4_add(wasm_i32x4_dot_i16x8(sc_lo, wasm_v128_load(a.bsums)),
+                                                     wasm_i32x4_dot_i16x8(sc_hi, wasm_v128_load(a.bsums + 8)));
+            const v128_t total = wasm_i32x4_sub(isum[t], wasm_i32x4_shl(offset_sum, 5));
+            sum[t] += (wd * a.d) * static_cast<float>(hsum_i32x4(total));
+        }
     }
     for (int t = 0; t < NT; ++t) y[t * y_stride] = sum[t];
 }

@@ -93,13 +93,13 @@ struct ThreadPool::Impl {
     }
 
     void publish() {
-        generation.fetch_add(1);
-        // Taking the mutex orders this wake-up after any worker that is between its last
-        // check of `generation` and its wait, so no wake-up is lost.
-        if (sleepers.load() > 0) {
-            { std::lock_guard<std::mutex> lock(mutex); }
-            wake.notify_all();
+        // The generation changes under the mutex, so a worker between its last check and its
+        // wait cannot miss the wake-up.
+        {
+            std::lock_guard<std::mutex> lock(mutex);
+            generation.fetch_add(1);
         }
+        if (sleepers.load() > 0) wake.notify_all();
     }
 
     void wait_for_workers() {

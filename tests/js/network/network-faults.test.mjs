@@ -1,0 +1,256 @@
+// Network faults against the package's HTTP loader, from a 127.0.0.1 server that misbehaves
+// on purpose (fault-server.mjs). Every load that succeeds must give a model byte-identical to
+// the source (the cached copy's SHA-256) that generates the same greedy text; every load that
+// fails must fail with the package's typed error and leave nothing in the cache that looks
+// complete. All retry loops are bounded by the loader's `retries`.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { FaultServer } from './fault-server.mjs';
+import {
+  cachedCopyOf, cachedFiles, cleanupScratch, greedy, importPackage, missingPrerequisite, record,
+  sha256, writeModel,
+} from './fixture.mjs';
+
+const skip = missingPrerequisite();
+if (skip) console.log(skip);
+
+describe('network faults', { skip: skip ?? false }, () => {
+  let pkg;
+  let server;
+  let bytes;
+  let reference;   // {hash, text}
+  let faults = 0;
+  let n = 0;
+  const freshPath = () => `/model-${++n}.gguf`;
+
+  // Loads through the cache with short timeouts so every fault resolves in well under a second.
+  async function load(url, options = {}) {
+    const events = [];
+    const warnings = [];
+    const llm = await pkg.SmolLM.load(url, {
+      cache: true, retries: 3, stallTimeoutMs: 800, threads: 1,
+      onProgress: (p) => events.push(p), onWarning: (w) => warnings.push(w), ...options,
+    });
+    return { llm, events, warnings };
+  }
+
+  async function assertIdentical(llm) {
+    const cached = cachedCopyOf(bytes);
+    assert.ok(cached, 'the completed download is in the cache');
+    assert.equal(sha256(cached), reference.hash, 'the cached model is byte-identical to the source');
+    assert.equal((await greedy(llm)).text, reference.text, 'the loaded model generates the reference text');
+  }
+
+  before(async () => {
+    pkg = await importPackage();
+    const file = writeModel('network', { dim: 128, layers: 2, ffn: 256, seed: 11 });
+    bytes = fs.readFileSync(file);
+    const llm = await pkg.SmolLM.load(file, { cache: false, threads: 1 });
+    reference = { hash: sha256(bytes), text: (await greedy(llm)).text };
+    await llm.unload();
+    server = await new FaultServer().start();
+  });
+
+  after(async () => {
+    await server?.stop();
+    record('network', 'faults injected', { faults, modelBytes: bytes?.length ?? 0 });
+    cleanupScratch();
+  });
+
+  for (const fraction of [0.1, 0.5, 0.99]) {
+    test(`a connection dropped at ${fraction * 100}% resumes with Range and the model is byte-identical`, async () => {
+      const p = freshPath();
+      const at = Math.floor(bytes.length * fraction);
+      const url = server.serve(p, bytes, { script: [{ drop: at }] });
+      faults += 1;
+      const { llm, events } = await load(url);
+      const gets = server.requestsFor(p);
+      assert.equal(gets.length, 2, 'one request, one resume');
+      assert.equal(gets[0].range, null);
+      assert.equal(gets[1].range, `bytes=${at}-`, 'the resume starts at the first byte not received');
+      assert.ok(!events.some((e) => e.restarted), 'no restart from zero');
+      assert.equal(events.at(-1).loaded, bytes.length);
+      await assertIdentical(llm);
+      await llm.unload();
+      record('network', `drop at ${fraction * 100}%`, { requests: gets.length, resumedAt: at, identical: true });
+    });
+  }
+
+  test('four drops in one download each resume where the last ended', async () => {
+    const p = freshPath();
+    const cuts = [0.2, 0.4, 0.6, 0.8].map((f) => Math.floor(bytes.length * f));
+    // Each drop sends `cut - previous` bytes of the resumed range.
+    const script = cuts.map((c, i) => ({ drop: c - (i ? cuts[i - 1] : 0) }));
+    const url = server.serve(p, bytes, { script });
+    faults += script.length;
+    const { llm } = await load(url);
+    const gets = server.requestsFor(p);
+    assert.deepEqual(gets.map((g) => g.range), [null, ...cuts.map((c) => `bytes=${c}-`)]);
+    await assertIdentical(llm);
+    await llm.unload();
+  });
+
+  test('404 fails at once with HttpError naming the status', async () => {
+    const p = freshPath();
+    const url = server.serve(p, bytes, { always: { status: 404 } });
+    faults += 1;
+    await assert.rejects(load(url), (e) => e instanceof pkg.HttpError && e.status === 404 && /404/.test(e.message));
+    assert.equal(server.requestsFor(p).length, 1, 'a 404 is not retried');
+    assert.equal(await pkg.cache.has(url), false);
+  });
+
+  test('500 twice, then the file: retried with backoff and loaded', async () => {
+    const p = freshPath();
+    const url = server.serve(p, bytes, { script: [{ status: 500 }, { status: 500 }] });
+    faults += 2;
+    const { llm } = await load(url);
+    assert.equal(server.requestsFor(p).length, 3);
+    await assertIdentical(llm);
+    await llm.unload();
+  });
+
+  test('500 forever: HttpError after the configured retries, nothing cached', async () => {
+    const p = freshPath();
+    const url = server.serve(p, bytes, { always: { status: 500 } });
+    await assert.rejects(load(url, { retries: 2 }), (e) => e instanceof pkg.HttpError && e.status === 500);
+    faults += server.requestsFor(p).length;
+    assert.equal(server.requestsFor(p).length, 3, 'first try + 2 retries, then it stops');
+    assert.equal(await pkg.cache.has(url), false);
+  });
+
+  test('503 with Retry-After: 1 waits a second before retrying', async () => {
+    const p = freshPath();
+    const url = server.serve(p, bytes, { script: [{ status: 503, retryAfter: 1 }] });
+    faults += 1;
+    const { llm } = await load(url);
+    const gets = server.requestsFor(p);
+    assert.equal(gets.length, 2);
+    assert.ok(gets[1].at - gets[0].at >= 900, `retried after ${gets[1].at - gets[0].at} ms`);
+    await assertIdentical(llm);
+    await llm.unload();
+  });
+
+  test('a missing Content-Length still loads the whole model', async () => {
+    const p = freshPath();
+    const url = server.serve(p, bytes, { script: [{ noLength: true }] });
+    faults += 1;
+    const { llm } = await load(url);
+    await assertIdentical(llm);
+    await llm.unload();
+  });
+
+  // A server that lies: the body is shorter or longer than it says. Either the model loads
+  // byte-identical, or the load fails with a typed error and the cache holds no entry.
+  for (const [what, fault] of [
+    ['Content-Length larger than the body', { lengthDelta: 1000 }],
+    ['Content-Length smaller than the file (body cut to match)', { lengthDelta: -1000 }],
+    ['no Content-Length and the connection closed at 50%', { noLength: true, drop: 0 }],
+  ]) {
+    test(`${what}: identical model or a clear error, never a bad cache entry`, async () => {
+      const p = freshPath();
+      const f = { ...fault };
+      if (f.drop === 0) f.drop = Math.floor(bytes.length / 2);
+      const url = server.serve(p, bytes, { script: [f] });
+      faults += 1;
+      let outcome;
+      try {
+        const { llm } = await load(url);
+        await assertIdentical(llm);
+        await llm.unload();
+        outcome = 'loaded, byte-identical';
+      } catch (e) {
+        assert.ok(e instanceof pkg.SmolLMError, `typed error, got ${e?.name}: ${e?.message}`);
+        assert.ok(e.message.length > 10);
+        assert.equal(await pkg.cache.has(url), false, 'a failed download is not cached');
+        outcome = `${e.name}: ${e.message}`;
+      }
+      record('network', what, { outcome });
+    });
+  }
+
+  test('a server without Range support: restart from zero, progress reset and explained', async () => {
+    const p = freshPath();
+    const at = Math.floor(bytes.length / 2);
+    const url = server.serve(p, bytes, { script: [{ drop: at, noRange: true }], always: { noRange: true } });
+    faults += 1;
+    const { llm, events } = await load(url);
+    const restart = events.findIndex((e) => e.restarted);
+    assert.ok(restart >= 0, 'a progress event says the download restarted');
+    assert.match(events[restart].restarted, /Range/);
+    assert.ok(events[restart].loaded < at, 'progress went back after the restart');
+    assert.equal(events.at(-1).loaded, bytes.length);
+    await assertIdentical(llm);
+    await llm.unload();
+  });
+
+  test('a stalled connection times out and the download resumes', async () => {
+    const p = freshPath();
+    const at = Math.floor(bytes.length * 0.4);
+    const url = server.serve(p, bytes, { script: [{ stall: at }] });
+    faults += 1;
+    const t0 = Date.now();
+    const { llm } = await load(url, { stallTimeoutMs: 500 });
+    const gets = server.requestsFor(p);
+    assert.equal(gets.length, 2);
+    assert.equal(gets[1].range, `bytes=${at}-`);
+    assert.ok(Date.now() - t0 >= 500, 'the stall timer fired');
+    await assertIdentical(llm);
+    await llm.unload();
+  });
+
+  test('a download that dies half-way is never stored as complete, and a later load works', async () => {
+    const p = freshPath();
+    const url = server.serve(p, bytes, { script: [{ drop: Math.floor(bytes.length / 2) }], always: { status: 500 } });
+    await assert.rejects(load(url, { retries: 2 }), (e) => e instanceof pkg.SmolLMError);
+    faults += server.requestsFor(p).length;
+    assert.equal(await pkg.cache.has(url), false);
+    assert.ok(!(await pkg.cache.list()).some((e) => e.url === url));
+    const full = cachedFiles().filter((f) => f.endsWith('.gguf') && fs.statSync(f).size === bytes.length &&
+      sha256(fs.readFileSync(f)) !== reference.hash);
+    assert.deepEqual(full, [], 'no complete-looking file with other bytes');
+    server.serve(p, bytes);
+    const { llm } = await load(url);
+    await assertIdentical(llm);
+    await llm.unload();
+    assert.equal(await pkg.cache.has(url), true);
+  });
+
+  test('a cached copy cut short is detected by its size and downloaded again', async () => {
+    const p = freshPath();
+    const url = server.serve(p, bytes);
+    (await load(url)).llm.unload();
+    assert.equal(await pkg.cache.has(url), true);
+    const copy = cachedFiles().find((f) => f.endsWith('.gguf') && fs.statSync(f).size === bytes.length);
+    fs.truncateSync(copy, bytes.length - 4096);
+    faults += 1;
+    const before = server.requestsFor(p).length;
+    assert.equal(await pkg.cache.has(url), false, 'the short copy is not offered as complete');
+    const { llm } = await load(url);
+    assert.ok(server.requestsFor(p).length > before, 'downloaded again');
+    await assertIdentical(llm);
+    await llm.unload();
+  });
+
+  test('a cached copy with a flipped byte is caught by the caller\'s SHA-256', async () => {
+    const p = freshPath();
+    const url = server.serve(p, bytes);
+    (await load(url, { sha256: reference.hash })).llm.unload();
+    const copy = cachedFiles().find((f) => f.endsWith('.gguf') && sha256(fs.readFileSync(f)) === reference.hash);
+    const corrupt = fs.readFileSync(copy);
+    corrupt[corrupt.length - 100] ^= 0xff;
+    fs.writeFileSync(copy, corrupt);
+    faults += 1;
+    const before = server.requestsFor(p).length;
+    try {
+      const { llm } = await load(url, { sha256: reference.hash });
+      assert.ok(server.requestsFor(p).length > before, 'the corrupt copy was not used: downloaded again');
+      await assertIdentical(llm);
+      await llm.unload();
+    } catch (e) {
+      assert.ok(e instanceof pkg.SmolLMError && /sha-?256|checksum/i.test(e.message), `checksum error, got ${e.message}`);
+    }
+  });
+});
