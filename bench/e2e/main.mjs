@@ -37,6 +37,9 @@ const USAGE = `usage: bash bench/run.sh [options]
   --quiet-wait-s S     before a run, wait up to S seconds for the machine to be quiet (default 120)
   --regenerate         rewrite the model files even when cached
   --models-only        write (or check) the model files, then stop
+  --include FILES      also count the runs recorded in these bench/out/runs-*.jsonl files (an
+                       earlier invocation on the same machine), e.g. to add repetitions
+  --report-only        run nothing: write the markdown from the --include files
   --output FILE        markdown output (default bench/RESULTS.md; bench/out/RESULTS-<shape>.md
                        for other shapes)
 `;
@@ -65,6 +68,8 @@ function parse(argv) {
       'quiet-wait-s': { type: 'string', default: '120' },
       regenerate: { type: 'boolean', default: false },
       'models-only': { type: 'boolean', default: false },
+      include: { type: 'string', default: '' },
+      'report-only': { type: 'boolean', default: false },
       output: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -90,6 +95,8 @@ function parse(argv) {
     quietWaitS: Number(values['quiet-wait-s']),
     regenerate: values.regenerate,
     modelsOnly: values['models-only'],
+    include: list(values.include),
+    reportOnly: values['report-only'],
   };
   o.output = values.output ?? (o.shape === 'smollm2-1.7b' ? path.join(ROOT, 'bench/RESULTS.md') : path.join(ROOT, `bench/out/RESULTS-${o.shape}.md`));
   const bad = (what) => { throw new Error(`${what}\n\n${USAGE}`); };
@@ -177,7 +184,8 @@ async function main() {
     browserVersions[b] = await (b === 'chromium' ? drivers[b].chromiumVersion() : drivers[b].firefoxVersion());
   }
 
-  const records = [];
+  const records = o.include.flatMap((f) => readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)));
+  if (o.include.length) log(`counting ${records.length} earlier runs from ${o.include.join(', ')}`);
   const skipped = [];
   const runOne = async (browser, engine, quant, threads, rep) => {
     const file = files[quant];
@@ -214,7 +222,7 @@ async function main() {
     log(`  ${engine} ${quant} ${threads}t: still busy after ${o.attempts} attempts; kept as invalid`);
   };
 
-  for (const threads of o.threads) {
+  for (const threads of o.reportOnly ? [] : o.threads) {
     const types = threads === 1 ? o.types1t : o.types;
     const reps = threads === 1 ? o.reps1t : o.reps;
     for (const quant of types) {
@@ -237,7 +245,7 @@ async function main() {
     'Prefill tok/s = prompt tokens / time to the first sampled token. Decode tok/s = (generated - 1) / time from the first to the last generated token. wllama: llama.cpp\'s own prompt_ms / predicted_ms; ours: its GenerationStats (same definitions); native: node-llama-cpp timed the same way.',
     `Each run: a fresh browser (so the renderer's peak RSS, VmHWM, is that run's), a fetch of the whole file (the "fetch s" reference for the load-time target), then load, an 8-token warm-up, the ${lengths.short}-token prompt + ${o.decodeTokens} decoded tokens, the ${lengths.long}-token prompt${o.longBudgetMs < 1e12 ? ` (skipped where the ${lengths.short}-token rate predicts more than ${o.longBudgetMs / 1000} s)` : ''}. wllama loads with loadModelFromUrl, ours with SmolLM.load, both from the 127.0.0.1 server (COOP/COEP, crossOriginIsolated). 1 thread = our single-thread build and wllama without pthreads. wllama's wasm memory is read from its pthread workers, so it is not known at 1 thread.`,
     'Native llama.cpp reads the file from disk without mmap (its load is not comparable to the browser loads); its RSS is the process peak.',
-    `Runs are interleaved (ours, wllama, native, then again), ${o.reps} per cell (${o.reps1t} at 1 thread), medians shown. Other processes' CPU use is measured during every run; a run where they used more than ${o.busyCores} cores is redone (up to ${o.attempts} attempts).`,
+    `Runs are interleaved (ours, wllama, native, then again), ${o.reps} per cell (${o.reps1t} at 1 thread)${o.include.length ? ` plus the runs of ${o.include.map((f) => path.basename(f)).join(', ')}` : ''}; the "runs" column counts them; medians shown. Other processes' CPU use is measured during every run; a run where they used more than ${o.busyCores} cores is redone (up to ${o.attempts} attempts).`,
   ];
   const md = renderMarkdown({
     records,

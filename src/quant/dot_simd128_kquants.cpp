@@ -23,6 +23,23 @@ inline W16 scaled(const W16& w, const int16_t* scale) {
     return {wasm_i16x8_mul(w.lo, s), wasm_i16x8_mul(w.hi, s)};
 }
 
+// The 8 six-bit scales (bytes 0..7) and mins (bytes 8..15) of a Q4_K / Q5_K block, unpacked
+// with a few vector ops instead of 16 scalar bit extractions (k4_scale_min is the reference).
+// Loading 16 bytes at `packed` stays inside the block: qh or qs follow the 12 scale bytes.
+inline v128_t k4_scales_mins(const uint8_t* packed) {
+    const v128_t v = wasm_v128_load(packed);
+    // Low bits: scale j<4 is p[j]&63, j>=4 is p[j+4]&15; min j<4 is p[j+4]&63, j>=4 is p[j+4]>>4.
+    const v128_t low_src = wasm_i8x16_shuffle(v, v, 0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 8, 9, 10, 11);
+    const v128_t low = wasm_v128_or(
+        wasm_v128_and(low_src, wasm_i8x16_make(63, 63, 63, 63, 15, 15, 15, 15, 63, 63, 63, 63, 0, 0, 0, 0)),
+        wasm_v128_and(wasm_u16x8_shr(low_src, 4), wasm_i8x16_make(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 15, 15, 15, 15)));
+    // High bits of j>=4: bits 6..7 of p[j-4] (scales) and of p[j] (mins), moved to bits 4..5.
+    const v128_t high_src = wasm_i8x16_shuffle(v, v, 0, 0, 0, 0, 0, 1, 2, 3, 0, 0, 0, 0, 4, 5, 6, 7);
+    const v128_t high = wasm_v128_and(wasm_u16x8_shr(high_src, 2),
+                                      wasm_i8x16_make(0, 0, 0, 0, 0x30, 0x30, 0x30, 0x30, 0, 0, 0, 0, 0x30, 0x30, 0x30, 0x30));
+    return wasm_v128_or(low, high);
+}
+
 // Q4_K / Q5_K: 8 groups of 32 with six-bit scales and mins.
 template <int NT, bool kFiveBit, typename Block>
 void k4_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
@@ -32,15 +49,14 @@ void k4_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride
     const int64_t nb = n_cols / kQK_K;
     for (int64_t i = 0; i < nb; ++i) {
         const Block& b = w[i];
-        uint8_t sc8[8], mn[8];
+        const v128_t scales_mins = k4_scales_mins(b.scales);
+        const v128_t scales = wasm_u16x8_extend_low_u8x16(scales_mins);
+        const v128_t mins = wasm_u16x8_extend_high_u8x16(scales_mins);
         int16_t sc[8];
-        for (int j = 0; j < 8; ++j) {
-            k4_scale_min(j, b.scales, &sc8[j], &mn[j]);
-            sc[j] = sc8[j];
-        }
+        wasm_v128_store(sc, scales);
         // Mins repeated per pair of Q8_K bsums (16 groups of 16 -> 8 groups of 32).
-        const v128_t mins0 = wasm_i16x8_make(mn[0], mn[0], mn[1], mn[1], mn[2], mn[2], mn[3], mn[3]);
-        const v128_t mins1 = wasm_i16x8_make(mn[4], mn[4], mn[5], mn[5], mn[6], mn[6], mn[7], mn[7]);
+        const v128_t mins0 = wasm_i16x8_shuffle(mins, mins, 0, 0, 1, 1, 2, 2, 3, 3);
+        const v128_t mins1 = wasm_i16x8_shuffle(mins, mins, 4, 4, 5, 5, 6, 6, 7, 7);
         v128_t isum[NT];
         for (int t = 0; t < NT; ++t) isum[t] = wasm_i32x4_splat(0);
         v128_t qh0 = wasm_i32x4_splat(0), qh1 = qh0;
@@ -118,7 +134,10 @@ void q6_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stri
         wasm_v128_store(sc16 + 8, sc_hi);
         v128_t isum[NT];
         for (int t = 0; t < NT; ++t) isum[t] = wasm_i32x4_splat(0);
-        for (int n = 0; n < 2; ++n) {
+        // One half (128 elements) of the block. Decode unrolls both halves, which keeps the
+        // masks and shift counts in registers; larger tiles keep the loop, where unrolling
+        // would spill the extra accumulators.
+        auto half = [&](int n) {
             const uint8_t* ql = b.ql + 64 * n;
             const v128_t l0 = wasm_v128_load(ql), l1 = wasm_v128_load(ql + 16);
             const v128_t l2 = wasm_v128_load(ql + 32), l3 = wasm_v128_load(ql + 48);
@@ -141,6 +160,12 @@ void q6_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stri
             group(wasm_v128_or(high_nibbles(l1), wasm_v128_and(h1, wasm_i8x16_splat(0x30))), 5);
             group(wasm_v128_or(high_nibbles(l2), shr_mask(h0, 2, 0x30)), 6);
             group(wasm_v128_or(high_nibbles(l3), shr_mask(h1, 2, 0x30)), 7);
+        };
+        if constexpr (NT == 1) {
+            half(0);
+            half(1);
+        } else {
+            for (int n = 0; n < 2; ++n) half(n);
         }
         const float wd = fp16_to_fp32(b.d);
         for (int t = 0; t < NT; ++t) {
@@ -237,6 +262,23 @@ void q2_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stri
     for (int t = 0; t < NT; ++t) y[t * y_stride] = sum[t];
 }
 
+// The 8 group scales of an IQ4_XS block as int16 lanes, offset to -32..31, with a few vector
+// ops (iq4_xs_scale is the reference). The 8-byte load from scales_h ends inside qs.
+inline v128_t iq4_xs_scales(const BlockIQ4_XS& b) {
+    const v128_t v = wasm_v128_load64_zero(&b.scales_h);  // bytes: h0 h1 l0 l1 l2 l3 ...
+    // Low 4 bits: low nibble of scales_l[ib / 2] for even ib, high nibble for odd ib.
+    const v128_t low_src = wasm_i8x16_shuffle(v, v, 2, 2, 3, 3, 4, 4, 5, 5, 0, 0, 0, 0, 0, 0, 0, 0);
+    const v128_t low = wasm_v128_or(wasm_v128_and(low_src, wasm_i8x16_make(15, 0, 15, 0, 15, 0, 15, 0, 0, 0, 0, 0, 0, 0, 0, 0)),
+                                    wasm_v128_and(wasm_u16x8_shr(low_src, 4),
+                                                  wasm_i8x16_make(0, 15, 0, 15, 0, 15, 0, 15, 0, 0, 0, 0, 0, 0, 0, 0)));
+    // High 2 bits: bits 2*ib..2*ib+1 of scales_h. Each lane holds its byte of scales_h; the
+    // multiply moves the wanted pair to bits 6..7, the shift to bits 4..5.
+    const v128_t high_src = wasm_u16x8_extend_low_u8x16(wasm_i8x16_shuffle(v, v, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0));
+    const v128_t high = wasm_v128_and(wasm_u16x8_shr(wasm_i16x8_mul(high_src, wasm_i16x8_make(64, 16, 4, 1, 64, 16, 4, 1)), 2),
+                                      wasm_i16x8_splat(0x30));
+    return wasm_i16x8_sub(wasm_v128_or(wasm_u16x8_extend_low_u8x16(low), high), wasm_i16x8_splat(32));
+}
+
 template <int NT>
 void iq4_xs_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
     const auto* w = static_cast<const BlockIQ4_XS*>(w_row);
@@ -247,7 +289,7 @@ void iq4_xs_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_st
     for (int64_t i = 0; i < nb; ++i) {
         const BlockIQ4_XS& b = w[i];
         int16_t sc[8];
-        for (int ib = 0; ib < 8; ++ib) sc[ib] = static_cast<int16_t>(iq4_xs_scale(b, ib));
+        wasm_v128_store(sc, iq4_xs_scales(b));
         v128_t isum[NT];
         for (int t = 0; t < NT; ++t) isum[t] = wasm_i32x4_splat(0);
         for (int ib = 0; ib < 8; ++ib) {

@@ -32,8 +32,8 @@ bool ThreadPool::threads_available() { return false; }
 
 namespace {
 
-constexpr int kSpinChecks = 20000;
-constexpr auto kYieldPeriod = std::chrono::milliseconds(2);
+constexpr int kSpinChecks = 2000;
+constexpr auto kYieldPeriod = std::chrono::microseconds(500);
 
 inline void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)

@@ -5,7 +5,8 @@
 import net from 'node:net';
 
 // Fault kinds (one per request):
-//   {drop: bytes}            send headers for the full answer, then `bytes` of body, then reset
+//   {drop: bytes}            send headers for the full answer, then `bytes` of body, then close
+//   {reset: bytes}           the same, then a TCP reset (the client may lose data in flight)
 //   {status, retryAfter?}    an error answer with a short body
 //   {stall: bytes}           send `bytes` of body, then nothing (socket left open)
 //   {lengthDelta: n}         Content-Length off by n (+n: claims more than is sent)
@@ -95,9 +96,13 @@ export class FaultServer {
     socket.write(`${lines.join('\r\n')}\r\n\r\n`, 'latin1');
     if (method === 'HEAD') return socket.end();
     if (fault.drop !== undefined) {
-      const n = Math.min(fault.drop, body.length);
-      log.sent = n;
-      socket.write(body.subarray(0, n), () => socket.resetAndDestroy ? socket.resetAndDestroy() : socket.destroy());
+      log.sent = Math.min(fault.drop, body.length);
+      socket.end(body.subarray(0, log.sent));
+      return;
+    }
+    if (fault.reset !== undefined) {
+      log.sent = Math.min(fault.reset, body.length);
+      socket.write(body.subarray(0, log.sent), () => socket.resetAndDestroy());
       return;
     }
     if (fault.stall !== undefined) {

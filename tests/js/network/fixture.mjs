@@ -61,6 +61,22 @@ export function cachedCopyOf(bytes) {
   return hits.length ? fs.readFileSync(hits[0]) : null;
 }
 
+// The cached data file of one URL: the package keeps a JSON record ({url, bytes, ...}) beside
+// each data file, with the same base name.
+export function cachedFileFor(url) {
+  for (const f of cachedFiles().filter((n) => n.endsWith('.json'))) {
+    try {
+      if (JSON.parse(fs.readFileSync(f, 'utf8')).url === String(url)) {
+        const data = cachedFiles().find((d) => d !== f && path.basename(d, path.extname(d)) === path.basename(f, '.json') && !d.endsWith('.partial'));
+        if (data) return data;
+      }
+    } catch {
+      // not a record
+    }
+  }
+  return null;
+}
+
 export function clearCacheDir() {
   fs.rmSync(process.env.SMOLLM_WASM_CACHE, { recursive: true, force: true });
 }
