@@ -12,10 +12,17 @@ export NODE_PATH=/usr/share/nodejs   # Debian's emcc finds acorn here
 log() { printf '\n== %s\n' "$*" >&2; }
 
 install_system_packages() {
-    local wanted=(g++ cmake python3 emscripten catch2 nodejs npm chromium firefox-esr)
+    # Each entry is "file-that-proves-it-is-there:debian-package". Node and npm are checked as
+    # commands, not packages: machines often carry a Node build that bundles its own npm.
+    local wanted=(/usr/bin/g++:g++ /usr/bin/cmake:cmake /usr/bin/python3:python3
+                  /usr/bin/emcc:emscripten /usr/include/catch2/catch.hpp:catch2
+                  /usr/bin/chromium:chromium /usr/bin/firefox-esr:firefox-esr
+                  /usr/bin/clang++:clang /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev)
+    command -v node >/dev/null 2>&1 || wanted+=(/usr/bin/node:nodejs)
+    command -v npm >/dev/null 2>&1 || wanted+=(/usr/bin/npm:npm)
     local missing=()
-    for p in "${wanted[@]}"; do
-        dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+    for entry in "${wanted[@]}"; do
+        [ -e "${entry%%:*}" ] || missing+=("${entry##*:}")
     done
     if ((${#missing[@]})); then
         log "installing ${missing[*]}"
