@@ -128,17 +128,18 @@ function runNative(job) {
   });
 }
 
+// A run starts only after 5 s in which other processes stayed under the busy threshold.
 async function waitQuiet(o, log) {
   const deadline = Date.now() + o.quietWaitS * 1000;
   for (;;) {
-    const load = await othersLoad(2000);
+    const load = await othersLoad(5000);
     if (load.othersCores <= o.busyCores) return;
     if (Date.now() > deadline) {
       log(`  machine still busy (${load.othersCores.toFixed(2)} cores: ${load.busiestOthers.join(', ')}); running anyway`);
       return;
     }
     log(`  waiting for a quiet machine: others use ${load.othersCores.toFixed(2)} cores (${load.busiestOthers.join(', ')})`);
-    await new Promise((r) => setTimeout(r, 5000));
+    await new Promise((r) => setTimeout(r, 10000));
   }
 }
 

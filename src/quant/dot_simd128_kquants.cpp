@@ -64,30 +64,24 @@ void k4_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride
             qh0 = wasm_v128_load(b.qh);
             qh1 = wasm_v128_load(b.qh + 16);
         }
-        // Unrolled so the qh shift counts are constants (runtime shifts cost extra on x64).
-#pragma clang loop unroll(full)
+        // Decode unrolls the 4 steps; larger tiles keep the loop, where the unrolled code spills.
+        constexpr int kUnroll = NT == 1 ? 4 : 1;
+#pragma clang loop unroll_count(kUnroll)
         for (int p = 0; p < 4; ++p) {
             const v128_t q0 = wasm_v128_load(b.qs + 32 * p);
             const v128_t q1 = wasm_v128_load(b.qs + 32 * p + 16);
             v128_t lo0 = low_nibbles(q0), lo1 = low_nibbles(q1);
             v128_t hi0 = high_nibbles(q0), hi1 = high_nibbles(q1);
             if constexpr (kFiveBit) {
-                // Bit 2p of qh is the fifth bit of group 2p, bit 2p+1 of group 2p+1.
-                const int lo_bit = 2 * p, hi_bit = 2 * p + 1;
-                if (lo_bit <= 4) {
-                    lo0 = wasm_v128_or(lo0, shl_mask(qh0, 4 - lo_bit, 0x10));
-                    lo1 = wasm_v128_or(lo1, shl_mask(qh1, 4 - lo_bit, 0x10));
-                } else {
-                    lo0 = wasm_v128_or(lo0, shr_mask(qh0, lo_bit - 4, 0x10));
-                    lo1 = wasm_v128_or(lo1, shr_mask(qh1, lo_bit - 4, 0x10));
-                }
-                if (hi_bit <= 4) {
-                    hi0 = wasm_v128_or(hi0, shl_mask(qh0, 4 - hi_bit, 0x10));
-                    hi1 = wasm_v128_or(hi1, shl_mask(qh1, 4 - hi_bit, 0x10));
-                } else {
-                    hi0 = wasm_v128_or(hi0, shr_mask(qh0, hi_bit - 4, 0x10));
-                    hi1 = wasm_v128_or(hi1, shr_mask(qh1, hi_bit - 4, 0x10));
-                }
+                // Bits 0 and 1 of each qh byte are the fifth bits of groups 2p and 2p+1: moved
+                // to bit 4 with constant shifts, then qh steps on by two bits. The 16-bit shifts
+                // only drag bits across bytes into positions the masks clear.
+                lo0 = wasm_v128_or(lo0, shl_mask(qh0, 4, 0x10));
+                lo1 = wasm_v128_or(lo1, shl_mask(qh1, 4, 0x10));
+                hi0 = wasm_v128_or(hi0, shl_mask(qh0, 3, 0x10));
+                hi1 = wasm_v128_or(hi1, shl_mask(qh1, 3, 0x10));
+                qh0 = wasm_u16x8_shr(qh0, 2);
+                qh1 = wasm_u16x8_shr(qh1, 2);
             }
             const W16 wl0 = scaled(widen_u8(lo0), &sc[2 * p]), wl1 = scaled(widen_u8(lo1), &sc[2 * p]);
             const W16 wh0 = scaled(widen_u8(hi0), &sc[2 * p + 1]), wh1 = scaled(widen_u8(hi1), &sc[2 * p + 1]);
@@ -144,13 +138,23 @@ void q6_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stri
             const v128_t h0 = wasm_v128_load(b.qh + 32 * n), h1 = wasm_v128_load(b.qh + 32 * n + 16);
             const int16_t* sc = sc16 + 8 * n;
             // Group g (16 elements) of this half: low nibbles of ql for the first 64 elements,
-            // high nibbles for the next 64; qh bit pair 0..3 moved to bits 4..5. Written out
-            // group by group so the unpacked vectors stay in registers. Levels stay unsigned
-            // (0..63): the -32 offset is applied once per super-block through the bsums.
-            auto group = [&](v128_t q6, int g) {
+            // high nibbles for the next 64; qh bit pair 0..3 moved to bits 4..5, written out
+            // group by group. Levels stay unsigned (0..63): the -32 offset is applied once per
+            // super-block through the bsums.
+            auto dot_group = [&](v128_t q6, int g) {
                 const W16 wg = scaled(widen_u8(q6), &sc[g]);
                 for (int t = 0; t < NT; ++t)
                     isum[t] = wasm_i32x4_add(isum[t], dot16(wg, act.row[t][i].qs + 128 * n + 16 * g));
+            };
+            // Decode consumes each group as it is unpacked, so it stays in a register; larger
+            // tiles unpack all 8 first and then run one loop over them (measured faster there).
+            v128_t unpacked[8];
+            auto group = [&](v128_t q6, int g) {
+                if constexpr (NT == 1) {
+                    dot_group(q6, g);
+                } else {
+                    unpacked[g] = q6;
+                }
             };
             group(wasm_v128_or(low_nibbles(l0), shl_mask(h0, 4, 0x30)), 0);
             group(wasm_v128_or(low_nibbles(l1), shl_mask(h1, 4, 0x30)), 1);
@@ -160,6 +164,9 @@ void q6_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stri
             group(wasm_v128_or(high_nibbles(l1), wasm_v128_and(h1, wasm_i8x16_splat(0x30))), 5);
             group(wasm_v128_or(high_nibbles(l2), shr_mask(h0, 2, 0x30)), 6);
             group(wasm_v128_or(high_nibbles(l3), shr_mask(h1, 2, 0x30)), 7);
+            if constexpr (NT > 1) {
+                for (int g = 0; g < 8; ++g) dot_group(unpacked[g], g);
+            }
         };
         if constexpr (NT == 1) {
             half(0);
@@ -262,23 +269,6 @@ void q2_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stri
     for (int t = 0; t < NT; ++t) y[t * y_stride] = sum[t];
 }
 
-// The 8 group scales of an IQ4_XS block as int16 lanes, offset to -32..31, with a few vector
-// ops (iq4_xs_scale is the reference). The 8-byte load from scales_h ends inside qs.
-inline v128_t iq4_xs_scales(const BlockIQ4_XS& b) {
-    const v128_t v = wasm_v128_load64_zero(&b.scales_h);  // bytes: h0 h1 l0 l1 l2 l3 ...
-    // Low 4 bits: low nibble of scales_l[ib / 2] for even ib, high nibble for odd ib.
-    const v128_t low_src = wasm_i8x16_shuffle(v, v, 2, 2, 3, 3, 4, 4, 5, 5, 0, 0, 0, 0, 0, 0, 0, 0);
-    const v128_t low = wasm_v128_or(wasm_v128_and(low_src, wasm_i8x16_make(15, 0, 15, 0, 15, 0, 15, 0, 0, 0, 0, 0, 0, 0, 0, 0)),
-                                    wasm_v128_and(wasm_u16x8_shr(low_src, 4),
-                                                  wasm_i8x16_make(0, 15, 0, 15, 0, 15, 0, 15, 0, 0, 0, 0, 0, 0, 0, 0)));
-    // High 2 bits: bits 2*ib..2*ib+1 of scales_h. Each lane holds its byte of scales_h; the
-    // multiply moves the wanted pair to bits 6..7, the shift to bits 4..5.
-    const v128_t high_src = wasm_u16x8_extend_low_u8x16(wasm_i8x16_shuffle(v, v, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0));
-    const v128_t high = wasm_v128_and(wasm_u16x8_shr(wasm_i16x8_mul(high_src, wasm_i16x8_make(64, 16, 4, 1, 64, 16, 4, 1)), 2),
-                                      wasm_i16x8_splat(0x30));
-    return wasm_i16x8_sub(wasm_v128_or(wasm_u16x8_extend_low_u8x16(low), high), wasm_i16x8_splat(32));
-}
-
 template <int NT>
 void iq4_xs_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
     const auto* w = static_cast<const BlockIQ4_XS*>(w_row);
@@ -289,9 +279,12 @@ void iq4_xs_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_st
     for (int64_t i = 0; i < nb; ++i) {
         const BlockIQ4_XS& b = w[i];
         int16_t sc[8];
-        wasm_v128_store(sc, iq4_xs_scales(b));
+        for (int ib = 0; ib < 8; ++ib) sc[ib] = static_cast<int16_t>(iq4_xs_scale(b, ib));
         v128_t isum[NT];
         for (int t = 0; t < NT; ++t) isum[t] = wasm_i32x4_splat(0);
+        // Decode unrolls the 8 groups (constants and addresses fold); larger tiles keep the loop.
+        constexpr int kUnroll = NT == 1 ? 8 : 1;
+#pragma clang loop unroll_count(kUnroll)
         for (int ib = 0; ib < 8; ++ib) {
             // Byte j of the group holds element j (low nibble) and j+16 (high nibble); the
             // 16-entry level table is one swizzle.

@@ -22,7 +22,7 @@ namespace smollm {
 struct ThreadPool::Impl {};
 
 ThreadPool::ThreadPool(int) : n_threads_(1) {}
-ThreadPool::~ThreadPool() = default;
+ThreadPool::~ThreadPool() { delete impl_; }
 
 void ThreadPool::run(const std::function<void(int, int)>& job) { job(0, 1); }
 

@@ -13,7 +13,7 @@ import {openReference} from './lib/reference.mjs';
 const kSteps = 32;
 const wanted = (process.env.SMOLLM_GREEDY_MODELS ?? 'tiny-py-F16,tiny-py-Q4_K_M,tiny-a-Q8_0,gen-f32,gen-135m-shape-q4_k_m').split(',');
 
-for (const m of (await parityModels()).filter((x) => wanted.includes(x.name.replace(/\.gguf$/, '')))) {
+for (const m of (await parityModels({all: true})).filter((x) => wanted.includes(x.name.replace(/\.gguf$/, '')))) {
     test(`greedy continuation matches llama.cpp: ${m.name}`, {skip: m.skip}, async () => {
         const ref = await openReference(m.path, 64 + kSteps);
         try {
