@@ -34,11 +34,13 @@ install_system_packages() {
 }
 
 install_node_packages() {
-    # npm ci only when the lock file changed since the last install.
+    # Only when the lock file changed since the last install. `npm install`, not `npm ci`: npm 11
+    # leaves other platforms' optional packages (node-llama-cpp's prebuilt binaries) out of the
+    # lock file and then `npm ci` refuses that same lock file as out of sync.
     local stamp=node_modules/.smollm-lock-stamp
     if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
-        log "npm ci"
-        npm ci --no-audit --no-fund
+        log "npm install"
+        npm install --no-audit --no-fund
         cp package-lock.json "$stamp"
     fi
 }
