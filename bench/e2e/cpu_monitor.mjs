@@ -30,6 +30,7 @@ function readStat(pid) {
       comm,
       ppid: Number(rest[1]),
       jiffies: Number(rest[11]) + Number(rest[12]) + Number(rest[13]) + Number(rest[14]),
+      ownJiffies: Number(rest[11]) + Number(rest[12]), // without reaped children: for naming culprits
     };
   } catch {
     return null; // exited between readdir and read
@@ -118,7 +119,7 @@ export class CpuMonitor {
         this.base.set(st.pid, st.jiffies);
         this.last.set(st.pid, st.jiffies);
       } else {
-        this.otherBase.set(st.pid, st.jiffies);
+        this.otherBase.set(st.pid, st.ownJiffies);
       }
     }
     this.timer = setInterval(() => this.sample(), this.intervalMs);
@@ -134,7 +135,7 @@ export class CpuMonitor {
         this.last.set(st.pid, st.jiffies);
       } else {
         if (!this.otherBase.has(st.pid)) this.otherBase.set(st.pid, 0);
-        this.otherLast.set(st.pid, st.jiffies);
+        this.otherLast.set(st.pid, st.ownJiffies);
         this.names.set(st.pid, st.comm);
       }
     }

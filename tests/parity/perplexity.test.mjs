@@ -1,14 +1,16 @@
 // Perplexity by llama.cpp's method (see tools/smollm_native/perplexity.h) on
 // ../shared/golden/python-sample.txt must match llama-perplexity's figures from
-// ../shared/README.md within 0.1% for every tiny-py file. CPU heavy (~63k tokens per model):
-// SMOLLM_PPL_MODELS narrows the list (default: all four), SMOLLM_TEST_THREADS sets threads.
+// ../shared/README.md within 0.1% for every tiny-py file. CPU heavy (~63k tokens per model), so
+// CI checks the Q4_K_M file through the shipped wasm build (the `smollm-wasm perplexity` CLI);
+// SMOLLM_PPL_MODELS=tiny-py-F16,tiny-py-Q5_K_M,tiny-py-Q4_K_M,tiny-py-IQ4_XS runs all four and
+// SMOLLM_PPL_ENGINE=native uses the native tool instead. SMOLLM_TEST_THREADS sets threads.
 import assert from 'node:assert/strict';
 import {execFileSync} from 'node:child_process';
 import {existsSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {test} from 'node:test';
 
-import {nativeTool, threadsForTests} from './lib/ours.mjs';
+import {nativeTool, repoRoot, threadsForTests} from './lib/ours.mjs';
 import {sharedDir} from './lib/prompts.mjs';
 
 // llama.cpp's figures, read from the table in ../shared/README.md ("| tiny-py-F16 | 2.8039 |").
@@ -24,15 +26,24 @@ function referenceFigures() {
 const text = join(sharedDir, 'golden/python-sample.txt');
 const haveShared = existsSync(text);
 const figures = haveShared ? referenceFigures() : {};
-const models = (process.env.SMOLLM_PPL_MODELS ?? 'tiny-py-F16,tiny-py-Q5_K_M,tiny-py-Q4_K_M,tiny-py-IQ4_XS').split(',');
+const models = (process.env.SMOLLM_PPL_MODELS ?? 'tiny-py-Q4_K_M').split(',');
+const wasmCli = join(repoRoot, 'js/bin/smollm-wasm.js');
+const useWasm = process.env.SMOLLM_PPL_ENGINE !== 'native';
+const wasmMissing = useWasm && !existsSync(join(repoRoot, 'js/wasm/smollm-mt.wasm'));
+
+function perplexityCommand(modelPath) {
+    const args = ['perplexity', '-m', modelPath, '-f', text, '--ctx', '512', '--threads', String(threadsForTests())];
+    return useWasm ? [process.execPath, [wasmCli, ...args]] : [nativeTool(), args];
+}
 
 for (const name of models) {
-    test(`perplexity matches llama.cpp: ${name}`, {skip: haveShared ? false : `${text} is missing`}, () => {
+    const skip = !haveShared ? `${text} is missing` : wasmMissing ? 'js/wasm/smollm-mt.wasm is not built' : false;
+    test(`perplexity matches llama.cpp: ${name}`, {skip}, () => {
         assert.ok(figures[name], `no llama.cpp figure for ${name} in ../shared/README.md`);
-        const out = execFileSync(nativeTool(), ['perplexity', '-m', join(sharedDir, `golden/models/${name}.gguf`), '-f', text,
-            '--ctx', '512', '--threads', String(threadsForTests())], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']});
+        const [cmd, args] = perplexityCommand(join(sharedDir, `golden/models/${name}.gguf`));
+        const out = execFileSync(cmd, args, {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']});
         const ppl = Number(out.match(/PPL = ([0-9.]+) \+\/- ([0-9.]+)/)[1]);
-        const chunks = Number(out.match(/chunks = (\d+)/)[1]);
+        const chunks = Number(out.match(/chunks[:=] (\d+)/)[1]);
         const rel = Math.abs(ppl / figures[name] - 1);
         console.log(`# ${name}: PPL ${ppl.toFixed(4)} vs llama.cpp ${figures[name]} (${(rel * 100).toFixed(3)}%), ${chunks} chunks`);
         assert.equal(chunks, 123);
