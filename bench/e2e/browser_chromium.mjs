@@ -2,6 +2,7 @@
 // Debian build). A fresh browser per pass gives every pass a new renderer process, so its
 // peak RSS (VmHWM) belongs to that pass alone.
 import { chromium } from 'playwright-core';
+import { runOnBenchPage } from './bench_page.mjs';
 import { ourProcesses, peakRssBytes } from './cpu_monitor.mjs';
 
 export const CHROMIUM_ARGS = [
@@ -9,7 +10,6 @@ export const CHROMIUM_ARGS = [
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
 
-const RUNNERS = { ours: '/bench/run_ours.js', wllama: '/bench/run_wllama.js' };
 
 export async function chromiumVersion() {
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
@@ -59,29 +59,7 @@ export async function runIn(origin, engine, job, log) {
     page.on('console', (m) => {
       if (m.type() === 'error' || m.type() === 'warning') log(`[${engine} console.${m.type()}] ${m.text().slice(0, 500)}`);
     });
-    await page.goto(`${origin}/bench/index.html`);
-    if (!(await page.evaluate(() => crossOriginIsolated))) {
-      throw new Error('the bench page is not crossOriginIsolated: check the server headers');
-    }
-    // The reference for the load-time target: the same bytes fetched and discarded.
-    const fetchRef = await page.evaluate(async (url) => {
-      const t0 = performance.now();
-      const response = await fetch(url, { cache: 'no-store' });
-      const reader = response.body.getReader();
-      let bytes = 0;
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        bytes += value.length;
-      }
-      return { ms: performance.now() - t0, bytes };
-    }, job.modelUrl);
-    const result = await page.evaluate(
-      async ({ runner, job }) => (await import(runner)).run(job),
-      { runner: RUNNERS[engine], job },
-    );
-    result.fetchMs = fetchRef.ms;
-    result.fileBytes = fetchRef.bytes;
+    const result = await runOnBenchPage(page, origin, engine, job, 'Chromium');
     if (engine === 'wllama') result.wasmMemoryBytes = await wllamaWasmBytes(page);
     result.peakRssBytes = rendererPeakRss();
     result.browser = `Chromium ${browser.version()}`;

@@ -3,9 +3,9 @@
 // Puppeteer cannot reach Firefox's workers, so wllama's wasm memory is not read here; ours
 // reports its own. Peak RSS is the largest content process's VmHWM.
 import puppeteer from 'puppeteer-core';
+import { runOnBenchPage } from './bench_page.mjs';
 import { ourProcesses, peakRssBytes } from './cpu_monitor.mjs';
 
-const RUNNERS = { ours: '/bench/run_ours.js', wllama: '/bench/run_wllama.js' };
 
 export const notes = [
   'Firefox: wllama\'s wasm memory is not measured (puppeteer cannot evaluate in Firefox workers).',
@@ -43,28 +43,7 @@ export async function runIn(origin, engine, job, log) {
     page.on('console', (m) => {
       if (m.type() === 'error' || m.type() === 'warn') log(`[${engine} firefox console.${m.type()}] ${m.text().slice(0, 500)}`);
     });
-    await page.goto(`${origin}/bench/index.html`);
-    if (!(await page.evaluate(() => crossOriginIsolated))) {
-      throw new Error('the bench page is not crossOriginIsolated in Firefox: check the server headers');
-    }
-    const fetchRef = await page.evaluate(async (url) => {
-      const t0 = performance.now();
-      const response = await fetch(url, { cache: 'no-store' });
-      const reader = response.body.getReader();
-      let bytes = 0;
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        bytes += value.length;
-      }
-      return { ms: performance.now() - t0, bytes };
-    }, job.modelUrl);
-    const result = await page.evaluate(
-      async (runner, job) => (await import(runner)).run(job),
-      RUNNERS[engine], job,
-    );
-    result.fetchMs = fetchRef.ms;
-    result.fileBytes = fetchRef.bytes;
+    const result = await runOnBenchPage(page, origin, engine, job, 'Firefox');
     result.peakRssBytes = contentPeakRss();
     result.browser = (await browser.version()).replace(/^firefox\//i, 'Firefox ESR ');
     return result;
