@@ -46,7 +46,10 @@ if(SMOLLM_WEB_SOURCES)
       # The engine's thread pool starts its pthreads inside Engine::load and waits for them
       # without returning to the event loop, so the Workers must exist before: the JS passes
       # the pool size it needs as Module.pthreadPoolSize when it creates the module.
-      target_link_options(${target} PRIVATE -sPTHREAD_POOL_SIZE=Module.pthreadPoolSize)
+      # STRICT=2 makes a thread beyond the pool fail to start (a clear error) instead of
+      # deadlocking the load.
+      target_link_options(${target} PRIVATE -sPTHREAD_POOL_SIZE=Module.pthreadPoolSize
+          -sPTHREAD_POOL_SIZE_STRICT=2)
     endif()
     set_target_properties(${target} PROPERTIES
         OUTPUT_NAME smollm-${variant}
@@ -61,5 +64,5 @@ if(SMOLLM_BUILD_TESTS)
   # Node 20's global fetch makes this emcc's loader think it is in a browser; the flag turns
   # it off so the module reads its .wasm from disk. NODERAWFS lets tests read ../shared.
   smollm_add_test_suites(wasm smollm_engine_mt "${NODE_EXECUTABLE};--no-experimental-fetch"
-      "-sNODERAWFS=1;-sEXIT_RUNTIME=1;-sPTHREAD_POOL_SIZE=4;-pthread")
+      "-sNODERAWFS=1;-sEXIT_RUNTIME=1;-sPTHREAD_POOL_SIZE=8;-sPTHREAD_POOL_SIZE_STRICT=2;-pthread")
 endif()

@@ -6,11 +6,14 @@
 
 #include <chrono>
 #include <exception>
+#include <stdexcept>
+#include <string>
 
 #ifndef SMOLLM_NO_THREADS
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <vector>
 #endif
@@ -22,7 +25,12 @@ namespace smollm {
 struct ThreadPool::Impl {};
 
 ThreadPool::ThreadPool(int) : n_threads_(1) {}
-ThreadPool::~ThreadPool() { delete impl_; }
+ThreadPool::~ThreadPool() { stop_workers(); }
+
+void ThreadPool::stop_workers() {
+    delete impl_;
+    impl_ = nullptr;
+}
 
 void ThreadPool::run(const std::function<void(int, int)>& job) { job(0, 1); }
 
@@ -116,17 +124,33 @@ ThreadPool::ThreadPool(int n_threads) {
     impl_ = new Impl();
     impl_->n_threads = n_threads_;
     impl_->workers.reserve(static_cast<size_t>(n_threads_ - 1));
-    for (int i = 1; i < n_threads_; ++i) {
-        impl_->workers.emplace_back([this, i] { impl_->worker_main(i); });
+    try {
+        for (int i = 1; i < n_threads_; ++i) {
+            impl_->workers.emplace_back([this, i] { impl_->worker_main(i); });
+        }
+    } catch (const std::system_error& e) {
+        // In wasm a thread can only start on a Worker created before the module's thread
+        // blocked (the pthread pool is built with PTHREAD_POOL_SIZE_STRICT=2, so an exhausted
+        // pool fails here instead of deadlocking run()). Stop what did start, then explain.
+        const size_t started = impl_->workers.size();
+        stop_workers();
+        throw std::runtime_error("thread pool: could only start " + std::to_string(started + 1) +
+                                 " of " + std::to_string(n_threads_) +
+                                 " threads (" + e.what() +
+                                 "); in wasm the module's pthread pool must hold at least " +
+                                 std::to_string(n_threads_ - 1) + " workers");
     }
 }
 
-ThreadPool::~ThreadPool() {
+void ThreadPool::stop_workers() {
     impl_->stopping.store(true);
     impl_->publish();
     for (auto& w : impl_->workers) w.join();
     delete impl_;
+    impl_ = nullptr;
 }
+
+ThreadPool::~ThreadPool() { stop_workers(); }
 
 void ThreadPool::run(const std::function<void(int, int)>& job) {
     if (n_threads_ == 1) {

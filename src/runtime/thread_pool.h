@@ -9,6 +9,8 @@ namespace smollm {
 class ThreadPool {
 public:
     // n_threads includes the calling thread. In a build without threads it is clamped to 1.
+    // Throws std::runtime_error when the threads cannot be started (in wasm: a pthread pool
+    // smaller than n_threads - 1).
     explicit ThreadPool(int n_threads);
     ~ThreadPool();
     ThreadPool(const ThreadPool&) = delete;
@@ -24,6 +26,9 @@ public:
     static bool threads_available();
 
 private:
+    // Stops and joins the workers and frees the shared state (destructor, failed start).
+    void stop_workers();
+
     struct Impl;
     Impl* impl_ = nullptr;
     int n_threads_ = 1;

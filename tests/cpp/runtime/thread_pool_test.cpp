@@ -73,3 +73,20 @@ TEST_CASE("a pool asked for zero or fewer threads runs on the caller alone", "[r
     });
     CHECK(calls == 1);
 }
+
+#if defined(__EMSCRIPTEN__) && !defined(SMOLLM_NO_THREADS)
+// The wasm test binaries are linked with an 8-Worker pthread pool (PTHREAD_POOL_SIZE=8,
+// STRICT=2). Asking for more must be a clear error rather than a run() that waits forever
+// for a thread that cannot start while this thread blocks the event loop.
+TEST_CASE("a pool larger than the wasm pthread pool fails clearly and leaves no thread behind",
+          "[runtime]") {
+    REQUIRE_THROWS_WITH(ThreadPool(16),
+                        Catch::Contains("could only start 9 of 16 threads") &&
+                            Catch::Contains("at least 15 workers"));
+    // The threads that did start were stopped and joined: their Workers are free again.
+    ThreadPool pool(9);
+    std::atomic<int> ran{0};
+    pool.run([&](int, int) { ran.fetch_add(1); });
+    CHECK(ran.load() == 9);
+}
+#endif
