@@ -7,7 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "gguf_writer/json_value.h"
+#include "common/json_value.h"
 #include "gguf_writer/synthetic_corpus.h"
 
 namespace smollm::tools {

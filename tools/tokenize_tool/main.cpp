@@ -10,16 +10,17 @@
 
 #include "text/tokenizer.h"
 #include "tokenize_tool/gguf_header_file.h"
-#include "tokenize_tool/json_value.h"
+#include "common/json_value.h"
 
 namespace {
 
 std::string answer(const smollm::Tokenizer& tok, const std::string& line) {
-    using smollm::json::Value;
-    const Value request = smollm::json::parse(line);
-    if (const Value* text = request.get("text"); text && text->kind == Value::Kind::String) {
-        const Value* special = request.get("special");
-        const bool parse_special = special && special->kind == Value::Kind::Bool && special->boolean;
+    using smollm::tools::JsonValue;
+    // Requests come from JavaScript strings, which may hold lone surrogates.
+    const JsonValue request = smollm::tools::json_parse(line, smollm::tools::LoneSurrogate::ReplaceWithFffd);
+    if (const JsonValue* text = request.find("text"); text && text->is_string()) {
+        const JsonValue* special = request.find("special");
+        const bool parse_special = special && special->is_bool() && special->boolean;
         std::string out = "[";
         for (const int32_t id : tok.encode(text->string, parse_special)) {
             if (out.size() > 1) out += ',';
@@ -27,13 +28,13 @@ std::string answer(const smollm::Tokenizer& tok, const std::string& line) {
         }
         return out + "]";
     }
-    if (const Value* ids = request.get("ids"); ids && ids->kind == Value::Kind::Array) {
+    if (const JsonValue* ids = request.find("ids"); ids && ids->is_array()) {
         std::vector<int32_t> v;
-        for (const Value& id : ids->array) {
-            if (id.kind != Value::Kind::Number) throw std::runtime_error("ids must be numbers");
+        for (const JsonValue& id : ids->array) {
+            if (!id.is_number()) throw std::runtime_error("ids must be numbers");
             v.push_back(static_cast<int32_t>(id.number));
         }
-        return smollm::json::quote(tok.decode(v.data(), v.size()));
+        return smollm::tools::json_quote(tok.decode(v.data(), v.size()));
     }
     throw std::runtime_error("expected {\"text\": ...} or {\"ids\": [...]}");
 }
@@ -59,7 +60,7 @@ int main(int argc, char** argv) {
         try {
             std::cout << answer(*tok, line) << '\n';
         } catch (const std::exception& e) {
-            std::cout << "{\"error\":" << smollm::json::quote(e.what()) << "}\n";
+            std::cout << "{\"error\":" << smollm::tools::json_quote(e.what()) << "}\n";
         }
         std::cout.flush();
     }

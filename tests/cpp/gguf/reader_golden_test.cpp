@@ -7,7 +7,7 @@
 
 #include "gguf/gguf_reader.h"
 #include "gguf_compare.h"
-#include "gguf_writer/json_value.h"
+#include "common/json_value.h"
 #include "test_support.h"
 
 using namespace smollm;

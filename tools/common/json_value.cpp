@@ -1,8 +1,10 @@
-#include "gguf_writer/json_value.h"
+#include "common/json_value.h"
 
 #include <cmath>
 #include <cstdlib>
 #include <stdexcept>
+
+#include "text/unicode.h"
 
 namespace smollm::tools {
 namespace {
@@ -12,7 +14,7 @@ constexpr int kMaxDepth = 256;
 
 class JsonParser {
 public:
-    explicit JsonParser(std::string_view text) : s_(text) {}
+    JsonParser(std::string_view text, LoneSurrogate lone) : s_(text), lone_(lone) {}
 
     JsonValue parse_document() {
         JsonValue v = parse_value(0);
@@ -23,6 +25,7 @@ public:
 
 private:
     std::string_view s_;
+    LoneSurrogate lone_;
     size_t pos_ = 0;
 
     [[noreturn]] void fail(const std::string& why) const {
@@ -153,24 +156,6 @@ private:
         return v;
     }
 
-    static void append_utf8(std::string& out, uint32_t cp) {
-        if (cp < 0x80) {
-            out += static_cast<char>(cp);
-        } else if (cp < 0x800) {
-            out += static_cast<char>(0xc0 | (cp >> 6));
-            out += static_cast<char>(0x80 | (cp & 0x3f));
-        } else if (cp < 0x10000) {
-            out += static_cast<char>(0xe0 | (cp >> 12));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-            out += static_cast<char>(0x80 | (cp & 0x3f));
-        } else {
-            out += static_cast<char>(0xf0 | (cp >> 18));
-            out += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-            out += static_cast<char>(0x80 | (cp & 0x3f));
-        }
-    }
-
     std::string parse_string() {
         ++pos_;  // opening quote
         std::string out;
@@ -196,16 +181,21 @@ private:
                 case 't': out += '\t'; break;
                 case 'u': {
                     uint32_t cp = parse_hex4();
-                    if (cp >= 0xd800 && cp <= 0xdbff) {
-                        if (s_.substr(pos_, 2) != "\\u") fail("unpaired high surrogate");
+                    if (cp >= 0xd800 && cp <= 0xdbff && s_.substr(pos_, 2) == "\\u") {
+                        const size_t resume = pos_;
                         pos_ += 2;
                         const uint32_t lo = parse_hex4();
-                        if (lo < 0xdc00 || lo > 0xdfff) fail("invalid low surrogate");
-                        cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-                    } else if (cp >= 0xdc00 && cp <= 0xdfff) {
-                        fail("unpaired low surrogate");
+                        if (lo >= 0xdc00 && lo <= 0xdfff) {
+                            cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+                        } else {
+                            pos_ = resume;   // the next escape stands on its own
+                        }
                     }
-                    append_utf8(out, cp);
+                    if (cp >= 0xd800 && cp <= 0xdfff) {
+                        if (lone_ == LoneSurrogate::Reject) fail("unpaired surrogate in \\u escape");
+                        cp = 0xfffd;
+                    }
+                    unicode::append_utf8(&out, cp);
                     break;
                 }
                 default: fail(std::string("unknown escape \\") + e);
@@ -245,6 +235,33 @@ int64_t JsonValue::as_int() const {
     return static_cast<int64_t>(d);
 }
 
-JsonValue json_parse(std::string_view text) { return JsonParser(text).parse_document(); }
+JsonValue json_parse(std::string_view text, LoneSurrogate lone) {
+    return JsonParser(text, lone).parse_document();
+}
+
+std::string json_quote(std::string_view text) {
+    static const char* const kHex = "0123456789abcdef";
+    const std::string clean = unicode::sanitize_utf8(text);
+    std::string out = "\"";
+    for (const char c : clean) {
+        switch (c) {
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            default:
+                if (static_cast<uint8_t>(c) < 0x20) {
+                    out += "\\u00";
+                    out.push_back(kHex[(c >> 4) & 0xF]);
+                    out.push_back(kHex[c & 0xF]);
+                } else {
+                    out.push_back(c);
+                }
+        }
+    }
+    out += '"';
+    return out;
+}
 
 }  // namespace smollm::tools

@@ -1,6 +1,7 @@
-// A small JSON reader for the files the writer consumes (Hugging Face tokenizer.json and
-// tokenizer_config.json) and the golden files tests compare against. Objects keep their
-// key order; lookups are linear, which suits the small objects we query by key.
+// The tools' one small JSON reader/writer: the files the writer consumes (Hugging Face
+// tokenizer.json and tokenizer_config.json), the tokenizer tool's JSON-lines protocol and the
+// golden files tests compare against. Objects keep their key order; lookups are linear, which
+// suits the small objects we query by key.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -37,7 +38,14 @@ public:
     int64_t as_int() const;   // throws unless the number is integral
 };
 
+// What a \u escape of a lone surrogate becomes: an error (files we write and read back), or
+// U+FFFD, as JavaScript's UTF-8 encoders do (strings that come from JS callers).
+enum class LoneSurrogate { Reject, ReplaceWithFffd };
+
 // Throws std::runtime_error("JSON at byte N: why") on malformed input.
-JsonValue json_parse(std::string_view text);
+JsonValue json_parse(std::string_view text, LoneSurrogate lone = LoneSurrogate::Reject);
+
+// `text` as a JSON string literal (quotes included). Invalid UTF-8 is written as U+FFFD.
+std::string json_quote(std::string_view text);
 
 }  // namespace smollm::tools
