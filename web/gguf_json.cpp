@@ -11,28 +11,6 @@ namespace smollm {
 
 namespace {
 
-// Length of the valid UTF-8 sequence starting at s[i], or 0 when it is invalid.
-size_t utf8_sequence_length(const std::string& s, size_t i) {
-    const auto b0 = static_cast<uint8_t>(s[i]);
-    size_t len = 0;
-    uint32_t cp = 0;
-    if (b0 < 0x80) return 1;
-    if ((b0 & 0xE0) == 0xC0) { len = 2; cp = b0 & 0x1F; }
-    else if ((b0 & 0xF0) == 0xE0) { len = 3; cp = b0 & 0x0F; }
-    else if ((b0 & 0xF8) == 0xF0) { len = 4; cp = b0 & 0x07; }
-    else return 0;
-    if (i + len > s.size()) return 0;
-    for (size_t k = 1; k < len; ++k) {
-        const auto b = static_cast<uint8_t>(s[i + k]);
-        if ((b & 0xC0) != 0x80) return 0;
-        cp = (cp << 6) | (b & 0x3F);
-    }
-    // Overlong forms, surrogates and values past U+10FFFF are invalid.
-    static const uint32_t min_cp[5] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < min_cp[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-    return len;
-}
-
 const char* value_type_name(GgufValueType t) {
     switch (t) {
         case GgufValueType::UINT8: return "u8";
@@ -151,42 +129,6 @@ void append_special_tokens(std::string& out, const GgufFile& file) {
 }
 
 }  // namespace
-
-void json_append_string(std::string& out, const std::string& s) {
-    static const char hex[] = "0123456789abcdef";
-    out += '"';
-    for (size_t i = 0; i < s.size();) {
-        const auto c = static_cast<uint8_t>(s[i]);
-        const size_t len = utf8_sequence_length(s, i);
-        if (len == 0) {
-            out += "\\ufffd";
-            ++i;
-            continue;
-        }
-        if (len > 1) {
-            out.append(s, i, len);
-            i += len;
-            continue;
-        }
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            default:
-                if (c < 0x20 || c == 0x7F) {
-                    out += "\\u00";
-                    out += hex[c >> 4];
-                    out += hex[c & 15];
-                } else {
-                    out += static_cast<char>(c);
-                }
-        }
-        ++i;
-    }
-    out += '"';
-}
 
 std::string gguf_header_json(const GgufFile& file, size_t max_array, bool with_tensors) {
     std::string out;

@@ -4,12 +4,11 @@
 #include <cstddef>
 #include <string>
 
+#include "text/json_string.h"
+
 namespace smollm {
 
 class GgufFile;
-
-// Appends `s` as a JSON string literal; bytes that are not valid UTF-8 become U+FFFD.
-void json_append_string(std::string& out, const std::string& s);
 
 // {"version","alignment","data_offset","data_size","file_size","metadata":{...},
 //  "tensors":[{"name","type","ne":[..],"offset","bytes"}...],"special_tokens":[{"id","text","type"}...],

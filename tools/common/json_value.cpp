@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <stdexcept>
 
+#include "text/json_string.h"
 #include "text/unicode.h"
 
 namespace smollm::tools {
@@ -240,27 +241,8 @@ JsonValue json_parse(std::string_view text, LoneSurrogate lone) {
 }
 
 std::string json_quote(std::string_view text) {
-    static const char* const kHex = "0123456789abcdef";
-    const std::string clean = unicode::sanitize_utf8(text);
-    std::string out = "\"";
-    for (const char c : clean) {
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            default:
-                if (static_cast<uint8_t>(c) < 0x20) {
-                    out += "\\u00";
-                    out.push_back(kHex[(c >> 4) & 0xF]);
-                    out.push_back(kHex[c & 0xF]);
-                } else {
-                    out.push_back(c);
-                }
-        }
-    }
-    out += '"';
+    std::string out;
+    json_append_string(out, text);
     return out;
 }
 
