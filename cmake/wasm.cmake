@@ -1,9 +1,13 @@
 # Emscripten build: the engine twice (multi-threaded with pthreads, single-threaded), each
 # linked with web/ into an ES module for the npm package, plus the test suites run under node.
 set(SMOLLM_WASM_COMPILE -msimd128 -fexceptions)
+# Memory grows geometrically (+20%) by default, which past 480 MB means up to 96 MB more than
+# asked for: the loader grows memory once to the planned size instead, and any later growth
+# may overshoot by at most 8 MiB, so peak memory stays within file + KV cache + 64 MiB.
 set(SMOLLM_WASM_LINK
     -fexceptions
     -sALLOW_MEMORY_GROWTH=1
+    -sMEMORY_GROWTH_GEOMETRIC_CAP=8388608
     -sMAXIMUM_MEMORY=4GB
     -sINITIAL_MEMORY=33554432
     -sTOTAL_STACK=1048576)
@@ -41,7 +45,12 @@ if(SMOLLM_WEB_SOURCES)
         -sEXPORT_NAME=createSmolLMModule
         -sENVIRONMENT=web,worker,node
         -sEXPORTED_RUNTIME_METHODS=['HEAPU8']
-        -sEXPORTED_FUNCTIONS=['_malloc','_free'])
+        -sEXPORTED_FUNCTIONS=['_malloc','_free']
+        # dlmalloc (the default) never asks sbrk for 2 GiB or more at once, so a GGUF file
+        # over 2 GiB (one buffer) could not be allocated; emmalloc can allocate up to 4 GB.
+        # The engine allocates only at load, so emmalloc's slower small allocations cost
+        # nothing per token.
+        -sMALLOC=emmalloc)
     if(variant STREQUAL "mt")
       # The engine's thread pool starts its pthreads inside Engine::load and waits for them
       # without returning to the event loop, so the Workers must exist before: the JS passes

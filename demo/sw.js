@@ -20,12 +20,14 @@ const MAX_PRECACHED_MODULES = 300;
 // Present only on the local server (demo/serve.mjs): the models it offers.
 const OPTIONAL = ['models/index.json'];
 
-// Relative specifiers of static and dynamic imports and of `new URL('...', import.meta.url)`.
+// Relative specifiers of static and dynamic imports and of `new URL('...', import.meta.url)`;
+// the latter also bare, as Emscripten names the .wasm and the pthread worker
+// (`new URL("smollm-mt.wasm", import.meta.url)`).
 const SPECIFIER_PATTERNS = [
   /\b(?:import|export)\s[^'"`;]*?\bfrom\s*['"](\.{1,2}\/[^'"]+)['"]/g,
   /\bimport\s*['"](\.{1,2}\/[^'"]+)['"]/g,
   /\bimport\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g,
-  /\bnew\s+URL\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*,\s*import\.meta\.url\s*\)/g,
+  /\bnew\s+URL\(\s*['"]((?:\.{1,2}\/)?[\w][\w.\/-]*)['"]\s*,\s*import\.meta\.url\s*\)/g,
 ];
 
 function relativeSpecifiers(source) {

@@ -4,7 +4,9 @@
 // and memory go past 2^31); pointers are plain numbers the JS reads as unsigned.
 #include <emscripten.h>
 #include <emscripten/bind.h>
+#include <emscripten/heap.h>
 #include <emscripten/val.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdint>
@@ -16,6 +18,7 @@
 #include "engine.h"
 #include "gguf_json.h"
 #include "runtime/thread_pool.h"
+#include "util/sha256.h"
 
 using emscripten::val;
 
@@ -113,6 +116,18 @@ val probe_header(double ptr, double available, double file_size, double context_
         o.set("planError", std::string(e.what()));
     }
     return o;
+}
+
+// Grows wasm memory once, to the current break plus `bytes` (the memory plan's total, known
+// from the header), so that the file buffer, KV cache and scratch that follow fit without
+// further growth. Growing in one step to the planned size keeps the heap from overshooting
+// (each later growth adds at most MEMORY_GROWTH_GEOMETRIC_CAP) and makes a browser that
+// cannot give that much memory fail before the weights are downloaded. False when it cannot.
+bool reserve_memory(double bytes) {
+    const double target = static_cast<double>(reinterpret_cast<uintptr_t>(sbrk(0))) + bytes;
+    if (target > static_cast<double>(emscripten_get_heap_max())) return false;
+    if (target <= static_cast<double>(emscripten_get_heap_size())) return true;
+    return emscripten_resize_heap(static_cast<size_t>(target)) != 0;
 }
 
 // One loaded model. Owns the engine, which owns the file buffers JS filled.
@@ -326,6 +341,21 @@ private:
     int32_t last_eval_n_ = 0;
 };
 
+// SHA-256 over ranges of wasm memory, fed as a download lands there: the loader checks a
+// caller's checksum without a whole-file JS copy (WebCrypto hashes only whole buffers).
+class MemorySha256 {
+public:
+    void update(double ptr, double size) {
+        hash_.update(as_bytes(ptr), static_cast<size_t>(size));
+    }
+    double size() const { return static_cast<double>(hash_.size()); }
+    std::string finish_hex() { return hash_.finish_hex(); }
+    void reset() { hash_.reset(); }
+
+private:
+    Sha256 hash_;
+};
+
 // What this build can do: {threads: bool, simd: "relaxed" | "simd128"}.
 val build_info() {
     val o = val::object();
@@ -345,6 +375,13 @@ EMSCRIPTEN_BINDINGS(smollm) {
     using namespace smollm;
     emscripten::function("probeHeader", &probe_header);
     emscripten::function("buildInfo", &build_info);
+    emscripten::function("reserveMemory", &reserve_memory);
+    emscripten::class_<MemorySha256>("Sha256")
+        .constructor<>()
+        .function("update", &MemorySha256::update)
+        .function("size", &MemorySha256::size)
+        .function("finishHex", &MemorySha256::finish_hex)
+        .function("reset", &MemorySha256::reset);
     emscripten::class_<WebEngine>("Engine")
         .class_function("load", &WebEngine::load, emscripten::allow_raw_pointers())
         .function("infoJson", &WebEngine::info_json)

@@ -217,7 +217,7 @@ async function main() {
       rec.valid = !rec.error && rec.cpu.othersCores <= o.busyCores;
       records.push(rec);
       appendFileSync(recordsFile, JSON.stringify(rec) + '\n');
-      log(summary(rec));
+      log(summary(rec, kvCacheBytes(o.shape, 2048)));
       if (rec.error || rec.valid) return;
     }
     log(`  ${engine} ${quant} ${threads}t: still busy after ${o.attempts} attempts; kept as invalid`);
@@ -280,7 +280,9 @@ function checkResult(r, prompts, threads) {
   if (r.threadsUsed !== threads) throw new Error(`${r.engine} used ${r.threadsUsed} threads, asked for ${threads}`);
 }
 
-function summary(rec) {
+// kvBytes: the KV cache at the benchmark's context, for the peak-memory budget (file + KV +
+// 64 MiB) printed beside our peak wasm memory.
+function summary(rec, kvBytes) {
   const head = `${rec.browser} ${rec.engine} ${rec.quant} ${rec.threads}t rep ${rec.rep}#${rec.attempt}`;
   const busy = `others ${rec.cpu.othersCores.toFixed(2)} cores${rec.valid ? '' : rec.error ? '' : ' BUSY'}`;
   if (rec.error) return `${head}: ERROR ${rec.error.split('\n')[0]} (${busy})`;
@@ -289,8 +291,10 @@ function summary(rec) {
   const p128 = rate(r.short, (p) => p.promptTokens);
   const p512 = r.long ? rate(r.long, (p) => p.promptTokens) : null;
   const dec = r.short.decodeMs > 0 ? ((r.short.generatedTokens - 1) / r.short.decodeMs) * 1000 : null;
-  const mem = r.wasmMemoryBytes ? `${(r.wasmMemoryBytes / 2 ** 20).toFixed(0)} MiB wasm` : '';
-  return `${head}: load ${(r.loadMs / 1000).toFixed(2)} s, prefill ${p128?.toFixed(1)} / ${p512 === null ? 'skipped' : p512.toFixed(1)} tok/s, decode ${dec?.toFixed(2)} tok/s, ${mem} rss ${((r.peakRssBytes ?? 0) / 2 ** 20).toFixed(0)} MiB (${busy})`;
+  const MiB = 2 ** 20;
+  const budget = r.fileBytes ? ` (budget file + KV + 64 MiB = ${((r.fileBytes + kvBytes) / MiB + 64).toFixed(0)} MiB)` : '';
+  const mem = r.wasmMemoryBytes ? `peak ${(r.wasmMemoryBytes / MiB).toFixed(0)} MiB wasm${budget}, ` : '';
+  return `${head}: load ${(r.loadMs / 1000).toFixed(2)} s, prefill ${p128?.toFixed(1)} / ${p512 === null ? 'skipped' : p512.toFixed(1)} tok/s, decode ${dec?.toFixed(2)} tok/s, ${mem}rss ${((r.peakRssBytes ?? 0) / MiB).toFixed(0)} MiB (${busy})`;
 }
 
 main().catch((e) => {

@@ -59,6 +59,14 @@ export interface LoadOptions {
   retries?: number;
   /** Abort a download that receives nothing for this long, then retry (default 30000 ms). */
   stallTimeoutMs?: number;
+  /**
+   * Expected SHA-256 of the model file as 64 hex digits (one per file, in order, for a split
+   * model). The bytes are hashed as they land in wasm memory (no extra copy) and checked
+   * before the engine is built; a mismatch rejects with an InvalidModelError naming the
+   * expected and actual digests. A download that fails the check is not cached; a cached copy
+   * that fails it is deleted and downloaded again (reported through `onWarning`).
+   */
+  sha256?: string | ReadonlyArray<string>;
 }
 
 /**

@@ -1,21 +1,22 @@
-// Creates the Emscripten module of the chosen build. Worker and wasm URLs resolve relative to
-// this file (static `new URL(..., import.meta.url)` forms, which bundlers such as Vite follow).
+// Creates the Emscripten module of the chosen build. In browsers the module finds its .wasm
+// and its pthread worker script itself, through the `new URL('x', import.meta.url)` forms
+// Emscripten writes for ES module output: those resolve relative to the module's own URL, and
+// bundlers (Vite, webpack, Rollup) recognise them and emit the files next to the bundle. So
+// no locateFile here: a bundler may inline a small file it sees named in our own code as a
+// data: URL, and a pthread worker started from a data: URL has an opaque origin and cannot
+// import the module. Node reads the .wasm itself and starts its pthreads from a CommonJS shim.
 import { isNode } from './platform.js';
 
 const builds = {
-  'multi-thread': {
-    js: () => import('../wasm/smollm-mt.js'),
-    url: new URL('../wasm/smollm-mt.js', import.meta.url),
-    wasm: new URL('../wasm/smollm-mt.wasm', import.meta.url),
-    worker: new URL('../wasm/smollm-mt.worker.js', import.meta.url),
-  },
-  'single-thread': {
-    js: () => import('../wasm/smollm-st.js'),
-    url: new URL('../wasm/smollm-st.js', import.meta.url),
-    wasm: new URL('../wasm/smollm-st.wasm', import.meta.url),
-    worker: null,
-  },
+  'multi-thread': { js: () => import('../wasm/smollm-mt.js'), name: 'smollm-mt' },
+  'single-thread': { js: () => import('../wasm/smollm-st.js'), name: 'smollm-st' },
 };
+
+// Files of the wasm folder, for Node only: built from the folder's URL so that bundlers do
+// not take them for assets of a browser build.
+function wasmFile(file) {
+  return new URL(file, new URL('../wasm/', import.meta.url));
+}
 
 // Node 20's global fetch makes this Emscripten's loader believe it runs in a browser, so Node
 // reads the .wasm itself and hands it over as wasmBinary.
@@ -34,7 +35,19 @@ async function provideNodeGlobals() {
   globalThis.__dirname ??= fileURLToPath(new URL('../wasm/', import.meta.url));
 }
 
-const nodePthreadWorker = new URL('./node-pthread-worker.cjs', import.meta.url);
+// Options only Node needs: the .wasm bytes, and the pthread worker script (Emscripten's own
+// uses browser globals).
+async function nodeOptions(entry) {
+  await provideNodeGlobals();
+  const [{ fileURLToPath }, { dirname, join }] = await Promise.all([import('node:url'), import('node:path')]);
+  const pthreadWorker = join(dirname(fileURLToPath(import.meta.url)), 'node-pthread-worker.cjs');
+  return {
+    wasmBinary: await nodeWasmBinary(wasmFile(`${entry.name}.wasm`)),
+    locateFile: (path) => (path.endsWith('.worker.js') ? pthreadWorker : path),
+    // pthread workers import the main script by this URL (the shim has no module base).
+    mainScriptUrlOrBlob: wasmFile(`${entry.name}.js`).href,
+  };
+}
 
 /**
  * @param {'multi-thread'|'single-thread'} build
@@ -43,22 +56,14 @@ const nodePthreadWorker = new URL('./node-pthread-worker.cjs', import.meta.url);
  */
 export async function createModule(build, threads) {
   const entry = builds[build];
-  if (isNode) await provideNodeGlobals();
+  const platformOptions = isNode ? await nodeOptions(entry) : {};
   const { default: factory } = await entry.js();
-  const options = {
+  return factory({
     // At least one: this runtime only finishes starting once every pool Worker has loaded,
     // and with none it would wait forever.
     pthreadPoolSize: Math.max(1, threads - 1),
-    // pthread workers import the main script by this URL (absolute, so it works from any base).
-    mainScriptUrlOrBlob: entry.url.href,
-    locateFile: (path) => {
-      if (path.endsWith('.wasm')) return isNode ? decodeURIComponent(entry.wasm.pathname) : entry.wasm.href;
-      if (path.endsWith('.worker.js')) return isNode ? decodeURIComponent(nodePthreadWorker.pathname) : entry.worker.href;
-      return path;
-    },
     print: () => {},
     printErr: (text) => { if (globalThis.SMOLLM_WASM_DEBUG) console.error(text); },
-  };
-  if (isNode) options.wasmBinary = await nodeWasmBinary(entry.wasm);
-  return factory(options);
+    ...platformOptions,
+  });
 }

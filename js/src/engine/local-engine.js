@@ -7,7 +7,7 @@ import {
 import { chooseBuild, defaultThreads, hardwareConcurrency, isNode, yieldToEventLoop } from '../platform.js';
 import { createModule } from '../wasm-module.js';
 import { resolveSources } from '../loader/model-sources.js';
-import { loadIntoMemory } from '../loader/load-into-memory.js';
+import { expectedDigests, loadIntoMemory } from '../loader/load-into-memory.js';
 
 async function coreCount() {
   if (isNode) {
@@ -60,11 +60,12 @@ export class LocalEngine {
     const contextSize = options.contextSize ?? 0;
     if (!Number.isInteger(contextSize) || contextSize < 0) throw new InvalidArgumentError('contextSize must be a positive integer');
     const entries = await resolveSources(source, options);
+    expectedDigests(options.sha256, entries.length);   // a malformed digest fails before any download
     const module = await createModule(build, threads);
     this.#module = module;
     let loaded;
     try {
-      loaded = await loadIntoMemory(module, entries, { contextSize }, onProgress, signal, onWarning);
+      loaded = await loadIntoMemory(module, entries, { contextSize, sha256: options.sha256 }, onProgress, signal, onWarning);
     } catch (error) {
       this.#dropModule();
       throw error;

@@ -7,7 +7,10 @@ import { isNode } from '../platform.js';
 async function spawn() {
   if (isNode) {
     const { Worker } = await import('node:worker_threads');
-    const worker = new Worker(new URL('./node-worker.js', import.meta.url));
+    // Not written as `new Worker(new URL(...))`: bundlers would build that Node-only script
+    // into a browser bundle as a Web Worker.
+    const script = new URL('node-worker.js', new URL('./', import.meta.url));
+    const worker = new Worker(script);
     return {
       post: (m) => worker.postMessage(m),
       listen: (onMessage, onFatal) => {

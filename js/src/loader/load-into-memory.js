@@ -4,11 +4,13 @@
 // into place. No whole-file ArrayBuffer and no second copy ever exists; the only extra memory
 // is the header prefix (a few MB). HEAPU8 is re-read after every allocation, since memory
 // growth replaces it, and pointers are read unsigned (wasm memory goes up to 4 GB).
+// A caller's SHA-256 is checked by the engine's incremental hasher over the bytes as they
+// land in wasm memory; a cached copy that fails it is deleted and downloaded again.
 import {
   InvalidArgumentError, InvalidModelError, ModelTooLargeError, UnsupportedModelError,
   abortError, formatBytes,
 } from '../errors.js';
-import { createWriter } from '../cache/index.js';
+import { cache as modelCache, createWriter } from '../cache/index.js';
 
 const WASM_LIMIT = 2 ** 32;
 // The header is parsed from prefixes that grow geometrically from here: small headers are
@@ -63,18 +65,44 @@ function estimateKvBytes(metadata, contextSize) {
   return 2 * get('block_count') * ctx * kvHeads * headDim * 2;
 }
 
+const HEX_DIGEST = /^[0-9a-f]{64}$/;
+
+// LoadOptions.sha256 (one hex digest, or one per split part) as a list with one entry per part.
+export function expectedDigests(sha256, partCount) {
+  if (sha256 === undefined || sha256 === null) return new Array(partCount).fill(null);
+  const list = (Array.isArray(sha256) ? sha256 : [sha256]).map((d) => (typeof d === 'string' ? d.trim().toLowerCase() : d));
+  if (list.length !== partCount) {
+    throw new InvalidArgumentError(`sha256 gives ${list.length} digest(s) but the model has ${partCount} file(s): give one per file, in order`);
+  }
+  for (const d of list) {
+    if (typeof d !== 'string' || !HEX_DIGEST.test(d)) {
+      throw new InvalidArgumentError(`sha256 must be a SHA-256 digest as 64 hex digits, got ${JSON.stringify(d)}`);
+    }
+  }
+  return list;
+}
+
+// Marks the error of a cached copy whose bytes failed the caller's digest.
+class CachedCopyCorrupt extends Error {
+  constructor(mismatch) {
+    super(mismatch.message);
+    this.mismatch = mismatch;
+  }
+}
+
 /**
  * Loads every part into wasm memory. Returns {parts: [{ptr, size}], header, typeHistogram}.
  * On failure every buffer allocated here is freed again.
  * @param {object} module the Emscripten module
  * @param {Array<{source, url, cached, cache}>} entries from resolveSources
- * @param {{contextSize?: number}} options
+ * @param {{contextSize?: number, sha256?: string | string[]}} options
  * @param {(p: object) => void} onProgress
  * @param {AbortSignal} [signal]
  * @param {(warning: Error) => void} onWarning non-fatal problems (cache quota)
  */
 export async function loadIntoMemory(module, entries, options, onProgress, signal, onWarning) {
   const parts = [];
+  const digests = expectedDigests(options.sha256, entries.length);
   // Sizes of every part up front (a HEAD request for remote parts after the first, whose GET
   // answers it anyway), so the memory check covers the whole model before any weight arrives.
   const sizes = await Promise.all(entries.map((e, i) =>
@@ -85,18 +113,36 @@ export async function loadIntoMemory(module, entries, options, onProgress, signa
   try {
     for (let i = 0; i < entries.length; ++i) {
       const entry = entries[i];
-      const part = await loadPart(module, entry, i, {
+      const ctx = {
         options,
         signal,
         progress,
         onWarning,
+        sha256: digests[i],
         checkHeader: (probeResult, expected) => {
           if (i === 0) {
             first = probeResult;
             checkFirstHeader(module, probeResult, expected, entries, sizes, options);
           }
         },
-      });
+      };
+      let part;
+      try {
+        part = await loadPart(module, entry, i, ctx);
+      } catch (error) {
+        if (!(error instanceof CachedCopyCorrupt)) throw error;
+        // The stored copy is not the file the caller named: it is never used, and the
+        // network gets one chance to deliver the right bytes.
+        await modelCache.delete(entry.url).catch(() => {});
+        if (!entry.refetch) throw error.mismatch;
+        onWarning(new InvalidModelError(`${error.message}: the cached copy was deleted and is downloaded again`));
+        entry.source = entry.refetch();
+        entry.cached = false;
+        progress.restart('the cached copy failed its SHA-256 check, so it was deleted and the model is downloaded again');
+        // The header was checked (and memory reserved for it) on the first try; the download
+        // must match the caller's digest, so it is that same file and needs no second check.
+        part = await loadPart(module, entry, i, { ...ctx, checkHeader: (probeResult) => { if (i === 0) first = probeResult; } });
+      }
       parts.push(part);
       progress.partDone(part.size);
     }
@@ -137,6 +183,12 @@ function checkFirstHeader(module, probeResult, expected, entries, sizes, options
     throw new ModelTooLargeError(required, WASM_LIMIT - baseline,
       `${formatBytes(files)} of weights + ${formatBytes(kv)} of KV cache + ${formatBytes(scratch)} of scratch`);
   }
+  // Memory grows once, to the planned size, before any weight arrives (peak = plan, no
+  // geometric overshoot); a browser that cannot give that much fails here, not after the download.
+  if (probeResult.plan && !module.reserveMemory(required)) {
+    throw new ModelTooLargeError(required, WASM_LIMIT - baseline,
+      `the browser could not grow wasm memory from ${formatBytes(baseline)} by that much`);
+  }
 }
 
 async function loadPart(module, entry, index, ctx) {
@@ -149,6 +201,9 @@ async function loadPart(module, entry, index, ctx) {
   let expected = 0;
   let written = 0;
   let writer = null;
+  // Hashes what is written at ptr, in file order, as it arrives.
+  const hasher = ctx.sha256 ? new module.Sha256() : null;
+  const hashed = (from, n) => { if (hasher && n > 0) hasher.update(ptr + from, n); };
   progress.startPart(index, source);
 
   const headerComplete = async (result) => {
@@ -165,6 +220,7 @@ async function loadPart(module, entry, index, ctx) {
       h.set(n === c.byteLength ? c : c.subarray(0, n), ptr + written);
       written += n;
     }
+    hashed(0, written);
     if (entry.url && entry.cache && !entry.cached) writer = await openWriter(entry.url, expected, source.etag, ctx.onWarning);
     if (writer) for (const c of prefix) writer.write(c);
     prefix = null;
@@ -188,6 +244,7 @@ async function loadPart(module, entry, index, ctx) {
         writer = null;
         if (ptr) {
           written = 0;
+          hasher?.reset();
           if (entry.url && entry.cache && !entry.cached) writer = await openWriter(entry.url, expected, source.etag, ctx.onWarning);
         } else {
           prefix = [];
@@ -208,6 +265,7 @@ async function loadPart(module, entry, index, ctx) {
       } else {
         const n = Math.min(bytes.byteLength, expected - written);
         heap(module).set(n === bytes.byteLength ? bytes : bytes.subarray(0, n), ptr + written);
+        hashed(written, n);
         written += n;
         if (writer) writer.write(source.chunksAreFresh ? bytes : bytes.slice());
         progress.advance(bytes.byteLength);
@@ -223,6 +281,14 @@ async function loadPart(module, entry, index, ctx) {
     if (written < expected) {
       throw new InvalidModelError(`${source.name} is truncated: it has ${written} bytes but its header describes ${expected}`);
     }
+    if (hasher) {
+      const actual = hasher.finishHex();
+      if (actual !== ctx.sha256) {
+        const mismatch = new InvalidModelError(`SHA-256 mismatch for ${source.name}: expected ${ctx.sha256}, got ${actual} ` +
+          `(${expected} bytes${entry.cached ? ', read from the offline cache' : ''})`);
+        throw entry.cached ? new CachedCopyCorrupt(mismatch) : mismatch;
+      }
+    }
     if (writer) {
       const w = writer;
       writer = null;
@@ -234,6 +300,8 @@ async function loadPart(module, entry, index, ctx) {
     if (ptr) module._free(ptr);
     if (signal?.aborted) throw abortError(signal.reason);
     throw error;
+  } finally {
+    hasher?.delete();
   }
 }
 

@@ -49,7 +49,7 @@ async function changedOnServer(url, etag) {
   }
 }
 
-// Sources in file order. Every entry: {source, url (cache key or null), cached}.
+// Sources in file order. Every entry: {source, url (cache key or null), cached, cache, refetch}.
 export async function resolveSources(input, { cache = true, retries, stallTimeoutMs } = {}) {
   const list = Array.isArray(input) ? input : [input];
   if (list.length === 0) throw new InvalidArgumentError('no model given: pass a URL, a file path or a File');
@@ -82,8 +82,9 @@ export async function resolveSources(input, { cache = true, retries, stallTimeou
         await modelCache.cache.delete(url);
         cached = null;
       }
-      const source = cached ?? new HttpSource(url, { retries, stallTimeoutMs });
-      out.push({ source, url, cached: Boolean(cached), cache });
+      const download = () => new HttpSource(url, { retries, stallTimeoutMs });
+      // refetch: where a cached copy that fails the caller's checksum is loaded from instead.
+      out.push({ source: cached ?? download(), url, cached: Boolean(cached), cache, refetch: download });
     }
   }
   return out;

@@ -7,7 +7,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ENGINES, missingBrowser } from './browsers.mjs';
+import { ENGINES, missingBrowser } from '../browsers.mjs';
 import {
   serve, artifact, step, missingShared, missingPackage, waitForOfflineReady, REPO_ROOT, TINY_PY_RADIO, FORCED_BUILD, PAGE_QUERY,
 } from './support.mjs';

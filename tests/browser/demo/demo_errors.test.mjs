@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ENGINES, missingBrowser } from './browsers.mjs';
+import { ENGINES, missingBrowser } from '../browsers.mjs';
 import {
   serve, artifact, step, missingShared, missingPackage, startSlowModelServer, TINY_PY, TINY_PY_RADIO, PAGE_QUERY,
 } from './support.mjs';

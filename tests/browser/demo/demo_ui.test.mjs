@@ -3,7 +3,7 @@
 // Runs in Chromium (playwright-core) and Firefox ESR (puppeteer-core).
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ENGINES, missingBrowser } from './browsers.mjs';
+import { ENGINES, missingBrowser } from '../browsers.mjs';
 import { serve, artifact, step, missingShared, waitForOfflineReady, TINY_PY_RADIO } from './support.mjs';
 
 for (const engine of ENGINES) {

@@ -6,6 +6,9 @@ import net from 'node:net';
 
 // Fault kinds (one per request):
 //   {drop: bytes}            send headers for the full answer, then `bytes` of body, then close
+//                            (after `pauseMs` when given: a browser fails a request whose
+//                            connection drops before it handed over the response, so its page
+//                            only sees a mid-body drop if the bytes had time to arrive)
 //   {reset: bytes}           the same, then a TCP reset (the client may lose data in flight)
 //   {status, retryAfter?}    an error answer with a short body
 //   {stall: bytes}           send `bytes` of body, then nothing (socket left open)
@@ -13,8 +16,11 @@ import net from 'node:net';
 //   {noLength: true}         no Content-Length, the body ends when the connection closes
 //   {noRange: true}          ignore Range: always 200 with the whole file
 //   {throttle: bytesPerTick} send slowly (for aborts during download)
+// `fallback(path)` answers paths no script covers ({body, type} or null for 404): the browser
+// suites serve their page and the package from the same origin as the misbehaving model.
 export class FaultServer {
-  constructor() {
+  constructor({ fallback = null } = {}) {
+    this.fallback = fallback;
     this.files = new Map();      // path -> {bytes, script: [fault...], always: fault|null, etag}
     this.requests = [];          // {path, method, range, status, sent}
     this.sockets = new Set();
@@ -68,7 +74,14 @@ export class FaultServer {
     const log = { path, method, range: headers.range ?? null, status: 0, sent: 0, at: Date.now() };
     this.requests.push(log);
     const file = this.files.get(path);
-    if (!file) return this.#simple(socket, log, 404, 'Not Found');
+    if (!file) {
+      const found = this.fallback?.(path.split('?')[0]);
+      if (!found) return this.#simple(socket, log, 404, 'Not Found');
+      log.status = 200;
+      socket.write(`HTTP/1.1 200 OK\r\nContent-Type: ${found.type}\r\nContent-Length: ${found.body.length}\r\n` +
+        'Cache-Control: no-store\r\nConnection: close\r\n\r\n', 'latin1');
+      return method === 'HEAD' ? socket.end() : socket.end(found.body);
+    }
     const fault = method === 'GET' ? (file.script.shift() ?? file.always ?? {}) : (file.always ?? {});
     if (fault.status) {
       const extra = fault.retryAfter !== undefined ? { 'Retry-After': String(fault.retryAfter) } : {};
@@ -97,7 +110,12 @@ export class FaultServer {
     if (method === 'HEAD') return socket.end();
     if (fault.drop !== undefined) {
       log.sent = Math.min(fault.drop, body.length);
-      socket.end(body.subarray(0, log.sent));
+      if (fault.pauseMs) {
+        socket.write(body.subarray(0, log.sent));
+        setTimeout(() => socket.end(), fault.pauseMs);
+      } else {
+        socket.end(body.subarray(0, log.sent));
+      }
       return;
     }
     if (fault.reset !== undefined) {

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { FaultServer } from './fault-server.mjs';
+import { splitGguf } from '../package/support/gguf-split.mjs';
 import {
   cachedCopyOf, cachedFileFor, cachedFiles, cleanupScratch, greedy, importPackage, missingPrerequisite, record,
   sha256, writeModel,
@@ -256,8 +257,7 @@ describe('network faults', { skip: skip ?? false }, () => {
     await llm.unload();
   });
 
-  // LoadOptions.sha256 is declared in index.d.ts but js/ does not check it yet.
-  test('a cached copy with a flipped byte is caught by the caller\'s SHA-256', { todo: 'LoadOptions.sha256 is not implemented in js/ yet' }, async () => {
+  test('a cached copy with a flipped byte fails the caller\'s SHA-256: deleted, downloaded again', async () => {
     const p = freshPath();
     const url = server.serve(p, bytes);
     await (await load(url, { sha256: reference.hash })).llm.unload();
@@ -272,13 +272,67 @@ describe('network faults', { skip: skip ?? false }, () => {
     // process (and so the whole suite) from ever exiting.
     let llm = null;
     try {
-      ({ llm } = await load(url, { sha256: reference.hash }));
+      let warnings;
+      ({ llm, warnings } = await load(url, { sha256: reference.hash }));
       assert.ok(server.requestsFor(p).length > before, 'the corrupt copy was not used: downloaded again');
+      const warning = warnings.find((w) => /SHA-256 mismatch/.test(w.message));
+      assert.ok(warning, `a warning names the mismatch (got ${warnings.map((w) => w.message).join(' | ')})`);
+      assert.ok(warning.message.includes(reference.hash) && warning.message.includes(sha256(corrupt)),
+        'the warning names the expected and the actual digest');
       await assertIdentical(llm);
-    } catch (e) {
-      assert.ok(e instanceof pkg.SmolLMError && /sha-?256|checksum/i.test(e.message), `checksum error, got ${e.message}`);
     } finally {
       await llm?.unload();
     }
+    record('network', 'cached copy with a flipped byte + sha256', { outcome: 'deleted and downloaded again, byte-identical' });
+  });
+
+  test('a fresh download that fails the caller\'s SHA-256 is rejected and never cached', async () => {
+    const p = freshPath();
+    const corrupt = Buffer.from(bytes);
+    corrupt[Math.floor(corrupt.length / 2)] ^= 0x01;
+    const url = server.serve(p, corrupt);
+    faults += 1;
+    await assert.rejects(load(url, { sha256: reference.hash }), (e) => {
+      assert.ok(e instanceof pkg.InvalidModelError, `InvalidModelError, got ${e?.name}: ${e?.message}`);
+      assert.match(e.message, /SHA-256 mismatch/);
+      assert.ok(e.message.includes(reference.hash), 'names the expected digest');
+      assert.ok(e.message.includes(sha256(corrupt)), 'names the actual digest');
+      return true;
+    });
+    assert.equal(await pkg.cache.has(url), false, 'not stored');
+    assert.equal(cachedFileFor(url), null, 'no data file either');
+    // The same bytes without a checksum load (the check was the only thing that refused them).
+    const { llm } = await load(url);
+    await llm.unload();
+    assert.equal(await pkg.cache.has(url), true);
+    record('network', 'fresh download with a flipped byte + sha256', { outcome: 'rejected, not cached' });
+  });
+
+  test('a split model takes one sha256 per part; a wrong one names its part', async () => {
+    const parts = splitGguf(bytes, 3);
+    const urls = parts.map((part, i) => server.serve(`/split-${n}/m-0000${i + 1}-of-00003.gguf`, part));
+    const digests = parts.map(sha256);
+    const ok = await load(urls[0], { sha256: digests, cache: false });
+    assert.equal((await greedy(ok.llm)).text, reference.text);
+    await ok.llm.unload();
+    const wrong = [...digests];
+    wrong[1] = sha256(bytes);
+    await assert.rejects(load(urls[0], { sha256: wrong, cache: false }), (e) => e instanceof pkg.InvalidModelError &&
+      e.message.includes(urls[1]) && e.message.includes(wrong[1]) && e.message.includes(digests[1]));
+    await assert.rejects(load(urls[0], { sha256: digests[0], cache: false }), (e) => e instanceof pkg.InvalidArgumentError && /3 file/.test(e.message));
+  });
+
+  test('sha256 is checked for Blob and file-path inputs too, and must be 64 hex digits', async () => {
+    const file = writeModel('network', { dim: 128, layers: 2, ffn: 256, seed: 11 });
+    const blob = new Blob([bytes]);
+    const ok = await load(blob, { sha256: reference.hash.toUpperCase() });
+    assert.equal((await greedy(ok.llm)).text, reference.text);
+    await ok.llm.unload();
+    const wrong = '0'.repeat(64);
+    await assert.rejects(load(blob, { sha256: wrong }), (e) => e instanceof pkg.InvalidModelError &&
+      e.message.includes(wrong) && e.message.includes(reference.hash));
+    await assert.rejects(load(file, { sha256: wrong }), (e) => e instanceof pkg.InvalidModelError && e.message.includes(reference.hash));
+    await assert.rejects(load(file, { sha256: 'abc' }), (e) => e instanceof pkg.InvalidArgumentError && /64 hex/.test(e.message));
+    await assert.rejects(load(file, { sha256: [reference.hash, reference.hash] }), (e) => e instanceof pkg.InvalidArgumentError && /one per file/.test(e.message));
   });
 });

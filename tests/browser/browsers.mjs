@@ -1,6 +1,9 @@
-// Launches the two browsers the demo is tested in, behind one small driver interface so the
-// same scenario runs in both: Debian's Chromium through playwright-core, and Debian's
-// Firefox ESR through puppeteer-core (WebDriver BiDi). Each launch gets a fresh profile.
+// Launches the two browsers the browser suites run in (tests/browser/demo, .../reliability),
+// behind one small driver interface so the same scenario runs in both: Debian's Chromium
+// through playwright-core, and Debian's Firefox ESR through puppeteer-core (WebDriver BiDi).
+// Each launch gets a fresh profile; newPage() opens another tab of the same profile (so the
+// tabs share Cache Storage), and processMemory() sums the resident memory of the browser's
+// process tree (the one memory figure both browsers give).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,37 +16,82 @@ const CHROMIUM_ARGS = [
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
 
-// DEMO_BROWSERS=chromium (or firefox) runs one engine only, when iterating on a failure.
+// BROWSERS=chromium (or firefox; DEMO_BROWSERS is the older name) runs one engine only, when
+// iterating on a failure.
+const ONLY = process.env.BROWSERS || process.env.DEMO_BROWSERS;
 export const ENGINES = [
   { name: 'chromium', binary: CHROMIUM_PATH, launch: launchChromium },
   { name: 'firefox', binary: FIREFOX_PATH, launch: launchFirefox },
-].filter((e) => !process.env.DEMO_BROWSERS || process.env.DEMO_BROWSERS.split(',').includes(e.name));
+].filter((e) => !ONLY || ONLY.split(',').includes(e.name));
 
 export function missingBrowser(engine) {
   return fs.existsSync(engine.binary) ? null : `${engine.binary} is not installed (apt-get install ${engine.name === 'chromium' ? 'chromium' : 'firefox-esr'})`;
 }
 
 function freshProfile(name) {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `smollm-demo-${name}-`));
+  return fs.mkdtempSync(path.join(os.tmpdir(), `smollm-browser-${name}-`));
+}
+
+// Resident bytes of every process whose command line names `profile`, and of all their
+// descendants (renderers, content processes, GPU and utility processes).
+export function processTreeRss(profile) {
+  const procs = new Map();
+  for (const pid of fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      const rss = Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+      procs.set(Number(pid), { ppid, cmd, rss });
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  const tree = new Set([...procs].filter(([pid, p]) => pid !== process.pid && p.cmd.includes(profile)).map(([pid]) => pid));
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [pid, p] of procs) {
+      if (!tree.has(pid) && tree.has(p.ppid)) {
+        tree.add(pid);
+        grew = true;
+      }
+    }
+  }
+  let bytes = 0;
+  for (const pid of tree) bytes += procs.get(pid).rss;
+  return { bytes, processes: tree.size };
 }
 
 // options.serviceWorkers === false: a browser where service workers cannot run, to see the
-// page on a host without COOP/COEP and without the worker's help.
+// page on a host without COOP/COEP and without the worker's help. options.measureMemory:
+// Chromium reports exact (not bucketed) performance.memory and the page may call gc().
 async function launchChromium(options = {}) {
   const { chromium } = await import('playwright-core');
   const profile = freshProfile('chromium');
+  const memoryArgs = options.measureMemory ? ['--enable-precise-memory-info', '--js-flags=--expose-gc'] : [];
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM_PATH,
     headless: true,
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS, ...memoryArgs],
     viewport: { width: 1280, height: 900 },
     serviceWorkers: options.serviceWorkers === false ? 'block' : 'allow',
   });
   const page = context.pages()[0] ?? (await context.newPage());
-  const log = collectLog(page);
+  return {
+    ...chromiumPage(page),
+    newPage: async () => chromiumPage(await context.newPage()),
+    processMemory: () => processTreeRss(profile),
+    close: async () => {
+      await context.close();
+      fs.rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+function chromiumPage(page) {
   return {
     engine: 'chromium',
-    log,
+    log: collectLog(page),
     goto: (url) => page.goto(url, { waitUntil: 'load' }),
     reload: () => page.reload({ waitUntil: 'load' }),
     click: (selector) => page.click(selector),
@@ -54,10 +102,7 @@ async function launchChromium(options = {}) {
     waitFor: (fn, arg, timeout) => pollUntil(page, fn, arg, timeout),
     screenshot: (file, fullPage = false) => page.screenshot({ path: file, fullPage }),
     setViewport: (width, height) => page.setViewportSize({ width, height }),
-    close: async () => {
-      await context.close();
-      fs.rmSync(profile, { recursive: true, force: true });
-    },
+    closePage: () => page.close(),
   };
 }
 
@@ -73,10 +118,21 @@ async function launchFirefox(options = {}) {
     extraPrefsFirefox: options.serviceWorkers === false ? { 'dom.serviceWorkers.enabled': false } : {},
   });
   const page = (await browser.pages())[0] ?? (await browser.newPage());
-  const log = collectLog(page);
+  return {
+    ...firefoxPage(page),
+    newPage: async () => firefoxPage(await browser.newPage()),
+    processMemory: () => processTreeRss(profile),
+    close: async () => {
+      await browser.close();
+      fs.rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+function firefoxPage(page) {
   return {
     engine: 'firefox',
-    log,
+    log: collectLog(page),
     goto: (url) => page.goto(url, { waitUntil: 'load' }),
     reload: () => page.reload({ waitUntil: 'load' }),
     click: (selector) => page.click(selector),
@@ -98,10 +154,7 @@ async function launchFirefox(options = {}) {
     waitFor: (fn, arg, timeout) => pollUntil(page, fn, arg, timeout),
     screenshot: (file, fullPage = false) => page.screenshot({ path: file, fullPage }),
     setViewport: (width, height) => page.setViewport({ width, height }),
-    close: async () => {
-      await browser.close();
-      fs.rmSync(profile, { recursive: true, force: true });
-    },
+    closePage: () => page.close(),
   };
 }
 
