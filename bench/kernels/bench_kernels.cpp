@@ -29,13 +29,13 @@ double now_s() {
     return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-// Seconds per call of `fn`: the fastest of 5 batches of at least `batch_s` each, so a noisy
-// neighbour on the machine inflates fewer figures.
+// Seconds per call of `fn`: the fastest of 25 short batches of at least `batch_s` each. On a
+// shared machine some batch usually runs undisturbed; the minimum is that batch.
 template <typename Fn>
 double time_per_call(Fn fn, double batch_s) {
     fn();  // warm-up (and tier-up of the wasm code)
     double best = 1e30;
-    for (int batch = 0; batch < 5; ++batch) {
+    for (int batch = 0; batch < 25; ++batch) {
         int calls = 0;
         const double t0 = now_s();
         double t = t0;
@@ -65,9 +65,17 @@ std::vector<uint8_t> make_weights(GgmlType t, size_t row_bytes, std::mt19937& rn
     return w;
 }
 
+// Optional arguments name the types to run (e.g. `Q4_K Q6_K`); none runs every type.
+bool selected(GgmlType t, int argc, char** argv) {
+    if (argc < 2) return true;
+    for (int i = 1; i < argc; ++i)
+        if (std::string(argv[i]) == ggml_type_name(t)) return true;
+    return false;
+}
+
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
     using namespace quant::scalar;
     const TypeCase cases[] = {
         {GgmlType::Q4_K, q4_k_dot},   {GgmlType::Q6_K, q6_k_dot},   {GgmlType::Q5_K, q5_k_dot},
@@ -87,6 +95,7 @@ int main() {
     for (auto& v : x) v = normal(rng);
     std::vector<float> y(16 * kRows);
     for (const TypeCase& c : cases) {
+        if (!selected(c.type, argc, argv)) continue;
         uint64_t rb = 0;
         ggml_bytes_for(c.type, kCols, &rb);
         const size_t row_bytes = static_cast<size_t>(rb);
@@ -99,16 +108,16 @@ int main() {
 
         const double t_vec = time_per_call([&] {
             matmul(c.type, w.data(), row_bytes, kCols, 0, kRows, xq.data(), xs, 1, y.data(), kRows);
-        }, 0.15);
+        }, 0.02);
         const double t_scalar = time_per_call([&] {
             for (int64_t r = 0; r < kRows; ++r) c.scalar(kCols, w.data() + r * row_bytes, xq.data(), xs, 1, &y[r], 0);
-        }, 0.15);
+        }, 0.02);
         double t_tok[2];
         const int toks[2] = {4, 16};
         for (int k = 0; k < 2; ++k) {
             t_tok[k] = time_per_call([&] {
                 matmul(c.type, w.data(), row_bytes, kCols, 0, kRows, xq.data(), xs, toks[k], y.data(), kRows);
-            }, 0.15);
+            }, 0.02);
         }
         std::printf("| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.1fx | %.2f | %.2f |\n",
                     std::string(ggml_type_name(c.type)).c_str(), 8.0 * row_bytes / kCols,
