@@ -23,8 +23,8 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const SHAPE = 'smollm2-1.7b';
 const PROMPT_TOKENS = 128;
 const GEN_TOKENS = 64;
-// The CLI's context for this run: large enough for prompt + generation, as `bench` picks it.
-const CONTEXT = Math.max(PROMPT_TOKENS + GEN_TOKENS, 256);
+// Passed to the CLI, so the KV cache in the budget column is the one the run allocates.
+const CONTEXT = 256;
 const MIB = 2 ** 20;
 // A run counts as quiet when other processes used less than this many cores on average.
 const QUIET_OTHERS_CORES = 0.15;
@@ -41,7 +41,7 @@ const { values } = parseArgs({
 function runCliBench(model, threads, reps) {
   const args = ['--no-experimental-fetch', path.join(ROOT, 'js/bin/smollm-wasm.js'), 'bench', '-m', model,
     '--threads', String(threads), '-p', String(PROMPT_TOKENS), '-n', String(GEN_TOKENS),
-    '--reps', String(reps), '--json'];
+    '--reps', String(reps), '--ctx', String(CONTEXT), '--json'];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';

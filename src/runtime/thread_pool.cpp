@@ -139,6 +139,9 @@ ThreadPool::ThreadPool(int n_threads) {
                                  " threads (" + e.what() +
                                  "); in wasm the module's pthread pool must hold at least " +
                                  std::to_string(n_threads_ - 1) + " workers");
+    } catch (...) {
+        stop_workers();
+        throw;
     }
 }
 

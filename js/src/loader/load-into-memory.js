@@ -191,6 +191,7 @@ function checkFirstHeader(module, probeResult, expected, entries, sizes, options
   }
 }
 
+
 async function loadPart(module, entry, index, ctx) {
   const { source } = entry;
   const { signal, progress, options } = ctx;
@@ -198,13 +199,19 @@ async function loadPart(module, entry, index, ctx) {
   let prefixLength = 0;
   let needed = FIRST_PROBE_BYTES;
   let ptr = 0;
+  // The header's end of tensor data: fewer bytes is a truncated file.
   let expected = 0;
+  // What is read: up to the end of the last tensor's padding (writers pad it to the alignment,
+  // and a file's published SHA-256 covers those bytes, so they are hashed and cached too), where
+  // the source has it.
+  let wanted = 0;
   let written = 0;
   let writer = null;
   // Hashes what is written at ptr, in file order, as it arrives.
+  progress.startPart(index, source);
+  // Created last before the try whose finally deletes it, so nothing in between can leak it.
   const hasher = ctx.sha256 ? new module.Sha256() : null;
   const hashed = (from, n) => { if (hasher && n > 0) hasher.update(ptr + from, n); };
-  progress.startPart(index, source);
 
   const headerComplete = async (result) => {
     const header = JSON.parse(result.header);
@@ -212,17 +219,20 @@ async function loadPart(module, entry, index, ctx) {
     if (source.size !== null && source.size < expected) {
       throw new InvalidModelError(`${source.name} is truncated: it has ${source.size} bytes but its header describes ${expected}`);
     }
-    ctx.checkHeader(result, expected);
-    ptr = malloc(module, expected, source.name);
+    const padded = Math.ceil(expected / header.alignment) * header.alignment;
+    wanted = Math.min(source.size ?? padded, padded);
+    ctx.checkHeader(result, wanted);
+    ptr = malloc(module, wanted, source.name);
+    if (entry.url && entry.cache && !entry.cached) writer = await openWriter(entry.url, wanted, source.etag, ctx.onWarning);
     const h = heap(module);
     for (const c of prefix) {
-      const n = Math.min(c.byteLength, expected - written);
-      h.set(n === c.byteLength ? c : c.subarray(0, n), ptr + written);
+      const n = Math.min(c.byteLength, wanted - written);
+      const part = n === c.byteLength ? c : c.subarray(0, n);
+      h.set(part, ptr + written);
       written += n;
+      if (writer) writer.write(part);
     }
     hashed(0, written);
-    if (entry.url && entry.cache && !entry.cached) writer = await openWriter(entry.url, expected, source.etag, ctx.onWarning);
-    if (writer) for (const c of prefix) writer.write(c);
     prefix = null;
   };
 
@@ -237,7 +247,7 @@ async function loadPart(module, entry, index, ctx) {
     return true;
   };
 
-  try {
+  const readChunks = async () => {
     for await (const item of source.chunks(signal)) {
       if (item.restart) {
         if (writer) writer.abort();
@@ -245,7 +255,7 @@ async function loadPart(module, entry, index, ctx) {
         if (ptr) {
           written = 0;
           hasher?.reset();
-          if (entry.url && entry.cache && !entry.cached) writer = await openWriter(entry.url, expected, source.etag, ctx.onWarning);
+          if (entry.url && entry.cache && !entry.cached) writer = await openWriter(entry.url, wanted, source.etag, ctx.onWarning);
         } else {
           prefix = [];
           prefixLength = 0;
@@ -263,14 +273,25 @@ async function loadPart(module, entry, index, ctx) {
         // is complete even if the server then pauses.
         if (prefixLength >= needed || prefixLength < FIRST_PROBE_BYTES) await tryProbe(source.size);
       } else {
-        const n = Math.min(bytes.byteLength, expected - written);
-        heap(module).set(n === bytes.byteLength ? bytes : bytes.subarray(0, n), ptr + written);
+        const n = Math.min(bytes.byteLength, wanted - written);
+        const part = n === bytes.byteLength ? bytes : bytes.subarray(0, n);
+        heap(module).set(part, ptr + written);
         hashed(written, n);
         written += n;
-        if (writer) writer.write(source.chunksAreFresh ? bytes : bytes.slice());
+        if (writer) writer.write(source.chunksAreFresh ? part : part.slice());
         progress.advance(bytes.byteLength);
       }
-      if (ptr && written >= expected) break;
+      if (ptr && written >= wanted) break;
+    }
+  };
+
+  try {
+    try {
+      await readChunks();
+    } catch (error) {
+      // The padding after the last tensor is optional: a source that fails there (a
+      // Content-Length that counts padding the file lacks) still holds the whole model.
+      if (!ptr || written < expected || signal?.aborted) throw error;
     }
     if (!ptr) {
       if (prefixLength === 0) throw new InvalidModelError(`${source.name} is empty`);
@@ -285,7 +306,7 @@ async function loadPart(module, entry, index, ctx) {
       const actual = hasher.finishHex();
       if (actual !== ctx.sha256) {
         const mismatch = new InvalidModelError(`SHA-256 mismatch for ${source.name}: expected ${ctx.sha256}, got ${actual} ` +
-          `(${expected} bytes${entry.cached ? ', read from the offline cache' : ''})`);
+          `(${written} bytes${entry.cached ? ', read from the offline cache' : ''})`);
         throw entry.cached ? new CachedCopyCorrupt(mismatch) : mismatch;
       }
     }
@@ -294,7 +315,7 @@ async function loadPart(module, entry, index, ctx) {
       writer = null;
       await w.finish().catch((error) => ctx.onWarning(error));
     }
-    return { ptr, size: expected };
+    return { ptr, size: written };
   } catch (error) {
     if (writer) writer.abort();
     if (ptr) module._free(ptr);

@@ -322,6 +322,25 @@ describe('network faults', { skip: skip ?? false }, () => {
     await assert.rejects(load(urls[0], { sha256: digests[0], cache: false }), (e) => e instanceof pkg.InvalidArgumentError && /3 file/.test(e.message));
   });
 
+  test('sha256 covers the whole file, the last tensor\'s padding included, and the cache keeps it', async () => {
+    // dim 36: the F32 norm written last is 144 bytes, so the writer pads the file by 16 bytes
+    // past the header's end of data, as llama.cpp does; a published digest covers them.
+    const file = writeModel('padded', { dim: 36, layers: 1, heads: 2, kvHeads: 1, ffn: 72, seed: 5 });
+    const padded = fs.readFileSync(file);
+    const digest = sha256(padded);
+    const fromFile = await load(file, { sha256: digest });
+    await fromFile.llm.unload();
+    const p = freshPath();
+    const url = server.serve(p, padded);
+    await (await load(url, { sha256: digest })).llm.unload();
+    const copy = cachedFileFor(url);
+    assert.ok(copy, 'the download was cached');
+    assert.equal(sha256(fs.readFileSync(copy)), digest, 'the cached copy is the whole file, padding included');
+    const before = server.requestsFor(p).length;
+    await (await load(url, { sha256: digest })).llm.unload();
+    assert.equal(server.requestsFor(p).length, before, 'the second load is served by the cache');
+  });
+
   test('sha256 is checked for Blob and file-path inputs too, and must be 64 hex digits', async () => {
     const file = writeModel('network', { dim: 128, layers: 2, ffn: 256, seed: 11 });
     const blob = new Blob([bytes]);
