@@ -11,6 +11,7 @@ import { extname, join, normalize } from 'node:path';
 import { chromium } from 'playwright-core';
 import puppeteer from 'puppeteer-core';
 import { ROOT, haveShared, smolModel } from '../../js/package/support/models.mjs';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, FIREFOX_PATH } from '../browsers.mjs';
 
 const skip = haveShared ? false : '../shared/smollm2/tokenizer.json is absent';
 
@@ -87,14 +88,13 @@ async function startServer({ isolated, modelPath }) {
 const BROWSERS = {
   chromium: {
     launch: () => chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      executablePath: CHROMIUM_PATH,
+      args: CHROMIUM_ARGS,
     }),
     newContext: (browser) => browser.newContext(),
   },
   firefox: {
-    launch: () => puppeteer.launch({ browser: 'firefox', executablePath: '/usr/bin/firefox-esr', headless: true }),
+    launch: () => puppeteer.launch({ browser: 'firefox', executablePath: FIREFOX_PATH, headless: true }),
     newContext: (browser) => browser.createBrowserContext(),
   },
 };
