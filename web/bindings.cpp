@@ -17,6 +17,7 @@
 
 #include "engine.h"
 #include "gguf_json.h"
+#include "text/json_string.h"
 #include "runtime/thread_pool.h"
 #include "util/sha256.h"
 
@@ -348,7 +349,6 @@ public:
     void update(double ptr, double size) {
         hash_.update(as_bytes(ptr), static_cast<size_t>(size));
     }
-    double size() const { return static_cast<double>(hash_.size()); }
     std::string finish_hex() { return hash_.finish_hex(); }
     void reset() { hash_.reset(); }
 
@@ -379,7 +379,6 @@ EMSCRIPTEN_BINDINGS(smollm) {
     emscripten::class_<MemorySha256>("Sha256")
         .constructor<>()
         .function("update", &MemorySha256::update)
-        .function("size", &MemorySha256::size)
         .function("finishHex", &MemorySha256::finish_hex)
         .function("reset", &MemorySha256::reset);
     emscripten::class_<WebEngine>("Engine")

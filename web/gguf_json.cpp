@@ -6,6 +6,7 @@
 #include <map>
 
 #include "gguf/gguf_reader.h"
+#include "text/json_string.h"
 
 namespace smollm {
 

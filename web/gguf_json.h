@@ -4,8 +4,6 @@
 #include <cstddef>
 #include <string>
 
-#include "text/json_string.h"
-
 namespace smollm {
 
 class GgufFile;

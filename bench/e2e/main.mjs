@@ -12,6 +12,8 @@ import { ensureModel, kvCacheBytes, GOLDEN_TINY, QUANTS, SHAPES } from './models
 import { buildPrompts } from './prompts.mjs';
 import { startServer } from './server.mjs';
 import { describeMachine } from './machine.mjs';
+
+const CONTEXT_SIZE = 2048;
 import { renderMarkdown } from './report.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -188,13 +190,15 @@ async function main() {
   const records = o.include.flatMap((f) => readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)));
   if (o.include.length) log(`counting ${records.length} earlier runs from ${o.include.join(', ')}`);
   const skipped = [];
+  // Every engine runs with this context; the memory budget counts its KV cache.
+  const kvBytes = kvCacheBytes(o.shape, CONTEXT_SIZE);
   const runOne = async (browser, engine, quant, threads, rep) => {
     const file = files[quant];
     const job = {
       modelUrl: `/models/${path.basename(file)}`,
       modelPath: file,
       threads,
-      contextSize: 2048,
+      contextSize: CONTEXT_SIZE,
       decodeTokens: o.decodeTokens,
       bannedIds,
       prompts,
@@ -217,7 +221,7 @@ async function main() {
       rec.valid = !rec.error && rec.cpu.othersCores <= o.busyCores;
       records.push(rec);
       appendFileSync(recordsFile, JSON.stringify(rec) + '\n');
-      log(summary(rec, kvCacheBytes(o.shape, 2048)));
+      log(summary(rec, kvBytes));
       if (rec.error || rec.valid) return;
     }
     log(`  ${engine} ${quant} ${threads}t: still busy after ${o.attempts} attempts; kept as invalid`);
@@ -241,7 +245,7 @@ async function main() {
   const machine = describeMachine(ROOT, { browsers: Object.values(browserVersions).join(', ') });
   const method = [
     `Files: the SmolLM2-1.7B shape (dim 2048, 24 layers, 32 heads, 32 kv heads, ffn 8192, vocabulary 49152, tied) with random weights, written by our gguf_writer${o.shape === 'smollm2-1.7b' ? '' : ` (shape ${o.shape} in this run)`}.`,
-    `Prompts: ${lengths.short} and ${lengths.long} words that are one token each in the SmolLM2 vocabulary (ids confirmed by llama.cpp\'s tokenizer; each engine checks the ids or the count it got). Context 2048 for every engine.`,
+    `Prompts: ${lengths.short} and ${lengths.long} words that are one token each in the SmolLM2 vocabulary (ids confirmed by llama.cpp\'s tokenizer; each engine checks the ids or the count it got). Context ${CONTEXT_SIZE} for every engine.`,
     `Greedy decoding of ${o.decodeTokens} tokens with the ${bannedIds.length} byte tokens that are not valid UTF-8 alone banned (logit bias) in every engine, end-of-text ignored.`,
     'Prefill tok/s = prompt tokens / time to the first sampled token. Decode tok/s = (generated - 1) / time from the first to the last generated token. wllama: llama.cpp\'s own prompt_ms / predicted_ms; ours: its GenerationStats (same definitions); native: node-llama-cpp timed the same way.',
     `Each run: a fresh browser (so the renderer's peak RSS, VmHWM, is that run's), a fetch of the whole file (the "fetch s" reference for the load-time target), then load, an 8-token warm-up, the ${lengths.short}-token prompt + ${o.decodeTokens} decoded tokens, the ${lengths.long}-token prompt${o.longBudgetMs < 1e12 ? ` (skipped where the ${lengths.short}-token rate predicts more than ${o.longBudgetMs / 1000} s)` : ''}. wllama loads with loadModelFromUrl, ours with SmolLM.load, both from the 127.0.0.1 server (COOP/COEP, crossOriginIsolated). 1 thread = our single-thread build and wllama without pthreads. wllama's wasm memory is read from its pthread workers, so it is not known at 1 thread.`,
@@ -256,7 +260,7 @@ async function main() {
     threadList: o.threads,
     engines: o.engines,
     browsers: o.browsers,
-    kvBytes: kvCacheBytes(o.shape, 2048),
+    kvBytes,
     skipped,
   });
   // The thread-scaling table is measured elsewhere (bench/scaling/, 16-core machine) and kept

@@ -134,7 +134,6 @@ export async function loadIntoMemory(module, entries, options, onProgress, signa
         // The stored copy is not the file the caller named: it is never used, and the
         // network gets one chance to deliver the right bytes.
         await modelCache.delete(entry.url).catch(() => {});
-        if (!entry.refetch) throw error.mismatch;
         onWarning(new InvalidModelError(`${error.message}: the cached copy was deleted and is downloaded again`));
         entry.source = entry.refetch();
         entry.cached = false;
