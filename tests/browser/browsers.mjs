@@ -115,6 +115,8 @@ async function launchFirefox(options = {}) {
     headless: true,
     userDataDir: profile,
     defaultViewport: { width: 1280, height: 900 },
+    // Puppeteer's default of 180 s turns one lost answer into three minutes of CI time.
+    protocolTimeout: 60000,
     extraPrefsFirefox: options.serviceWorkers === false ? { 'dom.serviceWorkers.enabled': false } : {},
   });
   const page = (await browser.pages())[0] ?? (await browser.newPage());
@@ -135,7 +137,8 @@ function firefoxPage(page) {
     log: collectLog(page),
     goto: (url) => page.goto(url, { waitUntil: 'load' }),
     reload: () => page.reload({ waitUntil: 'load' }),
-    click: (selector) => page.click(selector),
+    // Bounded, so a lost answer fails the test with a name instead of a 60 s protocol wait.
+    click: (selector) => withTimeout(page.click(selector), 30000, `click on ${selector}`),
     type: async (selector, text) => {
       await page.$eval(selector, (el, value) => {
         el.value = value;
@@ -162,12 +165,15 @@ function firefoxPage(page) {
 // libraries' own waitForFunction treat a returned Promise as truthy at once; this awaits it,
 // and survives the page navigating (reloading) in between. The function must return plain
 // data: a DOM element comes back from Firefox (BiDi) as a falsy value.
+// Each evaluation is bounded too: Firefox (BiDi) has been seen to leave one unanswered for the
+// whole protocol timeout when it was sent while a navigation settled; a fresh one is answered.
 async function pollUntil(page, fn, arg, timeout = 60000) {
   const deadline = Date.now() + timeout;
   let lastError = null;
   for (;;) {
     try {
-      const value = await page.evaluate(fn, arg);
+      const budget = Math.max(1000, Math.min(EVALUATE_TIMEOUT_MS, deadline - Date.now()));
+      const value = await withTimeout(page.evaluate(fn, arg), budget, 'page.evaluate');
       if (value) return value;
       lastError = null;
     } catch (error) {
@@ -179,6 +185,18 @@ async function pollUntil(page, fn, arg, timeout = 60000) {
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+const EVALUATE_TIMEOUT_MS = 10000;
+
+// Rejects when the promise has not settled in time; the late result (or error) is dropped.
+export function withTimeout(promise, ms, what) {
+  let timer;
+  const timeout = new Promise((resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer in ${ms} ms`)), ms);
+  });
+  promise.catch(() => {});
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 // Console errors and page errors, for messages when an assertion fails.

@@ -181,10 +181,11 @@ for (const engine of ENGINES) {
       const server = await serve();
       try {
         await browser.goto(server.url);
-        await browser.waitFor(() => document.body.dataset.ready === 'true', null, 20000);
-        await browser.click(TINY_PY_RADIO);
-        const checked = await browser.evaluate((sel) => document.querySelector(sel).checked, TINY_PY_RADIO);
-        assert.equal(checked, true);
+        await step(browser, 'page ready', () =>
+          browser.waitFor(() => document.body.dataset.ready === 'true', null, 30000));
+        await step(browser, 'click on the tiny-py radio button', () => browser.click(TINY_PY_RADIO));
+        const checked = await browser.evaluate(() => document.querySelector('#preset-list input:checked')?.id ?? 'none');
+        assert.equal(`#${checked}`, TINY_PY_RADIO);
       } finally {
         await server.close();
       }
