@@ -11,6 +11,10 @@ set(SMOLLM_WASM_LINK
     -sMAXIMUM_MEMORY=4GB
     -sINITIAL_MEMORY=33554432
     -sTOTAL_STACK=1048576)
+set(SMOLLM_WEB_SUFFIX "")
+if(SMOLLM_RELAXED_SIMD)
+  include(${CMAKE_SOURCE_DIR}/cmake/relaxed_simd.cmake)
+endif()
 
 function(smollm_engine_variant name threaded)
   add_library(${name} STATIC ${SMOLLM_ENGINE_SOURCES})
@@ -61,7 +65,7 @@ if(SMOLLM_WEB_SOURCES)
           -sPTHREAD_POOL_SIZE_STRICT=2)
     endif()
     set_target_properties(${target} PROPERTIES
-        OUTPUT_NAME smollm-${variant}
+        OUTPUT_NAME smollm-${variant}${SMOLLM_WEB_SUFFIX}
         SUFFIX ".js"
         RUNTIME_OUTPUT_DIRECTORY ${SMOLLM_WEB_OUT})
   endforeach()

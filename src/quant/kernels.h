@@ -50,6 +50,16 @@ SMOLLM_QUANT_KERNEL_TYPES(SMOLLM_DECLARE_DOT_KERNEL)
 }
 #endif
 
+#if defined(__wasm_relaxed_simd__)
+// Relaxed-SIMD kernels (the -relaxed web modules) of the types whose levels are unsigned and
+// fit its 7-bit operand. They read the Q8_K activation rows as stored, not widened.
+namespace relaxed {
+#define SMOLLM_QUANT_RELAXED_KERNEL_TYPES(X) X(q4_k) X(q5_k) X(q6_k)
+SMOLLM_QUANT_RELAXED_KERNEL_TYPES(SMOLLM_DECLARE_DOT_KERNEL)
+#undef SMOLLM_QUANT_RELAXED_KERNEL_TYPES
+}
+#endif
+
 #undef SMOLLM_DECLARE_DOT_KERNEL
 
 }  // namespace smollm::quant

@@ -17,7 +17,10 @@ namespace {
 
 using quant::DotTileFn;
 
-#if defined(__wasm_simd128__)
+#if defined(__wasm_relaxed_simd__)
+namespace isa = quant::simd128;
+constexpr const char* kIsaName = "relaxed-simd";
+#elif defined(__wasm_simd128__)
 namespace isa = quant::simd128;
 constexpr const char* kIsaName = "simd128";
 #else
@@ -25,7 +28,25 @@ namespace isa = quant::scalar;
 constexpr const char* kIsaName = "scalar";
 #endif
 
+// The relaxed-SIMD build replaces the kernels of these types; they read Q8_K rows unwidened.
+bool relaxed_kernel(GgmlType t) {
+#if defined(__wasm_relaxed_simd__)
+    return t == GgmlType::Q4_K || t == GgmlType::Q5_K || t == GgmlType::Q6_K;
+#else
+    (void)t;
+    return false;
+#endif
+}
+
 DotTileFn kernel_for(GgmlType t) {
+#if defined(__wasm_relaxed_simd__)
+    switch (t) {
+    case GgmlType::Q4_K: return quant::relaxed::q4_k_dot;
+    case GgmlType::Q5_K: return quant::relaxed::q5_k_dot;
+    case GgmlType::Q6_K: return quant::relaxed::q6_k_dot;
+    default: break;
+    }
+#endif
     switch (t) {
     case GgmlType::F32: return isa::f32_dot;
     case GgmlType::F16: return isa::f16_dot;
@@ -67,7 +88,7 @@ void matmul(GgmlType weight_type, const void* w, size_t w_row_bytes, int64_t n_c
     const int64_t rows_per_block =
         std::max<int64_t>(1, static_cast<int64_t>(kRowBlockBytes / std::max<size_t>(w_row_bytes, 1)));
 #if defined(__wasm_simd128__)
-    const size_t wide_row_bytes = quant::simd128::widened_row_bytes(weight_type, n_cols);
+    const size_t wide_row_bytes = relaxed_kernel(weight_type) ? 0 : quant::simd128::widened_row_bytes(weight_type, n_cols);
     thread_local std::vector<uint8_t> wide_tile;
     if (wide_tile.size() < wide_row_bytes * quant::kMaxTileTokens) wide_tile.resize(wide_row_bytes * quant::kMaxTileTokens);
 #endif

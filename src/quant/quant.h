@@ -38,7 +38,7 @@ void dequantize_row(GgmlType t, const void* src, float* dst, int64_t n);
 // null) steers the error the way llama.cpp's imatrix-free quantizers do.
 void quantize_row(GgmlType t, const float* src, void* dst, int64_t n, const float* importance);
 
-// "simd128" or "scalar": what matmul dispatches to in this build.
+// "relaxed-simd", "simd128" or "scalar": what matmul dispatches to in this build.
 const char* kernel_isa();
 
 }  // namespace smollm

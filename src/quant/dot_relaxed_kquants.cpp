@@ -1,0 +1,188 @@
+// Relaxed-SIMD kernels of Q4_K, Q5_K and Q6_K (the types of the Q4_K_M and Q5_K_M files)
+// against Q8_K activations as stored: int8, no widening pass.
+// i16x8.relaxed_dot_i8x16_i7x16_s multiplies 16 int8 activations with 16 weight levels and
+// adds neighbouring products (x64: one pmaddubsw); i32x4.dot_i16x8_s then applies the group
+// scale to those pair sums (pmaddwd), as llama.cpp's AVX2 kernels do. The SIMD128 kernels need
+// two widenings, two scale multiplies and two dots for the same 16 products.
+// The relaxed dot is only deterministic when the second operand is in 0..127: k-quant levels
+// are unsigned (Q4 0..15, Q5 0..31, Q6 0..63; mins and the Q6 offset go through the bsums), so
+// every sum is exact, equal to the SIMD128 kernels' integer sums, and the results are
+// bit-identical to theirs (tests/browser/package compares whole logit vectors).
+// Pair sums stay in i16: at most 2 * 127 * 63 = 16002, or 4 * 127 * 31 = 15748 where the two
+// halves of a 32-element group are added before scaling.
+#if defined(__wasm_relaxed_simd__)
+#include <wasm_simd128.h>
+
+#include "quant/blocks.h"
+#include "quant/fp16.h"
+#include "quant/kernels.h"
+#include "quant/simd128_kquant_unpack.h"
+#include "quant/simd128_tile.h"
+#include "quant/simd128_util.h"
+
+namespace smollm::quant::relaxed {
+namespace {
+
+using simd128::ActivationTile;
+using simd128::high_nibbles;
+using simd128::hsum2_i32x4;
+using simd128::hsum_i32x4;
+using simd128::k4_scales_mins;
+using simd128::low_nibbles;
+using simd128::shl_mask;
+using simd128::shr_mask;
+
+// 16 activations at `a` times 16 levels in 0..127, as 8 i16 sums of neighbouring products.
+inline v128_t pair_dot(const int8_t* a, v128_t levels) {
+    return wasm_i16x8_relaxed_dot_i8x16_i7x16(wasm_v128_load(a), levels);
+}
+
+// See simd128::pin (dot_simd128_kquants.cpp): keeps V8 from sinking the arithmetic below all
+// of a block's loads in the unrolled decode loop.
+inline void pin(volatile v128_t* sink, v128_t v) { *sink = v; }
+
+// Q4_K / Q5_K: 8 groups of 32 with six-bit scales and mins.
+template <int NT, bool kFiveBit, typename Block>
+void k4_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
+    const auto* w = static_cast<const Block*>(w_row);
+    const ActivationTile<BlockQ8_K, NT> act(xq, xq_stride);
+    float sum[NT] = {};
+    volatile v128_t sink;
+    const float* f16 = fp16_table();
+    const int64_t nb = n_cols / kQK_K;
+    for (int64_t i = 0; i < nb; ++i) {
+        const Block& b = w[i];
+        const v128_t scales_mins = k4_scales_mins(b.scales);
+        int16_t sc[8];
+        wasm_v128_store(sc, wasm_u16x8_extend_low_u8x16(scales_mins));
+        const v128_t mins = wasm_u16x8_extend_high_u8x16(scales_mins);
+        // Mins repeated per pair of Q8_K bsums (16 groups of 16 -> 8 groups of 32).
+        const v128_t mins0 = wasm_i16x8_shuffle(mins, mins, 0, 0, 1, 1, 2, 2, 3, 3);
+        const v128_t mins1 = wasm_i16x8_shuffle(mins, mins, 4, 4, 5, 5, 6, 6, 7, 7);
+        v128_t isum[NT];
+        for (int t = 0; t < NT; ++t) isum[t] = wasm_i32x4_splat(0);
+        v128_t qh0 = wasm_i32x4_splat(0), qh1 = qh0;
+        if constexpr (kFiveBit) {
+            qh0 = wasm_v128_load(b.qh);
+            qh1 = wasm_v128_load(b.qh + 16);
+        }
+        constexpr int kUnroll = NT == 1 ? 4 : 1;
+#pragma clang loop unroll_count(kUnroll)
+        for (int p = 0; p < 4; ++p) {
+            const v128_t q0 = wasm_v128_load(b.qs + 32 * p);
+            const v128_t q1 = wasm_v128_load(b.qs + 32 * p + 16);
+            v128_t lo0 = low_nibbles(q0), lo1 = low_nibbles(q1);
+            v128_t hi0 = high_nibbles(q0), hi1 = high_nibbles(q1);
+            if constexpr (kFiveBit) {
+                // The fifth bits of groups 2p and 2p+1, as in simd128::k4_tile.
+                lo0 = wasm_v128_or(lo0, shl_mask(qh0, 4, 0x10));
+                lo1 = wasm_v128_or(lo1, shl_mask(qh1, 4, 0x10));
+                hi0 = wasm_v128_or(hi0, shl_mask(qh0, 3, 0x10));
+                hi1 = wasm_v128_or(hi1, shl_mask(qh1, 3, 0x10));
+                qh0 = wasm_u16x8_shr(qh0, 2);
+                qh1 = wasm_u16x8_shr(qh1, 2);
+            }
+            const v128_t s_lo = wasm_v128_load16_splat(&sc[2 * p]);
+            const v128_t s_hi = wasm_v128_load16_splat(&sc[2 * p + 1]);
+            for (int t = 0; t < NT; ++t) {
+                const int8_t* a = act.row[t][i].qs + 64 * p;
+                const v128_t p_lo = wasm_i16x8_add(pair_dot(a, lo0), pair_dot(a + 16, lo1));
+                const v128_t p_hi = wasm_i16x8_add(pair_dot(a + 32, hi0), pair_dot(a + 48, hi1));
+                isum[t] = wasm_i32x4_add(isum[t], wasm_i32x4_add(wasm_i32x4_dot_i16x8(p_lo, s_lo),
+                                                                 wasm_i32x4_dot_i16x8(p_hi, s_hi)));
+            }
+            if constexpr (NT == 1) pin(&sink, isum[0]);
+        }
+        const float wd = f16[b.d], wdmin = f16[b.dmin];
+        for (int t = 0; t < NT; ++t) {
+            const BlockQ8_K& a = act.row[t][i];
+            const v128_t m = wasm_i32x4_add(wasm_i32x4_dot_i16x8(wasm_v128_load(a.bsums), mins0),
+                                            wasm_i32x4_dot_i16x8(wasm_v128_load(a.bsums + 8), mins1));
+            const v128_t totals = hsum2_i32x4(isum[t], m);
+            const float d = a.d * wd, dmin = a.d * wdmin;
+            sum[t] += d * static_cast<float>(wasm_i32x4_extract_lane(totals, 0)) -
+                      dmin * static_cast<float>(wasm_i32x4_extract_lane(totals, 2));
+        }
+    }
+    for (int t = 0; t < NT; ++t) y[t * y_stride] = sum[t];
+}
+
+template <int NT>
+void q4_k_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
+    k4_tile<NT, false, BlockQ4_K>(n, w, x, xs, y, ys);
+}
+template <int NT>
+void q5_k_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
+    k4_tile<NT, true, BlockQ5_K>(n, w, x, xs, y, ys);
+}
+
+// Q6_K: 16 groups of 16 with signed 8-bit scales; levels stay unsigned (0..63) and the -32
+// offset is applied once per super-block through the bsums.
+template <int NT>
+void q6_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
+    const auto* w = static_cast<const BlockQ6_K*>(w_row);
+    const ActivationTile<BlockQ8_K, NT> act(xq, xq_stride);
+    float sum[NT] = {};
+    volatile v128_t sink;
+    const float* f16 = fp16_table();
+    const int64_t nb = n_cols / kQK_K;
+    for (int64_t i = 0; i < nb; ++i) {
+        const BlockQ6_K& b = w[i];
+        int16_t sc16[16];
+        const v128_t sc8 = wasm_v128_load(b.scales);
+        const v128_t sc_lo = wasm_i16x8_extend_low_i8x16(sc8), sc_hi = wasm_i16x8_extend_high_i8x16(sc8);
+        wasm_v128_store(sc16, sc_lo);
+        wasm_v128_store(sc16 + 8, sc_hi);
+        v128_t isum[NT];
+        for (int t = 0; t < NT; ++t) isum[t] = wasm_i32x4_splat(0);
+        auto half = [&](int n) {
+            const uint8_t* ql = b.ql + 64 * n;
+            const v128_t l0 = wasm_v128_load(ql), l1 = wasm_v128_load(ql + 16);
+            const v128_t l2 = wasm_v128_load(ql + 32), l3 = wasm_v128_load(ql + 48);
+            const v128_t h0 = wasm_v128_load(b.qh + 32 * n), h1 = wasm_v128_load(b.qh + 32 * n + 16);
+            const int16_t* sc = sc16 + 8 * n;
+            // Group g (16 elements) of this half, unpacked as in simd128::q6_k_tile.
+            auto group = [&](v128_t q6, int g) {
+                const v128_t s = wasm_v128_load16_splat(&sc[g]);
+                for (int t = 0; t < NT; ++t)
+                    isum[t] = wasm_i32x4_add(isum[t], wasm_i32x4_dot_i16x8(pair_dot(act.row[t][i].qs + 128 * n + 16 * g, q6), s));
+                if constexpr (NT == 1) {
+                    if (g % 4 == 3) pin(&sink, isum[0]);
+                }
+            };
+            group(wasm_v128_or(low_nibbles(l0), shl_mask(h0, 4, 0x30)), 0);
+            group(wasm_v128_or(low_nibbles(l1), shl_mask(h1, 4, 0x30)), 1);
+            group(wasm_v128_or(low_nibbles(l2), shl_mask(h0, 2, 0x30)), 2);
+            group(wasm_v128_or(low_nibbles(l3), shl_mask(h1, 2, 0x30)), 3);
+            group(wasm_v128_or(high_nibbles(l0), wasm_v128_and(h0, wasm_i8x16_splat(0x30))), 4);
+            group(wasm_v128_or(high_nibbles(l1), wasm_v128_and(h1, wasm_i8x16_splat(0x30))), 5);
+            group(wasm_v128_or(high_nibbles(l2), shr_mask(h0, 2, 0x30)), 6);
+            group(wasm_v128_or(high_nibbles(l3), shr_mask(h1, 2, 0x30)), 7);
+        };
+        if constexpr (NT == 1) {
+            half(0);
+            half(1);
+        } else {
+            for (int n = 0; n < 2; ++n) half(n);
+        }
+        const float wd = f16[b.d];
+        for (int t = 0; t < NT; ++t) {
+            // sum_g scale_g * 32 * bsum_g: what the unsigned levels over-count.
+            const BlockQ8_K& a = act.row[t][i];
+            const v128_t offset_sum = wasm_i32x4_add(wasm_i32x4_dot_i16x8(sc_lo, wasm_v128_load(a.bsums)),
+                                                     wasm_i32x4_dot_i16x8(sc_hi, wasm_v128_load(a.bsums + 8)));
+            const v128_t total = wasm_i32x4_sub(isum[t], wasm_i32x4_shl(offset_sum, 5));
+            sum[t] += (wd * a.d) * static_cast<float>(hsum_i32x4(total));
+        }
+    }
+    for (int t = 0; t < NT; ++t) y[t * y_stride] = sum[t];
+}
+
+}  // namespace
+
+SMOLLM_SIMD128_TILE_ENTRY(q4_k, q4_k_tile)
+SMOLLM_SIMD128_TILE_ENTRY(q5_k, q5_k_tile)
+SMOLLM_SIMD128_TILE_ENTRY(q6_k, q6_k_tile)
+
+}  // namespace smollm::quant::relaxed
+#endif
