@@ -17,7 +17,8 @@ install_system_packages() {
     local wanted=(/usr/bin/g++:g++ /usr/bin/cmake:cmake /usr/bin/python3:python3
                   /usr/bin/emcc:emscripten /usr/include/catch2/catch.hpp:catch2
                   /usr/bin/chromium:chromium /usr/bin/firefox-esr:firefox-esr
-                  /usr/bin/clang++:clang /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev)
+                  /usr/bin/clang++:clang /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev
+                  /usr/lib/llvm-19/bin/clang:clang-19 /usr/lib/llvm-19/bin/wasm-ld:lld-19)
     command -v node >/dev/null 2>&1 || wanted+=(/usr/bin/node:nodejs)
     command -v npm >/dev/null 2>&1 || wanted+=(/usr/bin/npm:npm)
     local missing=()
@@ -55,6 +56,11 @@ build_wasm() {
     log "wasm build (multi-thread and single-thread modules)"
     emcmake cmake -S . -B build-wasm -DCMAKE_BUILD_TYPE=Release >/dev/null
     cmake --build build-wasm -j"$JOBS"
+    # The same two modules with relaxed-SIMD kernels (LLVM 19, see cmake/relaxed_simd.cmake):
+    # browsers that run them correctly get them, everything else the modules above.
+    log "wasm build (relaxed-SIMD modules)"
+    emcmake cmake -S . -B build-wasm-relaxed -DCMAKE_BUILD_TYPE=Release -DSMOLLM_RELAXED_SIMD=ON >/dev/null
+    cmake --build build-wasm-relaxed -j"$JOBS"
 }
 
 build_asan() {
