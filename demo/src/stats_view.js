@@ -15,7 +15,7 @@ export class StatsView {
     this.el.threads.textContent = String(info.threads);
     const simd = info.simd === 'relaxed' ? 'relaxed SIMD' : 'SIMD128';
     this.el.build.textContent = `${info.build}, ${simd}`;
-    this.el.build.title = info.buildReason ?? '';
+    this.el.build.title = [info.buildReason, info.simdReason].filter(Boolean).join('; ');
     this.el.memory.textContent = formatBytes(info.memoryBytes);
     this.showContext(0, info.contextSize);
   }

@@ -55,6 +55,16 @@ export interface LoadOptions {
   worker?: boolean;
   /** Force a build instead of the automatic choice (multi-thread iff crossOriginIsolated / Node). */
   build?: 'multi-thread' | 'single-thread';
+  /**
+   * SIMD kind of the build. 'auto' (default) takes the relaxed-SIMD build (faster k-quant
+   * kernels, bit-identical logits) when the JavaScript engine validates relaxed SIMD and a
+   * built-in check finds the final (not the draft) semantics, and the package has those files;
+   * otherwise the plain SIMD128 build, with the reason in `ModelInfo.simdReason`. In browsers a
+   * relaxed build that fails to load (e.g. a 404) falls back to SIMD128 too. 'relaxed' forces
+   * it and rejects with an InvalidArgumentError naming the cause when it cannot be used (Node 20
+   * cannot); 'simd128' forces the plain build.
+   */
+  simd?: 'auto' | 'relaxed' | 'simd128';
   /** Download retries after a dropped connection or 5xx/429 (default 5, exponential backoff). */
   retries?: number;
   /** Abort a download that receives nothing for this long, then retry (default 30000 ms). */
@@ -149,7 +159,10 @@ export interface ModelInfo {
   build: 'multi-thread' | 'single-thread';
   /** Why this build was picked, e.g. "crossOriginIsolated is false: SharedArrayBuffer unavailable". */
   buildReason: string;
+  /** SIMD kind of the running build (see LoadOptions.simd). */
   simd: 'relaxed' | 'simd128';
+  /** Why this SIMD kind, e.g. "this JavaScript engine does not support relaxed SIMD (WebAssembly.validate is false)". */
+  simdReason: string;
   /** Bytes held by the engine: weights + KV cache + scratch. */
   memoryBytes: number;
   /** Tensor type name -> number of tensors of that type, e.g. { Q4_K: 120, Q6_K: 25, F32: 49 }. */
@@ -265,8 +278,12 @@ export declare class SmolLM {
   tokenize(text: string, options?: { special?: boolean }): Promise<number[]>;
   detokenize(ids: ArrayLike<number>, options?: { special?: boolean }): Promise<string>;
 
-  /** Logits of every position of `tokens` evaluated from position 0: a tokens.length x nVocab Float32Array, row by row. */
-  evalLogits(tokens: ArrayLike<number>): Promise<{ nVocab: number; logits: Float32Array }>;
+  /**
+   * Logits of every position of `tokens` evaluated from position 0: a tokens.length x nVocab
+   * Float32Array, row by row. `batchSize` evaluates them in consecutive batches of that many
+   * tokens (default: all at once, as a prefill; 1: token by token, as decoding).
+   */
+  evalLogits(tokens: ArrayLike<number>, options?: { batchSize?: number }): Promise<{ nVocab: number; logits: Float32Array }>;
   /** -log p(tokens[j] | tokens[<j]) for j from firstTarget on (perplexity). */
   negLogLikelihoods(tokens: ArrayLike<number>, firstTarget: number): Promise<Float64Array>;
   /** Current wasm linear memory size of the engine, in bytes. */

@@ -1,6 +1,8 @@
 // Node entry of the multi-thread build's pthread workers. Emscripten's worker script is
 // CommonJS (require, __filename), but this package is "type": "module", so Node would load
 // it as an ES module and fail; this shim runs its text as a CommonJS function body instead.
+// It serves the relaxed-SIMD build too: the two worker scripts differ only in the main script
+// they import when none is given, and wasm-module.js always gives one (mainScriptUrlOrBlob).
 const path = require('node:path');
 const fs = require('node:fs');
 

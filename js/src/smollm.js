@@ -5,6 +5,7 @@ import { renderChat } from './chat-template.js';
 import { DEFAULT_SAMPLING, withDefaults } from './defaults.js';
 import { InvalidArgumentError, UnloadedError, abortError } from './errors.js';
 import { isNode } from './platform.js';
+import { checkSimdChoice } from './simd-support.js';
 import { LocalEngine } from './engine/local-engine.js';
 import { WorkerEngine } from './engine/worker-engine.js';
 
@@ -43,6 +44,7 @@ export class SmolLM {
     if (rest.threads !== undefined && !(Number.isInteger(rest.threads) && rest.threads >= 1)) {
       throw new InvalidArgumentError('threads must be a positive integer');
     }
+    if (rest.simd !== undefined) checkSimdChoice(rest.simd);
     if (signal?.aborted) throw abortError(signal.reason);
     const engine = worker ? await WorkerEngine.create() : new LocalEngine();
     try {
@@ -211,8 +213,8 @@ export class SmolLM {
   }
 
   // Every position's logits for `tokens` evaluated from position 0 (parity checks, CLI eval).
-  async evalLogits(tokens) {
-    return this.#enqueue(() => this.#engine.evalLogits(tokens));
+  async evalLogits(tokens, options = {}) {
+    return this.#enqueue(() => this.#engine.evalLogits(tokens, options));
   }
 
   // -log p(tokens[j] | tokens[<j]) for j >= firstTarget (perplexity).

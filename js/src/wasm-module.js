@@ -5,11 +5,24 @@
 // no locateFile here: a bundler may inline a small file it sees named in our own code as a
 // data: URL, and a pthread worker started from a data: URL has an opaque origin and cannot
 // import the module. Node reads the .wasm itself and starts its pthreads from a CommonJS shim.
+//
+// Each thread build comes in two SIMD kinds: simd128, and relaxed (built with LLVM 19 and
+// -mrelaxed-simd; same API, bit-identical logits, faster k-quant kernels). A package built
+// without LLVM 19 has no relaxed files, so the relaxed kind is only an option on top.
+import { InvalidArgumentError } from './errors.js';
 import { isNode } from './platform.js';
+import { checkSimdChoice, relaxedSimdSupport } from './simd-support.js';
 
+// The import() calls are written out so that bundlers see (and emit) every build.
 const builds = {
-  'multi-thread': { js: () => import('../wasm/smollm-mt.js'), name: 'smollm-mt' },
-  'single-thread': { js: () => import('../wasm/smollm-st.js'), name: 'smollm-st' },
+  'multi-thread': {
+    simd128: { js: () => import('../wasm/smollm-mt.js'), name: 'smollm-mt', files: ['js', 'wasm', 'worker.js'] },
+    relaxed: { js: () => import('../wasm/smollm-mt-relaxed.js'), name: 'smollm-mt-relaxed', files: ['js', 'wasm', 'worker.js'] },
+  },
+  'single-thread': {
+    simd128: { js: () => import('../wasm/smollm-st.js'), name: 'smollm-st', files: ['js', 'wasm'] },
+    relaxed: { js: () => import('../wasm/smollm-st-relaxed.js'), name: 'smollm-st-relaxed', files: ['js', 'wasm'] },
+  },
 };
 
 // Files of the wasm folder, for Node only: built from the folder's URL so that bundlers do
@@ -49,13 +62,13 @@ async function nodeOptions(entry) {
   };
 }
 
-/**
- * @param {'multi-thread'|'single-thread'} build
- * @param {number} threads engine threads (the caller included): the pthread pool is created
- *   up front because the engine starts its threads without returning to the event loop.
- */
-export async function createModule(build, threads) {
-  const entry = builds[build];
+// Files of `entry` missing from the wasm folder (Node only).
+async function missingFiles(entry) {
+  const { existsSync } = await import('node:fs');
+  return entry.files.map((ext) => `${entry.name}.${ext}`).filter((file) => !existsSync(wasmFile(file)));
+}
+
+async function instantiate(entry, threads) {
   const platformOptions = isNode ? await nodeOptions(entry) : {};
   const { default: factory } = await entry.js();
   return factory({
@@ -66,4 +79,53 @@ export async function createModule(build, threads) {
     printErr: (text) => { if (globalThis.SMOLLM_WASM_DEBUG) console.error(text); },
     ...platformOptions,
   });
+}
+
+// The relaxed build of `build`, or why not. Throws when the caller asked for it and it cannot
+// be had; otherwise the reason goes into ModelInfo.simdReason.
+async function relaxedEntry(build, requested) {
+  const entry = builds[build].relaxed;
+  const refuse = (why) => {
+    if (requested === 'relaxed') throw new InvalidArgumentError(`simd: 'relaxed' cannot be used: ${why}`);
+    return { entry: null, reason: why };
+  };
+  const support = relaxedSimdSupport();
+  if (!support.supported) return refuse(support.reason);
+  if (isNode) {
+    const missing = await missingFiles(entry);
+    if (missing.length) {
+      return refuse(`this package has no relaxed-SIMD build (${missing.join(', ')} missing: built without LLVM 19)`);
+    }
+  }
+  return { entry, reason: requested === 'relaxed' ? 'requested by the caller' : support.reason };
+}
+
+/**
+ * @param {'multi-thread'|'single-thread'} build
+ * @param {number} threads engine threads (the caller included): the pthread pool is created
+ *   up front because the engine starts its threads without returning to the event loop.
+ * @param {'auto'|'relaxed'|'simd128'} [simd] which SIMD kind; 'auto' takes relaxed when this
+ *   engine runs it correctly and the files are there.
+ * @returns {Promise<{module: object, simdReason: string}>} the module, and why its SIMD kind
+ */
+export async function createModuleWithReason(build, threads, simd = 'auto') {
+  checkSimdChoice(simd);
+  const plain = builds[build].simd128;
+  if (simd === 'simd128') return { module: await instantiate(plain, threads), simdReason: 'requested by the caller' };
+  const relaxed = await relaxedEntry(build, simd);
+  if (!relaxed.entry) return { module: await instantiate(plain, threads), simdReason: relaxed.reason };
+  try {
+    return { module: await instantiate(relaxed.entry, threads), simdReason: relaxed.reason };
+  } catch (error) {
+    // A browser deployment may lack the relaxed files (a 404 for the module or its .wasm):
+    // the plain build is always there.
+    const why = `the relaxed-SIMD build ${relaxed.entry.name} failed to load (${error?.message ?? error})`;
+    if (simd === 'relaxed') throw new InvalidArgumentError(`simd: 'relaxed' cannot be used: ${why}`);
+    return { module: await instantiate(plain, threads), simdReason: `${why}: using simd128` };
+  }
+}
+
+/** The module alone (tools that do not report the SIMD choice). */
+export async function createModule(build, threads, simd = 'auto') {
+  return (await createModuleWithReason(build, threads, simd)).module;
 }

@@ -5,7 +5,7 @@ import {
   EngineError, InvalidArgumentError, UnloadedError, abortError, fromEngineError,
 } from '../errors.js';
 import { chooseBuild, defaultThreads, hardwareConcurrency, isNode, yieldToEventLoop } from '../platform.js';
-import { createModule } from '../wasm-module.js';
+import { createModuleWithReason } from '../wasm-module.js';
 import { resolveSources } from '../loader/model-sources.js';
 import { expectedDigests, loadIntoMemory } from '../loader/load-into-memory.js';
 
@@ -61,7 +61,7 @@ export class LocalEngine {
     if (!Number.isInteger(contextSize) || contextSize < 0) throw new InvalidArgumentError('contextSize must be a positive integer');
     const entries = await resolveSources(source, options);
     expectedDigests(options.sha256, entries.length);   // a malformed digest fails before any download
-    const module = await createModule(build, threads);
+    const { module, simdReason } = await createModuleWithReason(build, threads, options.simd ?? 'auto');
     this.#module = module;
     let loaded;
     try {
@@ -95,6 +95,7 @@ export class LocalEngine {
       build,
       buildReason: reason,
       simd: module.buildInfo().simd,
+      simdReason,
       memoryBytes: raw.memoryBytes,
       tensorTypes: raw.tensorTypes,
       chatTemplate: raw.chatTemplate,
@@ -207,19 +208,25 @@ export class LocalEngine {
   }
 
   // Every position's logits for `tokens` evaluated from position 0: {nVocab, logits} with
-  // logits a Float32Array of tokens.length x nVocab (row per position).
-  async evalLogits(tokens) {
+  // logits a Float32Array of tokens.length x nVocab (row per position). batchSize splits the
+  // evaluation into consecutive evals of that many tokens (1: token by token, as decoding).
+  async evalLogits(tokens, { batchSize } = {}) {
     const engine = this.#live();
     const ids = Array.from(tokens, Number);
     if (ids.length === 0) throw new InvalidArgumentError('no tokens to evaluate');
     if (ids.length > engine.nCtx()) {
       throw new InvalidArgumentError(`${ids.length} tokens do not fit the context of ${engine.nCtx()}: load with a larger contextSize`);
     }
+    const batch = batchSize ?? ids.length;
+    if (!Number.isInteger(batch) || batch < 1) throw new InvalidArgumentError('batchSize must be a positive integer');
     const nVocab = engine.nVocab();
     const out = new Float32Array(ids.length * nVocab);
     this.#call(() => {
-      engine.eval(ids, 0, true);
-      for (let i = 0; i < ids.length; ++i) out.set(engine.logits(i), i * nVocab);
+      for (let start = 0; start < ids.length; start += batch) {
+        const part = ids.slice(start, start + batch);
+        engine.eval(part, start, true);
+        for (let i = 0; i < part.length; ++i) out.set(engine.logits(i), (start + i) * nVocab);
+      }
     });
     return { nVocab, logits: out };
   }

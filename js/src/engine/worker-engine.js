@@ -98,7 +98,7 @@ export class WorkerEngine {
   tokenize(text, options) { return this.#call('tokenize', [text, options ?? {}]); }
   detokenize(ids, options) { return this.#call('detokenize', [Array.from(ids, Number), options ?? {}]); }
   generate(request, hooks) { return this.#call('generate', [request], hooks); }
-  evalLogits(tokens) { return this.#call('evalLogits', [Array.from(tokens, Number)]); }
+  evalLogits(tokens, options) { return this.#call('evalLogits', [Array.from(tokens, Number), options ?? {}]); }
   negLogLikelihoods(tokens, firstTarget) { return this.#call('negLogLikelihoods', [Array.from(tokens, Number), firstTarget]); }
   memoryUsage() { return this.#call('memoryUsage', []); }
 

@@ -1,0 +1,234 @@
+// The relaxed-SIMD builds in headless Chromium and Firefox ESR: the same model loaded twice in
+// one page, once forced onto the relaxed build and once onto the plain SIMD128 build, must give
+// bit-identical logits (compared as raw float32 bits) at every position, both for a prefill of
+// 11 tokens (token tiles of 4, 4 and a remainder of 3) and for the same tokens evaluated one
+// at a time (the decode path), in the multi-thread (2 threads) and single-thread builds. The
+// models cover every kernel the relaxed build replaces: tiny-py-Q4_K_M (Q4_K + Q6_K, from
+// ../shared) and a writer-generated all-Q5_K model. Then 'auto' must pick the relaxed build,
+// and a deployment whose relaxed files answer 404 must fall back to SIMD128 with the reason.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { readFile, stat } from 'node:fs/promises';
+import { extname, join, normalize } from 'node:path';
+import { ROOT, SHARED, syntheticModel } from '../../js/package/support/models.mjs';
+import { ENGINES, missingBrowser } from '../browsers.mjs';
+
+const RELAXED_FILES = ['smollm-mt-relaxed.js', 'smollm-mt-relaxed.wasm', 'smollm-mt-relaxed.worker.js',
+  'smollm-st-relaxed.js', 'smollm-st-relaxed.wasm'];
+const missingRelaxed = RELAXED_FILES.filter((f) => !existsSync(join(ROOT, 'js/wasm', f)));
+const skipAll = missingRelaxed.length
+  ? `the relaxed-SIMD builds are absent (js/wasm/${missingRelaxed.join(', ')}): configure a wasm build with -DSMOLLM_RELAXED_SIMD=ON (needs LLVM 19)`
+  : false;
+if (skipAll) console.log(`skipping the relaxed-SIMD browser test: ${skipAll}`);
+
+const Q4_MODEL = join(SHARED, 'golden/models/tiny-py-Q4_K_M.gguf');
+const skipQ4 = existsSync(Q4_MODEL) ? false : `${Q4_MODEL} is absent`;
+
+const PROMPT = 'def fibonacci(n):\n    if n < 2:\n        return n\n    return fibonacci(n - 1) + fibonacci(n - 2)\n';
+const N_TOKENS = 11;
+
+const MIME = { '.js': 'text/javascript', '.cjs': 'text/javascript', '.wasm': 'application/wasm' };
+
+// Runs in the page. Loads `url` with each SIMD kind in turn and compares the two logit sets
+// bit for bit; only a summary comes back (the logits stay in the page).
+const PAGE = `<!doctype html><meta charset="utf-8"><title>relaxed SIMD parity</title><link rel="icon" href="data:,">
+<script type="importmap">{"imports":{"@huggingface/jinja":"/node_modules/@huggingface/jinja/dist/index.js"}}</script>
+<script type="module">
+  import { SmolLM } from './js/src/index.js';
+  import { relaxedSimdSupport } from './js/src/simd-support.js';
+
+  const load = (url, options) => SmolLM.load(url, { threads: 2, contextSize: 64, cache: false, onWarning: () => {}, ...options });
+
+  function mismatches(a, b, nVocab) {
+    const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
+    const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
+    let count = 0;
+    let first = null;
+    for (let i = 0; i < x.length; ++i) {
+      if (x[i] === y[i]) continue;
+      count += 1;
+      first ??= { position: Math.floor(i / nVocab), token: i % nVocab, relaxed: a[i], simd128: b[i] };
+    }
+    return { count, first, length: x.length };
+  }
+
+  // Finite everywhere and not flat in any row: equal garbage would also compare equal.
+  function sane(logits, nVocab) {
+    for (let row = 0; row < logits.length / nVocab; ++row) {
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (const v of logits.subarray(row * nVocab, (row + 1) * nVocab)) {
+        if (!Number.isFinite(v)) return false;
+        lo = Math.min(lo, v);
+        hi = Math.max(hi, v);
+      }
+      if (!(hi > lo)) return false;
+    }
+    return true;
+  }
+
+  window.compareKinds = async (url, build, prompt, nTokens) => {
+    const runs = {};
+    for (const simd of ['relaxed', 'simd128']) {
+      const llm = await load(url, { simd, build });
+      const tokens = (await llm.tokenize(prompt)).slice(0, nTokens);
+      const prefill = await llm.evalLogits(tokens);
+      const decode = await llm.evalLogits(tokens, { batchSize: 1 });
+      const { simd: kind, simdReason, build: usedBuild, threads, tensorTypes } = llm.info;
+      runs[simd] = { tokens, nVocab: prefill.nVocab, prefill: prefill.logits, decode: decode.logits,
+        info: { simd: kind, simdReason, build: usedBuild, threads, tensorTypes } };
+      await llm.unload();
+    }
+    const { relaxed, simd128 } = runs;
+    const nVocab = relaxed.nVocab;
+    return {
+      tokens: relaxed.tokens,
+      sameTokens: relaxed.tokens.join() === simd128.tokens.join(),
+      relaxedInfo: relaxed.info,
+      simd128Info: simd128.info,
+      sane: sane(relaxed.prefill, nVocab) && sane(relaxed.decode, nVocab),
+      prefill: mismatches(relaxed.prefill, simd128.prefill, nVocab),
+      decode: mismatches(relaxed.decode, simd128.decode, nVocab),
+    };
+  };
+
+  // What 'auto' and 'relaxed' give on this page.
+  window.choose = async (url) => {
+    const auto = await load(url, {});
+    const { simd, simdReason } = auto.info;
+    await auto.unload();
+    let forced;
+    try {
+      const llm = await load(url, { simd: 'relaxed' });
+      forced = { loaded: llm.info.simd };
+      await llm.unload();
+    } catch (error) {
+      forced = { error: error.name, message: error.message };
+    }
+    return { simd, simdReason, forced };
+  };
+
+  window.support = relaxedSimdSupport();
+  window.ready = true;
+</script>`;
+
+// Serves the page and the package with COOP/COEP (so the multi-thread build can run) and the
+// models. Under /norelaxed/ the same page sees a deployment without the relaxed files.
+async function startServer(models) {
+  const server = createServer(async (req, res) => {
+    const headers = {
+      'cross-origin-opener-policy': 'same-origin',
+      'cross-origin-embedder-policy': 'require-corp',
+      'cross-origin-resource-policy': 'same-origin',
+      'cache-control': 'no-store',
+    };
+    let pathname = new URL(req.url, 'http://127.0.0.1').pathname;
+    const hideRelaxed = pathname.startsWith('/norelaxed/');
+    if (hideRelaxed) pathname = pathname.slice('/norelaxed'.length);
+    if (pathname === '/') {
+      res.writeHead(200, { ...headers, 'content-type': 'text/html' });
+      res.end(PAGE);
+      return;
+    }
+    const model = models[pathname];
+    const allowed = ['/js/src/', '/js/wasm/', '/node_modules/@huggingface/jinja/'];
+    const path = model ?? normalize(join(ROOT, decodeURIComponent(pathname)));
+    const served = model || (allowed.some((p) => pathname.startsWith(p)) && path.startsWith(ROOT));
+    if (served && !(hideRelaxed && /-relaxed\./.test(pathname))) {
+      try {
+        if ((await stat(path)).isFile()) {
+          res.writeHead(200, { ...headers, 'content-type': MIME[extname(path)] ?? 'application/octet-stream' });
+          res.end(await readFile(path));
+          return;
+        }
+      } catch { /* fall through to 404 */ }
+    }
+    res.writeHead(404, headers);
+    res.end();
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }),
+  };
+}
+
+function assertIdentical(result, label) {
+  assert.ok(result.tokens.length >= 9, `${label}: the prompt gave only ${result.tokens.length} tokens`);
+  assert.ok(result.sameTokens, `${label}: the two builds tokenized the prompt differently`);
+  assert.equal(result.relaxedInfo.simd, 'relaxed', `${label}: ${result.relaxedInfo.simdReason}`);
+  assert.equal(result.simd128Info.simd, 'simd128');
+  assert.ok(result.sane, `${label}: logits are not finite or a row is flat`);
+  for (const kind of ['prefill', 'decode']) {
+    const m = result[kind];
+    assert.equal(m.count, 0, `${label} ${kind}: ${m.count} of ${m.length} logits differ, first ${JSON.stringify(m.first)}`);
+  }
+}
+
+for (const engine of ENGINES) {
+  const skip = skipAll || missingBrowser(engine) || false;
+  describe(`relaxed SIMD in ${engine.name}`, { skip }, () => {
+    let browser;
+    let server;
+    let support;
+    const models = {};
+    before(async () => {
+      models['/q5k.gguf'] = syntheticModel({ dim: 256, ffn: 512, type: 'q5_k' });
+      if (!skipQ4) models['/q4km.gguf'] = Q4_MODEL;
+      server = await startServer(models);
+      browser = await engine.launch();
+      await browser.goto(`${server.url}/`);
+      await browser.waitFor(() => window.ready === true, undefined, 30000);
+      support = await browser.evaluate(() => window.support);
+    });
+    after(async () => {
+      await browser?.close();
+      await server?.close();
+    });
+
+    const cases = [
+      { model: '/q4km.gguf', types: ['Q4_K', 'Q6_K'], skip: skipQ4 },
+      { model: '/q5k.gguf', types: ['Q5_K'], skip: false },
+    ];
+    for (const { model, types, skip: skipModel } of cases) {
+      for (const build of ['multi-thread', 'single-thread']) {
+        test(`${model.slice(1)} (${types.join(' + ')}), ${build}: relaxed and simd128 logits are bit-identical`,
+          { skip: skipModel }, async (t) => {
+            if (!support.supported) {
+              t.skip(`${engine.name} has no usable relaxed SIMD (${support.reason}): the fallback test covers it`);
+              return;
+            }
+            const result = await browser.evaluate(([u, b, p, n]) => window.compareKinds(u, b, p, n),
+              [`${server.url}${model}`, build, PROMPT, N_TOKENS]);
+            for (const type of types) assert.ok(result.relaxedInfo.tensorTypes[type] > 0, `${model} has no ${type} tensor`);
+            assert.equal(result.relaxedInfo.build, build);
+            assert.equal(result.relaxedInfo.threads, build === 'multi-thread' ? 2 : 1);
+            assertIdentical(result, `${engine.name} ${model} ${build}`);
+          });
+      }
+    }
+
+    test('auto picks relaxed when supported; without the relaxed files it falls back to simd128', async () => {
+      const withFiles = await browser.evaluate((u) => window.choose(u), `${server.url}/q5k.gguf`);
+      if (support.supported) {
+        assert.equal(withFiles.simd, 'relaxed', withFiles.simdReason);
+        assert.match(withFiles.simdReason, /final semantics/);
+        assert.equal(withFiles.forced.loaded, 'relaxed');
+      } else {
+        assert.equal(withFiles.simd, 'simd128');
+        assert.match(withFiles.simdReason, /relaxed SIMD/);
+        assert.equal(withFiles.forced.error, 'InvalidArgumentError');
+      }
+
+      await browser.goto(`${server.url}/norelaxed/`);
+      await browser.waitFor(() => window.ready === true, undefined, 30000);
+      const without = await browser.evaluate((u) => window.choose(u), `${server.url}/norelaxed/q5k.gguf`);
+      assert.equal(without.simd, 'simd128');
+      assert.equal(without.forced.error, 'InvalidArgumentError', JSON.stringify(without.forced));
+      assert.match(without.forced.message, /simd: 'relaxed' cannot be used/);
+      if (support.supported) assert.match(without.simdReason, /smollm-mt-relaxed failed to load .*: using simd128/);
+    });
+  });
+}
