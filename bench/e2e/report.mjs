@@ -49,6 +49,8 @@ export function aggregate(records) {
     out.set(key, {
       ...c,
       runs: use.length,
+      // Our package's SIMD kind in these runs (relaxed or simd128), shown next to the engine.
+      simd: [...new Set(use.map((r) => r.result.simd).filter(Boolean))].join('/') || null,
       busyOnly: c.valid.length === 0,
       othersCores: median(use.map((r) => r.cpu.othersCores)),
       loadS: pick('loadS'),
@@ -89,7 +91,7 @@ function mainTable(agg, browser, quants, threadList, engines, L) {
         const long = c.prefillLong !== null ? f1(c.prefillLong) : c.longSkipped ? `skipped (~${(c.longSkipped / 1000).toFixed(0)} s)` : '—';
         const load = engine === 'native' ? `${f2(c.loadS)} (local file)` : `${f2(c.loadS)} (${f2(c.fetchS)})`;
         const rss = engine === 'native' ? `${f1(c.rssMiB)} (process)` : f1(c.rssMiB);
-        lines.push(`| ${quant} | ${threads} | ${engine}${c.busyOnly ? ' †' : ''} | ${load} | ${f1(c.prefillShort)} | ${long} | ${f1(c.decode)} | ${f1(c.wasmMiB)} | ${rss} | ${c.runs} | ${f2(c.othersCores)} |`);
+        lines.push(`| ${quant} | ${threads} | ${engine}${c.simd ? ` (${c.simd})` : ''}${c.busyOnly ? ' †' : ''} | ${load} | ${f1(c.prefillShort)} | ${long} | ${f1(c.decode)} | ${f1(c.wasmMiB)} | ${rss} | ${c.runs} | ${f2(c.othersCores)} |`);
       }
     }
   }
