@@ -5,7 +5,8 @@
 # bench/models/). Writes bench/RESULTS.md. Options: bash bench/run.sh --help
 #
 # Needs: npm ci (node-llama-cpp, @wllama/wllama, playwright-core, puppeteer-core), the wasm
-# build in js/wasm/ (bash tools/run.sh test builds it), /usr/bin/chromium, and a native
+# build in js/wasm/ (bash tools/run.sh test builds it; with the relaxed-SIMD modules there,
+# Chromium and Firefox run those, and the report says so), /usr/bin/chromium, and a native
 # gguf_writer (SMOLLM_GGUF_WRITER, else build/gguf_writer, else built here into build-bench/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
