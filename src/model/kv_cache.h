@@ -23,6 +23,10 @@ public:
 
     // dot(q, key[layer][pos][offset .. offset + n)).
     float key_dot(int32_t layer, int32_t pos, int32_t offset, const float* q, int32_t n) const;
+    // out[j] = key_dot(layer, pos0 + j, offset, q, n) for j < count, bit for bit: the wasm build
+    // does four positions per vector, each lane summing in the same order as key_dot.
+    void key_dots(int32_t layer, int32_t pos0, int32_t count, int32_t offset, const float* q, int32_t n,
+                  float* out) const;
     // out[0..n) += weight * value[layer][pos][offset .. offset + n).
     void value_axpy(int32_t layer, int32_t pos, int32_t offset, float weight, float* out, int32_t n) const;
 

@@ -233,7 +233,8 @@ void LlamaModel::attend(int32_t layer, int32_t t, int32_t head, int32_t pos, flo
         q = q_rounded;
     }
     const int32_t n_keys = pos + 1;
-    for (int32_t p = 0; p < n_keys; ++p) scores[p] = cache_.key_dot(layer, p, offset, q, c.head_dim) * attn_scale_;
+    cache_.key_dots(layer, 0, n_keys, offset, q, c.head_dim, scores);
+    for (int32_t p = 0; p < n_keys; ++p) scores[p] *= attn_scale_;
     softmax(scores, n_keys);
     if (f16) {
         for (int32_t p = 0; p < n_keys; ++p) scores[p] = f16_to_f32(f32_to_f16(scores[p]));

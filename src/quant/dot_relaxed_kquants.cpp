@@ -26,13 +26,18 @@ namespace smollm::quant::relaxed {
 namespace {
 
 using simd128::ActivationTile;
-using simd128::high_nibbles;
 using simd128::hsum2_i32x4;
 using simd128::hsum_i32x4;
 using simd128::k4_scales_mins;
-using simd128::low_nibbles;
-using simd128::shl_mask;
-using simd128::shr_mask;
+
+// Byte masks as values LLVM cannot constant-fold: a constant v128 is re-emitted at every use
+// (it counts as free to rematerialize) and V8 then rebuilds it with 2-3 instructions each
+// time, inside the hot loop. A splat of a volatile byte is built once per call and stays in a
+// register.
+inline v128_t opaque_splat(uint8_t byte) {
+    volatile uint8_t b = byte;
+    return wasm_i8x16_splat(static_cast<int8_t>(b));
+}
 
 // 16 activations at `a` times 16 levels in 0..127, as 8 i16 sums of neighbouring products.
 inline v128_t pair_dot(const int8_t* a, v128_t levels) {
@@ -47,6 +52,7 @@ void k4_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride
     float sum[NT] = {};
     const float* f16 = fp16_table();
     const int64_t nb = n_cols / kQK_K;
+    const v128_t m0f = opaque_splat(0x0f), m10 = opaque_splat(0x10);
     for (int64_t i = 0; i < nb; ++i) {
         const Block& b = w[i];
         const v128_t scales_mins = k4_scales_mins(b.scales);
@@ -68,14 +74,14 @@ void k4_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride
         for (int p = 0; p < 4; ++p) {
             const v128_t q0 = wasm_v128_load(b.qs + 32 * p);
             const v128_t q1 = wasm_v128_load(b.qs + 32 * p + 16);
-            v128_t lo0 = low_nibbles(q0), lo1 = low_nibbles(q1);
-            v128_t hi0 = high_nibbles(q0), hi1 = high_nibbles(q1);
+            v128_t lo0 = wasm_v128_and(q0, m0f), lo1 = wasm_v128_and(q1, m0f);
+            v128_t hi0 = wasm_v128_and(wasm_u16x8_shr(q0, 4), m0f), hi1 = wasm_v128_and(wasm_u16x8_shr(q1, 4), m0f);
             if constexpr (kFiveBit) {
                 // The fifth bits of groups 2p and 2p+1, as in simd128::k4_tile.
-                lo0 = wasm_v128_or(lo0, shl_mask(qh0, 4, 0x10));
-                lo1 = wasm_v128_or(lo1, shl_mask(qh1, 4, 0x10));
-                hi0 = wasm_v128_or(hi0, shl_mask(qh0, 3, 0x10));
-                hi1 = wasm_v128_or(hi1, shl_mask(qh1, 3, 0x10));
+                lo0 = wasm_v128_or(lo0, wasm_v128_and(wasm_i16x8_shl(qh0, 4), m10));
+                lo1 = wasm_v128_or(lo1, wasm_v128_and(wasm_i16x8_shl(qh1, 4), m10));
+                hi0 = wasm_v128_or(hi0, wasm_v128_and(wasm_i16x8_shl(qh0, 3), m10));
+                hi1 = wasm_v128_or(hi1, wasm_v128_and(wasm_i16x8_shl(qh1, 3), m10));
                 qh0 = wasm_u16x8_shr(qh0, 2);
                 qh1 = wasm_u16x8_shr(qh1, 2);
             }
@@ -121,6 +127,9 @@ void q6_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stri
     float sum[NT] = {};
     const float* f16 = fp16_table();
     const int64_t nb = n_cols / kQK_K;
+    const v128_t m0f = opaque_splat(0x0f), m30 = opaque_splat(0x30);
+    auto lo = [&](v128_t v) { return wasm_v128_and(v, m0f); };
+    auto hi = [&](v128_t v) { return wasm_v128_and(wasm_u16x8_shr(v, 4), m0f); };
     for (int64_t i = 0; i < nb; ++i) {
         const BlockQ6_K& b = w[i];
         int16_t sc16[16];
@@ -142,14 +151,14 @@ void q6_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stri
                 for (int t = 0; t < NT; ++t)
                     isum[t] = wasm_i32x4_add(isum[t], wasm_i32x4_dot_i16x8(pair_dot(act.row[t][i].qs + 128 * n + 16 * g, q6), s));
             };
-            group(wasm_v128_or(low_nibbles(l0), shl_mask(h0, 4, 0x30)), 0);
-            group(wasm_v128_or(low_nibbles(l1), shl_mask(h1, 4, 0x30)), 1);
-            group(wasm_v128_or(low_nibbles(l2), shl_mask(h0, 2, 0x30)), 2);
-            group(wasm_v128_or(low_nibbles(l3), shl_mask(h1, 2, 0x30)), 3);
-            group(wasm_v128_or(high_nibbles(l0), wasm_v128_and(h0, wasm_i8x16_splat(0x30))), 4);
-            group(wasm_v128_or(high_nibbles(l1), wasm_v128_and(h1, wasm_i8x16_splat(0x30))), 5);
-            group(wasm_v128_or(high_nibbles(l2), shr_mask(h0, 2, 0x30)), 6);
-            group(wasm_v128_or(high_nibbles(l3), shr_mask(h1, 2, 0x30)), 7);
+            group(wasm_v128_or(lo(l0), wasm_v128_and(wasm_i16x8_shl(h0, 4), m30)), 0);
+            group(wasm_v128_or(lo(l1), wasm_v128_and(wasm_i16x8_shl(h1, 4), m30)), 1);
+            group(wasm_v128_or(lo(l2), wasm_v128_and(wasm_i16x8_shl(h0, 2), m30)), 2);
+            group(wasm_v128_or(lo(l3), wasm_v128_and(wasm_i16x8_shl(h1, 2), m30)), 3);
+            group(wasm_v128_or(hi(l0), wasm_v128_and(h0, m30)), 4);
+            group(wasm_v128_or(hi(l1), wasm_v128_and(h1, m30)), 5);
+            group(wasm_v128_or(hi(l2), wasm_v128_and(wasm_u16x8_shr(h0, 2), m30)), 6);
+            group(wasm_v128_or(hi(l3), wasm_v128_and(wasm_u16x8_shr(h1, 2), m30)), 7);
         };
         if constexpr (NT == 1) {
             half(0);
