@@ -28,17 +28,9 @@ namespace isa = quant::scalar;
 constexpr const char* kIsaName = "scalar";
 #endif
 
-// The relaxed-SIMD build replaces the kernels of these types; they read Q8_K rows unwidened.
-bool relaxed_kernel(GgmlType t) {
-#if defined(__wasm_relaxed_simd__)
-    return t == GgmlType::Q4_K || t == GgmlType::Q5_K || t == GgmlType::Q6_K;
-#else
-    (void)t;
-    return false;
-#endif
-}
-
-DotTileFn kernel_for(GgmlType t) {
+// The relaxed-SIMD build's own kernels (nullptr for the types it leaves to SIMD128); they
+// read Q8_K rows as stored, so matmul skips widening for them.
+DotTileFn relaxed_kernel_for(GgmlType t) {
 #if defined(__wasm_relaxed_simd__)
     switch (t) {
     case GgmlType::Q4_K: return quant::relaxed::q4_k_dot;
@@ -47,6 +39,12 @@ DotTileFn kernel_for(GgmlType t) {
     default: break;
     }
 #endif
+    (void)t;
+    return nullptr;
+}
+
+DotTileFn kernel_for(GgmlType t) {
+    if (const DotTileFn relaxed = relaxed_kernel_for(t)) return relaxed;
     switch (t) {
     case GgmlType::F32: return isa::f32_dot;
     case GgmlType::F16: return isa::f16_dot;
@@ -88,7 +86,7 @@ void matmul(GgmlType weight_type, const void* w, size_t w_row_bytes, int64_t n_c
     const int64_t rows_per_block =
         std::max<int64_t>(1, static_cast<int64_t>(kRowBlockBytes / std::max<size_t>(w_row_bytes, 1)));
 #if defined(__wasm_simd128__)
-    const size_t wide_row_bytes = relaxed_kernel(weight_type) ? 0 : quant::simd128::widened_row_bytes(weight_type, n_cols);
+    const size_t wide_row_bytes = relaxed_kernel_for(weight_type) ? 0 : quant::simd128::widened_row_bytes(weight_type, n_cols);
     thread_local std::vector<uint8_t> wide_tile;
     if (wide_tile.size() < wide_row_bytes * quant::kMaxTileTokens) wide_tile.resize(wide_row_bytes * quant::kMaxTileTokens);
 #endif
