@@ -137,8 +137,7 @@ function firefoxPage(page) {
     log: collectLog(page),
     goto: (url) => page.goto(url, { waitUntil: 'load' }),
     reload: () => page.reload({ waitUntil: 'load' }),
-    // Bounded, so a lost answer fails the test with a name instead of a 60 s protocol wait.
-    click: (selector) => withTimeout(page.click(selector), 30000, `click on ${selector}`),
+    click: (selector) => firefoxClick(page, selector),
     type: async (selector, text) => {
       await page.$eval(selector, (el, value) => {
         el.value = value;
@@ -159,6 +158,25 @@ function firefoxPage(page) {
     setViewport: (width, height) => page.setViewport({ width, height }),
     closePage: () => page.close(),
   };
+}
+
+// A real mouse click in Firefox, in steps that each fail with a name instead of hanging.
+// puppeteer's page.click first waits for an IntersectionObserver callback (its "is the element
+// in view" test), which needs a rendered frame; a CI run saw a click there go unanswered for
+// the whole protocol timeout. Scrolling the element to the middle of the viewport and reading
+// its box is plain script, retried like any poll; the click itself is one input action.
+async function firefoxClick(page, selector) {
+  const point = await pollUntil(page, (sel) => {
+    const el = document.querySelector(sel);
+    if (!el) return null;
+    el.scrollIntoView({ block: 'center', inline: 'center' });
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0) return null;
+    return { x: box.left + box.width / 2, y: box.top + box.height / 2 };
+  }, selector, 20000).catch((error) => {
+    throw new Error(`click on ${selector}: the element was not found or not visible (${error.message})`);
+  });
+  await withTimeout(page.mouse.click(point.x, point.y), 20000, `click on ${selector}: the mouse input action`);
 }
 
 // Polls a (possibly async) page function from Node until it returns something truthy. Both
