@@ -4,7 +4,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
-#include <vector>
+#include <memory>
 
 namespace smollm {
 
@@ -39,8 +39,8 @@ private:
     int32_t n_ctx_ = 0;
     int32_t kv_dim_ = 0;
     bool f16_ = true;
-    std::vector<uint16_t> k16_, v16_;
-    std::vector<float> k32_, v32_;
+    std::unique_ptr<uint16_t[]> k16_, v16_;
+    std::unique_ptr<float[]> k32_, v32_;
 };
 
 }  // namespace smollm

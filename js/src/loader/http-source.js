@@ -51,6 +51,7 @@ export class HttpSource {
       const onAbort = () => controller.abort();
       signal?.addEventListener('abort', onAbort, { once: true });
       let reader = null;
+      let watch = null;
       try {
         const headers = {};
         if (offset > 0) {
@@ -87,8 +88,10 @@ export class HttpSource {
         }
         if (!response.body) throw new NetworkError(this.url, 'the response has no body');
         reader = response.body.getReader();
+        watch = new StallWatch(this.stallTimeoutMs, controller);
         for (;;) {
-          const { done, value } = await this.#withStallTimeout(reader.read(), controller);
+          const { done, value } = await reader.read();
+          watch.fed();
           if (done) break;
           if (value.byteLength === 0) continue;
           yield { bytes: value, offset };
@@ -101,8 +104,10 @@ export class HttpSource {
         if (signal?.aborted) throw abortError(signal.reason);
         if (error instanceof HttpError || error instanceof NetworkError) throw error;
         if (reader === null) throw error;
-        failures = await this.#retryOrThrow(failures, `connection dropped at byte ${offset} (${describe(error)})`, null);
+        const why = watch?.stalled ? `no data for ${this.stallTimeoutMs} ms` : describe(error);
+        failures = await this.#retryOrThrow(failures, `connection dropped at byte ${offset} (${why})`, null);
       } finally {
+        watch?.stop();
         signal?.removeEventListener('abort', onAbort);
         controller.abort();
       }
@@ -150,6 +155,29 @@ function retryAfterMs(response) {
   if (Number.isFinite(seconds)) return Math.min(60000, Math.max(0, seconds * 1000));
   const date = Date.parse(value);
   return Number.isFinite(date) ? Math.min(60000, Math.max(0, date - Date.now())) : null;
+}
+
+// Aborts a response's request when no chunk has come for `ms`. One interval per response,
+// not a timer per read: a 1 GB download is some 16,000 reads, and arming and clearing a timer
+// and racing a promise for each cost more than copying the chunk into wasm memory.
+class StallWatch {
+  constructor(ms, controller) {
+    this.stalled = false;
+    this.last = performance.now();
+    this.timer = setInterval(() => {
+      if (performance.now() - this.last < ms) return;
+      this.stalled = true;
+      controller.abort();   // the pending read rejects
+    }, Math.max(10, Math.min(1000, ms / 4)));
+  }
+
+  fed() {
+    this.last = performance.now();
+  }
+
+  stop() {
+    clearInterval(this.timer);
+  }
 }
 
 function describe(error) {
