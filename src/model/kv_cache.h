@@ -4,6 +4,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <atomic>
 #include <memory>
 
 namespace smollm {
@@ -39,6 +40,9 @@ private:
     int32_t n_ctx_ = 0;
     int32_t kv_dim_ = 0;
     bool f16_ = true;
+    // Set once any stored half is inf or NaN (a K or V value beyond f16's range): until then
+    // the wasm build reads halves with a conversion that need not handle them.
+    std::atomic<bool> has_inf_nan_{false};
     std::unique_ptr<uint16_t[]> k16_, v16_;
     std::unique_ptr<float[]> k32_, v32_;
 };
