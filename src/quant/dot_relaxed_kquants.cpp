@@ -53,9 +53,10 @@ void k4_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride
     const float* f16 = fp16_table();
     const int64_t nb = n_cols / kQK_K;
     const v128_t m0f = opaque_splat(0x0f), m10 = opaque_splat(0x10);
+    const simd128::K4ScaleMasks scale_masks = simd128::K4ScaleMasks::load();
     for (int64_t i = 0; i < nb; ++i) {
         const Block& b = w[i];
-        const v128_t scales_mins = k4_scales_mins(b.scales);
+        const v128_t scales_mins = k4_scales_mins(b.scales, scale_masks);
         int16_t sc[8];
         wasm_v128_store(sc, wasm_u16x8_extend_low_u8x16(scales_mins));
         const v128_t mins = wasm_u16x8_extend_high_u8x16(scales_mins);

@@ -32,5 +32,31 @@ inline v128_t k4_scales_mins(const uint8_t* packed) {
     return wasm_v128_or(low, high);
 }
 
+// k4_scales_mins' three byte masks held in registers for a whole row: as constants, V8
+// rebuilds each one with several instructions at every use, i.e. once per super-block. Loaded
+// through a volatile pointer, so LLVM cannot turn them back into constants.
+struct K4ScaleMasks {
+    v128_t low_keep, low_high_nibble, high_bits;
+    static K4ScaleMasks load() {
+        alignas(16) static const uint8_t kMasks[48] = {
+            63, 63, 63, 63, 15, 15, 15, 15, 63, 63, 63, 63, 0, 0, 0, 0,
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 15, 15, 15, 15,
+            0, 0, 0, 0, 0x30, 0x30, 0x30, 0x30, 0, 0, 0, 0, 0x30, 0x30, 0x30, 0x30};
+        const uint8_t* volatile at = kMasks;
+        const uint8_t* m = at;
+        return {wasm_v128_load(m), wasm_v128_load(m + 16), wasm_v128_load(m + 32)};
+    }
+};
+
+// k4_scales_mins with the masks given.
+inline v128_t k4_scales_mins(const uint8_t* packed, const K4ScaleMasks& masks) {
+    const v128_t v = wasm_v128_load(packed);
+    const v128_t low_src = wasm_i8x16_shuffle(v, v, 0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 8, 9, 10, 11);
+    const v128_t low = wasm_v128_or(wasm_v128_and(low_src, masks.low_keep),
+                                    wasm_v128_and(wasm_u16x8_shr(low_src, 4), masks.low_high_nibble));
+    const v128_t high_src = wasm_i8x16_shuffle(v, v, 0, 0, 0, 0, 0, 1, 2, 3, 0, 0, 0, 0, 4, 5, 6, 7);
+    return wasm_v128_or(low, wasm_v128_and(wasm_u16x8_shr(high_src, 2), masks.high_bits));
+}
+
 }  // namespace smollm::quant::simd128
 #endif
