@@ -15,24 +15,7 @@ inline v128_t hsum2_i32x4(v128_t a, v128_t b) {
     return wasm_i32x4_add(t, wasm_i32x4_shuffle(t, t, 1, 0, 3, 2));
 }
 
-// The 8 six-bit scales (bytes 0..7) and mins (bytes 8..15) of a Q4_K / Q5_K block, unpacked
-// with a few vector ops instead of 16 scalar bit extractions (k4_scale_min is the reference).
-// Loading 16 bytes at `packed` stays inside the block: qh or qs follow the 12 scale bytes.
-inline v128_t k4_scales_mins(const uint8_t* packed) {
-    const v128_t v = wasm_v128_load(packed);
-    // Low bits: scale j<4 is p[j]&63, j>=4 is p[j+4]&15; min j<4 is p[j+4]&63, j>=4 is p[j+4]>>4.
-    const v128_t low_src = wasm_i8x16_shuffle(v, v, 0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 8, 9, 10, 11);
-    const v128_t low = wasm_v128_or(
-        wasm_v128_and(low_src, wasm_i8x16_make(63, 63, 63, 63, 15, 15, 15, 15, 63, 63, 63, 63, 0, 0, 0, 0)),
-        wasm_v128_and(wasm_u16x8_shr(low_src, 4), wasm_i8x16_make(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 15, 15, 15, 15)));
-    // High bits of j>=4: bits 6..7 of p[j-4] (scales) and of p[j] (mins), moved to bits 4..5.
-    const v128_t high_src = wasm_i8x16_shuffle(v, v, 0, 0, 0, 0, 0, 1, 2, 3, 0, 0, 0, 0, 4, 5, 6, 7);
-    const v128_t high = wasm_v128_and(wasm_u16x8_shr(high_src, 2),
-                                      wasm_i8x16_make(0, 0, 0, 0, 0x30, 0x30, 0x30, 0x30, 0, 0, 0, 0, 0x30, 0x30, 0x30, 0x30));
-    return wasm_v128_or(low, high);
-}
-
-// k4_scales_mins' three byte masks held in registers for a whole row: as constants, V8
+// The byte masks k4_scales_mins needs, held in registers for a whole row: as constants, V8
 // rebuilds each one with several instructions at every use, i.e. once per super-block. Loaded
 // through a volatile pointer, so LLVM cannot turn them back into constants.
 struct K4ScaleMasks {
@@ -48,13 +31,19 @@ struct K4ScaleMasks {
     }
 };
 
-// k4_scales_mins with the masks given.
+// The 8 six-bit scales (bytes 0..7) and mins (bytes 8..15) of a Q4_K / Q5_K block, unpacked
+// with a few vector ops instead of 16 scalar bit extractions (k4_scale_min is the reference).
+// Loading 16 bytes at `packed` stays inside the block: qh or qs follow the 12 scale bytes.
 inline v128_t k4_scales_mins(const uint8_t* packed, const K4ScaleMasks& masks) {
     const v128_t v = wasm_v128_load(packed);
-    const v128_t low_src = wasm_i8x16_shuffle(v, v, 0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 8, 9, 10, 11);
+    // Both moves are of whole 32-bit words (one pshufd; a byte shuffle is a pshufb plus a mask
+    // V8 rebuilds at every use); words in lanes the masks clear are don't-cares.
+    // Low bits: scale j<4 is p[j]&63, j>=4 is p[j+4]&15; min j<4 is p[j+4]&63, j>=4 is p[j+4]>>4.
+    const v128_t low_src = wasm_i32x4_shuffle(v, v, 0, 2, 1, 2);
     const v128_t low = wasm_v128_or(wasm_v128_and(low_src, masks.low_keep),
                                     wasm_v128_and(wasm_u16x8_shr(low_src, 4), masks.low_high_nibble));
-    const v128_t high_src = wasm_i8x16_shuffle(v, v, 0, 0, 0, 0, 0, 1, 2, 3, 0, 0, 0, 0, 4, 5, 6, 7);
+    // High bits of j>=4: bits 6..7 of p[j-4] (scales) and of p[j] (mins), moved to bits 4..5.
+    const v128_t high_src = wasm_i32x4_shuffle(v, v, 0, 0, 0, 1);
     return wasm_v128_or(low, wasm_v128_and(wasm_u16x8_shr(high_src, 2), masks.high_bits));
 }
 
