@@ -17,6 +17,9 @@ function launch() {
     executablePath: '/usr/bin/firefox-esr',
     headless: true,
     args: ['--no-remote'],
+    // One pass is one page evaluation; wllama's in Firefox runs past puppeteer's default 180 s
+    // (its 2-thread Q4_K_M pass did), and the harness bounds each pass itself.
+    protocolTimeout: 30 * 60 * 1000,
   });
 }
 

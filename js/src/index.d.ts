@@ -34,9 +34,9 @@ export interface LoadOptions {
   /** Problems that do not stop the load (e.g. QuotaError: the model could not be cached). Default: console.warn. */
   onWarning?: (warning: SmolLMError) => void;
   /**
-   * Worker threads for the matrix kernels. Default: half of `navigator.hardwareConcurrency`
-   * (or `os.availableParallelism()` in Node), at least 1, at most 8. Ignored (1) when the
-   * single-thread build is used.
+   * Worker threads for the matrix kernels. Default: every core of `navigator.hardwareConcurrency`
+   * (or `os.availableParallelism()` in Node) up to 2 cores, one fewer than the cores above
+   * that, at most 16. Ignored (1) when the single-thread build is used.
    */
   threads?: number;
   /** KV cache size in tokens. Default: the model's trained context, capped at 2048. */
