@@ -32,14 +32,14 @@ uint64_t KvCache::bytes() const { return bytes_for(n_layers_, n_ctx_, kv_dim_, f
 void KvCache::store(int32_t layer, int32_t pos, const float* k, const float* v) {
     const size_t base = row_index(layer, pos);
     if (f16_) {
-        uint32_t exponents_and = 0;   // a half is inf or NaN when its exponent bits are all set
+        uint32_t inf_or_nan = 0;   // a half is inf or NaN when its exponent bits are all set
         for (int32_t i = 0; i < kv_dim_; ++i) {
             const uint16_t hk = f32_to_f16(k[i]), hv = f32_to_f16(v[i]);
             k16_[base + static_cast<size_t>(i)] = hk;
             v16_[base + static_cast<size_t>(i)] = hv;
-            exponents_and |= ((hk & 0x7c00u) == 0x7c00u) | ((hv & 0x7c00u) == 0x7c00u);
+            inf_or_nan |= ((hk & 0x7c00u) == 0x7c00u) | ((hv & 0x7c00u) == 0x7c00u);
         }
-        if (exponents_and) has_inf_nan_.store(true, std::memory_order_relaxed);
+        if (inf_or_nan) has_inf_nan_.store(true, std::memory_order_relaxed);
     } else {
         for (int32_t i = 0; i < kv_dim_; ++i) {
             k32_[base + static_cast<size_t>(i)] = k[i];

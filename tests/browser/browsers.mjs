@@ -162,9 +162,10 @@ function firefoxPage(page) {
 
 // A real mouse click in Firefox, in steps that each fail with a name instead of hanging.
 // puppeteer's page.click first waits for an IntersectionObserver callback (its "is the element
-// in view" test), which needs a rendered frame; a CI run saw a click there go unanswered for
-// the whole protocol timeout. Scrolling the element to the middle of the viewport and reading
-// its box is plain script, retried like any poll; the click itself is one input action.
+// in view" test), which needs a rendered frame, and the one Firefox step that failed in CI,
+// twice, was such a click (its cause was never seen: CI showed no message). Scrolling the
+// element to the middle of the viewport and reading its box is plain script, retried like any
+// poll; the click itself is one input action.
 async function firefoxClick(page, selector) {
   const point = await pollUntil(page, (sel) => {
     const el = document.querySelector(sel);
