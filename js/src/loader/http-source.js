@@ -8,8 +8,6 @@ import { sleep } from '../platform.js';
 
 const RETRYABLE = new Set([408, 425, 429, 500, 502, 503, 504]);
 
-class StallError extends Error {}
-
 export class HttpSource {
   constructor(url, { retries = 5, stallTimeoutMs = 30000, backoffMs = 500 } = {}) {
     this.url = url;
@@ -57,15 +55,18 @@ export class HttpSource {
         if (offset > 0) {
           headers.Range = `bytes=${offset}-`;
         }
+        // One watchdog covers the request and then every read of its body.
+        watch = new StallWatch(this.stallTimeoutMs, controller);
         let response;
         try {
-          response = await this.#withStallTimeout(fetch(this.url, { headers, signal: controller.signal }), controller);
+          response = await fetch(this.url, { headers, signal: controller.signal });
+          watch.fed();
         } catch (error) {
           if (signal?.aborted) throw abortError(signal.reason);
           // Before the first byte a failure is most often a refusal (CORS, DNS, server down) that
           // retrying will not cure, so fewer retries there.
           const limit = offset === 0 ? Math.min(2, this.retries) : this.retries;
-          failures = await this.#retryOrThrow(failures, `request failed (${describe(error)})`, null, limit);
+          failures = await this.#retryOrThrow(failures, `request failed (${this.#why(watch, error)})`, null, limit);
           continue;
         }
         if (offset > 0 && response.status === 416) return;   // the file ends here
@@ -88,7 +89,6 @@ export class HttpSource {
         }
         if (!response.body) throw new NetworkError(this.url, 'the response has no body');
         reader = response.body.getReader();
-        watch = new StallWatch(this.stallTimeoutMs, controller);
         for (;;) {
           const { done, value } = await reader.read();
           watch.fed();
@@ -104,8 +104,7 @@ export class HttpSource {
         if (signal?.aborted) throw abortError(signal.reason);
         if (error instanceof HttpError || error instanceof NetworkError) throw error;
         if (reader === null) throw error;
-        const why = watch?.stalled ? `no data for ${this.stallTimeoutMs} ms` : describe(error);
-        failures = await this.#retryOrThrow(failures, `connection dropped at byte ${offset} (${why})`, null);
+        failures = await this.#retryOrThrow(failures, `connection dropped at byte ${offset} (${this.#why(watch, error)})`, null);
       } finally {
         watch?.stop();
         signal?.removeEventListener('abort', onAbort);
@@ -132,20 +131,11 @@ export class HttpSource {
     return failures + 1;
   }
 
-  async #withStallTimeout(promise, controller) {
-    let timer;
-    const stall = new Promise((_, reject) => {
-      timer = setTimeout(() => {
-        controller.abort();
-        reject(new StallError(`no data for ${this.stallTimeoutMs} ms`));
-      }, this.stallTimeoutMs);
-    });
-    try {
-      return await Promise.race([promise, stall]);
-    } finally {
-      clearTimeout(timer);
-    }
+  // A failure's cause in words: the watchdog's abort shows up as a plain AbortError.
+  #why(watch, error) {
+    return watch?.stalled ? `no data for ${this.stallTimeoutMs} ms` : describe(error);
   }
+
 }
 
 function retryAfterMs(response) {
@@ -157,9 +147,10 @@ function retryAfterMs(response) {
   return Number.isFinite(date) ? Math.min(60000, Math.max(0, date - Date.now())) : null;
 }
 
-// Aborts a response's request when no chunk has come for `ms`. One interval per response,
-// not a timer per read: a 1 GB download is some 16,000 reads, and arming and clearing a timer
-// and racing a promise for each cost more than copying the chunk into wasm memory.
+// Aborts a request when neither its response nor a chunk of its body has come for `ms`. One
+// interval per request, not a timer per read: a 1 GB download is some 16,000 reads, and arming
+// and clearing a timer and racing a promise for each cost more than copying the chunk into
+// wasm memory.
 class StallWatch {
   constructor(ms, controller) {
     this.stalled = false;
@@ -167,7 +158,7 @@ class StallWatch {
     this.timer = setInterval(() => {
       if (performance.now() - this.last < ms) return;
       this.stalled = true;
-      controller.abort();   // the pending read rejects
+      controller.abort();   // the pending fetch or read rejects
     }, Math.max(10, Math.min(1000, ms / 4)));
   }
 

@@ -12,6 +12,7 @@ import net from 'node:net';
 //   {reset: bytes}           the same, then a TCP reset (the client may lose data in flight)
 //   {status, retryAfter?}    an error answer with a short body
 //   {stall: bytes}           send `bytes` of body, then nothing (socket left open)
+//   {silent: true}           read the request, answer nothing at all (socket left open)
 //   {lengthDelta: n}         Content-Length off by n (+n: claims more than is sent)
 //   {noLength: true}         no Content-Length, the body ends when the connection closes
 //   {noRange: true}          ignore Range: always 200 with the whole file
@@ -83,6 +84,7 @@ export class FaultServer {
       return method === 'HEAD' ? socket.end() : socket.end(found.body);
     }
     const fault = method === 'GET' ? (file.script.shift() ?? file.always ?? {}) : (file.always ?? {});
+    if (fault.silent) return;   // left open: the client's stall timer must fire before any header
     if (fault.status) {
       const extra = fault.retryAfter !== undefined ? { 'Retry-After': String(fault.retryAfter) } : {};
       return this.#simple(socket, log, fault.status, 'injected fault', extra);

@@ -223,6 +223,20 @@ describe('network faults', { skip: skip ?? false }, () => {
     await llm.unload();
   });
 
+  test('a request the server never answers times out and is sent again', async () => {
+    const p = freshPath();
+    const url = server.serve(p, bytes, { script: [{ silent: true }] });
+    faults += 1;
+    const t0 = Date.now();
+    const { llm } = await load(url, { stallTimeoutMs: 500 });
+    const gets = server.requestsFor(p);
+    assert.equal(gets.length, 2, 'the silent request, then one that was answered');
+    assert.equal(gets[1].range, null, 'nothing had arrived, so the retry starts at byte 0');
+    assert.ok(Date.now() - t0 >= 500, 'the stall timer fired');
+    await assertIdentical(llm);
+    await llm.unload();
+  });
+
   test('a download that dies half-way is never stored as complete, and a later load works', async () => {
     const p = freshPath();
     const url = server.serve(p, bytes, { script: [{ drop: Math.floor(bytes.length / 2) }], always: { status: 500 } });
