@@ -51,12 +51,8 @@ uint64_t split_count(const GgufFile& header) {
 
 uint64_t tokenizer_bytes_estimate(const GgufFile& header) {
     uint64_t bytes = 0;
-    if (const auto* tokens = header.get_string_array("tokenizer.ggml.tokens")) {
-        for (const std::string& t : *tokens) bytes += t.size() + 64;
-    }
-    if (const auto* merges = header.get_string_array("tokenizer.ggml.merges")) {
-        for (const std::string& m : *merges) bytes += m.size() + 64;
-    }
+    if (const auto* tokens = header.get_string_array("tokenizer.ggml.tokens")) bytes += tokens->text_bytes() + 64 * tokens->size();
+    if (const auto* merges = header.get_string_array("tokenizer.ggml.merges")) bytes += merges->text_bytes() + 64 * merges->size();
     return bytes;
 }
 

@@ -122,12 +122,15 @@ private:
     }
 
     // Makes sure `n` bytes at pos_ are readable.
-    void need(uint64_t n, const std::string& field) {
-        if (n > UINT64_MAX - pos_) fail(field, pos_, "length " + std::to_string(n) + " overflows the file offset");
+    // `suffix` completes the field's name in an error; it is joined only on failure, since
+    // string arrays read ~100k lengths and building a label for each was measurable.
+    void need(uint64_t n, const std::string& field, std::string_view suffix = {}) {
+        if (n > UINT64_MAX - pos_)
+            fail(field + std::string(suffix), pos_, "length " + std::to_string(n) + " overflows the file offset");
         const uint64_t end = pos_ + n;
         if (file_size_ && end > file_size_)
-            fail(field, pos_, "needs " + std::to_string(n) + " bytes but the file ends at byte " +
-                                  std::to_string(file_size_) + " (truncated)");
+            fail(field + std::string(suffix), pos_, "needs " + std::to_string(n) + " bytes but the file ends at byte " +
+                                                        std::to_string(file_size_) + " (truncated)");
         if (end > available_) throw NeedMoreStop{end};
     }
 
@@ -159,8 +162,8 @@ private:
         return v;
     }
 
-    uint64_t read_u64(const std::string& field) {
-        need(8, field);
+    uint64_t read_u64(const std::string& field, std::string_view suffix = {}) {
+        need(8, field, suffix);
         return read_raw<uint64_t>();
     }
     uint32_t read_u32(const std::string& field) {
@@ -168,17 +171,20 @@ private:
         return read_raw<uint32_t>();
     }
 
-    std::string read_string(const std::string& field) {
+    // The string's bytes in the input (valid while the input is).
+    std::string_view read_string_view(const std::string& field) {
         const uint64_t at = pos_;
-        const uint64_t len = read_u64(field + " length");
+        const uint64_t len = read_u64(field, " length");
         if (len > kMaxStringBytes)
             fail(field + " length", at, "string of " + std::to_string(len) + " bytes exceeds the " +
                                             std::to_string(kMaxStringBytes >> 20) + " MiB limit");
         need(len, field);
-        std::string s(reinterpret_cast<const char*>(data_ + pos_), len);
+        const std::string_view s(reinterpret_cast<const char*>(data_ + pos_), static_cast<size_t>(len));
         pos_ += len;
         return s;
     }
+
+    std::string read_string(const std::string& field) { return std::string(read_string_view(field)); }
 
     void parse_magic() {
         static const uint8_t kMagic[4] = {'G', 'G', 'U', 'F'};
@@ -306,7 +312,7 @@ private:
         switch (v.elem_type) {
             case GgufValueType::STRING:
                 v.strings.reserve(reserve);
-                for (uint64_t i = 0; i < count; ++i) v.strings.push_back(read_string(field));
+                for (uint64_t i = 0; i < count; ++i) v.strings.push_back(read_string_view(field));
                 break;
             case GgufValueType::ARRAY:
                 v.arrays.reserve(reserve);
@@ -523,7 +529,7 @@ bool GgufFile::get_bool(std::string_view key, bool* out) const {
     return true;
 }
 
-const std::vector<std::string>* GgufFile::get_string_array(std::string_view key) const {
+const StringList* GgufFile::get_string_array(std::string_view key) const {
     const GgufValue* v = find(key);
     if (!v || v->type != GgufValueType::ARRAY || v->elem_type != GgufValueType::STRING) return nullptr;
     return &v->strings;

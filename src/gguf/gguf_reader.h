@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "gguf/gguf_types.h"
+#include "gguf/string_list.h"
 
 namespace smollm {
 
@@ -27,7 +28,7 @@ struct GgufValue {
     double f64 = 0.0;        // FLOAT32/64
     std::string str;         // STRING
     GgufValueType elem_type = GgufValueType::UINT8;  // ARRAY
-    std::vector<std::string> strings;   // ARRAY of STRING
+    StringList strings;                 // ARRAY of STRING
     std::vector<int64_t> ints;          // ARRAY of any integer type or BOOL (unsigned 64 cast)
     std::vector<double> floats;         // ARRAY of FLOAT32/64
     std::vector<GgufValue> arrays;      // ARRAY of ARRAY
@@ -69,7 +70,7 @@ public:
     bool get_i64(std::string_view key, int64_t* out) const;    // any integer type that fits
     bool get_f64(std::string_view key, double* out) const;     // float or integer types
     bool get_bool(std::string_view key, bool* out) const;
-    const std::vector<std::string>* get_string_array(std::string_view key) const;
+    const StringList* get_string_array(std::string_view key) const;
     const std::vector<int64_t>* get_int_array(std::string_view key) const;
     const std::vector<double>* get_float_array(std::string_view key) const;
 

@@ -60,14 +60,17 @@ BpeTokenizer::BpeTokenizer(const VocabSpec& spec) : vocab_(spec), pre_name_(spec
         return it->second;
     };
     merges_.reserve(spec.merges.size());
+    // One buffer for every merged text: this loop runs ~50k times while a model loads.
+    std::string joined;
     for (size_t rank = 0; rank < spec.merges.size(); ++rank) {
-        const std::string& m = spec.merges[rank];
+        const std::string_view m = spec.merges[rank];
         const size_t space = m.find(' ', 1);
-        if (space == std::string::npos) continue;   // a malformed entry can never match a symbol pair
-        const std::string_view left(m.data(), space), right(m.data() + space + 1, m.size() - space - 1);
+        if (space == std::string_view::npos) continue;   // a malformed entry can never match a symbol pair
+        const std::string_view left = m.substr(0, space), right = m.substr(space + 1);
         if (right.empty()) continue;
         const int32_t l = intern(left), r = intern(right);
-        const int32_t merged = intern(std::string(left) + std::string(right));
+        joined.assign(left).append(right);
+        const int32_t merged = intern(joined);
         merges_.insert(l, r, {static_cast<int32_t>(rank), merged});
     }
     for (int b = 0; b < 256; ++b) {
@@ -78,14 +81,15 @@ BpeTokenizer::BpeTokenizer(const VocabSpec& spec) : vocab_(spec), pre_name_(spec
     }
 
     piece_offsets_.reserve(static_cast<size_t>(n_vocab) + 1);
+    pieces_.reserve(vocab_.text_bytes());   // decoding never lengthens a token's text
     piece_offsets_.push_back(0);
     for (int32_t id = 0; id < n_vocab; ++id) {
         const uint32_t attr = vocab_.attr(id);
-        const std::string& text = vocab_.text(id);
+        const std::string_view text = vocab_.text(id);
         if (attr & (kAttrControl | kAttrUnknown | kAttrUserDefined)) {
             pieces_ += text;
         } else if (attr & kAttrNormal) {
-            pieces_ += byte_level::decode_text(text);
+            byte_level::append_decoded_text(&pieces_, text);
         } else if (uint8_t byte = 0; (attr & kAttrByte) && parse_byte_token(text, &byte)) {
             pieces_.push_back(static_cast<char>(byte));
         }

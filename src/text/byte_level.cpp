@@ -41,18 +41,22 @@ int codepoint_to_byte(uint32_t cp) { return cp < 512 ? alphabet().from_cp[cp] : 
 std::string decode_text(std::string_view token_text) {
     std::string out;
     out.reserve(token_text.size());
+    append_decoded_text(&out, token_text);
+    return out;
+}
+
+void append_decoded_text(std::string* out, std::string_view token_text) {
     size_t pos = 0;
     while (pos < token_text.size()) {
         const size_t start = pos;
         const uint32_t cp = unicode::decode_utf8(token_text, &pos);
         const int b = codepoint_to_byte(cp);
         if (b >= 0) {
-            out.push_back(static_cast<char>(b));
+            out->push_back(static_cast<char>(b));
         } else {
-            out.append(token_text.data() + start, pos - start);
+            out->append(token_text.data() + start, pos - start);
         }
     }
-    return out;
 }
 
 }  // namespace smollm::byte_level

@@ -18,5 +18,7 @@ int codepoint_to_byte(uint32_t cp);
 // Vocabulary text -> raw bytes. Code points outside the alphabet are kept as their UTF-8
 // (a malformed vocabulary then still decodes to something readable instead of nothing).
 std::string decode_text(std::string_view token_text);
+// The same, appended to *out (no temporary string).
+void append_decoded_text(std::string* out, std::string_view token_text);
 
 }  // namespace smollm::byte_level

@@ -12,7 +12,7 @@ void partition_special(const Vocab& vocab, std::string_view text, bool parse_spe
     out->push_back({-1, 0, static_cast<uint32_t>(text.size())});
     for (const int32_t id : vocab.special_tokens()) {
         if (!parse_special && (vocab.attr(id) & (kAttrControl | kAttrUnknown))) continue;
-        const std::string& special = vocab.text(id);
+        const std::string_view special = vocab.text(id);
         if (text.find(special) == std::string_view::npos) continue;
         scratch->clear();
         for (const TextFragment& f : *out) {

@@ -58,9 +58,9 @@ std::string SpmTokenizer::token_to_piece(int32_t id, bool render_special) const 
                                 std::to_string(vocab_.size()) + ")");
     }
     const uint32_t attr = vocab_.attr(id);
-    const std::string& text = vocab_.text(id);
-    if (attr & (kAttrControl | kAttrUnknown)) return render_special ? text : std::string();
-    if (attr & kAttrUserDefined) return text;
+    const std::string_view text = vocab_.text(id);
+    if (attr & (kAttrControl | kAttrUnknown)) return render_special ? std::string(text) : std::string();
+    if (attr & kAttrUserDefined) return std::string(text);
     if (attr & kAttrNormal) {
         std::string out;
         out.reserve(text.size());

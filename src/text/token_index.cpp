@@ -36,7 +36,7 @@ uint64_t TokenIndex::hash(std::string_view text) {
     return mix(h ^ tail ^ (static_cast<uint64_t>(text.size() - i) << 56));
 }
 
-TokenIndex::TokenIndex(const std::vector<std::string>& texts) : texts_(texts) {
+TokenIndex::TokenIndex(const StringList& texts) : texts_(texts) {
     slots_.assign(table_size_for(texts.size()), -1);
     mask_ = slots_.size() - 1;
     for (size_t id = 0; id < texts.size(); ++id) {

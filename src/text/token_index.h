@@ -6,19 +6,21 @@
 #include <string_view>
 #include <vector>
 
+#include "gguf/string_list.h"
+
 namespace smollm {
 
 class TokenIndex {
 public:
     // `texts` must outlive the index. When a text repeats, the highest id wins (as in llama.cpp,
     // whose map is filled in id order).
-    explicit TokenIndex(const std::vector<std::string>& texts);
+    explicit TokenIndex(const StringList& texts);
     int32_t find(std::string_view text) const;   // -1 when absent
 
     static uint64_t hash(std::string_view text);
 
 private:
-    const std::vector<std::string>& texts_;
+    const StringList& texts_;
     std::vector<int32_t> slots_;   // token id or -1; size is a power of two
     uint64_t mask_ = 0;
 };

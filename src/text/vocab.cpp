@@ -42,16 +42,22 @@ uint32_t attr_for_type(int32_t type) {
 }
 
 // Empty texts would match everywhere; llama.cpp renames them the same way.
-std::vector<std::string> usable_texts(const std::vector<std::string>& tokens) {
+StringList usable_texts(const StringList& tokens) {
     if (tokens.empty()) throw std::runtime_error("tokenizer metadata: tokenizer.ggml.tokens is empty");
-    std::vector<std::string> texts = tokens;
-    for (size_t i = 0; i < texts.size(); ++i) {
-        if (texts[i].empty()) texts[i] = "[EMPTY_" + std::to_string(i) + "]";
+    if (std::none_of(tokens.begin(), tokens.end(), [](std::string_view t) { return t.empty(); })) return tokens;
+    StringList texts;
+    texts.reserve(tokens.size());
+    for (size_t i = 0; i < tokens.size(); ++i) {
+        if (tokens[i].empty()) {
+            texts.push_back("[EMPTY_" + std::to_string(i) + "]");
+        } else {
+            texts.push_back(tokens[i]);
+        }
     }
     return texts;
 }
 
-bool is_one_of(const std::string& text, std::initializer_list<std::string_view> names) {
+bool is_one_of(std::string_view text, std::initializer_list<std::string_view> names) {
     for (std::string_view n : names) {
         if (text == n) return true;
     }
@@ -98,7 +104,7 @@ VocabSpec VocabSpec::from_gguf(const GgufFile& file) {
     if (file.find("tokenizer.ggml.token_type")) {
         const auto* types = file.get_int_array("tokenizer.ggml.token_type");
         if (!types) bad_key("tokenizer.ggml.token_type", "is not an array of integers");
-        for (int64_t t : *types) spec.token_types.push_back(static_cast<int32_t>(t));
+        spec.token_types.assign(types->begin(), types->end());
     }
     if (file.find("tokenizer.ggml.merges")) {
         const auto* merges = file.get_string_array("tokenizer.ggml.merges");
@@ -192,7 +198,7 @@ void Vocab::detect_special_tokens(const VocabSpec& spec) {
 
     for (int32_t id = 0; id < n; ++id) {
         uint32_t& a = attrs_[static_cast<size_t>(id)];
-        if ((a & kAttrControl) && texts_[static_cast<size_t>(id)].find("unused") != std::string::npos) a |= kAttrUnused;
+        if ((a & kAttrControl) && texts_[static_cast<size_t>(id)].find("unused") != std::string_view::npos) a |= kAttrUnused;
     }
 
     eog_.assign(static_cast<size_t>(n), false);

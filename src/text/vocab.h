@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "gguf/string_list.h"
 #include "text/token_index.h"
 
 namespace smollm {
@@ -33,10 +34,10 @@ enum TokenAttr : uint32_t {
 struct VocabSpec {
     std::string model;                   // tokenizer.ggml.model: "gpt2" or "llama"
     std::string pre;                     // tokenizer.ggml.pre
-    std::vector<std::string> tokens;     // tokenizer.ggml.tokens
+    StringList tokens;                   // tokenizer.ggml.tokens
     std::vector<float> scores;           // tokenizer.ggml.scores (may be empty)
     std::vector<int32_t> token_types;    // tokenizer.ggml.token_type (may be empty: all normal)
-    std::vector<std::string> merges;     // tokenizer.ggml.merges ("left right")
+    StringList merges;                   // tokenizer.ggml.merges ("left right")
     std::optional<int64_t> bos_id, eos_id, eot_id, eom_id, unk_id;
     std::optional<bool> add_bos, add_space_prefix;
 
@@ -57,7 +58,8 @@ public:
     Vocab& operator=(const Vocab&) = delete;
 
     int32_t size() const { return static_cast<int32_t>(texts_.size()); }
-    const std::string& text(int32_t id) const { return texts_[static_cast<size_t>(id)]; }
+    size_t text_bytes() const { return texts_.text_bytes(); }
+    std::string_view text(int32_t id) const { return texts_[static_cast<size_t>(id)]; }
     uint32_t attr(int32_t id) const { return attrs_[static_cast<size_t>(id)]; }
     float score(int32_t id) const { return scores_.empty() ? 0.0f : scores_[static_cast<size_t>(id)]; }
     int32_t find(std::string_view text) const { return index_.find(text); }
@@ -74,7 +76,7 @@ public:
 private:
     void detect_special_tokens(const VocabSpec& spec);
 
-    std::vector<std::string> texts_;
+    StringList texts_;
     std::vector<uint32_t> attrs_;
     std::vector<float> scores_;
     TokenIndex index_;

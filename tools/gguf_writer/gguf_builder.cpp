@@ -35,7 +35,7 @@ void GgufBuilder::put(T v) {
     kv_bytes_.insert(kv_bytes_.end(), b, b + sizeof(T));
 }
 
-void GgufBuilder::put_string(const std::string& s) {
+void GgufBuilder::put_string(std::string_view s) {
     put<uint64_t>(s.size());
     kv_bytes_.insert(kv_bytes_.end(), s.begin(), s.end());
 }

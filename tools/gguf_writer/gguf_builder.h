@@ -71,7 +71,7 @@ private:
 
     void begin_kv(const std::string& key, GgufValueType type);
     void put_value_body(const GgufValue& v, int depth);
-    void put_string(const std::string& s);
+    void put_string(std::string_view s);
     template <typename T>
     void put(T v);
     uint64_t check_tensor(const std::string& name, GgmlType type, const std::vector<uint64_t>& ne) const;

@@ -231,7 +231,8 @@ TEST_CASE("the synthetic vocabulary is a valid byte-level BPE vocabulary", "[ggu
     for (int b = 0; b < 256; ++b) CHECK(vocab.count(byte_to_token_text(static_cast<uint8_t>(b))));
     CHECK(tokens[3 + ' '] == "\xc4\xa0");  // 'Ġ'
     CHECK(merges.size() == 512 - 259);     // the built-in text yields enough merges
-    for (const auto& mg : merges) {
+    for (const std::string_view view : merges) {
+        const std::string mg(view);
         INFO(mg);
         const size_t sp = mg.find(' ');
         REQUIRE(sp != std::string::npos);

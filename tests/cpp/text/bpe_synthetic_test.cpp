@@ -20,7 +20,7 @@ VocabSpec byte_vocab(std::vector<std::string> extra, std::vector<std::string> me
         spec.tokens.push_back(t);
         spec.token_types.push_back(static_cast<int32_t>(TokenType::Normal));
     }
-    spec.merges = std::move(merges);
+    spec.merges = StringList(merges);
     return spec;
 }
 
