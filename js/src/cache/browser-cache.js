@@ -3,6 +3,7 @@
 // the stream closes after the last byte, so an interrupted download never looks complete.
 // Every read checks the byte count against the size recorded at write time.
 import { QuotaError } from '../errors.js';
+import { openBodyReader } from '../loader/body-reader.js';
 
 const CACHE_NAME = 'smollm-wasm-models-v1';
 const SIZE = 'x-smollm-size';
@@ -36,7 +37,7 @@ class CachedResponseSource {
     this.etag = entry.etag;
     this.entry = entry;
     this.response = response;
-    this.chunksAreFresh = true;
+    this.chunksAreFresh = true;   // until chunks() knows whether it reads through a reused buffer
   }
 
   async probeSize() {
@@ -44,7 +45,8 @@ class CachedResponseSource {
   }
 
   async *chunks(signal) {
-    const reader = this.response.body.getReader();
+    const reader = openBodyReader(this.response.body);
+    this.chunksAreFresh = !reader.reusesBuffer;
     let offset = 0;
     try {
       for (;;) {

@@ -5,6 +5,7 @@
 // answers are retried with exponential backoff, honouring Retry-After.
 import { HttpError, NetworkError, abortError } from '../errors.js';
 import { sleep } from '../platform.js';
+import { openBodyReader } from './body-reader.js';
 
 const RETRYABLE = new Set([408, 425, 429, 500, 502, 503, 504]);
 
@@ -15,7 +16,9 @@ export class HttpSource {
     this.kind = 'download';
     this.size = null;       // Content-Length of the whole file, when the server says it
     this.etag = null;
-    this.chunksAreFresh = true;   // each chunk is a new Uint8Array: it may be kept
+    // False once a body is read through a reused buffer (see body-reader.js): a chunk is then
+    // overwritten by the next one, so a consumer that keeps it must copy it.
+    this.chunksAreFresh = true;
     this.retries = retries;
     this.stallTimeoutMs = stallTimeoutMs;
     this.backoffMs = backoffMs;
@@ -88,7 +91,8 @@ export class HttpSource {
           this.etag = response.headers.get('etag');
         }
         if (!response.body) throw new NetworkError(this.url, 'the response has no body');
-        reader = response.body.getReader();
+        reader = openBodyReader(response.body);
+        this.chunksAreFresh = !reader.reusesBuffer;
         for (;;) {
           const { done, value } = await reader.read();
           watch.fed();

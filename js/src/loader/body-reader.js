@@ -1,0 +1,39 @@
+// Reads a byte stream (a fetch body, a cached Response's body) into one reused buffer where
+// the stream allows BYOB reads, else with a default reader. The default reader hands out a new
+// ArrayBuffer per chunk: for a 1 GB model that is ~1,700 fresh 600 KB buffers, each one paged
+// in by the OS and later garbage collected, and that churn, on the one thread that reads, set
+// the download rate. Measured on the 2-core test machine, 1 GB from 127.0.0.1 copied into a
+// SharedArrayBuffer as the loader does: Chromium 156 1.32-1.42 s with a reused 4 MiB buffer
+// vs 1.6-2.1 s for a default reader that does not even copy; Firefox ESR 153 5.0-5.2 s vs
+// 5.9-6.8 s with the copy. Larger buffers gained nothing; 1 MiB and 256 KiB were slower.
+export const BOUNCE_BUFFER_BYTES = 4 * 1024 * 1024;
+
+/**
+ * @param {ReadableStream<Uint8Array>} stream
+ * @returns {{reusesBuffer: boolean, read: () => Promise<{done: boolean, value?: Uint8Array}>, cancel: (reason?: any) => Promise<void>}}
+ *   reusesBuffer: each chunk is overwritten by the next read, so a consumer that keeps one
+ *   must copy it first.
+ */
+export function openBodyReader(stream) {
+  let byob = null;
+  try {
+    byob = stream.getReader({ mode: 'byob' });
+  } catch {
+    // Not a byte stream (or an engine without BYOB readers): read it the default way.
+  }
+  if (byob === null) {
+    const reader = stream.getReader();
+    return { reusesBuffer: false, read: () => reader.read(), cancel: (reason) => reader.cancel(reason) };
+  }
+  let buffer = new ArrayBuffer(BOUNCE_BUFFER_BYTES);
+  return {
+    reusesBuffer: true,
+    async read() {
+      // The read transfers the buffer into the stream and back out as value.buffer.
+      const { done, value } = await byob.read(new Uint8Array(buffer));
+      if (value) buffer = value.buffer;
+      return done ? { done: true } : { done: false, value };
+    },
+    cancel: (reason) => byob.cancel(reason),
+  };
+}
