@@ -67,8 +67,6 @@ public:
     // Total bytes of all strings.
     size_t text_bytes() const { return bytes_.size(); }
 
-    std::vector<std::string> to_vector() const { return std::vector<std::string>(begin(), end()); }
-
     friend bool operator==(const StringList& a, const StringList& b) { return a.ends_ == b.ends_ && a.bytes_ == b.bytes_; }
     friend bool operator!=(const StringList& a, const StringList& b) { return !(a == b); }
     friend bool operator==(const StringList& a, const std::vector<std::string>& b) {
