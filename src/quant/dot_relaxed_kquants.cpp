@@ -1,5 +1,5 @@
-// Relaxed-SIMD kernels of Q4_K, Q5_K and Q6_K (the types of the Q4_K_M and Q5_K_M files)
-// against Q8_K activations as stored: int8, no widening pass.
+// Relaxed-SIMD kernels of Q4_K, Q5_K and Q6_K (the types of the Q4_K_M and Q5_K_M files) and
+// IQ4_XS against Q8_K activations as stored: int8, no widening pass.
 // i16x8.relaxed_dot_i8x16_i7x16_s multiplies 16 int8 activations with 16 weight levels and
 // adds neighbouring products (x64: one pmaddubsw); i32x4.dot_i16x8_s then applies the group
 // scale to those pair sums (pmaddwd), as llama.cpp's AVX2 kernels do. The SIMD128 kernels need
@@ -12,6 +12,11 @@
 // shorter per-block arithmetic, pinning cost 10-15% of decode speed in Chromium.
 // Pair sums stay in i16: at most 2 * 127 * 63 = 16002, or 4 * 127 * 31 = 15748 where the two
 // halves of a 32-element group are added before scaling.
+// IQ4_XS levels are signed (-127..113), so its kernel moves each activation's sign onto the
+// level and dots with |activation|: t * a = (t * sign(a)) * |a|, exact, because Q8_K values
+// are -127..127 (activation_quant.cpp), so |a| fits the 7-bit operand and -t never overflows.
+// Its pair sums reach 2 * 127 * 127 = 32258: still i16, but each 16-element half is scaled on
+// its own.
 #if defined(__wasm_relaxed_simd__)
 #include <wasm_simd128.h>
 
@@ -28,6 +33,7 @@ namespace {
 using simd128::ActivationTile;
 using simd128::hsum2_i32x4;
 using simd128::hsum_i32x4;
+using simd128::iq4_xs_scales;
 using simd128::k4_scales_mins;
 
 // Byte masks as values LLVM cannot constant-fold: a constant v128 is re-emitted at every use
@@ -180,11 +186,59 @@ void q6_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stri
     for (int t = 0; t < NT; ++t) y[t * y_stride] = sum[t];
 }
 
+// 16 activations at `a` times 16 signed levels, as 8 i16 sums of neighbouring products: the
+// sign of each activation moves to its level ((t ^ m) - m negates t where m is all ones), and
+// |a| is the 7-bit operand.
+inline v128_t signed_pair_dot(const int8_t* a, v128_t levels) {
+    const v128_t x = wasm_v128_load(a);
+    const v128_t negative = wasm_i8x16_lt(x, wasm_i8x16_splat(0));
+    const v128_t signed_levels = wasm_i8x16_sub(wasm_v128_xor(levels, negative), negative);
+    return wasm_i16x8_relaxed_dot_i8x16_i7x16(signed_levels, wasm_i8x16_abs(x));
+}
+
+// IQ4_XS: 8 groups of 32 with six-bit scales; byte j of a group holds element j (low nibble)
+// and j + 16 (high nibble), and the 16 levels are one swizzle, as in simd128::iq4_xs_tile.
+template <int NT>
+void iq4_xs_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
+    const auto* w = static_cast<const BlockIQ4_XS*>(w_row);
+    const ActivationTile<BlockQ8_K, NT> act(xq, xq_stride);
+    float sum[NT] = {};
+    const float* f16 = fp16_table();
+    const int64_t nb = n_cols / kQK_K;
+    const v128_t levels = wasm_v128_load(kIQ4Values);
+    const v128_t m0f = opaque_splat(0x0f);
+    for (int64_t i = 0; i < nb; ++i) {
+        const BlockIQ4_XS& b = w[i];
+        int16_t sc[8];
+        wasm_v128_store(sc, iq4_xs_scales(b));
+        v128_t isum[NT];
+        for (int t = 0; t < NT; ++t) isum[t] = wasm_i32x4_splat(0);
+        constexpr int kUnroll = NT == 1 ? 8 : 1;
+#pragma clang loop unroll_count(kUnroll)
+        for (int ib = 0; ib < 8; ++ib) {
+            const v128_t q = wasm_v128_load(b.qs + 16 * ib);
+            const v128_t t_lo = wasm_i8x16_swizzle(levels, wasm_v128_and(q, m0f));
+            const v128_t t_hi = wasm_i8x16_swizzle(levels, wasm_v128_and(wasm_u16x8_shr(q, 4), m0f));
+            const v128_t s = wasm_v128_load16_splat(&sc[ib]);
+            for (int t = 0; t < NT; ++t) {
+                const int8_t* a = act.row[t][i].qs + 32 * ib;
+                isum[t] = wasm_i32x4_add(isum[t], wasm_i32x4_add(wasm_i32x4_dot_i16x8(signed_pair_dot(a, t_lo), s),
+                                                                 wasm_i32x4_dot_i16x8(signed_pair_dot(a + 16, t_hi), s)));
+            }
+        }
+        const float wd = f16[b.d];
+        for (int t = 0; t < NT; ++t)
+            sum[t] += (wd * act.row[t][i].d) * static_cast<float>(hsum_i32x4(isum[t]));
+    }
+    for (int t = 0; t < NT; ++t) y[t * y_stride] = sum[t];
+}
+
 }  // namespace
 
 SMOLLM_SIMD128_TILE_ENTRY(q4_k, q4_k_tile)
 SMOLLM_SIMD128_TILE_ENTRY(q5_k, q5_k_tile)
 SMOLLM_SIMD128_TILE_ENTRY(q6_k, q6_k_tile)
+SMOLLM_SIMD128_TILE_ENTRY(iq4_xs, iq4_xs_tile)
 
 }  // namespace smollm::quant::relaxed
 #endif

@@ -31,20 +31,6 @@ inline W16 scaled(const W16& w, const int16_t* scale) {
 // every 16 or 32 weights was slower than every 64.
 inline void pin(volatile v128_t* sink, v128_t v) { *sink = v; }
 
-// The 8 six-bit scales of an IQ4_XS block as i16 lanes, offset to -32..31, with a few vector
-// ops instead of 8 scalar bit extractions (iq4_xs_scale is the reference). Per-lane shifts
-// are multiplies: lane ib takes scales_l[ib / 2] times 16 or 1 (then >> 4: the low or high
-// nibble), and scales_h shifted left by 14 - 2 ib (then >> 14: bits 2 ib and 2 ib + 1).
-inline v128_t iq4_xs_scales(const BlockIQ4_XS& b) {
-    const v128_t l = wasm_v128_load32_zero(b.scales_l);
-    const v128_t l_pairs = wasm_i8x16_shuffle(l, wasm_i32x4_splat(0), 0, 16, 0, 16, 1, 16, 1, 16, 2, 16, 2, 16, 3, 16, 3, 16);
-    const v128_t low = wasm_v128_and(wasm_u16x8_shr(wasm_i16x8_mul(l_pairs, wasm_i16x8_make(16, 1, 16, 1, 16, 1, 16, 1)), 4),
-                                     wasm_i16x8_splat(0xf));
-    const v128_t h = wasm_v128_load16_splat(&b.scales_h);
-    const v128_t high = wasm_u16x8_shr(wasm_i16x8_mul(h, wasm_i16x8_make(1 << 14, 1 << 12, 1 << 10, 1 << 8, 1 << 6, 1 << 4, 1 << 2, 1)), 14);
-    return wasm_i16x8_sub(wasm_v128_or(low, wasm_i16x8_shl(high, 4)), wasm_i16x8_splat(32));
-}
-
 // Q4_K / Q5_K: 8 groups of 32 with six-bit scales and mins.
 template <int NT, bool kFiveBit, typename Block>
 void k4_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {

@@ -51,10 +51,11 @@ SMOLLM_QUANT_KERNEL_TYPES(SMOLLM_DECLARE_DOT_KERNEL)
 #endif
 
 #if defined(__wasm_relaxed_simd__)
-// Relaxed-SIMD kernels (the -relaxed web modules) of the types whose levels are unsigned and
-// fit its 7-bit operand. They read the Q8_K activation rows as stored, not widened.
+// Relaxed-SIMD kernels (the -relaxed web modules): the k-quants, whose levels are unsigned and
+// fit its 7-bit operand, and IQ4_XS, whose signed levels take the activation's sign so that
+// |activation| is the 7-bit operand. They read the Q8_K activation rows as stored, not widened.
 namespace relaxed {
-#define SMOLLM_QUANT_RELAXED_KERNEL_TYPES(X) X(q4_k) X(q5_k) X(q6_k)
+#define SMOLLM_QUANT_RELAXED_KERNEL_TYPES(X) X(q4_k) X(q5_k) X(q6_k) X(iq4_xs)
 SMOLLM_QUANT_RELAXED_KERNEL_TYPES(SMOLLM_DECLARE_DOT_KERNEL)
 #undef SMOLLM_QUANT_RELAXED_KERNEL_TYPES
 }

@@ -36,6 +36,7 @@ DotTileFn relaxed_kernel_for(GgmlType t) {
     case GgmlType::Q4_K: return quant::relaxed::q4_k_dot;
     case GgmlType::Q5_K: return quant::relaxed::q5_k_dot;
     case GgmlType::Q6_K: return quant::relaxed::q6_k_dot;
+    case GgmlType::IQ4_XS: return quant::relaxed::iq4_xs_dot;
     default: break;
     }
 #endif

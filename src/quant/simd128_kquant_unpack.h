@@ -1,10 +1,13 @@
-// Unpacking shared by the SIMD128 and relaxed-SIMD kernels of the k-quants: the packed
-// six-bit scales and mins of Q4_K / Q5_K and the paired lane sums of a super-block.
+// Unpacking shared by the SIMD128 and relaxed-SIMD kernels of the k-quants and IQ4_XS: the
+// packed six-bit scales and mins of Q4_K / Q5_K, IQ4_XS's scales, and the paired lane sums of
+// a super-block.
 #pragma once
 #if defined(__wasm_simd128__)
 #include <wasm_simd128.h>
 
 #include <cstdint>
+
+#include "quant/blocks.h"
 
 namespace smollm::quant::simd128 {
 
@@ -45,6 +48,20 @@ inline v128_t k4_scales_mins(const uint8_t* packed, const K4ScaleMasks& masks) {
     // High bits of j>=4: bits 6..7 of p[j-4] (scales) and of p[j] (mins), moved to bits 4..5.
     const v128_t high_src = wasm_i32x4_shuffle(v, v, 0, 0, 0, 1);
     return wasm_v128_or(low, wasm_v128_and(wasm_u16x8_shr(high_src, 2), masks.high_bits));
+}
+
+// The 8 six-bit scales of an IQ4_XS block as i16 lanes, offset to -32..31, with a few vector
+// ops instead of 8 scalar bit extractions (iq4_xs_scale is the reference). Per-lane shifts
+// are multiplies: lane ib takes scales_l[ib / 2] times 16 or 1 (then >> 4: the low or high
+// nibble), and scales_h shifted left by 14 - 2 ib (then >> 14: bits 2 ib and 2 ib + 1).
+inline v128_t iq4_xs_scales(const BlockIQ4_XS& b) {
+    const v128_t l = wasm_v128_load32_zero(b.scales_l);
+    const v128_t l_pairs = wasm_i8x16_shuffle(l, wasm_i32x4_splat(0), 0, 16, 0, 16, 1, 16, 1, 16, 2, 16, 2, 16, 3, 16, 3, 16);
+    const v128_t low = wasm_v128_and(wasm_u16x8_shr(wasm_i16x8_mul(l_pairs, wasm_i16x8_make(16, 1, 16, 1, 16, 1, 16, 1)), 4),
+                                     wasm_i16x8_splat(0xf));
+    const v128_t h = wasm_v128_load16_splat(&b.scales_h);
+    const v128_t high = wasm_u16x8_shr(wasm_i16x8_mul(h, wasm_i16x8_make(1 << 14, 1 << 12, 1 << 10, 1 << 8, 1 << 6, 1 << 4, 1 << 2, 1)), 14);
+    return wasm_i16x8_sub(wasm_v128_or(low, wasm_i16x8_shl(high, 4)), wasm_i16x8_splat(32));
 }
 
 }  // namespace smollm::quant::simd128

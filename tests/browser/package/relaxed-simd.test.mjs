@@ -3,8 +3,9 @@
 // bit-identical logits (compared as raw float32 bits) at every position, both for a prefill of
 // 11 tokens (token tiles of 4, 4 and a remainder of 3) and for the same tokens evaluated one
 // at a time (the decode path), in the multi-thread (2 threads) and single-thread builds. The
-// models cover every kernel the relaxed build replaces: tiny-py-Q4_K_M (Q4_K + Q6_K, from
-// ../shared) and a writer-generated all-Q5_K model. Then 'auto' must pick the relaxed build,
+// models cover every kernel the relaxed build replaces: tiny-py-Q4_K_M (Q4_K + Q6_K) and
+// tiny-py-IQ4_XS (both from ../shared, quantized by llama.cpp) and a writer-generated all-Q5_K
+// model. Then 'auto' must pick the relaxed build,
 // and a deployment whose relaxed files answer 404 must fall back to SIMD128 with the reason.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,6 +26,8 @@ if (skipAll) console.log(`skipping the relaxed-SIMD browser test: ${skipAll}`);
 
 const Q4_MODEL = join(SHARED, 'golden/models/tiny-py-Q4_K_M.gguf');
 const skipQ4 = existsSync(Q4_MODEL) ? false : `${Q4_MODEL} is absent`;
+const IQ4_XS_MODEL = join(SHARED, 'golden/models/tiny-py-IQ4_XS.gguf');
+const skipIq4 = existsSync(IQ4_XS_MODEL) ? false : `${IQ4_XS_MODEL} is absent`;
 
 const PROMPT = 'def fibonacci(n):\n    if n < 2:\n        return n\n    return fibonacci(n - 1) + fibonacci(n - 2)\n';
 const N_TOKENS = 11;
@@ -177,6 +180,7 @@ for (const engine of ENGINES) {
     before(async () => {
       models['/q5k.gguf'] = syntheticModel({ dim: 256, ffn: 512, type: 'q5_k' });
       if (!skipQ4) models['/q4km.gguf'] = Q4_MODEL;
+      if (!skipIq4) models['/iq4xs.gguf'] = IQ4_XS_MODEL;
       server = await startServer(models);
       browser = await engine.launch();
       await browser.goto(`${server.url}/`);
@@ -191,6 +195,7 @@ for (const engine of ENGINES) {
     const cases = [
       { model: '/q4km.gguf', types: ['Q4_K', 'Q6_K'], skip: skipQ4 },
       { model: '/q5k.gguf', types: ['Q5_K'], skip: false },
+      { model: '/iq4xs.gguf', types: ['IQ4_XS'], skip: skipIq4 },
     ];
     for (const { model, types, skip: skipModel } of cases) {
       for (const build of ['multi-thread', 'single-thread']) {
