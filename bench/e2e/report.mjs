@@ -153,6 +153,8 @@ function targets(agg, browser, kvBytes, L) {
   return ['| target | measured | goal | status |', '|---|---|---|---|', ...rows].join('\n');
 }
 
+const BROWSER_TITLES = { chromium: 'Chromium', firefox: 'Firefox ESR', webkit: 'WebKit (WebKitGTK MiniBrowser, SharedArrayBuffer on)' };
+
 export function renderMarkdown({ records, machine, settings, quants, threadList, engines, browsers, kvBytes, skipped }) {
   const agg = aggregate(records);
   const out = [];
@@ -163,11 +165,12 @@ export function renderMarkdown({ records, machine, settings, quants, threadList,
   out.push('', '## Method', '');
   out.push(...settings.method.map((m) => `- ${m}`));
   for (const browser of browsers) {
-    out.push('', `## ${browser === 'chromium' ? 'Chromium' : 'Firefox ESR'}: medians`, '');
+    const title = BROWSER_TITLES[browser] ?? browser;
+    out.push('', `## ${title}: medians`, '');
     out.push(mainTable(agg, browser, quants, threadList, engines, settings.lengths));
-    out.push('', `### ${browser === 'chromium' ? 'Chromium' : 'Firefox ESR'}: ratios (medians)`, '');
+    out.push('', `### ${title}: ratios (medians)`, '');
     out.push(ratioTable(agg, browser, quants, threadList, settings.lengths));
-    out.push('', `### ${browser === 'chromium' ? 'Chromium' : 'Firefox ESR'}: targets of issue 8`, '');
+    out.push('', `### ${title}: targets of issue 8`, '');
     out.push(targets(agg, browser, kvBytes, settings.lengths));
   }
   out.push('', '† no run of this cell was on a quiet machine: figures from busy runs, not valid.');

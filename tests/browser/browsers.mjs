@@ -32,6 +32,13 @@ const ALL_ENGINES = [
 ];
 export const ENGINES = ALL_ENGINES.filter((e) => !ONLY || ONLY.split(',').includes(e.name));
 
+/** One engine by name, whatever BROWSERS says (bench/e2e launches WebKit through this). */
+export function browserEngine(name) {
+  const engine = ALL_ENGINES.find((e) => e.name === name);
+  if (!engine) throw new Error(`unknown browser engine ${name} (${ALL_ENGINES.map((e) => e.name).join(', ')})`);
+  return engine;
+}
+
 /** The engines of ENGINES named in `names` (a suite that runs only some of them says why). */
 export function enginesNamed(...names) {
   return ENGINES.filter((e) => names.includes(e.name));
@@ -227,22 +234,14 @@ async function firefoxClick(page, selector) {
 
 // WebKit through WebDriver classic: one session, whose windows are the pages. The session
 // runs one command at a time on its current window, so each page's command switches to its
-// window first, under a lock. WebDriver has no console events: MiniBrowser writes the pages'
-// console messages to its stdout, which becomes the log. options.serviceWorkers === false has
-// no WebDriver equivalent; options.measureMemory needs nothing (memory is the process tree's).
+// window first, under a lock. WebDriver classic has no console events, and MiniBrowser's
+// console-to-stdout setting does not reach the views it opens for automation, so the log
+// stays empty. options.serviceWorkers === false has no WebDriver equivalent;
+// options.measureMemory needs nothing (memory is the process tree's).
 async function launchWebKit(name, sharedArrayBuffer, options = {}) {
   if (options.serviceWorkers === false) throw new Error(`${name}: service workers cannot be turned off through WebDriver`);
   const log = [];
-  let partial = '';
-  const session = await startWebKit({
-    sharedArrayBuffer,
-    onOutput: (text) => {
-      const lines = (partial + text).split('\n');
-      partial = lines.pop();
-      for (const line of lines) if (/CONSOLE .*(ERROR|WARN)/i.test(line)) log.push(line.slice(0, 2000));
-      log.splice(0, Math.max(0, log.length - 200));
-    },
-  });
+  const session = await startWebKit({ sharedArrayBuffer });
   const { driver } = session;
   let current = await driver.getWindowHandle();
   let queue = Promise.resolve();

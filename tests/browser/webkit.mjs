@@ -124,8 +124,7 @@ async function startDriver(env, onOutput) {
 /**
  * Xvfb + WebKitWebDriver + one MiniBrowser session.
  * @param options.sharedArrayBuffer expose SharedArrayBuffer (JSC_useSharedArrayBuffer=1)
- * @param options.onOutput (text) => void, the driver's and MiniBrowser's output, which holds
- *   the pages' console messages (MiniBrowser writes them to stdout)
+ * @param options.onOutput (text) => void, the driver's and MiniBrowser's output
  * @returns {Promise<{driver, version: string, rootPid: number, close: () => Promise<void>}>}
  */
 export async function startWebKit({ sharedArrayBuffer = false, onOutput = () => {} } = {}) {
@@ -142,7 +141,7 @@ export async function startWebKit({ sharedArrayBuffer = false, onOutput = () => 
       browserName: 'MiniBrowser',
       'webkitgtk:browserOptions': {
         binary: MINIBROWSER_PATH,
-        args: ['--automation', '--enable-write-console-messages-to-stdout=true'],
+        args: ['--automation'],
       },
     };
     const driver = await new Builder().usingServer(server.url).withCapabilities(capabilities).build();
