@@ -6,6 +6,11 @@ import assert from 'node:assert/strict';
 import { enginesNamed, missingBrowser } from '../browsers.mjs';
 import { serve, artifact, step, missingShared, waitForOfflineReady, TINY_PY_RADIO } from './support.mjs';
 
+// Not WebKit yet: issue 14 asks WebKit for the chat and the offline reload (demo_chat). Tried
+// once in WebKit (no SharedArrayBuffer): 5 of 7 cases passed; the first expects
+// SharedArrayBuffer (absent by design in that variant), and the settings case read back an
+// empty system prompt after the reload (max tokens and temperature survived): not yet
+// investigated.
 for (const engine of enginesNamed('chromium', 'firefox')) {
   const skip = missingBrowser(engine);
   describe(`demo page in ${engine.name}`, { skip: skip ?? false, timeout: 240000 }, () => {
