@@ -65,6 +65,14 @@ export class ContextLengthError extends InvalidArgumentError {
   }
 }
 export class EngineError extends SmolLMError {}
+
+// The wasm engine trapped (out-of-bounds access, unreachable, abort): its memory can no
+// longer be trusted, so every later call fails with this too. Load the model again.
+export class EngineCrashedError extends EngineError {
+  constructor(detail) {
+    super(`the engine crashed (${detail}) and cannot be used again: load the model again`);
+  }
+}
 export class UnloadedError extends SmolLMError {
   constructor(message = 'the model was unloaded: call SmolLM.load() again to use a model') {
     super(message);
@@ -85,7 +93,8 @@ export function abortError(reason) {
 
 const classes = {
   SmolLMError, HttpError, NetworkError, InvalidModelError, UnsupportedModelError,
-  ModelTooLargeError, QuotaError, TemplateLimitError, InvalidArgumentError, ContextLengthError, EngineError, UnloadedError,
+  ModelTooLargeError, QuotaError, TemplateLimitError, InvalidArgumentError, ContextLengthError, EngineError, EngineCrashedError,
+  UnloadedError,
 };
 
 // Plain-object form that survives postMessage; keeps the class and its extra fields.

@@ -382,5 +382,7 @@ export declare class TemplateLimitError extends SmolLMError {
 }
 /** The engine failed while running (message from the C++ engine). */
 export declare class EngineError extends SmolLMError {}
+/** The wasm engine trapped; this model object cannot be used again (load it again). */
+export declare class EngineCrashedError extends EngineError {}
 /** The model was unloaded (or its worker died). */
 export declare class UnloadedError extends SmolLMError {}

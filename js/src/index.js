@@ -4,5 +4,5 @@ export { cache } from './cache/index.js';
 export {
   SmolLMError, HttpError, NetworkError, InvalidModelError, UnsupportedModelError,
   ModelTooLargeError, QuotaError, InvalidArgumentError, ContextLengthError, TemplateLimitError,
-  EngineError, UnloadedError,
+  EngineError, EngineCrashedError, UnloadedError,
 } from './errors.js';

@@ -2,7 +2,7 @@
 // the C++ engine. The worker host exposes exactly these methods to the page (see
 // protocol.js), and Node scripts/CLIs may use it directly.
 import {
-  ContextLengthError, EngineError, InvalidArgumentError, UnloadedError, abortError, fromEngineError,
+  ContextLengthError, EngineCrashedError, EngineError, InvalidArgumentError, UnloadedError, abortError, fromEngineError,
 } from '../errors.js';
 import { chooseBuild, defaultThreads, hardwareConcurrency, isNode, yieldToEventLoop } from '../platform.js';
 import { createModuleWithReason } from '../wasm-module.js';
@@ -83,6 +83,7 @@ export class LocalEngine {
   #info = null;
   #templateLimits = null;
   #cacheKey = null;   // whose prompt the KV cache holds (generate's cacheKey)
+  #crashed = null;    // the EngineCrashedError of a wasm trap: every later call gets it
 
   /** @returns {Promise<object>} the ModelInfo */
   async load(source, options = {}, { onProgress, onWarning = () => {}, signal } = {}) {
@@ -152,6 +153,7 @@ export class LocalEngine {
   }
 
   #live() {
+    if (this.#crashed) throw this.#crashed;
     if (!this.#engine) throw new UnloadedError();
     return this.#engine;
   }
@@ -175,6 +177,10 @@ export class LocalEngine {
     try {
       return fn();
     } catch (error) {
+      if (error instanceof WebAssembly.RuntimeError) {
+        this.#crashed = new EngineCrashedError(error.message);
+        throw this.#crashed;
+      }
       throw fromEngineError(error);
     }
   }
