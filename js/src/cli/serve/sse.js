@@ -5,6 +5,7 @@ import { errorBody } from './http-errors.js';
 
 export function startSse(res, headers = {}) {
   res.writeHead(200, { ...headers, 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  res.flushHeaders();   // the client sees the stream start before the first token
   const write = (data) => res.write(`data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`);
   return {
     send: write,
