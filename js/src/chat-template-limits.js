@@ -43,8 +43,10 @@ function exceeded(limit, value, limits, what) {
     'the model file\'s template is broken or hostile; pass the prompt to generate() yourself');
 }
 
-// range() as Python's, but refusing to build more than limits.items entries.
-export function boundedRange(limits) {
+// range() as Python's, but refusing to build more than limits.items entries; `charge(n)`
+// counts the n entries it builds as steps, so loops over big ranges spend the step budget at
+// the rate they spend time.
+export function boundedRange(limits, charge = () => {}) {
   return (start, stop, step = 1) => {
     if (stop === undefined) [start, stop] = [0, start];
     for (const [name, v] of [['start', start], ['stop', stop], ['step', step]]) {
@@ -53,11 +55,10 @@ export function boundedRange(limits) {
     if (step === 0) throw new Error('range() step must not be zero');
     const count = Math.max(0, Math.ceil((stop - start) / step));
     if (count > limits.items) throw exceeded('items', count, limits, 'asked range() for a list too long');
+    charge(count);
     return Array.from({ length: count }, (_, i) => start + i * step);
   };
 }
-
-const CHECK_CLOCK_EVERY = 64;
 
 export function meteredInterpreterClass(Interpreter, limits, now = () => performance.now()) {
   return class MeteredInterpreter extends Interpreter {
@@ -65,10 +66,18 @@ export function meteredInterpreterClass(Interpreter, limits, now = () => perform
     #chars = 0;
     #deadline = now() + limits.timeMs;
 
+    // Steps of work done outside evaluate (range's entries).
+    charge(n) {
+      this.#steps += n;
+    }
+
+    // The clock is read at every node: a node of the library costs far more than the read,
+    // and one node may be slow (a filter over a long list), so checking every few nodes would
+    // let a render overrun its time by that many slow nodes.
     evaluate(statement, environment) {
       this.#steps += 1;
       if (this.#steps > limits.steps) throw exceeded('steps', this.#steps, limits, 'ran too many steps');
-      if (this.#steps % CHECK_CLOCK_EVERY === 0 && now() > this.#deadline) {
+      if (now() > this.#deadline) {
         throw exceeded('timeMs', `${Math.round(now() - this.#deadline + limits.timeMs)} ms`, limits, 'ran too long');
       }
       const value = super.evaluate(statement, environment);

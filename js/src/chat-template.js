@@ -59,12 +59,12 @@ export function validateMessages(messages) {
 
 // Python's True/False/None, raise_exception and strftime_now, as the library's own render
 // sets them; range is the bounded one.
-function globals(limits) {
+function globals(limits, charge) {
   const pad = (n) => String(n).padStart(2, '0');
   return {
     true: true, false: false, none: null, True: true, False: false, None: null,
     raise_exception: (message) => { throw new Error(message); },
-    range: boundedRange(limits),
+    range: boundedRange(limits, charge),
     strftime_now: (format) => {
       const d = new Date();
       const month = (style) => new Intl.DateTimeFormat('en', { month: style }).format(d);
@@ -89,8 +89,9 @@ export async function renderChat(template, messages, {
   const library = await loadJinja(moduleUrl);
   const program = compile(library, template ?? CHATML_TEMPLATE).parsed;
   const env = new library.Environment();
+  let interpreter = null;
   const context = {
-    ...globals(limits),
+    ...globals(limits, (n) => interpreter.charge(n)),
     messages: messages.map(({ role, content }) => ({ role, content })),
     add_generation_prompt: addGenerationPrompt,
     bos_token: bosToken ?? '',
@@ -98,9 +99,10 @@ export async function renderChat(template, messages, {
   };
   for (const [key, value] of Object.entries(context)) env.set(key, value);
   const Metered = meteredInterpreterClass(library.Interpreter, limits);
+  interpreter = new Metered(env);
   let text;
   try {
-    text = new Metered(env).run(program).value;
+    text = interpreter.run(program).value;
   } catch (error) {
     if (error instanceof TemplateLimitError) throw error;
     throw new InvalidArgumentError(`the chat template failed on these messages: ${error.message}`);
