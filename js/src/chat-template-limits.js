@@ -21,7 +21,8 @@ export const DEFAULT_TEMPLATE_LIMITS = Object.freeze({
   steps: 5_000_000,        // node evaluations for one render
   outputChars: 4 << 20,    // the rendered prompt
   valueChars: 4 << 20,     // any one string the template builds
-  items: 100_000,          // any one list or mapping (and range())
+  items: 10_000,           // any one list or mapping (and range()); also bounds the
+                           // longest single operation (a filter over a list) to a few ms
   totalChars: 64 << 20,    // characters of all strings the template produces together
 });
 

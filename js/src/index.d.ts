@@ -139,7 +139,7 @@ export interface TemplateLimits {
   outputChars?: number;
   /** Characters of any one string the template builds (default 4 Mi). */
   valueChars?: number;
-  /** Entries of any one list or mapping, and of range() (default 100,000). */
+  /** Entries of any one list or mapping, and of range() (default 10,000). */
   items?: number;
   /** Characters of all strings one render produces together (default 64 Mi). */
   totalChars?: number;
