@@ -5,7 +5,7 @@
 // without Retry-After). Raw http for the hostile cases, the openai client where a client is.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import { join } from 'node:path';
@@ -126,10 +126,29 @@ describe('serve: API key', { skip }, () => {
     assert.equal(r.object, 'chat.completion');
   });
 
-  test('SMOLLM_API_KEY sets the key for the CLI, and serve --help prints the usage', () => {
-    const help = execFileSync(process.execPath, [join(ROOT, 'js/bin/smollm-wasm.js'), 'serve', '--help'], { encoding: 'utf8' });
+  test('SMOLLM_API_KEY sets the key for the CLI, and serve --help prints the usage', async () => {
+    const cli = join(ROOT, 'js/bin/smollm-wasm.js');
+    const help = execFileSync(process.execPath, [cli, 'serve', '--help'], { encoding: 'utf8' });
     assert.match(help, /--allow-origin/);
     assert.match(help, /SMOLLM_API_KEY/);
+    const child = spawn(process.execPath, [cli, 'serve', '-m', smolModel(), '--port', '0', '--threads', '1', '--ctx', '128'],
+      { env: { ...process.env, SMOLLM_API_KEY: 'sk-from-the-environment' } });
+    try {
+      const port = await new Promise((resolve, reject) => {
+        let err = '';
+        child.stderr.on('data', (d) => {
+          err += d;
+          const m = /on http:\/\/127\.0\.0\.1:(\d+)\/v1.*API key required/.exec(err);
+          if (m) resolve(Number(m[1]));
+        });
+        child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
+      });
+      assert.equal((await raw(port, { method: 'GET', path: '/v1/models' })).status, 401);
+      const ok = await raw(port, { method: 'GET', path: '/v1/models', headers: { authorization: 'Bearer sk-from-the-environment' } });
+      assert.equal(ok.status, 200);
+    } finally {
+      child.kill('SIGTERM');
+    }
   });
 });
 
