@@ -17,6 +17,8 @@
 import { TemplateLimitError } from './errors.js';
 
 export const DEFAULT_TEMPLATE_LIMITS = Object.freeze({
+  sourceChars: 1 << 20,    // the template itself: parsing is not metered, so its input is
+                           // bounded instead (real templates are a few KiB; parsing is linear)
   timeMs: 1000,            // wall clock for one render
   steps: 5_000_000,        // node evaluations for one render
   outputChars: 4 << 20,    // the rendered prompt
@@ -98,6 +100,11 @@ export function meteredInterpreterClass(Interpreter, limits, now = () => perform
       }
     }
   };
+}
+
+export function checkSource(source, limits) {
+  if (source.length > limits.sourceChars) throw exceeded('sourceChars', source.length, limits, 'is too long');
+  return source;
 }
 
 export function checkOutput(text, limits) {

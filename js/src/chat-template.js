@@ -7,7 +7,7 @@
 // limits of chat-template-limits.js (time, steps, sizes), each broken with a
 // TemplateLimitError that names it.
 import { InvalidArgumentError, TemplateLimitError } from './errors.js';
-import { boundedRange, checkOutput, meteredInterpreterClass, templateLimits } from './chat-template-limits.js';
+import { boundedRange, checkOutput, checkSource, meteredInterpreterClass, templateLimits } from './chat-template-limits.js';
 
 export const CHATML_TEMPLATE =
   "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}" +
@@ -30,7 +30,9 @@ async function loadJinja(moduleUrl) {
   }
 }
 
+// Parsed templates by source; a few at most (one per model loaded, in practice).
 const compiled = new Map();
+const MAX_COMPILED = 8;
 
 function compile({ Template }, source) {
   let template = compiled.get(source);
@@ -41,6 +43,7 @@ function compile({ Template }, source) {
       throw new InvalidArgumentError(`the model's chat template does not parse (${error.message}): ` +
         'pass the prompt to generate() yourself');
     }
+    if (compiled.size >= MAX_COMPILED) compiled.delete(compiled.keys().next().value);
     compiled.set(source, template);
   }
   return template;
@@ -87,7 +90,7 @@ export async function renderChat(template, messages, {
   validateMessages(messages);
   const limits = templateLimits(given);
   const library = await loadJinja(moduleUrl);
-  const program = compile(library, template ?? CHATML_TEMPLATE).parsed;
+  const program = compile(library, checkSource(template ?? CHATML_TEMPLATE, limits)).parsed;
   const env = new library.Environment();
   let interpreter = null;
   const context = {

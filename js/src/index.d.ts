@@ -131,6 +131,8 @@ export interface GenerateOptions extends SamplingOptions {
 
 /** Render limits of the model's chat template (untrusted Jinja); over one: TemplateLimitError. */
 export interface TemplateLimits {
+  /** Characters of the template itself (default 1 Mi): parsing is bounded by its input. */
+  sourceChars?: number;
   /** Wall clock of one render, ms (default 1000). */
   timeMs?: number;
   /** Node evaluations of one render (default 5,000,000). */

@@ -70,6 +70,12 @@ test('doubling strings and lists, and wide indents, stop at the size limits', as
   await assert.rejects(() => renderChat(many, [{ role: 'user', content: 'y'.repeat(1000) }], { limits: untimed }), overLimit('totalChars'));
 });
 
+test('a template longer than sourceChars is refused before it is parsed', async () => {
+  const long = `{{ '${'x'.repeat(5000)}' }}`;
+  await assert.rejects(() => renderChat(long, user, { limits: { sourceChars: 4096 } }), overLimit('sourceChars'));
+  assert.equal((await renderChat(long, user)).length, 5000);
+});
+
 test('the rendered prompt is capped by outputChars', async () => {
   await assert.rejects(() => renderChat(null, [{ role: 'user', content: 'z'.repeat(5000) }], { limits: { outputChars: 4096 } }),
     overLimit('outputChars'));
