@@ -39,7 +39,7 @@ export function createOpenAiServer(supervisor, options) {
     requestTimeout: o.bodyTimeoutMs,
     keepAliveTimeout: o.idleTimeoutMs,
     // How often Node looks for requests over those limits (default 30 s).
-    connectionsCheckingInterval: Math.max(100, Math.min(1000, o.headerTimeoutMs / 4)),
+    connectionsCheckingInterval: Math.floor(Math.max(100, Math.min(1000, o.headerTimeoutMs / 4))),
   });
   server.maxConnections = o.maxConnections;
   server.on('connection', (socket) => connectionIds.set(socket, `connection-${nextConnection++}`));

@@ -60,7 +60,7 @@ function objectOf(fields) {
   return (v, param) => {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad(param, `expected an object, got ${shown(v)}`);
     for (const [key, value] of Object.entries(v)) {
-      const check = fields[key];
+      const check = Object.hasOwn(fields, key) ? fields[key] : null;
       if (!check) throw bad(`${param}.${key}`, 'unrecognized field');
       if (value !== null) check(value, `${param}.${key}`);
     }
@@ -147,7 +147,8 @@ function validate(body, table, required) {
   }
   const out = {};
   for (const [key, value] of Object.entries(body)) {
-    const rule = table[key];
+    // hasOwn: "constructor" or "__proto__" in a body must not find Object.prototype's.
+    const rule = Object.hasOwn(table, key) ? table[key] : null;
     if (!rule) throw bad(key, `unrecognized request argument (this server does not support ${shown(key)})`);
     if (value === null) continue;   // OpenAI's clients send null for "default"
     const checked = rule[0](value, key);
