@@ -4,8 +4,11 @@ set(SMOLLM_WASM_COMPILE -msimd128 -fexceptions)
 # Memory grows geometrically (+20%) by default, which past 480 MB means up to 96 MB more than
 # asked for: the loader grows memory once to the planned size instead, and any later growth
 # may overshoot by at most 8 MiB, so peak memory stays within file + KV cache + 64 MiB.
+# DYNAMIC_EXECUTION=0: Embind builds its invokers without eval/new Function, so the demo's
+# Content-Security-Policy needs no 'unsafe-eval' (only 'wasm-unsafe-eval', in the worker).
 set(SMOLLM_WASM_LINK
     -fexceptions
+    -sDYNAMIC_EXECUTION=0
     -sALLOW_MEMORY_GROWTH=1
     -sMEMORY_GROWTH_GEOMETRIC_CAP=8388608
     -sMAXIMUM_MEMORY=4GB

@@ -14,9 +14,17 @@
 //
 // --no-isolation leaves COOP/COEP out, as a plain static host would; the demo's service
 // worker then adds them itself (used by the browser tests).
+//
+// Every response carries the demo's Content-Security-Policy (demo/csp.js: the page policy
+// for documents, the script policy, with 'wasm-unsafe-eval', for scripts, which is what a
+// worker runs under). sw.js is served with its RELEASE stamped from the files it caches, so
+// any change to them is a new release of the offline shell. Files are served only when their
+// real path (symlinks resolved) lies inside their mount.
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
+import vm from 'node:vm';
+import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -84,13 +92,64 @@ function listLocalModels(modelsDir) {
   return models;
 }
 
+const MOUNTS = [
+  ['/js/', path.join(repoRoot, 'js')],
+  ['/vendor/jinja/', path.join(repoRoot, 'node_modules', '@huggingface', 'jinja', 'dist')],
+  ['/', path.join(repoRoot, 'demo')],
+];
+
+const CSP = (() => {
+  const sandbox = { globalThis: {} };
+  vm.runInNewContext(fs.readFileSync(path.join(repoRoot, 'demo', 'csp.js'), 'utf8'), sandbox);
+  return sandbox.globalThis.SMOLLM_DEMO_CSP;
+})();
+
+function cspFor(file) {
+  return /\.m?js$/.test(file ?? '') ? CSP.worker : `${CSP.page}; ${CSP.headerOnly}`;
+}
+
+// A mount's own directory may itself be a link (node_modules in a worktree): what counts is
+// that the file's real path stays inside the mount's real path.
+function insideRealMount(file, dir) {
+  let real;
+  let realDir;
+  try {
+    real = fs.realpathSync(file);
+    realDir = fs.realpathSync(dir);
+  } catch {
+    return true;   // a missing file is answered 404 by the caller
+  }
+  return real === realDir || real.startsWith(realDir + path.sep);
+}
+
+// The release of the offline shell: a digest of the names, sizes and times of every file the
+// service worker may cache (models aside).
+function shellRelease() {
+  const hash = createHash('sha256');
+  const walk = (dir) => {
+    let entries = [];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory() && entry.name !== 'node_modules' && entry.name !== 'models') walk(full);
+      else if (entry.isFile()) {
+        const stat = fs.statSync(full);
+        hash.update(`${full}\0${stat.size}\0${stat.mtimeMs}\n`);
+      }
+    }
+  };
+  for (const [, dir] of MOUNTS) walk(dir === path.join(repoRoot, 'js') ? path.join(dir, 'src') : dir);
+  walk(path.join(repoRoot, 'js', 'wasm'));
+  return hash.digest('hex').slice(0, 16);
+}
+
 // Maps a URL path to a file, refusing anything that escapes its mount.
 function resolveFile(urlPath, modelsDir) {
-  const mounts = [
-    ['/js/', path.join(repoRoot, 'js')],
-    ['/vendor/jinja/', path.join(repoRoot, 'node_modules', '@huggingface', 'jinja', 'dist')],
-    ['/', path.join(repoRoot, 'demo')],
-  ];
+  const mounts = MOUNTS;
   if (urlPath.startsWith('/models/')) {
     const name = urlPath.slice('/models/'.length);
     const model = listLocalModels(modelsDir).get(name);
@@ -102,6 +161,7 @@ function resolveFile(urlPath, modelsDir) {
     if (rel === '' || rel.endsWith('/')) rel += 'index.html';
     const file = path.resolve(dir, rel);
     if (file !== dir && !file.startsWith(dir + path.sep)) return null;
+    if (!insideRealMount(file, dir)) return null;
     return file;
   }
   return null;
@@ -147,7 +207,7 @@ function parseRange(header, size) {
 }
 
 function handle(req, res, opts) {
-  const headers = baseHeaders(opts.isolation);
+  const headers = { ...baseHeaders(opts.isolation), 'Content-Security-Policy': cspFor(null) };
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     sendError(res, 405, 'Method Not Allowed', { ...headers, Allow: 'GET, HEAD' });
     return;
@@ -189,9 +249,14 @@ function handle(req, res, opts) {
     return;
   }
 
+  if (file === path.join(repoRoot, 'demo', 'sw.js')) {
+    sendServiceWorker(req, res, headers, file);
+    return;
+  }
   const etag = `"${stat.size.toString(16)}-${Math.floor(stat.mtimeMs).toString(16)}"`;
   const type = MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
   Object.assign(headers, {
+    'Content-Security-Policy': cspFor(file),
     'Content-Type': type,
     ETag: etag,
     'Last-Modified': stat.mtime.toUTCString(),
@@ -225,6 +290,13 @@ function handle(req, res, opts) {
   stream.on('error', () => res.destroy());
   res.on('close', () => stream.destroy());
   stream.pipe(res);
+}
+
+function sendServiceWorker(req, res, headers, file) {
+  const source = fs.readFileSync(file, 'utf8').replace(/^const RELEASE = '[^']*';$/m, `const RELEASE = '${shellRelease()}';`);
+  const body = Buffer.from(source);
+  res.writeHead(200, { ...headers, 'Content-Type': MIME['.js'], 'Content-Length': body.length, 'Content-Security-Policy': cspFor(file) });
+  res.end(req.method === 'HEAD' ? undefined : body);
 }
 
 export function startServer({ port = 0, modelsDir = path.join(repoRoot, 'models'), isolation = true } = {}) {

@@ -1,15 +1,27 @@
 // Service worker of the demo: keeps the app shell, the package's JS and the wasm in a cache
-// so the app starts offline, and gives every response it serves the COOP/COEP headers, so
-// even a static host that cannot set headers gets a cross-origin isolated page (threads).
+// so the app starts offline, and gives every response it serves the COOP/COEP headers (so
+// even a static host that cannot set headers gets a cross-origin isolated page: threads) and
+// the demo's Content-Security-Policy (csp.js).
+//
+// One release at a time: the shell (page, package JS, wasm glue and .wasm) is fetched whole at
+// install into a cache named after the release, and served cache-first from it, so a page
+// never runs JS glue of one release with a .wasm of another. An install that cannot fetch a
+// required file fails and leaves the running release alone. A new release (a new RELEASE in
+// this file: demo/serve.mjs stamps it from the files it serves; a static host bumps it) waits
+// until no page of the old one is open, except right after a page opens (sw_register.js).
+// Responses marked no-store and URLs with a query string are never cached.
 //
 // Models are not cached here: the package keeps them in its own cache (and needs Range
 // requests to resume downloads), so model requests pass straight through.
-const SHELL_CACHE = 'smollm-demo-shell-v1';
+importScripts('csp.js');
+
+const RELEASE = 'static-1';
 const OWN_CACHE_PREFIX = 'smollm-demo-shell-';
-const NETWORK_TIMEOUT_MS = 5000;
+const SHELL_CACHE = `${OWN_CACHE_PREFIX}${RELEASE}`;
+const CSP = self.SMOLLM_DEMO_CSP;
 
 // The page's own files that are not modules. Paths are relative to this file.
-const SHELL = ['./', 'index.html', 'styles.css', 'manifest.webmanifest',
+const SHELL = ['./', 'index.html', 'styles.css', 'manifest.webmanifest', 'csp.js',
   'icons/icon-192.png', 'icons/icon-512.png', 'icons/icon-maskable-512.png'];
 
 // Module graphs to fetch at install: the app, the package (its worker and wasm included) and
@@ -38,8 +50,15 @@ function relativeSpecifiers(source) {
   return found;
 }
 
-// Best effort: a missing file (e.g. a build variant that was not built) is skipped, and is
-// cached later by the fetch handler if the page ever uses it.
+const noStore = (response) => /(^|,)\s*no-store\b/i.test(response.headers.get('Cache-Control') ?? '');
+
+async function fetchForRelease(url) {
+  const response = await fetch(new Request(url, { cache: 'reload' }));
+  return response.ok && response.status === 200 && !noStore(response) ? response : null;
+}
+
+// Best effort for the module graph: a missing file (e.g. a build variant that was not built)
+// is left out; the page then gets it from the network, uncached.
 async function precacheModuleGraph(cache) {
   const queue = MODULE_ROOTS.map((path) => new URL(path, self.registration.scope).href);
   const seen = new Set();
@@ -49,31 +68,53 @@ async function precacheModuleGraph(cache) {
     seen.add(url);
     let response;
     try {
-      response = await fetch(url, { cache: 'reload' });
+      response = await fetchForRelease(url);
     } catch {
       continue;
     }
-    if (!response.ok) continue;
+    if (!response) continue;
     await cache.put(url, response.clone());
     if (!/\.m?js$/.test(new URL(url).pathname)) continue;
     for (const specifier of relativeSpecifiers(await response.text())) {
       const next = new URL(specifier, url);
-      if (next.origin === self.location.origin) queue.push(next.href);
+      if (next.origin === self.location.origin && !next.search) queue.push(next.href);
     }
   }
 }
 
+async function populateRelease(cache) {
+  for (const path of SHELL) {
+    const url = new URL(path, self.registration.scope).href;
+    const response = await fetchForRelease(url);
+    if (!response) throw new Error(`the app shell file ${path} could not be fetched for release ${RELEASE}`);
+    await cache.put(url, response);
+  }
+  await precacheModuleGraph(cache);
+  await Promise.allSettled(OPTIONAL.map(async (path) => {
+    const url = new URL(path, self.registration.scope).href;
+    const response = await fetchForRelease(url);
+    if (response) await cache.put(url, response);
+  }));
+}
+
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
+    // Built from scratch, so a half-filled cache of an earlier failed try never serves.
+    await caches.delete(SHELL_CACHE);
     const cache = await caches.open(SHELL_CACHE);
-    await cache.addAll(SHELL.map((path) => new Request(path, { cache: 'reload' })));
-    await precacheModuleGraph(cache);
-    await Promise.allSettled(OPTIONAL.map(async (path) => {
-      const response = await fetch(new Request(path, { cache: 'reload' }));
-      if (response.ok) await cache.put(path, response);
-    }));
-    await self.skipWaiting();
+    try {
+      await populateRelease(cache);
+    } catch (error) {
+      await caches.delete(SHELL_CACHE);
+      throw error;
+    }
+    // The first release takes over at once (nothing to mix with); a later one waits.
+    if (!self.registration.active) await self.skipWaiting();
   })());
+});
+
+self.addEventListener('message', (event) => {
+  if (event.data?.type === 'skip-waiting') self.skipWaiting();
 });
 
 self.addEventListener('activate', (event) => {
@@ -90,9 +131,13 @@ self.addEventListener('fetch', (event) => {
   const request = event.request;
   if (request.method !== 'GET') return;
   const url = new URL(request.url);
-  if (url.origin !== self.location.origin) return;
-  if (request.headers.has('range') || !isAppFile(request, url)) return;
-  event.respondWith(networkFirst(request, event));
+  if (url.origin !== self.location.origin || request.headers.has('range')) return;
+  if (request.mode === 'navigate') {
+    event.respondWith(navigation(request, url));
+    return;
+  }
+  if (url.search || !isAppFile(request, url)) return;
+  event.respondWith(cacheFirst(request));
 });
 
 const MODELS_PATH = new URL('models/', self.registration.scope).pathname;
@@ -106,57 +151,60 @@ function isAppFile(request, url) {
   return request.destination !== '' || /\.(wasm|m?js|json)$/.test(url.pathname);
 }
 
-// Network first, so a development server's fresh code always wins; the cache answers when
-// the network fails or stalls.
-async function networkFirst(request, event) {
+// The shell's page for any navigation to it (query strings ignored: one cached copy).
+async function navigation(request, url) {
   const cache = await caches.open(SHELL_CACHE);
+  const bare = new URL(url.pathname, url);
+  const cached = (await cache.match(bare.href)) ??
+    (bare.href === self.registration.scope ? await cache.match(new URL('index.html', self.registration.scope).href) : undefined);
+  if (cached) return withHeaders(cached, bare);
+  return fromNetwork(request, url);
+}
+
+async function cacheFirst(request) {
+  const cache = await caches.open(SHELL_CACHE);
+  const cached = await cache.match(request, { ignoreVary: true });
+  if (cached) return withHeaders(cached, new URL(request.url));
+  return fromNetwork(request, new URL(request.url));
+}
+
+// Files outside the release (not precached, or with a query string): the network, never
+// stored, so the cached set stays one release.
+async function fromNetwork(request, url) {
   try {
-    const response = await fetchWithTimeout(request);
-    if (response.ok && response.type === 'basic' && response.status === 200) {
-      event.waitUntil(cache.put(request, response.clone()).catch(() => {}));
-    }
-    return withIsolationHeaders(response);
-  } catch (networkError) {
-    const cached = (await cache.match(request, { ignoreVary: true })) ??
-      (request.mode === 'navigate' ? await cache.match(new URL('./', self.registration.scope).href) : undefined);
-    if (cached) return withIsolationHeaders(cached);
-    return new Response(`Offline, and ${new URL(request.url).pathname} is not in the offline cache.\n`, {
+    return withHeaders(await fetch(request), url);
+  } catch {
+    return new Response(`Offline, and ${url.pathname} is not in the offline cache.\n`, {
       status: 503,
-      headers: isolationHeaders({ 'Content-Type': 'text/plain; charset=utf-8' }),
+      headers: addedHeaders({ 'Content-Type': 'text/plain; charset=utf-8' }, url),
     });
   }
 }
 
-async function fetchWithTimeout(request) {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), NETWORK_TIMEOUT_MS);
-  try {
-    // Reuse the original request (credentials, destination) with our abort signal.
-    return await fetch(request, { signal: controller.signal });
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function isolationHeaders(init) {
+function addedHeaders(init, url) {
   const headers = new Headers(init);
   headers.set('Cross-Origin-Opener-Policy', 'same-origin');
   headers.set('Cross-Origin-Embedder-Policy', 'require-corp');
   headers.set('Cross-Origin-Resource-Policy', 'same-origin');
+  if (!headers.has('Content-Security-Policy')) {
+    const script = /\.m?js$/.test(url.pathname);
+    headers.set('Content-Security-Policy', script ? CSP.worker : `${CSP.page}; ${CSP.headerOnly}`);
+  }
   return headers;
 }
 
-function withIsolationHeaders(response) {
+function withHeaders(response, url) {
   // Opaque and error responses cannot be rebuilt; 1xx/204/304 have no body to carry.
   if (response.type === 'opaque' || response.type === 'opaqueredirect' || response.status === 0) return response;
   if (response.headers.get('Cross-Origin-Embedder-Policy') === 'require-corp' &&
-      response.headers.get('Cross-Origin-Opener-Policy') === 'same-origin') {
+      response.headers.get('Cross-Origin-Opener-Policy') === 'same-origin' &&
+      response.headers.has('Content-Security-Policy')) {
     return response;
   }
   const nullBody = [101, 204, 205, 304].includes(response.status);
   return new Response(nullBody ? null : response.body, {
     status: response.status,
     statusText: response.statusText,
-    headers: isolationHeaders(response.headers),
+    headers: addedHeaders(response.headers, url),
   });
 }

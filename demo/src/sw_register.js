@@ -1,7 +1,32 @@
 // Registers the service worker that keeps the app usable offline and adds the COOP/COEP
 // headers static hosts leave out. When the page is not cross-origin isolated and the worker
 // takes control, one reload lets the browser see those headers (and turn threads on).
+// A new release of the app (a new worker, waiting) takes over at once only while the page is
+// untouched, with a reload, so this page never mixes files of two releases; otherwise it
+// waits for the next visit.
 const RELOADED_KEY = 'smollm-demo-reloaded-for-isolation';
+
+let touched = false;
+for (const type of ['pointerdown', 'keydown']) {
+  addEventListener(type, () => { touched = true; }, { once: true, capture: true });
+}
+
+function activateUpdateWhileUntouched(registration) {
+  const waiting = registration.waiting;
+  if (!waiting || touched || !navigator.serviceWorker.controller) return;
+  navigator.serviceWorker.addEventListener('controllerchange', () => location.reload(), { once: true });
+  waiting.postMessage({ type: 'skip-waiting' });
+}
+
+function watchForUpdates(registration) {
+  registration.addEventListener('updatefound', () => {
+    const worker = registration.installing;
+    worker?.addEventListener('statechange', () => {
+      if (worker.state === 'installed') activateUpdateWhileUntouched(registration);
+    });
+  });
+  activateUpdateWhileUntouched(registration);
+}
 
 export async function registerServiceWorker() {
   if (!('serviceWorker' in navigator)) return { supported: false };
@@ -12,6 +37,7 @@ export async function registerServiceWorker() {
   }
   try {
     const registration = await navigator.serviceWorker.register(scriptUrl, { scope: scope.pathname });
+    watchForUpdates(registration);
     if (!self.crossOriginIsolated && navigator.serviceWorker.controller) reloadOnceForIsolation();
     else if (self.crossOriginIsolated) sessionStorage.removeItem(RELOADED_KEY);
     return { supported: true, registration };

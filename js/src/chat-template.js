@@ -1,16 +1,40 @@
 // Chat prompts: the GGUF's tokenizer.chat_template rendered with a real Jinja engine
 // (@huggingface/jinja, as transformers.js does), so any model's template works, including
 // SmolLM2's default system prompt. Files without a template get ChatML.
-import { Template } from '@huggingface/jinja';
-import { InvalidArgumentError } from './errors.js';
+//
+// The template is untrusted code from the model file. It renders in the engine's worker
+// (LocalEngine.renderChat; SmolLM sends it there), never on the page's thread, under the
+// limits of chat-template-limits.js (time, steps, sizes), each broken with a
+// TemplateLimitError that names it.
+import { InvalidArgumentError, TemplateLimitError } from './errors.js';
+import { boundedRange, checkOutput, checkSource, meteredInterpreterClass, templateLimits } from './chat-template-limits.js';
 
 export const CHATML_TEMPLATE =
   "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}" +
   "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
-const compiled = new Map();
+// The Jinja module is imported on first use, not at module load: the page's copy of the
+// package never renders, and a worker cannot see the page's import map. `moduleUrl` is where
+// the page resolved the bare name (import.meta.resolve honours its import map); without one
+// the bare import is left to a bundler or to Node.
+let jinja = null;
+async function loadJinja(moduleUrl) {
+  jinja ??= moduleUrl
+    ? import(/* @vite-ignore */ moduleUrl)
+    : import('@huggingface/jinja');
+  try {
+    return await jinja;
+  } catch (error) {
+    jinja = null;
+    throw error;
+  }
+}
 
-function compile(source) {
+// Parsed templates by source; a few at most (one per model loaded, in practice).
+const compiled = new Map();
+const MAX_COMPILED = 8;
+
+function compile({ Template }, source) {
   let template = compiled.get(source);
   if (!template) {
     try {
@@ -19,6 +43,7 @@ function compile(source) {
       throw new InvalidArgumentError(`the model's chat template does not parse (${error.message}): ` +
         'pass the prompt to generate() yourself');
     }
+    if (compiled.size >= MAX_COMPILED) compiled.delete(compiled.keys().next().value);
     compiled.set(source, template);
   }
   return template;
@@ -35,22 +60,55 @@ export function validateMessages(messages) {
   }
 }
 
+// Python's True/False/None, raise_exception and strftime_now, as the library's own render
+// sets them; range is the bounded one.
+function globals(limits, charge) {
+  const pad = (n) => String(n).padStart(2, '0');
+  return {
+    true: true, false: false, none: null, True: true, False: false, None: null,
+    raise_exception: (message) => { throw new Error(message); },
+    range: boundedRange(limits, charge),
+    strftime_now: (format) => {
+      const d = new Date();
+      const month = (style) => new Intl.DateTimeFormat('en', { month: style }).format(d);
+      const parts = { Y: d.getFullYear(), m: pad(d.getMonth() + 1), d: pad(d.getDate()), H: pad(d.getHours()), M: pad(d.getMinutes()), b: month('short'), B: month('long'), '%': '%' };
+      return String(format).replace(/%([YmdHMbB%])/g, (_, c) => parts[c]);
+    },
+  };
+}
+
 /**
  * @param {string|null} template tokenizer.chat_template, or null for ChatML
  * @param {{role: string, content: string}[]} messages
- * @param {{addGenerationPrompt?: boolean, bosToken?: string|null, eosToken?: string|null}} options
+ * @param {{addGenerationPrompt?: boolean, bosToken?: string|null, eosToken?: string|null,
+ *          limits?: object, moduleUrl?: string|null}} options
+ * @returns {Promise<string>}
  */
-export function renderChat(template, messages, { addGenerationPrompt = true, bosToken = '', eosToken = '' } = {}) {
+export async function renderChat(template, messages, {
+  addGenerationPrompt = true, bosToken = '', eosToken = '', limits: given, moduleUrl = null,
+} = {}) {
   validateMessages(messages);
-  const compiledTemplate = compile(template ?? CHATML_TEMPLATE);
+  const limits = templateLimits(given);
+  const library = await loadJinja(moduleUrl);
+  const program = compile(library, checkSource(template ?? CHATML_TEMPLATE, limits)).parsed;
+  const env = new library.Environment();
+  let interpreter = null;
+  const context = {
+    ...globals(limits, (n) => interpreter.charge(n)),
+    messages: messages.map(({ role, content }) => ({ role, content })),
+    add_generation_prompt: addGenerationPrompt,
+    bos_token: bosToken ?? '',
+    eos_token: eosToken ?? '',
+  };
+  for (const [key, value] of Object.entries(context)) env.set(key, value);
+  const Metered = meteredInterpreterClass(library.Interpreter, limits);
+  interpreter = new Metered(env);
+  let text;
   try {
-    return compiledTemplate.render({
-      messages: messages.map(({ role, content }) => ({ role, content })),
-      add_generation_prompt: addGenerationPrompt,
-      bos_token: bosToken ?? '',
-      eos_token: eosToken ?? '',
-    });
+    text = interpreter.run(program).value;
   } catch (error) {
+    if (error instanceof TemplateLimitError) throw error;
     throw new InvalidArgumentError(`the chat template failed on these messages: ${error.message}`);
   }
+  return checkOutput(text, limits);
 }

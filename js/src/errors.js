@@ -43,8 +43,36 @@ export class ModelTooLargeError extends SmolLMError {
 }
 
 export class QuotaError extends SmolLMError {}
+
+// A chat template (untrusted Jinja from the model file) went over one of its render limits
+// (chat-template-limits.js): `limit` names it, `limitValue` is its value.
+export class TemplateLimitError extends SmolLMError {
+  constructor(limit, limitValue, message) {
+    super(message);
+    this.limit = limit;
+    this.limitValue = limitValue;
+  }
+}
 export class InvalidArgumentError extends SmolLMError {}
+
+// The prompt alone fills the context (OpenAI's context_length_exceeded).
+export class ContextLengthError extends InvalidArgumentError {
+  constructor(promptTokens, contextSize) {
+    super(`the prompt has ${promptTokens} tokens but the context holds ${contextSize}: ` +
+      'shorten it or load the model with a larger contextSize');
+    this.promptTokens = promptTokens;
+    this.contextSize = contextSize;
+  }
+}
 export class EngineError extends SmolLMError {}
+
+// The wasm engine trapped (out-of-bounds access, unreachable, abort): its memory can no
+// longer be trusted, so every later call fails with this too. Load the model again.
+export class EngineCrashedError extends EngineError {
+  constructor(detail) {
+    super(`the engine crashed (${detail}) and cannot be used again: load the model again`);
+  }
+}
 export class UnloadedError extends SmolLMError {
   constructor(message = 'the model was unloaded: call SmolLM.load() again to use a model') {
     super(message);
@@ -65,14 +93,15 @@ export function abortError(reason) {
 
 const classes = {
   SmolLMError, HttpError, NetworkError, InvalidModelError, UnsupportedModelError,
-  ModelTooLargeError, QuotaError, InvalidArgumentError, EngineError, UnloadedError,
+  ModelTooLargeError, QuotaError, TemplateLimitError, InvalidArgumentError, ContextLengthError, EngineError, EngineCrashedError,
+  UnloadedError,
 };
 
 // Plain-object form that survives postMessage; keeps the class and its extra fields.
 export function serializeError(error) {
   if (error instanceof Error) {
     const fields = {};
-    for (const key of ['status', 'url', 'requiredBytes', 'limitBytes']) {
+    for (const key of ['status', 'url', 'requiredBytes', 'limitBytes', 'limit', 'limitValue', 'promptTokens', 'contextSize']) {
       if (key in error) fields[key] = error[key];
     }
     return { name: error.name, message: error.message, fields };

@@ -41,6 +41,8 @@ export interface LoadOptions {
   threads?: number;
   /** KV cache size in tokens. Default: the model's trained context, capped at 2048. */
   contextSize?: number;
+  /** Limits on rendering the model's chat template (see TemplateLimits). */
+  templateLimits?: TemplateLimits;
   /**
    * Offline cache. Default true: completed downloads are stored (browser: Cache Storage;
    * Node: `~/.cache/smollm-wasm` or `$SMOLLM_WASM_CACHE`) and later loads need no network.
@@ -119,6 +121,30 @@ export interface GenerateOptions extends SamplingOptions {
   special?: boolean;
   /** Add the BOS token when the vocabulary asks for it (default true). */
   addBos?: boolean;
+  /**
+   * Prompt-cache partition. A generation reuses the KV cache only after a generation with the
+   * same cacheKey; another key starts from an empty cache, so neither `reusedTokens` nor the
+   * prefill time tells one client about another's prompt (`serve` keys it per connection).
+   */
+  cacheKey?: string;
+}
+
+/** Render limits of the model's chat template (untrusted Jinja); over one: TemplateLimitError. */
+export interface TemplateLimits {
+  /** Characters of the template itself (default 1 Mi): parsing is bounded by its input. */
+  sourceChars?: number;
+  /** Wall clock of one render, ms (default 1000). */
+  timeMs?: number;
+  /** Node evaluations of one render (default 5,000,000). */
+  steps?: number;
+  /** Characters of the rendered prompt (default 4 Mi). */
+  outputChars?: number;
+  /** Characters of any one string the template builds (default 4 Mi). */
+  valueChars?: number;
+  /** Entries of any one list or mapping, and of range() (default 10,000). */
+  items?: number;
+  /** Characters of all strings one render produces together (default 64 Mi). */
+  totalChars?: number;
 }
 
 /** One streamed piece of generated text. Joining every `text` gives the full output. */
@@ -208,6 +234,8 @@ export interface ChatCompletionCreateParams {
   logit_bias?: Record<number, number>;
   model?: string;
   signal?: AbortSignal;
+  /** Prompt-cache partition (GenerateOptions.cacheKey); not an OpenAI field. */
+  cacheKey?: string;
 }
 
 export interface CompletionUsage {
@@ -271,8 +299,11 @@ export declare class SmolLM {
 
   readonly chat: { completions: ChatCompletions };
 
-  /** Renders messages with the model's chat template (ChatML when it has none). */
-  applyChatTemplate(messages: ChatMessage[], options?: { addGenerationPrompt?: boolean }): string;
+  /**
+   * Renders messages with the model's chat template (ChatML when it has none), in the engine's
+   * worker under the load's `templateLimits`.
+   */
+  applyChatTemplate(messages: ChatMessage[], options?: { addGenerationPrompt?: boolean }): Promise<string>;
 
   /** Token ids, no BOS. `special`: parse special-token text (default false). */
   tokenize(text: string, options?: { special?: boolean }): Promise<number[]>;
@@ -339,9 +370,21 @@ export declare class ModelTooLargeError extends SmolLMError {
 }
 /** Storage quota exceeded while caching; the model still loads, uncached, unless reported otherwise. */
 export declare class QuotaError extends SmolLMError {}
-/** Bad arguments (e.g. prompt longer than the context). */
+/** Bad arguments (e.g. a sampling value out of range). */
 export declare class InvalidArgumentError extends SmolLMError {}
+/** The prompt alone fills the context (OpenAI's context_length_exceeded). */
+export declare class ContextLengthError extends InvalidArgumentError {
+  readonly promptTokens: number;
+  readonly contextSize: number;
+}
+/** The model's chat template went over a render limit; `limit` names it (a TemplateLimits key). */
+export declare class TemplateLimitError extends SmolLMError {
+  readonly limit: keyof TemplateLimits;
+  readonly limitValue: number;
+}
 /** The engine failed while running (message from the C++ engine). */
 export declare class EngineError extends SmolLMError {}
+/** The wasm engine trapped; this model object cannot be used again (load it again). */
+export declare class EngineCrashedError extends EngineError {}
 /** The model was unloaded (or its worker died). */
 export declare class UnloadedError extends SmolLMError {}

@@ -3,5 +3,6 @@ export { SmolLM, DEFAULT_SAMPLING } from './smollm.js';
 export { cache } from './cache/index.js';
 export {
   SmolLMError, HttpError, NetworkError, InvalidModelError, UnsupportedModelError,
-  ModelTooLargeError, QuotaError, InvalidArgumentError, EngineError, UnloadedError,
+  ModelTooLargeError, QuotaError, InvalidArgumentError, ContextLengthError, TemplateLimitError,
+  EngineError, EngineCrashedError, UnloadedError,
 } from './errors.js';

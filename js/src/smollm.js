@@ -1,7 +1,6 @@
 // The public model object: load, generate, chat completions, tokenize, unload. It talks to
 // an engine (in a worker by default, or on this thread) through one interface, and runs one
 // generation at a time: a second generate() waits for the first (never interleaved).
-import { renderChat } from './chat-template.js';
 import { DEFAULT_SAMPLING, withDefaults } from './defaults.js';
 import { InvalidArgumentError, UnloadedError, abortError } from './errors.js';
 import { isNode } from './platform.js';
@@ -131,17 +130,17 @@ export class SmolLM {
     }
   }
 
-  applyChatTemplate(messages, { addGenerationPrompt = true } = {}) {
+  // The template is untrusted code from the model file: it renders in the engine's worker
+  // under time and size limits (chat-template-limits.js), never on this thread.
+  async applyChatTemplate(messages, { addGenerationPrompt = true } = {}) {
     this.#live();
-    return renderChat(this.#info.chatTemplate, messages, {
-      addGenerationPrompt, bosToken: this.#info.bosToken, eosToken: this.#info.eosToken,
-    });
+    return this.#engine.renderChat(messages, { addGenerationPrompt });
   }
 
   async #createChatCompletion(params) {
     this.#live();
     if (!params || typeof params !== 'object') throw new InvalidArgumentError('create() expects {messages, ...}');
-    const prompt = this.applyChatTemplate(params.messages);
+    const prompt = await this.applyChatTemplate(params.messages);
     const bos = this.#info.bosToken;
     const request = {
       prompt,
@@ -159,6 +158,7 @@ export class SmolLM {
         stop: params.stop,
         seed: params.seed,
         logitBias: params.logit_bias,
+        cacheKey: params.cacheKey,
       }),
     };
     const id = randomId('chatcmpl');

@@ -54,12 +54,13 @@ export function samplingFrom(values) {
   };
 }
 
-export async function loadModel(values, { contextSize } = {}) {
+// worker: run the engine in a worker thread (serve); quiet: no progress bar.
+export async function loadModel(values, { contextSize, worker = false, quiet = false } = {}) {
   if (!values.model) throw new UsageError('-m FILE (the .gguf model) is required');
-  const bar = progressBar();
+  const bar = quiet ? Object.assign(() => {}, { done: () => {} }) : progressBar();
   try {
     return await SmolLM.load(values.model, {
-      worker: false,
+      worker,
       threads: number(values, 'threads', { integer: true, min: 1 }),
       contextSize: contextSize ?? number(values, 'ctx', { integer: true, min: 1 }),
       cache: !values['no-cache'],

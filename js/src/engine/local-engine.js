@@ -2,10 +2,12 @@
 // the C++ engine. The worker host exposes exactly these methods to the page (see
 // protocol.js), and Node scripts/CLIs may use it directly.
 import {
-  EngineError, InvalidArgumentError, UnloadedError, abortError, fromEngineError,
+  ContextLengthError, EngineCrashedError, EngineError, InvalidArgumentError, UnloadedError, abortError, fromEngineError,
 } from '../errors.js';
 import { chooseBuild, defaultThreads, hardwareConcurrency, isNode, yieldToEventLoop } from '../platform.js';
 import { createModuleWithReason } from '../wasm-module.js';
+import { renderChat } from '../chat-template.js';
+import { templateLimits } from '../chat-template-limits.js';
 import { resolveSources } from '../loader/model-sources.js';
 import { expectedDigests, loadIntoMemory } from '../loader/load-into-memory.js';
 
@@ -17,39 +19,71 @@ async function coreCount() {
   return hardwareConcurrency();
 }
 
-// Sampling and limits as the C++ glue reads them (see web/bindings.cpp begin_generation).
-function engineGenerationOptions(o) {
+// Sampling and limits as the C++ glue reads them (see web/bindings.cpp begin_generation),
+// checked here because the glue casts them: a string, NaN or an out-of-range number must
+// never reach a static_cast (NaN biases break sampling; a float past int32 is undefined).
+// maxTokens is clamped to the room the context leaves after the prompt, so a huge value
+// never sizes a buffer.
+function checkedNumber(o, key, { integer = false, min = -Infinity, max = Infinity } = {}) {
+  const v = o[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v) || (integer && !Number.isInteger(v)) || v < min || v > max) {
+    const range = `${min > -Infinity ? ` >= ${min}` : ''}${max < Infinity ? `${min > -Infinity ? ' and' : ''} <= ${max}` : ''}`;
+    throw new InvalidArgumentError(`${key} must be ${integer ? 'an integer' : 'a finite number'}${range}, got ${JSON.stringify(v) ?? String(v)}`);
+  }
+  return v;
+}
+
+const INT32_MAX = 2 ** 31 - 1;
+
+function checkedLogitBias(bias, nVocab) {
+  if (bias === undefined || bias === null) return undefined;
+  if (typeof bias !== 'object' || Array.isArray(bias)) {
+    throw new InvalidArgumentError('logitBias must be an object mapping token ids to numbers');
+  }
+  return Object.entries(bias).map(([id, value]) => {
+    const token = Number(id);
+    if (!/^\d+$/.test(id) || !(token < nVocab)) {
+      throw new InvalidArgumentError(`logitBias key "${id}" is not a token id of this model (0..${nVocab - 1})`);
+    }
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      throw new InvalidArgumentError(`logitBias["${id}"] must be a finite number, got ${JSON.stringify(value) ?? String(value)}`);
+    }
+    return [token, value];
+  });
+}
+
+function engineGenerationOptions(o, { nVocab, room }) {
   const stop = o.stop === undefined || o.stop === null ? [] : [].concat(o.stop);
   if (stop.some((s) => typeof s !== 'string' || s.length === 0)) {
     throw new InvalidArgumentError('stop must be a non-empty string or an array of non-empty strings');
   }
-  const out = {
-    temperature: o.temperature,
-    topK: o.topK,
-    topP: o.topP,
-    minP: o.minP,
-    repeatPenalty: o.repeatPenalty,
-    presencePenalty: o.presencePenalty,
-    frequencyPenalty: o.frequencyPenalty,
-    penaltyLastN: o.penaltyLastN,
-    seed: o.seed ?? Math.floor(Math.random() * 2 ** 32),
-    logitBias: o.logitBias ? Object.entries(o.logitBias).map(([id, bias]) => [Number(id), Number(bias)]) : undefined,
+  const maxTokens = checkedNumber(o, 'maxTokens', { integer: true, min: 1 }) ?? 256;
+  return {
+    temperature: checkedNumber(o, 'temperature', { min: 0 }),
+    topK: checkedNumber(o, 'topK', { integer: true, min: 0, max: INT32_MAX }),
+    topP: checkedNumber(o, 'topP', { min: 0, max: 1 }),
+    minP: checkedNumber(o, 'minP', { min: 0, max: 1 }),
+    repeatPenalty: checkedNumber(o, 'repeatPenalty', { min: 0 }),
+    presencePenalty: checkedNumber(o, 'presencePenalty'),
+    frequencyPenalty: checkedNumber(o, 'frequencyPenalty'),
+    penaltyLastN: checkedNumber(o, 'penaltyLastN', { integer: true, min: 0, max: INT32_MAX }),
+    seed: checkedNumber(o, 'seed', { integer: true, min: 0, max: Number.MAX_SAFE_INTEGER }) ?? Math.floor(Math.random() * 2 ** 32),
+    logitBias: checkedLogitBias(o.logitBias, nVocab),
     stop,
-    maxTokens: o.maxTokens ?? 256,
+    maxTokens: Math.min(maxTokens, room),
     ignoreEos: Boolean(o.ignoreEos),
-    prefillChunk: o.prefillChunk,
+    prefillChunk: checkedNumber(o, 'prefillChunk', { integer: true, min: 1, max: INT32_MAX }),
   };
-  for (const [key, value] of Object.entries(out)) {
-    if (typeof value === 'number' && !Number.isFinite(value)) throw new InvalidArgumentError(`${key} must be a finite number`);
-  }
-  if (out.maxTokens < 1) throw new InvalidArgumentError('maxTokens must be at least 1');
-  return out;
 }
 
 export class LocalEngine {
   #module = null;
   #engine = null;
   #info = null;
+  #templateLimits = null;
+  #cacheKey = null;   // whose prompt the KV cache holds (generate's cacheKey)
+  #crashed = null;    // the EngineCrashedError of a wasm trap: every later call gets it
 
   /** @returns {Promise<object>} the ModelInfo */
   async load(source, options = {}, { onProgress, onWarning = () => {}, signal } = {}) {
@@ -59,6 +93,11 @@ export class LocalEngine {
     const threads = build === 'single-thread' ? 1 : Math.max(1, Math.floor(options.threads ?? defaultThreads(await coreCount())));
     const contextSize = options.contextSize ?? 0;
     if (!Number.isInteger(contextSize) || contextSize < 0) throw new InvalidArgumentError('contextSize must be a positive integer');
+    try {
+      this.#templateLimits = templateLimits(options.templateLimits);
+    } catch (error) {
+      throw new InvalidArgumentError(error.message);
+    }
     const entries = await resolveSources(source, options);
     expectedDigests(options.sha256, entries.length);   // a malformed digest fails before any download
     const { module, simdReason } = await createModuleWithReason(build, threads, options.simd ?? 'auto');
@@ -114,8 +153,19 @@ export class LocalEngine {
   }
 
   #live() {
+    if (this.#crashed) throw this.#crashed;
     if (!this.#engine) throw new UnloadedError();
     return this.#engine;
+  }
+
+  // The model's chat template (untrusted Jinja) rendered here, in the engine's thread, under
+  // the load's templateLimits. moduleUrl: where the page resolved @huggingface/jinja.
+  async renderChat(messages, { addGenerationPrompt = true, moduleUrl = null } = {}) {
+    this.#live();
+    return renderChat(this.#info.chatTemplate, messages, {
+      addGenerationPrompt, bosToken: this.#info.bosToken, eosToken: this.#info.eosToken,
+      limits: this.#templateLimits, moduleUrl,
+    });
   }
 
   async info() {
@@ -127,6 +177,10 @@ export class LocalEngine {
     try {
       return fn();
     } catch (error) {
+      if (error instanceof WebAssembly.RuntimeError) {
+        this.#crashed = new EngineCrashedError(error.message);
+        throw this.#crashed;
+      }
       throw fromEngineError(error);
     }
   }
@@ -155,11 +209,15 @@ export class LocalEngine {
       : await this.tokenize(request.prompt ?? '', { special: request.special ?? true, addBos: request.addBos ?? true });
     if (prompt.length === 0) throw new InvalidArgumentError('the prompt is empty: give at least one token of text');
     const nCtx = engine.nCtx();
-    if (prompt.length >= nCtx) {
-      throw new InvalidArgumentError(`the prompt has ${prompt.length} tokens but the context holds ${nCtx}: ` +
-        'shorten it or load the model with a larger contextSize');
+    if (prompt.length >= nCtx) throw new ContextLengthError(prompt.length, nCtx);
+    const options = engineGenerationOptions(request, { nVocab: engine.nVocab(), room: nCtx - prompt.length });
+    // A generation for another cacheKey starts from an empty cache, so neither its reused
+    // token count nor its prefill time says anything about the previous owner's prompt.
+    const cacheKey = request.cacheKey ?? null;
+    if (cacheKey !== this.#cacheKey) {
+      this.#call(() => engine.truncateCache(0));
+      this.#cacheKey = cacheKey;
     }
-    const options = engineGenerationOptions(request);
     this.#call(() => engine.beginGeneration(prompt, options));
     const reused = engine.reusedTokens();
     let pending = [];

@@ -11,8 +11,8 @@
 //                    {type: 'fatal', error}                the worker cannot go on
 
 export const ENGINE_METHODS = Object.freeze([
-  'load', 'info', 'tokenize', 'detokenize', 'generate', 'evalLogits', 'negLogLikelihoods',
-  'memoryUsage', 'unload',
+  'load', 'info', 'renderChat', 'tokenize', 'detokenize', 'generate', 'evalLogits',
+  'negLogLikelihoods', 'memoryUsage', 'unload',
 ]);
 
 // Methods whose last argument is an options bag with callbacks/signal, rebuilt on each side.

@@ -4,6 +4,17 @@
 import { UnloadedError, abortError, deserializeError } from '../errors.js';
 import { isNode } from '../platform.js';
 
+// Where the page's module resolution puts the Jinja library, for the worker to import it
+// from (a worker does not see the page's import map). null under bundlers that leave the
+// bare name to the worker's own bundle.
+function jinjaModuleUrl() {
+  try {
+    return import.meta.resolve?.('@huggingface/jinja') ?? null;
+  } catch {
+    return null;
+  }
+}
+
 async function spawn() {
   if (isNode) {
     const { Worker } = await import('node:worker_threads');
@@ -97,6 +108,7 @@ export class WorkerEngine {
 
   load(source, options, hooks) { return this.#call('load', [source, options], hooks); }
   info() { return this.#call('info', []); }
+  renderChat(messages, options) { return this.#call('renderChat', [messages, { ...options, moduleUrl: jinjaModuleUrl() }]); }
   tokenize(text, options) { return this.#call('tokenize', [text, options ?? {}]); }
   detokenize(ids, options) { return this.#call('detokenize', [Array.from(ids, Number), options ?? {}]); }
   generate(request, hooks) { return this.#call('generate', [request], hooks); }

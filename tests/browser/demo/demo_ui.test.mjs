@@ -1,5 +1,6 @@
 // The demo page without a model: layout, presets, settings, sanitised Markdown, the service
-// worker (offline shell, COOP/COEP added for hosts without headers) and a narrow viewport.
+// worker (offline shell, COOP/COEP added for hosts without headers), the Content-Security-
+// Policy and a narrow viewport.
 // Runs in Chromium (playwright-core) and Firefox ESR (puppeteer-core).
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -54,6 +55,28 @@ for (const engine of enginesNamed('chromium', 'firefox')) {
         assert.ok(manifest.icons.some((i) => i.sizes === '512x512' && i.purpose === 'maskable'));
         assert.equal(manifest.display, 'standalone');
         await browser.screenshot(artifact(engine.name, 'ui-initial'), true);
+      } finally {
+        await server.close();
+      }
+    });
+
+    // (eval cannot be checked from here: code the test driver evaluates is exempt from CSP.)
+    test('the Content-Security-Policy stops script injected into the page', async () => {
+      const server = await serve();
+      try {
+        await browser.goto(server.url);
+        await step(browser, 'page ready', () => browser.waitFor(() => document.body.dataset.ready === 'true', null, 30000));
+        const outcome = await browser.evaluate(() => new Promise((resolve) => {
+          self.cspInjected = false;
+          document.addEventListener('securitypolicyviolation', (e) =>
+            resolve({ injected: self.cspInjected, directive: e.effectiveDirective, policy: e.originalPolicy }), { once: true });
+          const script = document.createElement('script');
+          script.textContent = 'self.cspInjected = true;';
+          document.body.append(script);
+        }));
+        assert.equal(outcome.injected, false, 'an inline script ran');
+        assert.match(outcome.directive, /^script-src/);
+        assert.doesNotMatch(outcome.policy, /unsafe-inline|unsafe-eval|wasm-unsafe-eval/);
       } finally {
         await server.close();
       }

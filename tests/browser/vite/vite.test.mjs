@@ -37,9 +37,11 @@ window.runModel = async (url) => {
   const llm = await SmolLM.load(url, { threads: 2, contextSize: 128 });
   let text = '';
   for await (const piece of llm.generate('ab', { maxTokens: 8, temperature: 0, ignoreEos: true })) text += piece.text;
+  // The chat template renders in the engine's worker, which imports the template engine itself.
+  const prompt = await llm.applyChatTemplate([{ role: 'user', content: 'hi' }]);
   const { build, threads, buildReason } = llm.info;
   await llm.unload();
-  return { text, build, threads, buildReason, isolated: self.crossOriginIsolated };
+  return { text, prompt, build, threads, buildReason, isolated: self.crossOriginIsolated };
 };
 window.ready = true;
 `;
@@ -119,6 +121,7 @@ function assertMultiThreadText(result, context) {
   assert.equal(result.build, 'multi-thread', `${result.buildReason}; ${context()}`);
   assert.equal(result.threads, 2, context());
   assert.ok(result.text.length > 0, `generated text: ${JSON.stringify(result.text)}; ${context()}`);
+  assert.match(result.prompt, /hi/, `chat prompt rendered in the worker; ${context()}`);
 }
 
 describe('smollm-wasm bundled by Vite', { skip: skip ?? false }, () => {

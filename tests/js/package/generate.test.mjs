@@ -105,7 +105,7 @@ describe('generate and chat', { skip }, () => {
     const first = [{ role: 'user', content: 'Write a function.' }];
     const r1 = await llm.chat.completions.create({ messages: first, max_tokens: 8, temperature: 0 });
     assert.equal(r1.object, 'chat.completion');
-    const prompt1 = await llm.tokenize(llm.applyChatTemplate(first), { special: true });
+    const prompt1 = await llm.tokenize(await llm.applyChatTemplate(first), { special: true });
     assert.equal(r1.usage.prompt_tokens, prompt1.length);
     const second = [...first, { role: 'assistant', content: r1.choices[0].message.content }, { role: 'user', content: 'Again.' }];
     const r2 = await llm.chat.completions.create({ messages: second, max_tokens: 4, temperature: 0 });
@@ -155,11 +155,11 @@ describe('generate and chat', { skip }, () => {
     assert.equal(await llm.detokenize(await llm.tokenize(text)), text);
   });
 
-  test('the SmolLM2 template renders like the reference template', () => {
+  test('the SmolLM2 template renders like the reference template', async () => {
     const sys = 'You are a helpful AI assistant named SmolLM, trained by Hugging Face';
-    assert.equal(llm.applyChatTemplate([{ role: 'user', content: 'Hi' }]),
+    assert.equal(await llm.applyChatTemplate([{ role: 'user', content: 'Hi' }]),
       `<|im_start|>system\n${sys}<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n`);
-    assert.equal(llm.applyChatTemplate([{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }], { addGenerationPrompt: false }),
+    assert.equal(await llm.applyChatTemplate([{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }], { addGenerationPrompt: false }),
       '<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n');
   });
 

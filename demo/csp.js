@@ -1,0 +1,30 @@
+// The demo's Content-Security-Policy, in one place: demo/serve.mjs sends it as a header, the
+// service worker (importScripts) adds it to what it serves, and index.html carries the page
+// policy in a meta tag for static hosts (tests/js/demo checks that the copies agree).
+//
+// Scripts come only from this origin; the one inline script, the import map that names the
+// template engine for pages without a bundler, is allowed by its hash (a change to it must
+// change the hash). 'wasm-unsafe-eval' (compiling WebAssembly) is only in the policy of
+// scripts, which for a dedicated worker is the worker's own policy: the engine and its
+// pthreads compile wasm there; the page never does. Models may come from any https host
+// (custom URLs) and from local servers.
+globalThis.SMOLLM_DEMO_CSP = (() => {
+  const common = [
+    "default-src 'self'",
+    "connect-src 'self' https: http://localhost:* http://127.0.0.1:*",
+    "img-src 'self' data:",
+    "style-src 'self'",
+    "worker-src 'self'",
+    "manifest-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+  ];
+  const importMap = "'sha256-WLazVMytRd/QgTID9W0/QWvVEVt1MooOF3TfpbEUr7o='";
+  return Object.freeze({
+    page: [...common, `script-src 'self' ${importMap}`].join('; '),
+    worker: [...common, "script-src 'self' 'wasm-unsafe-eval'"].join('; '),
+    // Only as a header: a meta tag cannot carry it.
+    headerOnly: "frame-ancestors 'none'",
+  });
+})();

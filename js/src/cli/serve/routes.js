@@ -1,0 +1,89 @@
+// /v1/chat/completions and /v1/completions on a SmolLM: validated request in, OpenAI-shaped
+// answer out (JSON, or server-sent events for `stream: true`). `ctx` carries the model, the
+// response, the client's abort signal, its prompt-cache key and the CORS headers.
+import { validateChatRequest, validateCompletionRequest } from './validate.js';
+import { sendJson, toHttpFailure } from './http-errors.js';
+import { startSse } from './sse.js';
+
+function randomId(prefix) {
+  return `${prefix}-${Math.random().toString(36).slice(2, 12)}`;
+}
+
+// Runs a generation's stream of chunks: SSE when asked, and once the stream has started a
+// failure becomes an error event plus [DONE] (see sse.js) instead of a silent end.
+async function streamOut(ctx, chunks, promptParam) {
+  const sse = startSse(ctx.res, ctx.cors);
+  try {
+    for await (const chunk of chunks) sse.send(chunk);
+    sse.end();
+  } catch (error) {
+    if (error?.name === 'AbortError') {
+      ctx.res.destroy();
+      return;
+    }
+    ctx.onFailure(error);
+    sse.fail(toHttpFailure(error, promptParam));
+  }
+}
+
+export async function chatCompletions(ctx, body) {
+  const { messages, stream, ...sampling } = validateChatRequest(body);
+  const params = {
+    messages,
+    max_tokens: sampling.maxTokens,
+    temperature: sampling.temperature,
+    top_p: sampling.topP,
+    top_k: sampling.topK,
+    min_p: sampling.minP,
+    presence_penalty: sampling.presencePenalty,
+    frequency_penalty: sampling.frequencyPenalty,
+    repeat_penalty: sampling.repeatPenalty,
+    stop: sampling.stop,
+    seed: sampling.seed,
+    logit_bias: sampling.logitBias,
+    model: ctx.modelId,
+    signal: ctx.signal,
+    cacheKey: ctx.cacheKey,
+  };
+  if (!stream) {
+    const completion = await ctx.llm.chat.completions.create(params);
+    sendJson(ctx.res, 200, completion, ctx.cors);
+    return;
+  }
+  // create() renders the template and checks the prompt before it returns: those failures
+  // still get a plain 4xx/5xx answer.
+  const chunks = await ctx.llm.chat.completions.create({ ...params, stream: true });
+  await streamOut(ctx, chunks, 'messages');
+}
+
+export async function completions(ctx, body) {
+  const { prompt, stream, ...options } = validateCompletionRequest(body);
+  const id = randomId('cmpl');
+  const created = Math.floor(Date.now() / 1000);
+  const object = (text, finishReason, usage) => ({
+    id, object: 'text_completion', created, model: ctx.modelId,
+    choices: [{ index: 0, text, finish_reason: finishReason, logprobs: null }], ...(usage ? { usage } : {}),
+  });
+  const usageOf = (s) => ({
+    prompt_tokens: s?.promptTokens ?? 0, completion_tokens: s?.completionTokens ?? 0,
+    total_tokens: (s?.promptTokens ?? 0) + (s?.completionTokens ?? 0),
+    prompt_tokens_details: { cached_tokens: s?.reusedTokens ?? 0 },
+  });
+  const { llm } = ctx;
+  const pieces = llm.generate(prompt, { ...options, signal: ctx.signal, cacheKey: ctx.cacheKey });
+  if (!stream) {
+    let text = '';
+    for await (const piece of pieces) text += piece.text;
+    sendJson(ctx.res, 200, object(text, llm.stats?.finishReason ?? 'length', usageOf(llm.stats)), ctx.cors);
+    return;
+  }
+  // The first piece comes after the prompt was checked and evaluated: wait for it before
+  // answering 200, so a prompt that does not fit still gets its 400.
+  const first = await pieces.next();
+  await streamOut(ctx, (async function* chunks() {
+    for (let step = first; !step.done; step = await pieces.next()) {
+      if (step.value.text) yield object(step.value.text, null);
+    }
+    yield object('', llm.stats?.finishReason ?? 'length', usageOf(llm.stats));
+  })(), 'prompt');
+}

@@ -1,0 +1,22 @@
+// Server-sent events for `stream: true`. A failure after the stream started cannot change the
+// status any more, so it is sent as an error event (OpenAI's {"error": {...}} data line, which
+// the official clients raise) followed by [DONE]: the client never mistakes it for an answer.
+import { errorBody } from './http-errors.js';
+
+export function startSse(res, headers = {}) {
+  res.writeHead(200, { ...headers, 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  res.flushHeaders();   // the client sees the stream start before the first token
+  const write = (data) => res.write(`data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`);
+  return {
+    send: write,
+    fail: (failure) => {
+      write(errorBody(failure));
+      write('[DONE]');
+      res.end();
+    },
+    end: () => {
+      write('[DONE]');
+      res.end();
+    },
+  };
+}
