@@ -7,14 +7,17 @@
 // change the hash). 'wasm-unsafe-eval' (compiling WebAssembly) is only in the policy of
 // scripts, which for a dedicated worker is the worker's own policy: the engine and its
 // pthreads compile wasm there; the page never does. Models may come from any https host
-// (custom URLs) and from local servers.
+// (custom URLs) and from local servers. The engine's worker alone may also run blob: scripts:
+// the multi-thread build starts its pthread workers from Blob URLs of the package's own
+// scripts, which it fetched itself (js/src/pthread-start.js: WebKit would not send those
+// workers' requests through the service worker, so offline they failed).
 globalThis.SMOLLM_DEMO_CSP = (() => {
-  const common = [
+  const common = (workers) => [
     "default-src 'self'",
     "connect-src 'self' https: http://localhost:* http://127.0.0.1:*",
     "img-src 'self' data:",
     "style-src 'self'",
-    "worker-src 'self'",
+    `worker-src ${workers}`,
     "manifest-src 'self'",
     "object-src 'none'",
     "base-uri 'none'",
@@ -22,8 +25,8 @@ globalThis.SMOLLM_DEMO_CSP = (() => {
   ];
   const importMap = "'sha256-WLazVMytRd/QgTID9W0/QWvVEVt1MooOF3TfpbEUr7o='";
   return Object.freeze({
-    page: [...common, `script-src 'self' ${importMap}`].join('; '),
-    worker: [...common, "script-src 'self' 'wasm-unsafe-eval'"].join('; '),
+    page: [...common("'self'"), `script-src 'self' ${importMap}`].join('; '),
+    worker: [...common("'self' blob:"), "script-src 'self' blob: 'wasm-unsafe-eval'"].join('; '),
     // Only as a header: a meta tag cannot carry it.
     headerOnly: "frame-ancestors 'none'",
   });

@@ -73,6 +73,9 @@ export class EngineCrashedError extends EngineError {
     super(`the engine crashed (${detail}) and cannot be used again: load the model again`);
   }
 }
+// The multi-thread build could not start its pthread workers (a worker script that failed to
+// load, a policy that forbids the workers): the load fails with this instead of waiting forever.
+export class ThreadStartError extends EngineError {}
 export class UnloadedError extends SmolLMError {
   constructor(message = 'the model was unloaded: call SmolLM.load() again to use a model') {
     super(message);
@@ -94,7 +97,7 @@ export function abortError(reason) {
 const classes = {
   SmolLMError, HttpError, NetworkError, InvalidModelError, UnsupportedModelError,
   ModelTooLargeError, QuotaError, TemplateLimitError, InvalidArgumentError, ContextLengthError, EngineError, EngineCrashedError,
-  UnloadedError,
+  ThreadStartError, UnloadedError,
 };
 
 // Plain-object form that survives postMessage; keeps the class and its extra fields.

@@ -386,5 +386,7 @@ export declare class TemplateLimitError extends SmolLMError {
 export declare class EngineError extends SmolLMError {}
 /** The wasm engine trapped; this model object cannot be used again (load it again). */
 export declare class EngineCrashedError extends EngineError {}
+/** The multi-thread build's pthread workers could not start (SmolLM.load rejects with it). */
+export declare class ThreadStartError extends EngineError {}
 /** The model was unloaded (or its worker died). */
 export declare class UnloadedError extends SmolLMError {}

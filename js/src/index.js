@@ -4,5 +4,5 @@ export { cache } from './cache/index.js';
 export {
   SmolLMError, HttpError, NetworkError, InvalidModelError, UnsupportedModelError,
   ModelTooLargeError, QuotaError, InvalidArgumentError, ContextLengthError, TemplateLimitError,
-  EngineError, EngineCrashedError, UnloadedError,
+  EngineError, EngineCrashedError, ThreadStartError, UnloadedError,
 } from './errors.js';

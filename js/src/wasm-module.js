@@ -1,23 +1,39 @@
-// Creates the Emscripten module of the chosen build. In browsers the module finds its .wasm
-// and its pthread worker script itself, through the `new URL('x', import.meta.url)` forms
-// Emscripten writes for ES module output: those resolve relative to the module's own URL, and
-// bundlers (Vite, webpack, Rollup) recognise them and emit the files next to the bundle. So
-// no locateFile here: a bundler may inline a small file it sees named in our own code as a
-// data: URL, and a pthread worker started from a data: URL has an opaque origin and cannot
-// import the module. Node reads the .wasm itself and starts its pthreads from a CommonJS shim.
+// Creates the Emscripten module of the chosen build. In browsers the single-thread module
+// finds its .wasm itself, through the `new URL('x', import.meta.url)` forms Emscripten writes
+// for ES module output: those resolve relative to the module's own URL, and bundlers (Vite,
+// webpack, Rollup) recognise them and emit the files next to the bundle. The multi-thread
+// module's pool workers get their scripts as Blob URLs instead (pthread-start.js says why),
+// fetched from the URLs below, written out in the same form so that bundlers emit those files
+// too (one they inline as a data: URL is fetched all the same). Node reads the .wasm itself
+// and starts its pthreads from a CommonJS shim.
 //
 // Each thread build comes in two SIMD kinds: simd128, and relaxed (built with LLVM 19 and
 // -mrelaxed-simd; same API, bit-identical logits, faster k-quant kernels). A package built
 // without LLVM 19 has no relaxed files, so the relaxed kind is only an option on top.
 import { InvalidArgumentError } from './errors.js';
 import { isNode } from './platform.js';
+import { browserPoolOptions, watchPoolStart } from './pthread-start.js';
 import { checkSimdChoice, relaxedSimdSupport } from './simd-support.js';
 
 // The import() calls are written out so that bundlers see (and emit) every build.
 const builds = {
   'multi-thread': {
-    simd128: { js: () => import('../wasm/smollm-mt.js'), name: 'smollm-mt', files: ['js', 'wasm', 'worker.js'] },
-    relaxed: { js: () => import('../wasm/smollm-mt-relaxed.js'), name: 'smollm-mt-relaxed', files: ['js', 'wasm', 'worker.js'] },
+    simd128: {
+      js: () => import('../wasm/smollm-mt.js'), name: 'smollm-mt', files: ['js', 'wasm', 'worker.js'],
+      urls: () => ({
+        glue: new URL('../wasm/smollm-mt.js', import.meta.url),
+        worker: new URL('../wasm/smollm-mt.worker.js', import.meta.url),
+        wasm: new URL('../wasm/smollm-mt.wasm', import.meta.url),
+      }),
+    },
+    relaxed: {
+      js: () => import('../wasm/smollm-mt-relaxed.js'), name: 'smollm-mt-relaxed', files: ['js', 'wasm', 'worker.js'],
+      urls: () => ({
+        glue: new URL('../wasm/smollm-mt-relaxed.js', import.meta.url),
+        worker: new URL('../wasm/smollm-mt-relaxed.worker.js', import.meta.url),
+        wasm: new URL('../wasm/smollm-mt-relaxed.wasm', import.meta.url),
+      }),
+    },
   },
   'single-thread': {
     simd128: { js: () => import('../wasm/smollm-st.js'), name: 'smollm-st', files: ['js', 'wasm'] },
@@ -68,17 +84,31 @@ async function missingFiles(entry) {
   return entry.files.map((ext) => `${entry.name}.${ext}`).filter((file) => !existsSync(wasmFile(file)));
 }
 
+// Options of the platform: Node's, or in browsers the multi-thread build's Blob URLs.
+async function platformOptions(entry) {
+  if (isNode) return { options: await nodeOptions(entry), release: () => {} };
+  if (entry.urls) return browserPoolOptions(entry.urls());
+  return { options: {}, release: () => {} };
+}
+
 async function instantiate(entry, threads) {
-  const platformOptions = isNode ? await nodeOptions(entry) : {};
-  const { default: factory } = await entry.js();
-  return factory({
-    // At least one: this runtime only finishes starting once every pool Worker has loaded,
-    // and with none it would wait forever.
-    pthreadPoolSize: Math.max(1, threads - 1),
-    print: () => {},
-    printErr: (text) => { if (globalThis.SMOLLM_WASM_DEBUG) console.error(text); },
-    ...platformOptions,
-  });
+  const platform = await platformOptions(entry);
+  try {
+    const { default: factory } = await entry.js();
+    const Module = {
+      // At least one: this runtime only finishes starting once every pool Worker has loaded,
+      // and with none it would wait forever.
+      pthreadPoolSize: Math.max(1, threads - 1),
+      print: () => {},
+      printErr: (text) => { if (globalThis.SMOLLM_WASM_DEBUG) console.error(text); },
+      ...platform.options,
+    };
+    // The factory fills Module (PThread and its pool Workers included) before it returns.
+    const ready = factory(Module);
+    return await (entry.files.includes('worker.js') ? watchPoolStart(Module, ready) : ready);
+  } finally {
+    platform.release();
+  }
 }
 
 // The relaxed build of `build`, or why not. Throws when the caller asked for it and it cannot

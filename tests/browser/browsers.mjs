@@ -309,14 +309,17 @@ function webkitPage(name, log, handle, inWindow) {
 let evaluations = 0;
 async function webkitEvaluate(inWindow, handle, fn, arg) {
   const id = `e${++evaluations}`;
+  // The function's source goes into the script itself: an eval() in the page would be refused
+  // by a page whose Content-Security-Policy has no 'unsafe-eval' (the demo's), while the
+  // script WebDriver runs is not subject to it.
   await inWindow(handle, (d) => d.executeScript(`
-    const [source, arg, id] = arguments;
+    const [arg, id] = arguments;
     const slots = (window.__smollmEvaluations ??= new Map());
     const slot = { done: false };
     slots.set(id, slot);
-    Promise.resolve().then(() => (0, eval)('(' + source + ')')(arg)).then(
+    Promise.resolve().then(() => (${String(fn)})(arg)).then(
       (value) => { slot.done = true; slot.value = value === undefined ? null : value; },
-      (error) => { slot.done = true; slot.error = String(error && error.message || error); });`, String(fn), arg ?? null, id));
+      (error) => { slot.done = true; slot.error = String(error && error.message || error); });`, arg ?? null, id));
   for (let wait = 0; ; wait = Math.min(100, wait * 2 + 5)) {
     if (wait) await new Promise((resolve) => setTimeout(resolve, wait));
     const slot = await inWindow(handle, (d) => d.executeScript(`

@@ -76,16 +76,6 @@ async function waitForAnswerDone(browser, count) {
   return browser.evaluate(pageState);
 }
 
-// WebKit with SharedArrayBuffer (the multi-thread build): after the reload with the server
-// gone, the model load never settles and no error appears (the page stays at "Starting
-// tiny-py…"). A server listening on the port then sees the pthread workers' requests for
-// smollm-mt.js, which reach the network instead of the service worker's cache, and WebKit's
-// WebDriver session serves nothing from its HTTP cache offline; the single-thread build, with
-// no nested workers, works offline. Reported with issue 14, not yet fixed.
-const OFFLINE_SKIPS = {
-  'webkit-sab': 'WebKit with SharedArrayBuffer: the offline multi-thread load hangs (pthread workers\' script requests bypass the service worker)',
-};
-
 for (const engine of ENGINES) {
   const skip = missingBrowser(engine) ?? missingShared() ?? missingPackage();
   describe(`chatting in the demo in ${engine.name}`, { skip: skip ?? false, timeout: 900000 }, () => {
@@ -159,7 +149,7 @@ for (const engine of ENGINES) {
     });
 
     // Needs the first test's page: its service worker, its cached model.
-    test('works offline from the caches', { skip: OFFLINE_SKIPS[engine.name] ?? false }, async () => {
+    test('works offline from the caches', async () => {
       // Offline: the app shell from the service worker, the model from the package's cache.
       await step(browser, 'app cached for offline use', () => waitForOfflineReady(browser));
       await step(browser, 'model marked as cached', () =>

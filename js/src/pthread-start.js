@@ -1,0 +1,117 @@
+// Starting the multi-thread build's pthread pool: offline-proof scripts, and no silent hang.
+//
+// Offline under a service worker: WebKit does not send a nested worker's requests (the pool
+// worker's script, and the main script each pool worker imports) through the service worker
+// that controls the page, so offline they fail. The engine's own context is controlled, so in
+// browsers it fetches both scripts once and hands Emscripten Blob URLs (locateFile for the
+// worker script, mainScriptUrlOrBlob for the main script): the pool workers need no network.
+//
+// No silent hang: this Emscripten runtime finishes starting only when every pool worker has
+// loaded, and one that cannot load (its script failed, its import was refused, a policy
+// forbids it) would leave the load waiting forever. The workers' error events reject it with
+// a ThreadStartError instead.
+import { ThreadStartError } from './errors.js';
+
+// An import() that fails in a pool worker only rejects a promise there, which its creator
+// never hears of; rethrown from the worker's unhandledrejection listener it becomes an error
+// event on the Worker object, which watchPoolStart sees.
+const WORKER_PRELUDE = "self.addEventListener('unhandledrejection',function(e){var r=e.reason;" +
+  "throw new Error('the pthread worker could not import the main script: '+(r&&r.message||r))});\n";
+
+async function fetchText(url, what) {
+  let response;
+  try {
+    response = await fetch(url, { credentials: 'same-origin' });
+  } catch (error) {
+    throw new ThreadStartError(`could not fetch the ${what} (${url}): ${error?.message ?? error}`);
+  }
+  if (!response.ok) throw new ThreadStartError(`could not fetch the ${what} (${url}): HTTP ${response.status}`);
+  return response.text();
+}
+
+function blobUrl(parts) {
+  return URL.createObjectURL(new Blob(parts, { type: 'text/javascript' }));
+}
+
+/**
+ * Browser options for a multi-thread build: its .wasm by URL, its worker and main script as
+ * Blob URLs. `urls` holds URL objects of the build's glue (.js), .worker.js and .wasm.
+ * @returns {Promise<{options: object, release: () => void}>} release revokes the Blob URLs
+ *   once the pool has started (every pool worker is created and has imported by then).
+ */
+export async function browserPoolOptions(urls) {
+  const [glue, worker] = await Promise.all([
+    fetchText(urls.glue, 'multi-thread main script'), fetchText(urls.worker, 'pthread worker script'),
+  ]);
+  // The glue resolves its sibling files against import.meta.url, which a Blob URL cannot
+  // serve as a base for: the copy the pool workers import keeps the real URL.
+  const glueUrl = blobUrl([glue.replaceAll('import.meta.url', JSON.stringify(urls.glue.href))]);
+  const workerUrl = blobUrl([WORKER_PRELUDE, worker]);
+  return {
+    options: {
+      mainScriptUrlOrBlob: glueUrl,
+      locateFile: (path) => {
+        if (path.endsWith('.worker.js')) return workerUrl;
+        if (path.endsWith('.wasm')) return urls.wasm.href;
+        return path;
+      },
+    },
+    release: () => {
+      URL.revokeObjectURL(glueUrl);
+      URL.revokeObjectURL(workerUrl);
+    },
+  };
+}
+
+function describe(event) {
+  const message = event?.message ?? (event instanceof Error ? event.message : '');
+  const where = event?.filename ? ` (${event.filename}${event.lineno ? `:${event.lineno}` : ''})` : '';
+  return `${message || 'the worker script failed to load'}${where}`;
+}
+
+/**
+ * Waits for the module `ready` of a multi-thread build whose factory was called with
+ * `Module` (its pool workers exist by then: this runtime creates them synchronously),
+ * rejecting with a ThreadStartError as soon as a pool worker reports an error.
+ */
+export async function watchPoolStart(Module, ready) {
+  const pthread = Module.PThread;
+  const workers = [...(pthread?.unusedWorkers ?? [])];
+  if (workers.length === 0) return ready;
+  let starting = true;
+  // Emscripten's own handler rethrows the error where nothing catches it (an uncaught
+  // exception in the engine's context, fatal in Node): while starting, ours reports it.
+  const load = pthread.loadWasmModuleToWorker;
+  pthread.loadWasmModuleToWorker = (worker, onLoaded) => {
+    load(worker, onLoaded);
+    const emscriptenOnError = worker.onerror;
+    worker.onerror = (event) => (starting ? undefined : emscriptenOnError?.(event));
+  };
+  let unlisten = () => {};
+  const failed = new Promise((_, reject) => {
+    const onError = (event) => {
+      event?.preventDefault?.();
+      reject(new ThreadStartError(`the multi-thread build could not start its ${workers.length} pthread ` +
+        `worker(s): ${describe(event)}`));
+    };
+    for (const worker of workers) {
+      if (worker.addEventListener) worker.addEventListener('error', onError);
+      else worker.on('error', onError);
+    }
+    unlisten = () => {
+      for (const worker of workers) {
+        if (worker.removeEventListener) worker.removeEventListener('error', onError);
+        else worker.off('error', onError);
+      }
+    };
+  });
+  try {
+    return await Promise.race([ready, failed]);
+  } catch (error) {
+    if (error instanceof ThreadStartError) pthread.terminateAllThreads();
+    throw error;
+  } finally {
+    starting = false;
+    unlisten();
+  }
+}
