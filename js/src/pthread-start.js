@@ -92,7 +92,8 @@ export async function watchPoolStart(Module, ready) {
     const onError = (event) => {
       event?.preventDefault?.();
       reject(new ThreadStartError(`the multi-thread build could not start its ${workers.length} pthread ` +
-        `worker(s): ${describe(event)}`));
+        `worker(s): ${describe(event)} (they run from blob: URLs, which a Content-Security-Policy must allow ` +
+        "in worker-src and script-src; or load with build: 'single-thread')"));
     };
     for (const worker of workers) {
       if (worker.addEventListener) worker.addEventListener('error', onError);

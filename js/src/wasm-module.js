@@ -10,7 +10,7 @@
 // Each thread build comes in two SIMD kinds: simd128, and relaxed (built with LLVM 19 and
 // -mrelaxed-simd; same API, bit-identical logits, faster k-quant kernels). A package built
 // without LLVM 19 has no relaxed files, so the relaxed kind is only an option on top.
-import { InvalidArgumentError } from './errors.js';
+import { InvalidArgumentError, ThreadStartError } from './errors.js';
 import { isNode } from './platform.js';
 import { browserPoolOptions, watchPoolStart } from './pthread-start.js';
 import { checkSimdChoice, relaxedSimdSupport } from './simd-support.js';
@@ -103,9 +103,16 @@ async function instantiate(entry, threads) {
       printErr: (text) => { if (globalThis.SMOLLM_WASM_DEBUG) console.error(text); },
       ...platform.options,
     };
+    if (!entry.urls) return await factory(Module);
     // The factory fills Module (PThread and its pool Workers included) before it returns.
-    const ready = factory(Module);
-    return await (entry.files.includes('worker.js') ? watchPoolStart(Module, ready) : ready);
+    let ready;
+    try {
+      ready = factory(Module);
+    } catch (error) {
+      // A browser may refuse a pool Worker at once (a SecurityError) instead of by an event.
+      throw new ThreadStartError(`the multi-thread build could not create its pthread workers: ${error?.message ?? error}`);
+    }
+    return await watchPoolStart(Module, ready);
   } finally {
     platform.release();
   }

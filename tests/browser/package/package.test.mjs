@@ -33,7 +33,7 @@ const MIME = { '.js': 'text/javascript', '.cjs': 'text/javascript', '.wasm': 'ap
 const PAGE = `<!doctype html><meta charset="utf-8"><title>smollm-wasm package test</title><link rel="icon" href="data:,">
 <script type="importmap">{"imports":{"@huggingface/jinja":"/node_modules/@huggingface/jinja/dist/index.js"}}</script>
 <script type="module">
-  import { SmolLM, cache } from '/js/src/index.js';
+  import { SmolLM, ThreadStartError, cache } from '/js/src/index.js';
   window.runModel = async (url) => {
     const phases = new Set();
     const warnings = [];
@@ -73,13 +73,24 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>smollm-wasm package te
     }
     return { build, threads, simd, length: bits.length, referenceLength: reference.length, differ, first };
   };
+  // What SmolLM.load rejects with (null when it loads).
+  window.loadError = async (url) => {
+    try {
+      const llm = await SmolLM.load(url, { threads: 2, contextSize: 64, cache: false });
+      await llm.unload();
+      return null;
+    } catch (error) {
+      return { name: error.name, message: error.message, isThreadStartError: error instanceof ThreadStartError };
+    }
+  };
   window.ready = true;
 </script>`;
 
 // Serves the page, the package and the models. Package files may be kept by the browser's
 // HTTP cache (so the page still works once the server is gone); the models may not: a later
 // load can only come from the package's own offline cache.
-async function startServer({ isolated, files }) {
+// engineCsp: a Content-Security-Policy for the package's scripts (the engine worker's own).
+async function startServer({ isolated, files, engineCsp = null }) {
   const state = { modelsOffline: false };
   const server = createServer(async (req, res) => {
     const url = new URL(req.url, 'http://127.0.0.1');
@@ -109,7 +120,8 @@ async function startServer({ isolated, files }) {
     if (allowed.some((p) => url.pathname.startsWith(p)) && path.startsWith(ROOT)) {
       try {
         if ((await stat(path)).isFile()) {
-          res.writeHead(200, { ...headers, 'content-type': MIME[extname(path)] ?? 'application/octet-stream', 'cache-control': 'max-age=3600' });
+          const csp = engineCsp && url.pathname.startsWith('/js/src/') ? { 'content-security-policy': engineCsp } : {};
+          res.writeHead(200, { ...headers, ...csp, 'content-type': MIME[extname(path)] ?? 'application/octet-stream', 'cache-control': 'max-age=3600' });
           res.end(await readFile(path));
           return;
         }
@@ -216,6 +228,24 @@ for (const engine of ENGINES) {
         await plainServer.close();
       }
     });
+
+    // A pool worker that cannot start must fail the load, never leave it waiting: here the
+    // engine worker's policy forbids the blob: workers the multi-thread build starts.
+    test('multi-thread: pthread workers that cannot start reject the load with a ThreadStartError',
+      // The timeout turns the defect (a load that never settles) into a failure, not a hung run.
+      { skip: engine.sharedArrayBuffer ? false : 'no SharedArrayBuffer: the single-thread build starts no workers', timeout: 120000 }, async () => {
+        const server = await startServer({ isolated: true, files: { '/model.gguf': modelPath }, engineCsp: "worker-src 'self'" });
+        try {
+          await openPage(server.url);
+          const error = await browser.evaluate((u) => window.loadError(u), `${server.url}/model.gguf`);
+          assert.ok(error, 'the load must fail');
+          assert.equal(error.name, 'ThreadStartError', error.message);
+          assert.equal(error.isThreadStartError, true);
+          assert.match(error.message, /pthread worker/);
+        } finally {
+          await server.close();
+        }
+      });
 
     test('tiny-py-Q4_K_M logits are bit-identical to the package\'s in Node (V8)', { skip: skipParity }, async () => {
       reference ??= await nodeReference();
