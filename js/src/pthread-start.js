@@ -33,6 +33,14 @@ function blobUrl(parts) {
   return URL.createObjectURL(new Blob(parts, { type: 'text/javascript' }));
 }
 
+// A dev server (Vite's) serves the package's scripts transformed into ES modules (imports of
+// its client prepended), which cannot run as the classic pool worker script. It rewrites the
+// glue's own `new Worker(new URL(...))` so that its workers get a classic version; there the
+// glue keeps its defaults (a dev server is no offline deployment).
+function servedAsModule(text) {
+  return /^\s*import[\s{*]/.test(text);
+}
+
 /**
  * Browser options for a multi-thread build: its .wasm by URL, its worker and main script as
  * Blob URLs. `urls` holds URL objects of the build's glue (.js), .worker.js and .wasm.
@@ -43,6 +51,7 @@ export async function browserPoolOptions(urls) {
   const [glue, worker] = await Promise.all([
     fetchText(urls.glue, 'multi-thread main script'), fetchText(urls.worker, 'pthread worker script'),
   ]);
+  if (servedAsModule(worker)) return { options: {}, release: () => {} };
   // The glue resolves its sibling files against import.meta.url, which a Blob URL cannot
   // serve as a base for: the copy the pool workers import keeps the real URL.
   const glueUrl = blobUrl([glue.replaceAll('import.meta.url', JSON.stringify(urls.glue.href))]);

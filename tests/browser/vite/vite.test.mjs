@@ -109,7 +109,8 @@ async function runInPage(browser, base, misses) {
   // A page that never answers (a worker that failed to start) fails here with what it logged.
   let timer;
   const result = await Promise.race([
-    page.evaluate((u) => window.runModel(u), `${base}/model.gguf`),
+    // Rethrown with its message: the driver reports a thrown error by its name alone.
+    page.evaluate((u) => window.runModel(u).catch((e) => { throw new Error(`${e.name}: ${e.message}`); }), `${base}/model.gguf`),
     new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer in 60 s; ${context()}`)), 60000); }),
   ]).finally(() => clearTimeout(timer));
   await page.close();
