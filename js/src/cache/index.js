@@ -5,7 +5,8 @@ const backend = () => (isNode ? import('./node-cache.js') : import('./browser-ca
 const key = (url) => String(url instanceof URL ? url.href : url);
 
 export async function lookup(url) { return (await backend()).lookup(key(url)); }
-export async function createWriter(url, bytes, etag) { return (await backend()).createWriter(key(url), bytes, etag); }
+// readBack(from, to): a copy of bytes [from, to) of the file, from where the loader put them.
+export async function createWriter(url, bytes, etag, readBack) { return (await backend()).createWriter(key(url), bytes, etag, readBack); }
 
 export const cache = {
   async list() { return (await backend()).list(); },
