@@ -1,0 +1,114 @@
+// Issue 15, item 13 (browser side): the Cache Storage model cache never keeps an entry
+// shorter than its recorded size. On store: a download whose optional tail (the padding after
+// the last tensor) never arrives still loads, but must not be committed under the padded
+// size. On read: an entry cut short (planted under the package's cache name, with the
+// package's size headers) must be deleted and downloaded again, not fail the load.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { ENGINES, missingBrowser } from '../browsers.mjs';
+import { FaultServer } from '../../js/network/fault-server.mjs';
+import { ROOT, cleanupScratch, missingPrerequisite, writeModel } from '../../js/network/fixture.mjs';
+
+const CACHE_NAME = 'smollm-wasm-models-v1';   // js/src/cache/browser-cache.js
+// dim 36: the F32 norm written last is 144 bytes, so the writer pads the file by 16 bytes
+// past the end of the tensor data (see tests/js/network's padding test).
+const PADDING = 16;
+
+const MIME = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm' };
+const STATIC = ['/js/src/', '/js/wasm/', '/node_modules/@huggingface/jinja/'];
+const PAGE = `<!doctype html><meta charset="utf-8"><title>smollm-wasm cache entries</title>
+<script type="importmap">{"imports":{"@huggingface/jinja":"/node_modules/@huggingface/jinja/dist/index.js"}}</script>`;
+
+function staticFile(urlPath) {
+  if (urlPath === '/') return { body: Buffer.from(PAGE), type: 'text/html' };
+  const file = path.normalize(path.join(ROOT, decodeURIComponent(urlPath)));
+  if (!STATIC.some((p) => urlPath.startsWith(p)) || !file.startsWith(ROOT) || !fs.existsSync(file) || !fs.statSync(file).isFile()) return null;
+  return { body: fs.readFileSync(file), type: MIME[path.extname(file)] ?? 'application/octet-stream' };
+}
+
+// In the page: a load with the cache on (phases seen, error as text), then the entry's state.
+async function loadAndInspect([url, cacheName]) {
+  const phases = new Set();
+  let error = null;
+  try {
+    const { SmolLM } = await import('/js/src/index.js');
+    const llm = await SmolLM.load(url, { threads: 1, retries: 1, stallTimeoutMs: 2000, onProgress: (p) => phases.add(p.phase) });
+    await llm.unload();
+  } catch (e) {
+    error = `${e?.name}: ${e?.message}`;
+  }
+  const response = await (await caches.open(cacheName)).match(url);
+  const entry = response
+    ? { bodyBytes: (await response.arrayBuffer()).byteLength, recordedBytes: Number(response.headers.get('x-smollm-size')) }
+    : null;
+  return { phases: [...phases], error, entry };
+}
+
+// In the page: stores the first `keep` bytes of the file at `url` under the package's cache
+// name, with the size headers of the whole file.
+async function plantShortEntry([url, cacheName, keep]) {
+  const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
+  const headers = {
+    'content-type': 'application/octet-stream', 'content-length': String(bytes.length),
+    'x-smollm-size': String(bytes.length), 'x-smollm-etag': '', 'x-smollm-stored-at': String(Date.now()),
+  };
+  await (await caches.open(cacheName)).put(url, new Response(bytes.slice(0, keep), { headers }));
+}
+
+const missing = missingPrerequisite();
+if (missing) console.log(missing);
+
+describe('browser cache entries are never shorter than recorded', { skip: missing ?? false }, () => {
+  let server;
+  let padded;
+
+  before(async () => {
+    padded = fs.readFileSync(writeModel('entry-length', { dim: 36, layers: 1, heads: 2, kvHeads: 1, ffn: 72, seed: 5 }));
+    server = await new FaultServer({ fallback: staticFile }).start();
+  });
+
+  after(async () => {
+    await server?.stop();
+    cleanupScratch();
+  });
+
+  for (const engine of ENGINES) {
+    const skipBrowser = missingBrowser(engine);
+    if (skipBrowser) console.log(`SKIPPED (${engine.name}): ${skipBrowser}`);
+
+    describe(engine.name, { skip: skipBrowser ?? false }, () => {
+      let browser;
+      before(async () => {
+        browser = await engine.launch();
+        await browser.goto(`${server.origin}/`);
+      });
+      after(async () => {
+        await browser?.close();
+      });
+
+      test('a download that ends before its padding loads, but is not stored short', async () => {
+        // No Content-Length, and the body ends where the tensor data ends: the loader knows
+        // the file is complete enough to run, and the padded size from the header.
+        const url = server.serve(`/${engine.name}-no-padding.gguf`, padded, { script: [{ noLength: true, drop: padded.length - PADDING }] });
+        const r = await browser.evaluate(loadAndInspect, [url, CACHE_NAME]);
+        assert.equal(r.error, null, 'the model loads without its optional padding');
+        if (r.entry) assert.equal(r.entry.bodyBytes, r.entry.recordedBytes, `a stored entry holds its recorded size: ${JSON.stringify(r.entry)}`);
+      });
+
+      test('an entry cut short is deleted and downloaded again', async () => {
+        const p = `/${engine.name}-short.gguf`;
+        const url = server.serve(p, padded);
+        await browser.evaluate(plantShortEntry, [url, CACHE_NAME, padded.length - 1000]);
+        const before = server.requestsFor(p).length;
+        const r = await browser.evaluate(loadAndInspect, [url, CACHE_NAME]);
+        assert.equal(r.error, null, 'the short entry does not fail the load');
+        assert.ok(server.requestsFor(p).length > before, 'the file was downloaded again');
+        assert.ok(r.phases.includes('download'), `phases ${r.phases}`);
+        assert.deepEqual(r.entry, { bodyBytes: padded.length, recordedBytes: padded.length }, 'the entry is whole again');
+      });
+    });
+  }
+});
