@@ -36,7 +36,7 @@ async function until(what, fn, ms = 30000) {
   }
 }
 
-describe('Node cache: no orphaned partial files', { skip: skip ?? false }, () => {
+describe('Node cache: no orphaned partial files; storage status', { skip: skip ?? false }, () => {
   let pkg;
   let server;
   let bytes;
@@ -74,6 +74,17 @@ describe('Node cache: no orphaned partial files', { skip: skip ?? false }, () =>
     assert.equal(await pkg.cache.has(url), true, 'the second download was cached');
     const names = fs.readdirSync(CACHE).sort();
     assert.equal(names.length, 2, `one data file and one record, nothing else: ${names}`);
+  });
+
+  test('ModelInfo.storage in Node: a directory on disk is persistent, its quota is the free disk', async () => {
+    const url = server.serve('/storage.gguf', bytes);
+    const llm = await pkg.SmolLM.load(url, { worker: false, threads: 1, persist: true });
+    const { storage } = llm.info;
+    await llm.unload();
+    assert.equal(storage.persistRequested, true);
+    assert.equal(storage.persisted, true);
+    assert.ok(storage.quotaBytes > storage.usageBytes && storage.usageBytes >= bytes.length, JSON.stringify(storage));
+    await assert.rejects(pkg.SmolLM.load(url, { worker: false, persist: 'yes' }), (e) => e instanceof pkg.InvalidArgumentError && /persist/.test(e.message));
   });
 
   test('a live writer\'s temporary file is never swept, and clear() leaves an empty directory', async () => {

@@ -1,0 +1,78 @@
+// Issue 19: LoadOptions.persist asks for persistent storage before a download, the load
+// never waits for the answer (Firefox asks the user with a prompt nobody answers here), and
+// ModelInfo.storage reports the quota, the usage and whether storage is persistent.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { ENGINES, missingBrowser } from '../browsers.mjs';
+import { FaultServer } from '../../js/network/fault-server.mjs';
+import { ROOT, cleanupScratch, missingPrerequisite, writeModel } from '../../js/network/fixture.mjs';
+
+const MIME = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm' };
+const STATIC = ['/js/src/', '/js/wasm/', '/node_modules/@huggingface/jinja/'];
+const PAGE = `<!doctype html><meta charset="utf-8"><title>smollm-wasm storage</title>
+<script type="importmap">{"imports":{"@huggingface/jinja":"/node_modules/@huggingface/jinja/dist/index.js"}}</script>`;
+
+function staticFile(urlPath) {
+  if (urlPath === '/') return { body: Buffer.from(PAGE), type: 'text/html' };
+  const file = path.normalize(path.join(ROOT, decodeURIComponent(urlPath)));
+  if (!STATIC.some((p) => urlPath.startsWith(p)) || !file.startsWith(ROOT) || !fs.existsSync(file) || !fs.statSync(file).isFile()) return null;
+  return { body: fs.readFileSync(file), type: MIME[path.extname(file)] ?? 'application/octet-stream' };
+}
+
+async function storageAfterLoad([url, options]) {
+  try {
+    const { SmolLM } = await import('/js/src/index.js');
+    const llm = await SmolLM.load(url, { threads: 1, ...options });
+    const { storage } = llm.info;
+    await llm.unload();
+    return { storage, persistedNow: await navigator.storage.persisted(), error: null };
+  } catch (e) {
+    return { error: `${e?.name}: ${e?.message}` };
+  }
+}
+
+const missing = missingPrerequisite();
+if (missing) console.log(missing);
+
+describe('ModelInfo.storage and LoadOptions.persist', { skip: missing ?? false }, () => {
+  let server;
+  let bytes;
+
+  before(async () => {
+    bytes = fs.readFileSync(writeModel('storage-status', { dim: 64, layers: 1, ffn: 128, seed: 3 }));
+    server = await new FaultServer({ fallback: staticFile }).start();
+  });
+
+  after(async () => {
+    await server?.stop();
+    cleanupScratch();
+  });
+
+  for (const engine of ENGINES) {
+    const skipBrowser = missingBrowser(engine);
+    if (skipBrowser) console.log(`SKIPPED (${engine.name}): ${skipBrowser}`);
+
+    test(`${engine.name}: the quota and persistence are reported, with and without persist`, { skip: skipBrowser ?? false }, async () => {
+      const browser = await engine.launch();
+      try {
+        await browser.goto(`${server.origin}/`);
+        for (const persist of [false, true]) {
+          const url = server.serve(`/${engine.name}-${persist}.gguf`, bytes);
+          const r = await browser.evaluate(storageAfterLoad, [url, { persist }]);
+          assert.equal(r.error, null);
+          const s = r.storage;
+          assert.equal(s.persistRequested, persist);
+          assert.equal(typeof s.persisted, 'boolean', JSON.stringify(s));
+          if (!persist) assert.equal(s.persisted, r.persistedNow, 'without a request it is the origin\'s current state');
+          assert.ok(s.quotaBytes > 0, `quota ${s.quotaBytes}`);
+          assert.ok(s.usageBytes >= bytes.length, `usage ${s.usageBytes} includes the cached model (${bytes.length} bytes)`);
+        }
+      } finally {
+        await browser.close();
+      }
+    });
+  }
+});
