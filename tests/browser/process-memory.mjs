@@ -50,9 +50,10 @@ function rssBytes(pid) {
   return m ? Number(m[1]) * 1024 : 0;
 }
 
-/** The tab processes of `engine` ('chromium' | 'firefox' | 'webkit') under this Node process. */
+/** The tab processes of `engine` ('chromium' | 'firefox' | 'webkit', or a variant 'webkit-sab') under this Node process. */
 export function tabProcesses(engine) {
-  const test = TAB_PROCESS[engine];
+  // Variants of one engine ('webkit-sab') run the same processes.
+  const test = TAB_PROCESS[engine] ?? TAB_PROCESS[engine.split('-')[0]];
   if (!test) throw new Error(`no tab-process rule for engine ${engine}`);
   const pids = [];
   for (const pid of descendantsOf(process.pid, processTable())) {

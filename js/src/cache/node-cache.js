@@ -47,15 +47,20 @@ function processAlive(pid) {
 // Removes the temporary files of writers that can no longer finish them: their process has
 // ended, or nothing was written for an hour (a live download writes every few seconds, and
 // gives up after its stall timeout). Never touches a live writer's file.
+// {dir, names}: the cache directory and what it holds (nothing when it does not exist yet).
+async function cacheContents() {
+  const { fs } = await deps();
+  const dir = await cacheDir();
+  try {
+    return { dir, names: await fs.readdir(dir) };
+  } catch {
+    return { dir, names: [] };
+  }
+}
+
 export async function sweepStalePartials() {
   const { fs, path } = await deps();
-  const dir = await cacheDir();
-  let names = [];
-  try {
-    names = await fs.readdir(dir);
-  } catch {
-    return 0;
-  }
+  const { dir, names } = await cacheContents();
   let removed = 0;
   for (const name of names) {
     const match = TEMPORARY.exec(name);
@@ -161,14 +166,8 @@ export async function createWriter(url, bytes, etag) {
 }
 
 export async function list() {
-  const { fs, path } = await deps();
-  const dir = await cacheDir();
-  let names = [];
-  try {
-    names = await fs.readdir(dir);
-  } catch {
-    return [];
-  }
+  const { path } = await deps();
+  const { dir, names } = await cacheContents();
   await sweepStalePartials();
   const out = [];
   for (const name of names.filter((n) => n.endsWith('.json'))) {

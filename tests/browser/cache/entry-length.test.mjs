@@ -6,28 +6,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import path from 'node:path';
 
-import { ENGINES, missingBrowser } from '../browsers.mjs';
-import { FaultServer } from '../../js/network/fault-server.mjs';
-import { ROOT, cleanupScratch, missingPrerequisite, writeModel } from '../../js/network/fixture.mjs';
+import { enginesToRun, startPackageServer } from './support.mjs';
+import { cleanupScratch, missingPrerequisite, writeModel } from '../../js/network/fixture.mjs';
 
 const CACHE_NAME = 'smollm-wasm-models-v1';   // js/src/cache/browser-cache.js
 // dim 36: the F32 norm written last is 144 bytes, so the writer pads the file by 16 bytes
 // past the end of the tensor data (see tests/js/network's padding test).
 const PADDING = 16;
-
-const MIME = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm' };
-const STATIC = ['/js/src/', '/js/wasm/', '/node_modules/@huggingface/jinja/'];
-const PAGE = `<!doctype html><meta charset="utf-8"><title>smollm-wasm cache entries</title>
-<script type="importmap">{"imports":{"@huggingface/jinja":"/node_modules/@huggingface/jinja/dist/index.js"}}</script>`;
-
-function staticFile(urlPath) {
-  if (urlPath === '/') return { body: Buffer.from(PAGE), type: 'text/html' };
-  const file = path.normalize(path.join(ROOT, decodeURIComponent(urlPath)));
-  if (!STATIC.some((p) => urlPath.startsWith(p)) || !file.startsWith(ROOT) || !fs.existsSync(file) || !fs.statSync(file).isFile()) return null;
-  return { body: fs.readFileSync(file), type: MIME[path.extname(file)] ?? 'application/octet-stream' };
-}
 
 // In the page: a load with the cache on (phases seen, error as text), then the entry's state.
 async function loadAndInspect([url, cacheName]) {
@@ -67,7 +53,7 @@ describe('browser cache entries are never shorter than recorded', { skip: missin
 
   before(async () => {
     padded = fs.readFileSync(writeModel('entry-length', { dim: 36, layers: 1, heads: 2, kvHeads: 1, ffn: 72, seed: 5 }));
-    server = await new FaultServer({ fallback: staticFile }).start();
+    server = await startPackageServer();
   });
 
   after(async () => {
@@ -75,11 +61,8 @@ describe('browser cache entries are never shorter than recorded', { skip: missin
     cleanupScratch();
   });
 
-  for (const engine of ENGINES) {
-    const skipBrowser = missingBrowser(engine);
-    if (skipBrowser) console.log(`SKIPPED (${engine.name}): ${skipBrowser}`);
-
-    describe(engine.name, { skip: skipBrowser ?? false }, () => {
+  for (const { engine, skip } of enginesToRun()) {
+    describe(engine.name, { skip }, () => {
       let browser;
       before(async () => {
         browser = await engine.launch();

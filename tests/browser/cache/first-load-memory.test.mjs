@@ -9,30 +9,16 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import path from 'node:path';
 
-import { ENGINES, missingBrowser } from '../browsers.mjs';
 import { sampleTabRss, tabProcesses } from '../process-memory.mjs';
-import { FaultServer } from '../../js/network/fault-server.mjs';
-import { ROOT, cleanupScratch, mib, missingPrerequisite, writeModel } from '../../js/network/fixture.mjs';
+import { enginesToRun, startPackageServer } from './support.mjs';
+import { cleanupScratch, mib, missingPrerequisite, writeModel } from '../../js/network/fixture.mjs';
 
 const MiB = 2 ** 20;
 const SLACK_BYTES = 128 * MiB;
 // ~700 MB of F16 weights: large enough that a second copy cannot hide in the slack, small
 // enough for a 2-core CI machine (written once, ~10 s).
 const SHAPE = { dim: 1024, layers: 22, heads: 8, kvHeads: 8, ffn: 4096, context: 256, seed: 19 };
-
-const MIME = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm' };
-const STATIC = ['/js/src/', '/js/wasm/', '/node_modules/@huggingface/jinja/'];
-const PAGE = `<!doctype html><meta charset="utf-8"><title>smollm-wasm cache memory</title>
-<script type="importmap">{"imports":{"@huggingface/jinja":"/node_modules/@huggingface/jinja/dist/index.js"}}</script>`;
-
-function staticFile(urlPath) {
-  if (urlPath === '/') return { body: Buffer.from(PAGE), type: 'text/html' };
-  const file = path.normalize(path.join(ROOT, decodeURIComponent(urlPath)));
-  if (!STATIC.some((p) => urlPath.startsWith(p)) || !file.startsWith(ROOT) || !fs.existsSync(file) || !fs.statSync(file).isFile()) return null;
-  return { body: fs.readFileSync(file), type: MIME[path.extname(file)] ?? 'application/octet-stream' };
-}
 
 // In the page: load with the cache on, note which phases ran, unload. Never throws.
 async function loadInPage(url) {
@@ -63,7 +49,7 @@ describe('first (caching) load vs cached load: tab memory', { skip: missing ?? f
   });
 
   before(async () => {
-    server = await new FaultServer({ fallback: staticFile }).start();
+    server = await startPackageServer();
   });
 
   after(async () => {
@@ -71,11 +57,8 @@ describe('first (caching) load vs cached load: tab memory', { skip: missing ?? f
     cleanupScratch();
   });
 
-  for (const engine of ENGINES) {
-    const skipBrowser = missingBrowser(engine);
-    if (skipBrowser) console.log(`SKIPPED (${engine.name}): ${skipBrowser}`);
-
-    test(`${engine.name}: first-load peak <= cached-load peak + 128 MiB`, { skip: skipBrowser ?? false }, async () => {
+  for (const { engine, skip } of enginesToRun()) {
+    test(`${engine.name}: first-load peak <= cached-load peak + 128 MiB`, { skip }, async () => {
       const url = server.serve(`/${engine.name}-model.gguf`, bytes);
       const browser = await engine.launch();
       try {

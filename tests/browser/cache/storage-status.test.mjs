@@ -4,23 +4,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import path from 'node:path';
 
-import { ENGINES, missingBrowser } from '../browsers.mjs';
-import { FaultServer } from '../../js/network/fault-server.mjs';
-import { ROOT, cleanupScratch, missingPrerequisite, writeModel } from '../../js/network/fixture.mjs';
-
-const MIME = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm' };
-const STATIC = ['/js/src/', '/js/wasm/', '/node_modules/@huggingface/jinja/'];
-const PAGE = `<!doctype html><meta charset="utf-8"><title>smollm-wasm storage</title>
-<script type="importmap">{"imports":{"@huggingface/jinja":"/node_modules/@huggingface/jinja/dist/index.js"}}</script>`;
-
-function staticFile(urlPath) {
-  if (urlPath === '/') return { body: Buffer.from(PAGE), type: 'text/html' };
-  const file = path.normalize(path.join(ROOT, decodeURIComponent(urlPath)));
-  if (!STATIC.some((p) => urlPath.startsWith(p)) || !file.startsWith(ROOT) || !fs.existsSync(file) || !fs.statSync(file).isFile()) return null;
-  return { body: fs.readFileSync(file), type: MIME[path.extname(file)] ?? 'application/octet-stream' };
-}
+import { enginesToRun, startPackageServer } from './support.mjs';
+import { cleanupScratch, missingPrerequisite, writeModel } from '../../js/network/fixture.mjs';
 
 async function storageAfterLoad([url, options]) {
   try {
@@ -43,7 +29,7 @@ describe('ModelInfo.storage and LoadOptions.persist', { skip: missing ?? false }
 
   before(async () => {
     bytes = fs.readFileSync(writeModel('storage-status', { dim: 64, layers: 1, ffn: 128, seed: 3 }));
-    server = await new FaultServer({ fallback: staticFile }).start();
+    server = await startPackageServer();
   });
 
   after(async () => {
@@ -51,11 +37,8 @@ describe('ModelInfo.storage and LoadOptions.persist', { skip: missing ?? false }
     cleanupScratch();
   });
 
-  for (const engine of ENGINES) {
-    const skipBrowser = missingBrowser(engine);
-    if (skipBrowser) console.log(`SKIPPED (${engine.name}): ${skipBrowser}`);
-
-    test(`${engine.name}: the quota and persistence are reported, with and without persist`, { skip: skipBrowser ?? false }, async () => {
+  for (const { engine, skip } of enginesToRun()) {
+    test(`${engine.name}: the quota and persistence are reported, with and without persist`, { skip }, async () => {
       const browser = await engine.launch();
       try {
         await browser.goto(`${server.origin}/`);
