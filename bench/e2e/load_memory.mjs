@@ -1,7 +1,7 @@
-// Tab memory of a first (caching) load and of a cached load (issue 19): our package with the
-// offline cache on, in one browser profile on disk. Pass 1 starts with an empty profile, so
-// the model is downloaded and stored; pass 2 relaunches the browser on that profile, so the
-// model comes from the cache. Each pass is a fresh browser, so the peak RSS (VmHWM) of the
+// Tab memory of a first (caching) load and of a cached load (issue 19): our package in one
+// browser profile on disk, loading only (no generation). Pass 1 has the cache off (the
+// reference); pass 2 has it on and starts with an empty cache, so the model is downloaded and
+// stored; pass 3 relaunches the browser on that profile, so the model comes from the cache. Each pass is a fresh browser, so the peak RSS (VmHWM) of the
 // process that runs the tab (Chromium's renderer, Firefox's largest content process) belongs
 // to that pass alone. A profile on disk, not an incognito context: there Cache Storage lives
 // in memory, which is not what a user's first visit costs.
@@ -44,14 +44,15 @@ async function onePass(open, profile, origin, job, log, expectPhase) {
   }
 }
 
-/** {first, cached}: each {loadMs, phases, fileBytes, wasmMemoryBytes, peakRssBytes, storage}. */
+/** {off, first, cached}: each {loadMs, phases, fileBytes, wasmMemoryBytes, peakRssBytes, storage}. */
 export async function runLoadMemory(browser, origin, job, log) {
   const open = browser === 'chromium' ? openChromium : openFirefox;
   const profile = mkdtempSync(path.join(tmpdir(), `smollm-bench-${browser}-`));
   try {
-    const first = await onePass(open, profile, origin, job, log, 'download');
-    const cached = await onePass(open, profile, origin, job, log, 'cache');
-    return { first, cached, fileBytes: first.fileBytes };
+    const off = await onePass(open, profile, origin, { ...job, cache: false }, log, 'download');
+    const first = await onePass(open, profile, origin, { ...job, cache: true }, log, 'download');
+    const cached = await onePass(open, profile, origin, { ...job, cache: true }, log, 'cache');
+    return { off, first, cached, fileBytes: first.fileBytes };
   } finally {
     rmSync(profile, { recursive: true, force: true });
   }

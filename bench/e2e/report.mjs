@@ -155,7 +155,7 @@ function targets(agg, browser, kvBytes, L) {
 
 // Peak tab RSS of a first (caching) load and of a cached load next to wasm memory (issue 19),
 // from the load-memory records: the last valid one per file (a busy one when none is valid).
-function loadMemoryTable(records, agg, browser, quants) {
+function loadMemoryTable(records, browser, quants) {
   const lines = [
     '| file | file MiB | peak wasm MiB | peak tab RSS MiB, cache off | first load (download + store): peak tab RSS MiB | load s | cached load: peak tab RSS MiB | load s | first - cached MiB | others\' CPU (cores) |',
     '|---|---|---|---|---|---|---|---|---|---|',
@@ -166,9 +166,8 @@ function loadMemoryTable(records, agg, browser, quants) {
     const rec = mine.filter((r) => r.valid).at(-1) ?? mine.at(-1);
     if (!rec) continue;
     any = true;
-    const { first, cached, fileBytes } = rec.result;
-    const off = [...agg.values()].find((c) => c.browser === browser && c.quant === quant && c.engine === 'ours' && c.threads === rec.threads);
-    lines.push(`| ${quant}${rec.valid ? '' : ' †'} | ${f1(fileBytes / MiB)} | ${f1(cached.wasmMemoryBytes / MiB)} | ${f1(off?.rssMiB ?? null)} | ${f1(first.peakRssBytes / MiB)} | ${f2(first.loadMs / 1000)} | ` +
+    const { off, first, cached, fileBytes } = rec.result;
+    lines.push(`| ${quant}${rec.valid ? '' : ' †'} | ${f1(fileBytes / MiB)} | ${f1(cached.wasmMemoryBytes / MiB)} | ${f1(off.peakRssBytes / MiB)} | ${f1(first.peakRssBytes / MiB)} | ${f2(first.loadMs / 1000)} | ` +
       `${f1(cached.peakRssBytes / MiB)} | ${f2(cached.loadMs / 1000)} | ${f1((first.peakRssBytes - cached.peakRssBytes) / MiB)} | ${f2(rec.cpu.othersCores)} |`);
   }
   return any ? lines.join('\n') : null;
@@ -190,7 +189,7 @@ export function renderMarkdown({ records, machine, settings, quants, threadList,
     out.push(ratioTable(agg, browser, quants, threadList, settings.lengths));
     out.push('', `### ${browser === 'chromium' ? 'Chromium' : 'Firefox ESR'}: targets of issue 8`, '');
     out.push(targets(agg, browser, kvBytes, settings.lengths));
-    const memory = loadMemoryTable(records, agg, browser, quants);
+    const memory = loadMemoryTable(records, browser, quants);
     if (memory) out.push('', `### ${browser === 'chromium' ? 'Chromium' : 'Firefox ESR'}: tab memory of a first (caching) and a cached load`, '', memory);
   }
   out.push('', '† no run of this cell was on a quiet machine: figures from busy runs, not valid.');

@@ -1,6 +1,6 @@
-// One load of our package with the offline cache on (the default), for the load-memory pass
-// (../load_memory.mjs): the first visit downloads and stores the model, the next reads it from
-// the cache. The model stays loaded until the browser closes, so the tab's peak RSS (VmHWM)
+// One load of our package for the load-memory pass (../load_memory.mjs): with the offline
+// cache off, or on (the default: the first visit downloads and stores the model, the next
+// reads it from the cache). The model stays loaded until the browser closes, so the tab's peak RSS (VmHWM)
 // includes the whole model either way.
 import { SmolLM } from '/js/src/index.js';
 
@@ -11,6 +11,7 @@ export async function run(job) {
     threads: job.threads,
     contextSize: job.contextSize,
     build: job.threads === 1 ? 'single-thread' : 'multi-thread',
+    cache: job.cache,
     onProgress: (p) => phases.add(p.phase),
   });
   const loadMs = performance.now() - t0;
