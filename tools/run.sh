@@ -18,6 +18,7 @@ install_system_packages() {
     local wanted=(/usr/bin/g++:g++ /usr/bin/cmake:cmake /usr/bin/python3:python3
                   /usr/bin/emcc:emscripten /usr/include/catch2/catch.hpp:catch2
                   /usr/bin/chromium:chromium /usr/bin/firefox-esr:firefox-esr
+                  /usr/bin/WebKitWebDriver:webkit2gtk-driver /usr/bin/Xvfb:xvfb
                   /usr/bin/clang++:clang /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev
                   /usr/lib/llvm-19/bin/clang:clang-19 /usr/lib/llvm-19/bin/wasm-ld:lld-19)
     command -v node >/dev/null 2>&1 || wanted+=(/usr/bin/node:nodejs)

@@ -1,7 +1,8 @@
-// What both browser drivers (Playwright for Chromium, Puppeteer for Firefox) do on the bench
-// page: open it, insist on cross-origin isolation, time a plain fetch of the model (the
-// reference for the load-time target), then run one engine's runner. Both libraries accept
-// page.goto(url) and page.evaluate(fn, oneArg), which is all this uses.
+// What every browser driver (Playwright for Chromium, Puppeteer for Firefox, the browser
+// tests' WebDriver adapter for WebKit) does on the bench page: open it, insist on cross-origin
+// isolation, time a plain fetch of the model (the reference for the load-time target), then
+// run one engine's runner. All three accept page.goto(url) and page.evaluate(fn, oneArg),
+// which is all this uses.
 const RUNNERS = { ours: '/bench/run_ours.js', wllama: '/bench/run_wllama.js' };
 
 export async function runOnBenchPage(page, origin, engine, job, browserName) {

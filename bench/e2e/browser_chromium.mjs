@@ -11,7 +11,7 @@ export const CHROMIUM_ARGS = [
 ];
 
 
-export async function chromiumVersion() {
+export async function browserVersion() {
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   try {
     return `Chromium ${browser.version()}`;

@@ -23,7 +23,7 @@ function launch() {
   });
 }
 
-export async function firefoxVersion() {
+export async function browserVersion() {
   const browser = await launch();
   try {
     return (await browser.version()).replace(/^firefox\//i, 'Firefox ESR ');

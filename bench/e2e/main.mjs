@@ -25,7 +25,7 @@ const USAGE = `usage: bash bench/run.sh [options]
   --threads LIST       thread counts (default 2,1)
   --types-1t LIST      files for the 1-thread runs (default: --types)
   --engines LIST       ours,wllama,native (default all three)
-  --browsers LIST      chromium,firefox (default chromium)
+  --browsers LIST      chromium,firefox,webkit (default chromium)
   --reps N             interleaved repetitions per cell (default 2)
   --reps-1t N          repetitions for the 1-thread runs (default: --reps)
   --shape NAME         smollm2-1.7b (default); tiny or golden-tiny (../shared's llama.cpp
@@ -48,6 +48,9 @@ const USAGE = `usage: bash bench/run.sh [options]
   --output FILE        markdown output (default bench/RESULTS.md; bench/out/RESULTS-<shape>.md
                        for other shapes)
 `;
+
+// Each module exports browserVersion() and runIn(origin, engine, job, log), and may export notes.
+const BROWSER_DRIVERS = { chromium: './browser_chromium.mjs', firefox: './browser_firefox.mjs', webkit: './browser_webkit.mjs' };
 
 function list(s) {
   return s.split(',').map((x) => x.trim()).filter(Boolean);
@@ -109,7 +112,7 @@ function parse(argv) {
   const bad = (what) => { throw new Error(`${what}\n\n${USAGE}`); };
   for (const t of [...o.types, ...o.types1t]) if (!QUANTS[t]) bad(`unknown file type ${t}`);
   for (const e of o.engines) if (!['ours', 'wllama', 'native'].includes(e)) bad(`unknown engine ${e}`);
-  for (const b of o.browsers) if (!['chromium', 'firefox'].includes(b)) bad(`unknown browser ${b}`);
+  for (const b of o.browsers) if (!BROWSER_DRIVERS[b]) bad(`unknown browser ${b}`);
   for (const t of o.threads) if (!Number.isInteger(t) || t < 1) bad(`bad thread count ${t}`);
   if (!SHAPES[o.shape] && o.shape !== GOLDEN_TINY) bad(`unknown shape ${o.shape}`);
   if (o.promptTokens.length !== 2 || !o.promptTokens.every((n) => Number.isInteger(n) && n >= 1 && n <= 1024)) bad('--prompt-tokens takes two lengths, 1..1024');
@@ -182,14 +185,15 @@ async function main() {
     '/bench/': path.join(HERE, 'page'),
     '/js/': path.join(ROOT, 'js'),
     '/wllama/': path.join(ROOT, 'node_modules/@wllama/wllama/esm'),
+    '/wllama-compat/': path.join(ROOT, 'node_modules/@wllama/wllama-compat/wasm'),
     '/node_modules/@huggingface/jinja/': path.join(ROOT, 'node_modules/@huggingface/jinja'),
     '/models/': path.dirname(files[allTypes[0]]),
   });
   const browserVersions = {};
   const drivers = {};
   for (const b of o.browsers) {
-    drivers[b] = b === 'chromium' ? await import('./browser_chromium.mjs') : await import('./browser_firefox.mjs');
-    browserVersions[b] = await (b === 'chromium' ? drivers[b].chromiumVersion() : drivers[b].firefoxVersion());
+    drivers[b] = await import(BROWSER_DRIVERS[b]);
+    browserVersions[b] = await drivers[b].browserVersion();
   }
 
   const records = o.include.flatMap((f) => readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)));
@@ -270,7 +274,7 @@ async function main() {
   }
   await server.close();
 
-  if (o.browsers.includes('firefox')) skipped.push(...(drivers.firefox.notes ?? []));
+  for (const b of o.browsers) skipped.push(...(drivers[b].notes ?? []));
   const machine = describeMachine(ROOT, { browsers: Object.values(browserVersions).join(', ') });
   const method = [
     `Files: the SmolLM2-1.7B shape (dim 2048, 24 layers, 32 heads, 32 kv heads, ffn 8192, vocabulary 49152, tied) with random weights, written by our gguf_writer${o.shape === 'smollm2-1.7b' ? '' : ` (shape ${o.shape} in this run)`}.`,

@@ -142,6 +142,14 @@ function targets(agg, browser, kvBytes, L) {
     const s = r('Q4_K_M', 1, key, 'wllama');
     add(`single-thread build, Q4_K_M ${key === 'decode' ? 'decode' : `prefill ${L.short}`} vs wllama 1 thread`, fx(s), '>= 3x', s === null ? null : s >= 3);
   }
+  if (browser === 'webkit') {
+    // Issue 14: threads must pay off in WebKit too (its single-thread build is the baseline).
+    const mt = cell(agg, browser, 'Q4_K_M', 2, 'ours');
+    const st = cell(agg, browser, 'Q4_K_M', 1, 'ours');
+    busy = Boolean(mt?.busyOnly || st?.busyOnly);
+    const x = ratio(mt?.decode, st?.decode);
+    add('Q4_K_M decode, multi-thread build at 2 threads vs single-thread build', fx(x), '>= 1.6x', x === null ? null : x >= 1.6);
+  }
   for (const [key, c] of agg) {
     if (c.browser !== browser || c.engine !== 'ours' || c.threads !== 2 || !c.fileBytes) continue;
     busy = c.busyOnly;
@@ -173,6 +181,8 @@ function loadMemoryTable(records, browser, quants) {
   return any ? lines.join('\n') : null;
 }
 
+const BROWSER_TITLES = { chromium: 'Chromium', firefox: 'Firefox ESR', webkit: 'WebKit (WebKitGTK MiniBrowser, SharedArrayBuffer on)' };
+
 export function renderMarkdown({ records, machine, settings, quants, threadList, engines, browsers, kvBytes, skipped }) {
   const agg = aggregate(records);
   const out = [];
@@ -183,14 +193,15 @@ export function renderMarkdown({ records, machine, settings, quants, threadList,
   out.push('', '## Method', '');
   out.push(...settings.method.map((m) => `- ${m}`));
   for (const browser of browsers) {
-    out.push('', `## ${browser === 'chromium' ? 'Chromium' : 'Firefox ESR'}: medians`, '');
+    const title = BROWSER_TITLES[browser] ?? browser;
+    out.push('', `## ${title}: medians`, '');
     out.push(mainTable(agg, browser, quants, threadList, engines, settings.lengths));
-    out.push('', `### ${browser === 'chromium' ? 'Chromium' : 'Firefox ESR'}: ratios (medians)`, '');
+    out.push('', `### ${title}: ratios (medians)`, '');
     out.push(ratioTable(agg, browser, quants, threadList, settings.lengths));
-    out.push('', `### ${browser === 'chromium' ? 'Chromium' : 'Firefox ESR'}: targets of issue 8`, '');
+    out.push('', `### ${title}: targets of issue 8${browser === 'webkit' ? ' (and 14)' : ''}`, '');
     out.push(targets(agg, browser, kvBytes, settings.lengths));
     const memory = loadMemoryTable(records, browser, quants);
-    if (memory) out.push('', `### ${browser === 'chromium' ? 'Chromium' : 'Firefox ESR'}: tab memory of a first (caching) and a cached load`, '', memory);
+    if (memory) out.push('', `### ${title}: tab memory of a first (caching) and a cached load`, '', memory);
   }
   out.push('', '† no run of this cell was on a quiet machine: figures from busy runs, not valid.');
   if (skipped.length) out.push('', '## Not run', '', ...skipped.map((s) => `- ${s}`));

@@ -17,7 +17,12 @@ export function defaultThreads(cores) {
   return cores <= 2 ? Math.max(1, cores) : Math.min(MAX_DEFAULT_THREADS, cores - 1);
 }
 
-// Multi-thread needs SharedArrayBuffer, which browsers only give cross-origin isolated pages.
+// Multi-thread needs SharedArrayBuffer, which browsers only give cross-origin isolated pages,
+// and not always then: WebKitGTK hides it on isolated pages too (Safari exposes it). The
+// reason names what is actually missing, so a page owner knows whether their headers or the
+// browser is the cause.
+const ISOLATION_HEADERS = 'Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp';
+
 export function chooseBuild(requested) {
   const sabAvailable = typeof SharedArrayBuffer === 'function';
   const isolated = isNode || globalThis.crossOriginIsolated === true;
@@ -29,15 +34,11 @@ export function chooseBuild(requested) {
         : 'crossOriginIsolated is true: SharedArrayBuffer available',
     };
   }
-  if (requested === 'multi-thread') {
-    throw new Error('the multi-thread build needs a cross-origin isolated page (serve it with ' +
-      'Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)');
-  }
-  return {
-    build: 'single-thread',
-    reason: 'crossOriginIsolated is false: SharedArrayBuffer unavailable (serve the page with ' +
-      'Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp for threads)',
-  };
+  const missing = isolated
+    ? 'SharedArrayBuffer is not available although crossOriginIsolated is true (this browser does not expose it)'
+    : `crossOriginIsolated is false: SharedArrayBuffer unavailable (serve the page with ${ISOLATION_HEADERS})`;
+  if (requested === 'multi-thread') throw new Error(`the multi-thread build cannot run here: ${missing}`);
+  return { build: 'single-thread', reason: missing };
 }
 
 // A macrotask turn without setTimeout's 4 ms clamp, so messages (abort, cancel) get handled

@@ -1,12 +1,17 @@
-// Launches the two browsers the browser suites run in (tests/browser/demo, .../reliability),
-// behind one small driver interface so the same scenario runs in both: Debian's Chromium
-// through playwright-core, and Debian's Firefox ESR through puppeteer-core (WebDriver BiDi).
+// Launches the browsers the browser suites run in (tests/browser/demo, .../reliability,
+// .../package), behind one small driver interface so the same scenario runs in each: Debian's
+// Chromium through playwright-core, Debian's Firefox ESR through puppeteer-core (WebDriver
+// BiDi), and WebKit (WebKitGTK's MiniBrowser, see webkit.mjs) through selenium-webdriver, the
+// last in two variants: `webkit` as WebKitGTK ships (no SharedArrayBuffer, so the
+// single-thread build runs) and `webkit-sab` as Safari behaves on an isolated page
+// (SharedArrayBuffer, so the multi-thread build runs).
 // Each launch gets a fresh profile; newPage() opens another tab of the same profile (so the
 // tabs share Cache Storage), and processMemory() sums the resident memory of the browser's
-// process tree (the one memory figure both browsers give).
+// process tree (the one memory figure every browser gives).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { missingWebKit, startWebKit, MINIBROWSER_PATH } from './webkit.mjs';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 export const FIREFOX_PATH = '/usr/bin/firefox-esr';
@@ -16,15 +21,31 @@ export const CHROMIUM_ARGS = [
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
 
-// BROWSERS=chromium (or firefox; DEMO_BROWSERS is the older name) runs one engine only, when
-// iterating on a failure.
+// BROWSERS=chromium (or firefox, webkit, webkit-sab, a comma-separated list; DEMO_BROWSERS is
+// the older name) runs those engines only, when iterating on a failure.
 const ONLY = process.env.BROWSERS || process.env.DEMO_BROWSERS;
-export const ENGINES = [
-  { name: 'chromium', binary: CHROMIUM_PATH, launch: launchChromium },
-  { name: 'firefox', binary: FIREFOX_PATH, launch: launchFirefox },
-].filter((e) => !ONLY || ONLY.split(',').includes(e.name));
+const ALL_ENGINES = [
+  { name: 'chromium', binary: CHROMIUM_PATH, sharedArrayBuffer: true, launch: launchChromium },
+  { name: 'firefox', binary: FIREFOX_PATH, sharedArrayBuffer: true, launch: launchFirefox },
+  { name: 'webkit', binary: MINIBROWSER_PATH, sharedArrayBuffer: false, launch: (o) => launchWebKit('webkit', false, o) },
+  { name: 'webkit-sab', binary: MINIBROWSER_PATH, sharedArrayBuffer: true, launch: (o) => launchWebKit('webkit-sab', true, o) },
+];
+export const ENGINES = ALL_ENGINES.filter((e) => !ONLY || ONLY.split(',').includes(e.name));
+
+/** One engine by name, whatever BROWSERS says (bench/e2e launches WebKit through this). */
+export function browserEngine(name) {
+  const engine = ALL_ENGINES.find((e) => e.name === name);
+  if (!engine) throw new Error(`unknown browser engine ${name} (${ALL_ENGINES.map((e) => e.name).join(', ')})`);
+  return engine;
+}
+
+/** The engines of ENGINES named in `names` (a suite that runs only some of them says why). */
+export function enginesNamed(...names) {
+  return ENGINES.filter((e) => names.includes(e.name));
+}
 
 export function missingBrowser(engine) {
+  if (engine.name.startsWith('webkit')) return missingWebKit();
   return fs.existsSync(engine.binary) ? null : `${engine.binary} is not installed (apt-get install ${engine.name === 'chromium' ? 'chromium' : 'firefox-esr'})`;
 }
 
@@ -32,9 +53,10 @@ function freshProfile(name) {
   return fs.mkdtempSync(path.join(os.tmpdir(), `smollm-browser-${name}-`));
 }
 
-// Resident bytes of every process whose command line names `profile`, and of all their
-// descendants (renderers, content processes, GPU and utility processes).
+// Resident bytes of every process whose command line names `profile` (or whose pid it is),
+// and of all their descendants (renderers, content processes, GPU and utility processes).
 export function processTreeRss(profile) {
+  const isRoot = typeof profile === 'number' ? (pid) => pid === profile : (pid, p) => p.cmd.includes(profile);
   const procs = new Map();
   for (const pid of fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
     try {
@@ -47,7 +69,7 @@ export function processTreeRss(profile) {
       // the process ended while we looked
     }
   }
-  const tree = new Set([...procs].filter(([pid, p]) => pid !== process.pid && p.cmd.includes(profile)).map(([pid]) => pid));
+  const tree = new Set([...procs].filter(([pid, p]) => pid !== process.pid && isRoot(pid, p)).map(([pid]) => pid));
   for (let grew = true; grew;) {
     grew = false;
     for (const [pid, p] of procs) {
@@ -207,6 +229,106 @@ async function firefoxClick(page, selector) {
     // instead cannot click twice.
     if (!/out of bounds/i.test(error.message)) throw error;
     await withTimeout(page.$eval(selector, (el) => el.click()), EVALUATE_TIMEOUT_MS, `click on ${selector}: DOM click`);
+  }
+}
+
+// WebKit through WebDriver classic: one session, whose windows are the pages. The session
+// runs one command at a time on its current window, so each page's command switches to its
+// window first, under a lock. WebDriver classic has no console events, and MiniBrowser's
+// console-to-stdout setting does not reach the views it opens for automation, so the log
+// stays empty. options.serviceWorkers === false has no WebDriver equivalent;
+// options.measureMemory needs nothing (memory is the process tree's).
+async function launchWebKit(name, sharedArrayBuffer, options = {}) {
+  if (options.serviceWorkers === false) throw new Error(`${name}: service workers cannot be turned off through WebDriver`);
+  const log = [];
+  const session = await startWebKit({ sharedArrayBuffer });
+  const { driver } = session;
+  let current = await driver.getWindowHandle();
+  let queue = Promise.resolve();
+  const inWindow = (handle, command) => {
+    const turn = queue.then(async () => {
+      if (current !== handle) {
+        await driver.switchTo().window(handle);
+        current = handle;
+      }
+      return command(driver);
+    });
+    queue = turn.catch(() => {});
+    return turn;
+  };
+  const first = webkitPage(name, log, current, inWindow);
+  await first.setViewport(1280, 900);
+  return {
+    ...first,
+    version: session.version,
+    newPage: async () => {
+      const handle = await inWindow(current, async (d) => {
+        await d.switchTo().newWindow('tab');
+        current = await d.getWindowHandle();
+        return current;
+      });
+      return webkitPage(name, log, handle, inWindow);
+    },
+    processMemory: () => processTreeRss(session.rootPid),
+    close: () => session.close(),
+  };
+}
+
+// W3C key values for the keys the suites press.
+const WEBDRIVER_KEYS = { Enter: '\uE007', Escape: '\uE00C', Tab: '\uE004' };
+
+function webkitPage(name, log, handle, inWindow) {
+  const page = {
+    engine: name,
+    log,
+    goto: (url) => inWindow(handle, (d) => d.get(url)),
+    reload: () => inWindow(handle, (d) => d.navigate().refresh()),
+    click: (selector) => inWindow(handle, async (d) => (await d.findElement({ css: selector })).click()),
+    type: (selector, text) => page.evaluate(([sel, value]) => {
+      const el = document.querySelector(sel);
+      el.value = value;
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+    }, [selector, text]),
+    press: (selector, key) => inWindow(handle, async (d) => (await d.findElement({ css: selector })).sendKeys(WEBDRIVER_KEYS[key] ?? key)),
+    upload: (selector, file) => inWindow(handle, async (d) => (await d.findElement({ css: selector })).sendKeys(file)),
+    evaluate: (fn, arg) => webkitEvaluate(inWindow, handle, fn, arg),
+    waitFor: (fn, arg, timeout) => pollUntil(page, fn, arg, timeout),
+    // WebDriver captures the viewport only, so fullPage is not honoured.
+    screenshot: async (file) => fs.writeFileSync(file, Buffer.from(await inWindow(handle, (d) => d.takeScreenshot()), 'base64')),
+    setViewport: (width, height) => inWindow(handle, (d) => d.manage().window().setRect({ width, height })),
+    closePage: () => inWindow(handle, (d) => d.close()),
+  };
+  return page;
+}
+
+// Runs fn(arg) in the page and returns its (awaited) result. A WebDriver script holds the
+// session until it returns, so a long evaluation would block every other window's commands
+// (the two-tab test runs two at once): the function starts in one short script and its
+// result is collected by short polls. A navigation in between loses it, as in the other
+// drivers ("execution context was destroyed").
+let evaluations = 0;
+async function webkitEvaluate(inWindow, handle, fn, arg) {
+  const id = `e${++evaluations}`;
+  await inWindow(handle, (d) => d.executeScript(`
+    const [source, arg, id] = arguments;
+    const slots = (window.__smollmEvaluations ??= new Map());
+    const slot = { done: false };
+    slots.set(id, slot);
+    Promise.resolve().then(() => (0, eval)('(' + source + ')')(arg)).then(
+      (value) => { slot.done = true; slot.value = value === undefined ? null : value; },
+      (error) => { slot.done = true; slot.error = String(error && error.message || error); });`, String(fn), arg ?? null, id));
+  for (let wait = 0; ; wait = Math.min(100, wait * 2 + 5)) {
+    if (wait) await new Promise((resolve) => setTimeout(resolve, wait));
+    const slot = await inWindow(handle, (d) => d.executeScript(`
+      const slot = window.__smollmEvaluations && window.__smollmEvaluations.get(arguments[0]);
+      if (!slot) return { lost: true };
+      if (!slot.done) return null;
+      window.__smollmEvaluations.delete(arguments[0]);
+      return slot;`, id));
+    if (!slot) continue;
+    if (slot.lost) throw new Error('the page navigated away during the evaluation (execution context was destroyed)');
+    if ('error' in slot) throw new Error(slot.error);
+    return slot.value;
   }
 }
 

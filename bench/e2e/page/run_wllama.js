@@ -2,12 +2,33 @@
 // page.evaluate and calls run(job); the job and the result shapes are in ../jobs.mjs.
 // Figures come from llama.cpp's own timers (timings.prompt_ms / predicted_ms), which is what
 // wllama reports; wall-clock times are recorded alongside as a cross-check.
-import { Wllama, LoggerWithoutDebug } from '/wllama/index.js';
+import { CacheManager, Wllama, LoggerWithoutDebug } from '/wllama/index.js';
 
 const quietLogger = { ...LoggerWithoutDebug, log: () => {}, warn: () => {} };
 
+// wllama keeps every download in OPFS (navigator.storage.getDirectory) before loading it, and
+// refuses to start without it. Safari has OPFS; the bench's WebKit (WebKitGTK's MiniBrowser
+// under WebDriver) exposes no navigator.storage, so there the download is kept in a Blob
+// instead: the same bytes in memory, without OPFS's write.
+class MemoryBackend {
+  #files = new Map();
+  isSupported() { return true; }
+  async read(key) { return this.#files.get(key) ?? null; }
+  async write(key, stream) { this.#files.set(key, await new Response(stream).blob()); }
+  async getSize(key) { return this.#files.get(key)?.size ?? -1; }
+  async list() { return [...this.#files].map(([key, blob]) => ({ key, size: blob.size })); }
+  async delete(key) { this.#files.delete(key); }
+}
+
+const hasOpfs = Boolean(navigator.storage?.getDirectory);
+
 export async function run(job) {
-  const wllama = new Wllama({ default: '/wllama/wasm/wllama.wasm' }, { logger: quietLogger });
+  const wllama = new Wllama({ default: '/wllama/wasm/wllama.wasm' },
+    { logger: quietLogger, ...(hasOpfs ? {} : { cacheManager: new CacheManager([new MemoryBackend()]) }) });
+  // wllama's default build needs JSPI and memory64. Where either is missing (WebKit) it runs
+  // its compat build (Asyncify, 32-bit memory), which it would fetch from a CDN: served from
+  // @wllama/wllama-compat here. Chromium has both; on Firefox wllama keeps the default build.
+  wllama.setCompat({ wasm: '/wllama-compat/wllama.wasm', worker: '/wllama-compat/wllama.js' });
   const result = { engine: 'wllama', threadsAsked: job.threads };
 
   const tLoad = performance.now();

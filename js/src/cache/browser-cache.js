@@ -42,6 +42,16 @@ async function open() {
   return caches.open(CACHE_NAME);
 }
 
+// WebKit drops an entry that a worker wrote to an in-memory (ephemeral: private browsing,
+// automation) Cache Storage as soon as that worker is terminated, unless another context of
+// the origin holds the cache open (tests/browser/package: WebKitGTK 2.50). The page holds it
+// for its lifetime, so entries written by the engine's worker outlive the worker.
+let heldOpen = null;
+export function holdOpenInThisContext() {
+  heldOpen ??= open().catch(() => null);
+  return heldOpen;
+}
+
 function entryOf(url, response) {
   const bytes = Number(response.headers.get(SIZE));
   if (!Number.isFinite(bytes) || bytes <= 0) return null;

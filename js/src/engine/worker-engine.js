@@ -21,6 +21,8 @@ async function spawn() {
       terminate: () => worker.terminate(),
     };
   }
+  // Before the worker exists, so whatever the worker caches has a holder in the page.
+  await (await import('../cache/browser-cache.js')).holdOpenInThisContext();
   const worker = new Worker(new URL('./web-worker.js', import.meta.url), { type: 'module', name: 'smollm-wasm' });
   return {
     post: (m) => worker.postMessage(m),

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ENGINES, missingBrowser } from '../browsers.mjs';
+import { enginesNamed, missingBrowser } from '../browsers.mjs';
 import {
   serve, artifact, step, missingShared, missingPackage, startSlowModelServer, TINY_PY, TINY_PY_RADIO, PAGE_QUERY,
 } from './support.mjs';
@@ -34,7 +34,7 @@ function loadOutcome() {
   return false;
 }
 
-for (const engine of ENGINES) {
+for (const engine of enginesNamed('chromium', 'firefox')) {
   const skip = missingBrowser(engine) ?? missingShared() ?? missingPackage();
   describe(`demo errors and downloads in ${engine.name}`, { skip: skip ?? false, timeout: 600000 }, () => {
     let browser;

@@ -3,10 +3,10 @@
 // Runs in Chromium (playwright-core) and Firefox ESR (puppeteer-core).
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ENGINES, missingBrowser } from '../browsers.mjs';
+import { enginesNamed, missingBrowser } from '../browsers.mjs';
 import { serve, artifact, step, missingShared, waitForOfflineReady, TINY_PY_RADIO } from './support.mjs';
 
-for (const engine of ENGINES) {
+for (const engine of enginesNamed('chromium', 'firefox')) {
   const skip = missingBrowser(engine);
   describe(`demo page in ${engine.name}`, { skip: skip ?? false, timeout: 240000 }, () => {
     let browser;

@@ -1,29 +1,44 @@
-// The npm package in headless Chromium (playwright-core) and Firefox ESR (puppeteer-core): a 127.0.0.1 server with COOP/COEP serves the package
-// and a writer-generated model; the page loads it in the package's Web Worker, generates,
-// and must run the multi-thread build with more than one thread. With the server stopped
-// the same page loads the model again from Cache Storage and generates. The same page from a
-// server without COOP/COEP falls back to the single-thread build and gives the same text.
+// The npm package in every engine of browsers.mjs: headless Chromium, Firefox ESR, and WebKit
+// with and without SharedArrayBuffer. A 127.0.0.1 server with COOP/COEP serves the package
+// and a writer-generated model; the page loads it in the package's Web Worker and generates.
+// Where the engine has SharedArrayBuffer it must run the multi-thread build with 2 threads;
+// WebKitGTK as shipped hides SharedArrayBuffer even on the isolated page, so there the
+// single-thread build runs and ModelInfo.buildReason must name SharedArrayBuffer, not the
+// isolation. With the server stopped the same page loads the model again from Cache Storage
+// and generates. The same page from a server without COOP/COEP falls back to the
+// single-thread build and gives the same text.
+// Correctness: tiny-py-Q4_K_M's logits (llama.cpp-quantized Q4_K + Q6_K, 11 prompt positions)
+// must be bit-identical to the same package's in Node, whose V8 is Chromium's engine: the
+// wasm modules are deterministic, so any difference is an engine or build-choice bug. The
+// Node reference itself is checked against llama.cpp by tests/parity.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
-import { chromium } from 'playwright-core';
-import puppeteer from 'puppeteer-core';
-import { ROOT, haveShared, smolModel } from '../../js/package/support/models.mjs';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, FIREFOX_PATH } from '../browsers.mjs';
+import { ROOT, SHARED, haveShared, smolModel } from '../../js/package/support/models.mjs';
+import { SmolLM } from '../../../js/src/index.js';
+import { ENGINES, missingBrowser } from '../browsers.mjs';
 
 const skip = haveShared ? false : '../shared/smollm2/tokenizer.json is absent';
 
+const PARITY_MODEL = join(SHARED, 'golden/models/tiny-py-Q4_K_M.gguf');
+const skipParity = existsSync(PARITY_MODEL) ? false : `${PARITY_MODEL} is absent`;
+const PARITY_PROMPT = 'def fibonacci(n):\n    if n < 2:\n        return n\n';
+const PARITY_TOKENS = 11;
+
 const MIME = { '.js': 'text/javascript', '.cjs': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html' };
 
-const PAGE = `<!doctype html><meta charset="utf-8"><title>smollm-wasm package test</title>
+const PAGE = `<!doctype html><meta charset="utf-8"><title>smollm-wasm package test</title><link rel="icon" href="data:,">
 <script type="importmap">{"imports":{"@huggingface/jinja":"/node_modules/@huggingface/jinja/dist/index.js"}}</script>
 <script type="module">
   import { SmolLM, cache } from '/js/src/index.js';
   window.runModel = async (url) => {
     const phases = new Set();
-    const llm = await SmolLM.load(url, { threads: 2, contextSize: 256, onProgress: (p) => phases.add(p.phase) });
+    const warnings = [];
+    const llm = await SmolLM.load(url, { threads: 2, contextSize: 256, onProgress: (p) => phases.add(p.phase),
+      onWarning: (w) => warnings.push(w.message ?? String(w)) });
     let text = '';
     let pieces = 0;
     for await (const piece of llm.generate('def main():', { maxTokens: 10, temperature: 0, ignoreEos: true })) {
@@ -34,17 +49,44 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>smollm-wasm package te
     const { build, threads, buildReason } = llm.info;
     await llm.unload();
     return { text, pieces, build, threads, buildReason, isolated: self.crossOriginIsolated, phases: [...phases],
-      chat: chat.choices[0].finish_reason, cached: await cache.has(url) };
+      chat: chat.choices[0].finish_reason, cached: await cache.has(url), warnings };
+  };
+  // Logits of the given token ids, prefill then one token at a time, compared bit for bit
+  // with the reference (float32, prefill rows then decode rows) served at referenceUrl.
+  window.compareLogits = async (url, referenceUrl, tokens) => {
+    const llm = await SmolLM.load(url, { threads: 2, contextSize: 64, cache: false, simd: 'simd128' });
+    const prefill = await llm.evalLogits(tokens);
+    const decode = await llm.evalLogits(tokens, { batchSize: 1 });
+    const { build, threads, simd } = llm.info;
+    await llm.unload();
+    const reference = new Uint32Array(await (await fetch(referenceUrl)).arrayBuffer());
+    const ours = new Float32Array(prefill.logits.length + decode.logits.length);
+    ours.set(prefill.logits);
+    ours.set(decode.logits, prefill.logits.length);
+    const bits = new Uint32Array(ours.buffer);
+    let differ = 0;
+    let first = null;
+    for (let i = 0; i < Math.max(bits.length, reference.length); ++i) {
+      if (bits[i] === reference[i]) continue;
+      differ += 1;
+      first ??= { index: i, row: Math.floor(i / prefill.nVocab), ours: ours[i], reference: new Float32Array(reference.buffer)[i] };
+    }
+    return { build, threads, simd, length: bits.length, referenceLength: reference.length, differ, first };
   };
   window.ready = true;
 </script>`;
 
-// Serves the page, the package and the model. Package files may be kept by the browser's
-// HTTP cache (so the page still works once the server is gone); the model may not: a later
+// Serves the page, the package and the models. Package files may be kept by the browser's
+// HTTP cache (so the page still works once the server is gone); the models may not: a later
 // load can only come from the package's own offline cache.
-async function startServer({ isolated, modelPath }) {
+async function startServer({ isolated, files }) {
+  const state = { modelsOffline: false };
   const server = createServer(async (req, res) => {
     const url = new URL(req.url, 'http://127.0.0.1');
+    if (state.modelsOffline && files[url.pathname]) {
+      req.socket.destroy();
+      return;
+    }
     const headers = { 'cross-origin-resource-policy': 'same-origin' };
     if (isolated) {
       headers['cross-origin-opener-policy'] = 'same-origin';
@@ -55,8 +97,9 @@ async function startServer({ isolated, modelPath }) {
       res.end(PAGE);
       return;
     }
-    if (url.pathname === '/model.gguf') {
-      const body = await readFile(modelPath);
+    const file = files[url.pathname];
+    if (file) {
+      const body = typeof file === 'string' ? await readFile(file) : file;
       res.writeHead(200, { ...headers, 'content-type': 'application/octet-stream', 'cache-control': 'no-store', etag: '"m1"', 'content-length': body.length });
       res.end(body);
       return;
@@ -80,75 +123,116 @@ async function startServer({ isolated, modelPath }) {
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${server.address().port}`,
+    // The model files' requests fail as if the network were down; the page and package stay.
+    takeModelsOffline: () => { state.modelsOffline = true; },
     close: () => new Promise((resolve) => { sockets.forEach((s) => s.destroy()); server.close(resolve); }),
   };
 }
 
-// Both drivers answer newContext/newPage/goto/waitForFunction/evaluate alike enough.
-const BROWSERS = {
-  chromium: {
-    launch: () => chromium.launch({
-      executablePath: CHROMIUM_PATH,
-      args: CHROMIUM_ARGS,
-    }),
-    newContext: (browser) => browser.newContext(),
-  },
-  firefox: {
-    launch: () => puppeteer.launch({ browser: 'firefox', executablePath: FIREFOX_PATH, headless: true }),
-    newContext: (browser) => browser.createBrowserContext(),
-  },
-};
+// The Node reference: token ids of the parity prompt and their logits (prefill rows, then
+// the same tokens decoded one at a time), as raw float32 bytes.
+async function nodeReference() {
+  const llm = await SmolLM.load(PARITY_MODEL, { threads: 1, contextSize: 64, cache: false, simd: 'simd128' });
+  try {
+    const tokens = [...(await llm.tokenize(PARITY_PROMPT))].slice(0, PARITY_TOKENS);
+    const prefill = await llm.evalLogits(tokens);
+    const decode = await llm.evalLogits(tokens, { batchSize: 1 });
+    const all = new Float32Array(prefill.logits.length + decode.logits.length);
+    all.set(prefill.logits);
+    all.set(decode.logits, prefill.logits.length);
+    return { tokens, bytes: Buffer.from(all.buffer), nVocab: prefill.nVocab };
+  } finally {
+    await llm.unload();
+  }
+}
 
-for (const [name, driver] of Object.entries(BROWSERS)) {
-  describe(`smollm-wasm in ${name}`, { skip }, () => {
+let reference = null;
+
+for (const engine of ENGINES) {
+  describe(`smollm-wasm in ${engine.name}`, { skip: skip || missingBrowser(engine) || false }, () => {
     let browser;
     let modelPath;
     before(async () => {
       modelPath = smolModel();
-      browser = await driver.launch();
+      browser = await engine.launch();
     });
     after(async () => browser?.close());
 
-    async function openPage(context, base, errors) {
-      const page = await context.newPage();
-      page.on('pageerror', (e) => errors.push(e.message));
-      page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-      await page.goto(`${base}/`);
-      await page.waitForFunction(() => window.ready === true);
-      return page;
+    async function openPage(base) {
+      await browser.goto(`${base}/`);
+      await browser.waitFor(() => window.ready === true, undefined, 30000);
     }
+    const why = () => browser.log.slice(-20).join('\n');
 
-    test('isolated: multi-thread, then offline from the cache; not isolated: single-thread', async () => {
-      const errors = [];
-      const isolatedServer = await startServer({ isolated: true, modelPath });
-      const context = await driver.newContext(browser);
-      const page = await openPage(context, isolatedServer.url, errors);
-      const first = await page.evaluate((u) => window.runModel(u), `${isolatedServer.url}/model.gguf`);
-      assert.equal(first.isolated, true, errors.join('\n'));
-      assert.equal(first.build, 'multi-thread');
-      assert.equal(first.threads, 2);
+    test(engine.sharedArrayBuffer
+      ? 'isolated: multi-thread, then offline from the cache; not isolated: single-thread'
+      : 'isolated but without SharedArrayBuffer: single-thread, and the reason names SharedArrayBuffer; offline from the cache; not isolated: single-thread',
+    async () => {
+      const isolatedServer = await startServer({ isolated: true, files: { '/model.gguf': modelPath } });
+      let first;
+      let offline;
+      try {
+        await openPage(isolatedServer.url);
+        first = await browser.evaluate((u) => window.runModel(u), `${isolatedServer.url}/model.gguf`);
+        // Offline: the model must come from the package's cache. The page and the package come
+        // from the browser's HTTP cache, except in WebKit: its WebDriver session serves
+        // nothing from the HTTP cache once the server is gone ("Load failed" for every
+        // module), so there only the model's URL goes offline.
+        if (engine.name.startsWith('webkit')) isolatedServer.takeModelsOffline();
+        else await isolatedServer.close();
+        offline = await browser.evaluate((u) => window.runModel(u), `${isolatedServer.url}/model.gguf`);
+      } finally {
+        await isolatedServer.close();
+      }
+      assert.equal(first.isolated, true, why());
+      if (engine.sharedArrayBuffer) {
+        assert.equal(first.build, 'multi-thread', first.buildReason);
+        assert.equal(first.threads, 2);
+        assert.match(first.buildReason, /crossOriginIsolated is true: SharedArrayBuffer available/);
+      } else {
+        assert.equal(first.build, 'single-thread');
+        assert.equal(first.threads, 1);
+        assert.match(first.buildReason, /SharedArrayBuffer is not available although crossOriginIsolated is true/);
+        assert.doesNotMatch(first.buildReason, /crossOriginIsolated is false/);
+      }
       assert.ok(first.text.length > 0 && first.pieces > 0);
       assert.ok(first.phases.includes('download'));
       assert.ok(['stop', 'length'].includes(first.chat));
-      assert.equal(first.cached, true);
-
-      await isolatedServer.close();
-      const offline = await page.evaluate((u) => window.runModel(u), `${isolatedServer.url}/model.gguf`);
+      assert.equal(first.cached, true, `not cached; warnings: ${first.warnings.join('; ')}`);
       assert.equal(offline.text, first.text);
       assert.ok(offline.phases.includes('cache') && !offline.phases.includes('download'), offline.phases.join());
-      await context.close();
 
-      const plainServer = await startServer({ isolated: false, modelPath });
-      const plainContext = await driver.newContext(browser);
-      const plainPage = await openPage(plainContext, plainServer.url, errors);
-      const plain = await plainPage.evaluate((u) => window.runModel(u), `${plainServer.url}/model.gguf`);
-      assert.equal(plain.isolated, false);
-      assert.equal(plain.build, 'single-thread');
-      assert.equal(plain.threads, 1);
-      assert.match(plain.buildReason, /crossOriginIsolated is false/);
-      assert.equal(plain.text, first.text, 'same greedy text whatever the thread count');
-      await plainContext.close();
-      await plainServer.close();
+      // Another origin, so nothing of the isolated one's cache is seen.
+      const plainServer = await startServer({ isolated: false, files: { '/model.gguf': modelPath } });
+      try {
+        await openPage(plainServer.url);
+        const plain = await browser.evaluate((u) => window.runModel(u), `${plainServer.url}/model.gguf`);
+        assert.equal(plain.isolated, false);
+        assert.equal(plain.build, 'single-thread');
+        assert.equal(plain.threads, 1);
+        assert.match(plain.buildReason, /crossOriginIsolated is false/);
+        assert.equal(plain.text, first.text, 'same greedy text whatever the thread count');
+      } finally {
+        await plainServer.close();
+      }
+    });
+
+    test('tiny-py-Q4_K_M logits are bit-identical to the package\'s in Node (V8)', { skip: skipParity }, async () => {
+      reference ??= await nodeReference();
+      const server = await startServer({ isolated: true, files: { '/tiny-py.gguf': PARITY_MODEL, '/reference.f32': reference.bytes } });
+      try {
+        await openPage(server.url);
+        const r = await browser.evaluate(([u, ref, tokens]) => window.compareLogits(u, ref, tokens),
+          [`${server.url}/tiny-py.gguf`, `${server.url}/reference.f32`, reference.tokens]);
+        assert.equal(r.build, engine.sharedArrayBuffer ? 'multi-thread' : 'single-thread');
+        assert.equal(r.threads, engine.sharedArrayBuffer ? 2 : 1);
+        assert.equal(r.simd, 'simd128');
+        assert.equal(r.length, 2 * PARITY_TOKENS * reference.nVocab);
+        assert.equal(r.referenceLength, r.length);
+        assert.equal(r.differ, 0, `${r.differ} of ${r.length} logits differ from Node's, first ${JSON.stringify(r.first)}`);
+      } finally {
+        await server.close();
+      }
     });
   });
 }
