@@ -38,13 +38,6 @@ async function loadInPage(url) {
   }
 }
 
-// Engines whose storage cannot meet the bound yet, with what was measured. Not a pass.
-const KNOWN_LIMITS = {
-  webkit: 'WebKitGTK 2.50 has no navigator.storage (so no OPFS spool), and its Cache Storage holds whole bodies in ' +
-    'the web process on put and on match: 705 MiB file, peak tab RSS 3,972 MiB first load, 2,187 MiB cached. ' +
-    'It needs a store outside Cache Storage (OPFS, as Safari exposes it): not done yet (issue 19).',
-};
-
 const missing = missingPrerequisite();
 if (missing) console.log(missing);
 
@@ -66,9 +59,7 @@ describe('first (caching) load vs cached load: tab memory', { skip: missing ?? f
   });
 
   for (const { engine, skip } of enginesToRun()) {
-    const limit = KNOWN_LIMITS[engine.name.split('-')[0]];
-    if (!skip && limit) console.log(`SKIPPED (${engine.name}): ${limit}`);
-    test(`${engine.name}: first-load peak <= cached-load peak + 128 MiB`, { skip: skip || limit || false }, async () => {
+    test(`${engine.name}: first-load peak <= cached-load peak + 128 MiB`, { skip }, async () => {
       const url = server.serve(`/${engine.name}-model.gguf`, bytes);
       const browser = await engine.launch();
       try {
