@@ -1,8 +1,8 @@
-// Issue 15, item 13 (browser side): the Cache Storage model cache never keeps an entry
+// Issue 15, item 13 (browser side): the browser's model cache (either store) never keeps an entry
 // shorter than its recorded size. On store: a download whose optional tail (the padding after
 // the last tensor) never arrives still loads, but must not be committed under the padded
-// size. On read: an entry cut short (planted under the package's cache name, with the
-// package's size headers) must be deleted and downloaded again, not fail the load.
+// size. On read: an entry cut short (stored by a load, then its bytes cut, its recorded size
+// kept) must be deleted and downloaded again, not fail the load.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -10,13 +10,13 @@ import fs from 'node:fs';
 import { enginesToRun, startPackageServer } from './support.mjs';
 import { cleanupScratch, missingPrerequisite, writeModel } from '../../js/network/fixture.mjs';
 
-const CACHE_NAME = 'smollm-wasm-models-v1';   // js/src/cache/browser-cache.js
 // dim 36: the F32 norm written last is 144 bytes, so the writer pads the file by 16 bytes
 // past the end of the tensor data (see tests/js/network's padding test).
 const PADDING = 16;
 
-// In the page: a load with the cache on (phases seen, error as text), then the entry's state.
-async function loadAndInspect([url, cacheName]) {
+// In the page: a load with the cache on (phases seen, error as text), then the entry's state
+// in whichever store the package uses here (tests/browser/cache/stored-entry.js).
+async function loadAndInspect(url) {
   const phases = new Set();
   let error = null;
   try {
@@ -26,22 +26,20 @@ async function loadAndInspect([url, cacheName]) {
   } catch (e) {
     error = `${e?.name}: ${e?.message}`;
   }
-  const response = await (await caches.open(cacheName)).match(url);
-  const entry = response
-    ? { bodyBytes: (await response.arrayBuffer()).byteLength, recordedBytes: Number(response.headers.get('x-smollm-size')) }
-    : null;
+  const stored = await (await import('/tests/browser/cache/stored-entry.js')).storedEntry(url);
+  const entry = stored ? { bodyBytes: stored.bytes.byteLength, recordedBytes: stored.recordedBytes } : null;
   return { phases: [...phases], error, entry };
 }
 
-// In the page: stores the first `keep` bytes of the file at `url` under the package's cache
-// name, with the size headers of the whole file.
-async function plantShortEntry([url, cacheName, keep]) {
-  const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
-  const headers = {
-    'content-type': 'application/octet-stream', 'content-length': String(bytes.length),
-    'x-smollm-size': String(bytes.length), 'x-smollm-etag': '', 'x-smollm-stored-at': String(Date.now()),
-  };
-  await (await caches.open(cacheName)).put(url, new Response(bytes.slice(0, keep), { headers }));
+// In the page: caches the file at `url` (a load), then cuts its stored bytes to the first
+// `keep`, leaving the entry's recorded size that of the whole file.
+async function plantShortEntry([url, keep]) {
+  const { SmolLM } = await import('/js/src/index.js');
+  await (await SmolLM.load(url, { threads: 1 })).unload();
+  const { storedEntry, replaceStoredBytes } = await import('/tests/browser/cache/stored-entry.js');
+  const { bytes } = await storedEntry(url);
+  await replaceStoredBytes(url, bytes.slice(0, keep));
+  return (await storedEntry(url)).bytes.byteLength;
 }
 
 const missing = missingPrerequisite();
@@ -76,7 +74,7 @@ describe('browser cache entries are never shorter than recorded', { skip: missin
         // No Content-Length, and the body ends where the tensor data ends: the loader knows
         // the file is complete enough to run, and the padded size from the header.
         const url = server.serve(`/${engine.name}-no-padding.gguf`, padded, { script: [{ noLength: true, drop: padded.length - PADDING }] });
-        const r = await browser.evaluate(loadAndInspect, [url, CACHE_NAME]);
+        const r = await browser.evaluate(loadAndInspect, url);
         assert.equal(r.error, null, 'the model loads without its optional padding');
         if (r.entry) assert.equal(r.entry.bodyBytes, r.entry.recordedBytes, `a stored entry holds its recorded size: ${JSON.stringify(r.entry)}`);
       });
@@ -84,9 +82,9 @@ describe('browser cache entries are never shorter than recorded', { skip: missin
       test('an entry cut short is deleted and downloaded again', async () => {
         const p = `/${engine.name}-short.gguf`;
         const url = server.serve(p, padded);
-        await browser.evaluate(plantShortEntry, [url, CACHE_NAME, padded.length - 1000]);
+        assert.equal(await browser.evaluate(plantShortEntry, [url, padded.length - 1000]), padded.length - 1000, 'the entry was cut short');
         const before = server.requestsFor(p).length;
-        const r = await browser.evaluate(loadAndInspect, [url, CACHE_NAME]);
+        const r = await browser.evaluate(loadAndInspect, url);
         assert.equal(r.error, null, 'the short entry does not fail the load');
         assert.ok(server.requestsFor(p).length > before, 'the file was downloaded again');
         assert.ok(r.phases.includes('download'), `phases ${r.phases}`);

@@ -9,7 +9,7 @@ import { FaultServer } from '../../js/network/fault-server.mjs';
 import { ROOT } from '../../js/network/fixture.mjs';
 
 const MIME = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm' };
-const STATIC = ['/js/src/', '/js/wasm/', '/node_modules/@huggingface/jinja/'];
+const STATIC = ['/js/src/', '/js/wasm/', '/node_modules/@huggingface/jinja/', '/tests/browser/cache/stored-entry.js'];
 const PAGE = `<!doctype html><meta charset="utf-8"><title>smollm-wasm cache tests</title>
 <script type="importmap">{"imports":{"@huggingface/jinja":"/node_modules/@huggingface/jinja/dist/index.js"}}</script>`;
 
