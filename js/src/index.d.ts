@@ -42,8 +42,9 @@ export interface LoadOptions {
   /** KV cache size in tokens. Default: the model's trained context, capped at 2048. */
   contextSize?: number;
   /**
-   * Offline cache. Default true: completed downloads are stored (browser: Cache Storage;
-   * Node: `~/.cache/smollm-wasm` or `$SMOLLM_WASM_CACHE`) and later loads need no network.
+   * Offline cache. Default true: completed downloads are stored (browser: Cache Storage, or
+   * IndexedDB where the browser has no origin private file system, e.g. WebKitGTK; Node:
+   * `~/.cache/smollm-wasm` or `$SMOLLM_WASM_CACHE`) and later loads need no network.
    */
   cache?: boolean;
   /**

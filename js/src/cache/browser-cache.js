@@ -23,7 +23,9 @@
 //   on the busy test machine) and, for that moment, twice the file's size of quota.
 // So: the spool wherever sync access handles exist (dedicated workers, where the package
 // runs its engine: Chromium, Firefox, WebKit), and the pulled stream on the page itself
-// (`worker: false`). OPFS alone as the store would stream as well, but would need its own
+// (`worker: false`). Browsers without OPFS (no navigator.storage: WebKitGTK, whose Cache
+// Storage holds whole bodies in the tab) use idb-chunk-store.js instead (cache/index.js).
+// OPFS alone as the store would stream as well, but would need its own
 // atomic commit and locking across tabs, which Cache Storage gives for free.
 import { QuotaError } from '../errors.js';
 import { openBodyReader } from '../loader/body-reader.js';

@@ -1,4 +1,4 @@
-// Issue 19: the first visit must cost the tab what a cached visit costs. A model of ~450 MB
+// Issue 19: the first visit must cost the tab what a cached visit costs. A model of ~700 MB
 // (writer-generated) is loaded with the offline cache on (the default), in every engine of
 // the shared ENGINES list: once from the network, which downloads and stores it, then again
 // from the cache in a new tab. The RSS of the process that runs the tab (Chromium's
