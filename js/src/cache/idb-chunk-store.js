@@ -16,7 +16,9 @@
 //   download is therefore never seen as complete, and two tabs writing one URL never mix
 //   their chunks: the last commit wins, whole.
 // - Every read checks each chunk's length and the total: a short or missing chunk deletes the
-//   entry, and the loader downloads the file again (CachedEntryCorrupt).
+//   entry, and the loader downloads the file again (CachedEntryCorrupt). A read that races
+//   another tab's commit of the same URL finds its chunks deleted and takes that path too:
+//   it costs a download, never mixed bytes.
 // - Chunks of a writer that died (tab closed mid-download) are swept once their writer record
 //   was not touched for an hour.
 //
