@@ -35,7 +35,7 @@ async function wllamaWasmBytes(page) {
   return best;
 }
 
-function rendererPeakRss() {
+export function rendererPeakRss() {
   // Renderers rewrite their title, so the whole command line may be one string.
   const pids = ourProcesses((argv) => {
     const line = argv.join(' ');

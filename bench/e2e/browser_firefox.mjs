@@ -32,7 +32,7 @@ export async function browserVersion() {
   }
 }
 
-function contentPeakRss() {
+export function contentPeakRss() {
   const pids = ourProcesses((argv) => argv.join(' ').includes('-contentproc'));
   const peaks = pids.map(peakRssBytes).filter((b) => b !== null);
   return peaks.length ? Math.max(...peaks) : null;

@@ -12,6 +12,7 @@ import { ensureModel, kvCacheBytes, GOLDEN_TINY, QUANTS, SHAPES } from './models
 import { buildPrompts } from './prompts.mjs';
 import { startServer } from './server.mjs';
 import { describeMachine } from './machine.mjs';
+import { runLoadMemory } from './load_memory.mjs';
 
 const CONTEXT_SIZE = 2048;
 import { renderMarkdown } from './report.mjs';
@@ -37,6 +38,8 @@ const USAGE = `usage: bash bench/run.sh [options]
                        average during it (default 0.15)
   --attempts N         runs of a cell attempted before a busy one is kept (default 3)
   --quiet-wait-s S     before a run, wait up to S seconds for the machine to be quiet (default 120)
+  --skip-load-memory   skip the load-memory pass (per browser and file: our package with the
+                       offline cache on, first load then cached load, peak tab RSS of each)
   --regenerate         rewrite the model files even when cached
   --models-only        write (or check) the model files, then stop
   --include FILES      also count the runs recorded in these bench/out/runs-*.jsonl files (an
@@ -72,6 +75,7 @@ function parse(argv) {
       attempts: { type: 'string', default: '3' },
       'quiet-wait-s': { type: 'string', default: '120' },
       regenerate: { type: 'boolean', default: false },
+      'skip-load-memory': { type: 'boolean', default: false },
       'models-only': { type: 'boolean', default: false },
       include: { type: 'string', default: '' },
       'report-only': { type: 'boolean', default: false },
@@ -99,6 +103,7 @@ function parse(argv) {
     attempts: Number(values.attempts),
     quietWaitS: Number(values['quiet-wait-s']),
     regenerate: values.regenerate,
+    loadMemory: !values['skip-load-memory'],
     modelsOnly: values['models-only'],
     include: list(values.include),
     reportOnly: values['report-only'],
@@ -196,6 +201,24 @@ async function main() {
   const skipped = [];
   // Every engine runs with this context; the memory budget counts its KV cache.
   const kvBytes = kvCacheBytes(o.shape, CONTEXT_SIZE);
+  // One run, after waiting for a quiet machine and watched for other processes' CPU use;
+  // recorded whatever happens. fn(rec) sets rec.result.
+  const watchedRun = async (rec, fn) => {
+    await waitQuiet(o, log);
+    const monitor = new CpuMonitor(1000);
+    monitor.start();
+    rec.at = new Date().toISOString();
+    try {
+      await fn(rec);
+    } catch (e) {
+      rec.error = String(e?.stack ?? e);
+    }
+    rec.cpu = monitor.stop();
+    rec.valid = !rec.error && rec.cpu.othersCores <= o.busyCores;
+    records.push(rec);
+    appendFileSync(recordsFile, JSON.stringify(rec) + '\n');
+    return rec;
+  };
   const runOne = async (browser, engine, quant, threads, rep) => {
     const file = files[quant];
     const job = {
@@ -209,22 +232,12 @@ async function main() {
       longBudgetMs: o.longBudgetMs,
     };
     for (let attempt = 1; attempt <= o.attempts; attempt++) {
-      await waitQuiet(o, log);
-      const monitor = new CpuMonitor(1000);
-      monitor.start();
-      const rec = { runId, browser, engine, quant, threads, rep, attempt, at: new Date().toISOString() };
-      try {
-        rec.result = engine === 'native'
+      const rec = await watchedRun({ runId, browser, engine, quant, threads, rep, attempt }, async (r) => {
+        r.result = engine === 'native'
           ? await runNative(job)
           : await drivers[browser].runIn(server.origin, engine, job, log);
-        checkResult(rec.result, prompts, threads);
-      } catch (e) {
-        rec.error = String(e?.stack ?? e);
-      }
-      rec.cpu = monitor.stop();
-      rec.valid = !rec.error && rec.cpu.othersCores <= o.busyCores;
-      records.push(rec);
-      appendFileSync(recordsFile, JSON.stringify(rec) + '\n');
+        checkResult(r.result, prompts, threads);
+      });
       log(summary(rec, kvBytes));
       if (rec.error || rec.valid) return;
     }
@@ -243,6 +256,22 @@ async function main() {
       }
     }
   }
+  // Tab memory of a first (caching) load and of a cached load, per browser and file.
+  const memoryThreads = Math.max(...o.threads);
+  for (const browser of o.reportOnly || !o.loadMemory ? [] : o.browsers) {
+    for (const quant of o.types) {
+      const job = { modelUrl: `/models/${path.basename(files[quant])}`, threads: memoryThreads, contextSize: CONTEXT_SIZE };
+      const rec = await watchedRun({ runId, kind: 'load-memory', browser, engine: 'ours (cache on)', quant, threads: memoryThreads, rep: 1, attempt: 1 },
+        async (r) => { r.result = await runLoadMemory(browser, server.origin, job, log); });
+      const MiB = 2 ** 20;
+      const m = (x) => `${(x / MiB).toFixed(0)} MiB`;
+      log(rec.error
+        ? `${browser} load memory ${quant}: ERROR ${rec.error.split('\n')[0]}`
+        : `${browser} load memory ${quant}: peak tab RSS cache off ${m(rec.result.off.peakRssBytes)}, first load ${m(rec.result.first.peakRssBytes)} (${(rec.result.first.loadMs / 1000).toFixed(1)} s), ` +
+          `cached load ${m(rec.result.cached.peakRssBytes)} (${(rec.result.cached.loadMs / 1000).toFixed(1)} s), wasm ${m(rec.result.cached.wasmMemoryBytes)} ` +
+          `(others ${rec.cpu.othersCores.toFixed(2)} cores${rec.valid ? '' : ' BUSY'})`);
+    }
+  }
   await server.close();
 
   for (const b of o.browsers) skipped.push(...(drivers[b].notes ?? []));
@@ -253,6 +282,7 @@ async function main() {
     `Greedy decoding of ${o.decodeTokens} tokens with the ${bannedIds.length} byte tokens that are not valid UTF-8 alone banned (logit bias) in every engine, end-of-text ignored.`,
     'Prefill tok/s = prompt tokens / time to the first sampled token. Decode tok/s = (generated - 1) / time from the first to the last generated token. wllama: llama.cpp\'s own prompt_ms / predicted_ms; ours: its GenerationStats (same definitions); native: node-llama-cpp timed the same way.',
     `Each run: a fresh browser (so the renderer's peak RSS, VmHWM, is that run's), a fetch of the whole file (the "fetch s" reference for the load-time target), then load, an 8-token warm-up, the ${lengths.short}-token prompt + ${o.decodeTokens} decoded tokens, the ${lengths.long}-token prompt${o.longBudgetMs < 1e12 ? ` (skipped where the ${lengths.short}-token rate predicts more than ${o.longBudgetMs / 1000} s)` : ''}. wllama loads with loadModelFromUrl, ours with SmolLM.load, both from the 127.0.0.1 server (COOP/COEP, crossOriginIsolated). 1 thread = our single-thread build and wllama without pthreads. wllama's wasm memory is read from its pthread workers, so it is not known at 1 thread.`,
+    `Load memory (issue 19): per browser and file, our package loads with the offline cache on (the default) in a browser profile on disk, twice: a fresh profile (download + store), then the browser relaunched on it (read from the cache). Each is a fresh browser, so the peak RSS (VmHWM) of the tab's process (Chromium's renderer, Firefox's largest content process) is that load's; ${memoryThreads} threads, context ${CONTEXT_SIZE}, loading only (no generation, so the KV cache is not yet resident). "cache off" is a third such load with cache: false, the reference.`,
     'Native llama.cpp reads the file from disk without mmap (its load is not comparable to the browser loads); its RSS is the process peak.',
     `Runs are interleaved (ours, wllama, native, then again), ${o.reps} per cell (${o.reps1t} at 1 thread)${o.include.length ? ` plus the runs of ${o.include.map((f) => path.basename(f)).join(', ')}` : ''}; the "runs" column counts them; medians shown. Other processes' CPU use is measured during every run; a run where they used more than ${o.busyCores} cores is redone (up to ${o.attempts} attempts).`,
   ];

@@ -36,7 +36,7 @@ export function figures(result) {
 export function aggregate(records) {
   const cells = new Map();
   for (const r of records) {
-    if (!r.result) continue;
+    if (!r.result || r.kind === 'load-memory') continue;
     const key = [r.browser, r.quant, r.threads, r.engine].join('|');
     if (!cells.has(key)) cells.set(key, { browser: r.browser, quant: r.quant, threads: r.threads, engine: r.engine, valid: [], busy: [] });
     (r.valid ? cells.get(key).valid : cells.get(key).busy).push(r);
@@ -161,6 +161,26 @@ function targets(agg, browser, kvBytes, L) {
   return ['| target | measured | goal | status |', '|---|---|---|---|', ...rows].join('\n');
 }
 
+// Peak tab RSS of a first (caching) load and of a cached load next to wasm memory (issue 19),
+// from the load-memory records: the last valid one per file (a busy one when none is valid).
+function loadMemoryTable(records, browser, quants) {
+  const lines = [
+    '| file | file MiB | peak wasm MiB | peak tab RSS MiB, cache off | first load (download + store): peak tab RSS MiB | load s | cached load: peak tab RSS MiB | load s | first - cached MiB | others\' CPU (cores) |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  let any = false;
+  for (const quant of quants) {
+    const mine = records.filter((r) => r.kind === 'load-memory' && r.browser === browser && r.quant === quant && r.result);
+    const rec = mine.filter((r) => r.valid).at(-1) ?? mine.at(-1);
+    if (!rec) continue;
+    any = true;
+    const { off, first, cached, fileBytes } = rec.result;
+    lines.push(`| ${quant}${rec.valid ? '' : ' †'} | ${f1(fileBytes / MiB)} | ${f1(cached.wasmMemoryBytes / MiB)} | ${f1(off.peakRssBytes / MiB)} | ${f1(first.peakRssBytes / MiB)} | ${f2(first.loadMs / 1000)} | ` +
+      `${f1(cached.peakRssBytes / MiB)} | ${f2(cached.loadMs / 1000)} | ${f1((first.peakRssBytes - cached.peakRssBytes) / MiB)} | ${f2(rec.cpu.othersCores)} |`);
+  }
+  return any ? lines.join('\n') : null;
+}
+
 const BROWSER_TITLES = { chromium: 'Chromium', firefox: 'Firefox ESR', webkit: 'WebKit (WebKitGTK MiniBrowser, SharedArrayBuffer on)' };
 
 export function renderMarkdown({ records, machine, settings, quants, threadList, engines, browsers, kvBytes, skipped }) {
@@ -180,6 +200,8 @@ export function renderMarkdown({ records, machine, settings, quants, threadList,
     out.push(ratioTable(agg, browser, quants, threadList, settings.lengths));
     out.push('', `### ${title}: targets of issue 8${browser === 'webkit' ? ' (and 14)' : ''}`, '');
     out.push(targets(agg, browser, kvBytes, settings.lengths));
+    const memory = loadMemoryTable(records, browser, quants);
+    if (memory) out.push('', `### ${title}: tab memory of a first (caching) and a cached load`, '', memory);
   }
   out.push('', '† no run of this cell was on a quiet machine: figures from busy runs, not valid.');
   if (skipped.length) out.push('', '## Not run', '', ...skipped.map((s) => `- ${s}`));

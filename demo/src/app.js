@@ -183,6 +183,8 @@ async function loadModel(choice) {
     let sawDownload = false;
     const llm = await state.pkg.SmolLM.load(source, {
       ...engineOverrides(),
+      // A preset is a download of up to ~1 GB: ask that the browser not evict its copy.
+      persist: typeof source === 'string',
       signal: controller.signal,
       onProgress: (p) => {
         sawDownload ||= p.phase === 'download';
@@ -194,7 +196,9 @@ async function loadModel(choice) {
     if (choice.id) picker.remember(choice.id);
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     const from = typeof source === 'string' ? (sawDownload ? 'downloaded' : 'from the offline cache') : 'from a local file';
-    ui.loadedModel.textContent = `Ready: ${label} (${from}, ${seconds} s).`;
+    const evictable = llm.info.storage?.persisted === false && typeof source === 'string'
+      ? ' The browser did not grant persistent storage, so it may delete the offline copy when space runs low.' : '';
+    ui.loadedModel.textContent = `Ready: ${label} (${from}, ${seconds} s).${evictable}`;
     stats.showInfo(llm.info);
     if (llm.info.build === 'single-thread' && self.crossOriginIsolated) {
       showNotice(ui.modelNotices, { id: 'build', kind: 'info', title: 'Running the single-thread build.', detail: llm.info.buildReason });

@@ -44,10 +44,19 @@ export interface LoadOptions {
   /** Limits on rendering the model's chat template (see TemplateLimits). */
   templateLimits?: TemplateLimits;
   /**
-   * Offline cache. Default true: completed downloads are stored (browser: Cache Storage;
-   * Node: `~/.cache/smollm-wasm` or `$SMOLLM_WASM_CACHE`) and later loads need no network.
+   * Offline cache. Default true: completed downloads are stored (browser: Cache Storage, or
+   * IndexedDB where the browser has no origin private file system, e.g. WebKitGTK; Node:
+   * `~/.cache/smollm-wasm` or `$SMOLLM_WASM_CACHE`) and later loads need no network.
    */
   cache?: boolean;
+  /**
+   * Ask the browser to keep this origin's storage persistently (`navigator.storage.persist()`),
+   * so a cached model is not evicted under storage pressure; worth it before a large download.
+   * Default false. Asked from the page (persist() is not exposed in workers) as the load
+   * starts; the load never waits for the answer (Firefox asks the user, who may not answer).
+   * The outcome is in `ModelInfo.storage`. Ignored with `cache: false`.
+   */
+  persist?: boolean;
   /** Aborting stops the load at once (rejects with a DOMException named AbortError). */
   signal?: AbortSignal;
   /**
@@ -209,6 +218,23 @@ export interface ModelInfo {
   fileBytes: number;
   /** The GGUF metadata: key -> value (long token arrays are summarised as their length). */
   metadata: Record<string, unknown>;
+  /** Where the offline cache stands at the end of the load, or null if it could not be read. */
+  storage: StorageStatus | null;
+}
+
+export interface StorageStatus {
+  /** Whether LoadOptions.persist asked for persistent storage. */
+  persistRequested: boolean;
+  /**
+   * Whether this origin's storage is persistent (never evicted under pressure): the answer to
+   * the request, or `navigator.storage.persisted()` when there was none or it is still
+   * unanswered; always true in Node (a directory on disk). null where the platform does not say.
+   */
+  persisted: boolean | null;
+  /** Bytes this origin may store (browser: `navigator.storage.estimate()`; Node: cache + free disk). */
+  quotaBytes: number | null;
+  /** Bytes it stores now (browser: the whole origin's usage; Node: the cached models). */
+  usageBytes: number | null;
 }
 
 // --- Chat completions, OpenAI-shaped -------------------------------------------------------

@@ -5,6 +5,7 @@ import { DEFAULT_SAMPLING, withDefaults } from './defaults.js';
 import { InvalidArgumentError, UnloadedError, abortError } from './errors.js';
 import { isNode } from './platform.js';
 import { checkSimdChoice } from './simd-support.js';
+import { requestStorage } from './cache/storage-status.js';
 import { LocalEngine } from './engine/local-engine.js';
 import { WorkerEngine } from './engine/worker-engine.js';
 
@@ -39,16 +40,19 @@ export class SmolLM {
   }
 
   static async load(source, options = {}) {
-    const { onProgress, onWarning = (e) => console.warn(`smollm-wasm: ${e.message}`), signal, worker = true, ...rest } = options;
+    const { onProgress, onWarning = (e) => console.warn(`smollm-wasm: ${e.message}`), signal, worker = true, persist = false, ...rest } = options;
     if (rest.threads !== undefined && !(Number.isInteger(rest.threads) && rest.threads >= 1)) {
       throw new InvalidArgumentError('threads must be a positive integer');
     }
+    if (typeof persist !== 'boolean') throw new InvalidArgumentError('persist must be true or false');
     if (rest.simd !== undefined) checkSimdChoice(rest.simd);
     if (signal?.aborted) throw abortError(signal.reason);
+    // Asked on this thread (persist() is not exposed in workers), before the download starts.
+    const storage = requestStorage(persist && rest.cache !== false);
     const engine = worker ? await WorkerEngine.create() : new LocalEngine();
     try {
       const info = await engine.load(normalizeSource(source), rest, { onProgress, onWarning, signal });
-      return new SmolLM(engine, info);
+      return new SmolLM(engine, { ...info, storage: await storage.settle().catch(() => null) });
     } catch (error) {
       await engine.unload().catch(() => {});
       throw error;

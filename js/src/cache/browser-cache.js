@@ -1,9 +1,36 @@
 // Offline cache in the browser: Cache Storage, one entry per model file keyed by its URL.
-// An entry is written by streaming the download into cache.put(); the put only commits when
-// the stream closes after the last byte, so an interrupted download never looks complete.
-// Every read checks the byte count against the size recorded at write time.
+// cache.put() commits an entry only once its whole body was read, and a stored body is
+// immutable, so an interrupted download never looks complete and two tabs writing or reading
+// one URL never see each other's half-written bytes. The stored size is checked twice:
+// finish() refuses to commit a body of any other length than the one recorded in the entry,
+// and every read counts the bytes again (a short entry is deleted, and the loader downloads
+// the file again).
+//
+// How the bytes reach the cache without a second copy in the tab (issue 19). Putting a
+// stream that the download fed as fast as it arrived queued every chunk the disk had not
+// taken yet: a 1.06 GB first load peaked at 2.2 GB in Chromium's renderer. Measured with
+// tests/browser/cache (449 MiB file, 2-core machine, peak RSS of the tab's process; the
+// cached load peaks at 597 / 583 MiB in Chromium 156 / Firefox ESR 153):
+// - a put whose body is pulled from wasm memory (the bytes' one home) at the store's pace:
+//   659 / 696-737 MiB. Chromium is near the cached load; Firefox not: each piece handed to
+//   its cache is a fresh ArrayBuffer, and its garbage collector let 100-150 MB of them pile up.
+//   (Making the download wait for the store instead is worse in Firefox: its network process
+//   keeps sending, and the bytes pile up in the tab's receive pipe.)
+// - a spool file in the origin private file system, written through a sync access handle
+//   straight from the network's buffer, then cache.put(new Response(spoolFile)): 605 / 579
+//   MiB, the cached load's figure. The browser copies the file into its cache itself, in
+//   another process. It costs the copy's time after the download (Firefox ~5 s for 449 MiB
+//   on the busy test machine) and, for that moment, twice the file's size of quota.
+// So: the spool wherever sync access handles exist (dedicated workers, where the package
+// runs its engine: Chromium, Firefox, WebKit), and the pulled stream on the page itself
+// (`worker: false`). Browsers without OPFS (no navigator.storage: WebKitGTK, whose Cache
+// Storage holds whole bodies in the tab) use idb-chunk-store.js instead (cache/index.js).
+// OPFS alone as the store would stream as well, but would need its own
+// atomic commit and locking across tabs, which Cache Storage gives for free.
 import { QuotaError } from '../errors.js';
 import { openBodyReader } from '../loader/body-reader.js';
+import { CachedEntryCorrupt } from './entry-corrupt.js';
+import { openSpool } from './opfs-spool.js';
 
 const CACHE_NAME = 'smollm-wasm-models-v1';
 const SIZE = 'x-smollm-size';
@@ -71,7 +98,7 @@ class CachedResponseSource {
     }
     if (offset !== this.size) {
       await deleteEntry(this.url);
-      throw new Error(`cached copy of ${this.url} has ${offset} bytes, expected ${this.size}: entry deleted`);
+      throw new CachedEntryCorrupt(`the cached copy of ${this.url} has ${offset} bytes where ${this.size} were stored`, 'its length is wrong');
     }
   }
 }
@@ -81,46 +108,147 @@ export async function lookup(url) {
   const response = cache && await cache.match(url);
   if (!response || !response.body) return null;
   const entry = entryOf(url, response);
-  if (!entry) {
+  // The stored Content-Length is the committed body's length (the writer refuses any other):
+  // an entry whose two sizes disagree was not written whole by this package.
+  if (!entry || Number(response.headers.get('content-length') ?? entry.bytes) !== entry.bytes) {
     await cache.delete(url);
     return null;
   }
   return new CachedResponseSource(url, response, entry);
 }
 
-// A writer for one download: write() each chunk in file order, finish() when the last byte
-// arrived, abort() otherwise. Resolves finish() once the entry is committed.
-export async function createWriter(url, bytes, etag) {
+// The most the store is handed at once, copied out of wasm memory when it asks for more.
+const PIECE_BYTES = 4 * 1024 * 1024;
+
+function entryHeaders(bytes, etag) {
+  return {
+    'content-type': 'application/octet-stream',
+    'content-length': String(bytes),
+    [SIZE]: String(bytes),
+    [ETAG]: etag ?? '',
+    [STORED_AT]: String(Date.now()),
+  };
+}
+
+function quotaError(error, url, bytes) {
+  if (error?.name !== 'QuotaExceededError') return error;
+  return new QuotaError(`not enough storage quota to cache ${url} (${bytes} bytes): the model ` +
+    'works but will be downloaded again next time; free space with cache.delete()');
+}
+
+function notAllArrived(url, arrived, bytes) {
+  return new Error(`${url} was not cached: ${arrived} bytes arrived where ${bytes} were expected`);
+}
+
+// A writer for one download. The loader calls write(chunk) once each chunk is in wasm memory
+// (in file order), finish() when the last byte arrived and was verified (only then is the
+// entry committed; it rejects, storing nothing, when the bytes written are not `bytes`), and
+// abort() otherwise, before it frees or reuses that memory. In a worker the bytes go to an
+// OPFS spool file and the entry is put from it; elsewhere the put streams from wasm memory.
+export async function createWriter(url, bytes, etag, readBack) {
   const cache = await open();
   if (!cache) return null;
-  let controller;
-  const body = new ReadableStream({ start(c) { controller = c; } });
-  const response = new Response(body, {
-    headers: {
-      'content-type': 'application/octet-stream',
-      'content-length': String(bytes),
-      [SIZE]: String(bytes),
-      [ETAG]: etag ?? '',
-      [STORED_AT]: String(Date.now()),
-    },
-  });
-  const committed = cache.put(url, response).catch((error) => {
-    if (error?.name === 'QuotaExceededError') {
-      throw new QuotaError(`not enough storage quota to cache ${url} (${bytes} bytes): the model ` +
-        'works but will be downloaded again next time; free space with cache.delete()');
-    }
-    throw error;
-  });
-  committed.catch(() => {});
+  const spool = await openSpool();
+  return spool ? spooledWriter(cache, spool, url, bytes, etag) : streamedWriter(cache, url, bytes, etag, readBack);
+}
+
+// write() stores each chunk synchronously (from wherever it is: the network's buffer), so no
+// copy of it outlives the call; finish() puts a Response whose body is the spool File, which
+// the browser's storage backend copies without the tab reading it.
+function spooledWriter(cache, spool, url, bytes, etag) {
+  let failed = null;
+  let done = false;
   return {
-    write(chunk) { controller.enqueue(chunk); },
+    write(chunk) {
+      if (failed) return;
+      try {
+        spool.write(chunk);
+      } catch (error) {
+        failed = error;
+      }
+    },
     async finish() {
-      controller.close();
-      await committed;
+      done = true;
+      try {
+        if (failed) throw quotaError(failed, url, bytes);
+        if (spool.written !== bytes) throw notAllArrived(url, spool.written, bytes);
+        const file = await spool.file();
+        if (file.size !== bytes) throw notAllArrived(url, file.size, bytes);
+        await cache.put(url, new Response(file, { headers: entryHeaders(bytes, etag) })).catch((error) => {
+          throw quotaError(error, url, bytes);
+        });
+      } finally {
+        await spool.remove();
+      }
     },
     abort() {
-      try { controller.error(new Error('download incomplete')); } catch { /* already closed */ }
+      if (done) return;
+      done = true;
+      spool.remove();
     },
+  };
+}
+
+// The put's body is pulled from wasm memory through readBack, at the store's own pace and
+// trailing the download, so neither the download waits for the disk nor does any chunk wait
+// in a queue. Only finish() lets the body end, which commits the entry.
+function streamedWriter(cache, url, bytes, etag, readBack) {
+  let arrived = 0;    // bytes in wasm memory
+  let sent = 0;       // bytes handed to the store
+  let finishing = false;
+  let aborted = false;
+  let wake = null;
+  const wakeUp = () => { wake?.(); wake = null; };
+  let control;
+  const body = new ReadableStream({
+    start(controller) { control = controller; },
+    async pull(controller) {
+      while (!aborted && sent === arrived && !(finishing && sent === bytes)) {
+        await new Promise((resolve) => { wake = resolve; });
+      }
+      if (aborted) return;
+      if (sent === bytes) {
+        controller.close();
+        return;
+      }
+      const to = Math.min(arrived, sent + PIECE_BYTES);
+      controller.enqueue(readBack(sent, to));
+      sent = to;
+    },
+    cancel() {
+      aborted = true;
+      wakeUp();
+    },
+  }, { highWaterMark: 0 });
+  const committed = cache.put(url, new Response(body, { headers: entryHeaders(bytes, etag) })).catch((error) => {
+    aborted = true;
+    wakeUp();
+    throw quotaError(error, url, bytes);
+  });
+  committed.catch(() => {});
+  // Errors the body, so the put fails and stores nothing.
+  const abort = () => {
+    if (aborted) return;
+    aborted = true;
+    wakeUp();
+    try { control.error(new Error('download incomplete')); } catch { /* already closed */ }
+  };
+  return {
+    write(chunk) {
+      arrived = Math.min(bytes, arrived + chunk.byteLength);
+      wakeUp();
+    },
+    async finish() {
+      if (arrived !== bytes) {
+        abort();
+        await committed.catch(() => {});
+        throw notAllArrived(url, arrived, bytes);
+      }
+      finishing = true;
+      wakeUp();
+      await committed;
+    },
+    abort,
   };
 }
 

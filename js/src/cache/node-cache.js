@@ -1,6 +1,11 @@
 // Offline cache in Node: a directory ($SMOLLM_WASM_CACHE, else ~/.cache/smollm-wasm) with
-// <sha256(url)>.gguf and a .json record beside it. Downloads go to a .partial file that is
-// renamed only after the last byte, so an interrupted download never looks complete.
+// <sha256(url)>.gguf and a .json record beside it. A download goes to its own temporary file
+// (<key>.partial.<pid>.<random>), written chunk by chunk as the loader awaits each write (no
+// chunk is queued or copied), and is renamed into place only after the last byte; the record
+// is written the same way (temporary file, then rename), so a reader never sees half of
+// either. A writer that dies (a killed process, a crash) leaves its temporary file behind:
+// every new writer, list() and clear() sweep those whose process is gone or that have not
+// been written to for an hour.
 import { QuotaError } from '../errors.js';
 import { NodeFileSource } from '../loader/local-sources.js';
 
@@ -22,6 +27,59 @@ async function pathsFor(url) {
   const key = crypto.createHash('sha256').update(String(url)).digest('hex').slice(0, 32);
   const base = path.join(dir, key);
   return { dir, data: `${base}.gguf`, partial: `${base}.partial`, record: `${base}.json` };
+}
+
+// <key>.partial.<pid>.<random> (a download) or <key>.json.<pid>.<random> (a record being
+// written).
+const TEMPORARY = /^[0-9a-f]{32}\.(?:partial|json)\.(\d+)\.[0-9a-z]+$/;
+const STALE_AFTER_MS = 60 * 60 * 1000;
+
+function processAlive(pid) {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';   // alive, someone else's
+  }
+}
+
+// Removes the temporary files of writers that can no longer finish them: their process has
+// ended, or nothing was written for an hour (a live download writes every few seconds, and
+// gives up after its stall timeout). Never touches a live writer's file.
+// {dir, names}: the cache directory and what it holds (nothing when it does not exist yet).
+async function cacheContents() {
+  const { fs } = await deps();
+  const dir = await cacheDir();
+  try {
+    return { dir, names: await fs.readdir(dir) };
+  } catch {
+    return { dir, names: [] };
+  }
+}
+
+export async function sweepStalePartials() {
+  const { fs, path } = await deps();
+  const { dir, names } = await cacheContents();
+  let removed = 0;
+  for (const name of names) {
+    const match = TEMPORARY.exec(name);
+    if (!match) continue;
+    const file = path.join(dir, name);
+    try {
+      const idle = Date.now() - (await fs.stat(file)).mtimeMs;
+      if (processAlive(Number(match[1])) && idle < STALE_AFTER_MS) continue;
+      await fs.rm(file, { force: true });
+      ++removed;
+    } catch {
+      // gone already (its writer finished or another sweep got there first)
+    }
+  }
+  return removed;
+}
+
+function temporaryName(base) {
+  return `${base}.${process.pid}.${Math.random().toString(36).slice(2)}`;
 }
 
 async function readRecord(file) {
@@ -59,52 +117,58 @@ export async function createWriter(url, bytes, etag) {
   const { fs } = await deps();
   const p = await pathsFor(url);
   await fs.mkdir(p.dir, { recursive: true });
-  // One partial file per writer: an aborted writer's cleanup must not touch its successor's.
-  p.partial = `${p.partial}.${process.pid}.${Math.random().toString(36).slice(2)}`;
-  const handle = await fs.open(p.partial, 'w');
-  let pending = Promise.resolve();
+  await sweepStalePartials();
+  // One temporary file per writer: an aborted writer's cleanup must not touch its successor's.
+  const partial = temporaryName(p.partial);
+  const handle = await fs.open(partial, 'w');
   let written = 0;
   let failed = null;
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await handle.close().catch(() => {});
+  };
   return {
-    write(chunk) {
-      const copy = chunk.slice();
-      pending = pending.then(async () => {
-        if (failed) return;
-        try {
-          await handle.write(copy, 0, copy.byteLength, written);
-          written += copy.byteLength;
-        } catch (error) {
-          failed = error;
-        }
-      });
+    // write() is awaited before the loader reads on, so the chunk's buffer stays valid.
+    keepsChunks: false,
+    async write(chunk) {
+      if (failed) return;
+      try {
+        await handle.write(chunk, 0, chunk.byteLength, written);
+        written += chunk.byteLength;
+      } catch (error) {
+        failed = error;
+      }
     },
     async finish() {
-      await pending;
-      await handle.sync().catch(() => {});
-      await handle.close();
-      if (failed || written !== bytes) {
-        await fs.rm(p.partial, { force: true });
-        if (failed?.code === 'ENOSPC') throw new QuotaError(`no space left in ${p.dir} to cache ${url}`);
-        throw failed ?? new Error(`cache write of ${url} ended at ${written} of ${bytes} bytes`);
+      try {
+        if (!failed) await handle.sync().catch(() => {});
+        await close();
+        if (failed || written !== bytes) {
+          if (failed?.code === 'ENOSPC') throw new QuotaError(`no space left in ${p.dir} to cache ${url}`);
+          throw failed ?? new Error(`cache write of ${url} ended at ${written} of ${bytes} bytes`);
+        }
+        await fs.rename(partial, p.data);
+        const record = temporaryName(p.record);
+        await fs.writeFile(record, JSON.stringify({ url: String(url), bytes, etag, storedAt: Date.now() }));
+        await fs.rename(record, p.record);
+      } finally {
+        await fs.rm(partial, { force: true }).catch(() => {});
       }
-      await fs.rename(p.partial, p.data);
-      await fs.writeFile(p.record, JSON.stringify({ url: String(url), bytes, etag, storedAt: Date.now() }));
     },
-    abort() {
-      pending.then(() => handle.close()).then(() => fs.rm(p.partial, { force: true })).catch(() => {});
+    async abort() {
+      failed ??= new Error('download incomplete');
+      await close();
+      await fs.rm(partial, { force: true }).catch(() => {});
     },
   };
 }
 
 export async function list() {
-  const { fs, path } = await deps();
-  const dir = await cacheDir();
-  let names = [];
-  try {
-    names = await fs.readdir(dir);
-  } catch {
-    return [];
-  }
+  const { path } = await deps();
+  const { dir, names } = await cacheContents();
+  await sweepStalePartials();
   const out = [];
   for (const name of names.filter((n) => n.endsWith('.json'))) {
     const record = await readRecord(path.join(dir, name));
@@ -121,12 +185,15 @@ export async function deleteEntry(url) {
   const { fs } = await deps();
   const p = await pathsFor(url);
   const existed = (await readRecord(p.record)) !== null;
-  await Promise.all([p.data, p.partial, p.record].map((f) => fs.rm(f, { force: true })));
+  // The record first: without it the data file is never used.
+  await fs.rm(p.record, { force: true });
+  await fs.rm(p.data, { force: true });
   return existed;
 }
 
 export async function clear() {
   for (const entry of await list()) await deleteEntry(entry.url);
+  await sweepStalePartials();
 }
 
 export async function storage() {

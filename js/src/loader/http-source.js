@@ -98,7 +98,11 @@ export class HttpSource {
           watch.fed();
           if (done) break;
           if (value.byteLength === 0) continue;
+          // Only the network's silence counts as a stall: the consumer may take its time
+          // with a chunk (a busy machine, a cache write to a slow disk).
+          watch.pause();
           yield { bytes: value, offset };
+          watch.resume();
           offset += value.byteLength;
           failures = 0;
         }
@@ -158,15 +162,25 @@ function retryAfterMs(response) {
 class StallWatch {
   constructor(ms, controller) {
     this.stalled = false;
+    this.paused = false;
     this.last = performance.now();
     this.timer = setInterval(() => {
-      if (performance.now() - this.last < ms) return;
+      if (this.paused || performance.now() - this.last < ms) return;
       this.stalled = true;
       controller.abort();   // the pending fetch or read rejects
     }, Math.max(10, Math.min(1000, ms / 4)));
   }
 
   fed() {
+    this.last = performance.now();
+  }
+
+  pause() {
+    this.paused = true;
+  }
+
+  resume() {
+    this.paused = false;
     this.last = performance.now();
   }
 

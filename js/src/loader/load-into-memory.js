@@ -5,12 +5,15 @@
 // is the header prefix (a few MB). HEAPU8 is re-read after every allocation, since memory
 // growth replaces it, and pointers are read unsigned (wasm memory goes up to 4 GB).
 // A caller's SHA-256 is checked by the engine's incremental hasher over the bytes as they
-// land in wasm memory; a cached copy that fails it is deleted and downloaded again.
+// land in wasm memory; a cached copy that fails it, or is shorter than its recorded size,
+// is deleted and downloaded again. The offline copy is written without a second copy in
+// the page: see cache/browser-cache.js.
 import {
   InvalidArgumentError, InvalidModelError, ModelTooLargeError, UnsupportedModelError,
   abortError, formatBytes,
 } from '../errors.js';
 import { cache as modelCache, createWriter } from '../cache/index.js';
+import { CachedEntryCorrupt } from '../cache/entry-corrupt.js';
 
 const WASM_LIMIT = 2 ** 32;
 // The header is parsed from prefixes that grow geometrically from here: small headers are
@@ -82,14 +85,6 @@ export function expectedDigests(sha256, partCount) {
   return list;
 }
 
-// Marks the error of a cached copy whose bytes failed the caller's digest.
-class CachedCopyCorrupt extends Error {
-  constructor(mismatch) {
-    super(mismatch.message);
-    this.mismatch = mismatch;
-  }
-}
-
 /**
  * Loads every part into wasm memory. Returns {parts: [{ptr, size}], header, typeHistogram}.
  * On failure every buffer allocated here is freed again.
@@ -130,14 +125,14 @@ export async function loadIntoMemory(module, entries, options, onProgress, signa
       try {
         part = await loadPart(module, entry, i, ctx);
       } catch (error) {
-        if (!(error instanceof CachedCopyCorrupt)) throw error;
-        // The stored copy is not the file the caller named: it is never used, and the
-        // network gets one chance to deliver the right bytes.
+        if (!(error instanceof CachedEntryCorrupt)) throw error;
+        // The stored copy is not the file it claims to be (its length, or the caller's
+        // digest): it is never used, and the network gets one chance to deliver the bytes.
         await modelCache.delete(entry.url).catch(() => {});
         onWarning(new InvalidModelError(`${error.message}: the cached copy was deleted and is downloaded again`));
         entry.source = entry.refetch();
         entry.cached = false;
-        progress.restart('the cached copy failed its SHA-256 check, so it was deleted and the model is downloaded again');
+        progress.restart(`the cached copy was damaged (${error.why}), so it was deleted and the model is downloaded again`);
         // The header was checked (and memory reserved for it) on the first try; the download
         // must match the caller's digest, so it is that same file and needs no second check.
         part = await loadPart(module, entry, i, { ...ctx, checkHeader: (probeResult) => { if (i === 0) first = probeResult; } });
@@ -211,6 +206,9 @@ async function loadPart(module, entry, index, ctx) {
   // Created last before the try whose finally deletes it, so nothing in between can leak it.
   const hasher = ctx.sha256 ? new module.Sha256() : null;
   const hashed = (from, n) => { if (hasher && n > 0) hasher.update(ptr + from, n); };
+  // A copy of file bytes [from, to) from where they landed, for a cache writer that stores
+  // them after they arrived. HEAPU8 is read afresh: memory growth replaces it.
+  const readBack = (from, to) => heap(module).slice(ptr + from, ptr + to);
 
   const headerComplete = async (result) => {
     const header = JSON.parse(result.header);
@@ -222,14 +220,13 @@ async function loadPart(module, entry, index, ctx) {
     wanted = Math.min(source.size ?? padded, padded);
     ctx.checkHeader(result, wanted);
     ptr = malloc(module, wanted, source.name);
-    if (entry.url && entry.cache && !entry.cached) writer = await openWriter(entry.url, wanted, source.etag, ctx.onWarning);
-    const h = heap(module);
+    if (entry.url && entry.cache && !entry.cached) writer = await openWriter(entry.url, wanted, source.etag, ctx.onWarning, readBack);
     for (const c of prefix) {
       const n = Math.min(c.byteLength, wanted - written);
       const part = n === c.byteLength ? c : c.subarray(0, n);
-      h.set(part, ptr + written);
+      heap(module).set(part, ptr + written);
       written += n;
-      if (writer) writer.write(part);
+      if (writer) await writer.write(part);
     }
     hashed(0, written);
     prefix = null;
@@ -254,7 +251,7 @@ async function loadPart(module, entry, index, ctx) {
         if (ptr) {
           written = 0;
           hasher?.reset();
-          if (entry.url && entry.cache && !entry.cached) writer = await openWriter(entry.url, wanted, source.etag, ctx.onWarning);
+          if (entry.url && entry.cache && !entry.cached) writer = await openWriter(entry.url, wanted, source.etag, ctx.onWarning, readBack);
         } else {
           prefix = [];
           prefixLength = 0;
@@ -277,7 +274,11 @@ async function loadPart(module, entry, index, ctx) {
         heap(module).set(part, ptr + written);
         hashed(written, n);
         written += n;
-        if (writer) writer.write(source.chunksAreFresh ? part : part.slice());
+        // The chunk is in wasm memory now: the cache writer either stores it before the next
+        // read (Node's file, the browser worker's OPFS spool) or reads it back from wasm
+        // memory at the store's own pace (the browser's streamed put), so no copy of it is
+        // kept anywhere else (see cache/browser-cache.js).
+        if (writer) await writer.write(part);
         progress.advance(bytes.byteLength);
       }
       if (ptr && written >= wanted) break;
@@ -299,14 +300,15 @@ async function loadPart(module, entry, index, ctx) {
       }
     }
     if (written < expected) {
-      throw new InvalidModelError(`${source.name} is truncated: it has ${written} bytes but its header describes ${expected}`);
+      const message = `${source.name} is truncated: it has ${written} bytes but its header describes ${expected}`;
+      throw entry.cached ? new CachedEntryCorrupt(`${message} (read from the offline cache)`, 'too short') : new InvalidModelError(message);
     }
     if (hasher) {
       const actual = hasher.finishHex();
       if (actual !== ctx.sha256) {
-        const mismatch = new InvalidModelError(`SHA-256 mismatch for ${source.name}: expected ${ctx.sha256}, got ${actual} ` +
-          `(${written} bytes${entry.cached ? ', read from the offline cache' : ''})`);
-        throw entry.cached ? new CachedCopyCorrupt(mismatch) : mismatch;
+        const message = `SHA-256 mismatch for ${source.name}: expected ${ctx.sha256}, got ${actual} ` +
+          `(${written} bytes${entry.cached ? ', read from the offline cache' : ''})`;
+        throw entry.cached ? new CachedEntryCorrupt(message, 'it failed its SHA-256 check') : new InvalidModelError(message);
       }
     }
     if (writer) {
@@ -325,9 +327,9 @@ async function loadPart(module, entry, index, ctx) {
   }
 }
 
-async function openWriter(url, bytes, etag, onWarning) {
+async function openWriter(url, bytes, etag, onWarning, readBack) {
   try {
-    return await createWriter(url, bytes, etag);
+    return await createWriter(url, bytes, etag, readBack);
   } catch (error) {
     onWarning(error);
     return null;

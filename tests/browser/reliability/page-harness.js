@@ -2,7 +2,7 @@
 // and returns plain data (errors as {name, message}) for the Node test to assert on. The
 // Worker constructor is wrapped first so the page can count the engine workers still alive:
 // a worker that outlives its engine (after an abort or unload) is a leak.
-const CACHE_NAME = 'smollm-wasm-models-v1';   // js/src/cache/browser-cache.js
+import { replaceStoredBytes, storedEntry } from '../cache/stored-entry.js';
 const NativeWorker = globalThis.Worker;
 const live = new Set();
 globalThis.Worker = class CountedWorker extends NativeWorker {
@@ -52,22 +52,20 @@ async function loadAndGreedy(url, options = {}) {
   }
 }
 
-// SHA-256 of the Cache Storage entry of `url` (null when there is none), and its size header.
+// SHA-256 of the package's cache entry of `url` (null when there is none), and its recorded
+// size, in whichever store the package uses in this browser.
 async function cachedEntry(url) {
-  const response = await (await caches.open(CACHE_NAME)).match(url);
-  if (!response) return null;
-  const bytes = await response.arrayBuffer();
-  return { sha256: hex(await crypto.subtle.digest('SHA-256', bytes)), bytes: bytes.byteLength, sizeHeader: Number(response.headers.get('x-smollm-size')) };
+  const stored = await storedEntry(url);
+  if (!stored) return null;
+  return { sha256: hex(await crypto.subtle.digest('SHA-256', stored.bytes)), bytes: stored.bytes.byteLength, sizeHeader: stored.recordedBytes };
 }
 
 // Replaces the cached copy of `url` by the same bytes with one byte flipped, keeping the
-// package's size header, so only a checksum can tell.
+// entry's recorded size, so only a checksum can tell.
 async function corruptCachedEntry(url, at) {
-  const store = await caches.open(CACHE_NAME);
-  const response = await store.match(url);
-  const bytes = new Uint8Array(await response.arrayBuffer());
+  const { bytes } = await storedEntry(url);
   bytes[at] ^= 0xff;
-  await store.put(url, new Response(bytes, { headers: response.headers }));
+  await replaceStoredBytes(url, bytes);
   return hex(await crypto.subtle.digest('SHA-256', bytes));
 }
 

@@ -18,7 +18,7 @@ import {
 } from '../../js/network/fixture.mjs';
 
 const MIME = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm' };
-const STATIC = ['/js/src/', '/js/wasm/', '/node_modules/@huggingface/jinja/', '/tests/browser/reliability/'];
+const STATIC = ['/js/src/', '/js/wasm/', '/node_modules/@huggingface/jinja/', '/tests/browser/reliability/', '/tests/browser/cache/stored-entry.js'];
 const PAGE = `<!doctype html><meta charset="utf-8"><title>smollm-wasm reliability</title>
 <script type="importmap">{"imports":{"@huggingface/jinja":"/node_modules/@huggingface/jinja/dist/index.js"}}</script>
 <script type="module" src="/tests/browser/reliability/page-harness.js"></script>`;

@@ -1,0 +1,10 @@
+// A cached copy that is not the file it claims to be (wrong length, failed checksum): the
+// loader deletes it and downloads the file again instead of failing the load. `why` is the
+// short reason given in the progress event's `restarted`.
+export class CachedEntryCorrupt extends Error {
+  constructor(message, why) {
+    super(message);
+    this.name = 'CachedEntryCorrupt';
+    this.why = why;
+  }
+}

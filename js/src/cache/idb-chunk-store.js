@@ -1,0 +1,280 @@
+// Offline cache for browsers without the origin private file system (no navigator.storage:
+// WebKitGTK 2.50 here; chosen by feature detection in cache/index.js). There the Cache Storage
+// store (browser-cache.js) cannot stream: WebKit's Cache Storage holds a whole body in the
+// tab's process both when it is put and when it is matched, so a 705 MiB model peaked at
+// 3,972 MiB tab RSS on the first load and 2,187 MiB on a cached one (tests/browser/cache).
+//
+// Here a file is stored in IndexedDB as fixed-size chunk records, each written by its own
+// transaction that the download waits for (backpressure: at most one chunk is in flight, and
+// it is copied out of wasm memory, where the loader put the bytes, only when it is written),
+// and read back one chunk at a time into wasm memory. The guarantees of the Cache Storage
+// store hold:
+// - A download's chunks are keyed by a writer id of their own; an entry record (url, bytes,
+//   writer, chunk count) is written last, in one transaction that also deletes the chunks of
+//   the entry it replaces, and only when the bytes written are the recorded length and the
+//   loader verified them (finish() is called after its SHA-256 check). An interrupted
+//   download is therefore never seen as complete, and two tabs writing one URL never mix
+//   their chunks: the last commit wins, whole.
+// - Every read checks each chunk's length and the total: a short or missing chunk deletes the
+//   entry, and the loader downloads the file again (CachedEntryCorrupt). A read that races
+//   another tab's commit of the same URL finds its chunks deleted and takes that path too:
+//   it costs a download, never mixed bytes.
+// - Chunks of a writer that died (tab closed mid-download) are swept once their writer record
+//   was not touched for an hour.
+//
+// Measured with tests/browser/cache/first-load-memory (705 MiB file, WebKitGTK 2.50
+// MiniBrowser, busy 2-core machine; peak RSS of the web process; `cache: false` peaks at
+// 1,691 / 1,678 MiB on a first / second load):
+// - ArrayBuffer records, left to the garbage collector: first load 2,397 MiB, cached 2,360 MiB
+//   (8 MiB chunks; 1 MiB chunks: 2,381 / 2,368). Every chunk copied for a put and every chunk
+//   read back is a fresh ArrayBuffer, and WebKit's collector let the whole file's worth of
+//   them pile up in the tab.
+// - ArrayBuffer records whose memory is released as soon as it was used (put cloned it, or the
+//   loader copied it into wasm memory), by ArrayBuffer.prototype.transfer(0): 1,693 / 1,664
+//   MiB, the figure of a load without the cache. That is what this store does.
+// - Blob records: WebKit under automation (an ephemeral session) stored none (the second load
+//   downloaded again), so they are not used.
+import { QuotaError } from '../errors.js';
+import { CachedEntryCorrupt } from './entry-corrupt.js';
+
+const DB_NAME = 'smollm-wasm-models';
+const DB_VERSION = 1;
+const ENTRIES = 'entries';   // keyPath url: {url, bytes, etag, storedAt, writer, chunkBytes, chunks}
+const CHUNKS = 'chunks';     // key [writer, index]: ArrayBuffer or Blob of chunkBytes (the last: the rest)
+const WRITERS = 'writers';   // keyPath id: {id, touched}: live (uncommitted) downloads
+export const CHUNK_BYTES = 8 * 1024 * 1024;
+// Whether chunks are stored as Blobs (true) or ArrayBuffers (false); see the header.
+const CHUNK_AS_BLOB = false;
+const STALE_AFTER_MS = 60 * 60 * 1000;
+
+export const idbAvailable = () => typeof indexedDB === 'object' && indexedDB !== null;
+
+let db = null;
+function openDb() {
+  db ??= new Promise((resolve, reject) => {
+    const request = indexedDB.open(DB_NAME, DB_VERSION);
+    request.onupgradeneeded = () => {
+      const d = request.result;
+      if (!d.objectStoreNames.contains(ENTRIES)) d.createObjectStore(ENTRIES, { keyPath: 'url' });
+      if (!d.objectStoreNames.contains(CHUNKS)) d.createObjectStore(CHUNKS);
+      if (!d.objectStoreNames.contains(WRITERS)) d.createObjectStore(WRITERS, { keyPath: 'id' });
+    };
+    request.onsuccess = () => {
+      const d = request.result;
+      // Another tab upgrading the schema: let it, and reopen next time.
+      d.onversionchange = () => { d.close(); db = null; };
+      resolve(d);
+    };
+    request.onerror = () => reject(request.error);
+    request.onblocked = () => reject(new Error('the model cache database is blocked by another tab'));
+  });
+  db.catch(() => { db = null; });
+  return db;
+}
+
+const done = (request) => new Promise((resolve, reject) => {
+  request.onsuccess = () => resolve(request.result);
+  request.onerror = () => reject(request.error);
+});
+
+// Runs fn(stores) in one transaction and resolves with fn's result once it committed.
+async function transact(names, mode, fn) {
+  const d = await openDb();
+  return new Promise((resolve, reject) => {
+    const tx = d.transaction(names, mode);
+    const stores = Object.fromEntries(names.map((n) => [n, tx.objectStore(n)]));
+    let result;
+    Promise.resolve(fn(stores, tx)).then((r) => { result = r; }, (error) => { try { tx.abort(); } catch { /* done */ } reject(error); });
+    tx.oncomplete = () => resolve(result);
+    tx.onerror = () => reject(tx.error);
+    tx.onabort = () => reject(tx.error ?? new Error('transaction aborted'));
+  });
+}
+
+// Frees a chunk's memory now instead of at the garbage collector's leisure (see the header).
+const release = (buffer) => { try { buffer.transfer?.(0); } catch { /* not transferable */ } };
+
+const chunkRange = (writer) => IDBKeyRange.bound([writer, 0], [writer, Infinity]);
+
+function entryOf(record) {
+  if (!record || !(record.bytes > 0) || !record.writer) return null;
+  return { url: record.url, bytes: record.bytes, etag: record.etag || null, storedAt: record.storedAt || 0 };
+}
+
+class IdbChunkSource {
+  constructor(record) {
+    this.url = record.url;
+    this.name = record.url;
+    this.kind = 'cache';
+    this.size = record.bytes;
+    this.etag = record.etag || null;
+    this.entry = entryOf(record);
+    this.record = record;
+    // Each chunk's memory is freed once the loader asks for the next, so one it keeps (the
+    // header's first bytes) must be copied, as with a reused read buffer.
+    this.chunksAreFresh = false;
+  }
+
+  async probeSize() {
+    return this.size;
+  }
+
+  async readChunk(index) {
+    const value = await transact([CHUNKS], 'readonly', ({ chunks }) => done(chunks.get([this.record.writer, index])));
+    if (value === undefined) return null;
+    return new Uint8Array(value instanceof Blob ? await value.arrayBuffer() : value);
+  }
+
+  // Chunk i+1 is read while the loader copies chunk i: at most two chunks live in the tab.
+  async *chunks(signal) {
+    const { chunks: count, chunkBytes } = this.record;
+    let offset = 0;
+    let next = count > 0 ? this.readChunk(0) : null;
+    for (let i = 0; i < count; ++i) {
+      signal?.throwIfAborted();
+      const bytes = await next;
+      next = i + 1 < count ? this.readChunk(i + 1) : null;
+      const expected = i + 1 < count ? chunkBytes : this.size - chunkBytes * (count - 1);
+      if (bytes === null || bytes.byteLength !== expected) {
+        next?.catch(() => {});
+        await deleteEntry(this.url);
+        throw new CachedEntryCorrupt(`the cached copy of ${this.url} has ${bytes === null ? 'no' : bytes.byteLength} bytes ` +
+          `in chunk ${i} where ${expected} were stored`, 'its length is wrong');
+      }
+      yield { bytes, offset };
+      offset += bytes.byteLength;
+      release(bytes.buffer);   // the loader copied it into wasm memory before asking for more
+    }
+    if (offset !== this.size) {
+      await deleteEntry(this.url);
+      throw new CachedEntryCorrupt(`the cached copy of ${this.url} has ${offset} bytes where ${this.size} were stored`, 'its length is wrong');
+    }
+  }
+}
+
+export async function lookup(url) {
+  if (!idbAvailable()) return null;
+  const record = await transact([ENTRIES], 'readonly', ({ entries }) => done(entries.get(url)));
+  if (!record) return null;
+  if (!entryOf(record) || !(record.chunkBytes > 0) || record.chunks !== Math.ceil(record.bytes / record.chunkBytes)) {
+    await deleteEntry(url);
+    return null;
+  }
+  return new IdbChunkSource(record);
+}
+
+function quotaError(error, url, bytes) {
+  if (error?.name !== 'QuotaExceededError') return error;
+  return new QuotaError(`not enough storage quota to cache ${url} (${bytes} bytes): the model ` +
+    'works but will be downloaded again next time; free space with cache.delete()');
+}
+
+// Deletes the chunks of writers that have not written for an hour (their tab died).
+async function sweepStaleWriters() {
+  const stale = await transact([WRITERS], 'readonly', ({ writers }) => done(writers.getAll()))
+    .then((all) => all.filter((w) => Date.now() - w.touched > STALE_AFTER_MS));
+  for (const w of stale) await dropWriter(w.id).catch(() => {});
+}
+
+const dropWriter = (id) => transact([CHUNKS, WRITERS], 'readwrite', ({ chunks, writers }) => {
+  chunks.delete(chunkRange(id));
+  writers.delete(id);
+});
+
+// A writer for one download (the interface of browser-cache.js's): write(chunk) after each
+// chunk is in wasm memory, in file order, returning a promise the loader awaits (the chunk
+// record's write, once a whole chunk arrived); finish() once the file was verified, which
+// writes the rest and commits the entry; abort() otherwise. Chunks are copied out of wasm
+// memory through readBack only as they are written.
+export async function createWriter(url, bytes, etag, readBack) {
+  if (!idbAvailable()) return null;
+  await sweepStaleWriters().catch(() => {});
+  const id = `${Date.now()}-${Math.random().toString(36).slice(2)}`;
+  await transact([WRITERS], 'readwrite', ({ writers }) => { writers.put({ id, touched: Date.now() }); });
+  let arrived = 0;
+  let stored = 0;
+  let index = 0;
+  let failed = null;
+  let finished = false;
+
+  const storeChunk = async (to) => {
+    const copy = readBack(stored, to);
+    const value = CHUNK_AS_BLOB ? new Blob([copy]) : copy.buffer;
+    await transact([CHUNKS, WRITERS], 'readwrite', ({ chunks, writers }) => {
+      chunks.put(value, [id, index]);
+      writers.put({ id, touched: Date.now() });
+    });
+    release(copy.buffer);   // the put cloned it
+    ++index;
+    stored = to;
+  };
+  const abort = () => {
+    if (finished) return;
+    finished = true;
+    dropWriter(id).catch(() => {});
+  };
+
+  return {
+    async write(chunk) {
+      arrived = Math.min(bytes, arrived + chunk.byteLength);
+      if (failed) return;
+      try {
+        while (arrived - stored >= CHUNK_BYTES) await storeChunk(stored + CHUNK_BYTES);
+      } catch (error) {
+        failed = error;
+      }
+    },
+    async finish() {
+      try {
+        if (failed) throw quotaError(failed, url, bytes);
+        if (arrived !== bytes) throw new Error(`${url} was not cached: ${arrived} bytes arrived where ${bytes} were expected`);
+        if (stored < bytes) await storeChunk(bytes).catch((error) => { throw quotaError(error, url, bytes); });
+        finished = true;
+        // The commit: the new entry, the writer no longer live, the replaced entry's chunks gone.
+        await transact([ENTRIES, CHUNKS, WRITERS], 'readwrite', async ({ entries, chunks, writers }) => {
+          const old = await done(entries.get(url));
+          if (old?.writer && old.writer !== id) chunks.delete(chunkRange(old.writer));
+          entries.put({ url, bytes, etag: etag ?? '', storedAt: Date.now(), writer: id, chunkBytes: CHUNK_BYTES, chunks: index });
+          writers.delete(id);
+        });
+      } catch (error) {
+        finished = false;
+        abort();
+        throw error;
+      }
+    },
+    abort,
+  };
+}
+
+export async function list() {
+  if (!idbAvailable()) return [];
+  const records = await transact([ENTRIES], 'readonly', ({ entries }) => done(entries.getAll()));
+  return records.map(entryOf).filter(Boolean);
+}
+
+export async function has(url) {
+  if (!idbAvailable()) return false;
+  return Boolean(entryOf(await transact([ENTRIES], 'readonly', ({ entries }) => done(entries.get(url)))));
+}
+
+export async function deleteEntry(url) {
+  if (!idbAvailable()) return false;
+  return transact([ENTRIES, CHUNKS], 'readwrite', async ({ entries, chunks }) => {
+    const old = await done(entries.get(url));
+    if (!old) return false;
+    if (old.writer) chunks.delete(chunkRange(old.writer));
+    entries.delete(url);
+    return true;
+  });
+}
+
+// Removes every entry and every live writer's chunks (as clear() of Cache Storage does).
+export async function clear() {
+  if (!idbAvailable()) return;
+  await transact([ENTRIES, CHUNKS, WRITERS], 'readwrite', ({ entries, chunks, writers }) => {
+    entries.clear();
+    chunks.clear();
+    writers.clear();
+  });
+}
