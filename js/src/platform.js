@@ -17,6 +17,21 @@ export function defaultThreads(cores) {
   return cores <= 2 ? Math.max(1, cores) : Math.min(MAX_DEFAULT_THREADS, cores - 1);
 }
 
+// The thread count of a load and why (ModelInfo.threadsReason). `cores` is what the platform
+// reports, which may be wrong (WebKit reports 4 on a 2-core machine, browsers round or cap it):
+// the default is used as reported, because the engine's pool hands out work dynamically and
+// threads beyond the real cores cost little (bench/RESULTS.md, contention: 4 threads on 2
+// cores run at >= 90% of 2 threads), so overestimating is cheap and underestimating is not.
+export function chooseThreads({ build, requested, cores, coresSource }) {
+  if (build === 'single-thread') return { threads: 1, reason: 'the single-thread build runs one thread' };
+  if (requested !== undefined && requested !== null) {
+    return { threads: Math.max(1, Math.floor(requested)), reason: 'requested by the caller (threads option)' };
+  }
+  const threads = defaultThreads(cores);
+  const rule = cores <= 2 ? 'every core up to 2' : `one core left for the page, at most ${MAX_DEFAULT_THREADS}`;
+  return { threads, reason: `default for ${cores} core(s) reported by ${coresSource} (${rule})` };
+}
+
 // Multi-thread needs SharedArrayBuffer, which browsers only give cross-origin isolated pages.
 export function chooseBuild(requested) {
   const sabAvailable = typeof SharedArrayBuffer === 'function';

@@ -6,11 +6,12 @@
 //
 // Waiting: a forward pass issues jobs microseconds apart, so a waiting thread first spins for
 // a short while (no yield: on a busy machine a yielding thread only keeps a core busy), then
-// blocks on a futex (emscripten_futex_wait, i.e. Atomics.wait, in wasm; std::atomic::wait,
-// a futex in libstdc++, natively). Workers are woken all at once when a job starts, and only
-// when some are asleep, so a busy pool makes no system calls. The caller waits the same way
-// for the chunks still running when it finds nothing more to claim. (Emscripten 3.1.6's own
-// std::atomic::wait polls with sleeps rather than waiting on a futex, hence the seam below.)
+// blocks on a futex (emscripten_futex_wait, i.e. Atomics.wait, in wasm; the futex system call
+// on Linux). Workers are woken all at once when a job starts, and only when some are asleep,
+// so a busy pool makes no system calls. The caller waits the same way for the chunks still
+// running when it finds nothing more to claim. (Emscripten 3.1.6's std::atomic::wait polls
+// with sleeps rather than waiting on a futex, and its std::this_thread::yield does not yield
+// at all, which made the old pool's "yield" phases pure spinning in wasm.)
 //
 // The caller may block too: in the browser the engine runs in a Web Worker (js/src/engine/
 // web-worker.js), where Atomics.wait is allowed; on the browser's main thread Emscripten's
@@ -30,10 +31,14 @@
 #include <system_error>
 #include <thread>
 #include <vector>
-#ifdef __EMSCRIPTEN__
+#if defined(__EMSCRIPTEN__)
 #include <emscripten/threading.h>
 
 #include <cmath>
+#elif defined(__linux__)
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #endif
 #endif
 
@@ -61,19 +66,27 @@ bool ThreadPool::threads_available() { return false; }
 
 namespace {
 
-// The platform seam: block while *word == seen, and wake every thread blocked on word.
+// The platform seam: block while *word == seen (callers re-check: a wait may return early),
+// and wake every thread blocked on word. On Linux the futex is called directly: libstdc++'s
+// std::atomic::wait would first yield a few times, and on a loaded machine each yield can
+// hand the core to another process for a whole time slice.
+static_assert(sizeof(std::atomic<uint32_t>) == 4, "the futex word is a plain 32-bit cell");
+
 void futex_wait(std::atomic<uint32_t>& word, uint32_t seen) {
-#ifdef __EMSCRIPTEN__
-    static_assert(sizeof(std::atomic<uint32_t>) == 4, "the futex word is a plain 32-bit cell");
+#if defined(__EMSCRIPTEN__)
     emscripten_futex_wait(reinterpret_cast<volatile void*>(&word), seen, INFINITY);
+#elif defined(__linux__)
+    syscall(SYS_futex, reinterpret_cast<uint32_t*>(&word), FUTEX_WAIT_PRIVATE, seen, nullptr, nullptr, 0);
 #else
     word.wait(seen, std::memory_order_acquire);
 #endif
 }
 
 void futex_wake_all(std::atomic<uint32_t>& word) {
-#ifdef __EMSCRIPTEN__
+#if defined(__EMSCRIPTEN__)
     emscripten_futex_wake(reinterpret_cast<volatile void*>(&word), INT_MAX);
+#elif defined(__linux__)
+    syscall(SYS_futex, reinterpret_cast<uint32_t*>(&word), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0);
 #else
     word.notify_all();
 #endif
@@ -85,16 +98,21 @@ inline void cpu_relax() {
 #endif
 }
 
-// How long a thread spins before it blocks. Workers wait out the gaps between the jobs of
-// one forward pass (a few microseconds of the caller's serial work); the caller waits for
-// chunks already running, which take about one chunk's time.
-constexpr auto kWorkerSpin = std::chrono::microseconds(50);
-constexpr auto kCallerSpin = std::chrono::microseconds(20);
+// How long a thread spins before it blocks. Every block costs a wake-up later, which on a
+// loaded machine is a trip through the scheduler, so workers spin across the gaps between
+// the jobs of one forward pass (the caller's serial work between them takes microseconds)
+// and block between tokens. The caller, once nothing is left to claim, waits for chunks
+// that are already running: about two of its own chunk times if the workers run, but not
+// much longer, since a worker that lost its core needs this one to finish.
+using Micros = std::chrono::microseconds;
+constexpr Micros kWorkerSpin{200};
+constexpr Micros kCallerSpinMin{20};
+constexpr Micros kCallerSpinMax{500};
 
 // Spins until ready() or `limit` has passed; reading the clock costs more than a check (in
 // wasm it is a call out to JS), so it is read every 64 checks.
 template <class Ready>
-bool spin_until(const Ready& ready, std::chrono::microseconds limit) {
+bool spin_until(const Ready& ready, Micros limit) {
     const auto deadline = std::chrono::steady_clock::now() + limit;
     for (;;) {
         for (int i = 0; i < 64; ++i) {
@@ -142,12 +160,14 @@ struct ThreadPool::Impl {
     std::exception_ptr error;
     std::mutex error_mutex;
 
-    // Claims and runs chunks of the current job until none is left.
-    void claim_and_run(int thread) {
+    // Claims and runs chunks of the current job until none is left; returns how many this
+    // thread ran.
+    int claim_and_run(int thread) {
+        int ran = 0;
         uint64_t w = claim.load(std::memory_order_acquire);
         for (;;) {
             const uint64_t next = next_of(w), end = end_of(w);
-            if (next >= end) return;
+            if (next >= end) return ran;
             // Read before the claim: if the compare-and-swap below succeeds the job was still
             // open, so the caller had not yet replaced these (it does so only after the last
             // item was claimed, and that claim comes after ours in the word's order).
@@ -165,6 +185,7 @@ struct ThreadPool::Impl {
                 std::lock_guard<std::mutex> lock(error_mutex);
                 if (!error) error = std::current_exception();
             }
+            ++ran;
             const uint32_t count = static_cast<uint32_t>(stop - next);
             if (done.fetch_add(count, std::memory_order_seq_cst) + count == end &&
                 caller_sleeping.load(std::memory_order_seq_cst)) {
@@ -206,11 +227,14 @@ struct ThreadPool::Impl {
         claim.store(pack(generation, 0, static_cast<uint64_t>(n_items)), std::memory_order_release);
         wake_workers();
 
-        claim_and_run(0);
+        const auto start = std::chrono::steady_clock::now();
+        const int ran = claim_and_run(0);
+        const auto per_chunk = std::chrono::duration_cast<Micros>(std::chrono::steady_clock::now() - start) /
+                               std::max(ran, 1);
 
         const uint32_t total = static_cast<uint32_t>(n_items);
         auto finished = [&] { return done.load(std::memory_order_acquire) == total; };
-        if (!spin_until(finished, kCallerSpin)) {
+        if (!spin_until(finished, std::clamp(2 * per_chunk, kCallerSpinMin, kCallerSpinMax))) {
             caller_sleeping.store(true, std::memory_order_seq_cst);
             for (uint32_t d; (d = done.load(std::memory_order_seq_cst)) != total;) futex_wait(done, d);
             caller_sleeping.store(false, std::memory_order_relaxed);
