@@ -7,6 +7,7 @@
 //
 //   node bench/e2e/contention.mjs [--engines ours,wllama,native] [--browsers chromium,firefox]
 //        [--quant Q4_K_M] [--reps 2] [--prompt-tokens 128] [--decode-tokens 32]
+//        [--report-only bench/out/contention-<run>.jsonl]   (render an earlier run's records)
 //
 // A browser driver module exports runIn(origin, engine, job, log) and a version(); adding a
 // browser (e.g. WebKit) means adding it to BROWSERS below.
@@ -28,6 +29,8 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const HERE = path.join(ROOT, 'bench/e2e');
 const CONTEXT_SIZE = 2048;
 const OUTPUT = path.join(ROOT, 'bench/contention/RESULTS.md');
+// Hand-written findings kept under the table (Node A/B runs, how to re-run, what is missing).
+const NOTES = path.join(ROOT, 'bench/contention/NOTES.md');
 
 const BROWSERS = {
   chromium: async () => {
@@ -58,6 +61,7 @@ function parse(argv) {
       cores: { type: 'string', default: String(os.cpus().length) },
       'prompt-tokens': { type: 'string', default: '128' },
       'decode-tokens': { type: 'string', default: '32' },
+      'report-only': { type: 'string' },
     },
   });
   const list = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
@@ -69,6 +73,7 @@ function parse(argv) {
     cores: Number(values.cores),
     promptTokens: Number(values['prompt-tokens']),
     decodeTokens: Number(values['decode-tokens']),
+    reportOnly: values['report-only'],
   };
   for (const b of o.browsers) if (!BROWSERS[b]) throw new Error(`unknown browser ${b} (${Object.keys(BROWSERS).join(', ')})`);
   for (const e of o.engines) if (!['ours', 'wllama', 'native'].includes(e)) throw new Error(`unknown engine ${e}`);
@@ -86,6 +91,16 @@ function startSpinner() {
 
 async function main() {
   const o = parse(process.argv.slice(2));
+  if (o.reportOnly) {
+    const records = readFileSync(o.reportOnly, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const browsers = [...new Set(records.map((r) => r.result?.browser).filter(Boolean))].join(', ');
+    const md = render(records, o, describeMachine(ROOT, { browsers }), o.reportOnly);
+    mkdirSync(path.dirname(OUTPUT), { recursive: true });
+    writeFileSync(OUTPUT, md);
+    spliceIntoResults(md);
+    process.stdout.write(md);
+    return;
+  }
   const runId = new Date().toISOString().replace(/[:.]/g, '-');
   mkdirSync(path.join(ROOT, 'bench/out'), { recursive: true });
   const recordsFile = path.join(ROOT, `bench/out/contention-${runId}.jsonl`);
@@ -186,7 +201,7 @@ function render(records, o, machine, recordsFile) {
   return `## Contention: a busy neighbour, and more threads than cores
 
 Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC with \`node bench/e2e/contention.mjs ${process.argv.slice(2).join(' ')}\`
-(raw records: \`${path.relative(ROOT, recordsFile)}\`).
+(raw records: \`${path.relative(ROOT, path.resolve(recordsFile))}\`).
 
 ${machineLines}
 
@@ -201,7 +216,7 @@ slots). Other processes' CPU is the CPU monitor's figure (the spinner counts as 
 | browser | engine | quiet prefill / decode tok/s | busy neighbour | busy / quiet | ${2 * o.cores} threads | ${2 * o.cores} threads / quiet | others' cores (quiet / busy / ${2 * o.cores}t) | reps |
 |---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
-`;
+${existsSync(NOTES) ? `\n${readFileSync(NOTES, 'utf8')}` : ''}`;
 }
 
 // bench/RESULTS.md carries this section (bench/e2e/main.mjs appends it when it rewrites the
