@@ -18,10 +18,11 @@ export function defaultThreads(cores) {
 }
 
 // The thread count of a load and why (ModelInfo.threadsReason). `cores` is what the platform
-// reports, which may be wrong (WebKit reports 4 on a 2-core machine, browsers round or cap it):
-// the default is used as reported, because the engine's pool hands out work dynamically and
-// threads beyond the real cores cost little (bench/RESULTS.md, contention: 4 threads on 2
-// cores run at >= 90% of 2 threads), so overestimating is cheap and underestimating is not.
+// reports, which may be wrong (WebKit reports 4 on a 2-core machine, browsers round or cap it).
+// It is used as reported: the engine's pool hands out work in chunks to whichever threads run,
+// so threads beyond the real cores no longer collapse it (bench/contention/: 4 threads on 2
+// cores kept 50-116% of 2 threads' speed where the old pool kept 33-41%), while a count below
+// the real cores would cost a fixed share on every machine whose browser under-reports.
 export function chooseThreads({ build, requested, cores, coresSource }) {
   if (build === 'single-thread') return { threads: 1, reason: 'the single-thread build runs one thread' };
   if (requested !== undefined && requested !== null) {
