@@ -3,7 +3,6 @@
 // thread counts. Runs are interleaved (ours, wllama, native, ours, ...) and every run is
 // watched for other processes' CPU use; busy runs are redone. bench/run.sh is the entry.
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -13,6 +12,7 @@ import { buildPrompts } from './prompts.mjs';
 import { startServer } from './server.mjs';
 import { describeMachine } from './machine.mjs';
 import { runLoadMemory } from './load_memory.mjs';
+import { runNative } from './native_run.mjs';
 
 const CONTEXT_SIZE = 2048;
 import { renderMarkdown } from './report.mjs';
@@ -121,23 +121,6 @@ function parse(argv) {
   return o;
 }
 
-function runNative(job) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(HERE, 'native_child.mjs'), JSON.stringify(job)], {
-      cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.stderr.on('data', (d) => { err += d; });
-    child.on('close', (code) => {
-      const line = out.trim().split('\n').pop();
-      if (code === 0 && line) resolve(JSON.parse(line));
-      else reject(new Error(`native run exited with ${code}: ${err.trim().slice(-1000)}`));
-    });
-  });
-}
-
 // A run starts only after 5 s in which other processes stayed under the busy threshold.
 async function waitQuiet(o, log) {
   const deadline = Date.now() + o.quietWaitS * 1000;
@@ -234,7 +217,7 @@ async function main() {
     for (let attempt = 1; attempt <= o.attempts; attempt++) {
       const rec = await watchedRun({ runId, browser, engine, quant, threads, rep, attempt }, async (r) => {
         r.result = engine === 'native'
-          ? await runNative(job)
+          ? await runNative(job, ROOT)
           : await drivers[browser].runIn(server.origin, engine, job, log);
         checkResult(r.result, prompts, threads);
       });
@@ -299,8 +282,9 @@ async function main() {
   });
   // The thread-scaling table is measured elsewhere (bench/scaling/, 16-core machine) and kept
   // in its own file; RESULTS.md carries it along.
-  const scaling = path.join(ROOT, 'bench/scaling/RESULTS.md');
-  const full = existsSync(scaling) ? `${md}\n${readFileSync(scaling, 'utf8')}` : md;
+  // So is the contention table (bench/e2e/contention.mjs, bench/contention/RESULTS.md).
+  const carried = ['bench/contention/RESULTS.md', 'bench/scaling/RESULTS.md'].map((f) => path.join(ROOT, f)).filter(existsSync);
+  const full = [md, ...carried.map((f) => readFileSync(f, 'utf8'))].join('\n');
   mkdirSync(path.dirname(o.output), { recursive: true });
   writeFileSync(o.output, full);
   log(`wrote ${path.relative(ROOT, o.output)}; raw records in ${path.relative(ROOT, recordsFile)}`);

@@ -191,6 +191,11 @@ export interface ModelInfo {
   /** Model's trained context (`<arch>.context_length`). */
   trainedContextSize: number;
   threads: number;
+  /**
+   * How `threads` was chosen, e.g. "requested by the caller (threads option)" or "default for 4
+   * core(s) reported by navigator.hardwareConcurrency (one core left for the page, at most 16)".
+   */
+  threadsReason: string;
   build: 'multi-thread' | 'single-thread';
   /** Why this build was picked, e.g. "crossOriginIsolated is false: SharedArrayBuffer unavailable". */
   buildReason: string;

@@ -17,6 +17,22 @@ export function defaultThreads(cores) {
   return cores <= 2 ? Math.max(1, cores) : Math.min(MAX_DEFAULT_THREADS, cores - 1);
 }
 
+// The thread count of a load and why (ModelInfo.threadsReason). `cores` is what the platform
+// reports, which may be wrong (WebKit reports 4 on a 2-core machine, browsers round or cap it).
+// It is used as reported: the engine's pool hands out work in chunks to whichever threads run,
+// so threads beyond the real cores no longer collapse it (bench/contention/: 4 threads on 2
+// cores kept 50-116% of 2 threads' speed where the old pool kept 33-41%), while a count below
+// the real cores would cost a fixed share on every machine whose browser under-reports.
+export function chooseThreads({ build, requested, cores, coresSource }) {
+  if (build === 'single-thread') return { threads: 1, reason: 'the single-thread build runs one thread' };
+  if (requested !== undefined && requested !== null) {
+    return { threads: Math.max(1, Math.floor(requested)), reason: 'requested by the caller (threads option)' };
+  }
+  const threads = defaultThreads(cores);
+  const rule = cores <= 2 ? 'every core up to 2' : `one core left for the page, at most ${MAX_DEFAULT_THREADS}`;
+  return { threads, reason: `default for ${cores} core(s) reported by ${coresSource} (${rule})` };
+}
+
 // Multi-thread needs SharedArrayBuffer, which browsers only give cross-origin isolated pages,
 // and not always then: WebKitGTK hides it on isolated pages too (Safari exposes it). The
 // reason names what is actually missing, so a page owner knows whether their headers or the

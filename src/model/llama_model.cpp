@@ -1,6 +1,7 @@
-// The forward pass, one screen per step of a layer. Work is split across the pool by output
-// rows (matrix products) or by tokens / (token, head) pairs (everything else); no dot product
-// is ever split, so the logits are identical for every thread count.
+// The forward pass, one screen per step of a layer. Work is shared out by the pool in chunks
+// of output rows (matrix products) or of tokens / (token, head) pairs (everything else),
+// claimed by whichever threads are running; no dot product is ever split, so the logits are
+// identical for every thread count.
 #include "model/llama_model.h"
 
 #include <algorithm>
@@ -15,16 +16,21 @@ namespace smollm {
 
 namespace {
 
-// Row ranges handed to threads start on multiples of this, so a kernel that tiles rows sees
-// the same tiles whatever the thread count.
+// Matrix rows are handed out in blocks of this many, so a kernel that tiles rows sees the
+// same tiles whatever the thread count.
 constexpr int64_t kRowAlign = 16;
 
-void split_range(int64_t n, int32_t part, int32_t parts, int64_t* begin, int64_t* end) {
-    *begin = n * part / parts;
-    *end = n * (part + 1) / parts;
-}
+// Chunks per thread and job: a thread that loses its core mid-job delays the job by at most
+// the chunk it holds, about 1/kChunksPerThread of its share, and claiming (one
+// compare-and-swap per chunk) stays far below the work of a chunk.
+constexpr int64_t kChunksPerThread = 16;
+// A matmul chunk has at least this many rows: in wasm each chunk widens its activations once,
+// which costs about as much as a few rows of dot products.
+constexpr int64_t kMinChunkRowBlocks = 4;
 
 size_t rows_bytes(int32_t rows, int32_t cols) { return static_cast<size_t>(rows) * static_cast<size_t>(cols); }
+
+int64_t row_blocks(const WeightMatrix& w) { return (w.rows + kRowAlign - 1) / kRowAlign; }
 
 }  // namespace
 
@@ -63,19 +69,39 @@ uint64_t LlamaModel::scratch_bytes_for(const LlamaConfig& c, const LlamaWeights&
            rope;
 }
 
-template <class Job>
-void LlamaModel::parallel(const Job& job) {
+int64_t LlamaModel::chunk_for(int64_t n_items, int64_t min_chunk) const {
+    return std::max(min_chunk, n_items / (static_cast<int64_t>(pool_.size()) * kChunksPerThread));
+}
+
+template <class Fn>
+void LlamaModel::parallel_chunks(int64_t n_items, int64_t chunk, const Fn& fn) {
     // Capturing one pointer keeps the std::function in its small buffer: no allocation.
-    const Job* j = &job;
-    pool_.run(std::function<void(int, int)>([j](int thread, int n_threads) { (*j)(thread, n_threads); }));
+    const Fn* f = &fn;
+    pool_.for_chunks(n_items, chunk, ThreadPool::ChunkFn([f](int64_t begin, int64_t end, int thread) {
+        (*f)(begin, end, thread);
+    }));
 }
 
 template <class Fn>
 void LlamaModel::for_each_token(int32_t n, const Fn& fn) {
-    parallel([&](int thread, int n_threads) {
-        int64_t begin = 0, end = 0;
-        split_range(n, thread, n_threads, &begin, &end);
+    parallel_chunks(n, chunk_for(n, 1), [&](int64_t begin, int64_t end, int) {
         for (int64_t t = begin; t < end; ++t) fn(static_cast<int32_t>(t));
+    });
+}
+
+// The products share one job: their row blocks are numbered one after another, so threads
+// that finish one matrix early move on to the next instead of waiting.
+void LlamaModel::matmuls(std::initializer_list<MatmulTask> tasks, int32_t n_tokens) {
+    int64_t total = 0;
+    for (const MatmulTask& m : tasks) total += row_blocks(*m.w);
+    parallel_chunks(total, chunk_for(total, kMinChunkRowBlocks), [&](int64_t begin, int64_t end, int) {
+        int64_t first = 0;
+        for (const MatmulTask& m : tasks) {
+            const int64_t blocks = row_blocks(*m.w);
+            const int64_t b0 = std::max(begin, first) - first, b1 = std::min(end, first + blocks) - first;
+            if (b0 < b1) matmul_rows(*m.w, m.xq, n_tokens, m.y, m.y_stride, b0 * kRowAlign, b1 * kRowAlign);
+            first += blocks;
+        }
     });
 }
 
@@ -98,13 +124,10 @@ const uint8_t* LlamaModel::quantized_input(const WeightMatrix* const* ms, int32_
     return act_[index].data();
 }
 
-void LlamaModel::matmul_part(const WeightMatrix& w, const uint8_t* xq, int32_t n_tokens, float* y, int64_t y_stride,
-                             int32_t thread, int32_t n_threads) const {
-    const int64_t blocks = (w.rows + kRowAlign - 1) / kRowAlign;
-    int64_t b0 = 0, b1 = 0;
-    split_range(blocks, thread, n_threads, &b0, &b1);
-    const int64_t r0 = std::min(w.rows, b0 * kRowAlign);
-    const int64_t r1 = std::min(w.rows, b1 * kRowAlign);
+void LlamaModel::matmul_rows(const WeightMatrix& w, const uint8_t* xq, int32_t n_tokens, float* y, int64_t y_stride,
+                             int64_t row_begin, int64_t row_end) const {
+    const int64_t r0 = std::min(w.rows, row_begin);
+    const int64_t r1 = std::min(w.rows, row_end);
     if (r0 >= r1) return;
     matmul(w.type, w.data, w.row_bytes, w.cols, r0, r1, xq, act_stride_, n_tokens, y, y_stride);
 }
@@ -140,17 +163,14 @@ void LlamaModel::forward_batch(const int32_t* tokens, int32_t n, int32_t pos0, i
             rms_norm(&x_[t * dim], lw.attn_norm.data(), &xb_[t * dim], c.dim, c.norm_eps);
             quantize_input(&xb_[t * dim], t, qkv, 3);
         });
-        parallel([&](int thread, int n_threads) {
-            matmul_part(lw.wq, quantized_input(qkv, 0), n, q_.data(), c.q_dim, thread, n_threads);
-            matmul_part(lw.wk, quantized_input(qkv, 1), n, k_.data(), c.kv_dim, thread, n_threads);
-            matmul_part(lw.wv, quantized_input(qkv, 2), n, v_.data(), c.kv_dim, thread, n_threads);
-        });
+        matmuls({{&lw.wq, quantized_input(qkv, 0), q_.data(), c.q_dim},
+                 {&lw.wk, quantized_input(qkv, 1), k_.data(), c.kv_dim},
+                 {&lw.wv, quantized_input(qkv, 2), v_.data(), c.kv_dim}},
+                n);
         attention_layer(l, n, pos0);
         const WeightMatrix* wo[1] = {&lw.wo};
         for_each_token(n, [&](int32_t t) { quantize_input(&xb2_[static_cast<size_t>(t) * c.q_dim], t, wo, 1); });
-        parallel([&](int thread, int n_threads) {
-            matmul_part(lw.wo, act_[0].data(), n, xb_.data(), c.dim, thread, n_threads);
-        });
+        matmuls({{&lw.wo, act_[0].data(), xb_.data(), c.dim}}, n);
 
         // Feed-forward block: x += W_down (silu(W_gate xn) * (W_up xn)).
         const WeightMatrix* gate_up[2] = {&lw.w_gate, &lw.w_up};
@@ -161,19 +181,16 @@ void LlamaModel::forward_batch(const int32_t* tokens, int32_t n, int32_t pos0, i
             rms_norm(xt, lw.ffn_norm.data(), &xb_[t * dim], c.dim, c.norm_eps);
             quantize_input(&xb_[t * dim], t, gate_up, 2);
         });
-        parallel([&](int thread, int n_threads) {
-            matmul_part(lw.w_gate, quantized_input(gate_up, 0), n, hb_.data(), c.ffn_dim, thread, n_threads);
-            matmul_part(lw.w_up, quantized_input(gate_up, 1), n, hb2_.data(), c.ffn_dim, thread, n_threads);
-        });
+        matmuls({{&lw.w_gate, quantized_input(gate_up, 0), hb_.data(), c.ffn_dim},
+                 {&lw.w_up, quantized_input(gate_up, 1), hb2_.data(), c.ffn_dim}},
+                n);
         const WeightMatrix* down[1] = {&lw.w_down};
         for_each_token(n, [&](int32_t t) {
             float* h = &hb_[static_cast<size_t>(t) * c.ffn_dim];
             swiglu(h, &hb2_[static_cast<size_t>(t) * c.ffn_dim], c.ffn_dim);
             quantize_input(h, t, down, 1);
         });
-        parallel([&](int thread, int n_threads) {
-            matmul_part(lw.w_down, act_[0].data(), n, xb_.data(), c.dim, thread, n_threads);
-        });
+        matmuls({{&lw.w_down, act_[0].data(), xb_.data(), c.dim}}, n);
         for_each_token(n, [&](int32_t t) {
             float* xt = &x_[t * dim];
             const float* dt = &xb_[t * dim];
@@ -190,9 +207,7 @@ void LlamaModel::forward_batch(const int32_t* tokens, int32_t n, int32_t pos0, i
         rms_norm(&x_[t * dim], weights_.output_norm.data(), &xb_[t * dim], c.dim, c.norm_eps);
         quantize_input(&xb_[t * dim], i, out, 1);
     });
-    parallel([&](int thread, int n_threads) {
-        matmul_part(weights_.output, act_[0].data(), n_out, logits, c.n_vocab, thread, n_threads);
-    });
+    matmuls({{&weights_.output, act_[0].data(), logits, c.n_vocab}}, n_out);
 }
 
 void LlamaModel::attention_layer(int32_t layer, int32_t n, int32_t pos0) {
@@ -206,10 +221,8 @@ void LlamaModel::attention_layer(int32_t layer, int32_t n, int32_t pos0) {
     });
     // One work item per (token, head): decode spreads its heads over the threads.
     const int64_t items = static_cast<int64_t>(n) * c.n_heads;
-    parallel([&](int thread, int n_threads) {
+    parallel_chunks(items, chunk_for(items, 1), [&](int64_t begin, int64_t end, int thread) {
         float* scores = &scores_[static_cast<size_t>(thread) * static_cast<size_t>(cache_.n_ctx())];
-        int64_t begin = 0, end = 0;
-        split_range(items, thread, n_threads, &begin, &end);
         for (int64_t i = begin; i < end; ++i) {
             const int32_t t = static_cast<int32_t>(i / c.n_heads);
             attend(layer, t, static_cast<int32_t>(i % c.n_heads), pos0 + t, scores);

@@ -2,6 +2,7 @@
 // buffer, all sized at construction. forward() allocates nothing.
 #pragma once
 #include <cstdint>
+#include <initializer_list>
 #include <vector>
 
 #include "model/kv_cache.h"
@@ -37,10 +38,22 @@ public:
     void forward(const int32_t* tokens, int32_t n, int32_t n_past, bool all_logits, float* logits);
 
 private:
-    template <class Job>
-    void parallel(const Job& job);
+    // Items per chunk for a job of n_items: about kChunksPerThread chunks per thread.
+    int64_t chunk_for(int64_t n_items, int64_t min_chunk) const;
+    // fn(begin, end, thread) over [0, n_items) in chunks claimed by the pool's threads.
+    template <class Fn>
+    void parallel_chunks(int64_t n_items, int64_t chunk, const Fn& fn);
     template <class Fn>
     void for_each_token(int32_t n, const Fn& fn);
+
+    // One product y = W x for the tokens of a batch (y row t at y + t * y_stride).
+    struct MatmulTask {
+        const WeightMatrix* w;
+        const uint8_t* xq;
+        float* y;
+        int64_t y_stride;
+    };
+    void matmuls(std::initializer_list<MatmulTask> tasks, int32_t n_tokens);
 
     void forward_batch(const int32_t* tokens, int32_t n, int32_t pos0, int32_t first_out, float* logits);
     void attention_layer(int32_t layer, int32_t n, int32_t pos0);
@@ -50,8 +63,8 @@ private:
     // among the matrices that share the input (e.g. Q, K and V).
     void quantize_input(const float* x, int32_t t, const WeightMatrix* const* ms, int32_t count);
     const uint8_t* quantized_input(const WeightMatrix* const* ms, int32_t index) const;
-    void matmul_part(const WeightMatrix& w, const uint8_t* xq, int32_t n_tokens, float* y, int64_t y_stride,
-                     int32_t thread, int32_t n_threads) const;
+    void matmul_rows(const WeightMatrix& w, const uint8_t* xq, int32_t n_tokens, float* y, int64_t y_stride,
+                     int64_t row_begin, int64_t row_end) const;
 
     LlamaConfig config_;
     LlamaWeights weights_;

@@ -1,21 +1,45 @@
-// Workers wait for a new job generation in three stages: spin (a forward pass issues jobs
-// microseconds apart, so a sleeping worker would cost more than the job), then yield (so a
-// shared machine keeps moving), then block on a condition variable (so an idle engine burns
-// no CPU). The caller spins then yields while the workers finish.
+// How a job runs. The caller publishes the job (function, chunk size) and then one 64-bit
+// claim word holding the job's generation, the next unclaimed item and the end. Every
+// running thread, the caller too, claims a chunk by compare-and-swap on that word, runs it,
+// and adds its items to a done counter; the caller returns once done reaches the end. A
+// worker that wakes late finds nothing left to claim, and the caller never waits for it.
+//
+// Waiting: a forward pass issues jobs microseconds apart, so a waiting thread first spins for
+// a short while (no yield: on a busy machine a yielding thread only keeps a core busy), then
+// blocks on a futex (emscripten_futex_wait, i.e. Atomics.wait, in wasm; the futex system call
+// on Linux). Workers are woken all at once when a job starts, and only when some are asleep,
+// so a busy pool makes no system calls. The caller waits the same way for the chunks still
+// running when it finds nothing more to claim. (Emscripten 3.1.6's std::atomic::wait polls
+// with sleeps rather than waiting on a futex, and its std::this_thread::yield does not yield
+// at all, which made the old pool's "yield" phases pure spinning in wasm.)
+//
+// The caller may block too: in the browser the engine runs in a Web Worker (js/src/engine/
+// web-worker.js), where Atomics.wait is allowed; on the browser's main thread Emscripten's
+// futex wait falls back to spinning, which is still correct.
 #include "runtime/thread_pool.h"
 
-#include <chrono>
+#include <algorithm>
 #include <exception>
 #include <stdexcept>
 #include <string>
 
 #ifndef SMOLLM_NO_THREADS
 #include <atomic>
-#include <condition_variable>
+#include <chrono>
+#include <climits>
 #include <mutex>
 #include <system_error>
 #include <thread>
 #include <vector>
+#if defined(__EMSCRIPTEN__)
+#include <emscripten/threading.h>
+
+#include <cmath>
+#elif defined(__linux__)
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 #endif
 
 namespace smollm {
@@ -32,7 +56,9 @@ void ThreadPool::stop_workers() {
     impl_ = nullptr;
 }
 
-void ThreadPool::run(const std::function<void(int, int)>& job) { job(0, 1); }
+void ThreadPool::for_chunks(int64_t n_items, int64_t, const ChunkFn& fn) {
+    if (n_items > 0) fn(0, n_items, 0);
+}
 
 bool ThreadPool::threads_available() { return false; }
 
@@ -40,8 +66,31 @@ bool ThreadPool::threads_available() { return false; }
 
 namespace {
 
-constexpr int kSpinChecks = 2000;
-constexpr auto kYieldPeriod = std::chrono::microseconds(500);
+// The platform seam: block while *word == seen (callers re-check: a wait may return early),
+// and wake every thread blocked on word. On Linux the futex is called directly: libstdc++'s
+// std::atomic::wait would first yield a few times, and on a loaded machine each yield can
+// hand the core to another process for a whole time slice.
+static_assert(sizeof(std::atomic<uint32_t>) == 4, "the futex word is a plain 32-bit cell");
+
+void futex_wait(std::atomic<uint32_t>& word, uint32_t seen) {
+#if defined(__EMSCRIPTEN__)
+    emscripten_futex_wait(reinterpret_cast<volatile void*>(&word), seen, INFINITY);
+#elif defined(__linux__)
+    syscall(SYS_futex, reinterpret_cast<uint32_t*>(&word), FUTEX_WAIT_PRIVATE, seen, nullptr, nullptr, 0);
+#else
+    word.wait(seen, std::memory_order_acquire);
+#endif
+}
+
+void futex_wake_all(std::atomic<uint32_t>& word) {
+#if defined(__EMSCRIPTEN__)
+    emscripten_futex_wake(reinterpret_cast<volatile void*>(&word), INT_MAX);
+#elif defined(__linux__)
+    syscall(SYS_futex, reinterpret_cast<uint32_t*>(&word), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0);
+#else
+    word.notify_all();
+#endif
+}
 
 inline void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -49,80 +98,153 @@ inline void cpu_relax() {
 #endif
 }
 
+// How long a thread spins before it blocks. Every block costs a wake-up later, which on a
+// loaded machine is a trip through the scheduler, so workers spin across the gaps between
+// the jobs of one forward pass (the caller's serial work between them takes microseconds)
+// and block between tokens. The caller, once nothing is left to claim, waits for chunks
+// that are already running: about two of its own chunk times if the workers run, but not
+// much longer, since a worker that lost its core needs this one to finish.
+using Micros = std::chrono::microseconds;
+constexpr Micros kWorkerSpin{200};
+constexpr Micros kCallerSpinMin{20};
+constexpr Micros kCallerSpinMax{500};
+
+// Spins until ready() or `limit` has passed; reading the clock costs more than a check (in
+// wasm it is a call out to JS), so it is read every 64 checks.
+template <class Ready>
+bool spin_until(const Ready& ready, Micros limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    for (;;) {
+        for (int i = 0; i < 64; ++i) {
+            if (ready()) return true;
+            cpu_relax();
+        }
+        if (std::chrono::steady_clock::now() >= deadline) return ready();
+    }
+}
+
+// The claim word: generation (24 bits) | next item (20 bits) | end (20 bits). Jobs with more
+// items run as several consecutive jobs. The generation makes a stale compare-and-swap fail
+// (a thread that read the word, then slept through 2^24 jobs, is the only way around it).
+constexpr int kItemBits = 20;
+constexpr uint64_t kItemMask = (uint64_t{1} << kItemBits) - 1;
+constexpr int64_t kMaxJobItems = static_cast<int64_t>(kItemMask);
+
+constexpr uint64_t pack(uint64_t generation, uint64_t next, uint64_t end) {
+    return (generation << (2 * kItemBits)) | (next << kItemBits) | end;
+}
+constexpr uint64_t generation_of(uint64_t w) { return w >> (2 * kItemBits); }
+constexpr uint64_t next_of(uint64_t w) { return (w >> kItemBits) & kItemMask; }
+constexpr uint64_t end_of(uint64_t w) { return w & kItemMask; }
+
 }  // namespace
 
 struct ThreadPool::Impl {
     std::vector<std::thread> workers;
-    const std::function<void(int, int)>* job = nullptr;
-    std::atomic<uint64_t> generation{0};
-    std::atomic<int> remaining{0};
-    std::atomic<int> sleepers{0};
+
+    std::atomic<uint64_t> claim{pack(0, 0, 0)};
+    // The job being claimed. Written only when no chunk of the previous job is left to claim
+    // and all have finished; a claim that succeeds proves the reads of these were current
+    // (see claim_and_run).
+    std::atomic<const ChunkFn*> job{nullptr};
+    std::atomic<int64_t> chunk{1};
+    std::atomic<int64_t> base{0};   // item offset of this job within the caller's range
+
+    std::atomic<uint32_t> done{0};        // items finished in the current job
+    std::atomic<uint32_t> wake{0};        // bumped when a job starts; workers wait on it
+    std::atomic<int> sleeping_workers{0};
+    std::atomic<bool> caller_sleeping{false};
     std::atomic<bool> stopping{false};
-    std::mutex mutex;
-    std::condition_variable wake;
-    // The first exception a worker threw in the current job; rethrown by run().
+
+    // The first exception a thread threw in the current job; rethrown by for_chunks().
     std::exception_ptr error;
     std::mutex error_mutex;
-    int n_threads = 1;
 
-    // Returns the new generation once it differs from `seen`.
-    uint64_t wait_for_job(uint64_t seen) {
-        for (int i = 0; i < kSpinChecks; ++i) {
-            uint64_t g = generation.load(std::memory_order_acquire);
-            if (g != seen) return g;
-            cpu_relax();
-        }
-        auto deadline = std::chrono::steady_clock::now() + kYieldPeriod;
-        while (std::chrono::steady_clock::now() < deadline) {
-            uint64_t g = generation.load(std::memory_order_acquire);
-            if (g != seen) return g;
-            std::this_thread::yield();
-        }
-        std::unique_lock<std::mutex> lock(mutex);
-        sleepers.fetch_add(1);
-        wake.wait(lock, [&] { return generation.load() != seen; });
-        sleepers.fetch_sub(1);
-        return generation.load(std::memory_order_acquire);
-    }
-
-    void worker_main(int index) {
-        uint64_t seen = 0;
+    // Claims and runs chunks of the current job until none is left; returns how many this
+    // thread ran.
+    int claim_and_run(int thread) {
+        int ran = 0;
+        uint64_t w = claim.load(std::memory_order_acquire);
         for (;;) {
-            seen = wait_for_job(seen);
-            if (stopping.load(std::memory_order_acquire)) return;
+            const uint64_t next = next_of(w), end = end_of(w);
+            if (next >= end) return ran;
+            // Read before the claim: if the compare-and-swap below succeeds the job was still
+            // open, so the caller had not yet replaced these (it does so only after the last
+            // item was claimed, and that claim comes after ours in the word's order).
+            const ChunkFn* fn = job.load(std::memory_order_relaxed);
+            const int64_t step = chunk.load(std::memory_order_relaxed);
+            const int64_t offset = base.load(std::memory_order_relaxed);
+            const uint64_t stop = std::min<uint64_t>(end, next + static_cast<uint64_t>(step));
+            if (!claim.compare_exchange_weak(w, pack(generation_of(w), stop, end), std::memory_order_acq_rel,
+                                             std::memory_order_acquire)) {
+                continue;
+            }
             try {
-                (*job)(index, n_threads);
+                (*fn)(offset + static_cast<int64_t>(next), offset + static_cast<int64_t>(stop), thread);
             } catch (...) {
                 std::lock_guard<std::mutex> lock(error_mutex);
                 if (!error) error = std::current_exception();
             }
-            remaining.fetch_sub(1, std::memory_order_acq_rel);
+            ++ran;
+            const uint32_t count = static_cast<uint32_t>(stop - next);
+            if (done.fetch_add(count, std::memory_order_seq_cst) + count == end &&
+                caller_sleeping.load(std::memory_order_seq_cst)) {
+                futex_wake_all(done);
+            }
+            w = claim.load(std::memory_order_acquire);
         }
     }
 
-    void publish() {
-        // The generation changes under the mutex, so a worker between its last check and its
-        // wait cannot miss the wake-up.
-        {
-            std::lock_guard<std::mutex> lock(mutex);
-            generation.fetch_add(1);
+    void worker_main(int index) {
+        uint32_t seen = 0;
+        for (;;) {
+            auto started = [&] { return wake.load(std::memory_order_acquire) != seen; };
+            if (!spin_until(started, kWorkerSpin)) {
+                // Announce the sleep before the last check, so a job published in between
+                // either is seen here or sees a sleeper to wake (both sides are seq_cst).
+                sleeping_workers.fetch_add(1, std::memory_order_seq_cst);
+                while (wake.load(std::memory_order_seq_cst) == seen) futex_wait(wake, seen);
+                sleeping_workers.fetch_sub(1, std::memory_order_relaxed);
+            }
+            seen = wake.load(std::memory_order_acquire);
+            if (stopping.load(std::memory_order_acquire)) return;
+            claim_and_run(index);
         }
-        if (sleepers.load() > 0) wake.notify_all();
     }
 
-    void wait_for_workers() {
-        for (int i = 0; i < kSpinChecks; ++i) {
-            if (remaining.load(std::memory_order_acquire) == 0) return;
-            cpu_relax();
+    void wake_workers() {
+        wake.fetch_add(1, std::memory_order_seq_cst);
+        if (sleeping_workers.load(std::memory_order_seq_cst) > 0) futex_wake_all(wake);
+    }
+
+    // One job of at most kMaxJobItems items.
+    void run_job(int64_t offset, int64_t n_items, int64_t step, const ChunkFn& fn) {
+        job.store(&fn, std::memory_order_relaxed);
+        chunk.store(step, std::memory_order_relaxed);
+        base.store(offset, std::memory_order_relaxed);
+        done.store(0, std::memory_order_relaxed);
+        const uint64_t generation = generation_of(claim.load(std::memory_order_relaxed)) + 1;
+        claim.store(pack(generation, 0, static_cast<uint64_t>(n_items)), std::memory_order_release);
+        wake_workers();
+
+        const auto start = std::chrono::steady_clock::now();
+        const int ran = claim_and_run(0);
+        const auto per_chunk = std::chrono::duration_cast<Micros>(std::chrono::steady_clock::now() - start) /
+                               std::max(ran, 1);
+
+        const uint32_t total = static_cast<uint32_t>(n_items);
+        auto finished = [&] { return done.load(std::memory_order_acquire) == total; };
+        if (!spin_until(finished, std::clamp(2 * per_chunk, kCallerSpinMin, kCallerSpinMax))) {
+            caller_sleeping.store(true, std::memory_order_seq_cst);
+            for (uint32_t d; (d = done.load(std::memory_order_seq_cst)) != total;) futex_wait(done, d);
+            caller_sleeping.store(false, std::memory_order_relaxed);
         }
-        while (remaining.load(std::memory_order_acquire) != 0) std::this_thread::yield();
     }
 };
 
 ThreadPool::ThreadPool(int n_threads) {
     n_threads_ = n_threads < 1 ? 1 : n_threads;
     impl_ = new Impl();
-    impl_->n_threads = n_threads_;
     impl_->workers.reserve(static_cast<size_t>(n_threads_ - 1));
     try {
         for (int i = 1; i < n_threads_; ++i) {
@@ -131,7 +253,7 @@ ThreadPool::ThreadPool(int n_threads) {
     } catch (const std::system_error& e) {
         // In wasm a thread can only start on a Worker created before the module's thread
         // blocked (the pthread pool is built with PTHREAD_POOL_SIZE_STRICT=2, so an exhausted
-        // pool fails here instead of deadlocking run()). Stop what did start, then explain.
+        // pool fails here instead of deadlocking a job). Stop what did start, then explain.
         const size_t started = impl_->workers.size();
         stop_workers();
         throw std::runtime_error("thread pool: could only start " + std::to_string(started + 1) +
@@ -146,8 +268,8 @@ ThreadPool::ThreadPool(int n_threads) {
 }
 
 void ThreadPool::stop_workers() {
-    impl_->stopping.store(true);
-    impl_->publish();
+    impl_->stopping.store(true, std::memory_order_release);
+    impl_->wake_workers();
     for (auto& w : impl_->workers) w.join();
     delete impl_;
     impl_ = nullptr;
@@ -155,27 +277,22 @@ void ThreadPool::stop_workers() {
 
 ThreadPool::~ThreadPool() { stop_workers(); }
 
-void ThreadPool::run(const std::function<void(int, int)>& job) {
-    if (n_threads_ == 1) {
-        job(0, 1);
+void ThreadPool::for_chunks(int64_t n_items, int64_t chunk, const ChunkFn& fn) {
+    if (n_items <= 0) return;
+    chunk = std::clamp<int64_t>(chunk, 1, kMaxJobItems);
+    if (n_threads_ == 1 || n_items <= chunk) {
+        fn(0, n_items, 0);
         return;
     }
-    impl_->job = &job;
-    impl_->remaining.store(n_threads_ - 1, std::memory_order_relaxed);
-    impl_->publish();
-    std::exception_ptr caller_error;
-    try {
-        job(0, n_threads_);
-    } catch (...) {
-        caller_error = std::current_exception();
-    }
-    impl_->wait_for_workers();
-    impl_->job = nullptr;
-    if (caller_error) std::rethrow_exception(caller_error);
-    if (impl_->error) {
-        std::exception_ptr e = impl_->error;
-        impl_->error = nullptr;
-        std::rethrow_exception(e);
+    // Sub-jobs keep chunk boundaries on multiples of `chunk`.
+    const int64_t per_job = kMaxJobItems / chunk * chunk;
+    for (int64_t offset = 0; offset < n_items; offset += per_job) {
+        impl_->run_job(offset, std::min(per_job, n_items - offset), chunk, fn);
+        if (impl_->error) {
+            std::exception_ptr e = impl_->error;
+            impl_->error = nullptr;
+            std::rethrow_exception(e);
+        }
     }
 }
 

@@ -1,13 +1,22 @@
 // A persistent pool of workers (std::thread natively, pthreads in the multi-threaded wasm
-// build, none in the single-threaded build). Workers are created once and wait on a cheap
-// barrier between jobs, so a forward pass costs no thread creation.
+// build, none in the single-threaded build) that share out each job dynamically: the job's
+// items are claimed in chunks from one shared counter by whichever threads are running, the
+// calling thread included. A thread the OS has descheduled simply claims nothing, so it can
+// hold a job back by at most the one chunk it is working on, never by a fixed share; on a
+// machine where other programs hold cores (or with more threads than cores) the threads that
+// do run take over the work. Idle threads block on a futex instead of burning a core.
 #pragma once
+#include <cstdint>
 #include <functional>
 
 namespace smollm {
 
 class ThreadPool {
 public:
+    // fn(begin, end, thread): runs items [begin, end) on thread `thread` (0 is the caller,
+    // 1..size()-1 the workers; stable, so it can index per-thread scratch).
+    using ChunkFn = std::function<void(int64_t, int64_t, int)>;
+
     // n_threads includes the calling thread. In a build without threads it is clamped to 1.
     // Throws std::runtime_error when the threads cannot be started (in wasm: a pthread pool
     // smaller than n_threads - 1).
@@ -18,9 +27,12 @@ public:
 
     int size() const { return n_threads_; }
 
-    // Runs job(thread_index, n_threads) on every thread, the caller being thread 0, and
-    // returns when all have finished.
-    void run(const std::function<void(int, int)>& job);
+    // Runs fn over items [0, n_items), handed out in chunks of `chunk` items (the last one may
+    // be shorter; every chunk starts on a multiple of `chunk`), each item exactly once, and
+    // returns when all have run. A job of one chunk, or a pool of one thread, runs on the
+    // caller alone as a single fn(0, n_items, 0). The first exception any thread throws is
+    // rethrown here once the job's other chunks have finished.
+    void for_chunks(int64_t n_items, int64_t chunk, const ChunkFn& fn);
 
     // True when this build can create threads at all.
     static bool threads_available();

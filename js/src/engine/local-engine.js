@@ -4,7 +4,7 @@
 import {
   ContextLengthError, EngineCrashedError, EngineError, InvalidArgumentError, UnloadedError, abortError, fromEngineError,
 } from '../errors.js';
-import { chooseBuild, defaultThreads, hardwareConcurrency, isNode, yieldToEventLoop } from '../platform.js';
+import { chooseBuild, chooseThreads, hardwareConcurrency, isNode, yieldToEventLoop } from '../platform.js';
 import { createModuleWithReason } from '../wasm-module.js';
 import { renderChat } from '../chat-template.js';
 import { templateLimits } from '../chat-template-limits.js';
@@ -14,9 +14,10 @@ import { expectedDigests, loadIntoMemory } from '../loader/load-into-memory.js';
 async function coreCount() {
   if (isNode) {
     const os = await import('node:os');
-    return os.availableParallelism?.() ?? os.cpus().length;
+    return { cores: os.availableParallelism?.() ?? os.cpus().length, coresSource: 'os.availableParallelism()' };
   }
-  return hardwareConcurrency();
+  const reported = typeof navigator === 'object' && navigator.hardwareConcurrency > 0;
+  return { cores: hardwareConcurrency(), coresSource: reported ? 'navigator.hardwareConcurrency' : 'nothing (navigator.hardwareConcurrency is absent)' };
 }
 
 // Sampling and limits as the C++ glue reads them (see web/bindings.cpp begin_generation),
@@ -90,7 +91,7 @@ export class LocalEngine {
     if (this.#engine) throw new EngineError('this engine already holds a model: unload it first');
     signal?.throwIfAborted?.();
     const { build, reason } = chooseBuild(options.build);
-    const threads = build === 'single-thread' ? 1 : Math.max(1, Math.floor(options.threads ?? defaultThreads(await coreCount())));
+    const { threads, reason: threadsReason } = chooseThreads({ build, requested: options.threads, ...(await coreCount()) });
     const contextSize = options.contextSize ?? 0;
     if (!Number.isInteger(contextSize) || contextSize < 0) throw new InvalidArgumentError('contextSize must be a positive integer');
     try {
@@ -131,6 +132,7 @@ export class LocalEngine {
       contextSize: raw.contextSize,
       trainedContextSize: raw.trainedContextSize,
       threads: raw.threads,
+      threadsReason,
       build,
       buildReason: reason,
       simd: module.buildInfo().simd,

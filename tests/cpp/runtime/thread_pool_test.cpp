@@ -1,8 +1,14 @@
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 #include <vector>
+
+#if !defined(__EMSCRIPTEN__)
+#include <ctime>
+#endif
 
 #include <catch.hpp>
 
@@ -10,73 +16,220 @@
 
 using smollm::ThreadPool;
 
-TEST_CASE("every thread runs each job exactly once with its own index", "[runtime]") {
+namespace {
+
+int expected_size(int asked) { return ThreadPool::threads_available() ? std::max(1, asked) : 1; }
+
+// Blocks until another thread calls open(); no timeout, so a pool that needs the blocked
+// thread to make progress hangs the test instead of passing it by luck.
+class Gate {
+public:
+    void open() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        open_ = true;
+        cv_.notify_all();
+    }
+    void wait() {
+        std::unique_lock<std::mutex> lock(mutex_);
+        cv_.wait(lock, [&] { return open_; });
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    bool open_ = false;
+};
+
+}  // namespace
+
+TEST_CASE("every item of a job runs exactly once, in chunks on chunk boundaries", "[runtime]") {
     for (int n : {1, 2, 3, 4, 7}) {
         ThreadPool pool(n);
-        const int expected = ThreadPool::threads_available() ? n : 1;
-        REQUIRE(pool.size() == expected);
-        std::vector<std::atomic<int>> hits(static_cast<size_t>(expected));
-        std::atomic<int> wrong_count{0};   // Catch2 assertions are not thread-safe
-        for (int rep = 0; rep < 100; ++rep) {
-            pool.run([&](int index, int count) {
-                if (count != expected) wrong_count.fetch_add(1);
-                hits[static_cast<size_t>(index)].fetch_add(1);
-            });
+        REQUIRE(pool.size() == expected_size(n));
+        for (int64_t items : {0, 1, 5, 64, 1000, 12345}) {
+            for (int64_t chunk : {1, 3, 64}) {
+                INFO("threads " << n << ", items " << items << ", chunk " << chunk);
+                std::vector<std::atomic<int>> hits(static_cast<size_t>(items));
+                std::atomic<int> bad{0};   // Catch2 assertions are not thread-safe
+                pool.for_chunks(items, chunk, [&](int64_t begin, int64_t end, int thread) {
+                    const bool whole = begin == 0 && end == items;   // a job run on the caller alone
+                    if (begin >= end || (!whole && (begin % chunk != 0 || end - begin > chunk)) ||
+                        thread < 0 || thread >= pool.size()) {
+                        bad.fetch_add(1);
+                    }
+                    for (int64_t i = begin; i < end; ++i) hits[static_cast<size_t>(i)].fetch_add(1);
+                });
+                CHECK(bad.load() == 0);
+                int wrong = 0;
+                for (auto& h : hits) wrong += h.load() != 1;
+                CHECK(wrong == 0);
+            }
         }
-        CHECK(wrong_count.load() == 0);
-        for (auto& h : hits) CHECK(h.load() == 100);
     }
 }
 
-TEST_CASE("run returns only after every thread finished (barrier)", "[runtime]") {
-    ThreadPool pool(4);
-    std::vector<int64_t> partial(static_cast<size_t>(pool.size()), 0);
-    int64_t total = 0;
-    for (int step = 0; step < 3000; ++step) {
-        pool.run([&](int index, int count) { partial[static_cast<size_t>(index)] = step + index; });
-        // Reading without synchronisation of our own: run() must have published the writes.
-        for (int i = 0; i < pool.size(); ++i) total += partial[static_cast<size_t>(i)] - step;
+TEST_CASE("a job of one chunk, or a pool of one thread, runs on the caller as one call", "[runtime]") {
+    for (int n : {1, 3}) {
+        ThreadPool pool(n);
+        const std::thread::id caller = std::this_thread::get_id();
+        const int64_t chunk = n == 1 ? 4 : 100;
+        int calls = 0;
+        pool.for_chunks(100, chunk, [&](int64_t begin, int64_t end, int thread) {
+            CHECK(begin == 0);
+            CHECK(end == 100);
+            CHECK(thread == 0);
+            CHECK(std::this_thread::get_id() == caller);
+            ++calls;
+        });
+        CHECK(calls == 1);
     }
-    const int64_t per_step = static_cast<int64_t>(pool.size()) * (pool.size() - 1) / 2;
-    CHECK(total == per_step * 3000);
+}
+
+TEST_CASE("many back-to-back jobs each finish before the next starts", "[runtime]") {
+    ThreadPool pool(4);
+    std::vector<int64_t> slots(256, 0);
+    int64_t total = 0;
+    for (int job = 0; job < 20000; ++job) {
+        pool.for_chunks(static_cast<int64_t>(slots.size()), 8, [&](int64_t begin, int64_t end, int) {
+            for (int64_t i = begin; i < end; ++i) slots[static_cast<size_t>(i)] = job + i;
+        });
+        // Read without synchronisation of our own: for_chunks must have published the writes.
+        for (size_t i = 0; i < slots.size(); ++i) total += slots[i] - job;
+    }
+    const int64_t per_job = static_cast<int64_t>(slots.size()) * (static_cast<int64_t>(slots.size()) - 1) / 2;
+    CHECK(total == per_job * 20000);
+}
+
+TEST_CASE("a thread stalled inside a job holds back only its own chunk", "[runtime]") {
+    // The first chunk a worker claims blocks until every other item has run: the other
+    // threads (the caller included) must take over the rest. A pool that gives each thread a
+    // fixed share would wait for the stalled one forever.
+    if (!ThreadPool::threads_available()) return;   // one thread: nothing to stall
+    for (int n : {2, 3, 4}) {
+        ThreadPool pool(n);
+        const int64_t items = 200;
+        for (int rep = 0; rep < 3; ++rep) {
+            std::atomic<int64_t> finished{0};
+            std::atomic<bool> stalled{false};
+            std::atomic<bool> caller_waited{false};
+            Gate worker_stalled, rest_done;
+            pool.for_chunks(items, 1, [&](int64_t, int64_t, int thread) {
+                if (thread != 0 && !stalled.exchange(true)) {
+                    worker_stalled.open();
+                    rest_done.wait();
+                    return;
+                }
+                // The caller's first chunk waits for a worker to stall, so one always does.
+                if (thread == 0 && !caller_waited.exchange(true)) worker_stalled.wait();
+                if (finished.fetch_add(1) + 1 == items - 1) rest_done.open();
+            });
+            CHECK(finished.load() == items - 1);
+        }
+    }
 }
 
 TEST_CASE("workers that went to sleep wake up for the next job", "[runtime]") {
     ThreadPool pool(3);
-    std::atomic<int> ran{0};
-    pool.run([&](int, int) { ran.fetch_add(1); });
-    // Longer than the spin and yield phases: the workers now block on the condition variable.
+    std::atomic<int64_t> ran{0};
+    auto count = [&](int64_t begin, int64_t end, int) { ran.fetch_add(end - begin); };
+    pool.for_chunks(100, 1, count);
+    // Far longer than the spin phase: the workers now block on the futex.
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    pool.run([&](int, int) { ran.fetch_add(1); });
-    CHECK(ran.load() == 2 * pool.size());
+    pool.for_chunks(100, 1, count);
+    CHECK(ran.load() == 200);
+    if (!ThreadPool::threads_available()) return;
+    // And they do take part: a job whose caller chunk waits for a worker's finishes.
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    Gate worker_ran;
+    pool.for_chunks(100, 1, [&](int64_t, int64_t, int thread) {
+        if (thread == 0) {
+            worker_ran.wait();
+        } else {
+            worker_ran.open();
+        }
+    });
 }
 
 TEST_CASE("an exception in any thread reaches the caller and the pool stays usable", "[runtime]") {
     ThreadPool pool(3);
-    const int thrower = pool.size() - 1;
-    REQUIRE_THROWS_WITH(pool.run([&](int index, int) {
-        if (index == thrower) throw std::runtime_error("boom");
-    }), "boom");
-    std::atomic<int> ran{0};
-    pool.run([&](int, int) { ran.fetch_add(1); });
-    CHECK(ran.load() == pool.size());
+    SECTION("thrown by whichever thread runs one item") {
+        REQUIRE_THROWS_WITH(pool.for_chunks(1000, 1, [&](int64_t begin, int64_t, int) {
+            if (begin == 500) throw std::runtime_error("boom");
+        }), "boom");
+    }
+    if (ThreadPool::threads_available()) {
+        SECTION("thrown by a worker while the caller waits for it") {
+            Gate thrown;
+            REQUIRE_THROWS_WITH(pool.for_chunks(1000, 1, [&](int64_t, int64_t, int thread) {
+                if (thread == 0) {
+                    thrown.wait();
+                    return;
+                }
+                thrown.open();
+                throw std::runtime_error("worker boom");
+            }), "worker boom");
+        }
+    }
+    std::atomic<int64_t> ran{0};
+    pool.for_chunks(1000, 7, [&](int64_t begin, int64_t end, int) { ran.fetch_add(end - begin); });
+    CHECK(ran.load() == 1000);
 }
 
 TEST_CASE("a pool asked for zero or fewer threads runs on the caller alone", "[runtime]") {
     ThreadPool pool(0);
     CHECK(pool.size() == 1);
     int calls = 0;
-    pool.run([&](int index, int count) {
-        CHECK(index == 0);
-        CHECK(count == 1);
+    pool.for_chunks(10, 1, [&](int64_t begin, int64_t end, int thread) {
+        CHECK(begin == 0);
+        CHECK(end == 10);
+        CHECK(thread == 0);
         ++calls;
     });
     CHECK(calls == 1);
 }
 
+#if !defined(__EMSCRIPTEN__)
+namespace {
+double cpu_seconds(clockid_t clock) {
+    timespec ts{};
+    clock_gettime(clock, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+}  // namespace
+
+// CPU time only counts what our threads run, so these hold on a busy machine too.
+TEST_CASE("an idle pool uses no CPU", "[runtime]") {
+    ThreadPool pool(4);
+    pool.for_chunks(1000, 1, [](int64_t, int64_t, int) {});
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));   // past the spin phase
+    const double before = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    const double used = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - before;
+    // Spinning workers would use 3 x 200 ms; blocked ones use none.
+    CHECK(used < 0.02);
+}
+
+TEST_CASE("the caller blocks while a worker finishes a long chunk", "[runtime]") {
+    ThreadPool pool(2);
+    Gate worker_started;
+    const double before = cpu_seconds(CLOCK_THREAD_CPUTIME_ID);
+    // The caller's chunk waits (blocked) until the worker holds the other one, then the
+    // caller has nothing left to claim for the 200 ms the worker sleeps.
+    pool.for_chunks(2, 1, [&](int64_t, int64_t, int thread) {
+        if (thread == 0) {
+            worker_started.wait();
+            return;
+        }
+        worker_started.open();
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    });
+    CHECK(cpu_seconds(CLOCK_THREAD_CPUTIME_ID) - before < 0.02);
+}
+#endif
+
 #if defined(__EMSCRIPTEN__) && !defined(SMOLLM_NO_THREADS)
 // The wasm test binaries are linked with an 8-Worker pthread pool (PTHREAD_POOL_SIZE=8,
-// STRICT=2). Asking for more must be a clear error rather than a run() that waits forever
+// STRICT=2). Asking for more must be a clear error rather than a job that waits forever
 // for a thread that cannot start while this thread blocks the event loop.
 TEST_CASE("a pool larger than the wasm pthread pool fails clearly and leaves no thread behind",
           "[runtime]") {
@@ -85,8 +238,8 @@ TEST_CASE("a pool larger than the wasm pthread pool fails clearly and leaves no 
                             Catch::Contains("at least 15 workers"));
     // The threads that did start were stopped and joined: their Workers are free again.
     ThreadPool pool(9);
-    std::atomic<int> ran{0};
-    pool.run([&](int, int) { ran.fetch_add(1); });
-    CHECK(ran.load() == 9);
+    std::atomic<int64_t> ran{0};
+    pool.for_chunks(1000, 1, [&](int64_t begin, int64_t end, int) { ran.fetch_add(end - begin); });
+    CHECK(ran.load() == 1000);
 }
 #endif

@@ -1,9 +1,10 @@
 // The default thread count: every core up to 2, then one core left for the page, capped where
-// bench/RESULTS.md's 16-core scaling run ends; and a load without `threads` uses it.
+// bench/RESULTS.md's 16-core scaling run ends; a load without `threads` uses it, and
+// ModelInfo.threadsReason says how the count was chosen.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import os from 'node:os';
-import { defaultThreads, MAX_DEFAULT_THREADS } from '../../../js/src/platform.js';
+import { chooseThreads, defaultThreads, MAX_DEFAULT_THREADS } from '../../../js/src/platform.js';
 import { SmolLM } from '../../../js/src/index.js';
 import { syntheticModel } from './support/models.mjs';
 
@@ -13,12 +14,42 @@ test('defaultThreads: all of 1-2 cores, one fewer above, at most 16', () => {
   assert.equal(defaultThreads(0), 1, 'an unknown core count still gets one thread');
 });
 
-test('a load without `threads` runs the default for this machine', async () => {
+test('chooseThreads: the caller\'s count, else the default for the reported cores, and says which', () => {
+  const webkit = chooseThreads({ build: 'multi-thread', cores: 4, coresSource: 'navigator.hardwareConcurrency' });
+  assert.deepEqual(webkit, {
+    threads: 3,
+    reason: 'default for 4 core(s) reported by navigator.hardwareConcurrency (one core left for the page, at most 16)',
+  });
+  assert.deepEqual(chooseThreads({ build: 'multi-thread', cores: 2, coresSource: 'x' }),
+    { threads: 2, reason: 'default for 2 core(s) reported by x (every core up to 2)' });
+  assert.deepEqual(chooseThreads({ build: 'multi-thread', requested: 4.7, cores: 2, coresSource: 'x' }),
+    { threads: 4, reason: 'requested by the caller (threads option)' });
+  assert.deepEqual(chooseThreads({ build: 'single-thread', requested: 4, cores: 8, coresSource: 'x' }),
+    { threads: 1, reason: 'the single-thread build runs one thread' });
+});
+
+test('a load without `threads` runs the default for this machine and says so', async () => {
   const llm = await SmolLM.load(syntheticModel(), { cache: false });
   try {
     const cores = os.availableParallelism?.() ?? os.cpus().length;
     assert.equal(llm.info.threads, defaultThreads(cores));
     assert.equal(llm.info.build, 'multi-thread', 'Node always has threads');
+    assert.equal(llm.info.threadsReason,
+      chooseThreads({ build: 'multi-thread', cores, coresSource: 'os.availableParallelism()' }).reason);
+  } finally {
+    await llm.unload();
+  }
+});
+
+test('a load with `threads` (more than the cores) runs that many and says it was asked for', async () => {
+  const cores = os.availableParallelism?.() ?? os.cpus().length;
+  const llm = await SmolLM.load(syntheticModel(), { cache: false, threads: cores + 2 });
+  try {
+    assert.equal(llm.info.threads, cores + 2);
+    assert.equal(llm.info.threadsReason, 'requested by the caller (threads option)');
+    let tokens = 0;
+    for await (const piece of llm.generate('hello', { maxTokens: 4, temperature: 0, ignoreEos: true })) tokens += piece.tokens.length;
+    assert.equal(tokens, 4);
   } finally {
     await llm.unload();
   }
