@@ -7,7 +7,6 @@
 #include <cmath>
 #include <functional>
 
-#include "model/f16.h"
 #include "quant/quant.h"
 #include "runtime/thread_pool.h"
 
