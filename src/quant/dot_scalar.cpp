@@ -22,21 +22,35 @@ inline void for_each_token(const void* xq, size_t xq_stride, int n_tok, float* y
 
 inline int q5_bit(uint32_t qh, int j) { return static_cast<int>((qh >> j) & 1u) << 4; }
 
-// The 32-element types in the float order of llama.cpp's x86 ggml_vec_dot_<type>_q8_0 /
-// _q8_1 (the SIMD128 twins give the same bits): eight lanes, lane k summing elements 4k..4k+3
-// of each block as an integer, scaled by dw * da (exact: two halves) and accumulated with a
-// fused multiply-add (exact operands: see fused_madd.h); the lanes folded as hsum_float_8
-// does. Q4_1 / Q5_1 (Q8_1 activations) then add the block mins times the activation sums s
-// (exact products of halves), summed in order.
-template <typename ABlock, typename WBlock, typename Levels>
-float lanes8_row(const WBlock* w, const ABlock* a, int64_t nb, Levels levels) {
+float q4_0_row(const BlockQ4_0* w, const BlockQ8_0* a, int64_t nb) {
+    float sum = 0;
+    for (int64_t i = 0; i < nb; ++i) {
+        int32_t isum = 0;
+        for (int j = 0; j < kQK / 2; ++j) {
+            isum += ((w[i].qs[j] & 0xf) - 8) * a[i].qs[j];
+            isum += ((w[i].qs[j] >> 4) - 8) * a[i].qs[j + kQK / 2];
+        }
+        sum += static_cast<float>(isum) * (fp16_to_fp32(w[i].d) * fp16_to_fp32(a[i].d));
+    }
+    return sum;
+}
+
+// Q4_1 / Q5_1 against Q8_1, in the float order of llama.cpp's x86 ggml_vec_dot_q4_1_q8_1 /
+// q5_1_q8_1 (the SIMD128 twins give the same bits): eight lanes, lane k summing elements
+// 4k..4k+3 of each block as an integer, scaled by dw * da (exact: two halves) and accumulated
+// with a fused multiply-add (exact operands: see fused_madd.h); the lanes folded as
+// hsum_float_8 does; then the block mins times the activation sums s (exact products of
+// halves), summed in order. (The Q8_0 types keep a plain f32 sum: the same order for them
+// costs 1.8-2.8x their decode speed in wasm, see tests/parity/README.md.)
+template <typename WBlock, typename Levels>
+float q8_1_lanes_row(const WBlock* w, const BlockQ8_1* a, int64_t nb, Levels levels) {
     float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     float mins = 0;
     for (int64_t i = 0; i < nb; ++i) {
         int32_t q[kQK];
         levels(w[i], q);
         const float d = fp16_to_fp32(w[i].d) * fp16_to_fp32(a[i].d);
-        if constexpr (sizeof(ABlock) == sizeof(BlockQ8_1)) mins += fp16_to_fp32(w[i].m) * fp16_to_fp32(a[i].s);
+        mins += fp16_to_fp32(w[i].m) * fp16_to_fp32(a[i].s);
         for (int k = 0; k < 8; ++k) {
             int32_t lane = 0;
             for (int e = 4 * k; e < 4 * k + 4; ++e) lane += q[e] * a[i].qs[e];
@@ -46,55 +60,62 @@ float lanes8_row(const WBlock* w, const ABlock* a, int64_t nb, Levels levels) {
     return (((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]))) + mins;
 }
 
-// Element j < 16 of a 4-bit block is the low nibble of qs[j], element 16 + j the high one; a
-// 5-bit type's fifth bit of element j is bit j of qh.
-template <typename Block>
-inline void nibbles(const Block& b, int32_t* q, int32_t offset) {
-    for (int j = 0; j < kQK / 2; ++j) {
-        q[j] = (b.qs[j] & 0xf) - offset;
-        q[j + kQK / 2] = (b.qs[j] >> 4) - offset;
-    }
-}
-
-template <typename Block>
-inline void five_bits(const Block& b, int32_t* q, int32_t offset) {
-    uint32_t qh;
-    std::memcpy(&qh, b.qh, sizeof qh);
-    for (int j = 0; j < kQK / 2; ++j) {
-        q[j] = ((b.qs[j] & 0xf) | q5_bit(qh, j)) - offset;
-        q[j + kQK / 2] = ((b.qs[j] >> 4) | q5_bit(qh, j + 16)) - offset;
-    }
-}
-
-float q4_0_row(const BlockQ4_0* w, const BlockQ8_0* a, int64_t nb) {
-    return lanes8_row(w, a, nb, [](const BlockQ4_0& b, int32_t* q) { nibbles(b, q, 8); });
-}
-
 float q4_1_row(const BlockQ4_1* w, const BlockQ8_1* a, int64_t nb) {
-    return lanes8_row(w, a, nb, [](const BlockQ4_1& b, int32_t* q) { nibbles(b, q, 0); });
+    return q8_1_lanes_row(w, a, nb, [](const BlockQ4_1& b, int32_t* q) {
+        for (int j = 0; j < kQK / 2; ++j) {
+            q[j] = b.qs[j] & 0xf;
+            q[j + kQK / 2] = b.qs[j] >> 4;
+        }
+    });
 }
 
 float q5_0_row(const BlockQ5_0* w, const BlockQ8_0* a, int64_t nb) {
-    return lanes8_row(w, a, nb, [](const BlockQ5_0& b, int32_t* q) { five_bits(b, q, 16); });
+    float sum = 0;
+    for (int64_t i = 0; i < nb; ++i) {
+        uint32_t qh;
+        std::memcpy(&qh, w[i].qh, sizeof qh);
+        int32_t isum = 0;
+        for (int j = 0; j < kQK / 2; ++j) {
+            isum += (((w[i].qs[j] & 0xf) | q5_bit(qh, j)) - 16) * a[i].qs[j];
+            isum += (((w[i].qs[j] >> 4) | q5_bit(qh, j + 16)) - 16) * a[i].qs[j + kQK / 2];
+        }
+        sum += static_cast<float>(isum) * (fp16_to_fp32(w[i].d) * fp16_to_fp32(a[i].d));
+    }
+    return sum;
 }
 
 float q5_1_row(const BlockQ5_1* w, const BlockQ8_1* a, int64_t nb) {
-    return lanes8_row(w, a, nb, [](const BlockQ5_1& b, int32_t* q) { five_bits(b, q, 0); });
+    return q8_1_lanes_row(w, a, nb, [](const BlockQ5_1& b, int32_t* q) {
+        uint32_t qh;
+        std::memcpy(&qh, b.qh, sizeof qh);
+        for (int j = 0; j < kQK / 2; ++j) {
+            q[j] = (b.qs[j] & 0xf) | q5_bit(qh, j);
+            q[j + kQK / 2] = (b.qs[j] >> 4) | q5_bit(qh, j + 16);
+        }
+    });
 }
 
 float q8_0_row(const BlockQ8_0* w, const BlockQ8_0* a, int64_t nb) {
-    return lanes8_row(w, a, nb, [](const BlockQ8_0& b, int32_t* q) {
-        for (int j = 0; j < kQK; ++j) q[j] = b.qs[j];
-    });
+    float sum = 0;
+    for (int64_t i = 0; i < nb; ++i) {
+        int32_t isum = 0;
+        for (int j = 0; j < kQK; ++j) isum += w[i].qs[j] * a[i].qs[j];
+        sum += static_cast<float>(isum) * (fp16_to_fp32(w[i].d) * fp16_to_fp32(a[i].d));
+    }
+    return sum;
 }
 
 float iq4_nl_row(const BlockIQ4_NL* w, const BlockQ8_0* a, int64_t nb) {
-    return lanes8_row(w, a, nb, [](const BlockIQ4_NL& b, int32_t* q) {
+    float sum = 0;
+    for (int64_t i = 0; i < nb; ++i) {
+        int32_t isum = 0;
         for (int j = 0; j < kQK / 2; ++j) {
-            q[j] = kIQ4Values[b.qs[j] & 0xf];
-            q[j + kQK / 2] = kIQ4Values[b.qs[j] >> 4];
+            isum += kIQ4Values[w[i].qs[j] & 0xf] * a[i].qs[j];
+            isum += kIQ4Values[w[i].qs[j] >> 4] * a[i].qs[j + kQK / 2];
         }
-    });
+        sum += static_cast<float>(isum) * (fp16_to_fp32(w[i].d) * fp16_to_fp32(a[i].d));
+    }
+    return sum;
 }
 
 float q2_k_row(const BlockQ2_K* w, const BlockQ8_K* a, int64_t nb) {

@@ -1,8 +1,8 @@
 // SIMD128 kernels of the 32-element types (Q4_0, Q5_0, Q8_0, IQ4_NL against Q8_0 activations;
 // Q4_1, Q5_1 against Q8_1), the activations widened to int16 and f32 scales by matmul. Each
 // block is unpacked once per tile, widened to i16 and multiplied with i32x4.dot_i16x8_s for
-// every token. Lanes, rounding and summation order are the scalar twins' (llama.cpp's x86
-// order), so the results are the same bits.
+// every token. Q4_1 / Q5_1 follow their scalar twins' (llama.cpp's x86) lanes, rounding and
+// order, so they give the same bits; the Q8_0 types differ only in float summation order.
 #if defined(__wasm_simd128__)
 #include "quant/blocks.h"
 #include "quant/fp16.h"
@@ -73,7 +73,7 @@ inline v128_t quad_sums(v128_t pairs_a, v128_t pairs_b) {
     return wasm_i32x4_add(wasm_i32x4_shuffle(pairs_a, pairs_b, 0, 2, 4, 6), wasm_i32x4_shuffle(pairs_a, pairs_b, 1, 3, 5, 7));
 }
 
-// fused_madd(d, lane, acc) on four lanes: d is a product of two halves and |lane| < 2^17, so
+// fused_madd(d, lane, acc) on four lanes: d is a product of two halves and |lane| < 2^14, so
 // d * lane is exact in double (see fused_madd.h).
 inline v128_t fused_madd4(v128_t d, v128_t lanes, v128_t acc) {
     const v128_t dd = wasm_f64x2_promote_low_f32x4(d);
@@ -83,14 +83,12 @@ inline v128_t fused_madd4(v128_t d, v128_t lanes, v128_t acc) {
     return wasm_i64x2_shuffle(wasm_f32x4_demote_f64x2_zero(lo), wasm_f32x4_demote_f64x2_zero(hi), 0, 2);
 }
 
-// The scalar twin's (llama.cpp's) order: eight lanes of four elements (lo: elements 0..15, hi:
-// 16..31), folded as hsum_float_8; Q8_1 activations (Q4_1 / Q5_1) add the in-order sum of
-// min * s.
-template <int NT, typename Block, typename Wide>
-void lanes8_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
-    constexpr bool kHasMin = sizeof(Wide) == sizeof(WideQ8_1);
+// Q4_1 / Q5_1 in the scalar twin's (llama.cpp's) order: eight lanes of four elements (lo:
+// elements 0..15, hi: 16..31), folded as hsum_float_8, plus the in-order sum of min * s.
+template <int NT, typename Block>
+void q8_1_lanes_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
     const auto* w = static_cast<const Block*>(w_row);
-    const ActivationTile<Wide, NT> act(xq, xq_stride);
+    const ActivationTile<WideQ8_1, NT> act(xq, xq_stride);
     v128_t lo[NT], hi[NT];
     float mins[NT];
     for (int t = 0; t < NT; ++t) {
@@ -102,9 +100,9 @@ void lanes8_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_st
     for (int64_t i = 0; i < nb; ++i) {
         const Unpacked32 u = unpack(w[i], f16);
         for (int t = 0; t < NT; ++t) {
-            const Wide& a = act.row[t][i];
+            const WideQ8_1& a = act.row[t][i];
             const v128_t d = wasm_f32x4_splat(u.d * a.d);
-            if constexpr (kHasMin) mins[t] += u.m * a.s;
+            mins[t] += u.m * a.s;
             const v128_t q0 = quad_sums(wasm_i32x4_dot_i16x8(u.w0.lo, wasm_v128_load(a.qs)),
                                         wasm_i32x4_dot_i16x8(u.w0.hi, wasm_v128_load(a.qs + 8)));
             const v128_t q1 = quad_sums(wasm_i32x4_dot_i16x8(u.w1.lo, wasm_v128_load(a.qs + 16)),
@@ -120,29 +118,55 @@ void lanes8_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_st
     }
 }
 
+// The Q8_0 types: the block's scales applied to the i32 lanes in float, lane by lane, so
+// results differ from the scalar twin only in float summation order.
+template <int NT, typename Block>
+void block32_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
+    const auto* w = static_cast<const Block*>(w_row);
+    const ActivationTile<WideQ8_0, NT> act(xq, xq_stride);
+    v128_t acc[NT];
+    for (int t = 0; t < NT; ++t) acc[t] = wasm_f32x4_splat(0.f);
+    const float* f16 = fp16_table();
+    const int64_t nb = n_cols / kQK;
+    for (int64_t i = 0; i < nb; ++i) {
+        const Unpacked32 u = unpack(w[i], f16);
+        for (int t = 0; t < NT; ++t) {
+            const WideQ8_0& a = act.row[t][i];
+            const v128_t a0 = wasm_v128_load(a.qs), a1 = wasm_v128_load(a.qs + 8);
+            const v128_t a2 = wasm_v128_load(a.qs + 16), a3 = wasm_v128_load(a.qs + 24);
+            const v128_t isum = wasm_i32x4_add(
+                wasm_i32x4_add(wasm_i32x4_dot_i16x8(u.w0.lo, a0), wasm_i32x4_dot_i16x8(u.w0.hi, a1)),
+                wasm_i32x4_add(wasm_i32x4_dot_i16x8(u.w1.lo, a2), wasm_i32x4_dot_i16x8(u.w1.hi, a3)));
+            const float da = a.d;
+            acc[t] = wasm_f32x4_add(acc[t], wasm_f32x4_mul(wasm_f32x4_convert_i32x4(isum), wasm_f32x4_splat(u.d * da)));
+        }
+    }
+    for (int t = 0; t < NT; ++t) y[t * y_stride] = hsum_f32x4(acc[t]);
+}
+
 template <int NT>
 void q4_0_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
-    lanes8_tile<NT, BlockQ4_0, WideQ8_0>(n, w, x, xs, y, ys);
+    block32_tile<NT, BlockQ4_0>(n, w, x, xs, y, ys);
 }
 template <int NT>
 void q4_1_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
-    lanes8_tile<NT, BlockQ4_1, WideQ8_1>(n, w, x, xs, y, ys);
+    q8_1_lanes_tile<NT, BlockQ4_1>(n, w, x, xs, y, ys);
 }
 template <int NT>
 void q5_0_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
-    lanes8_tile<NT, BlockQ5_0, WideQ8_0>(n, w, x, xs, y, ys);
+    block32_tile<NT, BlockQ5_0>(n, w, x, xs, y, ys);
 }
 template <int NT>
 void q5_1_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
-    lanes8_tile<NT, BlockQ5_1, WideQ8_1>(n, w, x, xs, y, ys);
+    q8_1_lanes_tile<NT, BlockQ5_1>(n, w, x, xs, y, ys);
 }
 template <int NT>
 void q8_0_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
-    lanes8_tile<NT, BlockQ8_0, WideQ8_0>(n, w, x, xs, y, ys);
+    block32_tile<NT, BlockQ8_0>(n, w, x, xs, y, ys);
 }
 template <int NT>
 void iq4_nl_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
-    lanes8_tile<NT, BlockIQ4_NL, WideQ8_0>(n, w, x, xs, y, ys);
+    block32_tile<NT, BlockIQ4_NL>(n, w, x, xs, y, ys);
 }
 
 }  // namespace

@@ -2,14 +2,13 @@
 // evaluating one token at a time (its decode path), from the measurements in
 // tests/parity/README.md.
 //
-// Attention, RoPE, SwiGLU, rms_norm and the Q4_0 / Q4_1 / Q5_0 / Q5_1 / Q8_0 / IQ4_NL dot
-// products follow llama.cpp's x86 arithmetic bit for bit, so a file of those types gives
-// llama.cpp's logits exactly for its first dozens to hundreds of positions; then one rounding
-// still differs somewhere (not yet found), flips an int8 activation rounding, and the logits
-// move by up to ~1% of the range. The other kernels (F16 / BF16 / F32 weights, the k-quants,
-// IQ4_XS, and the Q4_0 / IQ4_NL / Q4_K / Q2_K matrices llama.cpp repacks into 8-row kernels)
-// still sum in another order: ~1e-7 of the range, which stays there for float weights but flips
-// int8 roundings of quantized activations sooner. Bounds: 2e-3 (F32 / F16), 5e-3 (BF16), 3e-2
+// Attention, RoPE, SwiGLU, rms_norm and the Q4_1 / Q5_1 dot products follow llama.cpp's x86
+// arithmetic bit for bit, so a Q4_1 / Q5_1 file gives llama.cpp's logits exactly for a couple
+// of hundred positions; then one rounding still differs somewhere (not yet found), flips an
+// int8 activation rounding, and the logits move by up to ~1% of the range. The other kernels
+// (F16 / BF16 / F32 weights, the Q8_0 types, the k-quants, IQ4_XS) still sum in another order:
+// ~1e-7 of the range, which stays there for float weights but flips int8 roundings of
+// quantized activations sooner. Bounds: 2e-3 (F32 / F16), 5e-3 (BF16), 3e-2
 // (quantized). Top-1 must agree except at near-ties (llama.cpp's top two within twice the
 // difference at that position).
 export function thresholdsFor(model) {
