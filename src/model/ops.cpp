@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 
+#include "quant/fp16.h"
 #include "quant/fused_madd.h"
 
 namespace smollm {
@@ -41,7 +42,11 @@ float ggml_v_expf(float x) {
     using quant::fused_madd;
     const float odd = fused_madd(fused_madd(0x1.0e4020p-7f, b, 0x1.573e2ep-5f), u, fused_madd(0x1.555e66p-3f, b, 0x1.fffdb6p-2f));
     const float j = fused_madd(odd, u, fused_madd(0x1.ffffecp-1f, b, 1.0f));
-    return std::ldexp(j, static_cast<int>(n));
+    // _mm512_scalef_ps(j, n) = j * 2^n with one rounding: a plain multiply by 2^n when 2^n is
+    // a normal float (every x that SiLU meets in practice), ldexp otherwise.
+    const int32_t e = static_cast<int32_t>(n);
+    if (e >= -126 && e <= 127) return j * quant::f32_from_bits(static_cast<uint32_t>(e + 127) << 23);
+    return std::ldexp(j, e);
 }
 
 }  // namespace
