@@ -28,6 +28,7 @@ inline float fold64(const float* a) {
     return (t6[0] + t6[2]) + (t6[1] + t6[3]);
 }
 
+#if !defined(__wasm_simd128__)
 // The products of two halves are exact in f32, so ggml's fused multiply-adds are plain adds.
 float dot_f16_scalar(const uint16_t* k, const float* q16, int32_t n) {
     const int32_t steps = n / kStep;
@@ -43,6 +44,7 @@ float dot_f16_scalar(const uint16_t* k, const float* q16, int32_t n) {
     for (int32_t i = steps * kStep; i < n; ++i) sum += static_cast<double>(f16_to_f32(k[i]) * q16[i]);
     return static_cast<float>(sum);
 }
+#endif
 
 // fma(v, w, acc) rounded to f32, then to f16. v * w is exact in double (11 + 24 bits) and so is
 // the sum unless acc and v * w are 2^18 apart; the f32 rounding of that double then equals the
@@ -147,14 +149,6 @@ void scale_f16(float* acc, float m, int32_t n) {
 }  // namespace
 
 float round_to_f16(float x) { return f16_to_f32(f32_to_f16(x)); }
-
-float dot_f16(const uint16_t* k, const float* q16, int32_t n) {
-#if defined(__wasm_simd128__)
-    return dot_f16_simd<false>(k, q16, n);
-#else
-    return dot_f16_scalar(k, q16, n);
-#endif
-}
 
 void mad_f16(float* acc, const uint16_t* v, float w, int32_t n, bool finite_cache) {
 #if defined(__wasm_simd128__)

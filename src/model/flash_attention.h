@@ -31,14 +31,11 @@ struct F16Rows {
 void flash_attend_f16(const float* q, F16Rows k, F16Rows v, int32_t n_keys, int32_t head_dim, float scale,
                       bool finite_cache, float* scores, float* out);
 
-// The pieces, exposed so tests can check the vector paths against their scalar twins.
+// The pieces, exposed so tests can check them on their own.
 namespace flash_attention {
 
 // f32 -> nearest f16 (ties to even) -> f32, as one value.
 float round_to_f16(float x);
-
-// ggml_vec_dot_f16 of an f16 row and a query already rounded to f16 (given as f32).
-float dot_f16(const uint16_t* k, const float* q16, int32_t n);
 
 // acc[i] = round_to_f16(fma(v[i], w, acc[i])) for i < n (acc holds f16 values).
 void mad_f16(float* acc, const uint16_t* v, float w, int32_t n, bool finite_cache);
