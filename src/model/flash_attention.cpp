@@ -17,6 +17,7 @@ namespace {
 // accumulators (j) of 16 lanes (l), element 16j + l of each step going to accumulator j, lane l.
 constexpr int32_t kStep = 64;
 
+#if !defined(__wasm_simd128__)
 // The fold of those 64 partial sums into one float (a[e] = accumulator e / 16, lane e % 16):
 // accumulators (0 + 2) + (1 + 3), then _mm512_reduce_add_ps's halving tree over the lanes.
 inline float fold64(const float* a) {
@@ -28,7 +29,6 @@ inline float fold64(const float* a) {
     return (t6[0] + t6[2]) + (t6[1] + t6[3]);
 }
 
-#if !defined(__wasm_simd128__)
 // The products of two halves are exact in f32, so ggml's fused multiply-adds are plain adds.
 float dot_f16_scalar(const uint16_t* k, const float* q16, int32_t n) {
     const int32_t steps = n / kStep;

@@ -93,7 +93,12 @@ void RopeTable::apply(float* x, int32_t pos) const {
     // ggml's x86 build fuses each rotation into one multiply-add over a rounded product:
     // fma(x0, cos, -(x1 * sin)) and fma(x1, cos, x0 * sin), done here in double
     // (quant/fused_madd.h). Q and K are rounded to f16 next, so a one-ulp difference here shows
-    // only when it flips that rounding, but then it does.
+    // only when it flips that rounding, but then it does. Not vectorised: emscripten 3.1.6's
+    // clang turns this loop's double <-> float conversions into vector code that gives wrong
+    // values (wasm logits 17% of the range off from position 1).
+#if defined(__clang__)
+#pragma clang loop vectorize(disable)
+#endif
     for (int32_t i = 0; i < half_; ++i) {
         const float x0 = x[2 * i];
         const float x1 = x[2 * i + 1];
