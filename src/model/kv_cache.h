@@ -22,14 +22,12 @@ public:
 
     void store(int32_t layer, int32_t pos, const float* k, const float* v);
 
-    // dot(q, key[layer][pos][offset .. offset + n)).
-    float key_dot(int32_t layer, int32_t pos, int32_t offset, const float* q, int32_t n) const;
-    // out[j] = key_dot(layer, pos0 + j, offset, q, n) for j < count, bit for bit: the wasm build
-    // does four positions per vector, each lane summing in the same order as key_dot.
-    void key_dots(int32_t layer, int32_t pos0, int32_t count, int32_t offset, const float* q, int32_t n,
-                  float* out) const;
-    // out[0..n) += weight * value[layer][pos][offset .. offset + n).
-    void value_axpy(int32_t layer, int32_t pos, int32_t offset, float weight, float* out, int32_t n) const;
+    // out[0..n) = attention of query `q` over positions [0, n_keys) of `layer`, columns
+    // [offset, offset + n), keys scaled by `scale`; `scores` is scratch for n_keys floats. An f16
+    // cache computes it as llama.cpp's CPU flash attention does (model/flash_attention.h); an f32
+    // cache with an f32 softmax and weighted sum.
+    void attend(int32_t layer, int32_t n_keys, int32_t offset, const float* q, int32_t n, float scale, float* scores,
+                float* out) const;
 
 private:
     size_t row_index(int32_t layer, int32_t pos) const {

@@ -8,7 +8,6 @@
 #include <cmath>
 #include <functional>
 
-#include "model/f16.h"
 #include "quant/quant.h"
 #include "runtime/thread_pool.h"
 
@@ -236,25 +235,8 @@ void LlamaModel::attend(int32_t layer, int32_t t, int32_t head, int32_t pos, flo
     const int32_t kv_head = head / (c.n_heads / c.n_kv_heads);
     const int32_t offset = kv_head * c.head_dim;
     const float* q = &q_[static_cast<size_t>(t) * c.q_dim + static_cast<size_t>(head) * c.head_dim];
-    // With an f16 cache llama.cpp multiplies in f16: the query is rounded to f16 before Q.K
-    // and the attention weights before weighting V. Doing the same keeps our logits within
-    // summation-order distance of its own (random-weight models amplify the difference).
-    const bool f16 = cache_.is_f16();
-    float q_rounded[LlamaConfig::kMaxHeadDim];
-    if (f16) {
-        for (int32_t i = 0; i < c.head_dim; ++i) q_rounded[i] = f16_to_f32(f32_to_f16(q[i]));
-        q = q_rounded;
-    }
-    const int32_t n_keys = pos + 1;
-    cache_.key_dots(layer, 0, n_keys, offset, q, c.head_dim, scores);
-    for (int32_t p = 0; p < n_keys; ++p) scores[p] *= attn_scale_;
-    softmax(scores, n_keys);
-    if (f16) {
-        for (int32_t p = 0; p < n_keys; ++p) scores[p] = f16_to_f32(f32_to_f16(scores[p]));
-    }
     float* out = &xb2_[static_cast<size_t>(t) * c.q_dim + static_cast<size_t>(head) * c.head_dim];
-    std::fill(out, out + c.head_dim, 0.0f);
-    for (int32_t p = 0; p < n_keys; ++p) cache_.value_axpy(layer, p, offset, scores[p], out, c.head_dim);
+    cache_.attend(layer, pos + 1, offset, q, c.head_dim, attn_scale_, scores, out);
 }
 
 }  // namespace smollm

@@ -1,6 +1,10 @@
 #include "model/ops.h"
 
 #include <cmath>
+#include <limits>
+
+#include "quant/fp16.h"
+#include "quant/fused_madd.h"
 
 namespace smollm {
 
@@ -24,8 +28,38 @@ void softmax(float* x, int32_t n) {
     for (int32_t i = 0; i < n; ++i) x[i] *= inv;
 }
 
+namespace {
+
+// ggml_v_expf, the AVX-512 exp of ggml's vectorised SiLU (an Arm optimized-routines polynomial,
+// within 1.95 ulp of exp): n = round(x / ln 2) by the 1.5 * 2^23 shift, b = x - n ln 2 in two
+// parts, a degree-5 polynomial in b, scaled by 2^n; |n| > 192 saturates to 0 or inf.
+float ggml_v_expf(float x) {
+    const float r = 0x1.8p23f;
+    const float n = quant::fused_madd(x, 0x1.715476p+0f, r) - r;
+    const float b = quant::fused_madd(-n, 0x1.7f7d1cp-20f, quant::fused_madd(-n, 0x1.62e4p-1f, x));
+    if (std::fabs(n) > 192.0f) return n <= 0.0f ? 0.0f : std::numeric_limits<float>::infinity();
+    const float u = b * b;
+    using quant::fused_madd;
+    const float odd = fused_madd(fused_madd(0x1.0e4020p-7f, b, 0x1.573e2ep-5f), u, fused_madd(0x1.555e66p-3f, b, 0x1.fffdb6p-2f));
+    const float j = fused_madd(odd, u, fused_madd(0x1.ffffecp-1f, b, 1.0f));
+    // _mm512_scalef_ps(j, n) = j * 2^n with one rounding: a plain multiply by 2^n when 2^n is
+    // a normal float (every x that SiLU meets in practice), ldexp otherwise.
+    const int32_t e = static_cast<int32_t>(n);
+    if (e >= -126 && e <= 127) return j * quant::f32_from_bits(static_cast<uint32_t>(e + 127) << 23);
+    return std::ldexp(j, e);
+}
+
+}  // namespace
+
 void swiglu(float* gate, const float* up, int32_t n) {
-    for (int32_t i = 0; i < n; ++i) {
+    // ggml_vec_swiglu_f32 on x86 with AVX-512: 16 lanes at a time through ggml_v_expf, the
+    // n % 16 left over through libm's expf.
+    const int32_t vector_end = n - n % 16;
+    for (int32_t i = 0; i < vector_end; ++i) {
+        const float g = gate[i];
+        gate[i] = g / (1.0f + ggml_v_expf(0.0f - g)) * up[i];
+    }
+    for (int32_t i = vector_end; i < n; ++i) {
         const float g = gate[i];
         gate[i] = g / (1.0f + std::exp(-g)) * up[i];
     }
@@ -56,11 +90,21 @@ RopeTable::RopeTable(int32_t n_ctx, int32_t n_rot, float theta_base, float freq_
 void RopeTable::apply(float* x, int32_t pos) const {
     const float* c = cos_.data() + static_cast<size_t>(pos) * static_cast<size_t>(half_);
     const float* s = sin_.data() + static_cast<size_t>(pos) * static_cast<size_t>(half_);
+    // ggml's x86 build fuses each rotation into one multiply-add over a rounded product:
+    // fma(x0, cos, -(x1 * sin)) and fma(x1, cos, x0 * sin), done here in double
+    // (quant/fused_madd.h). Q and K are rounded to f16 next, so a one-ulp difference here shows
+    // only when it flips that rounding, but then it does. Not vectorised: emscripten 3.1.6's
+    // clang turns this loop's double <-> float conversions into vector code that gives wrong
+    // values (wasm logits 17% of the range off from position 1).
+#if defined(__clang__)
+#pragma clang loop vectorize(disable)
+#endif
     for (int32_t i = 0; i < half_; ++i) {
         const float x0 = x[2 * i];
         const float x1 = x[2 * i + 1];
-        x[2 * i] = x0 * c[i] - x1 * s[i];
-        x[2 * i + 1] = x0 * s[i] + x1 * c[i];
+        const float x1s = x1 * s[i], x0s = x0 * s[i];
+        x[2 * i] = quant::fused_madd(x0, c[i], -x1s);
+        x[2 * i + 1] = quant::fused_madd(x1, c[i], x0s);
     }
 }
 

@@ -1,7 +1,7 @@
 // Activation formats: each weight type multiplies activations in the format llama.cpp's CPU
 // backend uses for it (its vec_dot_type), quantized the way its x86 build does, so our logits
-// track llama.cpp's. Q4_1 and Q5_1 use Q8_0 instead of Q8_1: the kernels add the exact integer
-// sum of each activation block, where Q8_1 would round d*sum to f16 (same qs, more accurate).
+// track llama.cpp's (Q4_1 and Q5_1 included: their Q8_1 blocks carry d * sum(qs) rounded to f16,
+// slightly less exact than the integer sum itself, and that is what llama.cpp multiplies).
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -32,6 +32,25 @@ void quantize_q8_0_activations(const float* x, BlockQ8_0* y, int64_t nb) {
             const float v = x[j] * id;
             y[i].qs[j] = std::isfinite(v) ? static_cast<int8_t>(std::nearbyint(v)) : int8_t{0};
         }
+    }
+}
+
+// llama.cpp's x86 quantize_row_q8_1: Q8_0's scale and values, plus s = f16(d * sum(qs)) with
+// the unrounded d.
+void quantize_q8_1_activations(const float* x, BlockQ8_1* y, int64_t nb) {
+    for (int64_t i = 0; i < nb; ++i, x += kQK) {
+        float amax = 0;
+        for (int j = 0; j < kQK; ++j) amax = std::max(amax, std::fabs(x[j]));
+        const float d = amax / 127.f;
+        y[i].d = fp32_to_fp16(d);
+        const float id = amax != 0.0f ? 127.f / amax : 0.0f;
+        int32_t sum = 0;
+        for (int j = 0; j < kQK; ++j) {
+            const float v = x[j] * id;
+            y[i].qs[j] = std::isfinite(v) ? static_cast<int8_t>(std::nearbyint(v)) : int8_t{0};
+            sum += y[i].qs[j];
+        }
+        y[i].s = fp32_to_fp16(d * static_cast<float>(sum));
     }
 }
 
@@ -74,9 +93,10 @@ GgmlType activation_type_for(GgmlType weight_type) {
     case GgmlType::F32: return GgmlType::F32;
     case GgmlType::F16: return GgmlType::F16;
     case GgmlType::BF16: return GgmlType::BF16;
-    case GgmlType::Q4_0: case GgmlType::Q4_1: case GgmlType::Q5_0: case GgmlType::Q5_1:
-    case GgmlType::Q8_0: case GgmlType::IQ4_NL:
+    case GgmlType::Q4_0: case GgmlType::Q5_0: case GgmlType::Q8_0: case GgmlType::IQ4_NL:
         return GgmlType::Q8_0;
+    case GgmlType::Q4_1: case GgmlType::Q5_1:
+        return GgmlType::Q8_1;
     case GgmlType::Q2_K: case GgmlType::Q3_K: case GgmlType::Q4_K: case GgmlType::Q5_K:
     case GgmlType::Q6_K: case GgmlType::IQ4_XS:
         return GgmlType::Q8_K;
@@ -114,6 +134,9 @@ void quantize_activation_row(GgmlType weight_type, const float* x, void* dst, in
     }
     case GgmlType::Q8_0:
         quantize_q8_0_activations(x, static_cast<BlockQ8_0*>(dst), n_cols / kQK);
+        break;
+    case GgmlType::Q8_1:
+        quantize_q8_1_activations(x, static_cast<BlockQ8_1*>(dst), n_cols / kQK);
         break;
     case GgmlType::Q8_K:
         quantize_q8_k_activations(x, static_cast<BlockQ8_K*>(dst), n_cols / kQK_K);

@@ -24,6 +24,7 @@ inline void widen16(const int8_t* src, int16_t* dst) {
 size_t widened_row_bytes(GgmlType weight_type, int64_t n_cols) {
     switch (smollm::activation_type_for(weight_type)) {
     case GgmlType::Q8_0: return static_cast<size_t>(n_cols / kQK) * sizeof(WideQ8_0);
+    case GgmlType::Q8_1: return static_cast<size_t>(n_cols / kQK) * sizeof(WideQ8_1);
     case GgmlType::Q8_K: return static_cast<size_t>(n_cols / kQK_K) * sizeof(WideQ8_K);
     case GgmlType::F16: case GgmlType::BF16: return static_cast<size_t>(n_cols) * sizeof(float);
     default: return 0;
@@ -38,6 +39,18 @@ void widen_activation_row(GgmlType weight_type, const void* xq, void* dst, int64
         const float* f16 = fp16_table();
         for (int64_t i = 0; i < n_cols / kQK; ++i) {
             w[i].d = f16[a[i].d];
+            widen16(a[i].qs, w[i].qs);
+            widen16(a[i].qs + 16, w[i].qs + 16);
+        }
+        break;
+    }
+    case GgmlType::Q8_1: {
+        const auto* a = static_cast<const BlockQ8_1*>(xq);
+        auto* w = static_cast<WideQ8_1*>(dst);
+        const float* f16 = fp16_table();
+        for (int64_t i = 0; i < n_cols / kQK; ++i) {
+            w[i].d = f16[a[i].d];
+            w[i].s = f16[a[i].s];
             widen16(a[i].qs, w[i].qs);
             widen16(a[i].qs + 16, w[i].qs + 16);
         }

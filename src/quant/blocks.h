@@ -14,6 +14,8 @@ struct BlockQ4_1 { uint16_t d; uint16_t m; uint8_t qs[kQK / 2]; };
 struct BlockQ5_0 { uint16_t d; uint8_t qh[4]; uint8_t qs[kQK / 2]; };
 struct BlockQ5_1 { uint16_t d; uint16_t m; uint8_t qh[4]; uint8_t qs[kQK / 2]; };
 struct BlockQ8_0 { uint16_t d; int8_t qs[kQK]; };
+// Q8_1: the activation format of Q4_1 / Q5_1; s is d * sum(qs) rounded to f16.
+struct BlockQ8_1 { uint16_t d; uint16_t s; int8_t qs[kQK]; };
 struct BlockIQ4_NL { uint16_t d; uint8_t qs[kQK / 2]; };
 
 // Q2_K: 16 groups of 16; each scale byte holds a 4-bit scale (low) and a 4-bit min (high).
@@ -36,6 +38,7 @@ static_assert(sizeof(BlockQ4_1) == 20);
 static_assert(sizeof(BlockQ5_0) == 22);
 static_assert(sizeof(BlockQ5_1) == 24);
 static_assert(sizeof(BlockQ8_0) == 34);
+static_assert(sizeof(BlockQ8_1) == 36);
 static_assert(sizeof(BlockIQ4_NL) == 18);
 static_assert(sizeof(BlockQ2_K) == 84);
 static_assert(sizeof(BlockQ3_K) == 110);

@@ -1,10 +1,12 @@
-// SIMD128 kernels of the 32-element types (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, IQ4_NL) against Q8_0
-// activations (widened to int16 and f32 scales by matmul). Each block is unpacked once per tile, widened to i16 and multiplied with
-// i32x4.dot_i16x8_s for every token; the block's f16 scales are applied to the i32 lanes in
-// float, lane by lane, so results differ from the scalar twin only in float summation order.
+// SIMD128 kernels of the 32-element types (Q4_0, Q5_0, Q8_0, IQ4_NL against Q8_0 activations;
+// Q4_1, Q5_1 against Q8_1), the activations widened to int16 and f32 scales by matmul. Each
+// block is unpacked once per tile, widened to i16 and multiplied with i32x4.dot_i16x8_s for
+// every token. Q4_1 / Q5_1 follow their scalar twins' (llama.cpp's x86) lanes, rounding and
+// order, so they give the same bits; the Q8_0 types differ only in float summation order.
 #if defined(__wasm_simd128__)
 #include "quant/blocks.h"
 #include "quant/fp16.h"
+#include "quant/fused_madd.h"
 #include "quant/kernels.h"
 #include "quant/simd128_tile.h"
 #include "quant/simd128_util.h"
@@ -65,14 +67,65 @@ inline Unpacked32 unpack(const BlockIQ4_NL& b, const float* f16) {
             f16[b.d], 0.f};
 }
 
-// kHasMin: the block's value is d*q + m, so each token also needs its activation sum.
-template <int NT, bool kHasMin, typename Block>
+// Lanes of four consecutive elements' products summed (elements 0..15 in `lo`, 16..31 in
+// `hi`), from the pair sums dot_i16x8 gives.
+inline v128_t quad_sums(v128_t pairs_a, v128_t pairs_b) {
+    return wasm_i32x4_add(wasm_i32x4_shuffle(pairs_a, pairs_b, 0, 2, 4, 6), wasm_i32x4_shuffle(pairs_a, pairs_b, 1, 3, 5, 7));
+}
+
+// fused_madd(d, lane, acc) on four lanes: d is a product of two halves and |lane| < 2^14, so
+// d * lane is exact in double (see fused_madd.h).
+inline v128_t fused_madd4(v128_t d, v128_t lanes, v128_t acc) {
+    const v128_t dd = wasm_f64x2_promote_low_f32x4(d);
+    const v128_t lo = wasm_f64x2_add(wasm_f64x2_mul(dd, wasm_f64x2_convert_low_i32x4(lanes)), wasm_f64x2_promote_low_f32x4(acc));
+    const v128_t hi = wasm_f64x2_add(wasm_f64x2_mul(dd, wasm_f64x2_convert_low_i32x4(wasm_i64x2_shuffle(lanes, lanes, 1, 1))),
+                                     wasm_f64x2_promote_low_f32x4(wasm_i64x2_shuffle(acc, acc, 1, 1)));
+    return wasm_i64x2_shuffle(wasm_f32x4_demote_f64x2_zero(lo), wasm_f32x4_demote_f64x2_zero(hi), 0, 2);
+}
+
+// Q4_1 / Q5_1 in the scalar twin's (llama.cpp's) order: eight lanes of four elements (lo:
+// elements 0..15, hi: 16..31), folded as hsum_float_8, plus the in-order sum of min * s.
+template <int NT, typename Block>
+void q8_1_lanes_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
+    const auto* w = static_cast<const Block*>(w_row);
+    const ActivationTile<WideQ8_1, NT> act(xq, xq_stride);
+    v128_t lo[NT], hi[NT];
+    float mins[NT];
+    for (int t = 0; t < NT; ++t) {
+        lo[t] = hi[t] = wasm_f32x4_splat(0.f);
+        mins[t] = 0.f;
+    }
+    const float* f16 = fp16_table();
+    const int64_t nb = n_cols / kQK;
+    for (int64_t i = 0; i < nb; ++i) {
+        const Unpacked32 u = unpack(w[i], f16);
+        for (int t = 0; t < NT; ++t) {
+            const WideQ8_1& a = act.row[t][i];
+            const v128_t d = wasm_f32x4_splat(u.d * a.d);
+            mins[t] += u.m * a.s;
+            const v128_t q0 = quad_sums(wasm_i32x4_dot_i16x8(u.w0.lo, wasm_v128_load(a.qs)),
+                                        wasm_i32x4_dot_i16x8(u.w0.hi, wasm_v128_load(a.qs + 8)));
+            const v128_t q1 = quad_sums(wasm_i32x4_dot_i16x8(u.w1.lo, wasm_v128_load(a.qs + 16)),
+                                        wasm_i32x4_dot_i16x8(u.w1.hi, wasm_v128_load(a.qs + 24)));
+            lo[t] = fused_madd4(d, q0, lo[t]);
+            hi[t] = fused_madd4(d, q1, hi[t]);
+        }
+    }
+    for (int t = 0; t < NT; ++t) {
+        const v128_t r = wasm_f32x4_add(lo[t], hi[t]);   // lanes k + (k + 4)
+        const v128_t r2 = wasm_f32x4_add(r, wasm_i32x4_shuffle(r, r, 2, 3, 2, 3));
+        y[t * y_stride] = (wasm_f32x4_extract_lane(r2, 0) + wasm_f32x4_extract_lane(r2, 1)) + mins[t];
+    }
+}
+
+// The Q8_0 types: the block's scales applied to the i32 lanes in float, lane by lane, so
+// results differ from the scalar twin only in float summation order.
+template <int NT, typename Block>
 void block32_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
     const auto* w = static_cast<const Block*>(w_row);
     const ActivationTile<WideQ8_0, NT> act(xq, xq_stride);
     v128_t acc[NT];
     for (int t = 0; t < NT; ++t) acc[t] = wasm_f32x4_splat(0.f);
-    const v128_t ones = wasm_i16x8_splat(1);
     const float* f16 = fp16_table();
     const int64_t nb = n_cols / kQK;
     for (int64_t i = 0; i < nb; ++i) {
@@ -86,12 +139,6 @@ void block32_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_s
                 wasm_i32x4_add(wasm_i32x4_dot_i16x8(u.w1.lo, a2), wasm_i32x4_dot_i16x8(u.w1.hi, a3)));
             const float da = a.d;
             acc[t] = wasm_f32x4_add(acc[t], wasm_f32x4_mul(wasm_f32x4_convert_i32x4(isum), wasm_f32x4_splat(u.d * da)));
-            if constexpr (kHasMin) {
-                // The activation sum reuses the widened activations: 3 adds and one dot.
-                const v128_t a16 = wasm_i16x8_add(wasm_i16x8_add(a0, a1), wasm_i16x8_add(a2, a3));
-                const v128_t asum = wasm_i32x4_dot_i16x8(a16, ones);
-                acc[t] = wasm_f32x4_add(acc[t], wasm_f32x4_mul(wasm_f32x4_convert_i32x4(asum), wasm_f32x4_splat(u.m * da)));
-            }
         }
     }
     for (int t = 0; t < NT; ++t) y[t * y_stride] = hsum_f32x4(acc[t]);
@@ -99,27 +146,27 @@ void block32_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_s
 
 template <int NT>
 void q4_0_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
-    block32_tile<NT, false, BlockQ4_0>(n, w, x, xs, y, ys);
+    block32_tile<NT, BlockQ4_0>(n, w, x, xs, y, ys);
 }
 template <int NT>
 void q4_1_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
-    block32_tile<NT, true, BlockQ4_1>(n, w, x, xs, y, ys);
+    q8_1_lanes_tile<NT, BlockQ4_1>(n, w, x, xs, y, ys);
 }
 template <int NT>
 void q5_0_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
-    block32_tile<NT, false, BlockQ5_0>(n, w, x, xs, y, ys);
+    block32_tile<NT, BlockQ5_0>(n, w, x, xs, y, ys);
 }
 template <int NT>
 void q5_1_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
-    block32_tile<NT, true, BlockQ5_1>(n, w, x, xs, y, ys);
+    q8_1_lanes_tile<NT, BlockQ5_1>(n, w, x, xs, y, ys);
 }
 template <int NT>
 void q8_0_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
-    block32_tile<NT, false, BlockQ8_0>(n, w, x, xs, y, ys);
+    block32_tile<NT, BlockQ8_0>(n, w, x, xs, y, ys);
 }
 template <int NT>
 void iq4_nl_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
-    block32_tile<NT, false, BlockIQ4_NL>(n, w, x, xs, y, ys);
+    block32_tile<NT, BlockIQ4_NL>(n, w, x, xs, y, ys);
 }
 
 }  // namespace

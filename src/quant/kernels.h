@@ -38,8 +38,9 @@ SMOLLM_QUANT_KERNEL_TYPES(SMOLLM_DECLARE_DOT_KERNEL)
 namespace simd128 {
 // The SIMD kernels read activations widened once per tile by matmul: int8 levels as int16
 // (a plain load feeds i32x4.dot_i16x8_s, no per-row sign extension) and f16 scales or values
-// as f32. Same numbers as the Q8_0 / Q8_K / F16 / BF16 rows they come from.
+// as f32. Same numbers as the Q8_0 / Q8_1 / Q8_K / F16 / BF16 rows they come from.
 struct WideQ8_0 { float d; int16_t qs[32]; };
+struct WideQ8_1 { float d, s; int16_t qs[32]; };
 struct WideQ8_K { float d; int16_t bsums[16]; int16_t qs[256]; };
 
 // Bytes of one widened row; 0 when the kernels read the activation row as it is (F32).

@@ -36,8 +36,8 @@ const std::vector<KernelCase>& kernel_cases() {
     static const std::vector<KernelCase> cases = {
         {GgmlType::F32, f32_dot, false},    {GgmlType::F16, f16_dot, false},
         {GgmlType::BF16, bf16_dot, false},  {GgmlType::Q4_0, q4_0_dot, false},
-        {GgmlType::Q4_1, q4_1_dot, false},  {GgmlType::Q5_0, q5_0_dot, false},
-        {GgmlType::Q5_1, q5_1_dot, false},  {GgmlType::Q8_0, q8_0_dot, false},
+        {GgmlType::Q4_1, q4_1_dot, true},  {GgmlType::Q5_0, q5_0_dot, false},
+        {GgmlType::Q5_1, q5_1_dot, true},  {GgmlType::Q8_0, q8_0_dot, false},
         {GgmlType::IQ4_NL, iq4_nl_dot, false}, {GgmlType::Q2_K, q2_k_dot, true},
         {GgmlType::Q3_K, q3_k_dot, true},   {GgmlType::Q4_K, q4_k_dot, true},
         {GgmlType::Q5_K, q5_k_dot, true},   {GgmlType::Q6_K, q6_k_dot, true},

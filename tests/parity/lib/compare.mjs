@@ -42,26 +42,12 @@ export function comparePosition(ours, ref) {
         refTop1: refTop[0], ourTop1: ourTop[0], nonFinite};
 }
 
-// Summary over all positions of an n x nVocab pair.
-export function compareLogits(ours, ref, nTokens, nVocab) {
-    const s = {positions: nTokens, maxAbs: 0, maxRel: 0, top1Agree: 0, top1NearTie: 0, minOverlap: 10, meanOverlap: 0, nonFinite: 0};
-    for (let p = 0; p < nTokens; p++) {
-        const c = comparePosition(ours.subarray(p * nVocab, (p + 1) * nVocab), ref.subarray(p * nVocab, (p + 1) * nVocab));
-        s.maxAbs = Math.max(s.maxAbs, c.maxAbs);
-        s.maxRel = Math.max(s.maxRel, c.rel);
-        if (c.top1) s.top1Agree++;
-        else if (c.gap <= 2 * c.maxAbs) s.top1NearTie++;
-        s.minOverlap = Math.min(s.minOverlap, c.overlap);
-        s.meanOverlap += c.overlap / nTokens;
-        s.nonFinite += c.nonFinite;
-    }
-    return s;
-}
-
 export function formatRow(name, s) {
+    const ties = s.top1NearTie ? ` (+${s.top1NearTie} near-tie)` : '';
     return `| ${name} | ${s.positions} | ${s.maxAbs.toExponential(2)} | ${s.maxRel.toExponential(2)} | ` +
-        `${s.top1Agree}/${s.positions}${s.top1NearTie ? ` (+${s.top1NearTie} near-tie)` : ''} | ` +
-        `${s.minOverlap} / ${s.meanOverlap.toFixed(2)} |`;
+        `${s.top1Agree}/${s.positions}${ties} | ${s.minOverlap} / ${s.meanOverlap.toFixed(2)} | ` +
+        `${s.batchRel.toExponential(2)} | ${s.selfRel.toExponential(2)} |`;
 }
 
-export const tableHeader = '| model | positions | max abs diff | max diff / range | top-1 agree | top-10 overlap min / mean |\n|---|---|---|---|---|---|';
+export const tableHeader = '| model | positions | max abs diff | max diff / range | top-1 agree | top-10 overlap min / mean | ' +
+    'vs its batch | its batch vs its decode |\n|---|---|---|---|---|---|---|---|';

@@ -16,17 +16,20 @@ function mapToRow(map, nVocab) {
     return row;
 }
 
-// Opens a model and a context able to hold `contextSize` tokens. flashAttention stays off:
-// the classic path is llama.cpp's default on CPU for these builds and the one the
-// thresholds were measured against.
-export async function openReference(modelPath, contextSize, threads = 2) {
+// Opens a model and a context able to hold `contextSize` tokens. Flash attention is pinned on:
+// node-llama-cpp 3.22's default ("auto") and llama-cli's resolve to on for the CPU backend, so
+// this is the path users get. One thread by default: with more, llama.cpp's one-token attention
+// splits the cached keys across its threads once 512 cells are in view (past position 255 in a
+// context of 512 or more) and its logits then depend on the thread count; with one it computes
+// the single pass our engine mirrors at every thread count.
+export async function openReference(modelPath, contextSize, threads = 1) {
     const l = await llama();
     const model = await l.loadModel({modelPath});
     const ctx = await model.createContext({
         contextSize: Math.max(contextSize, 32),
         batchSize: Math.min(512, Math.max(contextSize, 32)),
         threads,
-        flashAttention: false,
+        flashAttention: true,
     });
     // The vocabulary size is the length of a logit vector: one probe evaluation tells it.
     const seq = ctx.getSequence();
@@ -40,6 +43,16 @@ export async function openReference(modelPath, contextSize, threads = 2) {
             const out = await seq.controlledEvaluate(tokens.map((t) => [t, {generateNext: {logits: true}}]));
             const all = new Float32Array(tokens.length * nVocab);
             out.forEach((o, i) => all.set(mapToRow(o.next.logits, nVocab), i * nVocab));
+            return all;
+        },
+        // The same, one token per evaluation (llama.cpp's decode path).
+        async logitsOneByOne(tokens) {
+            await seq.clearHistory();
+            const all = new Float32Array(tokens.length * nVocab);
+            for (const [i, t] of tokens.entries()) {
+                const out = await seq.controlledEvaluate([[t, {generateNext: {logits: true}}]]);
+                all.set(mapToRow(out[0].next.logits, nVocab), i * nVocab);
+            }
             return all;
         },
         // Greedy continuation of `prompt` for up to n tokens, stopping at an end-of-generation

@@ -1,0 +1,45 @@
+// Attention of one query head over an f16 KV cache, computed the way llama.cpp's CPU backend
+// computes it. node-llama-cpp, llama-cli and llama-server create contexts with flash attention
+// "auto", which resolves to on for the CPU backend, so the arithmetic to match is
+// ggml_compute_forward_flash_attn_ext_f16_one_chunk as its x86 AVX-512 build (the zen4 /
+// skylakex variants node-llama-cpp loads on such machines) executes it:
+//   - the query is rounded to f16 and each K.q dot product is summed in the tree of
+//     ggml_vec_dot_f16 (16 lanes x 4 accumulators, folded pairwise; leftovers in double);
+//   - the softmax is online: a running maximum M, a running sum S in f32, and the weighted sum
+//     of V kept in an f16 accumulator, rescaled (f32 product, rounded to f16) when M grows and
+//     updated with a fused multiply-add rounded to f16 at every position;
+//   - the result is that accumulator times 1/S.
+// One row at a time, every thread count gives the same bits (llama.cpp splits the keys across
+// threads past 512 cached cells; with one thread it computes exactly this).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace smollm {
+
+// Keys / values of one head: row p starts at base + p * stride halves.
+struct F16Rows {
+    const uint16_t* base;
+    size_t stride;
+    const uint16_t* row(int32_t p) const { return base + static_cast<size_t>(p) * stride; }
+};
+
+// out[0..head_dim) = attention of `q` (head_dim f32 values) over rows [0, n_keys) of `k` and
+// `v`, keys scaled by `scale`. `scores` is scratch for n_keys floats. `finite_cache` promises
+// no stored half is inf or NaN (the wasm build then reads halves with a shorter conversion).
+// head_dim must be at most LlamaConfig::kMaxHeadDim.
+void flash_attend_f16(const float* q, F16Rows k, F16Rows v, int32_t n_keys, int32_t head_dim, float scale,
+                      bool finite_cache, float* scores, float* out);
+
+// The pieces, exposed so tests can check them on their own.
+namespace flash_attention {
+
+// f32 -> nearest f16 (ties to even) -> f32, as one value.
+float round_to_f16(float x);
+
+// acc[i] = round_to_f16(fma(v[i], w, acc[i])) for i < n (acc holds f16 values).
+void mad_f16(float* acc, const uint16_t* v, float w, int32_t n, bool finite_cache);
+
+}  // namespace flash_attention
+
+}  // namespace smollm
