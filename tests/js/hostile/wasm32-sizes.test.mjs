@@ -42,16 +42,17 @@ function firstTensorOffsetField(buf) {
   let at = 8;
   const u32 = () => { const v = buf.readUInt32LE(at); at += 4; return v; };
   const u64 = () => { const v = Number(buf.readBigUInt64LE(at)); at += 8; return v; };
+  const skipString = () => { const n = u64(); at += n; };
   const skip = (type) => {
-    if (type === 8) { at += u64(); return; }
+    if (type === 8) { skipString(); return; }
     if (type === 9) { const elem = u32(); const n = u64(); for (let i = 0; i < n; ++i) skip(elem); return; }
     at += SCALAR[type];
   };
   const nTensors = u64();
   const nKv = u64();
   assert.ok(nTensors > 0);
-  for (let i = 0; i < nKv; ++i) { at += u64(); skip(u32()); }
-  at += u64();                 // name
+  for (let i = 0; i < nKv; ++i) { skipString(); skip(u32()); }
+  skipString();                // name
   const nDims = u32();
   at += 8 * nDims + 4;         // ne, type
   return at;
