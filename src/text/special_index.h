@@ -15,7 +15,8 @@ class SpecialTokenIndex {
 public:
     // `priority`: the special token ids, the one that wins a conflict first (the tokenizer's
     // longest-first order); `countable_always[rank]`: whether the token at that priority counts
-    // even when special tokens are not parsed (user-defined tokens).
+    // even when special tokens are not parsed (user-defined tokens). `texts` and `priority`
+    // are kept by reference: the owner (Vocab) outlives the index and never moves.
     SpecialTokenIndex(const StringList& texts, const std::vector<int32_t>& priority,
                       const std::vector<bool>& countable_always);
 
@@ -34,7 +35,7 @@ private:
     uint32_t bound(uint32_t lo, uint32_t hi, size_t depth, unsigned char c, bool after, uint64_t* steps) const;
 
     const StringList& texts_;
-    std::vector<int32_t> priority_;
+    const std::vector<int32_t>& priority_;
     std::vector<bool> countable_always_;
     std::vector<uint32_t> by_text_;   // ranks sorted by text, then rank (duplicates kept)
 };
