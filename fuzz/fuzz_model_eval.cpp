@@ -20,6 +20,7 @@ struct FuzzOptions {
     smollm::EngineOptions engine;
     smollm::GenerationOptions generation;
     bool all_logits = false;
+    bool invalid_sampling = false;   // a NaN or +Inf logit bias: begin_generation must refuse it
 };
 
 FuzzOptions read_options(const uint8_t* o) {
@@ -30,7 +31,7 @@ FuzzOptions read_options(const uint8_t* o) {
     smollm::SamplingParams& s = f.generation.sampling;
     s.temperature = static_cast<float>(o[0]) / 32.0f;   // 0 (greedy) .. 8
     s.top_k = o[1] % 64;
-    s.top_p = static_cast<float>(o[2]) / 255.0f;
+    s.top_p = static_cast<float>(o[2] + 1) / 256.0f;
     s.min_p = static_cast<float>(o[3]) / 510.0f;
     s.repeat_penalty = 1.0f + static_cast<float>(o[4]) / 128.0f;
     s.presence_penalty = (o[5] & 8) ? 0.5f : 0.0f;
@@ -38,6 +39,9 @@ FuzzOptions read_options(const uint8_t* o) {
     s.penalty_last_n = (o[5] & 32) ? -1 : 16;
     s.seed = o[7];
     if (o[5] & 64) s.logit_bias.emplace_back(o[7] % 8, -INFINITY);
+    // Invalid sampling must be refused with EngineError, never reach the sampler.
+    f.invalid_sampling = (o[5] & 128) != 0;
+    if (f.invalid_sampling) s.logit_bias.emplace_back(o[7] % 8, (o[7] & 1) ? NAN : INFINITY);
     f.generation.ignore_eos = (o[5] & 1) != 0;
     f.generation.max_tokens = 1 + o[7] % 4;
     f.generation.prefill_chunk = 1 + o[6] % 5;
@@ -89,7 +93,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     check_logits(*engine, options.all_logits ? n - 1 : 0);
     FUZZ_CHECK(static_cast<int32_t>(engine->cached_tokens().size()) == n);
 
-    engine->begin_generation(prompt, options.generation);
+    try {
+        engine->begin_generation(prompt, options.generation);
+    } catch (const smollm::EngineError&) {
+        FUZZ_CHECK(options.invalid_sampling);
+        return 0;
+    }
+    FUZZ_CHECK(!options.invalid_sampling);
     for (int steps = 0; steps < 64; ++steps) {
         const smollm::StepResult r = engine->step();
         if (r.kind == smollm::StepResult::Kind::Token) FUZZ_CHECK(r.token >= 0 && r.token < n_vocab);

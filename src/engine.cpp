@@ -307,7 +307,11 @@ void Engine::begin_generation(const std::vector<int32_t>& prompt, const Generati
     if (options.ignore_eos) {
         for (int32_t id : s.eog_ids) sampling.logit_bias.emplace_back(id, -INFINITY);
     }
-    s.sampler = std::make_unique<Sampler>(sampling);
+    try {
+        s.sampler = std::make_unique<Sampler>(sampling);
+    } catch (const std::invalid_argument& e) {
+        fail(e.what());
+    }
     s.detokenizer = std::make_unique<StreamDetokenizer>(*s.tokenizer);
     s.stops = std::make_unique<StopStringMatcher>(options.stop);
     s.prompt = prompt;
