@@ -361,7 +361,14 @@ StepResult Engine::step() {
         s.pending_token = -1;
     }
 
-    const int32_t token = s.sampler->sample(logits(0), n_vocab(), s.history);
+    int32_t token = -1;
+    try {
+        token = s.sampler->sample(logits(0), n_vocab(), s.history);
+    } catch (const std::runtime_error& e) {
+        // Found by fuzz_model_eval: weights that give NaN or -inf logits everywhere.
+        fail(std::string(e.what()) + ": the model's logits are NaN or -inf for every token (corrupt weights?), "
+             "or logit_bias bans every token");
+    }
     if (!s.options.ignore_eos && s.tokenizer->is_end_of_generation(token)) return s.finish("stop");
     s.history.push_back(token);
     ++s.generated;

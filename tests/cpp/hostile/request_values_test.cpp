@@ -40,3 +40,20 @@ TEST_CASE("invalid sampling settings are refused by begin_generation as EngineEr
     engine->begin_generation({5, 6}, g);
     CHECK(engine->step().kind == StepResult::Kind::Prefill);
 }
+
+TEST_CASE("no token left to sample is an EngineError from step", "[hostile][request]") {
+    // Every token banned (or, found by fuzz_model_eval, weights whose logits are all NaN): the
+    // sampler's own exception escaped step() before.
+    std::unique_ptr<Engine> engine = load_copy(write_gguf(tiny_llama_spec()));
+    GenerationOptions g;
+    g.ignore_eos = true;
+    for (int32_t id = 0; id < engine->n_vocab(); ++id) g.sampling.logit_bias.emplace_back(id, -INFINITY);
+    engine->begin_generation({5, 6}, g);
+    CHECK(engine->step().kind == StepResult::Kind::Prefill);
+    try {
+        engine->step();
+        FAIL("sampled from nothing");
+    } catch (const EngineError& e) {
+        CHECK(mentions(e.what(), "logit"));
+    }
+}
