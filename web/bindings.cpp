@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdio>
 #include <cstdint>
 #include <memory>
 #include <new>
@@ -63,7 +64,9 @@ auto guarded(const char* name, F&& f) -> decltype(f()) {
             error_name = "OutOfMemoryError";
         }
     } catch (...) {
-        message = "unexpected internal error";
+        // Not a std::exception. Seen only with wasm memory exhausted to the last bytes, where
+        // the exception machinery itself cannot match types any more.
+        message = "unexpected internal error (wasm memory may be exhausted)";
     }
     throw_js_error(error_name, message);
     __builtin_unreachable();
@@ -332,7 +335,10 @@ public:
                     const double id = bias[i][0].as<double>();
                     const double b = bias[i][1].as<double>();
                     if (!(id >= 0 && id < engine_->n_vocab()) || id != std::floor(id)) {
-                        throw EngineError("logitBias: token id " + std::to_string(id) + " is outside the vocabulary");
+                        char shown[32];
+                        std::snprintf(shown, sizeof shown, "%.17g", id);
+                        throw EngineError(std::string("logitBias: token id ") + shown + " is not a token of the vocabulary [0, " +
+                                          std::to_string(engine_->n_vocab()) + ")");
                     }
                     // -Infinity bans a token; NaN or +Infinity would make every probability NaN.
                     if (std::isnan(b) || b == INFINITY) throw EngineError("logitBias: a bias must be a finite number or -Infinity");

@@ -258,7 +258,8 @@ private:
             if (key.empty()) fail(field, key_at, "empty key");
             if (!utf8_is_valid(key)) fail(field, key_at, "key is not valid UTF-8");
             if (file.key_index_.count(key)) fail("metadata key '" + key + "'", key_at, "duplicate key");
-            charge(sizeof(GgufKeyValue) + key.size() + kIndexEntryBytes, field, key_at);
+            // The key is held twice: in its entry and in the index.
+            charge(sizeof(GgufKeyValue) + 2 * key.size() + kIndexEntryBytes, field, key_at);
             if (key == "general.alignment") alignment_at_ = pos_;
             GgufKeyValue kv;
             kv.value = read_typed_value("metadata '" + key + "'", 0);
@@ -395,7 +396,7 @@ private:
             if (t.name.empty()) fail(field, name_at, "empty tensor name");
             if (!utf8_is_valid(t.name)) fail(field, name_at, "tensor name is not valid UTF-8");
             if (file.tensor_index_.count(t.name)) fail("tensor '" + t.name + "' name", name_at, "duplicate tensor name");
-            charge(sizeof(GgufTensorInfo) + t.name.size() + kIndexEntryBytes + sizeof(uint64_t), field, name_at);
+            charge(sizeof(GgufTensorInfo) + 2 * t.name.size() + kIndexEntryBytes + sizeof(uint64_t), field, name_at);
             const std::string tfield = "tensor '" + t.name + "'";
             read_tensor_shape(t, tfield);
             read_tensor_type(t, tfield);
