@@ -22,6 +22,10 @@ constexpr uint32_t kMaxContext = 1u << 20;
 // wasm32 tops out at 4 GiB; nothing the engine allocates may need more.
 constexpr uint64_t kMaxKvBytes = 4ull << 30;
 constexpr int32_t kMaxThreads = 256;
+// Logits of every position (all_logits) are rows x n_vocab floats: 1024 positions of a 2^22
+// vocabulary would be 16 GiB, and the product wraps a 32-bit size_t. Larger requests are
+// refused with an error naming this limit.
+constexpr uint64_t kMaxLogitsBytes = 1ull << 30;
 
 [[noreturn]] void fail(const std::string& message) { throw EngineError(message); }
 
@@ -142,11 +146,19 @@ struct Engine::State {
                      " is outside the vocabulary [0, " + std::to_string(vocab) + ")");
             }
         }
+        const int32_t rows = all_logits ? n : 1;
+        // 64-bit before anything reaches a size_t: in wasm32 rows * vocab wraps.
+        const uint64_t logit_floats = static_cast<uint64_t>(rows) * static_cast<uint64_t>(vocab);
+        if (logit_floats * sizeof(float) > kMaxLogitsBytes) {
+            fail("keeping the logits of all " + std::to_string(rows) + " positions needs " +
+                 std::to_string((logit_floats * sizeof(float)) >> 20) + " MiB (" + std::to_string(rows) + " x " +
+                 std::to_string(vocab) + " floats), over the " + std::to_string(kMaxLogitsBytes >> 20) +
+                 " MiB limit; evaluate fewer tokens per call when asking for every position's logits");
+        }
         cached.resize(static_cast<size_t>(n_past));
         logits_rows = 0;
-        const int32_t rows = all_logits ? n : 1;
         // Grows only for all-positions requests larger than any before; decode never allocates.
-        if (logits.size() < static_cast<size_t>(rows) * vocab) logits.resize(static_cast<size_t>(rows) * vocab);
+        if (logits.size() < logit_floats) logits.resize(static_cast<size_t>(logit_floats));
         model->forward(tokens, n, n_past, all_logits, logits.data());
         cached.insert(cached.end(), tokens, tokens + n);
         logits_rows = rows;
@@ -295,12 +307,19 @@ void Engine::begin_generation(const std::vector<int32_t>& prompt, const Generati
     if (options.ignore_eos) {
         for (int32_t id : s.eog_ids) sampling.logit_bias.emplace_back(id, -INFINITY);
     }
-    s.sampler = std::make_unique<Sampler>(sampling);
+    try {
+        s.sampler = std::make_unique<Sampler>(sampling);
+    } catch (const std::invalid_argument& e) {
+        fail(e.what());
+    }
     s.detokenizer = std::make_unique<StreamDetokenizer>(*s.tokenizer);
     s.stops = std::make_unique<StopStringMatcher>(options.stop);
     s.prompt = prompt;
     s.history = prompt;
-    s.history.reserve(prompt.size() + static_cast<size_t>(options.max_tokens));
+    // Generation stops when the context is full, so no more than the context can ever be
+    // generated: a request's max_tokens (5e8) never sizes memory.
+    const int32_t can_generate = std::min(options.max_tokens, n_ctx() - static_cast<int32_t>(prompt.size()) + 1);
+    s.history.reserve(prompt.size() + static_cast<size_t>(std::max(can_generate, 0)));
     s.reused = static_cast<int32_t>(common);
     s.prefill_first = s.reused;
     s.prefill_next = s.reused;
@@ -342,7 +361,14 @@ StepResult Engine::step() {
         s.pending_token = -1;
     }
 
-    const int32_t token = s.sampler->sample(logits(0), n_vocab(), s.history);
+    int32_t token = -1;
+    try {
+        token = s.sampler->sample(logits(0), n_vocab(), s.history);
+    } catch (const std::runtime_error& e) {
+        // Found by fuzz_model_eval: weights that give NaN or -inf logits everywhere.
+        fail(std::string(e.what()) + ": the model's logits are NaN or -inf for every token (corrupt weights?), "
+             "or logit_bias bans every token");
+    }
     if (!s.options.ignore_eos && s.tokenizer->is_end_of_generation(token)) return s.finish("stop");
     s.history.push_back(token);
     ++s.generated;

@@ -20,6 +20,8 @@ install_system_packages() {
                   /usr/bin/chromium:chromium /usr/bin/firefox-esr:firefox-esr
                   /usr/bin/WebKitWebDriver:webkit2gtk-driver /usr/bin/Xvfb:xvfb
                   /usr/bin/clang++:clang /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev
+                  /usr/lib32/crt1.o:libc6-dev-i386 /usr/lib/gcc/x86_64-linux-gnu/12/32/libstdc++.a:lib32stdc++-12-dev
+                  /usr/lib/gcc/x86_64-linux-gnu/12/32/libgcc.a:lib32gcc-12-dev
                   /usr/lib/llvm-19/bin/clang:clang-19 /usr/lib/llvm-19/bin/wasm-ld:lld-19)
     command -v node >/dev/null 2>&1 || wanted+=(/usr/bin/node:nodejs)
     command -v npm >/dev/null 2>&1 || wanted+=(/usr/bin/npm:npm)

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdio>
 #include <cstdint>
 #include <memory>
 #include <new>
@@ -40,30 +41,70 @@ std::string& error_buffer() {
     return buffer;
 }
 
-// Runs `f`; any C++ exception becomes a JS Error named `name` (or "OutOfMemoryError").
+constexpr const char* kOutOfMemory = "out of wasm memory (the 4 GB address space is exhausted): use a smaller "
+                                     "model, a smaller quantization or a smaller context size";
+
+// Runs `f`; any C++ exception becomes a JS Error named `name` (or "OutOfMemoryError"). Every
+// Embind entry point that can throw goes through here: an exception that reached JS on its own
+// would arrive as a bare number. Out of memory, the message is a constant (copying one could
+// fail again).
 template <class F>
 auto guarded(const char* name, F&& f) -> decltype(f()) {
     const char* error_name = name;
+    const char* message = kOutOfMemory;
     try {
         return f();
     } catch (const std::bad_alloc&) {
         error_name = "OutOfMemoryError";
-        error_buffer() = "out of wasm memory (the 4 GB address space is exhausted): use a smaller "
-                         "model, a smaller quantization or a smaller context size";
     } catch (const std::exception& e) {
-        error_buffer() = e.what();
+        try {
+            error_buffer() = e.what();
+            message = error_buffer().c_str();
+        } catch (const std::bad_alloc&) {
+            error_name = "OutOfMemoryError";
+        }
+    } catch (...) {
+        // Not a std::exception. Seen only with wasm memory exhausted to the last bytes, where
+        // the exception machinery itself cannot match types any more.
+        message = "unexpected internal error (wasm memory may be exhausted)";
     }
-    throw_js_error(error_name, error_buffer().c_str());
+    throw_js_error(error_name, message);
     __builtin_unreachable();
 }
 
-const uint8_t* as_bytes(double ptr) {
-    return reinterpret_cast<const uint8_t*>(static_cast<uintptr_t>(ptr));
+// A (pointer, size) pair from JS as a range of wasm memory: both whole numbers, the range
+// inside the heap. A size past 2^32 (a header that lies) must never be cast to a 32-bit size_t.
+uint8_t* heap_range(double ptr, double size, const char* what) {
+    const double heap = static_cast<double>(emscripten_get_heap_size());
+    if (!(ptr >= 0 && size >= 0 && ptr == std::floor(ptr) && size == std::floor(size) && ptr + size <= heap)) {
+        throw EngineError(std::string(what) + ": " + std::to_string(size) + " bytes at " + std::to_string(ptr) +
+                          " are not inside wasm memory (" + std::to_string(heap) + " bytes)");
+    }
+    return reinterpret_cast<uint8_t*>(static_cast<uintptr_t>(ptr));
+}
+
+// A count from JS as uint32, saturating (UB, a trap in wasm, for a double out of range).
+uint32_t saturate_u32(double d) {
+    if (!(d > 0)) return 0;
+    return d >= 4294967295.0 ? UINT32_MAX : static_cast<uint32_t>(d);
 }
 
 double num(const val& o, const char* key, double fallback) {
     const val v = o[key];
-    return (v.isUndefined() || v.isNull()) ? fallback : v.as<double>();
+    if (v.isUndefined() || v.isNull()) return fallback;
+    const double d = v.as<double>();
+    // A string or object reads as NaN, which would break sampling silently.
+    if (std::isnan(d)) throw EngineError(std::string(key) + " must be a number");
+    return d;
+}
+
+// A double cast to an integer past its range is undefined behaviour (a trap in wasm): integer
+// options saturate instead; every engine limit on them is far inside int32.
+int32_t int_num(const val& o, const char* key, int32_t fallback) {
+    const double d = num(o, key, fallback);
+    if (d >= 2147483647.0) return INT32_MAX;
+    if (d <= -2147483648.0) return INT32_MIN;
+    return static_cast<int32_t>(d);
 }
 
 bool flag(const val& o, const char* key, bool fallback) {
@@ -88,9 +129,10 @@ val memory_plan_object(const MemoryPlan& plan) {
 // unknown). Result: {status: "complete" | "need_more" | "error", bytesNeeded, error,
 // header (JSON text), plan | planError}. The plan is computed for `context_size` (0: the
 // model's default) and says whether the engine can run this model at all.
-val probe_header(double ptr, double available, double file_size, double context_size, bool kv_f16,
-                 bool with_tensors) {
-    GgufParseResult r = gguf_parse(as_bytes(ptr), static_cast<uint64_t>(available),
+val probe_header_unguarded(double ptr, double available, double file_size, double context_size, bool kv_f16,
+                           bool with_tensors) {
+    if (!(file_size >= 0 && file_size < 18446744073709551616.0)) throw EngineError("probeHeader: bad file size");
+    GgufParseResult r = gguf_parse(heap_range(ptr, available, "probeHeader"), static_cast<uint64_t>(available),
                                    static_cast<uint64_t>(file_size));
     val o = val::object();
     switch (r.status) {
@@ -109,7 +151,7 @@ val probe_header(double ptr, double available, double file_size, double context_
     o.set("header", gguf_header_json(*r.file, 64, with_tensors));
     o.set("typeHistogram", gguf_type_histogram_json(*r.file));
     EngineOptions options;
-    options.context_size = static_cast<uint32_t>(context_size);
+    options.context_size = saturate_u32(context_size);
     options.kv_f16 = kv_f16;
     try {
         o.set("plan", memory_plan_object(plan_memory(*r.file, options)));
@@ -119,12 +161,21 @@ val probe_header(double ptr, double available, double file_size, double context_
     return o;
 }
 
+// Any failure, an allocation failure in the reader included, reaches JS as an Error.
+val probe_header(double ptr, double available, double file_size, double context_size, bool kv_f16,
+                 bool with_tensors) {
+    return guarded("EngineError", [&] {
+        return probe_header_unguarded(ptr, available, file_size, context_size, kv_f16, with_tensors);
+    });
+}
+
 // Grows wasm memory once, to the current break plus `bytes` (the memory plan's total, known
 // from the header), so that the file buffer, KV cache and scratch that follow fit without
 // further growth. Growing in one step to the planned size keeps the heap from overshooting
 // (each later growth adds at most MEMORY_GROWTH_GEOMETRIC_CAP) and makes a browser that
 // cannot give that much memory fail before the weights are downloaded. False when it cannot.
 bool reserve_memory(double bytes) {
+    if (!(bytes >= 0)) return false;
     const double target = static_cast<double>(reinterpret_cast<uintptr_t>(sbrk(0))) + bytes;
     if (target > static_cast<double>(emscripten_get_heap_max())) return false;
     if (target <= static_cast<double>(emscripten_get_heap_size())) return true;
@@ -141,14 +192,15 @@ public:
             std::vector<Engine::FileBuffer> buffers;
             const auto n = parts["length"].as<uint32_t>();
             for (uint32_t i = 0; i < n; ++i) {
+                const double size = parts[i]["size"].as<double>();
                 Engine::FileBuffer b;
-                b.bytes = reinterpret_cast<uint8_t*>(static_cast<uintptr_t>(parts[i]["ptr"].as<double>()));
-                b.size = static_cast<uint64_t>(parts[i]["size"].as<double>());
+                b.bytes = heap_range(parts[i]["ptr"].as<double>(), size, "Engine.load");
+                b.size = static_cast<uint64_t>(size);
                 buffers.push_back(b);
             }
             EngineOptions options;
-            options.n_threads = static_cast<int>(n_threads);
-            options.context_size = static_cast<uint32_t>(context_size);
+            options.n_threads = static_cast<int>(std::min<uint32_t>(saturate_u32(n_threads), 1024));
+            options.context_size = saturate_u32(context_size);
             options.kv_f16 = kv_f16;
             auto* web = new WebEngine();
             try {
@@ -266,26 +318,38 @@ public:
             GenerationOptions g;
             SamplingParams& s = g.sampling;
             s.temperature = static_cast<float>(num(options, "temperature", s.temperature));
-            s.top_k = static_cast<int32_t>(num(options, "topK", s.top_k));
+            s.top_k = int_num(options, "topK", s.top_k);
             s.top_p = static_cast<float>(num(options, "topP", s.top_p));
             s.min_p = static_cast<float>(num(options, "minP", s.min_p));
             s.repeat_penalty = static_cast<float>(num(options, "repeatPenalty", s.repeat_penalty));
             s.presence_penalty = static_cast<float>(num(options, "presencePenalty", s.presence_penalty));
             s.frequency_penalty = static_cast<float>(num(options, "frequencyPenalty", s.frequency_penalty));
-            s.penalty_last_n = static_cast<int32_t>(num(options, "penaltyLastN", s.penalty_last_n));
-            s.seed = static_cast<uint64_t>(num(options, "seed", 0));
+            s.penalty_last_n = int_num(options, "penaltyLastN", s.penalty_last_n);
+            const double seed = num(options, "seed", 0);
+            if (!(seed >= 0 && seed < 18446744073709551616.0)) throw EngineError("seed must be a non-negative integer");
+            s.seed = static_cast<uint64_t>(seed);
             const val bias = options["logitBias"];
             if (!bias.isUndefined() && !bias.isNull()) {
                 const auto n = bias["length"].as<uint32_t>();
                 for (uint32_t i = 0; i < n; ++i) {
-                    s.logit_bias.emplace_back(bias[i][0].as<int32_t>(), bias[i][1].as<float>());
+                    const double id = bias[i][0].as<double>();
+                    const double b = bias[i][1].as<double>();
+                    if (!(id >= 0 && id < engine_->n_vocab()) || id != std::floor(id)) {
+                        char shown[32];
+                        std::snprintf(shown, sizeof shown, "%.17g", id);
+                        throw EngineError(std::string("logitBias: token id ") + shown + " is not a token of the vocabulary [0, " +
+                                          std::to_string(engine_->n_vocab()) + ")");
+                    }
+                    // -Infinity bans a token; NaN or +Infinity would make every probability NaN.
+                    if (std::isnan(b) || b == INFINITY) throw EngineError("logitBias: a bias must be a finite number or -Infinity");
+                    s.logit_bias.emplace_back(static_cast<int32_t>(id), static_cast<float>(b));
                 }
             }
             const val stop = options["stop"];
             if (!stop.isUndefined() && !stop.isNull()) g.stop = emscripten::vecFromJSArray<std::string>(stop);
-            g.max_tokens = static_cast<int32_t>(num(options, "maxTokens", g.max_tokens));
+            g.max_tokens = int_num(options, "maxTokens", g.max_tokens);
             g.ignore_eos = flag(options, "ignoreEos", g.ignore_eos);
-            g.prefill_chunk = static_cast<int32_t>(num(options, "prefillChunk", g.prefill_chunk));
+            g.prefill_chunk = int_num(options, "prefillChunk", g.prefill_chunk);
             engine_->begin_generation(tokens, g);
         });
     }
@@ -347,7 +411,7 @@ private:
 class MemorySha256 {
 public:
     void update(double ptr, double size) {
-        hash_.update(as_bytes(ptr), static_cast<size_t>(size));
+        guarded("EngineError", [&] { hash_.update(heap_range(ptr, size, "Sha256.update"), static_cast<size_t>(size)); });
     }
     std::string finish_hex() { return hash_.finish_hex(); }
     void reset() { hash_.reset(); }

@@ -88,12 +88,15 @@ void append_value(std::string& out, const GgufValue& v, size_t max_array) {
 
 // Control (3) and user-defined (4) tokens of tokenizer.ggml.token_type, plus every id named
 // by a tokenizer.ggml.*_token_id key: what a user needs to see to understand prompts.
+constexpr size_t kMaxSpecialShown = 1024;
+
 void append_special_tokens(std::string& out, const GgufFile& file) {
     const auto* tokens = file.get_string_array("tokenizer.ggml.tokens");
     const auto* types = file.get_int_array("tokenizer.ggml.token_type");
     std::map<int64_t, int64_t> special;   // id -> token type (-1 when unknown)
     if (tokens && types && types->size() == tokens->size()) {
-        for (size_t i = 0; i < types->size(); ++i) {
+        // Only as many as are shown: a vocabulary of 4M user-defined tokens would make a 4M-node map.
+        for (size_t i = 0; i < types->size() && special.size() < kMaxSpecialShown; ++i) {
             if ((*types)[i] == 3 || (*types)[i] == 4) special[static_cast<int64_t>(i)] = (*types)[i];
         }
     }
@@ -112,7 +115,7 @@ void append_special_tokens(std::string& out, const GgufFile& file) {
     out += '[';
     size_t written = 0;
     for (const auto& [id, type] : special) {
-        if (written == 1024) break;   // a vocabulary of thousands of "special" tokens: show the first
+        if (written == kMaxSpecialShown) break;   // a vocabulary of thousands of "special" tokens: show the first
         if (written++) out += ',';
         out += "{\"id\":";
         out += std::to_string(id);

@@ -3,27 +3,28 @@
 # corpora, runs each for a given time or number of executions, and prints executions,
 # coverage (cov = edges, ft = features) and crashes per target.
 #
-#   bash bench/fuzz/run.sh [--time SECONDS | --runs N] [--workers N | --workers-per "R T C"]
+#   bash bench/fuzz/run.sh [--time SECONDS | --runs N] [--workers N | --workers-per "R T C M"]
 #                          [--targets "fuzz_gguf_reader ..."] [--no-build] [--prepare-only]
-#                          [--out DIR]
+#                          [--out DIR] [--m32]
 #
+# --m32 builds and runs the i386 build (32-bit size_t like wasm32, so a size product that
+# wraps there is an ASan report) in build-fuzz-m32/.
 # --prepare-only builds and seeds, then stops (to carry binaries and corpora to another
 # machine, where --no-build runs them). FUZZ_BUILD_DIR overrides build-fuzz/.
 # --runs N runs each worker process for N executions; --time S runs each for S seconds.
 # Workers of one target share its corpus (libFuzzer reloads it), so they cooperate.
-# --workers-per gives the worker counts of the three targets in order (reader, tokenizer,
-# chat). Logs, crash inputs and summary.tsv go to --out (default build-fuzz/out).
+# --workers-per gives the worker counts of the targets in order (reader, tokenizer, chat,
+# model). Logs, crash inputs and summary.tsv go to --out (default build-fuzz/out).
 # Exit status: 0 when no target crashed, 1 otherwise, 2 on a usage or build problem.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
-BUILD=${FUZZ_BUILD_DIR:-$ROOT/build-fuzz}
-case "$BUILD" in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 TIME=60
 RUNS=""
 WORKERS=1
 WORKERS_PER=""
-TARGETS="fuzz_gguf_reader fuzz_tokenizer fuzz_chat_prompt"
+TARGETS="fuzz_gguf_reader fuzz_tokenizer fuzz_chat_prompt fuzz_model_eval"
+M32=0
 DO_BUILD=1
 PREPARE_ONLY=0
 OUT=""
@@ -37,9 +38,14 @@ while (($#)); do
         --no-build) DO_BUILD=0; shift ;;
         --prepare-only) PREPARE_ONLY=1; shift ;;
         --out) OUT=$2; shift 2 ;;
-        *) echo "usage: bash bench/fuzz/run.sh [--time S | --runs N] [--workers N | --workers-per \"R T C\"] [--targets LIST] [--no-build] [--out DIR]" >&2; exit 2 ;;
+        --m32) M32=1; shift ;;
+        *) echo "usage: bash bench/fuzz/run.sh [--time S | --runs N] [--workers N | --workers-per \"R T C M\"] [--targets LIST] [--no-build] [--out DIR] [--m32]" >&2; exit 2 ;;
     esac
 done
+DEFAULT_BUILD=$ROOT/build-fuzz
+((M32)) && DEFAULT_BUILD=$ROOT/build-fuzz-m32
+BUILD=${FUZZ_BUILD_DIR:-$DEFAULT_BUILD}
+case "$BUILD" in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 OUT=${OUT:-$BUILD/out}
 SHARED=${SMOLLM_SHARED_DIR:-$ROOT/../shared}
 
@@ -49,8 +55,13 @@ if ((DO_BUILD)); then
     CXX_FUZZ=${CXX_FUZZ:-$(command -v clang++ || command -v clang++-14 || true)}
     [ -n "$CXX_FUZZ" ] || { echo "clang++ not found (apt-get install clang)" >&2; exit 2; }
     log "building fuzz targets with $CXX_FUZZ into $BUILD"
-    cmake -S fuzz -B "$BUILD" -DCMAKE_CXX_COMPILER="$CXX_FUZZ" >/dev/null
-    cmake --build "$BUILD" -j"${JOBS:-2}" >/dev/null
+    cmake -S fuzz -B "$BUILD" -DCMAKE_CXX_COMPILER="$CXX_FUZZ" -DSMOLLM_FUZZ_M32=$((M32 ? 1 : 0)) >/dev/null
+    # Only the targets that will run (the i386 smoke runs two of them), plus the reader, which
+    # the checks below start, and the seed writer.
+    build_targets="fuzz_gguf_reader make_seeds"
+    for t in $TARGETS; do [ "$t" = fuzz_gguf_reader ] || build_targets="$build_targets $t"; done
+    # shellcheck disable=SC2086
+    cmake --build "$BUILD" -j"${JOBS:-2}" --target $build_targets >/dev/null
     # The C library the binaries were linked against, for machines whose own is older.
     mkdir -p "$BUILD/runtime"
     ldd "$BUILD/fuzz_gguf_reader" | awk '/=>/ {print $3} /ld-linux/ {print $1}' | while read -r lib; do
@@ -78,7 +89,7 @@ export SMOLLM_FUZZ_MODEL=$model
 # Seed corpora: GGUF headers for the reader (shared files and writer output), text for the
 # text targets. Kept in the build directory, never committed.
 corpus() { echo "$BUILD/corpus/$1"; }
-mkdir -p "$(corpus fuzz_gguf_reader)" "$(corpus fuzz_tokenizer)" "$(corpus fuzz_chat_prompt)"
+mkdir -p "$(corpus fuzz_gguf_reader)" "$(corpus fuzz_tokenizer)" "$(corpus fuzz_chat_prompt)" "$(corpus fuzz_model_eval)"
 if [ -z "$(ls -A "$(corpus fuzz_gguf_reader)")" ]; then
     ggufs=()
     for f in "$SHARED"/golden/models/*.gguf "$SHARED"/golden/vocab/*.gguf "$BUILD"/seeds/*.gguf; do
@@ -125,13 +136,34 @@ open(os.path.join(tok_dir, "ids"), "wb").write(b"\x02" + ids)
 PY
 fi
 
+# Whole models for the evaluation target, one per tensor type (the k-quants need rows of 256),
+# each behind 8 option bytes (sampling, context, flags: see fuzz/fuzz_model_eval.cpp).
+if [ -z "$(ls -A "$(corpus fuzz_model_eval)")" ]; then
+    writer=${SMOLLM_GGUF_WRITER:-$ROOT/build/gguf_writer}
+    [ -x "$writer" ] || { echo "no gguf_writer for the model seeds: build it (cmake --build build --target gguf_writer) or set SMOLLM_GGUF_WRITER" >&2; exit 2; }
+    small="--dim 32 --layers 1 --heads 2 --kv-heads 1 --ffn 64 --vocab 300 --context 64"
+    wide="--dim 256 --layers 1 --heads 2 --kv-heads 1 --ffn 256 --vocab 300 --context 64 --untied"
+    options=(0000000000100000 20284080101c0305 ff0aff40406d3f07)
+    i=0
+    for spec in "f32:$small" "f16:$small" "bf16:$small" "q8_0:$small" "q4_0:$small" "q4_1:$small" "q5_0:$small" \
+                "q5_1:$small" "iq4_nl:$small" "q2_k:$wide" "q3_k:$wide" "q4_k:$wide" "q5_k:$wide" "q6_k:$wide" "iq4_xs:$wide"; do
+        type=${spec%%:*}
+        f=$BUILD/model-$type.gguf
+        # shellcheck disable=SC2086
+        "$writer" --output "$f" ${spec#*:} --type "$type" --seed $((i + 1)) >/dev/null
+        { python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.argv[1]))' "${options[$((i % 3))]}"; cat "$f"; } >"$(corpus fuzz_model_eval)/model-$type"
+        i=$((i + 1))
+    done
+fi
+
 if ((PREPARE_ONLY)); then
     log "prepared: binaries and corpora in $BUILD"
     exit 0
 fi
 
-declare -A MAXLEN=([fuzz_gguf_reader]=4096 [fuzz_tokenizer]=1024 [fuzz_chat_prompt]=512)
-declare -A DICT=([fuzz_gguf_reader]="" [fuzz_tokenizer]=fuzz/tokenizer.dict [fuzz_chat_prompt]=fuzz/tokenizer.dict)
+# The model target's inputs are whole files: the largest seed (Q6_K) is 395 KB.
+declare -A MAXLEN=([fuzz_gguf_reader]=4096 [fuzz_tokenizer]=1024 [fuzz_chat_prompt]=512 [fuzz_model_eval]=409600)
+declare -A DICT=([fuzz_gguf_reader]="" [fuzz_tokenizer]=fuzz/tokenizer.dict [fuzz_chat_prompt]=fuzz/tokenizer.dict [fuzz_model_eval]="")
 read -r -a per <<<"${WORKERS_PER:-}"
 
 # LeakSanitizer needs ptrace; where a sandbox refuses it, fuzz without leak checks and say so.

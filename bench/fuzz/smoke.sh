@@ -1,7 +1,21 @@
 #!/usr/bin/env bash
-# CI smoke of the fuzz targets: build them, run each for 60 seconds (in parallel), and exit
-# non-zero when any target crashed, timed out or ran out of memory.
+# CI smoke of the fuzz targets: build them, then run each for 60 seconds, all at once: the
+# x86-64 build of every target and the i386 build (32-bit size_t, like wasm32: a size product
+# that wraps there is an ASan report here) of the two that compute sizes from file values
+# (the reader and the whole-model target). Exits non-zero when any target crashed, timed out
+# or ran out of memory.
 #   bash bench/fuzz/smoke.sh [SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-exec bash bench/fuzz/run.sh --time "${1:-60}" --workers 1 --out build-fuzz/smoke
+seconds=${1:-60}
+m32_targets="fuzz_gguf_reader fuzz_model_eval"
+bash bench/fuzz/run.sh --prepare-only
+bash bench/fuzz/run.sh --m32 --prepare-only --targets "$m32_targets"
+bash bench/fuzz/run.sh --no-build --time "$seconds" --workers 1 --out build-fuzz/smoke &
+x86_64=$!
+bash bench/fuzz/run.sh --m32 --no-build --time "$seconds" --workers 1 --targets "$m32_targets" --out build-fuzz-m32/smoke &
+i386=$!
+status=0
+wait $x86_64 || status=$?
+wait $i386 || status=$?
+exit $status

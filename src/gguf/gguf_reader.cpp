@@ -19,6 +19,13 @@ constexpr uint64_t kMaxStringBytes = 256ull << 20;
 // Smallest possible encodings, used to reject counts the remaining bytes could never hold.
 constexpr uint64_t kMinKvBytes = 8 + 1 + 4 + 1;                 // key len, 1-byte key, type, u8
 constexpr uint64_t kMinTensorInfoBytes = 8 + 1 + 4 + 8 + 4 + 8;  // name len, name, n_dims, ne, type, offset
+// What the parsed header may occupy in memory. Arrays expand when parsed (an int8 array x8 as
+// int64, float32 x2 as double, each nested array a whole GgufValue), so a header of a few
+// hundred MB could take gigabytes. The largest vocabulary the engine runs (2^22 tokens, with
+// scores and types) takes about 110 MiB; real ones (<= 262k tokens) under 30 MiB.
+constexpr uint64_t kMaxParsedHeaderBytes = 256ull << 20;
+// Per-entry overhead of the key and tensor indexes (a hash node and its bucket).
+constexpr uint64_t kIndexEntryBytes = 64;
 // NeedMore asks for at least this much beyond what it was given so callers never trickle.
 constexpr uint64_t kMinGrowth = 64 * 1024;
 
@@ -116,6 +123,20 @@ private:
     uint64_t available_;
     uint64_t file_size_;
     uint64_t pos_ = 0;
+    uint64_t parsed_bytes_ = 0;   // memory the parsed header holds so far (estimate from above)
+
+    // Counts `bytes` of memory about to be allocated for `field`; past the cap, the header is
+    // refused before the allocation happens.
+    void charge(uint64_t bytes, const std::string& field, uint64_t at) {
+        if (bytes > kMaxParsedHeaderBytes - std::min(parsed_bytes_, kMaxParsedHeaderBytes)) {
+            fail(field, at, "the parsed header would take more than " + std::to_string(kMaxParsedHeaderBytes >> 20) +
+                                " MiB of memory (the limit; arrays expand when parsed): not a model this engine can load");
+        }
+        parsed_bytes_ += bytes;
+    }
+    void charge_items(uint64_t count, uint64_t item_bytes, const std::string& field, uint64_t at) {
+        charge(count > kMaxParsedHeaderBytes / item_bytes ? UINT64_MAX : count * item_bytes, field, at);
+    }
 
     [[noreturn]] static void fail(const std::string& field, uint64_t offset, const std::string& why) {
         throw ErrorStop{field + " at byte " + std::to_string(offset) + ": " + why};
@@ -237,6 +258,8 @@ private:
             if (key.empty()) fail(field, key_at, "empty key");
             if (!utf8_is_valid(key)) fail(field, key_at, "key is not valid UTF-8");
             if (file.key_index_.count(key)) fail("metadata key '" + key + "'", key_at, "duplicate key");
+            // The key is held twice: in its entry and in the index.
+            charge(sizeof(GgufKeyValue) + 2 * key.size() + kIndexEntryBytes, field, key_at);
             if (key == "general.alignment") alignment_at_ = pos_;
             GgufKeyValue kv;
             kv.value = read_typed_value("metadata '" + key + "'", 0);
@@ -258,7 +281,9 @@ private:
         GgufValue v;
         v.type = type;
         if (type == GgufValueType::STRING) {
+            const uint64_t at = pos_;
             v.str = read_string(field);
+            charge(v.str.size(), field, at);
         } else if (type == GgufValueType::ARRAY) {
             read_array(v, field, depth);
         } else {
@@ -311,10 +336,18 @@ private:
         const uint64_t reserve = safe_reserve(count, min_elem);
         switch (v.elem_type) {
             case GgufValueType::STRING:
+                // The end offsets, then each string's bytes as they are read.
+                charge_items(count, sizeof(size_t), field + " array length", count_at);
                 v.strings.reserve(reserve);
-                for (uint64_t i = 0; i < count; ++i) v.strings.push_back(read_string_view(field));
+                for (uint64_t i = 0; i < count; ++i) {
+                    const uint64_t at = pos_;
+                    const std::string_view text = read_string_view(field);
+                    charge(text.size(), field, at);
+                    v.strings.push_back(text);
+                }
                 break;
             case GgufValueType::ARRAY:
+                charge_items(count, sizeof(GgufValue), field + " array length", count_at);
                 v.arrays.reserve(reserve);
                 for (uint64_t i = 0; i < count; ++i) {
                     GgufValue inner;
@@ -326,12 +359,14 @@ private:
             case GgufValueType::FLOAT32:
             case GgufValueType::FLOAT64:
                 need(count * min_elem, field);
+                charge_items(count, sizeof(double), field + " array length", count_at);
                 v.floats.resize(count);
                 for (uint64_t i = 0; i < count; ++i)
                     v.floats[i] = v.elem_type == GgufValueType::FLOAT32 ? read_raw<float>() : read_raw<double>();
                 break;
             default:
                 need(count * min_elem, field);
+                charge_items(count, sizeof(int64_t), field + " array length", count_at);
                 v.ints.resize(count);
                 for (uint64_t i = 0; i < count; ++i) v.ints[i] = read_int_element(v.elem_type);
                 break;
@@ -361,6 +396,7 @@ private:
             if (t.name.empty()) fail(field, name_at, "empty tensor name");
             if (!utf8_is_valid(t.name)) fail(field, name_at, "tensor name is not valid UTF-8");
             if (file.tensor_index_.count(t.name)) fail("tensor '" + t.name + "' name", name_at, "duplicate tensor name");
+            charge(sizeof(GgufTensorInfo) + 2 * t.name.size() + kIndexEntryBytes + sizeof(uint64_t), field, name_at);
             const std::string tfield = "tensor '" + t.name + "'";
             read_tensor_shape(t, tfield);
             read_tensor_type(t, tfield);

@@ -30,6 +30,13 @@ Sampler::Sampler(const SamplingParams& params) : params_(params), rng_(params.se
         throw std::invalid_argument("sampling: presence and frequency penalties must be finite");
     }
     if (params.penalty_last_n < -1) throw std::invalid_argument("sampling: penalty_last_n must be >= -1 (-1 = all)");
+    for (const auto& [id, bias] : params.logit_bias) {
+        // -infinity bans a token; NaN or +infinity would turn every probability into NaN.
+        if (std::isnan(bias) || bias == std::numeric_limits<float>::infinity()) {
+            throw std::invalid_argument("sampling: logit bias of token " + std::to_string(id) +
+                                        " must be a finite number or -infinity");
+        }
+    }
 }
 
 int32_t Sampler::sample(const float* logits, int32_t n_vocab, const std::vector<int32_t>& history) {

@@ -35,7 +35,7 @@ struct BigramAfter {
 }  // namespace
 
 struct BpeTokenizer::Scratch {
-    std::vector<TextFragment> fragments, fragments_tmp;
+    std::vector<TextFragment> fragments;
     std::vector<uint32_t> cps;
     std::vector<uint8_t> flags;
     std::vector<uint32_t> ends, ends_tmp;
@@ -111,7 +111,7 @@ std::vector<int32_t> BpeTokenizer::encode(std::string_view text, bool parse_spec
     std::vector<int32_t> out;
     out.reserve(text.size() / 3 + 4);
     Scratch s;
-    partition_special(vocab_, text, parse_special, &s.fragments, &s.fragments_tmp);
+    partition_special(vocab_, text, parse_special, &s.fragments);
     for (const TextFragment& f : s.fragments) {
         if (f.token >= 0) {
             out.push_back(f.token);

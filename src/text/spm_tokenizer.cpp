@@ -80,8 +80,8 @@ std::string SpmTokenizer::token_to_piece(int32_t id, bool render_special) const 
 
 std::vector<int32_t> SpmTokenizer::encode(std::string_view text, bool parse_special) const {
     std::vector<int32_t> out;
-    std::vector<TextFragment> fragments, scratch;
-    partition_special(vocab_, text, parse_special, &fragments, &scratch);
+    std::vector<TextFragment> fragments;
+    partition_special(vocab_, text, parse_special, &fragments);
     bool after_special = true;   // the start of the input counts as following a special token
     std::string escaped;
     for (const TextFragment& f : fragments) {

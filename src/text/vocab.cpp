@@ -221,6 +221,11 @@ void Vocab::detect_special_tokens(const VocabSpec& spec) {
     std::stable_sort(special_tokens_.begin(), special_tokens_.end(), [&](int32_t a, int32_t b) {
         return texts_[static_cast<size_t>(a)].size() > texts_[static_cast<size_t>(b)].size();
     });
+    std::vector<bool> user_defined(special_tokens_.size());
+    for (size_t rank = 0; rank < special_tokens_.size(); ++rank) {
+        user_defined[rank] = !(attrs_[static_cast<size_t>(special_tokens_[rank])] & (kAttrControl | kAttrUnknown));
+    }
+    special_index_ = std::make_unique<SpecialTokenIndex>(texts_, special_tokens_, user_defined);
 }
 
 }  // namespace smollm

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "gguf/string_list.h"
+#include "text/special_index.h"
 #include "text/token_index.h"
 
 namespace smollm {
@@ -72,6 +73,8 @@ public:
     bool is_end_of_generation(int32_t id) const { return valid(id) && eog_[static_cast<size_t>(id)]; }
     // Tokens that text can contain literally (control, user-defined, unknown), longest first.
     const std::vector<int32_t>& special_tokens() const { return special_tokens_; }
+    // special_tokens() by text, for finding them in a prompt.
+    const SpecialTokenIndex& special_index() const { return *special_index_; }
 
 private:
     void detect_special_tokens(const VocabSpec& spec);
@@ -84,6 +87,7 @@ private:
     bool add_bos_ = false;
     std::vector<bool> eog_;
     std::vector<int32_t> special_tokens_;
+    std::unique_ptr<SpecialTokenIndex> special_index_;
 };
 
 }  // namespace smollm

@@ -26,6 +26,10 @@ function heap(module) {
 }
 
 function malloc(module, bytes, what) {
+  // _malloc takes a 32-bit size: 2^32 + 64 would arrive as 64 and the copy write past it.
+  if (!Number.isSafeInteger(bytes) || bytes < 0 || bytes >= WASM_LIMIT) {
+    throw new ModelTooLargeError(bytes, WASM_LIMIT, `${what}: ${formatBytes(bytes)} cannot be allocated in wasm memory`);
+  }
   const ptr = module._malloc(bytes) >>> 0;
   if (ptr === 0) {
     throw new ModelTooLargeError(bytes, WASM_LIMIT, `${what}: malloc of ${formatBytes(bytes)} failed`);
@@ -114,6 +118,7 @@ export async function loadIntoMemory(module, entries, options, onProgress, signa
         progress,
         onWarning,
         sha256: digests[i],
+        partCount: entries.length,
         checkHeader: (probeResult, expected) => {
           if (i === 0) {
             first = probeResult;
@@ -185,6 +190,21 @@ function checkFirstHeader(module, probeResult, expected, entries, sizes, options
   }
 }
 
+// Every part's own header, the later parts of a split model included (the first part's plan
+// only knows their sizes when the server gave them): it must be the part its position says,
+// and what it describes must fit in wasm memory before anything is allocated for it.
+function checkPartHeader(header, wanted, name, index, partCount) {
+  if (wanted >= WASM_LIMIT) {
+    throw new ModelTooLargeError(wanted, WASM_LIMIT,
+      `${name}: its header describes ${formatBytes(wanted)} of data, more than wasm memory can hold`);
+  }
+  if (index === 0) return;
+  const { metadata } = header;
+  if (Number(metadata['split.no']) !== index || Number(metadata['split.count']) !== partCount) {
+    throw new InvalidModelError(`${name} is not part ${index + 1} of ${partCount} of this split model ` +
+      `(its header says split.no ${metadata['split.no']}, split.count ${metadata['split.count']}): pass the parts in order`);
+  }
+}
 
 async function loadPart(module, entry, index, ctx) {
   const { source } = entry;
@@ -218,6 +238,7 @@ async function loadPart(module, entry, index, ctx) {
     }
     const padded = Math.ceil(expected / header.alignment) * header.alignment;
     wanted = Math.min(source.size ?? padded, padded);
+    checkPartHeader(header, wanted, source.name, index, ctx.partCount);
     ctx.checkHeader(result, wanted);
     ptr = malloc(module, wanted, source.name);
     if (entry.url && entry.cache && !entry.cached) writer = await openWriter(entry.url, wanted, source.etag, ctx.onWarning, readBack);

@@ -62,6 +62,14 @@ inline std::unique_ptr<Engine> load_copy(const std::vector<uint8_t>& bytes,
     }
 }
 
+// A header (without the tensor data) of a file of `file_size` bytes, which must parse.
+inline std::unique_ptr<GgufFile> parse_header(const std::vector<uint8_t>& header, uint64_t file_size) {
+    GgufParseResult r = gguf_parse(header.data(), header.size(), file_size);
+    INFO(r.error);
+    REQUIRE(r.status == GgufParseResult::Status::Complete);
+    return std::move(r.file);
+}
+
 // The engine works: two tokens evaluate to finite logits.
 inline void check_engine_usable(Engine& engine) {
     const int32_t tokens[2] = {3 % engine.n_vocab(), 7 % engine.n_vocab()};

@@ -82,13 +82,6 @@ std::vector<uint8_t> big_header(const BigShape& s, uint64_t* file_size) {
     return header;
 }
 
-std::unique_ptr<GgufFile> parse_header(const std::vector<uint8_t>& header, uint64_t file_size) {
-    GgufParseResult r = gguf_parse(header.data(), header.size(), file_size);
-    INFO(r.error);
-    REQUIRE(r.status == GgufParseResult::Status::Complete);
-    return std::move(r.file);
-}
-
 // SmolLM2-1.7B's shape (MODELS.md) with Q4_K matrices and a Q6_K embedding: ~1 GB.
 const BigShape kSmolLM2_1_7B = {2048, 24, 32, 32, 8192, 49152, 12, 14};
 // A 7B llama in F16: ~13 GB, far past wasm's 4 GiB.

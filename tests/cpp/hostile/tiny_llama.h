@@ -20,6 +20,7 @@ struct TinyLlamaShape {
     uint64_t context = 128;
     bool tied = true;
     uint32_t seed = 7;
+    bool with_data = true;   // false: tensors without bytes (for header-only shapes of any size)
 };
 
 // GPT-2's byte-to-unicode table: printable bytes map to themselves, the rest to U+0100.. .
@@ -103,10 +104,10 @@ inline GgufSpec tiny_llama_spec(const TinyLlamaShape& s = {}) {
     const uint64_t head_dim = s.heads ? s.dim / s.heads : 0;
     const uint64_t kv_dim = head_dim * s.kv_heads;
     auto weight = [&](std::string name, uint64_t cols, uint64_t rows) {
-        spec.tensors.push_back({std::move(name), {cols, rows}, 0, random_f32_bytes(rng, cols * rows)});
+        spec.tensors.push_back({std::move(name), {cols, rows}, 0, s.with_data ? random_f32_bytes(rng, cols * rows) : std::vector<uint8_t>{}});
     };
     auto norm = [&](std::string name) {
-        spec.tensors.push_back({std::move(name), {s.dim}, 0, ones_f32_bytes(s.dim)});
+        spec.tensors.push_back({std::move(name), {s.dim}, 0, s.with_data ? ones_f32_bytes(s.dim) : std::vector<uint8_t>{}});
     };
     weight("token_embd.weight", s.dim, vocab);
     norm("output_norm.weight");
