@@ -17,6 +17,8 @@ async function readHeader(module, path) {
     let want = Math.min(size, 1024 * 1024);
     for (;;) {
       const ptr = module._malloc(Math.max(1, want)) >>> 0;
+      // A failed malloc returns 0: reading the file there would overwrite the start of memory.
+      if (ptr === 0) throw new InvalidModelError(`${path}: its GGUF header (${formatBytes(want)} read so far) does not fit in wasm memory`);
       try {
         const view = module.HEAPU8.subarray(ptr, ptr + want);
         const { bytesRead } = await handle.read(view, 0, want, 0);
