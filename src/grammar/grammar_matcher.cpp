@@ -33,13 +33,15 @@ GrammarMatcher::GrammarMatcher(std::shared_ptr<const Grammar> grammar) : grammar
 }
 
 uint32_t GrammarMatcher::intern_node(uint32_t pos, uint32_t parent) {
-    auto [it, inserted] = node_ids_.emplace(pair_key(pos, parent), static_cast<uint32_t>(nodes_.size()));
-    if (inserted) {
-        nodes_.push_back({pos, parent});
-        expansions_.emplace_back();
-        expanded_.push_back(false);
-    }
-    return it->second;
+    const uint64_t key = pair_key(pos, parent);
+    auto it = node_ids_.find(key);
+    if (it != node_ids_.end()) return it->second;
+    const uint32_t id = static_cast<uint32_t>(nodes_.size());
+    node_ids_.emplace(key, id);
+    nodes_.push_back({pos, parent});
+    expansions_.emplace_back();
+    expanded_.push_back(false);
+    return id;
 }
 
 void GrammarMatcher::expand(uint32_t node, std::vector<uint32_t>& out) {
@@ -81,18 +83,49 @@ uint32_t GrammarMatcher::intern_set(std::vector<uint32_t>& stacks) {
     set_ids_.emplace(std::string_view(reinterpret_cast<const char*>(stored.data()), stored.size() * sizeof(uint32_t)), id);
     ascii_steps_.emplace_back();
     ascii_steps_.back().fill(kUnknown);
+    by_signature_.emplace_back();
     return id;
 }
 
 uint32_t GrammarMatcher::step(uint32_t set, uint32_t code_point) {
-    uint32_t* slot = nullptr;
     if (code_point < 128) {
-        slot = &ascii_steps_[set][code_point];
-        if (*slot != kUnknown) return *slot;
+        const uint32_t cached = ascii_steps_[set][code_point];
+        if (cached != kUnknown) return cached;
+    }
+    // Which stacks the code point matches decides the result, so results are memoized per
+    // (set, match signature): a new code point costs only the class tests.
+    const Grammar& g = *grammar_;
+    const std::vector<uint32_t>& stacks = sets_[set];
+    uint32_t result = kDeadSet;
+    if (stacks.size() <= 64) {
+        uint64_t signature = 0;
+        for (size_t i = 0; i < stacks.size(); ++i) {
+            uint32_t after = 0;
+            if (stacks[i] != kEmptyStack && g.match_char(nodes_[stacks[i]].pos, code_point, &after)) {
+                signature |= uint64_t{1} << i;
+            }
+        }
+        if (signature != 0) {
+            std::vector<std::pair<uint64_t, uint32_t>>& known = by_signature_[set];
+            auto it = std::find_if(known.begin(), known.end(), [&](const auto& p) { return p.first == signature; });
+            if (it != known.end()) {
+                result = it->second;
+            } else {
+                result = step_uncached(set, code_point);
+                by_signature_[set].emplace_back(signature, result);
+            }
+        }
     } else {
         auto it = other_steps_.find(pair_key(set, code_point));
         if (it != other_steps_.end()) return it->second;
+        result = step_uncached(set, code_point);
+        other_steps_.emplace(pair_key(set, code_point), result);
     }
+    if (code_point < 128) ascii_steps_[set][code_point] = result;
+    return result;
+}
+
+uint32_t GrammarMatcher::step_uncached(uint32_t set, uint32_t code_point) {
     const Grammar& g = *grammar_;
     std::vector<uint32_t> next;
     for (uint32_t node : sets_[set]) {
@@ -102,13 +135,7 @@ uint32_t GrammarMatcher::step(uint32_t set, uint32_t code_point) {
         const uint32_t parent = nodes_[node].parent;
         expand(g.is_end_of_sequence(after) ? parent : intern_node(after, parent), next);
     }
-    const uint32_t result = next.empty() ? kDeadSet : intern_set(next);
-    if (code_point < 128) {
-        ascii_steps_[set][code_point] = result;  // re-read: intern_set may have grown the table
-    } else {
-        other_steps_.emplace(pair_key(set, code_point), result);
-    }
-    return result;
+    return next.empty() ? kDeadSet : intern_set(next);
 }
 
 bool GrammarMatcher::partial_allowed(uint32_t set, PartialUtf8 partial) const {
@@ -224,6 +251,7 @@ void GrammarMatcher::compact_if_large() {
     sets_.clear();
     set_ids_.clear();
     ascii_steps_.clear();
+    by_signature_.clear();
     other_steps_.clear();
     nodes_.push_back({0, 0});
     expansions_.emplace_back();

@@ -4,13 +4,16 @@
 //
 // Stacks are hash-consed (a stack is a node id: top position + the node below), sets of
 // stacks are interned, and "set x code point -> set" transitions are memoized, so walking
-// the token trie costs one table look-up per trie edge in the common case.
+// the token trie costs one table look-up per trie edge for ASCII and a few character-class
+// tests otherwise (results are memoized per set and per subset of stacks the code point
+// matches, since that subset alone decides the next set).
 #pragma once
 #include <array>
 #include <cstdint>
 #include <memory>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "grammar/grammar.h"
@@ -58,6 +61,7 @@ private:
     void expand(uint32_t node, std::vector<uint32_t>& out);
     uint32_t intern_set(std::vector<uint32_t>& stacks);  // sorts and dedups stacks
     uint32_t step(uint32_t set, uint32_t code_point);
+    uint32_t step_uncached(uint32_t set, uint32_t code_point);
     // The set after `piece` (from the current state), and its partial sequence; kDeadSet or
     // n_remain < 0 when the piece is not allowed.
     uint32_t walk_piece(std::string_view piece, PartialUtf8* partial);
@@ -73,8 +77,8 @@ private:
     std::vector<std::vector<uint32_t>> sets_;
     std::unordered_map<std::string_view, uint32_t> set_ids_;  // key: the set's bytes
     std::vector<std::array<uint32_t, 128>> ascii_steps_;      // set -> ASCII code point -> set
-    std::unordered_map<uint64_t, uint32_t> other_steps_;      // (set, code point) -> set
-    std::vector<uint32_t> scratch_;
+    std::vector<std::vector<std::pair<uint64_t, uint32_t>>> by_signature_;  // set -> (matched stacks -> set)
+    std::unordered_map<uint64_t, uint32_t> other_steps_;      // sets of > 64 stacks: (set, code point) -> set
     std::vector<uint32_t> code_points_;
     uint32_t current_ = kDeadSet;
     PartialUtf8 partial_;
