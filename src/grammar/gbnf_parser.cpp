@@ -19,6 +19,35 @@ bool is_word_char(char c) {
 }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
+// The rules with an alternative whose every element passes `element_ok` (given the rules
+// found so far), by fixpoint: e.g. the rules that can match the empty string, or a finite one.
+template <typename ElementOk>
+std::vector<bool> rules_with_passing_alternative(const Grammar& g, ElementOk element_ok) {
+    const size_t n = g.rule_start.size();
+    std::vector<bool> found(n, false);
+    for (bool changed = true; changed;) {
+        changed = false;
+        for (size_t r = 0; r < n; ++r) {
+            if (found[r]) continue;
+            bool alt_ok = true;
+            for (uint32_t pos = g.rule_start[r];; ++pos) {
+                const Element& e = g.elements[pos];
+                if (e.type == ElementType::End || e.type == ElementType::Alt) {
+                    if (alt_ok) {
+                        found[r] = changed = true;
+                        break;
+                    }
+                    if (e.type == ElementType::End) break;
+                    alt_ok = true;
+                } else if (!element_ok(e, found)) {
+                    alt_ok = false;
+                }
+            }
+        }
+    }
+    return found;
+}
+
 class Parser {
 public:
     explicit Parser(std::string_view text) : text_(text) {}
@@ -326,28 +355,8 @@ private:
     void check_left_recursion(const Grammar& g) {
         const size_t n = g.rule_start.size();
         std::vector<uint8_t> state(n, 0);  // 0 new, 1 in progress, 2 done
-        std::vector<bool> may_be_empty(n, false);
-        // may_be_empty by fixpoint (an alternative of only empty-able rule refs).
-        for (bool changed = true; changed;) {
-            changed = false;
-            for (size_t r = 0; r < n; ++r) {
-                if (may_be_empty[r]) continue;
-                bool alt_empty = true;
-                for (uint32_t pos = g.rule_start[r];; ++pos) {
-                    const Element& e = g.elements[pos];
-                    if (e.type == ElementType::End || e.type == ElementType::Alt) {
-                        if (alt_empty) {
-                            may_be_empty[r] = changed = true;
-                            break;
-                        }
-                        if (e.type == ElementType::End) break;
-                        alt_empty = true;
-                    } else if (e.type != ElementType::RuleRef || !may_be_empty[e.value]) {
-                        alt_empty = false;
-                    }
-                }
-            }
-        }
+        const std::vector<bool> may_be_empty = rules_with_passing_alternative(
+            g, [](const Element& e, const std::vector<bool>& empty) { return e.type == ElementType::RuleRef && empty[e.value]; });
         std::vector<uint32_t> path;
         auto visit = [&](auto&& self, uint32_t r) -> void {
             if (state[r] == 2) return;
@@ -384,27 +393,8 @@ private:
     // generation entering it could never end (e.g. `x ::= "a" x`).
     void check_can_finish(const Grammar& g) {
         const size_t n = g.rule_start.size();
-        std::vector<bool> finite(n, false);
-        for (bool changed = true; changed;) {
-            changed = false;
-            for (size_t r = 0; r < n; ++r) {
-                if (finite[r]) continue;
-                bool alt_ok = true;
-                for (uint32_t pos = g.rule_start[r];; ++pos) {
-                    const Element& e = g.elements[pos];
-                    if (e.type == ElementType::End || e.type == ElementType::Alt) {
-                        if (alt_ok) {
-                            finite[r] = changed = true;
-                            break;
-                        }
-                        if (e.type == ElementType::End) break;
-                        alt_ok = true;
-                    } else if (e.type == ElementType::RuleRef && !finite[e.value]) {
-                        alt_ok = false;
-                    }
-                }
-            }
-        }
+        const std::vector<bool> finite = rules_with_passing_alternative(
+            g, [](const Element& e, const std::vector<bool>& fin) { return e.type != ElementType::RuleRef || fin[e.value]; });
         std::vector<bool> seen(n, false);
         std::vector<uint32_t> todo{g.root};
         seen[g.root] = true;
