@@ -8,6 +8,8 @@ namespace {
 // Past this many stack nodes the caches are rebuilt around the live stacks only, so a long
 // generation cannot grow them without bound.
 constexpr size_t kMaxNodes = 1u << 20;
+// Masks kept for reuse (6 KB each for a 49,152-token vocabulary).
+constexpr size_t kMaxCachedMasks = 256;
 
 uint64_t pair_key(uint32_t a, uint32_t b) { return (static_cast<uint64_t>(a) << 32) | b; }
 
@@ -191,7 +193,20 @@ MaskResult GrammarMatcher::fill_mask(const TokenTrie& trie, std::vector<uint32_t
     MaskResult result;
     if (finished_ || current_ == kDeadSet) return result;
     if (partial_.n_remain == 0) {
-        walk_trie(trie, 0, current_, mask, result.n_allowed);
+        // A set seen before has the same mask (e.g. every step inside one JSON string).
+        if (mask_cache_trie_ != trie.id()) {
+            mask_cache_.clear();
+            mask_cache_trie_ = trie.id();
+        }
+        auto cached = mask_cache_.find(current_);
+        if (cached != mask_cache_.end()) {
+            mask = cached->second.first;
+            result.n_allowed = cached->second.second;
+        } else {
+            walk_trie(trie, 0, current_, mask, result.n_allowed);
+            if (mask_cache_.size() >= kMaxCachedMasks) mask_cache_.clear();
+            mask_cache_.emplace(current_, std::make_pair(mask, result.n_allowed));
+        }
     } else {
         // The last token ended inside a character: pieces decode differently from here, so
         // each usable token is checked on its own (rare: only after split characters).
@@ -252,6 +267,7 @@ void GrammarMatcher::compact_if_large() {
     set_ids_.clear();
     ascii_steps_.clear();
     by_signature_.clear();
+    mask_cache_.clear();
     other_steps_.clear();
     nodes_.push_back({0, 0});
     expansions_.emplace_back();

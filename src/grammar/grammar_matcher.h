@@ -80,6 +80,9 @@ private:
     std::vector<std::vector<std::pair<uint64_t, uint32_t>>> by_signature_;  // set -> (matched stacks -> set)
     std::unordered_map<uint64_t, uint32_t> other_steps_;      // sets of > 64 stacks: (set, code point) -> set
     std::vector<uint32_t> code_points_;
+    // Stack set -> its mask (end-of-generation tokens not included) and count, for one trie.
+    std::unordered_map<uint32_t, std::pair<std::vector<uint32_t>, size_t>> mask_cache_;
+    uint64_t mask_cache_trie_ = 0;  // TokenTrie::id() of the trie the cached masks are for
     uint32_t current_ = kDeadSet;
     PartialUtf8 partial_;
     bool finished_ = false;

@@ -1,6 +1,7 @@
 #include "grammar/token_trie.h"
 
 #include <algorithm>
+#include <atomic>
 #include <numeric>
 
 #include "text/tokenizer.h"
@@ -46,6 +47,8 @@ PartialUtf8 decode_utf8_piece(std::string_view piece, PartialUtf8 start, std::ve
 
 namespace {
 
+std::atomic<uint64_t> next_trie_id{1};
+
 struct Decoded {
     std::vector<uint32_t> cps;
     PartialUtf8 partial;
@@ -55,7 +58,7 @@ struct Decoded {
 }  // namespace
 
 TokenTrie::TokenTrie(std::vector<std::string> pieces, const std::vector<bool>& end_of_generation)
-    : pieces_(std::move(pieces)), eog_flag_(pieces_.size(), false), usable_(pieces_.size(), false) {
+    : id_(next_trie_id++), pieces_(std::move(pieces)), eog_flag_(pieces_.size(), false), usable_(pieces_.size(), false) {
     std::vector<Decoded> decoded;
     decoded.reserve(pieces_.size());
     std::vector<uint32_t> cps;

@@ -50,6 +50,8 @@ public:
     };
 
     int32_t n_vocab() const { return static_cast<int32_t>(pieces_.size()); }
+    // Distinct for every trie built (copies share it): what matchers key their mask caches on.
+    uint64_t id() const { return id_; }
     const std::vector<Node>& nodes() const { return nodes_; }  // nodes()[0] is the root
     const std::vector<Edge>& edges() const { return edges_; }
     const std::vector<int32_t>& tokens() const { return tokens_; }
@@ -62,6 +64,7 @@ public:
     std::string_view piece(int32_t id) const { return pieces_[static_cast<size_t>(id)]; }
 
 private:
+    uint64_t id_;
     std::vector<std::string> pieces_;
     std::vector<Node> nodes_;
     std::vector<Edge> edges_;

@@ -87,6 +87,15 @@ TEST_CASE("mask: negated classes and any-char; invalid and empty pieces never pa
     REQUIRE(m.accept_token(trie, id_of("\"")));
     CHECK(allowed(m, trie) == std::vector<std::string>{"a", "b", "ab", "abc", "{", "}", "\"", "1", "12", "x\"", " ",
                                                        "\xC3", "\xC3\xA9", "\xFF"});
+    // Inside the string the stack set repeats, so this mask comes from the matcher's cache; it
+    // must still agree with each token checked on its own (allowed() checks that).
+    const std::vector<std::string> inside = allowed(m, trie);
+    REQUIRE(m.accept_token(trie, id_of("a")));
+    REQUIRE(m.accept_token(trie, id_of("b")));
+    CHECK(allowed(m, trie) == inside);
+    REQUIRE(m.accept_token(trie, id_of("\"")));
+    CHECK(allowed(m, trie) == std::vector<std::string>{"</s>"});
+
     GrammarMatcher any(compile("root ::= .*\n"));
     // All but "" and "\xA9" (a lone continuation byte is invalid), with </s>. "\xFF" passes as
     // llama.cpp lets it: its decoder reads it as the start of a 4-byte sequence.
