@@ -10,7 +10,7 @@ MODEL=${1:-"$ROOT/../shared/golden/models/tiny-py-Q4_K_M.gguf"}
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 SOURCES="$ROOT/bench/grammar/grammar_bench.cpp $ROOT/tools/tokenize_tool/gguf_header_file.cpp
-  $(ls "$ROOT"/src/grammar/*.cpp "$ROOT"/src/text/*.cpp "$ROOT"/src/gguf/*.cpp)"
+  $(ls "$ROOT"/src/grammar/*.cpp "$ROOT"/src/text/*.cpp "$ROOT"/src/gguf/*.cpp "$ROOT"/src/util/json_value.cpp)"
 g++ -O2 -std=c++20 -I"$ROOT/src" -I"$ROOT/tools" $SOURCES -o "$OUT/grammar_bench"
 echo "native: $("$OUT/grammar_bench" "$MODEL" 3)"
 export NODE_PATH=${NODE_PATH:-/usr/share/nodejs}
