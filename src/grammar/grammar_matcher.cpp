@@ -34,6 +34,28 @@ GrammarMatcher::GrammarMatcher(std::shared_ptr<const Grammar> grammar) : grammar
     current_ = intern_set(stacks);
 }
 
+GrammarMatcher::GrammarMatcher(const GrammarMatcher& other)
+    : grammar_(other.grammar_), nodes_(other.nodes_), node_ids_(other.node_ids_), expansions_(other.expansions_),
+      expanded_(other.expanded_), sets_(other.sets_), ascii_steps_(other.ascii_steps_), by_signature_(other.by_signature_),
+      other_steps_(other.other_steps_), mask_cache_(other.mask_cache_), mask_cache_trie_(other.mask_cache_trie_),
+      current_(other.current_), partial_(other.partial_), finished_(other.finished_) {
+    reindex_sets();
+}
+
+GrammarMatcher& GrammarMatcher::operator=(const GrammarMatcher& other) {
+    if (this != &other) *this = GrammarMatcher(other);
+    return *this;
+}
+
+void GrammarMatcher::reindex_sets() {
+    set_ids_.clear();
+    for (size_t id = 0; id < sets_.size(); ++id) {
+        const std::vector<uint32_t>& set = sets_[id];
+        set_ids_.emplace(std::string_view(reinterpret_cast<const char*>(set.data()), set.size() * sizeof(uint32_t)),
+                         static_cast<uint32_t>(id));
+    }
+}
+
 uint32_t GrammarMatcher::intern_node(uint32_t pos, uint32_t parent) {
     const uint64_t key = pair_key(pos, parent);
     auto it = node_ids_.find(key);

@@ -31,6 +31,10 @@ struct MaskResult {
 class GrammarMatcher {
 public:
     explicit GrammarMatcher(std::shared_ptr<const Grammar> grammar);
+    GrammarMatcher(const GrammarMatcher& other);
+    GrammarMatcher& operator=(const GrammarMatcher& other);
+    GrammarMatcher(GrammarMatcher&&) = default;
+    GrammarMatcher& operator=(GrammarMatcher&&) = default;
 
     // Sets bit (id & 31) of mask[id >> 5] for every token the grammar allows next (the
     // vector is resized to the trie's vocabulary and cleared first).
@@ -74,6 +78,9 @@ private:
     std::unordered_map<uint64_t, uint32_t> node_ids_;
     std::vector<std::vector<uint32_t>> expansions_;  // node -> its expansion (computed lazily)
     std::vector<bool> expanded_;
+    // Interned stack sets. The index's keys view the sets' own bytes, so a copy builds its
+    // own index (a matcher may be copied, e.g. to try a token).
+    void reindex_sets();
     std::vector<std::vector<uint32_t>> sets_;
     std::unordered_map<std::string_view, uint32_t> set_ids_;  // key: the set's bytes
     std::vector<std::array<uint32_t, 128>> ascii_steps_;      // set -> ASCII code point -> set

@@ -124,6 +124,18 @@ TEST_CASE("mask: no token allowed is a result, not a hang", "[grammar]") {
     CHECK(!r.end_allowed);
 }
 
+TEST_CASE("a copied matcher is independent of the original", "[grammar]") {
+    const TokenTrie trie = make_trie(kPieces);
+    auto original = std::make_unique<GrammarMatcher>(compile("root ::= \"{\" [0-9]+ \"}\"\n"));
+    REQUIRE(original->accept_token(trie, id_of("{")));
+    GrammarMatcher copy = *original;
+    original.reset();
+    CHECK(allowed(copy, trie) == std::vector<std::string>{"1", "12"});
+    REQUIRE(copy.accept_token(trie, id_of("12")));
+    REQUIRE(copy.accept_token(trie, id_of("}")));
+    CHECK(copy.can_end());
+}
+
 TEST_CASE("accept_text follows the grammar and refuses what leaves it", "[grammar]") {
     GrammarMatcher m(compile("root ::= \"[\" (item (\",\" item)*)? \"]\"\nitem ::= [0-9]+ | \"x\"\n"));
     CHECK(m.accept_text("[1"));
