@@ -1,9 +1,9 @@
 #include "grammar/json_schema_to_gbnf.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <limits>
 #include <map>
@@ -86,15 +86,19 @@ void dump_json(const JsonValue& v, std::string& out) {
         case JsonValue::Kind::Null: out += "null"; break;
         case JsonValue::Kind::Bool: out += v.boolean ? "true" : "false"; break;
         case JsonValue::Kind::Number: {
-            char buf[32];
+            char buf[40];
             const double d = v.number;
-            std::to_chars_result r{};
             if (std::nearbyint(d) == d && std::fabs(d) < 9.2e18) {
-                r = std::to_chars(buf, buf + sizeof buf, static_cast<int64_t>(d));
+                std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(d));
             } else {
-                r = std::to_chars(buf, buf + sizeof buf, d);
+                // The shortest form that reads back as the same double (wasm's libc++ has no
+                // floating-point to_chars).
+                for (int precision = 15; precision <= 17; ++precision) {
+                    std::snprintf(buf, sizeof buf, "%.*g", precision, d);
+                    if (std::strtod(buf, nullptr) == d) break;
+                }
             }
-            out.append(buf, r.ptr);
+            out += buf;
             break;
         }
         case JsonValue::Kind::String: out += json_quote(v.string); break;

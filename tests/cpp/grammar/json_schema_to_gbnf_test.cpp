@@ -81,6 +81,11 @@ TEST_CASE("schema: enum, const, anyOf / oneOf, type lists, boolean and null", "[
     CHECK(accepts(g, R"({"color": "red", "kind": "fixed", "either": true, "one": -1.5e3, "many": null})"));
     CHECK(accepts(g, R"({"color": 3, "kind": "fixed", "either": null, "one": "x", "many": 7})"));
     CHECK(!accepts(g, R"({"color": "blue", "kind": "fixed", "either": true, "one": 1, "many": 1})"));
+    const auto numbers = compile_schema(R"({"enum": [0.1, -2.5e-7, 1e21, 42]})");
+    CHECK(accepts(numbers, "0.1"));
+    CHECK(accepts(numbers, "-2.5e-07"));  // written as C's %g writes it
+    CHECK(accepts(numbers, "42"));
+    CHECK(!accepts(numbers, "0.10"));
     CHECK(!accepts(g, R"({"color": "red", "kind": "other", "either": true, "one": 1, "many": 1})"));
     CHECK(!accepts(g, R"({"color": "red", "kind": "fixed", "either": 1, "one": 1, "many": 1})"));
     CHECK(!accepts(g, R"({"color": "red", "kind": "fixed", "either": true, "one": "xy", "many": 1})"));
