@@ -7,7 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "common/json_value.h"
+#include "util/json_value.h"
 #include "gguf_writer/synthetic_corpus.h"
 
 namespace smollm::tools {

@@ -10,14 +10,14 @@
 
 #include "text/tokenizer.h"
 #include "tokenize_tool/gguf_header_file.h"
-#include "common/json_value.h"
+#include "util/json_value.h"
 
 namespace {
 
 std::string answer(const smollm::Tokenizer& tok, const std::string& line) {
-    using smollm::tools::JsonValue;
+    using smollm::JsonValue;
     // Requests come from JavaScript strings, which may hold lone surrogates.
-    const JsonValue request = smollm::tools::json_parse(line, smollm::tools::LoneSurrogate::ReplaceWithFffd);
+    const JsonValue request = smollm::json_parse(line, smollm::LoneSurrogate::ReplaceWithFffd);
     if (const JsonValue* text = request.find("text"); text && text->is_string()) {
         const JsonValue* special = request.find("special");
         const bool parse_special = special && special->is_bool() && special->boolean;
@@ -34,7 +34,7 @@ std::string answer(const smollm::Tokenizer& tok, const std::string& line) {
             if (!id.is_number()) throw std::runtime_error("ids must be numbers");
             v.push_back(static_cast<int32_t>(id.number));
         }
-        return smollm::tools::json_quote(tok.decode(v.data(), v.size()));
+        return smollm::json_quote(tok.decode(v.data(), v.size()));
     }
     throw std::runtime_error("expected {\"text\": ...} or {\"ids\": [...]}");
 }
@@ -60,7 +60,7 @@ int main(int argc, char** argv) {
         try {
             std::cout << answer(*tok, line) << '\n';
         } catch (const std::exception& e) {
-            std::cout << "{\"error\":" << smollm::tools::json_quote(e.what()) << "}\n";
+            std::cout << "{\"error\":" << smollm::json_quote(e.what()) << "}\n";
         }
         std::cout.flush();
     }

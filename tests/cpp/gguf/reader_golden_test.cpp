@@ -7,7 +7,7 @@
 
 #include "gguf/gguf_reader.h"
 #include "gguf_compare.h"
-#include "common/json_value.h"
+#include "util/json_value.h"
 #include "test_support.h"
 
 using namespace smollm;
@@ -111,7 +111,7 @@ TEST_CASE("every shared model file parses with llama hyperparameters and the Smo
 
 TEST_CASE("tiny-a tensors match llama.cpp's gguf-py listing in dequant-golden.json", "[gguf][golden]") {
     SMOLLM_REQUIRE_SHARED("golden/dequant-golden.json");
-    const auto golden = tools::json_parse(test::read_file_text(shared_path("golden/dequant-golden.json")));
+    const auto golden = json_parse(test::read_file_text(shared_path("golden/dequant-golden.json")));
     const auto& files = golden.at("files");
     REQUIRE(files.object.size() == 5);
     for (const auto& [file_name, tensors] : files.object) {

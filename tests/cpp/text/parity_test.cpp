@@ -2,7 +2,7 @@
 #include <catch.hpp>
 
 #include "test_support.h"
-#include "common/json_value.h"
+#include "util/json_value.h"
 #include "tokenizer_fixtures.h"
 
 using namespace smollm;
@@ -41,17 +41,17 @@ TEST_CASE("SmolLM2 tokenizer matches tokenizer-golden.json", "[text][parity]") {
     CHECK(tok.model_name() == "gpt2");
     CHECK(tok.pre_tokenizer() == "smollm");
     CHECK_FALSE(tok.add_bos());
-    const smollm::tools::JsonValue golden = smollm::tools::json_parse(read_file_text(shared_path("golden/tokenizer-golden.json")),
-                                    smollm::tools::LoneSurrogate::ReplaceWithFffd);
-    const smollm::tools::JsonValue* cases = golden.find("cases");
+    const smollm::JsonValue golden = smollm::json_parse(read_file_text(shared_path("golden/tokenizer-golden.json")),
+                                    smollm::LoneSurrogate::ReplaceWithFffd);
+    const smollm::JsonValue* cases = golden.find("cases");
     REQUIRE(cases);
     REQUIRE(cases->array.size() >= 20);
     size_t agree = 0;
-    for (const smollm::tools::JsonValue& c : cases->array) {
+    for (const smollm::JsonValue& c : cases->array) {
         const std::string& text = c.at("text").as_string();
         const bool special = c.at("parse_special").boolean;
         std::vector<int32_t> want;
-        for (const smollm::tools::JsonValue& id : c.at("ids").array) want.push_back(static_cast<int32_t>(id.as_int()));
+        for (const smollm::JsonValue& id : c.at("ids").array) want.push_back(static_cast<int32_t>(id.as_int()));
         const std::vector<int32_t> got = tok.encode(text, special);
         INFO("text: [" << text << "] special=" << special << "\nexpected: " << show(want) << "\ngot:      " << show(got));
         CHECK(got == want);

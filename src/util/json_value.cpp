@@ -1,4 +1,4 @@
-#include "common/json_value.h"
+#include "util/json_value.h"
 
 #include <cmath>
 #include <cstdlib>
@@ -7,7 +7,7 @@
 #include "text/json_string.h"
 #include "text/unicode.h"
 
-namespace smollm::tools {
+namespace smollm {
 namespace {
 
 // Recursion is bounded so deeply nested input fails cleanly instead of overflowing the stack.
@@ -246,4 +246,4 @@ std::string json_quote(std::string_view text) {
     return out;
 }
 
-}  // namespace smollm::tools
+}  // namespace smollm

@@ -1,7 +1,7 @@
-// The tools' one small JSON reader/writer: the files the writer consumes (Hugging Face
-// tokenizer.json and tokenizer_config.json), the tokenizer tool's JSON-lines protocol and the
-// golden files tests compare against. Objects keep their key order; lookups are linear, which
-// suits the small objects we query by key.
+// The project's one small JSON reader/writer: JSON schemas for grammars (src/grammar) and, in
+// the tools, Hugging Face tokenizer.json / tokenizer_config.json, the tokenizer tool's
+// JSON-lines protocol and the golden files tests compare against. Objects keep their key
+// order; lookups are linear, which suits the small objects we query by key.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-namespace smollm::tools {
+namespace smollm {
 
 class JsonValue {
 public:
@@ -48,4 +48,4 @@ JsonValue json_parse(std::string_view text, LoneSurrogate lone = LoneSurrogate::
 // `text` as a JSON string literal (quotes included). Invalid UTF-8 is written as U+FFFD.
 std::string json_quote(std::string_view text);
 
-}  // namespace smollm::tools
+}  // namespace smollm
