@@ -54,18 +54,25 @@ LlamaModel::LlamaModel(const LlamaConfig& config, LlamaWeights weights, int32_t 
     hb2_.assign(rows_bytes(b, config.ffn_dim), 0.0f);
     for (auto& a : act_) a.assign(act_stride_ * static_cast<size_t>(b), 0);
     scores_.assign(static_cast<size_t>(pool.size()) * static_cast<size_t>(n_ctx), 0.0f);
+    for (const WeightMatrix* m : weights_.matrices()) {
+        matmul_scratch_stride_ = std::max(matmul_scratch_stride_, matmul_scratch_bytes(m->type, m->cols));
+    }
+    matmul_scratch_.assign(static_cast<size_t>(pool.size()) * matmul_scratch_stride_, 0);
     scratch_bytes_ = scratch_bytes_for(config, weights_, n_ctx, pool.size());
 }
 
 uint64_t LlamaModel::scratch_bytes_for(const LlamaConfig& c, const LlamaWeights& w, int32_t n_ctx, int32_t n_threads) {
-    size_t act = 0;
-    for (const WeightMatrix* m : w.matrices()) act = std::max(act, activation_row_bytes(m->type, m->cols));
+    size_t act = 0, matmul_scratch = 0;
+    for (const WeightMatrix* m : w.matrices()) {
+        act = std::max(act, activation_row_bytes(m->type, m->cols));
+        matmul_scratch = std::max(matmul_scratch, matmul_scratch_bytes(m->type, m->cols));
+    }
     const uint64_t b = kMaxBatch;
     const uint64_t floats_per_token = static_cast<uint64_t>(c.dim) + std::max(c.dim, c.q_dim) + 2ull * c.q_dim +
                                       2ull * c.kv_dim + 2ull * c.ffn_dim;
     const uint64_t rope = 2ull * static_cast<uint64_t>(n_ctx) * static_cast<uint64_t>(c.n_rot / 2) * sizeof(float);
     return b * floats_per_token * sizeof(float) + 3 * b * act + static_cast<uint64_t>(n_threads) * n_ctx * sizeof(float) +
-           rope;
+           rope + static_cast<uint64_t>(n_threads) * matmul_scratch;
 }
 
 int64_t LlamaModel::chunk_for(int64_t n_items, int64_t min_chunk) const {
@@ -93,12 +100,12 @@ void LlamaModel::for_each_token(int32_t n, const Fn& fn) {
 void LlamaModel::matmuls(std::initializer_list<MatmulTask> tasks, int32_t n_tokens) {
     int64_t total = 0;
     for (const MatmulTask& m : tasks) total += row_blocks(*m.w);
-    parallel_chunks(total, chunk_for(total, kMinChunkRowBlocks), [&](int64_t begin, int64_t end, int) {
+    parallel_chunks(total, chunk_for(total, kMinChunkRowBlocks), [&](int64_t begin, int64_t end, int thread) {
         int64_t first = 0;
         for (const MatmulTask& m : tasks) {
             const int64_t blocks = row_blocks(*m.w);
             const int64_t b0 = std::max(begin, first) - first, b1 = std::min(end, first + blocks) - first;
-            if (b0 < b1) matmul_rows(*m.w, m.xq, n_tokens, m.y, m.y_stride, b0 * kRowAlign, b1 * kRowAlign);
+            if (b0 < b1) matmul_rows(*m.w, m.xq, n_tokens, m.y, m.y_stride, b0 * kRowAlign, b1 * kRowAlign, thread);
             first += blocks;
         }
     });
@@ -124,11 +131,12 @@ const uint8_t* LlamaModel::quantized_input(const WeightMatrix* const* ms, int32_
 }
 
 void LlamaModel::matmul_rows(const WeightMatrix& w, const uint8_t* xq, int32_t n_tokens, float* y, int64_t y_stride,
-                             int64_t row_begin, int64_t row_end) const {
+                             int64_t row_begin, int64_t row_end, int thread) {
     const int64_t r0 = std::min(w.rows, row_begin);
     const int64_t r1 = std::min(w.rows, row_end);
     if (r0 >= r1) return;
-    matmul(w.type, w.data, w.row_bytes, w.cols, r0, r1, xq, act_stride_, n_tokens, y, y_stride);
+    uint8_t* scratch = matmul_scratch_stride_ ? &matmul_scratch_[static_cast<size_t>(thread) * matmul_scratch_stride_] : nullptr;
+    matmul(w.type, w.data, w.row_bytes, w.cols, r0, r1, xq, act_stride_, n_tokens, y, y_stride, scratch);
 }
 
 void LlamaModel::forward(const int32_t* tokens, int32_t n, int32_t n_past, bool all_logits, float* logits) {

@@ -64,7 +64,7 @@ private:
     void quantize_input(const float* x, int32_t t, const WeightMatrix* const* ms, int32_t count);
     const uint8_t* quantized_input(const WeightMatrix* const* ms, int32_t index) const;
     void matmul_rows(const WeightMatrix& w, const uint8_t* xq, int32_t n_tokens, float* y, int64_t y_stride,
-                     int64_t row_begin, int64_t row_end) const;
+                     int64_t row_begin, int64_t row_end, int thread);
 
     LlamaConfig config_;
     LlamaWeights weights_;
@@ -78,6 +78,10 @@ private:
     std::vector<float> x_, xb_, xb2_, q_, k_, v_, hb_, hb2_;
     std::vector<uint8_t> act_[3];
     std::vector<float> scores_;   // n_threads x n_ctx attention weights
+    // n_threads x matmul_scratch_bytes of the widest matrix: a thread's matmul scratch, planned
+    // here because which thread claims which rows changes from step to step.
+    std::vector<uint8_t> matmul_scratch_;
+    size_t matmul_scratch_stride_ = 0;
     uint64_t scratch_bytes_ = 0;
 };
 

@@ -75,9 +75,20 @@ bool quant_supported(GgmlType t) { return kernel_for(t) != nullptr; }
 
 const char* kernel_isa() { return kIsaName; }
 
+size_t matmul_scratch_bytes(GgmlType weight_type, int64_t n_cols) {
+#if defined(__wasm_simd128__)
+    if (!kernel_for(weight_type) || relaxed_kernel_for(weight_type)) return 0;
+    return quant::simd128::widened_row_bytes(weight_type, n_cols) * quant::kMaxTileTokens;
+#else
+    (void)weight_type;
+    (void)n_cols;
+    return 0;
+#endif
+}
+
 void matmul(GgmlType weight_type, const void* w, size_t w_row_bytes, int64_t n_cols,
             int64_t row_begin, int64_t row_end, const void* xq, size_t xq_row_bytes,
-            int64_t n_tokens, float* y, int64_t y_stride) {
+            int64_t n_tokens, float* y, int64_t y_stride, uint8_t* scratch) {
     const DotTileFn kernel = kernel_for(weight_type);
     if (!kernel)
         throw std::invalid_argument("matmul: unsupported weight type " + std::string(ggml_type_name(weight_type)));
@@ -88,8 +99,12 @@ void matmul(GgmlType weight_type, const void* w, size_t w_row_bytes, int64_t n_c
         std::max<int64_t>(1, static_cast<int64_t>(kRowBlockBytes / std::max<size_t>(w_row_bytes, 1)));
 #if defined(__wasm_simd128__)
     const size_t wide_row_bytes = relaxed_kernel_for(weight_type) ? 0 : quant::simd128::widened_row_bytes(weight_type, n_cols);
-    thread_local std::vector<uint8_t> wide_tile;
-    if (wide_tile.size() < wide_row_bytes * quant::kMaxTileTokens) wide_tile.resize(wide_row_bytes * quant::kMaxTileTokens);
+    uint8_t* wide_tile = scratch;
+    if (wide_row_bytes && !wide_tile) {
+        thread_local std::vector<uint8_t> grown;
+        if (grown.size() < wide_row_bytes * quant::kMaxTileTokens) grown.resize(wide_row_bytes * quant::kMaxTileTokens);
+        wide_tile = grown.data();
+    }
 #endif
     for (int64_t r0 = row_begin; r0 < row_end; r0 += rows_per_block) {
         const int64_t r1 = std::min(row_end, r0 + rows_per_block);
@@ -101,8 +116,8 @@ void matmul(GgmlType weight_type, const void* w, size_t w_row_bytes, int64_t n_c
             if (wide_row_bytes) {
                 for (int t = 0; t < n_tok; ++t)
                     quant::simd128::widen_activation_row(weight_type, x_tile + t * xq_row_bytes,
-                                                         wide_tile.data() + t * wide_row_bytes, n_cols);
-                x_tile = wide_tile.data();
+                                                         wide_tile + t * wide_row_bytes, n_cols);
+                x_tile = wide_tile;
                 x_stride = wide_row_bytes;
             }
 #endif

@@ -23,13 +23,20 @@ size_t activation_row_bytes(GgmlType weight_type, int64_t n_cols);
 // the weight type's block size.
 void quantize_activation_row(GgmlType weight_type, const float* x, void* dst, int64_t n_cols);
 
+// Bytes of scratch one matmul call over rows of this type and width needs (0 when none: the
+// SIMD128 kernels of some types widen a tile of activation rows first).
+size_t matmul_scratch_bytes(GgmlType weight_type, int64_t n_cols);
+
 // y[t * y_stride + r] = dot(weight row r, activation row t) for r in [row_begin, row_end),
 // t in [0, n_tokens). `w` points at row 0; `w_row_bytes` is the byte stride between rows.
 // Activation rows are `xq_row_bytes` apart. Reuses each weight block across the tokens.
+// `scratch` holds matmul_scratch_bytes(weight_type, n_cols) bytes owned by the calling thread;
+// null uses a per-thread buffer grown on first use (tests and benchmarks: a forward pass plans
+// its scratch at load, so decoding allocates nothing whichever thread claims which rows).
 void matmul(GgmlType weight_type, const void* w, size_t w_row_bytes, int64_t n_cols,
             int64_t row_begin, int64_t row_end,
             const void* xq, size_t xq_row_bytes, int64_t n_tokens,
-            float* y, int64_t y_stride);
+            float* y, int64_t y_stride, uint8_t* scratch = nullptr);
 
 // Scalar reference dequantization of `n` consecutive elements (a multiple of the block size).
 void dequantize_row(GgmlType t, const void* src, float* dst, int64_t n);
