@@ -8,6 +8,14 @@
 #include "text/unicode.h"
 
 namespace smollm {
+
+JsonValue::JsonValue() = default;
+JsonValue::~JsonValue() = default;
+JsonValue::JsonValue(const JsonValue&) = default;
+JsonValue::JsonValue(JsonValue&&) noexcept = default;
+JsonValue& JsonValue::operator=(const JsonValue&) = default;
+JsonValue& JsonValue::operator=(JsonValue&&) noexcept = default;
+
 namespace {
 
 // Recursion is bounded so deeply nested input fails cleanly instead of overflowing the stack.

@@ -15,6 +15,16 @@ class JsonValue {
 public:
     enum class Kind { Null, Bool, Number, String, Array, Object };
 
+    // Declared here, defined (defaulted) in the .cpp where JsonValue is complete: clang with
+    // libstdc++ rejects a vector of pair<string, JsonValue> whose destructor is instantiated
+    // inside the class itself.
+    JsonValue();
+    ~JsonValue();
+    JsonValue(const JsonValue&);
+    JsonValue(JsonValue&&) noexcept;
+    JsonValue& operator=(const JsonValue&);
+    JsonValue& operator=(JsonValue&&) noexcept;
+
     Kind kind = Kind::Null;
     bool boolean = false;
     double number = 0.0;
