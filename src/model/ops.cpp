@@ -37,6 +37,7 @@ float ggml_v_expf(float x) {
     const float r = 0x1.8p23f;
     const float n = quant::fused_madd(x, 0x1.715476p+0f, r) - r;
     const float b = quant::fused_madd(-n, 0x1.7f7d1cp-20f, quant::fused_madd(-n, 0x1.62e4p-1f, x));
+    if (std::isnan(n)) return n;   // NaN in, NaN out (the int conversion below would be undefined)
     if (std::fabs(n) > 192.0f) return n <= 0.0f ? 0.0f : std::numeric_limits<float>::infinity();
     const float u = b * b;
     using quant::fused_madd;
