@@ -47,7 +47,9 @@ const ISOLATION = {
  */
 export function staticRoutes(routes, { isolated = true, misses } = {}) {
   const base = { 'cache-control': 'no-store', ...(isolated ? ISOLATION : {}) };
+  /** @type {Map<string, Listener>} */
   const exact = new Map();
+  /** @type {{prefix: string, serve: Listener}[]} */
   const prefixes = [];
   for (const [key, value] of Object.entries(routes)) {
     const route = typeof value === 'string' ? { path: value } : value;
