@@ -47,8 +47,10 @@ const ISOLATION = {
   'cross-origin-resource-policy': 'same-origin',
 };
 
-// Opens `base` and runs the app's runModel on its /model.gguf.
+// Opens `base` and runs the app's runModel on its /model.gguf; `errors` are what the page
+// logged as errors or threw meanwhile.
 async function runInPage(browser, base, misses) {
+  const logged = browser.log.length;
   const context = () => `misses: ${misses.join(', ') || 'none'}; console: ${browser.log.slice(-20).join(' | ') || 'nothing'}`;
   await browser.goto(`${base}/`);
   await browser.waitFor(() => window.ready === true, undefined, 20000);
@@ -59,7 +61,8 @@ async function runInPage(browser, base, misses) {
     browser.evaluate((u) => window.runModel(u).catch((e) => { throw new Error(`${e.name}: ${e.message}`); }), `${base}/model.gguf`),
     new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer in 60 s; ${context()}`)), 60000); }),
   ]).finally(() => clearTimeout(timer));
-  return { result, context };
+  const errors = browser.log.slice(logged).filter((line) => /^\[(pageerror|console\.error)\]/.test(line));
+  return { result, errors, context };
 }
 
 function assertMultiThreadText(result, context) {
@@ -113,9 +116,10 @@ describe('smollm-wasm from npm pack, bundled by Vite', { skip: skip ?? false }, 
       test('vite build: the bundle loads a model on the multi-thread build', async () => {
         const server = await startStaticServer({ '/': dist, '/model.gguf': modelPath });
         try {
-          const { result, context } = await runInPage(browser, server.url, server.misses);
+          const { result, errors, context } = await runInPage(browser, server.url, server.misses);
           assertMultiThreadText(result, context);
           assert.deepEqual(server.misses, [], 'every script and wasm came from the bundle');
+          assert.deepEqual(errors, []);
           texts.push(result.text);
         } finally {
           await server.close();
@@ -137,8 +141,9 @@ describe('smollm-wasm from npm pack, bundled by Vite', { skip: skip ?? false }, 
         await server.listen();
         try {
           const base = server.resolvedUrls.local[0].replace(/\/$/, '');
-          const { result, context } = await runInPage(browser, base, []);
+          const { result, errors, context } = await runInPage(browser, base, []);
           assertMultiThreadText(result, context);
+          assert.deepEqual(errors, []);
           texts.push(result.text);
         } finally {
           await server.close();
