@@ -34,8 +34,14 @@ export class InvalidModelError extends SmolLMError {}
 export class UnsupportedModelError extends SmolLMError {}
 
 export class ModelTooLargeError extends SmolLMError {
-  constructor(requiredBytes, limitBytes, detail) {
-    super(`the model needs ${formatBytes(requiredBytes)} of wasm memory (${detail}) but wasm32 ` +
+  /**
+   * @param {number} requiredBytes what the model needs (0 when an allocation failed mid-way)
+   * @param {number} limitBytes what wasm memory allows
+   * @param {string} detail what the bytes are for
+   * @param {string} [message] the whole message, when the engine wrote it
+   */
+  constructor(requiredBytes, limitBytes, detail, message) {
+    super(message ?? `the model needs ${formatBytes(requiredBytes)} of wasm memory (${detail}) but wasm32 ` +
       `allows ${formatBytes(limitBytes)}: pick a smaller quantization or model, or a smaller contextSize`);
     this.requiredBytes = requiredBytes;
     this.limitBytes = limitBytes;
@@ -57,8 +63,13 @@ export class InvalidArgumentError extends SmolLMError {}
 
 // The prompt alone fills the context (OpenAI's context_length_exceeded).
 export class ContextLengthError extends InvalidArgumentError {
-  constructor(promptTokens, contextSize) {
-    super(`the prompt has ${promptTokens} tokens but the context holds ${contextSize}: ` +
+  /**
+   * @param {number} promptTokens
+   * @param {number} contextSize
+   * @param {string} [message] the whole message, when the engine wrote it
+   */
+  constructor(promptTokens, contextSize, message) {
+    super(message ?? `the prompt has ${promptTokens} tokens but the context holds ${contextSize}: ` +
       'shorten it or load the model with a larger contextSize');
     this.promptTokens = promptTokens;
     this.contextSize = contextSize;
@@ -125,20 +136,47 @@ export function deserializeError(data) {
   return error;
 }
 
-// Errors thrown by the C++ side arrive as JS Errors whose name is the glue's category.
-export function fromEngineError(error, fallback = EngineError) {
-  if (error instanceof SmolLMError || error?.name === 'AbortError') return error;
-  const message = error?.message ?? String(error);
-  if (error?.name === 'OutOfMemoryError') {
-    // Running out of memory mid-way is reported with the same class as a refusal up front.
-    const tooLarge = new ModelTooLargeError(0, 2 ** 32, 'allocation failed');
-    tooLarge.message = message;
-    return tooLarge;
-  }
-  if (error?.name === 'EngineLoadError') {
-    return /unsupported|not supported|architecture/i.test(message)
-      ? new UnsupportedModelError(message)
-      : new InvalidModelError(message);
-  }
-  return new fallback(message);
+/**
+ * A failure as the engine reports it (web/bindings.cpp): thrown as an Error carrying these
+ * fields, or returned in a probe result (planError). `kind` is the C++ ErrorKind's name.
+ * @typedef {import('./wasm-module-types.js').EngineFailure} EngineFailure
+ */
+
+const WASM32_BYTES = 2 ** 32;
+
+/**
+ * The one table from the engine's ErrorKind to the package's error classes. The message is
+ * the engine's and only ever shown: the class depends on the kind alone.
+ * @type {Record<import('./wasm-module-types.js').ErrorKindName, (f: EngineFailure) => SmolLMError>}
+ */
+const ENGINE_ERROR_CLASSES = {
+  Internal: (f) => new EngineError(f.message),
+  InvalidArgument: (f) => new InvalidArgumentError(f.message),
+  InvalidModel: (f) => new InvalidModelError(f.message),
+  UnsupportedModel: (f) => new UnsupportedModelError(f.message),
+  ContextLength: (f) => new ContextLengthError(f.needed, f.limit, f.message),
+  // Running out of memory mid-way is reported with the same class as a refusal up front.
+  OutOfMemory: (f) => new ModelTooLargeError(f.needed, f.limit || WASM32_BYTES, 'allocation failed', f.message),
+};
+
+/** The kinds the table maps (tests check it covers every kind the engine binds). */
+export const ENGINE_ERROR_KINDS = Object.keys(ENGINE_ERROR_CLASSES);
+
+/**
+ * The package's error for a failure of the engine: a thrown engine Error, or a probe result's
+ * failure object. Errors that are already the package's pass through; anything without a
+ * kind (an Embind argument conversion, say) is an EngineError.
+ * @param {unknown} error
+ * @param {string} [source] a file name the message is about, put in front of it
+ * @returns {Error}
+ */
+export function fromEngineError(error, source) {
+  if (error instanceof SmolLMError || (error instanceof Error && error.name === 'AbortError')) return error;
+  const failure = /** @type {Partial<EngineFailure> | null | undefined} */ (typeof error === 'object' ? error : undefined);
+  const message = `${source ? `${source}: ` : ''}${failure?.message ?? String(error)}`;
+  const kind = failure?.kind;
+  const make = kind !== undefined && Object.hasOwn(ENGINE_ERROR_CLASSES, kind) ? ENGINE_ERROR_CLASSES[kind] : undefined;
+  if (!make) return new EngineError(message);
+  return make({ kind: /** @type {import('./wasm-module-types.js').ErrorKindName} */ (kind), message,
+    needed: failure?.needed ?? 0, limit: failure?.limit ?? 0 });
 }

@@ -2,7 +2,7 @@
 // the C++ engine. The worker host exposes exactly these methods to the page (see
 // protocol.js), and Node scripts/CLIs may use it directly.
 import {
-  ContextLengthError, EngineCrashedError, EngineError, InvalidArgumentError, UnloadedError, abortError, fromEngineError,
+  EngineCrashedError, EngineError, InvalidArgumentError, UnloadedError, abortError, fromEngineError,
 } from '../errors.js';
 import { chooseBuild, chooseThreads, hardwareConcurrency, isNode, yieldToEventLoop } from '../platform.js';
 import { createModuleWithReason } from '../wasm-module.js';
@@ -125,31 +125,14 @@ export class LocalEngine {
       throw fromEngineError(error);
     }
     onProgress?.({ phase: 'prepare', loaded: total, total, bytesPerSecond: 0 });
-    const raw = JSON.parse(this.#engine.infoJson());
-    const tokenText = (id) => raw.header.special_tokens.find((t) => t.id === id)?.text ?? null;
     this.#info = {
-      architecture: raw.architecture,
-      contextSize: raw.contextSize,
-      trainedContextSize: raw.trainedContextSize,
-      threads: raw.threads,
+      ...this.#engine.info(),
       threadsReason,
       build,
       buildReason: reason,
       simd: module.buildInfo().simd,
       simdReason,
-      memoryBytes: raw.memoryBytes,
-      tensorTypes: raw.tensorTypes,
-      chatTemplate: raw.chatTemplate,
-      nVocab: raw.nVocab,
-      bosId: raw.bosId,
-      eosId: raw.eosId,
-      addBos: raw.addBos,
-      bosToken: tokenText(raw.bosId),
-      eosToken: tokenText(raw.eosId),
-      tokenizerModel: raw.tokenizerModel,
-      preTokenizer: raw.preTokenizer,
       fileBytes: total,
-      metadata: raw.header.metadata,
     };
     return this.#info;
   }
@@ -211,7 +194,6 @@ export class LocalEngine {
       : await this.tokenize(request.prompt ?? '', { special: request.special ?? true, addBos: request.addBos ?? true });
     if (prompt.length === 0) throw new InvalidArgumentError('the prompt is empty: give at least one token of text');
     const nCtx = engine.nCtx();
-    if (prompt.length >= nCtx) throw new ContextLengthError(prompt.length, nCtx);
     const options = engineGenerationOptions(request, { nVocab: engine.nVocab(), room: nCtx - prompt.length });
     // A generation for another cacheKey starts from an empty cache, so neither its reused
     // token count nor its prefill time says anything about the previous owner's prompt.
@@ -274,9 +256,6 @@ export class LocalEngine {
     const engine = this.#live();
     const ids = Array.from(tokens, Number);
     if (ids.length === 0) throw new InvalidArgumentError('no tokens to evaluate');
-    if (ids.length > engine.nCtx()) {
-      throw new InvalidArgumentError(`${ids.length} tokens do not fit the context of ${engine.nCtx()}: load with a larger contextSize`);
-    }
     const batch = batchSize ?? ids.length;
     if (!Number.isInteger(batch) || batch < 1) throw new InvalidArgumentError('batchSize must be a positive integer');
     const nVocab = engine.nVocab();
