@@ -3,6 +3,10 @@
 // the worker boundary as plain objects (serializeError / deserializeError).
 
 export class SmolLMError extends Error {
+  /**
+   * @param {string} [message]
+   * @param {ErrorOptions} [options]
+   */
   constructor(message, options) {
     super(message, options);
     this.name = new.target.name;
@@ -13,6 +17,11 @@ export class SmolLMError extends Error {
 }
 
 export class HttpError extends SmolLMError {
+  /**
+   * @param {number} status
+   * @param {string} url
+   * @param {string} [detail]
+   */
   constructor(status, url, detail = '') {
     super(`HTTP ${status} for ${url}${detail ? `: ${detail}` : ''}` +
       (status === 404 ? ' (check the URL: the file does not exist on the server)' : ''));
@@ -22,6 +31,10 @@ export class HttpError extends SmolLMError {
 }
 
 export class NetworkError extends SmolLMError {
+  /**
+   * @param {string} url
+   * @param {string} detail
+   */
   constructor(url, detail) {
     super(`could not download ${url}: ${detail}. If the server is up, check that it allows ` +
       'cross-origin requests (CORS: Access-Control-Allow-Origin) and, on a page with ' +
@@ -53,6 +66,11 @@ export class QuotaError extends SmolLMError {}
 // A chat template (untrusted Jinja from the model file) went over one of its render limits
 // (chat-template-limits.js): `limit` names it, `limitValue` is its value.
 export class TemplateLimitError extends SmolLMError {
+  /**
+   * @param {string} limit
+   * @param {number} limitValue
+   * @param {string} message
+   */
   constructor(limit, limitValue, message) {
     super(message);
     this.limit = limit;
@@ -80,6 +98,7 @@ export class EngineError extends SmolLMError {}
 // The wasm engine trapped (out-of-bounds access, unreachable, abort): its memory can no
 // longer be trusted, so every later call fails with this too. Load the model again.
 export class EngineCrashedError extends EngineError {
+  /** @param {string} detail */
   constructor(detail) {
     super(`the engine crashed (${detail}) and cannot be used again: load the model again`);
   }
@@ -93,6 +112,7 @@ export class UnloadedError extends SmolLMError {
   }
 }
 
+/** @param {number} n */
 export function formatBytes(n) {
   if (n >= 2 ** 30) return `${(n / 2 ** 30).toFixed(2)} GiB`;
   if (n >= 2 ** 20) return `${(n / 2 ** 20).toFixed(1)} MiB`;
@@ -100,29 +120,50 @@ export function formatBytes(n) {
   return `${n} B`;
 }
 
+/**
+ * @param {unknown} reason an AbortSignal's reason
+ * @returns {Error}
+ */
 export function abortError(reason) {
   if (reason instanceof Error && reason.name === 'AbortError') return reason;
   return new DOMException(typeof reason === 'string' ? reason : 'the operation was aborted', 'AbortError');
 }
 
+/** @type {Record<string, {prototype: SmolLMError, name: string}>} */
 const classes = {
   SmolLMError, HttpError, NetworkError, InvalidModelError, UnsupportedModelError,
   ModelTooLargeError, QuotaError, TemplateLimitError, InvalidArgumentError, ContextLengthError, EngineError, EngineCrashedError,
   ThreadStartError, UnloadedError,
 };
 
-// Plain-object form that survives postMessage; keeps the class and its extra fields.
+/**
+ * An error as it crosses postMessage: the class's name, the message and the extra fields.
+ * @typedef {{name: string, message: string, fields: Record<string, unknown>}} SerializedError
+ */
+
+const ERROR_FIELDS = /** @type {const} */ (['status', 'url', 'requiredBytes', 'limitBytes', 'limit', 'limitValue', 'promptTokens', 'contextSize']);
+
+/**
+ * Plain-object form that survives postMessage; keeps the class and its extra fields.
+ * @param {unknown} error
+ * @returns {SerializedError}
+ */
 export function serializeError(error) {
   if (error instanceof Error) {
+    /** @type {Record<string, unknown>} */
     const fields = {};
-    for (const key of ['status', 'url', 'requiredBytes', 'limitBytes', 'limit', 'limitValue', 'promptTokens', 'contextSize']) {
-      if (key in error) fields[key] = error[key];
+    for (const key of ERROR_FIELDS) {
+      if (key in error) fields[key] = /** @type {Record<string, unknown>} */ (/** @type {unknown} */ (error))[key];
     }
     return { name: error.name, message: error.message, fields };
   }
   return { name: 'EngineError', message: String(error), fields: {} };
 }
 
+/**
+ * @param {SerializedError} data
+ * @returns {Error}
+ */
 export function deserializeError(data) {
   if (data.name === 'AbortError') return new DOMException(data.message, 'AbortError');
   const Class = classes[data.name] ?? EngineError;

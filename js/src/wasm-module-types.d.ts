@@ -169,3 +169,17 @@ export interface SmolLMModule {
   };
   ErrorKind: Record<ErrorKindName, EmbindEnumValue> & { values: Record<number, EmbindEnumValue> };
 }
+
+/** What js/src/wasm-module.js passes the Emscripten factory (Module's settings). */
+export interface ModuleOptions {
+  /** Engine threads besides the caller: the multi-thread build creates its pool up front. */
+  pthreadPoolSize?: number;
+  print?: (text: string) => void;
+  printErr?: (text: string) => void;
+  wasmBinary?: Uint8Array;
+  locateFile?: (path: string) => string;
+  mainScriptUrlOrBlob?: string | Blob;
+}
+
+/** The default export of js/wasm/smollm-{mt,st}[-relaxed].js (-sMODULARIZE -sEXPORT_ES6). */
+export type SmolLMModuleFactory = (options?: ModuleOptions) => Promise<SmolLMModule>;

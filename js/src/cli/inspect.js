@@ -80,7 +80,7 @@ export async function inspect(values, positionals) {
     }, null, 2)}\n`);
     return;
   }
-  const arch = meta['general.architecture'] ?? '(none)';
+  const arch = String(meta['general.architecture'] ?? '(none)');
   const out = [];
   out.push(`file: ${path} (${formatBytes(r.size)}, ${r.size} bytes)`);
   out.push(`GGUF v${header.version}, alignment ${header.alignment}, data at byte ${header.data_offset} (${formatBytes(header.data_size)})`);
