@@ -156,7 +156,7 @@ export interface SmolLMModule {
   _malloc(size: number): number;
   _free(ptr: number): void;
   /** The multi-thread build's pthread pool. */
-  PThread?: { terminateAllThreads(): void };
+  PThread?: PThreadPool;
 
   probeHeader(ptr: number, available: number, fileSize: number, contextSize: number, kvF16: boolean,
     withTensors: boolean): ProbeResult;
@@ -170,7 +170,13 @@ export interface SmolLMModule {
   ErrorKind: Record<ErrorKindName, EmbindEnumValue> & { values: Record<number, EmbindEnumValue> };
 }
 
-/** What js/src/wasm-module.js passes the Emscripten factory (Module's settings). */
+/** The multi-thread runtime's pool (Module.PThread), as js/src/pthread-start.js uses it. */
+export type PThreadPool = import('./pthread-start.js').PoolThreads;
+
+/**
+ * What js/src/wasm-module.js passes the Emscripten factory (Module's settings). The factory
+ * fills in the rest of the module on this same object (PThread first, before it resolves).
+ */
 export interface ModuleOptions {
   /** Engine threads besides the caller: the multi-thread build creates its pool up front. */
   pthreadPoolSize?: number;
@@ -179,6 +185,7 @@ export interface ModuleOptions {
   wasmBinary?: Uint8Array;
   locateFile?: (path: string) => string;
   mainScriptUrlOrBlob?: string | Blob;
+  PThread?: PThreadPool;
 }
 
 /** The default export of js/wasm/smollm-{mt,st}[-relaxed].js (-sMODULARIZE -sEXPORT_ES6). */
