@@ -68,25 +68,13 @@ export type ProbeResult =
   | { status: 'complete'; header: GgufHeader; plan: MemoryPlan; planError?: undefined }
   | { status: 'complete'; header: GgufHeader; plan?: undefined; planError: EngineFailure };
 
-/** Engine.info(): the loaded model's static facts. */
-export interface EngineInfo {
-  architecture: string;
-  contextSize: number;
-  trainedContextSize: number;
-  threads: number;
-  memoryBytes: number;
-  nVocab: number;
-  bosId: number;
-  eosId: number;
-  addBos: boolean;
-  bosToken: string | null;
-  eosToken: string | null;
-  tokenizerModel: string;
-  preTokenizer: string;
-  chatTemplate: string | null;
-  tensorTypes: Record<string, number>;
-  metadata: Record<string, GgufMetadataValue>;
-}
+/**
+ * Engine.info(): the loaded model's static facts, the part of the public EngineModelInfo
+ * (js/src/types.js, where each field is documented) that the engine itself knows.
+ */
+export type EngineInfo = Pick<import('./types.js').EngineModelInfo,
+  | 'architecture' | 'contextSize' | 'trainedContextSize' | 'threads' | 'memoryBytes' | 'nVocab' | 'bosId' | 'eosId'
+  | 'addBos' | 'bosToken' | 'eosToken' | 'tokenizerModel' | 'preTokenizer' | 'chatTemplate' | 'tensorTypes' | 'metadata'>;
 
 export type StepResult =
   | { kind: 'prefill'; prefillDone: number; prefillTotal: number }
