@@ -9,8 +9,7 @@
 // is deleted and downloaded again. The offline copy is written without a second copy in
 // the page: see cache/browser-cache.js.
 import {
-  InvalidArgumentError, InvalidModelError, ModelTooLargeError, UnsupportedModelError,
-  abortError, formatBytes,
+  InvalidArgumentError, InvalidModelError, ModelTooLargeError, abortError, formatBytes, fromEngineError,
 } from '../errors.js';
 import { cache as modelCache, createWriter } from '../cache/index.js';
 import { CachedEntryCorrupt } from '../cache/entry-corrupt.js';
@@ -19,7 +18,6 @@ const WASM_LIMIT = 2 ** 32;
 // The header is parsed from prefixes that grow geometrically from here: small headers are
 // checked as soon as they arrive, large ones (8 MB of vocabulary) cost a handful of parses.
 const FIRST_PROBE_BYTES = 64 * 1024;
-const DEFAULT_CONTEXT_CAP = 2048;
 
 function heap(module) {
   return module.HEAPU8;
@@ -53,25 +51,6 @@ function probe(module, chunks, length, fileSize, options) {
   }
 }
 
-function notGguf(name, error) {
-  if (/magic/i.test(error)) {
-    return new InvalidModelError(`${name} is not a GGUF file (${error}): check the URL or path points at a .gguf model`);
-  }
-  if (/version/i.test(error)) return new UnsupportedModelError(`${name}: ${error}`);
-  return new InvalidModelError(`${name} has a corrupt GGUF header: ${error}`);
-}
-
-// KV bytes for a split model, whose first part alone cannot be planned by the engine.
-function estimateKvBytes(metadata, contextSize) {
-  const arch = metadata['general.architecture'];
-  const get = (k) => Number(metadata[`${arch}.${k}`] ?? 0);
-  const ctx = contextSize || Math.min(get('context_length') || DEFAULT_CONTEXT_CAP, DEFAULT_CONTEXT_CAP);
-  const heads = get('attention.head_count') || 1;
-  const kvHeads = get('attention.head_count_kv') || heads;
-  const headDim = get('embedding_length') / heads;
-  return 2 * get('block_count') * ctx * kvHeads * headDim * 2;
-}
-
 const HEX_DIGEST = /^[0-9a-f]{64}$/;
 
 // LoadOptions.sha256 (one hex digest, or one per split part) as a list with one entry per part.
@@ -90,7 +69,7 @@ export function expectedDigests(sha256, partCount) {
 }
 
 /**
- * Loads every part into wasm memory. Returns {parts: [{ptr, size}], header, typeHistogram}.
+ * Loads every part into wasm memory. Returns {parts: [{ptr, size}], header} (the first part's).
  * On failure every buffer allocated here is freed again.
  * @param {object} module the Emscripten module
  * @param {Array<{source, url, cached, cache}>} entries from resolveSources
@@ -122,7 +101,7 @@ export async function loadIntoMemory(module, entries, options, onProgress, signa
         checkHeader: (probeResult, expected) => {
           if (i === 0) {
             first = probeResult;
-            checkFirstHeader(module, probeResult, expected, entries, sizes, options);
+            checkFirstHeader(module, probeResult, expected, entries, sizes);
           }
         },
       };
@@ -150,12 +129,11 @@ export async function loadIntoMemory(module, entries, options, onProgress, signa
     if (signal?.aborted) throw abortError(signal.reason);
     throw error;
   }
-  return { parts, header: JSON.parse(first.header), typeHistogram: JSON.parse(first.typeHistogram) };
+  return { parts, header: first.header };
 }
 
-function checkFirstHeader(module, probeResult, expected, entries, sizes, options) {
-  const header = JSON.parse(probeResult.header);
-  const metadata = header.metadata;
+function checkFirstHeader(module, probeResult, expected, entries, sizes) {
+  const metadata = probeResult.header.metadata;
   const splitCount = Number(metadata['split.count'] ?? 1);
   const name = entries[0].source.name;
   if (splitCount !== entries.length) {
@@ -164,17 +142,11 @@ function checkFirstHeader(module, probeResult, expected, entries, sizes, options
         'name the first part like model-00001-of-0000N.gguf or pass every part in order'
       : `${entries.length} files were given but ${name} is not a split model (no split.count)`);
   }
-  let kv;
-  let scratch;
-  if (probeResult.plan) {
-    kv = probeResult.plan.kvCacheBytes;
-    scratch = probeResult.plan.scratchBytes;
-  } else if (splitCount > 1 && metadata['general.architecture'] === 'llama') {
-    kv = estimateKvBytes(metadata, options.contextSize);
-    scratch = 64 * 2 ** 20;
-  } else {
-    throw new UnsupportedModelError(`${name}: ${probeResult.planError}`);
-  }
+  // The engine's plan (plan_memory) is the only one; a split model's later parts add their sizes.
+  const { plan, planError } = probeResult;
+  if (!plan) throw fromEngineError(planError, name);
+  const kv = plan.kvCacheBytes;
+  const scratch = plan.scratchBytes;
   const files = expected + sizes.slice(1).reduce((a, b) => a + (b ?? 0), 0);
   const baseline = heap(module).length;
   const required = files + kv + scratch;
@@ -184,7 +156,7 @@ function checkFirstHeader(module, probeResult, expected, entries, sizes, options
   }
   // Memory grows once, to the planned size, before any weight arrives (peak = plan, no
   // geometric overshoot); a browser that cannot give that much fails here, not after the download.
-  if (probeResult.plan && !module.reserveMemory(required)) {
+  if (!module.reserveMemory(required)) {
     throw new ModelTooLargeError(required, WASM_LIMIT - baseline,
       `the browser could not grow wasm memory from ${formatBytes(baseline)} by that much`);
   }
@@ -231,7 +203,7 @@ async function loadPart(module, entry, index, ctx) {
   const readBack = (from, to) => heap(module).slice(ptr + from, ptr + to);
 
   const headerComplete = async (result) => {
-    const header = JSON.parse(result.header);
+    const { header } = result;
     expected = header.data_offset + header.data_size;
     if (source.size !== null && source.size < expected) {
       throw new InvalidModelError(`${source.name} is truncated: it has ${source.size} bytes but its header describes ${expected}`);
@@ -255,7 +227,7 @@ async function loadPart(module, entry, index, ctx) {
 
   const tryProbe = async (fileSize) => {
     const result = probe(module, prefix, prefixLength, fileSize, options);
-    if (result.status === 'error') throw notGguf(source.name, result.error);
+    if (result.status === 'error') throw fromEngineError(result.error, source.name);
     if (result.status === 'need_more') {
       needed = Math.max(result.bytesNeeded, Math.ceil(prefixLength * 1.5));
       return false;
