@@ -3,9 +3,9 @@
 import { open } from 'node:fs/promises';
 import { InvalidModelError, formatBytes } from '../errors.js';
 import { createModule } from '../wasm-module.js';
-import { UsageError } from './model-options.js';
+import { UsageError } from './flags.js';
 
-export const INSPECT_OPTIONS = { json: { type: 'boolean' } };
+/** @typedef {import('./flags.js').FlagValues} FlagValues */
 
 const TOKEN_TYPES = { 1: 'normal', 2: 'unknown', 3: 'control', 4: 'user-defined', 5: 'unused', 6: 'byte' };
 
@@ -44,9 +44,10 @@ function show(value) {
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }
 
+/** @param {FlagValues} values @param {string[]} positionals */
 export async function inspect(values, positionals) {
-  const path = positionals[0] ?? values.model;
-  if (!path) throw new UsageError('usage: smollm-wasm inspect FILE.gguf [--json]');
+  const path = positionals[0];
+  if (!path || positionals.length > 1) throw new UsageError('usage: smollm-wasm inspect FILE.gguf [--json]');
   const module = await createModule('single-thread', 1);
   const r = await readHeader(module, path);
   const header = JSON.parse(r.header);
@@ -102,3 +103,12 @@ export async function inspect(values, positionals) {
     : `engine: cannot run this file: ${r.planError}`);
   process.stdout.write(`${out.join('\n')}\n`);
 }
+
+/** @type {import('./flags.js').Command} */
+export const INSPECT = {
+  synopsis: 'inspect FILE.gguf [--json]',
+  summary: 'What a GGUF file holds, read from its header alone (the weights are never read): hyperparameters,\n' +
+    'tensor types, tokenizer, special tokens, chat template, and whether this engine can run it.',
+  flagGroups: [['Options', { json: { type: 'boolean', doc: 'print it all as one JSON object' } }]],
+  run: inspect,
+};
