@@ -18,11 +18,15 @@ export class UsageError extends Error {}
 /** @typedef {Record<string, string | boolean | Array<string | boolean> | undefined>} FlagValues */
 
 /**
- * @typedef {object} Command
- * @property {string} synopsis the arguments after `smollm-wasm`, e.g. 'generate -m FILE -p TEXT [options]'
- * @property {string} summary what it does, for `--help`
- * @property {Array<[string, Flags]>} flagGroups titled groups of flags, in help order
- * @property {(values: FlagValues, positionals: string[]) => Promise<{ keepRunning?: boolean } | void>} run
+ * A command: `synopsis` is what follows `smollm-wasm` (e.g. 'generate -m FILE -p TEXT
+ * [options]'), `summary` what it does, `flagGroups` its titled groups of flags in help order.
+ * `run` is a method so that a command may type its values more narrowly than FlagValues.
+ * @typedef {{
+ *   synopsis: string,
+ *   summary: string,
+ *   flagGroups: Array<[string, Flags]>,
+ *   run(values: FlagValues, positionals: string[]): Promise<{ keepRunning?: boolean } | void>,
+ * }} Command
  */
 
 /** @type {Flags} */

@@ -3,9 +3,7 @@
 import { open } from 'node:fs/promises';
 import { InvalidModelError, formatBytes } from '../errors.js';
 import { createModule } from '../wasm-module.js';
-import { UsageError } from './flags.js';
-
-/** @typedef {import('./flags.js').FlagValues} FlagValues */
+import { UsageError } from './model-options.js';
 
 const TOKEN_TYPES = { 1: 'normal', 2: 'unknown', 3: 'control', 4: 'user-defined', 5: 'unused', 6: 'byte' };
 
@@ -44,10 +42,9 @@ function show(value) {
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }
 
-/** @param {FlagValues} values @param {string[]} positionals */
 export async function inspect(values, positionals) {
-  const path = positionals[0];
-  if (!path || positionals.length > 1) throw new UsageError('usage: smollm-wasm inspect FILE.gguf [--json]');
+  const path = positionals[0] ?? values.model;
+  if (!path) throw new UsageError('usage: smollm-wasm inspect FILE.gguf [--json]');
   const module = await createModule('single-thread', 1);
   const r = await readHeader(module, path);
   const header = JSON.parse(r.header);

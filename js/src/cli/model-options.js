@@ -4,6 +4,9 @@ import { SmolLM } from '../smollm.js';
 import { UsageError, numberFlag, stringFlag } from './flags.js';
 import { progressBar } from './progress-bar.js';
 
+// inspect.js takes UsageError from here (it loads no model, but shares the commands' errors).
+export { UsageError };
+
 /** @typedef {import('./flags.js').Flags} Flags */
 /** @typedef {import('./flags.js').FlagValues} FlagValues */
 

@@ -6,18 +6,7 @@ import { validateChatRequest, validateCompletionRequest } from './validate.js';
 import { sendJson, toHttpFailure } from './http-errors.js';
 import { startSse } from './sse.js';
 
-/**
- * What server.js hands a route.
- * @typedef {object} RouteContext
- * @property {import('../../smollm.js').SmolLM} llm
- * @property {import('node:http').ServerResponse} res
- * @property {Record<string, string>} cors headers for the answer
- * @property {string} modelId
- * @property {AbortSignal} signal aborted when the client goes away
- * @property {string | undefined} cacheKey the connection's prompt-cache partition
- * @property {(error: unknown) => void} onFailure
- */
-
+/** @typedef {import('./server.js').RouteContext} RouteContext */
 /** @typedef {NonNullable<import('../../smollm.js').SmolLM['stats']>} GenerationStats */
 
 /** @param {string} prefix */
