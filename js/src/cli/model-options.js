@@ -17,6 +17,7 @@ export const MODEL_FLAGS = Object.freeze({
   ctx: { type: 'string', short: 'c', arg: 'N', doc: 'context size in tokens (load option contextSize; default the model\'s, at most 2048)' },
   'no-cache': { type: 'boolean', doc: 'neither read nor write the model cache (load option cache: false)' },
   'single-thread': { type: 'boolean', doc: 'run the single-thread build (load option build)' },
+  simd: { type: 'string', arg: 'KIND', doc: 'auto, relaxed or simd128 (load option simd; default auto)' },
 });
 
 /**
@@ -35,6 +36,7 @@ export async function loadModel(values, { contextSize, worker = false, quiet = f
       contextSize: contextSize ?? numberFlag(values, 'ctx', { integer: true, min: 1 }),
       cache: !values['no-cache'],
       build: values['single-thread'] ? 'single-thread' : undefined,
+      simd: /** @type {'auto' | 'relaxed' | 'simd128' | undefined} */ (stringFlag(values, 'simd')),   // SmolLM.load checks it
       onProgress: bar,
       onWarning: (/** @type {Error} */ w) => process.stderr.write(`warning: ${w.message}\n`),
     });

@@ -127,6 +127,11 @@ describe('CLI flags', () => {
     assert.match(forced.stderr, /4 generated/);
   });
 
+  test('model flags reach SmolLM.load: a bad --simd is its InvalidArgumentError (exit 1)', async () => {
+    await assert.rejects(() => run(process.execPath, [CLI, 'generate', '-m', syntheticModel(), '-p', 'x', '--simd', 'fastest']),
+      (e) => e.code === 1 && /InvalidArgumentError: simd must be one of/.test(e.stderr));
+  });
+
   test('chat passes every generation flag on (--ignore-eos and -n among them)', async () => {
     const model = syntheticModel();
     const eos = ['--logit-bias', '2=100', '-t', '1', '--temperature', '0'];
