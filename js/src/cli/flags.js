@@ -11,7 +11,7 @@ export class UsageError extends Error {}
  * @property {string} [short] one-letter form
  * @property {boolean} [multiple] repeatable: the value is a list
  * @property {string} [arg] name of the value in the help text
- * @property {string[]} [aliases] other long names (folded into this one when parsed)
+ * @property {readonly string[]} [aliases] other long names (folded into this one when parsed)
  */
 
 /** @typedef {Readonly<Record<string, Readonly<Flag>>>} Flags */

@@ -52,7 +52,7 @@
 /**
  * @typedef {object} OpenAiField
  * @property {string} name the request field (snake_case)
- * @property {string[]} [aliases] other names for the same field (max_completion_tokens)
+ * @property {readonly string[]} [aliases] other names for the same field (max_completion_tokens)
  * @property {FieldRange} [range] replaces the package's range for HTTP requests
  */
 
@@ -60,7 +60,7 @@
  * @typedef {object} CliField
  * @property {string} flag long flag without `--`
  * @property {string} [short] one-letter flag
- * @property {string[]} [aliases] other long flags (llama.cpp's names)
+ * @property {readonly string[]} [aliases] other long flags (llama.cpp's names)
  * @property {string} [arg] what the value is, for the help text (none for booleans)
  */
 
@@ -68,7 +68,7 @@
  * @template V
  * @typedef {object} FieldDecl
  * @property {FieldKind} kind
- * @property {V | null} default null: chosen per generation (seed: random)
+ * @property {V | Readonly<V> | null} default null: chosen per generation (seed: random)
  * @property {FieldRange} range
  * @property {'SamplingParams' | 'GenerationOptions'} struct the C++ struct that holds it
  * @property {OpenAiField | null} openai null: not an OpenAI request field
@@ -83,8 +83,8 @@
 
 const INT32_MAX = 2 ** 31 - 1;
 
-/** @type {GenerationFields} */
-export const GENERATION_FIELDS = Object.freeze({
+// `const`: the OpenAI names stay literal types, from which OpenAiGenerationParams is derived.
+export const GENERATION_FIELDS = Object.freeze(/** @satisfies {GenerationFields} */ (/** @type {const} */ ({
   temperature: {
     kind: 'number', default: 0.2, range: { min: 0 }, struct: 'SamplingParams',
     openai: { name: 'temperature', range: { min: 0, max: 2 } },
@@ -169,7 +169,25 @@ export const GENERATION_FIELDS = Object.freeze({
     cli: { flag: 'prefill-chunk', arg: 'N' },
     doc: 'prompt tokens per engine step (smaller stops sooner on abort)',
   },
-});
+})));
+
+/**
+ * @template {GenerationFieldName} K
+ * @typedef {(typeof GENERATION_FIELDS)[K]['openai']} OpenAiOf
+ */
+
+/**
+ * A field's OpenAI name and aliases (never: none).
+ * @template {GenerationFieldName} K
+ * @typedef {(OpenAiOf<K> extends { name: infer N extends string } ? N : never)
+ *   | (OpenAiOf<K> extends { aliases: readonly (infer A extends string)[] } ? A : never)} OpenAiNamesOf
+ */
+
+/**
+ * The generation fields of an OpenAI-shaped request (chat.completions.create, `serve`), under
+ * their OpenAI names and aliases, typed as the package's.
+ * @typedef {{ [K in GenerationFieldName as OpenAiNamesOf<K>]?: GenerationFieldOptions[K] }} OpenAiGenerationParams
+ */
 
 /** @typedef {Readonly<FieldDecl<unknown>> & { name: GenerationFieldName }} GenerationField */
 

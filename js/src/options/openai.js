@@ -5,6 +5,7 @@ import { FIELD_LIST } from './generation-fields.js';
 
 /** @typedef {import('./generation-fields.js').GenerationField} GenerationField */
 /** @typedef {import('./generation-fields.js').GenerationFieldOptions} GenerationFieldOptions */
+/** @typedef {import('./generation-fields.js').OpenAiGenerationParams} OpenAiGenerationParams */
 
 /**
  * Every OpenAI name (aliases included) with its field.
@@ -18,14 +19,16 @@ export const OPENAI_FIELDS = Object.freeze(FIELD_LIST.flatMap((field) => (field.
  * The generation options an OpenAI-shaped request names, under the package's names; not yet
  * checked (the engine's parameters are). The first of a field's names that is set wins
  * (max_tokens before max_completion_tokens).
- * @param {Record<string, unknown>} params
+ * @param {OpenAiGenerationParams} params
  * @returns {GenerationFieldOptions}
  */
 export function fromOpenAi(params) {
   /** @type {Record<string, unknown>} */
+  const named = params;
+  /** @type {Record<string, unknown>} */
   const out = {};
   for (const { name, field } of OPENAI_FIELDS) {
-    if (out[field.name] === undefined && params[name] !== undefined && params[name] !== null) out[field.name] = params[name];
+    if (out[field.name] === undefined && named[name] !== undefined && named[name] !== null) out[field.name] = named[name];
   }
   return out;
 }
@@ -33,7 +36,7 @@ export function fromOpenAi(params) {
 /**
  * The inverse: package-named options under their OpenAI names (fields without one are left out).
  * @param {GenerationFieldOptions} options
- * @returns {Record<string, unknown>}
+ * @returns {OpenAiGenerationParams}
  */
 export function toOpenAi(options) {
   /** @type {Record<string, unknown>} */
