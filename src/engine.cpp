@@ -349,6 +349,21 @@ void Engine::begin_generation(const std::vector<int32_t>& prompt, const Generati
         }
     }
     if (options.max_tokens < 0) fail(ErrorKind::InvalidArgument, "max_tokens must be zero or more");
+    // The sampler skips ids outside the vocabulary; a caller that names one made a mistake.
+    for (const auto& [id, bias] : options.sampling.logit_bias) {
+        if (id < 0 || id >= n_vocab()) {
+            fail(ErrorKind::InvalidArgument, "logit_bias: token id " + std::to_string(id) +
+                                                 " is not a token of the vocabulary [0, " + std::to_string(n_vocab()) + ")");
+        }
+        // -Infinity bans a token; NaN or +Infinity would make every probability NaN.
+        if (std::isnan(bias) || bias == INFINITY) {
+            fail(ErrorKind::InvalidArgument, "logit_bias: a bias must be a finite number or -Infinity");
+        }
+    }
+    // The matcher would skip an empty stop string: a caller that sends one made a mistake.
+    for (const std::string& stop : options.stop) {
+        if (stop.empty()) fail(ErrorKind::InvalidArgument, "stop: a stop string is empty (give non-empty strings)");
+    }
 
     // The last prompt token is always evaluated again: its logits pick the first new token.
     size_t common = 0;

@@ -36,9 +36,14 @@ struct MemoryPlan {
 // others' sizes) and estimates the scratch without the other parts' tensor types.
 MemoryPlan plan_memory(const GgufFile& header, const EngineOptions& options);
 
+// One generation's settings. The package sends every field: web/generation_options.cpp binds
+// this struct and SamplingParams as Embind value objects under the names declared once in
+// js/src/options/generation-fields.js (with the package's defaults and ranges); the defaults
+// here serve native callers. begin_generation checks what the sampler cannot (token ids,
+// empty stop strings), so a value that skipped the package's checks is still an EngineError.
 struct GenerationOptions {
     SamplingParams sampling;
-    std::vector<std::string> stop;   // stop strings
+    std::vector<std::string> stop;   // stop strings, none empty
     int32_t max_tokens = 256;
     bool ignore_eos = false;
     int32_t prefill_chunk = 64;      // tokens evaluated per step() call during prefill

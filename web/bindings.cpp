@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include <cmath>
-#include <cstdio>
 #include <cstdint>
 #include <memory>
 #include <new>
@@ -104,29 +103,6 @@ uint8_t* heap_range(double ptr, double size, const char* what) {
 uint32_t saturate_u32(double d) {
     if (!(d > 0)) return 0;
     return d >= 4294967295.0 ? UINT32_MAX : static_cast<uint32_t>(d);
-}
-
-double num(const val& o, const char* key, double fallback) {
-    const val v = o[key];
-    if (v.isUndefined() || v.isNull()) return fallback;
-    const double d = v.as<double>();
-    // A string or object reads as NaN, which would break sampling silently.
-    if (std::isnan(d)) invalid_argument(std::string(key) + " must be a number");
-    return d;
-}
-
-// A double cast to an integer past its range is undefined behaviour (a trap in wasm): integer
-// options saturate instead; every engine limit on them is far inside int32.
-int32_t int_num(const val& o, const char* key, int32_t fallback) {
-    const double d = num(o, key, fallback);
-    if (d >= 2147483647.0) return INT32_MAX;
-    if (d <= -2147483648.0) return INT32_MIN;
-    return static_cast<int32_t>(d);
-}
-
-bool flag(const val& o, const char* key, bool fallback) {
-    const val v = o[key];
-    return (v.isUndefined() || v.isNull()) ? fallback : v.as<bool>();
 }
 
 std::vector<int32_t> to_tokens(const val& array) {
@@ -298,47 +274,11 @@ public:
         return guarded([&] { return engine_->neg_log_likelihood(i, target); });
     }
 
-    // options: {temperature, topK, topP, minP, repeatPenalty, presencePenalty, frequencyPenalty,
-    // penaltyLastN, seed, logitBias: [[id, bias]...], stop: [..], maxTokens, ignoreEos, prefillChunk}
-    void begin_generation(val prompt, val options) {
+    // options: a GenerationOptions value object (web/generation_options.cpp), every field
+    // present; Embind converts it before this runs.
+    void begin_generation(val prompt, const GenerationOptions& options) {
         guarded([&] {
-            const auto tokens = to_tokens(prompt);
-            GenerationOptions g;
-            SamplingParams& s = g.sampling;
-            s.temperature = static_cast<float>(num(options, "temperature", s.temperature));
-            s.top_k = int_num(options, "topK", s.top_k);
-            s.top_p = static_cast<float>(num(options, "topP", s.top_p));
-            s.min_p = static_cast<float>(num(options, "minP", s.min_p));
-            s.repeat_penalty = static_cast<float>(num(options, "repeatPenalty", s.repeat_penalty));
-            s.presence_penalty = static_cast<float>(num(options, "presencePenalty", s.presence_penalty));
-            s.frequency_penalty = static_cast<float>(num(options, "frequencyPenalty", s.frequency_penalty));
-            s.penalty_last_n = int_num(options, "penaltyLastN", s.penalty_last_n);
-            const double seed = num(options, "seed", 0);
-            if (!(seed >= 0 && seed < 18446744073709551616.0)) invalid_argument("seed must be a non-negative integer");
-            s.seed = static_cast<uint64_t>(seed);
-            const val bias = options["logitBias"];
-            if (!bias.isUndefined() && !bias.isNull()) {
-                const auto n = bias["length"].as<uint32_t>();
-                for (uint32_t i = 0; i < n; ++i) {
-                    const double id = bias[i][0].as<double>();
-                    const double b = bias[i][1].as<double>();
-                    if (!(id >= 0 && id < engine_->n_vocab()) || id != std::floor(id)) {
-                        char shown[32];
-                        std::snprintf(shown, sizeof shown, "%.17g", id);
-                        invalid_argument(std::string("logitBias: token id ") + shown + " is not a token of the vocabulary [0, " +
-                                          std::to_string(engine_->n_vocab()) + ")");
-                    }
-                    // -Infinity bans a token; NaN or +Infinity would make every probability NaN.
-                    if (std::isnan(b) || b == INFINITY) invalid_argument("logitBias: a bias must be a finite number or -Infinity");
-                    s.logit_bias.emplace_back(static_cast<int32_t>(id), static_cast<float>(b));
-                }
-            }
-            const val stop = options["stop"];
-            if (!stop.isUndefined() && !stop.isNull()) g.stop = emscripten::vecFromJSArray<std::string>(stop);
-            g.max_tokens = int_num(options, "maxTokens", g.max_tokens);
-            g.ignore_eos = flag(options, "ignoreEos", g.ignore_eos);
-            g.prefill_chunk = int_num(options, "prefillChunk", g.prefill_chunk);
-            engine_->begin_generation(tokens, g);
+            engine_->begin_generation(to_tokens(prompt), options);
         });
     }
 

@@ -1,7 +1,9 @@
 // The public model object: load, generate, chat completions, tokenize, unload. It talks to
 // an engine (in a worker by default, or on this thread) through one interface, and runs one
 // generation at a time: a second generate() waits for the first (never interleaved).
-import { DEFAULT_SAMPLING, withDefaults } from './defaults.js';
+import { DEFAULT_SAMPLING } from './options/generation-fields.js';
+import { fromOpenAi } from './options/openai.js';
+import { requestOptions } from './options/request.js';
 import { InvalidArgumentError, UnloadedError, abortError } from './errors.js';
 import { isNode } from './platform.js';
 import { checkSimdChoice } from './simd-support.js';
@@ -83,7 +85,7 @@ export class SmolLM {
 
   generate(prompt, options = {}) {
     if (typeof prompt !== 'string') throw new InvalidArgumentError('generate() expects a prompt string');
-    return this.#run({ prompt, ...withDefaults(options) }, options.signal);
+    return this.#run({ prompt, ...requestOptions(options) }, options.signal);
   }
 
   // Pieces of one queued generation. Breaking out of the loop aborts it; an aborted caller
@@ -150,20 +152,7 @@ export class SmolLM {
       prompt,
       special: true,
       addBos: !(bos && prompt.startsWith(bos)),
-      ...withDefaults({
-        maxTokens: params.max_tokens ?? params.max_completion_tokens,
-        temperature: params.temperature,
-        topP: params.top_p,
-        topK: params.top_k,
-        minP: params.min_p,
-        frequencyPenalty: params.frequency_penalty,
-        presencePenalty: params.presence_penalty,
-        repeatPenalty: params.repeat_penalty,
-        stop: params.stop,
-        seed: params.seed,
-        logitBias: params.logit_bias,
-        cacheKey: params.cacheKey,
-      }),
+      ...requestOptions({ ...fromOpenAi(params), cacheKey: params.cacheKey }),
     };
     const id = randomId('chatcmpl');
     const created = Math.floor(Date.now() / 1000);

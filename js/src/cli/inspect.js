@@ -9,8 +9,6 @@ import { UsageError } from './model-options.js';
 /** @typedef {import('../wasm-module-types.js').ProbeResult} ProbeResult */
 /** @typedef {import('../wasm-module-types.js').GgufMetadataValue} GgufMetadataValue */
 
-export const INSPECT_OPTIONS = { json: { type: 'boolean' } };
-
 /** @type {Record<number, string>} */
 const TOKEN_TYPES = { 1: 'normal', 2: 'unknown', 3: 'control', 4: 'user-defined', 5: 'unused', 6: 'byte' };
 
@@ -117,3 +115,12 @@ export async function inspect(values, positionals) {
     : `engine: cannot run this file: ${r.planError?.message}`);
   process.stdout.write(`${out.join('\n')}\n`);
 }
+
+/** @type {import('./flags.js').Command} */
+export const INSPECT = {
+  synopsis: 'inspect FILE.gguf [--json]',
+  summary: 'What a GGUF file holds, read from its header alone (the weights are never read): hyperparameters,\n' +
+    'tensor types, tokenizer, special tokens, chat template, and whether this engine can run it.',
+  flagGroups: [['Options', { json: { type: 'boolean', doc: 'print it all as one JSON object' } }]],
+  run: inspect,
+};

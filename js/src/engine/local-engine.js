@@ -10,6 +10,7 @@ import { renderChat } from '../chat-template.js';
 import { templateLimits } from '../chat-template-limits.js';
 import { resolveSources } from '../loader/model-sources.js';
 import { expectedDigests, loadIntoMemory } from '../loader/load-into-memory.js';
+import { engineGenerationParams } from '../options/engine-params.js';
 
 /**
  * @import { Engine, EngineHooks, EngineLoadOptions, GenerateRequest, RenderChatOptions, ResolvedSource } from './protocol.js'
@@ -27,64 +28,6 @@ async function coreCount() {
   }
   const reported = typeof navigator === 'object' && navigator.hardwareConcurrency > 0;
   return { cores: hardwareConcurrency(), coresSource: reported ? 'navigator.hardwareConcurrency' : 'nothing (navigator.hardwareConcurrency is absent)' };
-}
-
-// Sampling and limits as the C++ glue reads them (see web/bindings.cpp begin_generation),
-// checked here because the glue casts them: a string, NaN or an out-of-range number must
-// never reach a static_cast (NaN biases break sampling; a float past int32 is undefined).
-// maxTokens is clamped to the room the context leaves after the prompt, so a huge value
-// never sizes a buffer.
-function checkedNumber(o, key, { integer = false, min = -Infinity, max = Infinity } = {}) {
-  const v = o[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isFinite(v) || (integer && !Number.isInteger(v)) || v < min || v > max) {
-    const range = `${min > -Infinity ? ` >= ${min}` : ''}${max < Infinity ? `${min > -Infinity ? ' and' : ''} <= ${max}` : ''}`;
-    throw new InvalidArgumentError(`${key} must be ${integer ? 'an integer' : 'a finite number'}${range}, got ${JSON.stringify(v) ?? String(v)}`);
-  }
-  return v;
-}
-
-const INT32_MAX = 2 ** 31 - 1;
-
-function checkedLogitBias(bias, nVocab) {
-  if (bias === undefined || bias === null) return undefined;
-  if (typeof bias !== 'object' || Array.isArray(bias)) {
-    throw new InvalidArgumentError('logitBias must be an object mapping token ids to numbers');
-  }
-  return Object.entries(bias).map(([id, value]) => {
-    const token = Number(id);
-    if (!/^\d+$/.test(id) || !(token < nVocab)) {
-      throw new InvalidArgumentError(`logitBias key "${id}" is not a token id of this model (0..${nVocab - 1})`);
-    }
-    if (typeof value !== 'number' || !Number.isFinite(value)) {
-      throw new InvalidArgumentError(`logitBias["${id}"] must be a finite number, got ${JSON.stringify(value) ?? String(value)}`);
-    }
-    return [token, value];
-  });
-}
-
-function engineGenerationOptions(o, { nVocab, room }) {
-  const stop = o.stop === undefined || o.stop === null ? [] : [].concat(o.stop);
-  if (stop.some((s) => typeof s !== 'string' || s.length === 0)) {
-    throw new InvalidArgumentError('stop must be a non-empty string or an array of non-empty strings');
-  }
-  const maxTokens = checkedNumber(o, 'maxTokens', { integer: true, min: 1 }) ?? 256;
-  return {
-    temperature: checkedNumber(o, 'temperature', { min: 0 }),
-    topK: checkedNumber(o, 'topK', { integer: true, min: 0, max: INT32_MAX }),
-    topP: checkedNumber(o, 'topP', { min: 0, max: 1 }),
-    minP: checkedNumber(o, 'minP', { min: 0, max: 1 }),
-    repeatPenalty: checkedNumber(o, 'repeatPenalty', { min: 0 }),
-    presencePenalty: checkedNumber(o, 'presencePenalty'),
-    frequencyPenalty: checkedNumber(o, 'frequencyPenalty'),
-    penaltyLastN: checkedNumber(o, 'penaltyLastN', { integer: true, min: 0, max: INT32_MAX }),
-    seed: checkedNumber(o, 'seed', { integer: true, min: 0, max: Number.MAX_SAFE_INTEGER }) ?? Math.floor(Math.random() * 2 ** 32),
-    logitBias: checkedLogitBias(o.logitBias, nVocab),
-    stop,
-    maxTokens: Math.min(maxTokens, room),
-    ignoreEos: Boolean(o.ignoreEos),
-    prefillChunk: checkedNumber(o, 'prefillChunk', { integer: true, min: 1, max: INT32_MAX }),
-  };
 }
 
 /** @implements {EngineInterface} */
@@ -246,7 +189,7 @@ export class LocalEngine {
       : await this.tokenize(request.prompt ?? '', { special: request.special ?? true, addBos: request.addBos ?? true });
     if (prompt.length === 0) throw new InvalidArgumentError('the prompt is empty: give at least one token of text');
     const nCtx = engine.nCtx();
-    const options = engineGenerationOptions(request, { nVocab: engine.nVocab(), room: nCtx - prompt.length });
+    const options = engineGenerationParams(request, { nVocab: engine.nVocab(), room: nCtx - prompt.length });
     // A generation for another cacheKey starts from an empty cache, so neither its reused
     // token count nor its prefill time says anything about the previous owner's prompt.
     const cacheKey = request.cacheKey ?? null;
