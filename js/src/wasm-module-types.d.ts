@@ -87,23 +87,9 @@ export interface FilePart {
   size: number;
 }
 
-/** Engine.beginGeneration's options, read by web/bindings.cpp begin_generation. */
-export interface EngineGenerationOptions {
-  temperature?: number;
-  topK?: number;
-  topP?: number;
-  minP?: number;
-  repeatPenalty?: number;
-  presencePenalty?: number;
-  frequencyPenalty?: number;
-  penaltyLastN?: number;
-  seed?: number;
-  logitBias?: Array<[number, number]>;
-  stop?: string[];
-  maxTokens?: number;
-  ignoreEos?: boolean;
-  prefillChunk?: number;
-}
+/** Engine.beginGeneration's options: the GenerationOptions value object of
+ * web/generation_options.cpp, derived from the field table (js/src/options). */
+export type EngineGenerationOptions = import('./options/engine-params.js').EngineGenerationParams;
 
 /** Every Embind object holds C++ memory until delete(). */
 interface EmbindObject {
