@@ -218,9 +218,9 @@ export class SmolLM {
    * @param {{addGenerationPrompt?: boolean}} [options]
    * @returns {Promise<string>}
    */
-  async applyChatTemplate(messages, { addGenerationPrompt = true } = {}) {
+  async applyChatTemplate(messages, options = {}) {
     this.#live();
-    return this.#engine.renderChat(messages, { addGenerationPrompt });
+    return this.#engine.renderChat(messages, { addGenerationPrompt: options.addGenerationPrompt ?? true });
   }
 
   /**
@@ -307,9 +307,9 @@ export class SmolLM {
    * @param {{special?: boolean}} [options]
    * @returns {Promise<number[]>}
    */
-  async tokenize(text, { special = false } = {}) {
+  async tokenize(text, options = {}) {
     this.#live();
-    return this.#engine.tokenize(text, { special, addBos: false });
+    return this.#engine.tokenize(text, { special: options.special ?? false, addBos: false });
   }
 
   /**
@@ -317,10 +317,10 @@ export class SmolLM {
    * @param {{special?: boolean}} [options]
    * @returns {Promise<string>}
    */
-  async detokenize(ids, { special = false } = {}) {
+  async detokenize(ids, options = {}) {
     this.#live();
     if (!ids || typeof ids.length !== 'number') throw new InvalidArgumentError('detokenize expects an array of token ids');
-    return this.#engine.detokenize(ids, { special });
+    return this.#engine.detokenize(ids, { special: options.special ?? false });
   }
 
   /**

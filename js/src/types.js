@@ -120,18 +120,20 @@
  */
 
 /**
- * @typedef {SamplingOptions & GenerateOnlyOptions} GenerateOptions
- */
-
-/**
- * The options of generate() besides sampling.
- * @typedef {object} GenerateOnlyOptions
+ * Limits of one generation.
+ * @typedef {object} LimitOptions
  * @property {number} [maxTokens] Default 256. Generation also stops at the context size
  *   (finish reason `length`).
  * @property {string | string[]} [stop] Stop strings: the matched text is never emitted.
  * @property {boolean} [ignoreEos] Keep going past end-of-generation tokens (for benchmarks).
- * @property {number} [prefillChunk] Evaluate the prompt in batches of at most this many tokens
- *   (default: the engine's choice).
+ *   Default false.
+ * @property {number} [prefillChunk] Prompt tokens evaluated per engine step: smaller reacts to
+ *   abort sooner.
+ */
+
+/**
+ * How one generate() call runs, besides its sampling and limits.
+ * @typedef {object} RequestOptions
  * @property {AbortSignal} [signal] Aborting stops generation within one token; the iterator
  *   throws an AbortError DOMException.
  * @property {boolean} [special] Parse special-token text such as `<|im_start|>` in the prompt
@@ -142,6 +144,8 @@
  *   neither `reusedTokens` nor the prefill time tells one client about another's prompt
  *   (`serve` keys it per connection).
  */
+
+/** The options of generate(). @typedef {SamplingOptions & LimitOptions & RequestOptions} GenerateOptions */
 
 /**
  * One streamed piece of generated text. Joining every `text` gives the full output.
