@@ -2,7 +2,8 @@
 // `tsc --checkJs --strict` (js/tsconfig.json), and the declarations it publishes are generated
 // from them (js/scripts/build-types.mjs, run by `npm pack`). The public API is then compiled as
 // a user sees it, through the package's "exports": usage.mts must compile and every misuse in
-// misuse.mts must be refused (an unneeded @ts-expect-error is itself an error).
+// misuse.mts must be refused (an unneeded @ts-expect-error is itself an error); so must the
+// misuses of the engine interface and its worker protocol in engine-protocol.mts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -42,7 +43,7 @@ test('the published declarations are generated, and the package points at them',
   assert.ok(!existsSync(join(root, 'js', 'src', 'index.d.ts')), 'no hand-written index.d.ts beside the sources');
 });
 
-test('the public API: examples compile and misuse is refused (tests/types/*.mts)', () => {
+test('the public API and the engine protocol: examples compile and misuse is refused (tests/types/*.mts)', () => {
   const { ok, output } = run([tsc, '-p', 'tests/types/tsconfig.json']);
   assert.ok(ok, output);
 });

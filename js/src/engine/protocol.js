@@ -82,6 +82,15 @@ import { deserializeError, serializeError } from '../errors.js';
 /** @typedef {keyof EngineEventValues} EngineEventKind */
 
 /**
+ * What each event carries across postMessage: Errors lose their class in a structured clone,
+ * so a warning travels serialized; the rest are plain data.
+ * @typedef {object} EngineEventWireValues
+ * @property {LoadProgress} progress
+ * @property {SerializedError} warning
+ * @property {GeneratedPiece} piece
+ */
+
+/**
  * The events each method streams back, for every method of Engine: a method missing here, or
  * a name that is no method, fails the type check. The hooks of a method are derived from its
  * list (EngineHooks), so the two ends cannot disagree on them.
@@ -124,9 +133,9 @@ export const ENGINE_METHOD_EVENTS = Object.freeze(
 /** @typedef {ReturnType<typeof serializeError>} SerializedError */
 
 /**
- * How each event's value crosses postMessage. Errors lose their class in a structured clone,
- * so a warning travels serialized; the rest are plain data.
- * @type {{readonly [K in EngineEventKind]: {encode: (value: EngineEventValues[K]) => unknown, decode: (wire: any) => EngineEventValues[K]}}}
+ * How each event's value crosses postMessage, both ways.
+ * @type {{readonly [K in EngineEventKind]: {encode: (value: EngineEventValues[K]) => EngineEventWireValues[K],
+ *   decode: (wire: EngineEventWireValues[K]) => EngineEventValues[K]}}}
  */
 const EVENT_WIRE = Object.freeze({
   progress: { encode: (progress) => progress, decode: (wire) => wire },
@@ -168,7 +177,7 @@ function hookName(kind) {
   return /** @type {HookName<EngineEventKind>} */ (`on${kind[0].toUpperCase()}${kind.slice(1)}`);
 }
 
-/** @typedef {{[K in EngineEventKind]: {kind: K, value: unknown}}[EngineEventKind]} WireEvent */
+/** @typedef {{[K in EngineEventKind]: {kind: K, value: EngineEventWireValues[K]}}[EngineEventKind]} WireEvent */
 
 /**
  * The worker's side: hooks for a call of `method` that post each event it streams, in its
@@ -181,12 +190,19 @@ function hookName(kind) {
 export function postingHooks(method, signal, post) {
   /** @type {Record<string, unknown>} */
   const hooks = { signal };
-  for (const kind of ENGINE_METHOD_EVENTS[method]) {
-    // The hook of `kind` receives that kind's value; the table's encode takes it.
-    const encode = /** @type {(value: unknown) => unknown} */ (EVENT_WIRE[kind].encode);
-    hooks[hookName(kind)] = (/** @type {unknown} */ value) => post({ kind, value: encode(value) });
-  }
+  for (const kind of ENGINE_METHOD_EVENTS[method]) hooks[hookName(kind)] = postingHook(kind, post);
   return hooks;
+}
+
+/**
+ * @template {EngineEventKind} K
+ * @param {K} kind
+ * @param {(event: WireEvent) => void} post
+ * @returns {(value: EngineEventValues[K]) => void}
+ */
+function postingHook(kind, post) {
+  // A correlated pair (kind, its wire value) that TypeScript sees as two separate unions.
+  return (value) => post(/** @type {WireEvent} */ ({ kind, value: EVENT_WIRE[kind].encode(value) }));
 }
 
 /**
@@ -195,6 +211,8 @@ export function postingHooks(method, signal, post) {
  * @param {AnyHooks} hooks
  */
 export function deliverEvent({ kind, value }, hooks) {
+  // `kind` and `value` are a correlated pair, which TypeScript sees as two separate unions.
+  const { decode } = /** @type {{decode: (wire: unknown) => unknown}} */ (EVENT_WIRE[kind]);
   const hook = /** @type {((value: unknown) => void) | undefined} */ (hooks[hookName(kind)]);
-  hook?.(EVENT_WIRE[kind].decode(value));
+  hook?.(decode(value));
 }
