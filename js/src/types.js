@@ -100,36 +100,9 @@
 
 // --- Generation ------------------------------------------------------------------------------
 
-/**
- * Sampling options. Defaults follow the SmolLM2 model card: temperature 0.2, topP 0.9,
- * everything else off (topK 0, minP 0, penalties neutral).
- * @typedef {object} SamplingOptions
- * @property {number} [temperature] 0 means greedy (argmax). Default 0.2.
- * @property {number} [topK] 0 disables. Default 0.
- * @property {number} [topP] 1 disables. Default 0.9.
- * @property {number} [minP] 0 disables. Default 0.
- * @property {number} [repeatPenalty] llama.cpp semantics over the last `penaltyLastN` tokens;
- *   1 disables. Default 1.
- * @property {number} [penaltyLastN] Window of recent tokens the three penalties look at.
- *   Default 64.
- * @property {number} [presencePenalty] Default 0.
- * @property {number} [frequencyPenalty] Default 0.
- * @property {number} [seed] Same seed + same inputs = same tokens. Default: random.
- * @property {Record<number, number>} [logitBias] Added to the logits of the given token ids
- *   before sampling.
- */
-
-/**
- * Limits of one generation.
- * @typedef {object} LimitOptions
- * @property {number} [maxTokens] Default 256. Generation also stops at the context size
- *   (finish reason `length`).
- * @property {string | string[]} [stop] Stop strings: the matched text is never emitted.
- * @property {boolean} [ignoreEos] Keep going past end-of-generation tokens (for benchmarks).
- *   Default false.
- * @property {number} [prefillChunk] Prompt tokens evaluated per engine step: smaller reacts to
- *   abort sooner.
- */
+// Sampling and limits are declared with the field table they derive from (js/src/options).
+/** @typedef {import('./options/generation-fields.js').SamplingOptions} SamplingOptions */
+/** @typedef {import('./options/generation-fields.js').LimitOptions} LimitOptions */
 
 /**
  * How one generate() call runs, besides its sampling and limits.
@@ -240,21 +213,16 @@
  */
 
 /**
- * @typedef {object} ChatCompletionCreateParams
+ * The request of chat.completions.create(): OpenAI's generation fields as the field table
+ * names them (max_tokens / max_completion_tokens, temperature, top_p, top_k, min_p,
+ * frequency_penalty, presence_penalty, repeat_penalty, repeat_last_n, stop, seed, logit_bias,
+ * ignore_eos), plus the request's own fields.
+ * @typedef {import('./options/generation-fields.js').OpenAiGenerationParams & ChatRequestFields} ChatCompletionCreateParams
+ */
+/**
+ * @typedef {object} ChatRequestFields
  * @property {ChatMessage[]} messages
  * @property {boolean} [stream]
- * @property {number} [max_tokens]
- * @property {number} [max_completion_tokens] OpenAI's newer name of max_tokens.
- * @property {number} [temperature]
- * @property {number} [top_p]
- * @property {number} [top_k]
- * @property {number} [min_p]
- * @property {number} [frequency_penalty]
- * @property {number} [presence_penalty]
- * @property {number} [repeat_penalty]
- * @property {string | string[]} [stop]
- * @property {number} [seed]
- * @property {Record<number, number>} [logit_bias]
  * @property {string} [model]
  * @property {AbortSignal} [signal]
  * @property {string} [cacheKey] Prompt-cache partition (GenerateOptions.cacheKey); not an
