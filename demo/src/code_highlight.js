@@ -1,0 +1,94 @@
+// Syntax highlighting of code blocks with highlight.js (its core and the languages below, not
+// the whole bundle). highlight.js would produce an HTML string; instead its emitter hook
+// (HLJSOptions.__emitter, the Emitter interface its types export) is given one that builds
+// DOM nodes, so highlighted code enters the page as text nodes inside <span class="hljs-…">
+// and never as HTML. The class names are highlight.js's own, so its themes apply.
+import hljs from 'highlight.js/lib/core';
+import bash from 'highlight.js/lib/languages/bash';
+import c from 'highlight.js/lib/languages/c';
+import cpp from 'highlight.js/lib/languages/cpp';
+import css from 'highlight.js/lib/languages/css';
+import javascript from 'highlight.js/lib/languages/javascript';
+import json from 'highlight.js/lib/languages/json';
+import python from 'highlight.js/lib/languages/python';
+import pythonRepl from 'highlight.js/lib/languages/python-repl';
+import rust from 'highlight.js/lib/languages/rust';
+import sql from 'highlight.js/lib/languages/sql';
+import typescript from 'highlight.js/lib/languages/typescript';
+import xml from 'highlight.js/lib/languages/xml';
+
+// The document the emitter creates nodes in; set for the duration of one highlight() call
+// (which is synchronous).
+let currentDoc = null;
+
+// "title.function" -> "hljs-title function_", as highlight.js's HTML renderer names them.
+function scopeClass(scope) {
+  if (scope.startsWith('language:')) return `language-${scope.slice('language:'.length)}`;
+  const [first, ...rest] = scope.split('.');
+  return [`hljs-${first}`, ...rest.map((piece, i) => `${piece}${'_'.repeat(i + 1)}`)].join(' ');
+}
+
+class DomEmitter {
+  constructor() {
+    this.root = currentDoc.createDocumentFragment();
+    this.stack = [this.root];
+  }
+
+  get top() {
+    return this.stack[this.stack.length - 1];
+  }
+
+  addText(text) {
+    if (text) this.top.append(currentDoc.createTextNode(text));
+  }
+
+  startScope(scope) {
+    const span = currentDoc.createElement('span');
+    span.className = scopeClass(scope);
+    this.top.append(span);
+    this.stack.push(span);
+  }
+
+  endScope() {
+    if (this.stack.length > 1) this.stack.pop();
+  }
+
+  __addSublanguage(emitter, name) {
+    const span = currentDoc.createElement('span');
+    if (name) span.className = `language-${name}`;
+    span.append(emitter.root);
+    this.top.append(span);
+  }
+
+  finalize() {}
+
+  // highlight.js asks for the HTML at the end of every highlight; there is none.
+  toHTML() {
+    return '';
+  }
+}
+
+const highlighter = hljs.newInstance();
+for (const [name, language] of Object.entries({ bash, c, cpp, css, javascript, json, python, 'python-repl': pythonRepl, rust, sql, typescript, xml })) {
+  highlighter.registerLanguage(name, language);
+}
+highlighter.configure({ __emitter: DomEmitter });
+
+export function knownLanguage(lang) {
+  return Boolean(lang) && Boolean(highlighter.getLanguage(lang));
+}
+
+// Fills `code` with the highlighted text and returns true, or leaves it alone and returns
+// false for a language not registered here.
+export function highlightInto(code, text, lang, doc = code.ownerDocument) {
+  if (!knownLanguage(lang)) return false;
+  currentDoc = doc;
+  try {
+    const result = highlighter.highlight(text, { language: lang, ignoreIllegals: true });
+    code.replaceChildren(result._emitter.root);
+    code.classList.add('hljs');
+    return true;
+  } finally {
+    currentDoc = null;
+  }
+}
