@@ -53,6 +53,16 @@ class DomEmitter {
     if (this.stack.length > 1) this.stack.pop();
   }
 
+  // highlight.js's own emitter has these older names too, and its highlighter calls them for
+  // modes' scopes.
+  openNode(scope) {
+    this.startScope(scope);
+  }
+
+  closeNode() {
+    this.endScope();
+  }
+
   __addSublanguage(emitter, name) {
     const span = currentDoc.createElement('span');
     if (name) span.className = `language-${name}`;
