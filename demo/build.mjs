@@ -60,11 +60,16 @@ export async function buildDemo({ outDir = DEFAULT_OUT, logLevel = 'error' } = {
       publicDir: false,
       logLevel,
       plugins: [precachePlugin({ demoDir })],
+      // The package's errors are told apart by their class names (error.name, also across the
+      // worker boundary); the minifier must keep them, in the page and in the worker bundle.
+      worker: { rolldownOptions: { output: { keepNames: true } } },
       build: {
+        rolldownOptions: { output: { keepNames: true } },
         outDir: staging,
         emptyOutDir: true,
-        // Wasm must stay files (fetched and compiled streaming), never data: URLs.
-        assetsInlineLimit: (file) => (file.endsWith('.wasm') ? false : undefined),
+        // Every asset stays a file, never a data: URL: the package fetches the pthread worker
+        // script by its URL, and the CSP's connect-src allows no data: (nor should it).
+        assetsInlineLimit: 0,
         reportCompressedSize: false,
       },
     });

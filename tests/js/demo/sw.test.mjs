@@ -220,6 +220,20 @@ describe('demo headers and files', () => {
     assert.throws(() => stampServiceWorker('const RELEASE = 1;', listed), /RELEASE and PRECACHE/);
   });
 
+  test('the bundle keeps the package\'s error class names and inlines no asset as a data: URL', async () => {
+    await ensureBuilt();
+    const files = fs.readdirSync(path.join(DIST, 'assets')).filter((f) => f.endsWith('.js'));
+    const scripts = files.map((f) => fs.readFileSync(path.join(DIST, 'assets', f), 'utf8'));
+    const worker = scripts[files.findIndex((f) => f.startsWith('web-worker-'))];
+    // Minified, `class HttpError` becomes an anonymous `class`, and new.target.name is ''.
+    for (const name of ['HttpError', 'ModelTooLargeError', 'NetworkError', 'ContextLengthError']) {
+      const named = new RegExp(`\\b${name}=class\\b`);
+      assert.ok(scripts.some((s) => named.test(s)), `${name} keeps its name in the page bundle`);
+      assert.match(worker, named, `${name} keeps its name in the engine worker bundle`);
+    }
+    assert.ok(!scripts.some((s) => /data:(text\/javascript|application\/wasm)/.test(s)), 'no script or wasm inlined as data: (the CSP blocks fetching it)');
+  });
+
   test('serve.mjs sends the CSP, COOP/COEP, immutable caching for hashed files, and models with Range', async () => {
     const modelsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'smollm-models-'));
     fs.writeFileSync(path.join(modelsDir, 'm.gguf'), Buffer.from('GGUF0123456789'));
