@@ -88,17 +88,82 @@ export function knownLanguage(lang) {
   return Boolean(lang) && Boolean(highlighter.getLanguage(lang));
 }
 
+function highlighted(text, lang, doc) {
+  currentDoc = doc;
+  try {
+    return highlighter.highlight(text, { language: lang, ignoreIllegals: true })._emitter.root;
+  } finally {
+    currentDoc = null;
+  }
+}
+
 // Fills `code` with the highlighted text and returns true, or leaves it alone and returns
 // false for a language not registered here.
 export function highlightInto(code, text, lang, doc = code.ownerDocument) {
   if (!knownLanguage(lang)) return false;
-  currentDoc = doc;
-  try {
-    const result = highlighter.highlight(text, { language: lang, ignoreIllegals: true });
-    code.replaceChildren(result._emitter.root);
-    code.classList.add('hljs');
-    return true;
-  } finally {
-    currentDoc = null;
+  code.replaceChildren(highlighted(text, lang, doc));
+  code.classList.add('hljs');
+  return true;
+}
+
+// A code block still streaming grows at its end, and highlighting all of it again for each
+// token would cost time in proportion to its length. So while it streams it is highlighted in
+// pieces, and only the last piece, the one growing, is highlighted again; the pieces before it
+// keep their nodes (`cache` carries them from one render to the next). A piece starts at an
+// unindented line after a blank line (a new top-level statement in most languages), or, when
+// there is none for MAX_PIECE_LINES lines, at the next line. A boundary can fall inside a
+// multi-line string or comment, which then shows coloured wrongly until the fence closes:
+// the closed block is highlighted whole (highlightInto).
+const PIECE_START = /\n\n+(?=\S)/g;
+const MAX_PIECE_LINES = 50;
+
+function splitLong(piece, out) {
+  let start = 0;
+  let lines = 0;
+  for (let i = piece.indexOf('\n'); i !== -1 && i < piece.length - 1; i = piece.indexOf('\n', i + 1)) {
+    if (++lines === MAX_PIECE_LINES) {
+      out.push(piece.slice(start, i + 1));
+      start = i + 1;
+      lines = 0;
+    }
   }
+  out.push(piece.slice(start));
+}
+
+function pieces(text) {
+  const out = [];
+  let start = 0;
+  for (const m of text.matchAll(PIECE_START)) {
+    const end = m.index + m[0].length;
+    splitLong(text.slice(start, end), out);
+    start = end;
+  }
+  splitLong(text.slice(start), out);
+  return out;
+}
+
+export function highlightGrowing(code, text, lang, cache, doc = code.ownerDocument) {
+  if (!knownLanguage(lang)) return false;
+  const reusable = cache.lang === lang ? cache.pieces ?? [] : [];
+  const parts = pieces(text);
+  const next = parts.map((piece, i) => {
+    const old = reusable[i];
+    if (i < parts.length - 1 && old && old.text === piece) return old;
+    const span = doc.createElement('span');
+    span.className = 'code-piece'; // a block of its own (styles.css): laid out on its own
+    span.append(highlighted(piece, lang, doc));
+    return { text: piece, node: span };
+  });
+  // Only the pieces that changed are swapped, so the browser lays out only those again.
+  next.forEach(({ node }, i) => {
+    const current = code.childNodes[i];
+    if (current === node) return;
+    if (current) current.replaceWith(node);
+    else code.append(node);
+  });
+  while (code.childNodes.length > next.length) code.lastChild.remove();
+  code.classList.add('hljs');
+  cache.lang = lang;
+  cache.pieces = next;
+  return true;
 }

@@ -6,7 +6,7 @@
 // but a top-level block whose source lines have not changed keeps its DOM node, so only the
 // block being written is rebuilt (and only its code re-highlighted).
 import { parseMarkdown, fenceClosed, isSafeLink } from './markdown_parse.js';
-import { highlightInto } from './code_highlight.js';
+import { highlightGrowing, highlightInto } from './code_highlight.js';
 
 // Container tokens (`*_open` ... `*_close`) -> the element they become. Answers sit under the
 // page's own headings, so model headings start at h3.
@@ -57,9 +57,19 @@ function link(token, doc) {
   return a;
 }
 
-function codeBlock(token, lines, doc) {
+// stream: what MarkdownView keeps between renders for the code block being written (null
+// for any other block). While a fence stays open, its figure is kept and only its code
+// updated in place, so a long block costs the browser no new layout of what it already shows.
+function codeBlock(token, lines, doc, stream) {
   const lang = (token.info ?? '').trim().split(/\s+/)[0].replace(/[^\w+#.-]/g, '');
   const text = token.content.replace(/\n$/, '');
+  const open = token.type === 'fence' && !fenceClosed(token, lines);
+  if (open && stream?.figure && stream.fenceLang === lang) {
+    stream.source.text = text;
+    fillCode(stream.code, text, lang, doc, stream);
+    return stream.figure;
+  }
+  const source = { text }; // what Copy copies: the block's text when clicked
   const figure = doc.createElement('figure');
   figure.className = 'code-block';
   const bar = doc.createElement('figcaption');
@@ -74,7 +84,7 @@ function codeBlock(token, lines, doc) {
   copy.setAttribute('aria-label', `Copy ${lang || 'code'} to the clipboard`);
   copy.addEventListener('click', async () => {
     try {
-      await navigator.clipboard.writeText(text);
+      await navigator.clipboard.writeText(source.text);
       copy.textContent = 'Copied';
     } catch {
       copy.textContent = 'Copy failed';
@@ -87,19 +97,33 @@ function codeBlock(token, lines, doc) {
   const pre = doc.createElement('pre');
   const code = doc.createElement('code');
   if (lang) code.className = `language-${lang}`;
-  if (!highlightInto(code, text, lang.toLowerCase(), doc)) code.textContent = text;
   pre.append(code);
   pre.tabIndex = 0; // long lines scroll: keyboard users need to reach the scroller
   figure.append(bar, pre);
-  if (token.type === 'fence' && !fenceClosed(token, lines)) figure.classList.add('streaming');
+  if (open && stream) {
+    // A fresh start for this block's pieces: none of an earlier block's may be reused.
+    for (const key of Object.keys(stream)) delete stream[key];
+    Object.assign(stream, { figure, code, fenceLang: lang, source });
+    fillCode(code, text, lang, doc, stream);
+  } else {
+    fillCode(code, text, lang, doc, null);
+  }
+  if (open) figure.classList.add('streaming');
   return figure;
 }
 
-function leaf(token, lines, doc) {
+function fillCode(code, text, lang, doc, stream) {
+  const done = stream
+    ? highlightGrowing(code, text, lang.toLowerCase(), stream, doc)
+    : highlightInto(code, text, lang.toLowerCase(), doc);
+  if (!done) code.textContent = text;
+}
+
+function leaf(token, lines, doc, stream) {
   switch (token.type) {
     case 'fence':
     case 'code_block':
-      return codeBlock(token, lines, doc);
+      return codeBlock(token, lines, doc, stream);
     case 'hr':
       return doc.createElement('hr');
     case 'softbreak':
@@ -116,8 +140,8 @@ function leaf(token, lines, doc) {
   }
 }
 
-// Appends the nodes of tokens[from..to) to parent.
-function build(parent, tokens, lines, doc) {
+// Appends the nodes of `tokens` to parent.
+function build(parent, tokens, lines, doc, stream = null) {
   const stack = [parent];
   for (const token of tokens) {
     const top = stack[stack.length - 1];
@@ -132,7 +156,7 @@ function build(parent, tokens, lines, doc) {
     } else if (token.nesting === -1) {
       if (stack.length > 1) stack.pop();
     } else {
-      const node = leaf(token, lines, doc);
+      const node = leaf(token, lines, doc, stream);
       if (node) top.append(node);
     }
   }
@@ -151,9 +175,9 @@ function topLevelBlocks(tokens) {
   return blocks;
 }
 
-function blockNode(tokens, lines, doc) {
+function blockNode(tokens, lines, doc, stream) {
   const holder = doc.createDocumentFragment();
-  build(holder, tokens, lines, doc);
+  build(holder, tokens, lines, doc, stream);
   return holder.childNodes.length === 1 ? holder.firstChild : wrap(holder, doc);
 }
 
@@ -176,6 +200,8 @@ export class MarkdownView {
     this.host = host;
     this.doc = doc;
     this.blocks = []; // { key, node } per top-level block on screen
+    this.stream = {}; // the growing code block: its figure and highlighted pieces
+    this.streamIndex = -1; // the top-level block `stream` belongs to
   }
 
   update(source) {
@@ -186,10 +212,18 @@ export class MarkdownView {
       // A block is its source lines (and the link definitions it may use).
       return { key: `${refs}\u0000${tokens[start].type}\u0000${lines.slice(from, to).join('\n')}`, start, end };
     });
+    // The growing code block can only be in the last block; when that is a new block, the
+    // old one's figure may still be on screen and must not be taken from it.
+    if (this.streamIndex !== next.length - 1) {
+      this.stream = {};
+      this.streamIndex = next.length - 1;
+    }
     const kept = next.map((block, i) => {
       const old = this.blocks[i];
       if (old && old.key === block.key) return old;
-      return { key: block.key, node: blockNode(tokens.slice(block.start, block.end), lines, this.doc) };
+      // Only the last block can be a code block still being written.
+      const stream = i === next.length - 1 ? this.stream : null;
+      return { key: block.key, node: blockNode(tokens.slice(block.start, block.end), lines, this.doc, stream) };
     });
     kept.forEach(({ node }, i) => {
       const current = this.host.childNodes[i];

@@ -27,7 +27,9 @@ export async function startMarkdownPage(modules = {}) {
   const app = path.join(dir, 'app');
   fs.mkdirSync(app);
   const imports = Object.entries(all).map(([name, file], i) => `import * as m${i} from ${JSON.stringify(file)};\nwindow.modules[${JSON.stringify(name)}] = m${i};`);
-  fs.writeFileSync(path.join(app, 'main.js'), `window.modules = {};\n${imports.join('\n')}\nwindow.ready = true;\n`);
+  // The app's styles too, so layout costs what it costs in the app.
+  const styles = [path.join(demoDir, 'styles.css'), path.join(demoDir, '..', 'node_modules', 'highlight.js', 'styles', 'github-dark.css')].map((f) => `import ${JSON.stringify(f)};`).join('\n');
+  fs.writeFileSync(path.join(app, 'main.js'), `${styles}\nwindow.modules = {};\n${imports.join('\n')}\nwindow.ready = true;\n`);
   fs.writeFileSync(path.join(app, 'index.html'), '<!doctype html><meta charset="utf-8"><title>markdown</title><link rel="icon" href="data:,"><script type="module" src="./main.js"></script><body><div id="host" class="message assistant"><div class="body"></div></div></body>');
   const { build } = await import('vite');
   await build({

@@ -146,5 +146,45 @@ for (const engine of enginesNamed('chromium', 'firefox')) {
       assert.equal(result.closedFence, false, 'a closed fence is not');
       assert.equal(result.blocks, 4);
     });
+
+    test('a long code block streams in pieces: finished pieces keep their nodes, the text is always whole', async () => {
+      const result = await browser.evaluate(() => {
+        const { renderMarkdown, MarkdownView } = window.modules.markdown;
+        const fn = (n) => `def f${n}(x):\n    return x * ${n}  # times ${n}\n\n`;
+        const body = Array.from({ length: 12 }, (_, n) => fn(n)).join('');
+        const answer = `\`\`\`python\n${body}\`\`\``;
+        const host = document.createElement('div');
+        const view = new MarkdownView(host);
+        let textWhole = true;
+        let firstPiece = null;
+        let firstKept = true;
+        let figure = null;
+        let figureKept = true;
+        for (let i = 12; i < answer.length - 3; i += 3) {
+          view.update(answer.slice(0, i));
+          const code = host.querySelector('pre code');
+          figure ??= host.querySelector('figure');
+          if (host.querySelector('figure') !== figure) figureKept = false;
+          const whole = document.createElement('div');
+          whole.append(renderMarkdown(answer.slice(0, i)));
+          if (code.textContent !== whole.querySelector('pre code').textContent) textWhole = false;
+          if (i > answer.length / 2) {
+            firstPiece ??= code.firstChild;
+            if (code.firstChild !== firstPiece) firstKept = false;
+          }
+        }
+        const streamingKeywords = host.querySelectorAll('.hljs-keyword').length;
+        view.update(answer);
+        const whole = document.createElement('div');
+        whole.append(renderMarkdown(answer));
+        return { textWhole, firstKept, figureKept, streamingKeywords, same: host.innerHTML === whole.innerHTML, defs: host.querySelectorAll('.hljs-keyword').length };
+      });
+      assert.equal(result.textWhole, true, 'the code shown is always the text so far');
+      assert.equal(result.firstKept, true, 'the first piece was highlighted once and kept');
+      assert.equal(result.figureKept, true, 'the open block\'s figure stays on screen, updated in place');
+      assert.ok(result.streamingKeywords >= 20, `highlighted while streaming (${result.streamingKeywords} keywords)`);
+      assert.equal(result.same, true, 'the closed block is highlighted whole, as a render of the whole text');
+      assert.equal(result.defs, 24);
+    });
   });
 }
