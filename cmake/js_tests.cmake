@@ -25,3 +25,10 @@ foreach(d ${SMOLLM_JS_TEST_DIRS})
   set_tests_properties(js_${name} PROPERTIES TIMEOUT 900 ENVIRONMENT
       "SMOLLM_BUILD_DIR=${CMAKE_BINARY_DIR};SMOLLM_GGUF_WRITER=${CMAKE_BINARY_DIR}/gguf_writer;SMOLLM_TOKENIZE_TOOL=${CMAKE_BINARY_DIR}/tokenize_tool;SMOLLM_NATIVE_TOOL=${CMAKE_BINARY_DIR}/smollm_native")
 endforeach()
+# The demo suites serve the built demo (demo/dist, demo/build.mjs): the build runs first, as a
+# test of its own, so a broken build fails by name rather than inside a browser test.
+if(TEST js_browser_demo AND TEST js_js_demo)
+  add_test(NAME js_demo_build COMMAND ${NODE_EXECUTABLE} demo/build.mjs WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+  set_tests_properties(js_demo_build PROPERTIES FIXTURES_SETUP demo_dist TIMEOUT 300)
+  set_tests_properties(js_browser_demo js_js_demo PROPERTIES FIXTURES_REQUIRED demo_dist)
+endif()

@@ -2,9 +2,8 @@
 // service worker (importScripts) adds it to what it serves, and index.html carries the page
 // policy in a meta tag for static hosts (tests/js/demo checks that the copies agree).
 //
-// Scripts come only from this origin; the one inline script, the import map that names the
-// template engine for pages without a bundler, is allowed by its hash (a change to it must
-// change the hash). 'wasm-unsafe-eval' (compiling WebAssembly) is only in the policy of
+// Scripts come only from this origin, and none inline (the build bundles every module, so the
+// page needs no import map). 'wasm-unsafe-eval' (compiling WebAssembly) is only in the policy of
 // scripts, which for a dedicated worker is the worker's own policy: the engine and its
 // pthreads compile wasm there; the page never does. Models may come from any https host
 // (custom URLs) and from local servers. The engine's worker alone may also run blob: scripts:
@@ -23,9 +22,8 @@ globalThis.SMOLLM_DEMO_CSP = (() => {
     "base-uri 'none'",
     "form-action 'self'",
   ];
-  const importMap = "'sha256-WLazVMytRd/QgTID9W0/QWvVEVt1MooOF3TfpbEUr7o='";
   return Object.freeze({
-    page: [...common("'self'"), `script-src 'self' ${importMap}`].join('; '),
+    page: [...common("'self'"), "script-src 'self'"].join('; '),
     worker: [...common("'self' blob:"), "script-src 'self' blob: 'wasm-unsafe-eval'"].join('; '),
     // Only as a header: a meta tag cannot carry it.
     headerOnly: "frame-ancestors 'none'",

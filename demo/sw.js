@@ -1,54 +1,30 @@
-// Service worker of the demo: keeps the app shell, the package's JS and the wasm in a cache
-// so the app starts offline, and gives every response it serves the COOP/COEP headers (so
-// even a static host that cannot set headers gets a cross-origin isolated page: threads) and
-// the demo's Content-Security-Policy (csp.js).
+// Service worker of the demo: keeps the built app (page, bundles, the package's worker and
+// wasm) in a cache so the app starts offline, and gives every response it serves the
+// COOP/COEP headers (so even a static host that cannot set headers gets a cross-origin
+// isolated page: threads) and the demo's Content-Security-Policy (csp.js).
 //
-// One release at a time: the shell (page, package JS, wasm glue and .wasm) is fetched whole at
-// install into a cache named after the release, and served cache-first from it, so a page
-// never runs JS glue of one release with a .wasm of another. An install that cannot fetch a
-// required file fails and leaves the running release alone. A new release (a new RELEASE in
-// this file: demo/serve.mjs stamps it from the files it serves; a static host bumps it) waits
-// until no page of the old one is open, except right after a page opens (sw_register.js).
-// Responses marked no-store and URLs with a query string are never cached.
+// One release at a time: the build (demo/build.mjs) writes PRECACHE, every file of the built
+// folder with a digest of its contents, and RELEASE, a digest of that list, into the built
+// copy of this file. The release is fetched whole at install into a cache named after it and
+// served cache-first from it, so a page never runs JS glue of one release with a .wasm of
+// another. Files whose contents did not change are copied from the previous release's cache
+// instead of downloaded again. An install that cannot get a listed file fails and leaves the
+// running release alone. A new release waits until no page of the old one is open, except
+// right after a page opens (sw_register.js). Responses marked no-store and URLs with a query
+// string are never cached.
 //
 // Models are not cached here: the package keeps them in its own cache (and needs Range
 // requests to resume downloads), so model requests pass straight through.
 importScripts('csp.js');
 
-const RELEASE = 'static-1';
+// Filled in by the build (demo/tools/precache_plugin.mjs); the source folder is not servable.
+const RELEASE = 'unbuilt';
+const PRECACHE = [];
 const OWN_CACHE_PREFIX = 'smollm-demo-shell-';
 const SHELL_CACHE = `${OWN_CACHE_PREFIX}${RELEASE}`;
 const CSP = self.SMOLLM_DEMO_CSP;
-
-// The page's own files that are not modules. Paths are relative to this file.
-const SHELL = ['./', 'index.html', 'styles.css', 'manifest.webmanifest', 'csp.js',
-  'icons/icon-192.png', 'icons/icon-512.png', 'icons/icon-maskable-512.png'];
-
-// Module graphs to fetch at install: the app, the package (its worker and wasm included) and
-// the package's template engine (mapped by the page's import map). Following the graph
-// instead of listing files keeps this worker right when the package's files change.
-const MODULE_ROOTS = ['src/app.js', 'js/src/index.js', 'vendor/jinja/index.js'];
-const MAX_PRECACHED_MODULES = 300;
 // Present only on the local server (demo/serve.mjs): the models it offers.
 const OPTIONAL = ['models/index.json'];
-
-// Relative specifiers of static and dynamic imports and of `new URL('...', import.meta.url)`;
-// the latter also bare, as Emscripten names the .wasm and the pthread worker
-// (`new URL("smollm-mt.wasm", import.meta.url)`).
-const SPECIFIER_PATTERNS = [
-  /\b(?:import|export)\s[^'"`;]*?\bfrom\s*['"](\.{1,2}\/[^'"]+)['"]/g,
-  /\bimport\s*['"](\.{1,2}\/[^'"]+)['"]/g,
-  /\bimport\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g,
-  /\bnew\s+URL\(\s*['"]((?:\.{1,2}\/)?[\w][\w.\/-]*)['"]\s*,\s*import\.meta\.url\s*\)/g,
-];
-
-function relativeSpecifiers(source) {
-  const found = new Set();
-  for (const pattern of SPECIFIER_PATTERNS) {
-    for (const match of source.matchAll(pattern)) found.add(match[1]);
-  }
-  return found;
-}
 
 const noStore = (response) => /(^|,)\s*no-store\b/i.test(response.headers.get('Cache-Control') ?? '');
 
@@ -57,39 +33,33 @@ async function fetchForRelease(url) {
   return response.ok && response.status === 200 && !noStore(response) ? response : null;
 }
 
-// Best effort for the module graph: a missing file (e.g. a build variant that was not built)
-// is left out; the page then gets it from the network, uncached.
-async function precacheModuleGraph(cache) {
-  const queue = MODULE_ROOTS.map((path) => new URL(path, self.registration.scope).href);
-  const seen = new Set();
-  while (queue.length && seen.size < MAX_PRECACHED_MODULES) {
-    const url = queue.shift();
-    if (seen.has(url)) continue;
-    seen.add(url);
-    let response;
-    try {
-      response = await fetchForRelease(url);
-    } catch {
-      continue;
-    }
-    if (!response) continue;
-    await cache.put(url, response.clone());
-    if (!/\.m?js$/.test(new URL(url).pathname)) continue;
-    for (const specifier of relativeSpecifiers(await response.text())) {
-      const next = new URL(specifier, url);
-      if (next.origin === self.location.origin && !next.search) queue.push(next.href);
-    }
+// The same file (by URL and contents) in an earlier release's cache, if one is still there.
+async function fromEarlierRelease(url, revision) {
+  for (const name of await caches.keys()) {
+    if (!name.startsWith(OWN_CACHE_PREFIX) || name === SHELL_CACHE) continue;
+    const cache = await caches.open(name);
+    const response = await cache.match(url);
+    if (response && response.headers.get('X-Smollm-Revision') === revision) return response;
   }
+  return null;
+}
+
+// Stamps the revision on the cached copy, so the next release can tell it is unchanged.
+function withRevision(response, revision) {
+  const headers = new Headers(response.headers);
+  headers.set('X-Smollm-Revision', revision);
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }
 
 async function populateRelease(cache) {
-  for (const path of SHELL) {
+  if (!PRECACHE.length) throw new Error('this service worker has no precache list: serve the built folder (node demo/build.mjs)');
+  for (const { url: path, revision } of PRECACHE) {
     const url = new URL(path, self.registration.scope).href;
-    const response = await fetchForRelease(url);
-    if (!response) throw new Error(`the app shell file ${path} could not be fetched for release ${RELEASE}`);
-    await cache.put(url, response);
+    const earlier = await fromEarlierRelease(url, revision);
+    const response = earlier ?? await fetchForRelease(url);
+    if (!response) throw new Error(`the app file ${path} could not be fetched for release ${RELEASE}`);
+    await cache.put(url, earlier ? response : withRevision(response, revision));
   }
-  await precacheModuleGraph(cache);
   await Promise.allSettled(OPTIONAL.map(async (path) => {
     const url = new URL(path, self.registration.scope).href;
     const response = await fetchForRelease(url);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The project's two entry points on a fresh Debian machine (README.md shows them):
-#   bash tools/run.sh demo   installs what is missing, builds, serves the demo chat app
+#   bash tools/run.sh demo   installs what is missing, builds, builds the demo (demo/dist), serves it
 #   bash tools/run.sh test   installs what is missing, builds, runs every test suite
 # Each step is idempotent, so re-running only does what changed.
 set -euo pipefail
@@ -132,12 +132,9 @@ case "${1:-}" in
         install_node_packages
         build_native
         build_wasm
-        if [ -f demo/serve.mjs ]; then
-            exec node demo/serve.mjs "${@:2}"
-        fi
-        # Until the demo lands, the main job is inspecting a generated model.
-        ./build/gguf_writer --output build/demo-model.gguf
-        exec node js/bin/smollm-wasm.js inspect build/demo-model.gguf
+        log "demo build (Vite, into demo/dist)"
+        node demo/build.mjs
+        exec node demo/serve.mjs "${@:2}"
         ;;
     test)
         install_system_packages

@@ -10,8 +10,9 @@ import { showNotice, clearNotice } from './notices.js';
 import { describeLoadError, describeChatError } from './plain_errors.js';
 import { formatBytes, formatMB, formatSpeed, formatDuration, etaSeconds } from './format.js';
 import { registerServiceWorker, willReloadForIsolation } from './sw_register.js';
+// The code blocks' colours: highlight.js's own theme (the build emits it with styles.css).
+import 'highlight.js/styles/github-dark.css';
 
-const PACKAGE_URL = new URL('../js/src/index.js', import.meta.url);
 const $ = (id) => document.getElementById(id);
 
 // ?build=single-thread|multi-thread and ?threads=N override the package's automatic choice,
@@ -102,9 +103,9 @@ function explainIsolation(serviceWorker) {
 async function start() {
   registerServiceWorker().then(explainIsolation);
   setComposerEnabled(false);
-  picker.setPresets([...(await fetchLocalPresets(new URL('../', import.meta.url))), ...PRESETS]);
+  picker.setPresets([...(await fetchLocalPresets(new URL(/* @vite-ignore */ '../', import.meta.url))), ...PRESETS]);
   try {
-    state.pkg = await import(PACKAGE_URL.href);
+    state.pkg = await import('../../js/src/index.js');
   } catch (error) {
     showNotice(ui.notices, {
       id: 'package',

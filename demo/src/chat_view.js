@@ -1,8 +1,8 @@
 // The conversation on screen. Assistant answers are re-rendered from their whole text as
 // pieces stream in (at most once per frame), so half-written Markdown settles as it
-// completes. A separate live region reads the answer to screen readers a sentence at a time
+// completes; MarkdownView rebuilds only the blocks whose text changed. A separate live region reads the answer to screen readers a sentence at a time
 // instead of re-announcing the whole message on every token.
-import { renderMarkdown } from './markdown_dom.js';
+import { MarkdownView } from './markdown_dom.js';
 
 const SENTENCE_END = /[.!?:;](?=\s)|\n/g;
 
@@ -74,6 +74,7 @@ class AssistantMessage {
     this.list = list;
     this.li = li;
     this.body = body;
+    this.markdown = new MarkdownView(body);
     this.meta = meta;
     this.live = live;
     this.text = '';
@@ -89,7 +90,7 @@ class AssistantMessage {
   render() {
     this.frame = 0;
     const follow = nearBottom(this.list);
-    this.body.replaceChildren(renderMarkdown(this.text));
+    this.markdown.update(this.text);
     if (follow) scrollToBottom(this.list);
     this.announce(false);
   }

@@ -30,8 +30,9 @@ function watchForUpdates(registration) {
 
 export async function registerServiceWorker() {
   if (!('serviceWorker' in navigator)) return { supported: false };
-  const scriptUrl = new URL('../sw.js', import.meta.url);
-  const scope = new URL('../', import.meta.url);
+  // Not assets of the build (vite-ignore): the worker keeps its name at the site's root.
+  const scriptUrl = new URL(/* @vite-ignore */ '../sw.js', import.meta.url);
+  const scope = new URL(/* @vite-ignore */ '../', import.meta.url);
   if (!self.crossOriginIsolated) {
     navigator.serviceWorker.addEventListener('controllerchange', () => reloadOnceForIsolation());
   }

@@ -33,6 +33,8 @@ export function missingShared() {
   return fs.existsSync(TINY_PY) ? null : `${TINY_PY} is missing (../shared reference data not available)`;
 }
 
+// The built demo (demo/dist, rebuilt first when older than its sources), as a static host
+// with demo/serve.mjs's headers serves it.
 export async function serve(options = {}) {
   return startServer({ port: 0, modelsDir: path.join(REPO_ROOT, 'tests', 'artifacts', 'no-models'), ...options });
 }
@@ -53,8 +55,8 @@ export async function step(browser, what, fn) {
   }
 }
 
-// The service worker is active, controls the page, and has the app shell and the package's
-// entry point in its cache (the install step finished), so the server can go away.
+// The service worker is active, controls the page, and has the page and the wasm builds in
+// its cache (the install step finished), so the server can go away.
 export function waitForOfflineReady(browser, timeout = 90000) {
   return browser.waitFor(async () => {
     const controller = navigator.serviceWorker.controller;
@@ -63,7 +65,7 @@ export function waitForOfflineReady(browser, timeout = 90000) {
     const shell = names.find((n) => n.startsWith('smollm-demo-shell-'));
     if (!shell) return false;
     const keys = (await (await caches.open(shell)).keys()).map((r) => new URL(r.url).pathname);
-    return keys.includes('/index.html') && keys.includes('/js/src/index.js');
+    return keys.includes('/index.html') && keys.some((k) => /^\/assets\/smollm-st-.*\.wasm$/.test(k));
   }, null, timeout);
 }
 
