@@ -135,6 +135,10 @@ const classes = {
   ModelTooLargeError, QuotaError, TemplateLimitError, InvalidArgumentError, ContextLengthError, EngineError, EngineCrashedError,
   ThreadStartError, UnloadedError,
 };
+// A minifying bundler (Vite's default production build of an app that imports the package)
+// renames classes, which would leave every error's name '' or 'e'. Property keys survive
+// minification, so each class takes its name from this table.
+for (const [name, Class] of Object.entries(classes)) Object.defineProperty(Class, 'name', { value: name });
 
 /**
  * An error as it crosses postMessage: the class's name, the message and the extra fields.
