@@ -1,0 +1,77 @@
+// Stores one download in the offline cache as it lands in wasm memory (the stores are in
+// cache/). The store takes each chunk once it is in wasm memory and either writes it before
+// the loader reads on (Node's file, the browser worker's OPFS spool) or reads it back from
+// wasm memory at its own pace (the browser's streamed put), so no copy of it is kept anywhere
+// else (see cache/browser-cache.js). A cache that cannot be written (no storage, quota) never
+// fails the load: the problem goes to onWarning and the model loads uncached.
+import { createWriter } from '../cache/index.js';
+
+/** @typedef {import('../cache/index.js').CacheWriter} CacheWriter */
+
+export class PartCacheWriter {
+  /** @type {CacheWriter | null} */
+  #writer = null;
+  /** @type {{bytes: number, readBack: (from: number, to: number) => Uint8Array} | null} */
+  #target = null;
+
+  /**
+   * @param {string | null} url the cache key; null: the file is not to be cached
+   * @param {(warning: Error) => void} onWarning
+   */
+  constructor(url, onWarning) {
+    this.url = url;
+    this.onWarning = onWarning;
+  }
+
+  /**
+   * Opens the store's writer for a file of `bytes` bytes, once the loader allocated its buffer.
+   * @param {number} bytes
+   * @param {string | null} etag the download's, stored with the entry
+   * @param {(from: number, to: number) => Uint8Array} readBack a copy of file bytes [from, to)
+   *   from where they landed in wasm memory
+   */
+  async open(bytes, etag, readBack) {
+    if (this.url === null) return;
+    this.#target = { bytes, readBack };
+    this.#writer = await this.#create(etag);
+  }
+
+  /** @param {Uint8Array} chunk the next bytes, already in wasm memory */
+  async write(chunk) {
+    if (this.#writer) await this.#writer.write(chunk);
+  }
+
+  /**
+   * The download started over from byte 0: what was stored is dropped, and a new writer (with
+   * the download's new ETag) takes the bytes again.
+   * @param {string | null} etag
+   */
+  async restart(etag) {
+    this.abort();
+    if (this.#target) this.#writer = await this.#create(etag);
+  }
+
+  /** Commits the entry (the file arrived whole and was verified); a failure is a warning. */
+  async finish() {
+    const writer = this.#writer;
+    this.#writer = null;
+    if (writer) await writer.finish().catch((error) => this.onWarning(error));
+  }
+
+  /** Stores nothing: the load failed, or the download restarts. */
+  abort() {
+    this.#writer?.abort();
+    this.#writer = null;
+  }
+
+  /** @param {string | null} etag */
+  async #create(etag) {
+    if (this.url === null || this.#target === null) return null;
+    try {
+      return await createWriter(this.url, this.#target.bytes, etag, this.#target.readBack);
+    } catch (error) {
+      this.onWarning(/** @type {Error} */ (error));
+      return null;
+    }
+  }
+}
