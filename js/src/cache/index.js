@@ -28,7 +28,7 @@ import { isNode } from '../platform.js';
 
 /**
  * A copy of bytes [from, to) of the file, from where the loader put them in wasm memory.
- * @typedef {(from: number, to: number) => Uint8Array} ReadBack
+ * @typedef {(from: number, to: number) => Uint8Array<ArrayBuffer>} ReadBack
  */
 
 /**

@@ -7,9 +7,19 @@
 import { isNode } from '../platform.js';
 
 /**
+ * @typedef {object} StorageStatus
+ * @property {boolean} persistRequested
+ * @property {boolean | null} persisted
+ * @property {number | null} quotaBytes
+ * @property {number | null} usageBytes
+ */
+
+/**
  * Starts a persistence request when `persist` is true. Returns {settle}: settle() resolves
- * to {persistRequested, persisted, quotaBytes, usageBytes} (null where the platform does
- * not say), without waiting for an unanswered prompt.
+ * to the status (null where the platform does not say), without waiting for an unanswered
+ * prompt.
+ * @param {boolean} persist
+ * @returns {{settle: () => Promise<StorageStatus>}}
  */
 export function requestStorage(persist) {
   if (isNode) {

@@ -7,11 +7,12 @@
 import { createWriter } from '../cache/index.js';
 
 /** @typedef {import('../cache/index.js').CacheWriter} CacheWriter */
+/** @typedef {import('../cache/index.js').ReadBack} ReadBack */
 
 export class PartCacheWriter {
   /** @type {CacheWriter | null} */
   #writer = null;
-  /** @type {{bytes: number, readBack: (from: number, to: number) => Uint8Array} | null} */
+  /** @type {{bytes: number, readBack: ReadBack} | null} what open() was given, for restart() */
   #target = null;
 
   /**
@@ -27,7 +28,7 @@ export class PartCacheWriter {
    * Opens the store's writer for a file of `bytes` bytes, once the loader allocated its buffer.
    * @param {number} bytes
    * @param {string | null} etag the download's, stored with the entry
-   * @param {(from: number, to: number) => Uint8Array} readBack a copy of file bytes [from, to)
+   * @param {ReadBack} readBack a copy of file bytes [from, to)
    *   from where they landed in wasm memory
    */
   async open(bytes, etag, readBack) {
@@ -55,7 +56,7 @@ export class PartCacheWriter {
   async finish() {
     const writer = this.#writer;
     this.#writer = null;
-    if (writer) await writer.finish().catch((error) => this.onWarning(error));
+    if (writer) await writer.finish().catch((/** @type {Error} */ error) => this.onWarning(error));
   }
 
   /** Stores nothing: the load failed, or the download restarts. */
@@ -70,6 +71,7 @@ export class PartCacheWriter {
     try {
       return await createWriter(this.url, this.#target.bytes, etag, this.#target.readBack);
     } catch (error) {
+      // The stores fail with Errors (storage unavailable, quota); the catch clause types it unknown.
       this.onWarning(/** @type {Error} */ (error));
       return null;
     }

@@ -57,7 +57,7 @@ export class PartWriter {
    * them after they arrived (an arrow function: it is handed to the writer alone).
    * @param {number} from
    * @param {number} to
-   * @returns {Uint8Array}
+   * @returns {Uint8Array<ArrayBuffer>}
    */
   readBack = (from, to) => this.module.HEAPU8.slice(this.ptr + from, this.ptr + to);
 
