@@ -14,6 +14,15 @@ function tracker(sizes) {
   return { progress, events, clock, entries };
 }
 
+// Part 0 (of `kind`) read whole in `ms`, then part 1 (of `nextKind`) started.
+function firstPartRead({ progress, clock }, kind, ms, bytes, nextKind) {
+  progress.startPart(0, kind);
+  clock.ms += ms;
+  progress.advance(bytes);
+  progress.partDone(bytes);
+  progress.startPart(1, nextKind);
+}
+
 test('loaded and total cover every part; the rate is the phase\'s bytes over its time', () => {
   const { progress, events, clock } = tracker([3000, 1000]);
   progress.startPart(0, 'download');
@@ -33,12 +42,9 @@ test('loaded and total cover every part; the rate is the phase\'s bytes over its
 });
 
 test('a part of another kind starts a new phase, whose rate is its own', () => {
-  const { progress, events, clock } = tracker([1000, 1000]);
-  progress.startPart(0, 'cache');
-  clock.ms += 100;
-  progress.advance(1000);
-  progress.partDone(1000);
-  progress.startPart(1, 'download');
+  const t = tracker([1000, 1000]);
+  const { progress, events, clock } = t;
+  firstPartRead(t, 'cache', 100, 1000, 'download');
   clock.ms += 2000;
   progress.advance(1000);
   assert.deepEqual(events.at(-1), { phase: 'download', loaded: 2000, total: 2000, bytesPerSecond: 500 });
@@ -65,12 +71,9 @@ test('events come at most every 100 ms, except a part\'s end and a restart', () 
 });
 
 test('a restart drops the part\'s bytes from loaded and from the rate, and says why from then on', () => {
-  const { progress, events, clock } = tracker([1000, 2000]);
-  progress.startPart(0, 'download');
-  clock.ms += 1000;
-  progress.advance(1000);
-  progress.partDone(1000);
-  progress.startPart(1, 'download');
+  const t = tracker([1000, 2000]);
+  const { progress, events, clock } = t;
+  firstPartRead(t, 'download', 1000, 1000, 'download');
   progress.advance(1500);
   progress.restart('the server does not support HTTP Range requests');
   assert.deepEqual(events.at(-1), {
