@@ -154,7 +154,7 @@ export async function lookup(url) {
  * @returns {response is Response & {body: ReadableStream<Uint8Array>}}
  */
 function hasBody(response) {
-  return response.body !== null;
+  return Boolean(response.body);
 }
 
 // The most the store is handed at once, copied out of wasm memory when it asks for more.
