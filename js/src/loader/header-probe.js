@@ -7,7 +7,7 @@ import { InvalidModelError, ModelTooLargeError, UnsupportedModelError, formatByt
 import { WASM_LIMIT, allocate } from './wasm-memory.js';
 
 /** @typedef {import('./wasm-memory.js').LoaderModule} LoaderModule */
-/** @typedef {import('./wasm-memory.js').CompleteProbe} CompleteProbe */
+/** @typedef {import('./wasm-memory.js').MemoryPlan} MemoryPlan */
 
 /**
  * The parts of the header (gguf_header_json in web/gguf_json.cpp) the loader reads.
@@ -16,6 +16,16 @@ import { WASM_LIMIT, allocate } from './wasm-memory.js';
  * @property {number} data_offset
  * @property {number} data_size
  * @property {Record<string, unknown>} metadata
+ */
+
+/**
+ * A complete header, parsed, with the engine's memory plan for the model (missing, and
+ * planError saying why, when the engine cannot run it).
+ * @typedef {object} ProbedHeader
+ * @property {GgufHeader} header
+ * @property {string} typeHistogram tensor types and their counts, as JSON text
+ * @property {MemoryPlan} [plan]
+ * @property {string} [planError]
  */
 
 // The header is parsed from prefixes that grow geometrically from here: small headers are
@@ -71,7 +81,7 @@ export class HeaderProbe {
    * Parses the prefix. Returns the result once the header is complete, null while it needs
    * more bytes; throws for a file that is not a GGUF one.
    * @param {number | null} fileSize the file's size where known
-   * @returns {CompleteProbe | null}
+   * @returns {ProbedHeader | null}
    */
   parse(fileSize) {
     const result = this.#probe(fileSize);
@@ -80,7 +90,8 @@ export class HeaderProbe {
       this.#needed = Math.max(result.bytesNeeded, Math.ceil(this.#length * 1.5));
       return null;
     }
-    return result;
+    const { typeHistogram, plan, planError } = result;
+    return { header: JSON.parse(result.header), typeHistogram, plan, planError };
   }
 
   /**

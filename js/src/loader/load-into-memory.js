@@ -18,7 +18,7 @@ import { checkModel } from './model-check.js';
 export { expectedDigests };
 
 /** @typedef {import('./wasm-memory.js').LoaderModule} LoaderModule */
-/** @typedef {import('./wasm-memory.js').CompleteProbe} CompleteProbe */
+/** @typedef {import('./header-probe.js').ProbedHeader} ProbedHeader */
 /** @typedef {import('./header-probe.js').GgufHeader} GgufHeader */
 /** @typedef {import('./source-types.js').SourceEntry} SourceEntry */
 /** @typedef {import('./progress.js').LoadProgress} LoadProgress */
@@ -33,7 +33,7 @@ export { expectedDigests };
  * @property {ProgressTracker} progress
  * @property {AbortSignal | undefined} signal
  * @property {(warning: Error) => void} onWarning
- * @property {((probe: CompleteProbe, bytes: number) => void) | null} checkModel judges the
+ * @property {((probe: ProbedHeader, bytes: number) => void) | null} checkModel judges the
  *   whole model from this part's header, before anything is allocated for it (the first part)
  */
 
@@ -58,7 +58,7 @@ export async function loadIntoMemory(module, entries, options, onProgress, signa
     (i === 0 && e.source.kind === 'download' ? null : e.source.probeSize(signal))));
   entries.forEach((e, i) => { if (e.source.size === null && sizes[i] !== null) e.source.size = sizes[i]; });
   const progress = new ProgressTracker(onProgress, entries);
-  /** @type {CompleteProbe | null} */
+  /** @type {ProbedHeader | null} */
   let first = null;
   try {
     for (let i = 0; i < entries.length; ++i) {
@@ -102,7 +102,7 @@ export async function loadIntoMemory(module, entries, options, onProgress, signa
     throw error;
   }
   if (first === null) throw new InvalidModelError('no model file was loaded');
-  return { parts, header: JSON.parse(first.header), typeHistogram: JSON.parse(first.typeHistogram) };
+  return { parts, header: first.header, typeHistogram: JSON.parse(first.typeHistogram) };
 }
 
 /**
@@ -111,7 +111,7 @@ export async function loadIntoMemory(module, entries, options, onProgress, signa
  * @param {LoaderModule} module
  * @param {SourceEntry} entry
  * @param {PartContext} ctx
- * @returns {Promise<{part: {ptr: number, size: number}, probe: CompleteProbe}>}
+ * @returns {Promise<{part: {ptr: number, size: number}, probe: ProbedHeader}>}
  */
 async function loadPart(module, entry, ctx) {
   const { source } = entry;
@@ -119,7 +119,7 @@ async function loadPart(module, entry, ctx) {
   progress.startPart(ctx.index, source.kind);
   const probe = new HeaderProbe(module, source.name, ctx.contextSize);
   const cache = new PartCacheWriter(entry.url !== null && entry.cache && !entry.cached ? entry.url : null, ctx.onWarning);
-  /** @type {{header: CompleteProbe, writer: PartWriter} | null} the file, once its header is complete */
+  /** @type {{header: ProbedHeader, writer: PartWriter} | null} the file, once its header is complete */
   let file = null;
   // Created last before the try whose finally deletes it, so nothing in between can leak it.
   const hasher = ctx.sha256 ? new PartHasher(module, ctx.sha256) : null;
@@ -189,12 +189,11 @@ async function loadPart(module, entry, ctx) {
  * model), then allocates the file's buffer. Nothing is allocated when a check fails.
  * @param {LoaderModule} module
  * @param {SourceEntry} entry
- * @param {CompleteProbe} probe
+ * @param {ProbedHeader} probe
  * @param {PartContext} ctx
  */
 function allocatePart(module, { source }, probe, ctx) {
-  /** @type {import('./header-probe.js').GgufHeader} */
-  const header = JSON.parse(probe.header);
+  const { header } = probe;
   const extent = partExtent(header, source.name, source.size);
   checkPartHeader(header, extent.wanted, source.name, ctx.index, ctx.partCount);
   ctx.checkModel?.(probe, extent.wanted);

@@ -6,8 +6,7 @@ import { InvalidArgumentError, ModelTooLargeError, UnsupportedModelError, format
 import { WASM_LIMIT } from './wasm-memory.js';
 
 /** @typedef {import('./wasm-memory.js').LoaderModule} LoaderModule */
-/** @typedef {import('./wasm-memory.js').CompleteProbe} CompleteProbe */
-/** @typedef {import('./header-probe.js').GgufHeader} GgufHeader */
+/** @typedef {import('./header-probe.js').ProbedHeader} ProbedHeader */
 
 const DEFAULT_CONTEXT_CAP = 2048;
 // Scratch assumed for a split model, whose first part alone cannot be planned by the engine.
@@ -31,15 +30,13 @@ export function estimateKvBytes(metadata, contextSize) {
 
 /**
  * @param {LoaderModule} module
- * @param {CompleteProbe} probe the first part's header
+ * @param {ProbedHeader} probe the first part's header
  * @param {number} firstPartBytes the bytes the first part will take in memory
  * @param {{partCount: number, name: string, laterPartSizes: Array<number | null>, contextSize: number}} model
  *   the parts given, the first part's name, the other parts' sizes where known
  */
 export function checkModel(module, probe, firstPartBytes, { partCount, name, laterPartSizes, contextSize }) {
-  /** @type {GgufHeader} */
-  const header = JSON.parse(probe.header);
-  const metadata = header.metadata;
+  const { metadata } = probe.header;
   const splitCount = Number(metadata['split.count'] ?? 1);
   if (splitCount !== partCount) {
     throw new InvalidArgumentError(splitCount > 1

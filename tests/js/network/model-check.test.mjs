@@ -16,7 +16,7 @@ function moduleOf(heapBytes, canGrow = true) {
 }
 
 function probeOf(metadata, plan, planError) {
-  return { status: 'complete', header: JSON.stringify({ metadata }), typeHistogram: '{}', ...(plan ? { plan } : { planError }) };
+  return { header: { metadata }, typeHistogram: '{}', plan: plan ?? undefined, planError };
 }
 
 const model = (partCount, laterPartSizes = []) => ({ partCount, name: 'm.gguf', laterPartSizes, contextSize: 0 });
