@@ -1,4 +1,5 @@
-# Every folder holding *.test.mjs files under tests/js/, tests/parity/ and tests/browser/ is one
+# Every folder holding *.test.mjs files under tests/js/, tests/parity/, tests/browser/ and
+# tests/types/ (js_types: the type check and the public API's type test) is one
 # ctest entry running `node --test` on it, from the repo root, with the native tools' paths in
 # the environment. They need the wasm modules in js/wasm/ (built by the wasm build) and the
 # native tools of this build. The spec reporter keeps the log short (a line a test, failures
@@ -7,7 +8,8 @@ find_program(NODE_EXECUTABLE node REQUIRED)
 file(GLOB_RECURSE SMOLLM_JS_TEST_FILES CONFIGURE_DEPENDS
      ${CMAKE_SOURCE_DIR}/tests/js/*.test.mjs
      ${CMAKE_SOURCE_DIR}/tests/parity/*.test.mjs
-     ${CMAKE_SOURCE_DIR}/tests/browser/*.test.mjs)
+     ${CMAKE_SOURCE_DIR}/tests/browser/*.test.mjs
+     ${CMAKE_SOURCE_DIR}/tests/types/*.test.mjs)
 set(SMOLLM_JS_TEST_DIRS "")
 foreach(f ${SMOLLM_JS_TEST_FILES})
   get_filename_component(d ${f} DIRECTORY)

@@ -27,25 +27,35 @@ constexpr int32_t kMaxThreads = 256;
 // refused with an error naming this limit.
 constexpr uint64_t kMaxLogitsBytes = 1ull << 30;
 
-[[noreturn]] void fail(const std::string& message) { throw EngineError(message); }
+[[noreturn]] void fail(ErrorKind kind, const std::string& message) { throw EngineError(kind, message); }
+
+[[noreturn]] void model_error(const ModelError& e) {
+    fail(e.unsupported() ? ErrorKind::UnsupportedModel : ErrorKind::InvalidModel, e.what());
+}
 
 uint32_t choose_context(const LlamaConfig& c, const EngineOptions& o) {
     uint32_t n_ctx = o.context_size != 0 ? o.context_size : std::min(c.n_ctx_train, kDefaultContextCap);
     if (n_ctx > kMaxContext) {
-        fail("context_size " + std::to_string(n_ctx) + " is too large (at most " + std::to_string(kMaxContext) +
+        fail(ErrorKind::InvalidArgument, "context_size " + std::to_string(n_ctx) + " is too large (at most " + std::to_string(kMaxContext) +
              "); ask for a smaller context");
     }
     const uint64_t kv = KvCache::bytes_for(c.n_layers, static_cast<int32_t>(n_ctx), c.kv_dim, o.kv_f16);
     if (kv > kMaxKvBytes) {
-        fail("a context of " + std::to_string(n_ctx) + " tokens needs " + std::to_string(kv >> 20) +
-             " MiB of KV cache, more than wasm memory can hold; ask for a smaller context_size");
+        throw EngineError(ErrorKind::OutOfMemory,
+                          "a context of " + std::to_string(n_ctx) + " tokens needs " + std::to_string(kv >> 20) +
+                              " MiB of KV cache, more than wasm memory can hold; ask for a smaller context_size",
+                          kv, kMaxKvBytes);
     }
     return n_ctx;
 }
 
+// The vocabulary size when the header has no llama.vocab_size: the embedding's rows, or for
+// the first part of a split model (whose embedding may lie in another part) the token list.
 int64_t vocab_hint(const GgufFile& header) {
     const GgufTensorInfo* embd = header.find_tensor("token_embd.weight");
-    return embd && embd->n_dims == 2 ? static_cast<int64_t>(embd->ne[1]) : 0;
+    if (embd && embd->n_dims == 2) return static_cast<int64_t>(embd->ne[1]);
+    const auto* tokens = header.get_string_array("tokenizer.ggml.tokens");
+    return tokens ? static_cast<int64_t>(tokens->size()) : 0;
 }
 
 uint64_t split_count(const GgufFile& header) {
@@ -88,7 +98,7 @@ MemoryPlan plan_memory(const GgufFile& header, const EngineOptions& options) {
         plan.total_bytes = plan.file_bytes + plan.kv_cache_bytes + plan.scratch_bytes;
         return plan;
     } catch (const ModelError& e) {
-        fail(e.what());
+        model_error(e);
     }
 }
 
@@ -130,19 +140,21 @@ struct Engine::State {
     void evaluate(const int32_t* tokens, int32_t n, int32_t n_past, bool all_logits) {
         const int32_t vocab = n_vocab();
         const int32_t ctx = model->n_ctx();
-        if (n <= 0 || !tokens) fail("eval needs at least one token");
+        if (n <= 0 || !tokens) fail(ErrorKind::InvalidArgument, "eval needs at least one token");
         if (n_past < 0 || n_past > static_cast<int32_t>(cached.size())) {
-            fail("eval at position " + std::to_string(n_past) + " but only " + std::to_string(cached.size()) +
+            fail(ErrorKind::InvalidArgument, "eval at position " + std::to_string(n_past) + " but only " + std::to_string(cached.size()) +
                  " tokens are cached; evaluate from a position at most the cached length");
         }
         if (static_cast<int64_t>(n_past) + n > ctx) {
-            fail("the context is full: " + std::to_string(n_past) + " + " + std::to_string(n) +
-                 " tokens exceed the context size " + std::to_string(ctx) +
-                 "; shorten the input or load with a larger context_size");
+            throw EngineError(ErrorKind::ContextLength,
+                              "the context is full: " + std::to_string(n_past) + " + " + std::to_string(n) +
+                                  " tokens exceed the context size " + std::to_string(ctx) +
+                                  "; shorten the input or load with a larger context_size",
+                              static_cast<uint64_t>(n_past) + static_cast<uint64_t>(n), static_cast<uint64_t>(ctx));
         }
         for (int32_t i = 0; i < n; ++i) {
             if (tokens[i] < 0 || tokens[i] >= vocab) {
-                fail("token id " + std::to_string(tokens[i]) + " at index " + std::to_string(i) +
+                fail(ErrorKind::InvalidArgument, "token id " + std::to_string(tokens[i]) + " at index " + std::to_string(i) +
                      " is outside the vocabulary [0, " + std::to_string(vocab) + ")");
             }
         }
@@ -150,7 +162,7 @@ struct Engine::State {
         // 64-bit before anything reaches a size_t: in wasm32 rows * vocab wraps.
         const uint64_t logit_floats = static_cast<uint64_t>(rows) * static_cast<uint64_t>(vocab);
         if (logit_floats * sizeof(float) > kMaxLogitsBytes) {
-            fail("keeping the logits of all " + std::to_string(rows) + " positions needs " +
+            fail(ErrorKind::InvalidArgument, "keeping the logits of all " + std::to_string(rows) + " positions needs " +
                  std::to_string((logit_floats * sizeof(float)) >> 20) + " MiB (" + std::to_string(rows) + " x " +
                  std::to_string(vocab) + " floats), over the " + std::to_string(kMaxLogitsBytes >> 20) +
                  " MiB limit; evaluate fewer tokens per call when asking for every position's logits");
@@ -181,32 +193,34 @@ Engine::Engine() : s_(std::make_unique<State>()) {}
 Engine::~Engine() = default;
 
 std::unique_ptr<Engine> Engine::load(std::vector<FileBuffer> parts, const EngineOptions& options) {
-    if (parts.empty()) fail("no file given: pass the GGUF file's bytes (or every part of a split model)");
+    if (parts.empty()) fail(ErrorKind::InvalidArgument, "no file given: pass the GGUF file's bytes (or every part of a split model)");
     std::unique_ptr<Engine> engine(new Engine());
     State& s = *engine->s_;
     try {
         for (size_t i = 0; i < parts.size(); ++i) {
             const FileBuffer& p = parts[i];
-            if (!p.bytes || p.size == 0) fail("part " + std::to_string(i + 1) + " is empty; the download did not complete");
+            if (!p.bytes || p.size == 0) fail(ErrorKind::InvalidModel, "part " + std::to_string(i + 1) + " is empty; the download did not complete");
             GgufParseResult r = gguf_parse(p.bytes, p.size, p.size);
             const std::string which = parts.size() > 1 ? "part " + std::to_string(i + 1) + ": " : "";
             if (r.status == GgufParseResult::Status::NeedMore) {
-                fail(which + "the file is truncated (its header needs at least " + std::to_string(r.bytes_needed) +
+                fail(ErrorKind::InvalidModel, which + "the file is truncated (its header needs at least " + std::to_string(r.bytes_needed) +
                      " bytes, the file has " + std::to_string(p.size) + "); download it again");
             }
-            if (r.status != GgufParseResult::Status::Complete) fail(which + "not a valid GGUF file: " + r.error);
+            if (r.status != GgufParseResult::Status::Complete) {
+                fail(r.unsupported ? ErrorKind::UnsupportedModel : ErrorKind::InvalidModel, which + "not a valid GGUF file: " + r.error);
+            }
             s.headers.push_back(std::move(r.file));
         }
         const GgufFile& first = *s.headers[0];
         const uint64_t n_split = split_count(first);
         if (n_split != parts.size()) {
-            fail("the model is split into " + std::to_string(n_split) + " files but " + std::to_string(parts.size()) +
+            fail(ErrorKind::InvalidArgument, "the model is split into " + std::to_string(n_split) + " files but " + std::to_string(parts.size()) +
                  " were given; pass every part (-00001-of-N.gguf ...) in order");
         }
         for (size_t i = 0; i < parts.size(); ++i) {
             uint64_t no = i;
             if (parts.size() > 1 && (!s.headers[i]->get_u64("split.no", &no) || no != i)) {
-                fail("part " + std::to_string(i + 1) + " is not split part " + std::to_string(i + 1) +
+                fail(ErrorKind::InvalidArgument, "part " + std::to_string(i + 1) + " is not split part " + std::to_string(i + 1) +
                      " of this model; pass the parts in order");
             }
             s.tensors.add_part(*s.headers[i], parts[i].bytes);
@@ -220,11 +234,15 @@ std::unique_ptr<Engine> Engine::load(std::vector<FileBuffer> parts, const Engine
 
         try {
             s.tokenizer = Tokenizer::from_gguf(first);
+        } catch (const UnsupportedTokenizer& e) {
+            fail(ErrorKind::UnsupportedModel, std::string("the file's tokenizer cannot be used: ") + e.what());
+        } catch (const std::bad_alloc&) {
+            throw;
         } catch (const std::exception& e) {
-            fail(std::string("the file's tokenizer cannot be used: ") + e.what());
+            fail(ErrorKind::InvalidModel, std::string("the file's tokenizer cannot be used: ") + e.what());
         }
         if (s.tokenizer->n_vocab() != config.n_vocab) {
-            fail("the tokenizer has " + std::to_string(s.tokenizer->n_vocab()) + " tokens but the model's embedding has " +
+            fail(ErrorKind::InvalidModel, "the tokenizer has " + std::to_string(s.tokenizer->n_vocab()) + " tokens but the model's embedding has " +
                  std::to_string(config.n_vocab) + " rows; the file is inconsistent");
         }
         for (int32_t id = 0; id < config.n_vocab; ++id) {
@@ -236,9 +254,9 @@ std::unique_ptr<Engine> Engine::load(std::vector<FileBuffer> parts, const Engine
         s.logits.assign(static_cast<size_t>(config.n_vocab), 0.0f);
         s.cached.reserve(n_ctx);
     } catch (const ModelError& e) {
-        fail(e.what());
+        model_error(e);
     } catch (const std::bad_alloc&) {
-        fail("out of memory while preparing the model; close other tabs or ask for a smaller context_size");
+        fail(ErrorKind::OutOfMemory, "out of memory while preparing the model; close other tabs or ask for a smaller context_size");
     }
     // Ownership passes only now: on any error above the caller still owns the buffers.
     s.parts = std::move(parts);
@@ -264,16 +282,50 @@ void Engine::eval(const int32_t* tokens, int32_t n, int32_t n_past, bool all_log
 
 const float* Engine::logits(int32_t i) const {
     if (i < 0 || i >= s_->logits_rows) {
-        fail("no logits for batch position " + std::to_string(i) + " (the last eval kept " + std::to_string(s_->logits_rows) +
+        fail(ErrorKind::InvalidArgument, "no logits for batch position " + std::to_string(i) + " (the last eval kept " + std::to_string(s_->logits_rows) +
              " rows; pass all_logits to keep every position)");
     }
     return s_->logits.data() + static_cast<size_t>(i) * n_vocab();
 }
 
+double Engine::neg_log_likelihood(int32_t i, int32_t target) const {
+    const float* l = logits(i);
+    const int32_t n = n_vocab();
+    if (target < 0 || target >= n) {
+        fail(ErrorKind::InvalidArgument,
+             "target token id " + std::to_string(target) + " is outside the vocabulary [0, " + std::to_string(n) + ")");
+    }
+    // log-sum-exp around the largest logit, in double: the sum of 50k exponentials stays exact.
+    double max_logit = l[0];
+    for (int32_t k = 1; k < n; ++k) max_logit = std::max(max_logit, static_cast<double>(l[k]));
+    double sum = 0.0;
+    for (int32_t k = 0; k < n; ++k) sum += std::exp(static_cast<double>(l[k]) - max_logit);
+    return std::log(sum) + max_logit - static_cast<double>(l[target]);
+}
+
+std::vector<int32_t> Engine::tokenize(std::string_view text, bool parse_special, bool add_bos) const {
+    const Tokenizer& tok = *s_->tokenizer;
+    std::vector<int32_t> ids;
+    if (add_bos && tok.add_bos() && tok.bos_id() >= 0) ids.push_back(tok.bos_id());
+    const std::vector<int32_t> body = tok.encode(text, parse_special);
+    ids.insert(ids.end(), body.begin(), body.end());
+    return ids;
+}
+
+std::string Engine::detokenize(const std::vector<int32_t>& ids, bool render_special) const {
+    for (size_t i = 0; i < ids.size(); ++i) {
+        if (ids[i] < 0 || ids[i] >= n_vocab()) {
+            fail(ErrorKind::InvalidArgument, "token id " + std::to_string(ids[i]) + " at index " + std::to_string(i) +
+                                                 " is outside the vocabulary [0, " + std::to_string(n_vocab()) + ")");
+        }
+    }
+    return s_->tokenizer->decode(ids.data(), ids.size(), render_special);
+}
+
 const std::vector<int32_t>& Engine::cached_tokens() const { return s_->cached; }
 
 void Engine::truncate_cache(int32_t n_tokens) {
-    if (n_tokens < 0) fail("truncate_cache needs a non-negative length");
+    if (n_tokens < 0) fail(ErrorKind::InvalidArgument, "truncate_cache needs a non-negative length");
     if (static_cast<size_t>(n_tokens) < s_->cached.size()) {
         s_->cached.resize(static_cast<size_t>(n_tokens));
         s_->logits_rows = 0;
@@ -283,17 +335,35 @@ void Engine::truncate_cache(int32_t n_tokens) {
 
 void Engine::begin_generation(const std::vector<int32_t>& prompt, const GenerationOptions& options) {
     State& s = *s_;
-    if (prompt.empty()) fail("the prompt is empty; give at least one token");
-    if (static_cast<int64_t>(prompt.size()) > n_ctx()) {
-        fail("the prompt has " + std::to_string(prompt.size()) + " tokens but the context holds " + std::to_string(n_ctx()) +
-             "; shorten the prompt or load with a larger context_size");
+    if (prompt.empty()) fail(ErrorKind::InvalidArgument, "the prompt is empty; give at least one token");
+    // A prompt that fills the context leaves no room for a single new token.
+    if (static_cast<int64_t>(prompt.size()) >= n_ctx()) {
+        throw EngineError(ErrorKind::ContextLength,
+                          "the prompt has " + std::to_string(prompt.size()) + " tokens but the context holds " +
+                              std::to_string(n_ctx()) + "; shorten the prompt or load with a larger context_size",
+                          prompt.size(), static_cast<uint64_t>(n_ctx()));
     }
     for (size_t i = 0; i < prompt.size(); ++i) {
         if (prompt[i] < 0 || prompt[i] >= n_vocab()) {
-            fail("prompt token id " + std::to_string(prompt[i]) + " at index " + std::to_string(i) + " is outside the vocabulary");
+            fail(ErrorKind::InvalidArgument, "prompt token id " + std::to_string(prompt[i]) + " at index " + std::to_string(i) + " is outside the vocabulary");
         }
     }
-    if (options.max_tokens < 0) fail("max_tokens must be zero or more");
+    if (options.max_tokens < 0) fail(ErrorKind::InvalidArgument, "max_tokens must be zero or more");
+    // The sampler skips ids outside the vocabulary; a caller that names one made a mistake.
+    for (const auto& [id, bias] : options.sampling.logit_bias) {
+        if (id < 0 || id >= n_vocab()) {
+            fail(ErrorKind::InvalidArgument, "logit_bias: token id " + std::to_string(id) +
+                                                 " is not a token of the vocabulary [0, " + std::to_string(n_vocab()) + ")");
+        }
+        // -Infinity bans a token; NaN or +Infinity would make every probability NaN.
+        if (std::isnan(bias) || bias == INFINITY) {
+            fail(ErrorKind::InvalidArgument, "logit_bias: a bias must be a finite number or -Infinity");
+        }
+    }
+    // The matcher would skip an empty stop string: a caller that sends one made a mistake.
+    for (const std::string& stop : options.stop) {
+        if (stop.empty()) fail(ErrorKind::InvalidArgument, "stop: a stop string is empty (give non-empty strings)");
+    }
 
     // The last prompt token is always evaluated again: its logits pick the first new token.
     size_t common = 0;
@@ -310,7 +380,7 @@ void Engine::begin_generation(const std::vector<int32_t>& prompt, const Generati
     try {
         s.sampler = std::make_unique<Sampler>(sampling);
     } catch (const std::invalid_argument& e) {
-        fail(e.what());
+        fail(ErrorKind::InvalidArgument, e.what());
     }
     s.detokenizer = std::make_unique<StreamDetokenizer>(*s.tokenizer);
     s.stops = std::make_unique<StopStringMatcher>(options.stop);
@@ -332,7 +402,7 @@ void Engine::begin_generation(const std::vector<int32_t>& prompt, const Generati
 
 StepResult Engine::step() {
     State& s = *s_;
-    if (!s.generating) fail("step() needs begin_generation() first (eval and truncate_cache end a generation)");
+    if (!s.generating) fail(ErrorKind::InvalidArgument, "step() needs begin_generation() first (eval and truncate_cache end a generation)");
     if (s.finished) {
         StepResult r;
         r.kind = StepResult::Kind::Done;
@@ -366,7 +436,7 @@ StepResult Engine::step() {
         token = s.sampler->sample(logits(0), n_vocab(), s.history);
     } catch (const std::runtime_error& e) {
         // Found by fuzz_model_eval: weights that give NaN or -inf logits everywhere.
-        fail(std::string(e.what()) + ": the model's logits are NaN or -inf for every token (corrupt weights?), "
+        fail(ErrorKind::Internal, std::string(e.what()) + ": the model's logits are NaN or -inf for every token (corrupt weights?), "
              "or logit_bias bans every token");
     }
     if (!s.options.ignore_eos && s.tokenizer->is_end_of_generation(token)) return s.finish("stop");

@@ -4,21 +4,16 @@
 #pragma once
 #include <cstdint>
 #include <memory>
-#include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "engine_error.h"
 #include "gguf/gguf_reader.h"
 #include "sample/sampler.h"
 #include "text/tokenizer.h"
 
 namespace smollm {
-
-// Every failure the engine reports: the message says what went wrong and what to do.
-class EngineError : public std::runtime_error {
-public:
-    using std::runtime_error::runtime_error;
-};
 
 struct EngineOptions {
     int n_threads = 1;
@@ -35,12 +30,20 @@ struct MemoryPlan {
 };
 
 // Throws EngineError when the header describes a model this engine cannot run
-// (architecture, tensor types, missing tensors, absurd shapes).
+// (architecture, tensor types, missing tensors, absurd shapes). This is the one memory plan:
+// the loader checks it against wasm32's limit and grows memory to it before any download.
+// For the first part of a split model it covers that part's file (the caller adds the
+// others' sizes) and estimates the scratch without the other parts' tensor types.
 MemoryPlan plan_memory(const GgufFile& header, const EngineOptions& options);
 
+// One generation's settings. The package sends every field: web/generation_options.cpp binds
+// this struct and SamplingParams as Embind value objects under the names declared once in
+// js/src/options/generation-fields.js (with the package's defaults and ranges); the defaults
+// here serve native callers. begin_generation checks what the sampler cannot (token ids,
+// empty stop strings), so a value that skipped the package's checks is still an EngineError.
 struct GenerationOptions {
     SamplingParams sampling;
-    std::vector<std::string> stop;   // stop strings
+    std::vector<std::string> stop;   // stop strings, none empty
     int32_t max_tokens = 256;
     bool ignore_eos = false;
     int32_t prefill_chunk = 64;      // tokens evaluated per step() call during prefill
@@ -79,12 +82,19 @@ public:
     int32_t n_threads() const;
     uint64_t memory_bytes() const;   // weights + KV cache + scratch held by this engine
 
+    // Ids for `text`, with the BOS the vocabulary asks for first when add_bos.
+    std::vector<int32_t> tokenize(std::string_view text, bool parse_special, bool add_bos) const;
+    // Text of `ids`; throws EngineError (InvalidArgument) for an id outside the vocabulary.
+    std::string detokenize(const std::vector<int32_t>& ids, bool render_special) const;
+
     // Evaluates `n` tokens at positions [n_past, n_past + n); anything cached at or after
     // n_past is discarded first. Logits of every position are kept when all_logits, else only
     // the last. Throws EngineError past the context size.
     void eval(const int32_t* tokens, int32_t n, int32_t n_past, bool all_logits);
     // Logits of batch position i (all_logits) or of the last position (i = 0 otherwise).
     const float* logits(int32_t i = 0) const;
+    // -log p(target) under the logits of batch position i: perplexity without copying logits.
+    double neg_log_likelihood(int32_t i, int32_t target) const;
     // Tokens currently in the KV cache.
     const std::vector<int32_t>& cached_tokens() const;
     void truncate_cache(int32_t n_tokens);

@@ -1,7 +1,9 @@
 // Embind glue between js/ and the engine (src/engine.h). Thin on purpose: it converts
-// arguments, turns C++ exceptions into JS errors that keep their message, and hands logits
-// out as typed-array views into wasm memory. Every size is a double on the JS side (files
-// and memory go past 2^31); pointers are plain numbers the JS reads as unsigned.
+// arguments and results (structured values, built once: js/src/wasm-module-types.d.ts
+// declares them), turns C++ exceptions into JS errors that carry the engine's ErrorKind, and
+// hands logits out as typed-array views into wasm memory. The engine owns every check and
+// all state. Every size is a double on the JS side (files and memory go past 2^31); pointers
+// are plain numbers the JS reads as unsigned.
 #include <emscripten.h>
 #include <emscripten/bind.h>
 #include <emscripten/heap.h>
@@ -9,7 +11,6 @@
 #include <unistd.h>
 
 #include <cmath>
-#include <cstdio>
 #include <cstdint>
 #include <memory>
 #include <new>
@@ -17,8 +18,7 @@
 #include <vector>
 
 #include "engine.h"
-#include "gguf_json.h"
-#include "text/json_string.h"
+#include "gguf_value.h"
 #include "runtime/thread_pool.h"
 #include "util/sha256.h"
 
@@ -27,12 +27,16 @@ using emscripten::val;
 namespace smollm {
 namespace {
 
-// Throws a JS Error (not a C++ exception) so the message survives into the worker and page.
-// The message lives in a static buffer: nothing on the C++ stack needs destroying when the
-// JS throw unwinds through wasm frames.
-EM_JS(void, throw_js_error, (const char* name, const char* message), {
+// Throws a JS Error (not a C++ exception) so the failure survives into the worker and page:
+// {name: "EngineError", kind, message, needed, limit}; js/src/errors.js maps the kind to its
+// class. The message lives in a static buffer: nothing on the C++ stack needs destroying
+// when the JS throw unwinds through wasm frames.
+EM_JS(void, throw_js_error, (const char* kind, const char* message, double needed, double limit), {
     const error = new Error(UTF8ToString(message));
-    error.name = UTF8ToString(name);
+    error.name = 'EngineError';
+    error.kind = UTF8ToString(kind);
+    error.needed = needed;
+    error.limit = limit;
     throw error;
 });
 
@@ -44,41 +48,53 @@ std::string& error_buffer() {
 constexpr const char* kOutOfMemory = "out of wasm memory (the 4 GB address space is exhausted): use a smaller "
                                      "model, a smaller quantization or a smaller context size";
 
-// Runs `f`; any C++ exception becomes a JS Error named `name` (or "OutOfMemoryError"). Every
-// Embind entry point that can throw goes through here: an exception that reached JS on its own
-// would arrive as a bare number. Out of memory, the message is a constant (copying one could
-// fail again).
+// wasm32's address space: the limit an allocation failure ran into.
+constexpr double kWasmMemoryLimit = 4294967296.0;
+
+// Runs `f`; any C++ exception becomes a JS Error carrying its ErrorKind (OutOfMemory for an
+// allocation failure, Internal for anything the engine did not classify). Every Embind entry
+// point that can throw goes through here: an exception that reached JS on its own would
+// arrive as a bare number. Out of memory, the message is a constant (copying one could fail
+// again).
 template <class F>
-auto guarded(const char* name, F&& f) -> decltype(f()) {
-    const char* error_name = name;
+auto guarded(F&& f) -> decltype(f()) {
+    ErrorKind kind = ErrorKind::OutOfMemory;
     const char* message = kOutOfMemory;
+    double needed = 0;
+    double limit = kWasmMemoryLimit;
     try {
         return f();
     } catch (const std::bad_alloc&) {
-        error_name = "OutOfMemoryError";
     } catch (const std::exception& e) {
+        const auto* engine_error = dynamic_cast<const EngineError*>(&e);
         try {
             error_buffer() = e.what();
             message = error_buffer().c_str();
+            kind = engine_error ? engine_error->kind() : ErrorKind::Internal;
+            needed = engine_error ? static_cast<double>(engine_error->needed()) : 0;
+            limit = engine_error ? static_cast<double>(engine_error->limit()) : 0;
         } catch (const std::bad_alloc&) {
-            error_name = "OutOfMemoryError";
         }
     } catch (...) {
         // Not a std::exception. Seen only with wasm memory exhausted to the last bytes, where
         // the exception machinery itself cannot match types any more.
+        kind = ErrorKind::Internal;
         message = "unexpected internal error (wasm memory may be exhausted)";
     }
-    throw_js_error(error_name, message);
+    throw_js_error(error_kind_name(kind), message, needed, limit);
     __builtin_unreachable();
 }
+
+// An argument the glue itself cannot convert.
+[[noreturn]] void invalid_argument(const std::string& message) { throw EngineError(ErrorKind::InvalidArgument, message); }
 
 // A (pointer, size) pair from JS as a range of wasm memory: both whole numbers, the range
 // inside the heap. A size past 2^32 (a header that lies) must never be cast to a 32-bit size_t.
 uint8_t* heap_range(double ptr, double size, const char* what) {
     const double heap = static_cast<double>(emscripten_get_heap_size());
     if (!(ptr >= 0 && size >= 0 && ptr == std::floor(ptr) && size == std::floor(size) && ptr + size <= heap)) {
-        throw EngineError(std::string(what) + ": " + std::to_string(size) + " bytes at " + std::to_string(ptr) +
-                          " are not inside wasm memory (" + std::to_string(heap) + " bytes)");
+        invalid_argument(std::string(what) + ": " + std::to_string(size) + " bytes at " + std::to_string(ptr) +
+                         " are not inside wasm memory (" + std::to_string(heap) + " bytes)");
     }
     return reinterpret_cast<uint8_t*>(static_cast<uintptr_t>(ptr));
 }
@@ -89,31 +105,18 @@ uint32_t saturate_u32(double d) {
     return d >= 4294967295.0 ? UINT32_MAX : static_cast<uint32_t>(d);
 }
 
-double num(const val& o, const char* key, double fallback) {
-    const val v = o[key];
-    if (v.isUndefined() || v.isNull()) return fallback;
-    const double d = v.as<double>();
-    // A string or object reads as NaN, which would break sampling silently.
-    if (std::isnan(d)) throw EngineError(std::string(key) + " must be a number");
-    return d;
-}
-
-// A double cast to an integer past its range is undefined behaviour (a trap in wasm): integer
-// options saturate instead; every engine limit on them is far inside int32.
-int32_t int_num(const val& o, const char* key, int32_t fallback) {
-    const double d = num(o, key, fallback);
-    if (d >= 2147483647.0) return INT32_MAX;
-    if (d <= -2147483648.0) return INT32_MIN;
-    return static_cast<int32_t>(d);
-}
-
-bool flag(const val& o, const char* key, bool fallback) {
-    const val v = o[key];
-    return (v.isUndefined() || v.isNull()) ? fallback : v.as<bool>();
-}
-
 std::vector<int32_t> to_tokens(const val& array) {
     return emscripten::convertJSArrayToNumberVector<int32_t>(array);
+}
+
+// {kind, message, needed, limit}: the same fields a thrown engine error carries.
+val failure_object(const EngineError& e) {
+    val o = val::object();
+    o.set("kind", std::string(error_kind_name(e.kind())));
+    o.set("message", std::string(e.what()));
+    o.set("needed", static_cast<double>(e.needed()));
+    o.set("limit", static_cast<double>(e.limit()));
+    return o;
 }
 
 val memory_plan_object(const MemoryPlan& plan) {
@@ -126,12 +129,13 @@ val memory_plan_object(const MemoryPlan& plan) {
 }
 
 // Parses the header from the first `available` bytes of a file of `file_size` bytes (0 when
-// unknown). Result: {status: "complete" | "need_more" | "error", bytesNeeded, error,
-// header (JSON text), plan | planError}. The plan is computed for `context_size` (0: the
-// model's default) and says whether the engine can run this model at all.
+// unknown). Result: {status: "need_more", bytesNeeded} | {status: "error", error: failure} |
+// {status: "complete", header, plan | planError: failure}. The plan is the engine's own
+// (plan_memory) for `context_size` (0: the model's default); planError says why the engine
+// cannot run this model at all.
 val probe_header_unguarded(double ptr, double available, double file_size, double context_size, bool kv_f16,
                            bool with_tensors) {
-    if (!(file_size >= 0 && file_size < 18446744073709551616.0)) throw EngineError("probeHeader: bad file size");
+    if (!(file_size >= 0 && file_size < 18446744073709551616.0)) invalid_argument("probeHeader: bad file size");
     GgufParseResult r = gguf_parse(heap_range(ptr, available, "probeHeader"), static_cast<uint64_t>(available),
                                    static_cast<uint64_t>(file_size));
     val o = val::object();
@@ -142,21 +146,21 @@ val probe_header_unguarded(double ptr, double available, double file_size, doubl
             return o;
         case GgufParseResult::Status::Error:
             o.set("status", std::string("error"));
-            o.set("error", r.error);
+            o.set("error", failure_object(EngineError(r.unsupported ? ErrorKind::UnsupportedModel : ErrorKind::InvalidModel,
+                                                      "not a valid GGUF file: " + r.error)));
             return o;
         case GgufParseResult::Status::Complete:
             break;
     }
     o.set("status", std::string("complete"));
-    o.set("header", gguf_header_json(*r.file, 64, with_tensors));
-    o.set("typeHistogram", gguf_type_histogram_json(*r.file));
+    o.set("header", gguf_header_value(*r.file, 64, with_tensors));
     EngineOptions options;
     options.context_size = saturate_u32(context_size);
     options.kv_f16 = kv_f16;
     try {
         o.set("plan", memory_plan_object(plan_memory(*r.file, options)));
-    } catch (const std::exception& e) {
-        o.set("planError", std::string(e.what()));
+    } catch (const EngineError& e) {
+        o.set("planError", failure_object(e));
     }
     return o;
 }
@@ -164,9 +168,7 @@ val probe_header_unguarded(double ptr, double available, double file_size, doubl
 // Any failure, an allocation failure in the reader included, reaches JS as an Error.
 val probe_header(double ptr, double available, double file_size, double context_size, bool kv_f16,
                  bool with_tensors) {
-    return guarded("EngineError", [&] {
-        return probe_header_unguarded(ptr, available, file_size, context_size, kv_f16, with_tensors);
-    });
+    return guarded([&] { return probe_header_unguarded(ptr, available, file_size, context_size, kv_f16, with_tensors); });
 }
 
 // Grows wasm memory once, to the current break plus `bytes` (the memory plan's total, known
@@ -182,13 +184,13 @@ bool reserve_memory(double bytes) {
     return emscripten_resize_heap(static_cast<size_t>(target)) != 0;
 }
 
-// One loaded model. Owns the engine, which owns the file buffers JS filled.
+// One loaded model: the engine, which owns the file buffers JS filled, and nothing else.
 class WebEngine {
 public:
     // parts: [{ptr, size}, ...] of malloc'ed buffers holding complete files. On success the
     // engine owns them; on error (a thrown JS Error) the caller still does and frees them.
     static WebEngine* load(val parts, double n_threads, double context_size, bool kv_f16) {
-        return guarded("EngineLoadError", [&] {
+        return guarded([&] {
             std::vector<Engine::FileBuffer> buffers;
             const auto n = parts["length"].as<uint32_t>();
             for (uint32_t i = 0; i < n; ++i) {
@@ -213,150 +215,76 @@ public:
         });
     }
 
-    std::string info_json() const {
-        return guarded("EngineError", [&] {
+    // The model's static facts, built once per load (js/src/wasm-module-types.d.ts: EngineInfo).
+    val info() const {
+        return guarded([&] {
             const Engine& e = *engine_;
             const Tokenizer& tok = e.tokenizer();
-            std::string template_text;
-            const bool has_template = e.gguf().get_string("tokenizer.chat_template", &template_text);
+            val o = val::object();
+            o.set("architecture", e.gguf().architecture());
+            o.set("contextSize", e.n_ctx());
             uint64_t trained_ctx = 0;
             e.gguf().arch_u64("context_length", &trained_ctx);
-            std::string out = "{\"architecture\":";
-            json_append_string(out, e.gguf().architecture());
-            out += ",\"contextSize\":" + std::to_string(e.n_ctx());
-            out += ",\"trainedContextSize\":" + std::to_string(trained_ctx);
-            out += ",\"threads\":" + std::to_string(e.n_threads());
-            out += ",\"memoryBytes\":" + std::to_string(e.memory_bytes());
-            out += ",\"nVocab\":" + std::to_string(e.n_vocab());
-            out += ",\"bosId\":" + std::to_string(tok.bos_id());
-            out += ",\"eosId\":" + std::to_string(tok.eos_id());
-            out += std::string(",\"addBos\":") + (tok.add_bos() ? "true" : "false");
-            out += ",\"tokenizerModel\":";
-            json_append_string(out, std::string(tok.model_name()));
-            out += ",\"preTokenizer\":";
-            json_append_string(out, std::string(tok.pre_tokenizer()));
-            out += ",\"chatTemplate\":";
-            if (has_template) json_append_string(out, template_text); else out += "null";
-            out += ",\"tensorTypes\":" + gguf_type_histogram_json(e.gguf());
-            out += ",\"header\":" + gguf_header_json(e.gguf(), 64, false);
-            out += '}';
-            return out;
+            o.set("trainedContextSize", static_cast<double>(trained_ctx));
+            o.set("threads", e.n_threads());
+            o.set("memoryBytes", static_cast<double>(e.memory_bytes()));
+            o.set("nVocab", e.n_vocab());
+            o.set("bosId", tok.bos_id());
+            o.set("eosId", tok.eos_id());
+            o.set("addBos", tok.add_bos());
+            o.set("bosToken", gguf_token_text(e.gguf(), tok.bos_id()));
+            o.set("eosToken", gguf_token_text(e.gguf(), tok.eos_id()));
+            o.set("tokenizerModel", std::string(tok.model_name()));
+            o.set("preTokenizer", std::string(tok.pre_tokenizer()));
+            std::string template_text;
+            o.set("chatTemplate", e.gguf().get_string("tokenizer.chat_template", &template_text) ? val(template_text) : val::null());
+            o.set("tensorTypes", gguf_type_histogram(e.gguf()));
+            o.set("metadata", gguf_metadata_value(e.gguf(), 64));
+            return o;
         });
     }
 
-    // Ids for `text`, with the BOS the vocabulary asks for when add_bos.
-    val tokenize(const std::string& text, bool parse_special, bool add_bos) {
-        return guarded("EngineError", [&] {
-            const Tokenizer& tok = engine_->tokenizer();
-            ids_.clear();
-            if (add_bos && tok.add_bos() && tok.bos_id() >= 0) ids_.push_back(tok.bos_id());
-            const auto body = tok.encode(text, parse_special);
-            ids_.insert(ids_.end(), body.begin(), body.end());
-            // A view into ids_: the JS copies it before the next call.
-            return val(emscripten::typed_memory_view(ids_.size(), ids_.data()));
+    // An Int32Array of the ids for `text` (a copy: nothing of it lives in wasm memory).
+    val tokenize(const std::string& text, bool parse_special, bool add_bos) const {
+        return guarded([&] {
+            const std::vector<int32_t> ids = engine_->tokenize(text, parse_special, add_bos);
+            return val(emscripten::typed_memory_view(ids.size(), ids.data())).call<val>("slice");
         });
     }
 
-    std::string detokenize(val ids, bool render_special) {
-        return guarded("EngineError", [&] {
-            const auto v = to_tokens(ids);
-            check_ids(v);
-            return engine_->tokenizer().decode(v.data(), v.size(), render_special);
-        });
+    std::string detokenize(val ids, bool render_special) const {
+        return guarded([&] { return engine_->detokenize(to_tokens(ids), render_special); });
     }
-
-    std::string token_piece(int32_t id, bool render_special) {
-        return guarded("EngineError", [&] {
-            check_ids({id});
-            return engine_->tokenizer().token_to_piece(id, render_special);
-        });
-    }
-
-    bool is_end_of_generation(int32_t id) const { return engine_->tokenizer().is_end_of_generation(id); }
 
     void eval(val tokens, int32_t n_past, bool all_logits) {
-        guarded("EngineError", [&] {
+        guarded([&] {
             const auto v = to_tokens(tokens);
-            check_ids(v);
             engine_->eval(v.data(), static_cast<int32_t>(v.size()), n_past, all_logits);
-            last_eval_n_ = all_logits ? static_cast<int32_t>(v.size()) : 1;
         });
     }
 
     // A Float32Array view of one position's logits, valid until the next eval or memory growth.
     val logits(int32_t i) const {
-        return guarded("EngineError", [&] {
-            if (i < 0 || i >= last_eval_n_) {
-                throw EngineError("logits: position " + std::to_string(i) + " is outside the last eval's " +
-                                  std::to_string(last_eval_n_) + " kept positions");
-            }
+        return guarded([&] {
             return val(emscripten::typed_memory_view(static_cast<size_t>(engine_->n_vocab()), engine_->logits(i)));
         });
     }
 
-    // -log p(target) at position i of the last eval: perplexity without copying logits to JS.
     double neg_log_likelihood(int32_t i, int32_t target) const {
-        return guarded("EngineError", [&] {
-            if (i < 0 || i >= last_eval_n_) throw EngineError("neg_log_likelihood: position out of range");
-            check_ids({target});
-            const float* l = engine_->logits(i);
-            const int32_t n = engine_->n_vocab();
-            double max_logit = l[0];
-            for (int32_t k = 1; k < n; ++k) max_logit = std::max(max_logit, static_cast<double>(l[k]));
-            double sum = 0.0;
-            for (int32_t k = 0; k < n; ++k) sum += std::exp(static_cast<double>(l[k]) - max_logit);
-            return std::log(sum) + max_logit - static_cast<double>(l[target]);
-        });
+        return guarded([&] { return engine_->neg_log_likelihood(i, target); });
     }
 
-    // options: {temperature, topK, topP, minP, repeatPenalty, presencePenalty, frequencyPenalty,
-    // penaltyLastN, seed, logitBias: [[id, bias]...], stop: [..], maxTokens, ignoreEos, prefillChunk}
-    void begin_generation(val prompt, val options) {
-        guarded("EngineError", [&] {
-            const auto tokens = to_tokens(prompt);
-            check_ids(tokens);
-            GenerationOptions g;
-            SamplingParams& s = g.sampling;
-            s.temperature = static_cast<float>(num(options, "temperature", s.temperature));
-            s.top_k = int_num(options, "topK", s.top_k);
-            s.top_p = static_cast<float>(num(options, "topP", s.top_p));
-            s.min_p = static_cast<float>(num(options, "minP", s.min_p));
-            s.repeat_penalty = static_cast<float>(num(options, "repeatPenalty", s.repeat_penalty));
-            s.presence_penalty = static_cast<float>(num(options, "presencePenalty", s.presence_penalty));
-            s.frequency_penalty = static_cast<float>(num(options, "frequencyPenalty", s.frequency_penalty));
-            s.penalty_last_n = int_num(options, "penaltyLastN", s.penalty_last_n);
-            const double seed = num(options, "seed", 0);
-            if (!(seed >= 0 && seed < 18446744073709551616.0)) throw EngineError("seed must be a non-negative integer");
-            s.seed = static_cast<uint64_t>(seed);
-            const val bias = options["logitBias"];
-            if (!bias.isUndefined() && !bias.isNull()) {
-                const auto n = bias["length"].as<uint32_t>();
-                for (uint32_t i = 0; i < n; ++i) {
-                    const double id = bias[i][0].as<double>();
-                    const double b = bias[i][1].as<double>();
-                    if (!(id >= 0 && id < engine_->n_vocab()) || id != std::floor(id)) {
-                        char shown[32];
-                        std::snprintf(shown, sizeof shown, "%.17g", id);
-                        throw EngineError(std::string("logitBias: token id ") + shown + " is not a token of the vocabulary [0, " +
-                                          std::to_string(engine_->n_vocab()) + ")");
-                    }
-                    // -Infinity bans a token; NaN or +Infinity would make every probability NaN.
-                    if (std::isnan(b) || b == INFINITY) throw EngineError("logitBias: a bias must be a finite number or -Infinity");
-                    s.logit_bias.emplace_back(static_cast<int32_t>(id), static_cast<float>(b));
-                }
-            }
-            const val stop = options["stop"];
-            if (!stop.isUndefined() && !stop.isNull()) g.stop = emscripten::vecFromJSArray<std::string>(stop);
-            g.max_tokens = int_num(options, "maxTokens", g.max_tokens);
-            g.ignore_eos = flag(options, "ignoreEos", g.ignore_eos);
-            g.prefill_chunk = int_num(options, "prefillChunk", g.prefill_chunk);
-            engine_->begin_generation(tokens, g);
+    // options: a GenerationOptions value object (web/generation_options.cpp), every field
+    // present; Embind converts it before this runs.
+    void begin_generation(val prompt, const GenerationOptions& options) {
+        guarded([&] {
+            engine_->begin_generation(to_tokens(prompt), options);
         });
     }
 
     // {kind: "prefill" | "token" | "done", text, token, prefillDone, prefillTotal, finishReason}
     val step() {
-        return guarded("EngineError", [&] {
+        return guarded([&] {
             const StepResult r = engine_->step();
             val o = val::object();
             switch (r.kind) {
@@ -381,29 +309,15 @@ public:
     }
 
     int32_t reused_tokens() const { return engine_->reused_tokens(); }
-    int32_t generated_tokens() const { return engine_->generated_tokens(); }
     int32_t cached_token_count() const { return static_cast<int32_t>(engine_->cached_tokens().size()); }
-    void truncate_cache(int32_t n) { guarded("EngineError", [&] { engine_->truncate_cache(n); }); }
+    void truncate_cache(int32_t n) { guarded([&] { engine_->truncate_cache(n); }); }
     int32_t n_vocab() const { return engine_->n_vocab(); }
     int32_t n_ctx() const { return engine_->n_ctx(); }
-    double memory_bytes() const { return static_cast<double>(engine_->memory_bytes()); }
 
 private:
     WebEngine() = default;
 
-    void check_ids(const std::vector<int32_t>& ids) const {
-        const int32_t n = engine_->n_vocab();
-        for (const int32_t id : ids) {
-            if (id < 0 || id >= n) {
-                throw EngineError("token id " + std::to_string(id) + " is outside the vocabulary [0, " +
-                                  std::to_string(n) + ")");
-            }
-        }
-    }
-
     std::unique_ptr<Engine> engine_;
-    std::vector<int32_t> ids_;
-    int32_t last_eval_n_ = 0;
 };
 
 // SHA-256 over ranges of wasm memory, fed as a download lands there: the loader checks a
@@ -411,7 +325,7 @@ private:
 class MemorySha256 {
 public:
     void update(double ptr, double size) {
-        guarded("EngineError", [&] { hash_.update(heap_range(ptr, size, "Sha256.update"), static_cast<size_t>(size)); });
+        guarded([&] { hash_.update(heap_range(ptr, size, "Sha256.update"), static_cast<size_t>(size)); });
     }
     std::string finish_hex() { return hash_.finish_hex(); }
     void reset() { hash_.reset(); }
@@ -447,21 +361,20 @@ EMSCRIPTEN_BINDINGS(smollm) {
         .function("reset", &MemorySha256::reset);
     emscripten::class_<WebEngine>("Engine")
         .class_function("load", &WebEngine::load, emscripten::allow_raw_pointers())
-        .function("infoJson", &WebEngine::info_json)
+        .function("info", &WebEngine::info)
         .function("tokenize", &WebEngine::tokenize)
         .function("detokenize", &WebEngine::detokenize)
-        .function("tokenPiece", &WebEngine::token_piece)
-        .function("isEndOfGeneration", &WebEngine::is_end_of_generation)
         .function("eval", &WebEngine::eval)
         .function("logits", &WebEngine::logits)
         .function("negLogLikelihood", &WebEngine::neg_log_likelihood)
         .function("beginGeneration", &WebEngine::begin_generation)
         .function("step", &WebEngine::step)
         .function("reusedTokens", &WebEngine::reused_tokens)
-        .function("generatedTokens", &WebEngine::generated_tokens)
         .function("cachedTokenCount", &WebEngine::cached_token_count)
         .function("truncateCache", &WebEngine::truncate_cache)
         .function("nVocab", &WebEngine::n_vocab)
-        .function("nCtx", &WebEngine::n_ctx)
-        .function("memoryBytes", &WebEngine::memory_bytes);
+        .function("nCtx", &WebEngine::n_ctx);
+    // The kinds an engine error's `kind` can name (js/src/errors.js maps each to its class).
+    emscripten::enum_<ErrorKind> kinds("ErrorKind");
+    for (const ErrorKind kind : kErrorKinds) kinds.value(error_kind_name(kind), kind);
 }

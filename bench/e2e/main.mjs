@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { CpuMonitor, othersLoad } from './cpu_monitor.mjs';
 import { ensureModel, kvCacheBytes, GOLDEN_TINY, QUANTS, SHAPES } from './models.mjs';
 import { buildPrompts } from './prompts.mjs';
-import { startServer } from './server.mjs';
+import { startStaticServer } from '../../tests/support/static-server.mjs';
 import { describeMachine } from './machine.mjs';
 import { runLoadMemory } from './load_memory.mjs';
 import { runNative } from './native_run.mjs';
@@ -164,7 +164,9 @@ async function main() {
   const { bannedIds, prompts } = await buildPrompts(tokenizerJson, files[allTypes[0]], lengths);
   log(`prompts: ${lengths.short} and ${lengths.long} one-token words (ids checked with llama.cpp's tokenizer); ${bannedIds.length} byte tokens banned`);
 
-  const server = await startServer({
+  // COOP/COEP, so both wasm engines can use SharedArrayBuffer and run multi-threaded, and
+  // Cache-Control: no-store, so every run fetches the model over the network.
+  const server = await startStaticServer({
     '/bench/': path.join(HERE, 'page'),
     '/js/': path.join(ROOT, 'js'),
     '/wllama/': path.join(ROOT, 'node_modules/@wllama/wllama/esm'),
@@ -218,7 +220,7 @@ async function main() {
       const rec = await watchedRun({ runId, browser, engine, quant, threads, rep, attempt }, async (r) => {
         r.result = engine === 'native'
           ? await runNative(job, ROOT)
-          : await drivers[browser].runIn(server.origin, engine, job, log);
+          : await drivers[browser].runIn(server.url, engine, job, log);
         checkResult(r.result, prompts, threads);
       });
       log(summary(rec, kvBytes));
@@ -245,7 +247,7 @@ async function main() {
     for (const quant of o.types) {
       const job = { modelUrl: `/models/${path.basename(files[quant])}`, threads: memoryThreads, contextSize: CONTEXT_SIZE };
       const rec = await watchedRun({ runId, kind: 'load-memory', browser, engine: 'ours (cache on)', quant, threads: memoryThreads, rep: 1, attempt: 1 },
-        async (r) => { r.result = await runLoadMemory(browser, server.origin, job, log); });
+        async (r) => { r.result = await runLoadMemory(browser, server.url, job, log); });
       const MiB = 2 ** 20;
       const m = (x) => `${(x / MiB).toFixed(0)} MiB`;
       log(rec.error

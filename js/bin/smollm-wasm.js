@@ -1,49 +1,50 @@
 #!/usr/bin/env node
 // smollm-wasm: the package's command line. Every command runs the wasm build (not a native
-// one), in this process.
-import { parseArgs } from 'node:util';
-import { INSPECT_OPTIONS, inspect } from '../src/cli/inspect.js';
-import { EVAL_OPTIONS, evalCommand } from '../src/cli/eval.js';
-import { PERPLEXITY_OPTIONS, perplexity } from '../src/cli/perplexity.js';
-import { TOKENIZE_OPTIONS, detokenize, tokenize } from '../src/cli/tokenize.js';
-import { GENERATE_OPTIONS, generate } from '../src/cli/generate.js';
-import { CHAT_OPTIONS, chat } from '../src/cli/chat.js';
-import { BENCH_OPTIONS, bench } from '../src/cli/bench.js';
-import { SERVE_OPTIONS, serve } from '../src/cli/serve.js';
-import { MODEL_OPTIONS, SAMPLING_OPTIONS, UsageError } from '../src/cli/model-options.js';
+// one), in this process. Each command declares its flags once (src/cli/flags.js): parsing and
+// `smollm-wasm <command> --help` both come from that declaration.
+import { INSPECT } from '../src/cli/inspect.js';
+import { EVAL } from '../src/cli/eval.js';
+import { PERPLEXITY } from '../src/cli/perplexity.js';
+import { DETOKENIZE, TOKENIZE } from '../src/cli/tokenize.js';
+import { GENERATE } from '../src/cli/generate.js';
+import { CHAT } from '../src/cli/chat.js';
+import { BENCH } from '../src/cli/bench.js';
+import { SERVE } from '../src/cli/serve.js';
+import { UsageError, commandUsage, parseCommandArgs } from '../src/cli/flags.js';
 
+/** @type {Record<string, import('../src/cli/flags.js').Command>} */
 const COMMANDS = {
-  inspect: { run: inspect, options: INSPECT_OPTIONS, usage: 'inspect FILE.gguf [--json]' },
-  eval: { run: evalCommand, options: { ...MODEL_OPTIONS, ...EVAL_OPTIONS }, usage: 'eval -m FILE --tokens 1,2,3 [--top 10] [--threads N] [--dump-logits OUT.f32]' },
-  perplexity: { run: perplexity, options: { ...MODEL_OPTIONS, ...PERPLEXITY_OPTIONS }, usage: 'perplexity -m FILE -f TEXT [--ctx 512] [--threads N]' },
-  tokenize: { run: tokenize, options: { ...MODEL_OPTIONS, ...TOKENIZE_OPTIONS }, usage: 'tokenize -m FILE [--special] TEXT|-' },
-  detokenize: { run: detokenize, options: { ...MODEL_OPTIONS, ...TOKENIZE_OPTIONS }, usage: 'detokenize -m FILE 1,2,3' },
-  generate: { run: generate, options: { ...MODEL_OPTIONS, ...SAMPLING_OPTIONS, ...GENERATE_OPTIONS }, usage: 'generate -m FILE -p TEXT [-n N] [--temperature T] [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R] [--presence-penalty X] [--frequency-penalty X] [--seed S] [--stop STR]... [--ignore-eos]' },
-  chat: { run: chat, options: { ...MODEL_OPTIONS, ...SAMPLING_OPTIONS, ...CHAT_OPTIONS }, usage: 'chat -m FILE [--system TEXT] [sampling flags]' },
-  bench: { run: bench, options: { ...MODEL_OPTIONS, ...BENCH_OPTIONS }, usage: 'bench -m FILE [-p PROMPT_TOKENS] [-n GEN_TOKENS] [--reps 3] [--threads N] [--json]' },
-  serve: { run: serve, options: { ...MODEL_OPTIONS, ...SERVE_OPTIONS }, usage: 'serve -m FILE [--host 127.0.0.1] [--port 8080]' },
+  inspect: INSPECT,
+  eval: EVAL,
+  perplexity: PERPLEXITY,
+  tokenize: TOKENIZE,
+  detokenize: DETOKENIZE,
+  generate: GENERATE,
+  chat: CHAT,
+  bench: BENCH,
+  serve: SERVE,
 };
 
 function usage() {
-  return `usage: smollm-wasm <command> [options]\n${Object.values(COMMANDS).map((c) => `  smollm-wasm ${c.usage}`).join('\n')}\n` +
-    'Common: -m FILE (path or URL), --threads N, --ctx N, --no-cache, --single-thread\n';
+  return `usage: smollm-wasm <command> [options]\n${Object.values(COMMANDS).map((c) => `  smollm-wasm ${c.synopsis}`).join('\n')}\n` +
+    '`smollm-wasm <command> --help` lists a command\'s flags.\n';
 }
 
+/** @param {string[]} argv @returns {Promise<number | null>} the exit code, null to keep running */
 async function main(argv) {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage());
     return 0;
   }
-  const command = COMMANDS[name];
-  if (!command) throw new UsageError(`unknown command "${name}"`);
-  let parsed;
-  try {
-    parsed = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new UsageError(`${error.message}\nusage: smollm-wasm ${command.usage}`);
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : null;
+  if (!command) throw new UsageError(`unknown command "${name}"\n${usage()}`);
+  const { help, values, positionals } = parseCommandArgs(name, command, rest);
+  if (help) {
+    process.stdout.write(commandUsage(name, command));
+    return 0;
   }
-  const outcome = await command.run(parsed.values, parsed.positionals);
+  const outcome = await command.run(values, positionals);
   return outcome?.keepRunning ? null : 0;
 }
 
@@ -52,7 +53,7 @@ main(process.argv.slice(2)).then(
   (code) => {
     if (code !== null) process.exit(code);
   },
-  (error) => {
+  (/** @type {Error} */ error) => {
     if (error instanceof UsageError) process.stderr.write(`smollm-wasm: ${error.message}\n`);
     else process.stderr.write(`smollm-wasm: ${error.name && error.name !== 'Error' ? `${error.name}: ` : ''}${error.message}\n`);
     if (process.env.SMOLLM_WASM_DEBUG && error.stack) process.stderr.write(`${error.stack}\n`);

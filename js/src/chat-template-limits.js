@@ -16,6 +16,23 @@
 // fails loudly if that changes.
 import { TemplateLimitError } from './errors.js';
 
+/** @import { TemplateLimits } from './types.js' */
+
+/**
+ * The parts of @huggingface/jinja used here. Its published declarations import their siblings
+ * without file extensions, which Node's ESM resolution (tsconfig "nodenext") does not follow,
+ * so they are restated here for the pinned version (package.json).
+ * @typedef {{value: unknown}} JinjaValue
+ * @typedef {{set(name: string, value: unknown): unknown}} JinjaEnvironment
+ * @typedef {{run(program: unknown): JinjaValue,
+ *   evaluate(statement: unknown, environment: JinjaEnvironment): JinjaValue}} JinjaInterpreter
+ * @typedef {{Template: new (source: string) => {parsed: unknown}, Environment: new () => JinjaEnvironment,
+ *   Interpreter: new (env?: JinjaEnvironment) => JinjaInterpreter}} Jinja
+ */
+
+/** Every limit, with its value. @typedef {Required<TemplateLimits>} FullTemplateLimits */
+
+/** @type {Readonly<FullTemplateLimits>} */
 export const DEFAULT_TEMPLATE_LIMITS = Object.freeze({
   sourceChars: 1 << 20,    // the template itself: parsing is not metered, so its input is
                            // bounded instead (real templates are a few KiB; parsing is linear)
@@ -28,11 +45,15 @@ export const DEFAULT_TEMPLATE_LIMITS = Object.freeze({
   totalChars: 64 << 20,    // characters of all strings the template produces together
 });
 
-// Limits as given by a caller: each a positive number, others from the defaults.
+/**
+ * Limits as given by a caller: each a positive number, others from the defaults.
+ * @param {TemplateLimits | null} [given]
+ * @returns {FullTemplateLimits}
+ */
 export function templateLimits(given = {}) {
   const limits = { ...DEFAULT_TEMPLATE_LIMITS };
   for (const [key, value] of Object.entries(given ?? {})) {
-    if (!(key in DEFAULT_TEMPLATE_LIMITS)) throw new TypeError(`unknown template limit "${key}"`);
+    if (!isLimitName(key)) throw new TypeError(`unknown template limit "${key}"`);
     if (value === undefined) continue;
     if (typeof value !== 'number' || !(value > 0)) throw new TypeError(`template limit ${key} must be a positive number`);
     limits[key] = value;
@@ -40,15 +61,34 @@ export function templateLimits(given = {}) {
   return limits;
 }
 
+/**
+ * @param {string} key
+ * @returns {key is keyof FullTemplateLimits}
+ */
+function isLimitName(key) {
+  return Object.hasOwn(DEFAULT_TEMPLATE_LIMITS, key);
+}
+
+/**
+ * @param {keyof FullTemplateLimits} limit
+ * @param {number | string} value
+ * @param {FullTemplateLimits} limits
+ * @param {string} what
+ */
 function exceeded(limit, value, limits, what) {
   return new TemplateLimitError(limit, limits[limit],
     `the chat template ${what} (${value}), over its limit ${limit} = ${limits[limit]}: ` +
     'the model file\'s template is broken or hostile; pass the prompt to generate() yourself');
 }
 
-// range() as Python's, but refusing to build more than limits.items entries; `charge(n)`
-// counts the n entries it builds as steps, so loops over big ranges spend the step budget at
-// the rate they spend time.
+/**
+ * range() as Python's, but refusing to build more than limits.items entries; `charge(n)`
+ * counts the n entries it builds as steps, so loops over big ranges spend the step budget at
+ * the rate they spend time.
+ * @param {FullTemplateLimits} limits
+ * @param {(n: number) => void} [charge]
+ * @returns {(start: number, stop?: number, step?: number) => number[]}
+ */
 export function boundedRange(limits, charge = () => {}) {
   return (start, stop, step = 1) => {
     if (stop === undefined) [start, stop] = [0, start];
@@ -63,13 +103,21 @@ export function boundedRange(limits, charge = () => {}) {
   };
 }
 
+/**
+ * @param {Jinja['Interpreter']} Interpreter the library's
+ * @param {FullTemplateLimits} limits
+ * @param {() => number} [now] the clock, ms
+ */
 export function meteredInterpreterClass(Interpreter, limits, now = () => performance.now()) {
   return class MeteredInterpreter extends Interpreter {
     #steps = 0;
     #chars = 0;
     #deadline = now() + limits.timeMs;
 
-    // Steps of work done outside evaluate (range's entries).
+    /**
+     * Steps of work done outside evaluate (range's entries).
+     * @param {number} n
+     */
     charge(n) {
       this.#steps += n;
     }
@@ -77,6 +125,10 @@ export function meteredInterpreterClass(Interpreter, limits, now = () => perform
     // The clock is read at every node: a node of the library costs far more than the read,
     // and one node may be slow (a filter over a long list), so checking every few nodes would
     // let a render overrun its time by that many slow nodes.
+    /**
+     * @param {unknown} statement
+     * @param {JinjaEnvironment} environment
+     */
     evaluate(statement, environment) {
       this.#steps += 1;
       if (this.#steps > limits.steps) throw exceeded('steps', this.#steps, limits, 'ran too many steps');
@@ -88,6 +140,7 @@ export function meteredInterpreterClass(Interpreter, limits, now = () => perform
       return value;
     }
 
+    /** @param {JinjaValue} value */
     #measure(value) {
       const inner = value?.value;
       if (typeof inner === 'string') {
@@ -102,11 +155,13 @@ export function meteredInterpreterClass(Interpreter, limits, now = () => perform
   };
 }
 
+/** @param {string} source @param {FullTemplateLimits} limits */
 export function checkSource(source, limits) {
   if (source.length > limits.sourceChars) throw exceeded('sourceChars', source.length, limits, 'is too long');
   return source;
 }
 
+/** @param {string} text @param {FullTemplateLimits} limits */
 export function checkOutput(text, limits) {
   if (text.length > limits.outputChars) throw exceeded('outputChars', text.length, limits, 'rendered a prompt too long');
   return text;

@@ -9,6 +9,11 @@
 import { InvalidArgumentError, TemplateLimitError } from './errors.js';
 import { boundedRange, checkOutput, checkSource, meteredInterpreterClass, templateLimits } from './chat-template-limits.js';
 
+/**
+ * @import { ChatMessage, TemplateLimits } from './types.js'
+ * @import { FullTemplateLimits, Jinja } from './chat-template-limits.js'
+ */
+
 export const CHATML_TEMPLATE =
   "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}" +
   "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
@@ -17,11 +22,17 @@ export const CHATML_TEMPLATE =
 // package never renders, and a worker cannot see the page's import map. `moduleUrl` is where
 // the page resolved the bare name (import.meta.resolve honours its import map); without one
 // the bare import is left to a bundler or to Node.
+/** @type {Promise<Jinja> | null} */
 let jinja = null;
+/**
+ * @param {string | null} moduleUrl
+ * @returns {Promise<Jinja>}
+ */
 async function loadJinja(moduleUrl) {
-  jinja ??= moduleUrl
+  // Typed by hand (chat-template-limits.js: Jinja); at the page's URL is the same package.
+  jinja ??= /** @type {Promise<Jinja>} */ (/** @type {unknown} */ (moduleUrl
     ? import(/* @vite-ignore */ moduleUrl)
-    : import('@huggingface/jinja');
+    : import('@huggingface/jinja')));
   try {
     return await jinja;
   } catch (error) {
@@ -31,24 +42,36 @@ async function loadJinja(moduleUrl) {
 }
 
 // Parsed templates by source; a few at most (one per model loaded, in practice).
+/** @type {Map<string, InstanceType<Jinja['Template']>>} */
 const compiled = new Map();
 const MAX_COMPILED = 8;
 
+/** @param {Jinja} library @param {string} source */
 function compile({ Template }, source) {
   let template = compiled.get(source);
   if (!template) {
     try {
       template = new Template(source);
     } catch (error) {
-      throw new InvalidArgumentError(`the model's chat template does not parse (${error.message}): ` +
+      throw new InvalidArgumentError(`the model's chat template does not parse (${messageOf(error)}): ` +
         'pass the prompt to generate() yourself');
     }
-    if (compiled.size >= MAX_COMPILED) compiled.delete(compiled.keys().next().value);
+    const oldest = compiled.keys().next();
+    if (compiled.size >= MAX_COMPILED && !oldest.done) compiled.delete(oldest.value);
     compiled.set(source, template);
   }
   return template;
 }
 
+/** @param {unknown} error */
+function messageOf(error) {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * @param {unknown} messages
+ * @returns {asserts messages is ChatMessage[]}
+ */
 export function validateMessages(messages) {
   if (!Array.isArray(messages) || messages.length === 0) {
     throw new InvalidArgumentError('messages must be a non-empty array of {role, content}');
@@ -62,26 +85,31 @@ export function validateMessages(messages) {
 
 // Python's True/False/None, raise_exception and strftime_now, as the library's own render
 // sets them; range is the bounded one.
+/**
+ * @param {FullTemplateLimits} limits
+ * @param {(n: number) => void} charge
+ */
 function globals(limits, charge) {
-  const pad = (n) => String(n).padStart(2, '0');
+  const pad = (/** @type {number} */ n) => String(n).padStart(2, '0');
   return {
     true: true, false: false, none: null, True: true, False: false, None: null,
-    raise_exception: (message) => { throw new Error(message); },
+    raise_exception: (/** @type {string} */ message) => { throw new Error(message); },
     range: boundedRange(limits, charge),
-    strftime_now: (format) => {
+    strftime_now: (/** @type {unknown} */ format) => {
       const d = new Date();
-      const month = (style) => new Intl.DateTimeFormat('en', { month: style }).format(d);
+      const month = (/** @type {'short' | 'long'} */ style) => new Intl.DateTimeFormat('en', { month: style }).format(d);
+      /** @type {Record<string, string | number>} */
       const parts = { Y: d.getFullYear(), m: pad(d.getMonth() + 1), d: pad(d.getDate()), H: pad(d.getHours()), M: pad(d.getMinutes()), b: month('short'), B: month('long'), '%': '%' };
-      return String(format).replace(/%([YmdHMbB%])/g, (_, c) => parts[c]);
+      return String(format).replace(/%([YmdHMbB%])/g, (_, c) => String(parts[c]));
     },
   };
 }
 
 /**
  * @param {string|null} template tokenizer.chat_template, or null for ChatML
- * @param {{role: string, content: string}[]} messages
+ * @param {ChatMessage[]} messages
  * @param {{addGenerationPrompt?: boolean, bosToken?: string|null, eosToken?: string|null,
- *          limits?: object, moduleUrl?: string|null}} options
+ *          limits?: TemplateLimits | null, moduleUrl?: string|null}} [options]
  * @returns {Promise<string>}
  */
 export async function renderChat(template, messages, {
@@ -92,9 +120,10 @@ export async function renderChat(template, messages, {
   const library = await loadJinja(moduleUrl);
   const program = compile(library, checkSource(template ?? CHATML_TEMPLATE, limits)).parsed;
   const env = new library.Environment();
+  /** @type {{charge: (n: number) => void} | null} */
   let interpreter = null;
   const context = {
-    ...globals(limits, (n) => interpreter.charge(n)),
+    ...globals(limits, (n) => interpreter?.charge(n)),
     messages: messages.map(({ role, content }) => ({ role, content })),
     add_generation_prompt: addGenerationPrompt,
     bos_token: bosToken ?? '',
@@ -102,13 +131,14 @@ export async function renderChat(template, messages, {
   };
   for (const [key, value] of Object.entries(context)) env.set(key, value);
   const Metered = meteredInterpreterClass(library.Interpreter, limits);
-  interpreter = new Metered(env);
+  const metered = new Metered(env);
+  interpreter = metered;
   let text;
   try {
-    text = interpreter.run(program).value;
+    text = metered.run(program).value;
   } catch (error) {
     if (error instanceof TemplateLimitError) throw error;
-    throw new InvalidArgumentError(`the chat template failed on these messages: ${error.message}`);
+    throw new InvalidArgumentError(`the chat template failed on these messages: ${messageOf(error)}`);
   }
-  return checkOutput(text, limits);
+  return checkOutput(String(text), limits);
 }

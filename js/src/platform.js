@@ -1,5 +1,7 @@
 // What the code runs on, and the few primitives that differ between browsers and Node.
 
+/** @import { BuildKind } from './types.js' */
+
 export const isNode = typeof process === 'object' && typeof process.versions?.node === 'string' &&
   typeof window === 'undefined' && typeof importScripts === 'undefined';
 
@@ -13,6 +15,7 @@ export function hardwareConcurrency() {
 // 16: bench/RESULTS.md's 16-core run has decode still gaining from 8 to 16 threads (15.6 ->
 // 22.4 tok/s) and prefill nearly doubling; beyond 16 nothing has been measured.
 export const MAX_DEFAULT_THREADS = 16;
+/** @param {number} cores */
 export function defaultThreads(cores) {
   return cores <= 2 ? Math.max(1, cores) : Math.min(MAX_DEFAULT_THREADS, cores - 1);
 }
@@ -23,6 +26,10 @@ export function defaultThreads(cores) {
 // so threads beyond the real cores no longer collapse it (bench/contention/: 4 threads on 2
 // cores kept 50-116% of 2 threads' speed where the old pool kept 33-41%), while a count below
 // the real cores would cost a fixed share on every machine whose browser under-reports.
+/**
+ * @param {{build: BuildKind, requested?: number | null, cores: number, coresSource: string}} given
+ * @returns {{threads: number, reason: string}}
+ */
 export function chooseThreads({ build, requested, cores, coresSource }) {
   if (build === 'single-thread') return { threads: 1, reason: 'the single-thread build runs one thread' };
   if (requested !== undefined && requested !== null) {
@@ -39,6 +46,10 @@ export function chooseThreads({ build, requested, cores, coresSource }) {
 // browser is the cause.
 const ISOLATION_HEADERS = 'Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp';
 
+/**
+ * @param {BuildKind} [requested]
+ * @returns {{build: BuildKind, reason: string}}
+ */
 export function chooseBuild(requested) {
   const sabAvailable = typeof SharedArrayBuffer === 'function';
   const isolated = isNode || globalThis.crossOriginIsolated === true;
@@ -59,20 +70,29 @@ export function chooseBuild(requested) {
 
 // A macrotask turn without setTimeout's 4 ms clamp, so messages (abort, cancel) get handled
 // between tokens at almost no cost.
+/** @type {MessageChannel | null} */
 let channel = null;
+/** @type {(() => void)[]} */
 const waiting = [];
+/** @returns {Promise<void>} */
 export function yieldToEventLoop() {
   if (isNode) return new Promise((resolve) => setImmediate(resolve));
   if (!channel) {
     channel = new MessageChannel();
     channel.port1.onmessage = () => waiting.shift()?.();
   }
+  const port = channel;
   return new Promise((resolve) => {
     waiting.push(resolve);
-    channel.port2.postMessage(null);
+    port.port2.postMessage(null);
   });
 }
 
+/**
+ * @param {number} ms
+ * @param {AbortSignal} [signal] rejects with its reason when aborted
+ * @returns {Promise<void>}
+ */
 export function sleep(ms, signal) {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
@@ -82,7 +102,7 @@ export function sleep(ms, signal) {
     }, ms);
     function onAbort() {
       clearTimeout(timer);
-      reject(signal.reason);
+      reject(signal?.reason);
     }
     signal?.addEventListener('abort', onAbort, { once: true });
   });

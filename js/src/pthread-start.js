@@ -12,23 +12,51 @@
 // a ThreadStartError instead.
 import { ThreadStartError } from './errors.js';
 
+/** @typedef {(type: 'error', listener: (event: unknown) => void) => void} ErrorListening */
+/**
+ * A pool worker: a Web Worker in browsers, a worker_threads Worker in Node; `onerror` is
+ * Emscripten's handler.
+ * @typedef {{onerror: ((event: unknown) => unknown) | null} & ({addEventListener: ErrorListening,
+ *   removeEventListener: ErrorListening} | {on: ErrorListening, off: ErrorListening})} PoolWorker
+ */
+
+/**
+ * The part of a multi-thread module's Emscripten runtime (Module.PThread) that starting the
+ * pool touches.
+ * @typedef {object} PoolThreads
+ * @property {PoolWorker[]} unusedWorkers
+ * @property {(worker: PoolWorker, onLoaded: () => void) => void} loadWasmModuleToWorker
+ * @property {() => void} terminateAllThreads
+ */
+
+/**
+ * The factory's options for a pool whose scripts are Blob URLs.
+ * @typedef {object} PoolOptions
+ * @property {string} [mainScriptUrlOrBlob]
+ * @property {(path: string) => string} [locateFile]
+ */
+
+/** @typedef {{glue: URL, worker: URL, wasm: URL}} BuildUrls The build's glue, .worker.js and .wasm. */
+
 // An import() that fails in a pool worker only rejects a promise there, which its creator
 // never hears of; rethrown from the worker's unhandledrejection listener it becomes an error
 // event on the Worker object, which watchPoolStart sees.
 const WORKER_PRELUDE = "self.addEventListener('unhandledrejection',function(e){var r=e.reason;" +
   "throw new Error('the pthread worker could not import the main script: '+(r&&r.message||r))});\n";
 
+/** @param {URL} url @param {string} what @returns {Promise<string>} */
 async function fetchText(url, what) {
   let response;
   try {
     response = await fetch(url, { credentials: 'same-origin' });
   } catch (error) {
-    throw new ThreadStartError(`could not fetch the ${what} (${url}): ${error?.message ?? error}`);
+    throw new ThreadStartError(`could not fetch the ${what} (${url}): ${error instanceof Error ? error.message : error}`);
   }
   if (!response.ok) throw new ThreadStartError(`could not fetch the ${what} (${url}): HTTP ${response.status}`);
   return response.text();
 }
 
+/** @param {string[]} parts */
 function blobUrl(parts) {
   return URL.createObjectURL(new Blob(parts, { type: 'text/javascript' }));
 }
@@ -37,14 +65,16 @@ function blobUrl(parts) {
 // its client prepended), which cannot run as the classic pool worker script. It rewrites the
 // glue's own `new Worker(new URL(...))` so that its workers get a classic version; there the
 // glue keeps its defaults (a dev server is no offline deployment).
+/** @param {string} text */
 function servedAsModule(text) {
   return /^\s*import[\s{*]/.test(text);
 }
 
 /**
  * Browser options for a multi-thread build: its .wasm by URL, its worker and main script as
- * Blob URLs. `urls` holds URL objects of the build's glue (.js), .worker.js and .wasm.
- * @returns {Promise<{options: object, release: () => void}>} release revokes the Blob URLs
+ * Blob URLs.
+ * @param {BuildUrls} urls
+ * @returns {Promise<{options: PoolOptions, release: () => void}>} release revokes the Blob URLs
  *   once the pool has started (every pool worker is created and has imported by then).
  */
 export async function browserPoolOptions(urls) {
@@ -72,9 +102,11 @@ export async function browserPoolOptions(urls) {
   };
 }
 
+/** @param {unknown} event an ErrorEvent (browser) or an Error (Node) */
 function describe(event) {
-  const message = event?.message ?? (event instanceof Error ? event.message : '');
-  const where = event?.filename ? ` (${event.filename}${event.lineno ? `:${event.lineno}` : ''})` : '';
+  const e = /** @type {{message?: string, filename?: string, lineno?: number} | null | undefined} */ (event);
+  const message = e?.message ?? '';
+  const where = e?.filename ? ` (${e.filename}${e.lineno ? `:${e.lineno}` : ''})` : '';
   return `${message || 'the worker script failed to load'}${where}`;
 }
 
@@ -82,11 +114,15 @@ function describe(event) {
  * Waits for the module `ready` of a multi-thread build whose factory was called with
  * `Module` (its pool workers exist by then: this runtime creates them synchronously),
  * rejecting with a ThreadStartError as soon as a pool worker reports an error.
+ * @template T
+ * @param {{PThread?: PoolThreads}} Module
+ * @param {Promise<T>} ready
+ * @returns {Promise<T>}
  */
 export async function watchPoolStart(Module, ready) {
   const pthread = Module.PThread;
   const workers = [...(pthread?.unusedWorkers ?? [])];
-  if (workers.length === 0) return ready;
+  if (!pthread || workers.length === 0) return ready;
   let starting = true;
   // Emscripten's own handler rethrows the error where nothing catches it (an uncaught
   // exception in the engine's context, fatal in Node): while starting, ours reports it.
@@ -97,20 +133,22 @@ export async function watchPoolStart(Module, ready) {
     worker.onerror = (event) => (starting ? undefined : emscriptenOnError?.(event));
   };
   let unlisten = () => {};
+  /** @type {Promise<never>} */
   const failed = new Promise((_, reject) => {
+    /** @param {unknown} event */
     const onError = (event) => {
-      event?.preventDefault?.();
+      /** @type {{preventDefault?: () => void} | null | undefined} */ (event)?.preventDefault?.();
       reject(new ThreadStartError(`the multi-thread build could not start its ${workers.length} pthread ` +
         `worker(s): ${describe(event)} (they run from blob: URLs, which a Content-Security-Policy must allow ` +
         "in worker-src and script-src; or load with build: 'single-thread')"));
     };
     for (const worker of workers) {
-      if (worker.addEventListener) worker.addEventListener('error', onError);
+      if ('addEventListener' in worker) worker.addEventListener('error', onError);
       else worker.on('error', onError);
     }
     unlisten = () => {
       for (const worker of workers) {
-        if (worker.removeEventListener) worker.removeEventListener('error', onError);
+        if ('removeEventListener' in worker) worker.removeEventListener('error', onError);
         else worker.off('error', onError);
       }
     };

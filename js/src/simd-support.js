@@ -7,6 +7,8 @@
 // the one the final specification gives.
 import { InvalidArgumentError } from './errors.js';
 
+/** @import { SimdChoice } from './types.js' */
+
 // Operands: `a` covers the int8 extremes, `b` stays in 0..127 (the only range in which the
 // relaxed dot products are deterministic, and the only one the kernels feed them).
 const A = [-128, 127, -1, 100, 50, -50, 7, -7, 127, 127, -128, -128, 1, 2, 3, -4];
@@ -18,6 +20,7 @@ const DOT16 = Array.from({ length: 8 }, (_, i) => A[2 * i] * B[2 * i] + A[2 * i 
 // i32x4.relaxed_dot_i8x16_i7x16_add_s: groups of four products, plus the accumulator.
 const DOT32 = Array.from({ length: 4 }, (_, i) => ACC[i] + [0, 1, 2, 3].reduce((s, k) => s + A[4 * i + k] * B[4 * i + k], 0));
 
+/** @param {number} n @returns {number[]} */
 function leb128(n) {
   const out = [];
   do {
@@ -29,10 +32,12 @@ function leb128(n) {
   return out;
 }
 
+/** @param {number[]} bytes */
 function v128Const(bytes) {
   return [0xfd, ...leb128(0x0c), ...bytes];
 }
 
+/** @param {number[]} values @param {1 | 2 | 4} bytesPerLane */
 function lanes(values, bytesPerLane) {
   const view = new DataView(new ArrayBuffer(16));
   values.forEach((v, i) => {
@@ -43,7 +48,7 @@ function lanes(values, bytesPerLane) {
   return [...new Uint8Array(view.buffer)];
 }
 
-const simd = (opcode) => [0xfd, ...leb128(opcode)];
+const simd = (/** @type {number} */ opcode) => [0xfd, ...leb128(opcode)];
 const OP = {
   i16x8Eq: simd(0x2d),
   i32x4Eq: simd(0x37),
@@ -55,6 +60,7 @@ const OP = {
   end: [0x0b],
 };
 
+/** @param {number} id @param {number[]} content */
 function section(id, content) {
   return [id, ...leb128(content.length), ...content];
 }
@@ -83,17 +89,24 @@ function probeModuleBytes() {
 /** Values of LoadOptions.simd. */
 export const SIMD_CHOICES = Object.freeze(['auto', 'relaxed', 'simd128']);
 
+/**
+ * @param {unknown} simd
+ * @returns {asserts simd is SimdChoice}
+ */
 export function checkSimdChoice(simd) {
-  if (!SIMD_CHOICES.includes(simd)) {
+  if (!SIMD_CHOICES.includes(/** @type {string} */ (simd))) {
     throw new InvalidArgumentError(`simd must be one of ${SIMD_CHOICES.map((c) => `'${c}'`).join(', ')}`);
   }
 }
 
+/** @typedef {{supported: boolean, reason: string}} RelaxedSimdSupport */
+
+/** @type {RelaxedSimdSupport | null} */
 let cached = null;
 
 /**
- * @returns {{supported: boolean, reason: string}} whether relaxed SIMD validates and computes
- *   the final semantics here, and why not when it does not.
+ * @returns {RelaxedSimdSupport} whether relaxed SIMD validates and computes the final
+ *   semantics here, and why not when it does not.
  */
 export function relaxedSimdSupport() {
   if (cached) return cached;
@@ -101,6 +114,7 @@ export function relaxedSimdSupport() {
   return cached;
 }
 
+/** @returns {RelaxedSimdSupport} */
 function probe() {
   if (typeof WebAssembly !== 'object') return { supported: false, reason: 'WebAssembly is unavailable' };
   const bytes = probeModuleBytes();
@@ -110,12 +124,12 @@ function probe() {
   try {
     // The module is a few hundred bytes: synchronous compilation is allowed on any thread.
     const { exports } = new WebAssembly.Instance(new WebAssembly.Module(bytes));
-    if (exports.f() === 1) return { supported: true, reason: 'relaxed SIMD validates and computes the final semantics' };
+    if (/** @type {() => number} */ (exports.f)() === 1) return { supported: true, reason: 'relaxed SIMD validates and computes the final semantics' };
     return {
       supported: false,
       reason: 'this JavaScript engine validates relaxed SIMD but computes the pre-standard (draft) dot products',
     };
   } catch (error) {
-    return { supported: false, reason: `relaxed SIMD validates but does not run here: ${error.message}` };
+    return { supported: false, reason: `relaxed SIMD validates but does not run here: ${error instanceof Error ? error.message : error}` };
   }
 }

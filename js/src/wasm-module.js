@@ -15,7 +15,23 @@ import { isNode } from './platform.js';
 import { browserPoolOptions, watchPoolStart } from './pthread-start.js';
 import { checkSimdChoice, relaxedSimdSupport } from './simd-support.js';
 
+/** @typedef {import('./wasm-module-types.js').SmolLMModule} SmolLMModule */
+/** @typedef {import('./wasm-module-types.js').ModuleOptions} ModuleOptions */
+/** @typedef {'multi-thread' | 'single-thread'} BuildName */
+/** @typedef {'auto' | 'relaxed' | 'simd128'} SimdChoice */
+/**
+ * One build's files: its glue's factory, its file stem and extensions, and (multi-thread, in
+ * browsers) the URLs its pool workers are started from.
+ * @typedef {{
+ *   js: () => Promise<{default: import('./wasm-module-types.js').SmolLMModuleFactory}>,
+ *   name: string,
+ *   files: string[],
+ *   urls?: () => {glue: URL, worker: URL, wasm: URL},
+ * }} BuildEntry
+ */
+
 // The import() calls are written out so that bundlers see (and emit) every build.
+/** @type {Record<BuildName, {simd128: BuildEntry, relaxed: BuildEntry}>} */
 const builds = {
   'multi-thread': {
     simd128: {
@@ -43,12 +59,14 @@ const builds = {
 
 // Files of the wasm folder, for Node only: built from the folder's URL so that bundlers do
 // not take them for assets of a browser build.
+/** @param {string} file */
 function wasmFile(file) {
   return new URL(file, new URL('../wasm/', import.meta.url));
 }
 
 // Node 20's global fetch makes this Emscripten's loader believe it runs in a browser, so Node
 // reads the .wasm itself and hands it over as wasmBinary.
+/** @param {URL} url */
 async function nodeWasmBinary(url) {
   const { readFile } = await import('node:fs/promises');
   return readFile(url);
@@ -57,15 +75,20 @@ async function nodeWasmBinary(url) {
 // The Emscripten runtime of this version uses CommonJS globals under Node even in its ES
 // module output; give it those before the module is evaluated.
 async function provideNodeGlobals() {
-  if (globalThis.require && globalThis.__dirname) return;
+  const scope = /** @type {{require?: NodeJS.Require, __dirname?: string}} */ (globalThis);
+  if (scope.require && scope.__dirname) return;
   const { createRequire } = await import('node:module');
   const { fileURLToPath } = await import('node:url');
-  globalThis.require ??= createRequire(import.meta.url);
-  globalThis.__dirname ??= fileURLToPath(new URL('../wasm/', import.meta.url));
+  scope.require ??= createRequire(import.meta.url);
+  scope.__dirname ??= fileURLToPath(new URL('../wasm/', import.meta.url));
 }
 
 // Options only Node needs: the .wasm bytes, and the pthread worker script (Emscripten's own
 // uses browser globals).
+/**
+ * @param {BuildEntry} entry
+ * @returns {Promise<ModuleOptions>}
+ */
 async function nodeOptions(entry) {
   await provideNodeGlobals();
   const [{ fileURLToPath }, { dirname, join }] = await Promise.all([import('node:url'), import('node:path')]);
@@ -79,28 +102,39 @@ async function nodeOptions(entry) {
 }
 
 // Files of `entry` missing from the wasm folder (Node only).
+/** @param {BuildEntry} entry */
 async function missingFiles(entry) {
   const { existsSync } = await import('node:fs');
   return entry.files.map((ext) => `${entry.name}.${ext}`).filter((file) => !existsSync(wasmFile(file)));
 }
 
 // Options of the platform: Node's, or in browsers the multi-thread build's Blob URLs.
+/**
+ * @param {BuildEntry} entry
+ * @returns {Promise<{options: ModuleOptions, release: () => void}>}
+ */
 async function platformOptions(entry) {
   if (isNode) return { options: await nodeOptions(entry), release: () => {} };
   if (entry.urls) return browserPoolOptions(entry.urls());
   return { options: {}, release: () => {} };
 }
 
+/**
+ * @param {BuildEntry} entry
+ * @param {number} threads
+ * @returns {Promise<SmolLMModule>}
+ */
 async function instantiate(entry, threads) {
   const platform = await platformOptions(entry);
   try {
     const { default: factory } = await entry.js();
+    /** @type {ModuleOptions} */
     const Module = {
       // At least one: this runtime only finishes starting once every pool Worker has loaded,
       // and with none it would wait forever.
       pthreadPoolSize: Math.max(1, threads - 1),
       print: () => {},
-      printErr: (text) => { if (globalThis.SMOLLM_WASM_DEBUG) console.error(text); },
+      printErr: (text) => { if (/** @type {{SMOLLM_WASM_DEBUG?: unknown}} */ (globalThis).SMOLLM_WASM_DEBUG) console.error(text); },
       ...platform.options,
     };
     if (!entry.urls) return await factory(Module);
@@ -110,7 +144,7 @@ async function instantiate(entry, threads) {
       ready = factory(Module);
     } catch (error) {
       // A browser may refuse a pool Worker at once (a SecurityError) instead of by an event.
-      throw new ThreadStartError(`the multi-thread build could not create its pthread workers: ${error?.message ?? error}`);
+      throw new ThreadStartError(`the multi-thread build could not create its pthread workers: ${errorText(error)}`);
     }
     return await watchPoolStart(Module, ready);
   } finally {
@@ -118,10 +152,21 @@ async function instantiate(entry, threads) {
   }
 }
 
+/** @param {unknown} error */
+function errorText(error) {
+  return error instanceof Error ? error.message : String(error);
+}
+
 // The relaxed build of `build`, or why not. Throws when the caller asked for it and it cannot
 // be had; otherwise the reason goes into ModelInfo.simdReason.
+/**
+ * @param {BuildName} build
+ * @param {SimdChoice} requested
+ * @returns {Promise<{entry: BuildEntry | null, reason: string}>}
+ */
 async function relaxedEntry(build, requested) {
   const entry = builds[build].relaxed;
+  /** @param {string} why */
   const refuse = (why) => {
     if (requested === 'relaxed') throw new InvalidArgumentError(`simd: 'relaxed' cannot be used: ${why}`);
     return { entry: null, reason: why };
@@ -138,12 +183,12 @@ async function relaxedEntry(build, requested) {
 }
 
 /**
- * @param {'multi-thread'|'single-thread'} build
+ * @param {BuildName} build
  * @param {number} threads engine threads (the caller included): the pthread pool is created
  *   up front because the engine starts its threads without returning to the event loop.
- * @param {'auto'|'relaxed'|'simd128'} [simd] which SIMD kind; 'auto' takes relaxed when this
+ * @param {SimdChoice} [simd] which SIMD kind; 'auto' takes relaxed when this
  *   engine runs it correctly and the files are there.
- * @returns {Promise<{module: object, simdReason: string}>} the module, and why its SIMD kind
+ * @returns {Promise<{module: SmolLMModule, simdReason: string}>} the module, and why its SIMD kind
  */
 export async function createModuleWithReason(build, threads, simd = 'auto') {
   checkSimdChoice(simd);
@@ -156,13 +201,19 @@ export async function createModuleWithReason(build, threads, simd = 'auto') {
   } catch (error) {
     // A browser deployment may lack the relaxed files (a 404 for the module or its .wasm):
     // the plain build is always there.
-    const why = `the relaxed-SIMD build ${relaxed.entry.name} failed to load (${error?.message ?? error})`;
+    const why = `the relaxed-SIMD build ${relaxed.entry.name} failed to load (${errorText(error)})`;
     if (simd === 'relaxed') throw new InvalidArgumentError(`simd: 'relaxed' cannot be used: ${why}`);
     return { module: await instantiate(plain, threads), simdReason: `${why}: using simd128` };
   }
 }
 
-/** The module alone (tools that do not report the SIMD choice). */
+/**
+ * The module alone (tools that do not report the SIMD choice).
+ * @param {BuildName} build
+ * @param {number} threads
+ * @param {SimdChoice} [simd]
+ * @returns {Promise<SmolLMModule>}
+ */
 export async function createModule(build, threads, simd = 'auto') {
   return (await createModuleWithReason(build, threads, simd)).module;
 }

@@ -35,6 +35,7 @@ struct NeedMoreStop {
 };
 struct ErrorStop {
     std::string message;
+    bool unsupported = false;
 };
 
 uint64_t fixed_size_of(GgufValueType t) {
@@ -141,6 +142,10 @@ private:
     [[noreturn]] static void fail(const std::string& field, uint64_t offset, const std::string& why) {
         throw ErrorStop{field + " at byte " + std::to_string(offset) + ": " + why};
     }
+    // A well-formed file this reader does not read (another GGUF version or byte order).
+    [[noreturn]] static void unsupported(const std::string& field, uint64_t offset, const std::string& why) {
+        throw ErrorStop{field + " at byte " + std::to_string(offset) + ": " + why, true};
+    }
 
     // Makes sure `n` bytes at pos_ are readable.
     // `suffix` completes the field's name in an error; it is joined only on failure, since
@@ -232,13 +237,13 @@ private:
         const uint64_t at = pos_;
         const uint32_t version = read_u32("version");
         if (version == 1)
-            fail("version", at, "GGUF version 1 is not supported (only versions 2 and 3 are); re-convert the model");
+            unsupported("version", at, "GGUF version 1 is not supported (only versions 2 and 3 are); re-convert the model");
         if (version == 2 || version == 3) return version;
         // A byte-swapped small number means the file was written big-endian.
         const uint32_t swapped = (version >> 24) | ((version >> 8) & 0xff00) | ((version << 8) & 0xff0000) | (version << 24);
         if (swapped >= 1 && swapped <= 3)
-            fail("version", at, "big-endian GGUF files are not supported (version reads as " + std::to_string(version) + ")");
-        fail("version", at, "unsupported GGUF version " + std::to_string(version) + " (only versions 2 and 3 are)");
+            unsupported("version", at, "big-endian GGUF files are not supported (version reads as " + std::to_string(version) + ")");
+        unsupported("version", at, "unsupported GGUF version " + std::to_string(version) + " (only versions 2 and 3 are)");
     }
 
     uint64_t parse_count(const std::string& field, uint64_t min_item_bytes) {
@@ -501,6 +506,7 @@ GgufParseResult gguf_parse(const uint8_t* data, uint64_t available, uint64_t fil
     } catch (const ErrorStop& err) {
         result.status = GgufParseResult::Status::Error;
         result.error = err.message;
+        result.unsupported = err.unsupported;
     }
     return result;
 }

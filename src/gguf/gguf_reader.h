@@ -91,6 +91,7 @@ struct GgufParseResult {
     Status status = Status::Error;
     uint64_t bytes_needed = 0;        // NeedMore: a prefix length that will get further (>= given)
     std::string error;                // Error: "<what> at byte <offset>: <why>"
+    bool unsupported = false;         // Error: well-formed, but a version or byte order not read
     std::unique_ptr<GgufFile> file;   // Complete: the parsed header
 };
 

@@ -21,6 +21,7 @@ constexpr uint64_t kMaxVocab = 1u << 22;
 constexpr uint64_t kMaxContext = 1u << 24;
 
 [[noreturn]] void fail(const std::string& message) { throw ModelError(message); }
+[[noreturn]] void unsupported(const std::string& message) { throw ModelError(message, true); }
 
 uint64_t required_u64(const GgufFile& f, const char* suffix) {
     uint64_t v = 0;
@@ -62,11 +63,11 @@ LlamaConfig llama_config_from_gguf(const GgufFile& f, int64_t n_vocab_hint) {
     const std::string arch = f.architecture();
     if (arch.empty()) fail("the file has no general.architecture key; it is not a model GGUF");
     if (arch != "llama") {
-        fail("architecture '" + arch + "' is not supported: this engine runs llama-architecture "
+        unsupported("architecture '" + arch + "' is not supported: this engine runs llama-architecture "
              "models only (SmolLM, SmolLM2, Llama, TinyLlama, ...)");
     }
     uint64_t n_expert = optional_u64(f, "expert_count", 0);
-    if (n_expert > 0) fail("llama.expert_count is " + std::to_string(n_expert) + ": mixture-of-experts llama models are not supported");
+    if (n_expert > 0) unsupported("llama.expert_count is " + std::to_string(n_expert) + ": mixture-of-experts llama models are not supported");
 
     const uint64_t dim = required_u64(f, "embedding_length");
     const uint64_t n_layers = required_u64(f, "block_count");
@@ -90,7 +91,7 @@ LlamaConfig llama_config_from_gguf(const GgufFile& f, int64_t n_vocab_hint) {
         head_dim = required_u64(f, "attention.key_length");
         uint64_t v_dim = optional_u64(f, "attention.value_length", head_dim);
         if (v_dim != head_dim) {
-            fail("llama.attention.value_length (" + std::to_string(v_dim) + ") differs from key_length (" +
+            unsupported("llama.attention.value_length (" + std::to_string(v_dim) + ") differs from key_length (" +
                  std::to_string(head_dim) + "); such models are not supported");
         }
     } else {
@@ -123,7 +124,7 @@ LlamaConfig llama_config_from_gguf(const GgufFile& f, int64_t n_vocab_hint) {
     std::string scaling;
     if (f.get_string("llama.rope.scaling.type", &scaling) && scaling != "none" && !scaling.empty()) {
         if (scaling != "linear") {
-            fail("llama.rope.scaling.type '" + scaling + "' is not supported (only none and linear are)");
+            unsupported("llama.rope.scaling.type '" + scaling + "' is not supported (only none and linear are)");
         }
         double factor = optional_f64(f, "rope.scaling.factor", 1.0);
         if (!(factor >= 1.0 && factor < 1e6)) fail("llama.rope.scaling.factor must be at least 1");

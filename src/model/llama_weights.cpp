@@ -12,6 +12,7 @@ namespace smollm {
 namespace {
 
 [[noreturn]] void fail(const std::string& message) { throw ModelError(message); }
+[[noreturn]] void unsupported(const std::string& message) { throw ModelError(message, true); }
 
 std::string shape_text(int64_t a, int64_t b) { return "[" + std::to_string(a) + ", " + std::to_string(b) + "]"; }
 
@@ -40,7 +41,7 @@ WeightMatrix bind_matrix(const TensorTable& table, const std::string& name, int6
     }
     const GgmlTypeInfo* info = ggml_type_info(t.type);
     if (!info || (needs_kernels && !quant_supported(t.type))) {
-        fail("tensor '" + name + "' has type " + std::string(ggml_type_name(t.type)) +
+        unsupported("tensor '" + name + "' has type " + std::string(ggml_type_name(t.type)) +
              ", which this engine has no kernels for; use a file quantized to a supported type "
              "(F32, F16, BF16, Q4_0..Q8_0, Q2_K..Q6_K, IQ4_NL, IQ4_XS)");
     }
@@ -65,7 +66,7 @@ std::vector<float> bind_vector(const TensorTable& table, const std::string& name
         fail("tensor '" + name + "' has shape " + shape_of(t) + " but the hyperparameters need [" + std::to_string(n) + "]");
     }
     if (!quant_supported(t.type)) {
-        fail("tensor '" + name + "' has type " + std::string(ggml_type_name(t.type)) + ", which this engine cannot read");
+        unsupported("tensor '" + name + "' has type " + std::string(ggml_type_name(t.type)) + ", which this engine cannot read");
     }
     const GgmlTypeInfo* info = ggml_type_info(t.type);
     if (n % info->block_elems != 0) fail("tensor '" + name + "' is not a whole number of blocks");
@@ -98,7 +99,7 @@ void check_no_unknown_tensors(const LlamaConfig& c, const TensorTable& table) {
             }
         }
         if (!known) {
-            fail("unexpected tensor '" + name + "' for a llama model with " + std::to_string(c.n_layers) +
+            unsupported("unexpected tensor '" + name + "' for a llama model with " + std::to_string(c.n_layers) +
                  " layers (biases, experts and other architectures' tensors are not supported)");
         }
     }
@@ -120,7 +121,7 @@ LlamaWeights llama_weights_bind(const LlamaConfig& c, const TensorTable& table, 
     LlamaWeights w;
     w.token_embd = bind_matrix(table, "token_embd.weight", c.dim, c.n_vocab, false);
     if (!quant_supported(w.token_embd.type)) {
-        fail("tensor 'token_embd.weight' has type " + std::string(ggml_type_name(w.token_embd.type)) +
+        unsupported("tensor 'token_embd.weight' has type " + std::string(ggml_type_name(w.token_embd.type)) +
              ", which this engine cannot dequantize");
     }
     w.tied_output = table.find("output.weight") == nullptr;

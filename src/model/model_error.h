@@ -7,7 +7,14 @@ namespace smollm {
 
 class ModelError : public std::runtime_error {
 public:
-    using std::runtime_error::runtime_error;
+    // unsupported: a well-formed model of a kind this engine does not run (architecture,
+    // tensor type, layout); otherwise the file itself is inconsistent.
+    explicit ModelError(const std::string& message, bool unsupported = false)
+        : std::runtime_error(message), unsupported_(unsupported) {}
+    bool unsupported() const { return unsupported_; }
+
+private:
+    bool unsupported_;
 };
 
 }  // namespace smollm

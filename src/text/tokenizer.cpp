@@ -12,7 +12,7 @@ namespace smollm {
 std::unique_ptr<Tokenizer> make_tokenizer(const VocabSpec& spec) {
     if (spec.model == "gpt2") return std::make_unique<BpeTokenizer>(spec);
     if (spec.model == "llama") return std::make_unique<SpmTokenizer>(spec);
-    throw std::runtime_error("unsupported tokenizer model '" + spec.model +
+    throw UnsupportedTokenizer("unsupported tokenizer model '" + spec.model +
                              "' (tokenizer.ggml.model); supported: gpt2 (byte-level BPE), llama (SentencePiece)");
 }
 

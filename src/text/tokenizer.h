@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,11 +13,19 @@ namespace smollm {
 
 class GgufFile;
 
+// A vocabulary of a kind this engine has no tokenizer for (tokenizer.ggml.model), as opposed to
+// metadata that is broken: the engine reports the two differently.
+class UnsupportedTokenizer : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
 class Tokenizer {
 public:
     virtual ~Tokenizer() = default;
 
-    // Throws std::runtime_error naming the missing or bad key when the metadata is unusable.
+    // Throws std::runtime_error naming the missing or bad key when the metadata is unusable,
+    // UnsupportedTokenizer when it names a tokenizer model this engine does not have.
     static std::unique_ptr<Tokenizer> from_gguf(const GgufFile& file);
 
     // No BOS/EOS is added here (callers add bos_id() when add_bos() says so).

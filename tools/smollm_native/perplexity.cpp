@@ -5,18 +5,6 @@
 
 namespace smollm::tools {
 
-namespace {
-
-double negative_log_prob(const float* logits, int32_t n_vocab, int32_t token) {
-    float max = logits[0];
-    for (int32_t i = 1; i < n_vocab; ++i) max = logits[i] > max ? logits[i] : max;
-    double sum = 0.0;
-    for (int32_t i = 0; i < n_vocab; ++i) sum += std::exp(static_cast<double>(logits[i] - max));
-    return -(static_cast<double>(logits[token] - max) - std::log(sum));
-}
-
-}  // namespace
-
 PerplexityResult perplexity(Engine& engine, const std::vector<int32_t>& tokens, int32_t n_ctx, int32_t max_chunks,
                             const std::function<void(int32_t, double)>& on_chunk) {
     if (n_ctx < 4 || n_ctx > engine.n_ctx()) {
@@ -46,7 +34,7 @@ PerplexityResult perplexity(Engine& engine, const std::vector<int32_t>& tokens, 
         engine.eval(chunk.data(), first, 0, false);
         engine.eval(chunk.data() + first, n_ctx - first, first, true);
         for (int32_t j = first; j < n_ctx - 1; ++j) {
-            const double v = negative_log_prob(engine.logits(j - first), engine.n_vocab(), tokens[start + static_cast<size_t>(j) + 1]);
+            const double v = engine.neg_log_likelihood(j - first, tokens[start + static_cast<size_t>(j) + 1]);
             nll += v;
             nll2 += v * v;
             ++count;

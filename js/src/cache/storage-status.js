@@ -6,13 +6,7 @@
 // download and the load never waits for it; what it gave by the end of the load is reported.
 import { isNode } from '../platform.js';
 
-/**
- * @typedef {object} StorageStatus
- * @property {boolean} persistRequested
- * @property {boolean | null} persisted
- * @property {number | null} quotaBytes
- * @property {number | null} usageBytes
- */
+/** @typedef {import('../types.js').StorageStatus} StorageStatus */
 
 /**
  * Starts a persistence request when `persist` is true. Returns {settle}: settle() resolves

@@ -2,17 +2,14 @@
 // tokens/s (greedy, EOS ignored), peak wasm memory. Each repetition starts with a different
 // token so the KV prefix cache cannot skip the prefill.
 import { formatBytes } from '../errors.js';
-import { UsageError, loadModel, number } from './model-options.js';
+import { UsageError, numberFlag, stringFlag } from './flags.js';
+import { MODEL_FLAGS, loadModel } from './model-options.js';
 
-export const BENCH_OPTIONS = {
-  'prompt-tokens': { type: 'string', short: 'p' },
-  'gen-tokens': { type: 'string', short: 'n' },
-  reps: { type: 'string', short: 'r' },
-  json: { type: 'boolean' },
-};
+/** @typedef {import('../smollm.js').SmolLM} SmolLM */
 
 const FILLER = 'The quick brown fox jumps over the lazy dog while the engine counts tokens per second. ';
 
+/** @param {SmolLM} llm @param {number} nTokens @param {number} rep */
 async function promptOf(llm, nTokens, rep) {
   let text = `${rep} ${FILLER}`;
   let ids = await llm.tokenize(text);
@@ -23,16 +20,19 @@ async function promptOf(llm, nTokens, rep) {
   return ids.slice(0, nTokens);
 }
 
+/** @param {import('./flags.js').FlagValues} values */
 export async function bench(values) {
-  const nPrompt = number(values, 'prompt-tokens', { integer: true, min: 1 }) ?? 128;
-  const nGen = number(values, 'gen-tokens', { integer: true, min: 1 }) ?? 64;
-  const reps = number(values, 'reps', { integer: true, min: 1 }) ?? 3;
-  if (values.ctx !== undefined && Number(values.ctx) < nPrompt + nGen) {
+  const nPrompt = numberFlag(values, 'prompt-tokens', { integer: true, min: 1 }) ?? 128;
+  const nGen = numberFlag(values, 'gen-tokens', { integer: true, min: 1 }) ?? 64;
+  const reps = numberFlag(values, 'reps', { integer: true, min: 1 }) ?? 3;
+  const ctx = numberFlag(values, 'ctx', { integer: true, min: 1 });
+  if (ctx !== undefined && ctx < nPrompt + nGen) {
     throw new UsageError(`--ctx must hold the prompt and the generated tokens (${nPrompt + nGen})`);
   }
   const t0 = performance.now();
-  const llm = await loadModel(values, { contextSize: values.ctx ? undefined : Math.max(nPrompt + nGen, 256) });
+  const llm = await loadModel(values, { contextSize: ctx ?? Math.max(nPrompt + nGen, 256) });
   const loadMs = performance.now() - t0;
+  /** @type {Array<NonNullable<SmolLM['stats']>>} */
   const runs = [];
   try {
     for (let rep = 0; rep < reps; ++rep) {
@@ -41,11 +41,11 @@ export async function bench(values) {
       for await (const piece of llm.generate(prompt, { maxTokens: nGen, temperature: 0, ignoreEos: true, addBos: false })) {
         void piece;
       }
-      runs.push(llm.stats);
+      if (llm.stats) runs.push(llm.stats);
     }
-    const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+    const median = (/** @type {number[]} */ xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
     const result = {
-      model: values.model,
+      model: stringFlag(values, 'model'),
       build: llm.info.build,
       threads: llm.info.threads,
       simd: llm.info.simd,
@@ -73,3 +73,20 @@ export async function bench(values) {
     await llm.unload();
   }
 }
+
+/** @type {import('./flags.js').Command} */
+export const BENCH = {
+  synopsis: 'bench -m FILE [options]',
+  summary: 'Load time, prefill and decode tokens/s (greedy, end-of-generation ignored; the median of the\n' +
+    'repetitions) and peak wasm memory.',
+  flagGroups: [
+    ['Options', {
+      'prompt-tokens': { type: 'string', short: 'p', arg: 'N', doc: 'prompt tokens (default 128)' },
+      'gen-tokens': { type: 'string', short: 'n', arg: 'N', doc: 'tokens to generate (default 64)' },
+      reps: { type: 'string', short: 'r', arg: 'N', doc: 'repetitions (default 3)' },
+      json: { type: 'boolean', doc: 'print one JSON object' },
+    }],
+    ['Model', MODEL_FLAGS],
+  ],
+  run: bench,
+};

@@ -2,17 +2,22 @@
 // template. Each turn reuses the KV cache of the previous ones (the stats line says how many
 // prompt tokens were reused). /reset starts over, /exit (or Ctrl-D) quits, Ctrl-C stops a reply.
 import { createInterface } from 'node:readline';
+import { toOpenAi } from '../options/openai.js';
+import { stringFlag } from './flags.js';
 import { statsLine } from './generate.js';
-import { loadModel, samplingFrom } from './model-options.js';
+import { GENERATION_FLAGS, generationFromFlags } from './generation-flags.js';
+import { MODEL_FLAGS, loadModel } from './model-options.js';
 
-export const CHAT_OPTIONS = { system: { type: 'string' } };
-
+/** @param {import('./flags.js').FlagValues} values */
 export async function chat(values) {
-  const sampling = samplingFrom(values);
+  // Every generation flag travels under its OpenAI name (the table's), so none is dropped.
+  const generation = toOpenAi(generationFromFlags(values));
   const llm = await loadModel(values);
   const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
-  const initial = values.system ? [{ role: 'system', content: values.system }] : [];
+  const system = stringFlag(values, 'system');
+  const initial = system ? [{ role: 'system', content: system }] : [];
   let messages = [...initial];
+  /** @type {AbortController | null} */
   let controller = null;
   rl.on('SIGINT', () => (controller ? controller.abort() : rl.close()));
   const lines = rl[Symbol.asyncIterator]();
@@ -29,13 +34,7 @@ export async function chat(values) {
       if (!line.trim()) continue;
       messages.push({ role: 'user', content: line });
       controller = new AbortController();
-      const stream = await llm.chat.completions.create({
-        messages, stream: true, signal: controller.signal,
-        max_tokens: sampling.maxTokens, temperature: sampling.temperature, top_p: sampling.topP,
-        top_k: sampling.topK, min_p: sampling.minP, repeat_penalty: sampling.repeatPenalty,
-        presence_penalty: sampling.presencePenalty, frequency_penalty: sampling.frequencyPenalty,
-        seed: sampling.seed, stop: sampling.stop,
-      });
+      const stream = await llm.chat.completions.create({ ...generation, messages, stream: true, signal: controller.signal });
       let reply = '';
       for await (const chunk of stream) {
         const text = chunk.choices[0]?.delta?.content ?? '';
@@ -52,3 +51,16 @@ export async function chat(values) {
     await llm.unload();
   }
 }
+
+/** @type {import('./flags.js').Command} */
+export const CHAT = {
+  synopsis: 'chat -m FILE [--system TEXT] [options]',
+  summary: 'An interactive conversation in the model\'s chat template; each turn reuses the cached prompt.\n' +
+    '/reset starts over, /exit (or Ctrl-D) quits, Ctrl-C stops a reply.',
+  flagGroups: [
+    ['Options', { system: { type: 'string', arg: 'TEXT', doc: 'the system message' } }],
+    ['Generation', GENERATION_FLAGS],
+    ['Model', MODEL_FLAGS],
+  ],
+  run: chat,
+};

@@ -3,14 +3,15 @@
 // {"positions":[{"pos":0,"top":[[id,logit],...]},...]}; --dump-logits writes every position's
 // full logit vector as little-endian float32, n_tokens x n_vocab, row by row.
 import { writeFile } from 'node:fs/promises';
-import { UsageError, loadModel, number } from './model-options.js';
+import { UsageError, numberFlag, stringFlag } from './flags.js';
+import { MODEL_FLAGS, loadModel } from './model-options.js';
 
-export const EVAL_OPTIONS = {
-  tokens: { type: 'string' },
-  top: { type: 'string' },
-  'dump-logits': { type: 'string' },
-};
+/** @typedef {import('./flags.js').FlagValues} FlagValues */
 
+/**
+ * @param {string | undefined} text
+ * @param {string} what the flag or command, for the error
+ */
 export function parseIds(text, what) {
   if (!text || !/^\s*-?\d+(\s*,\s*-?\d+)*\s*$/.test(text)) {
     throw new UsageError(`${what} expects comma-separated token ids like 1,2,3, got "${text ?? ''}"`);
@@ -18,7 +19,12 @@ export function parseIds(text, what) {
   return text.split(',').map((s) => Number(s.trim()));
 }
 
+/**
+ * @param {Float32Array} row
+ * @param {number} k
+ */
 function topK(row, k) {
+  /** @type {Array<[number, number]>} */
   const best = [];   // [id, logit] sorted by logit descending, ties by id
   for (let id = 0; id < row.length; ++id) {
     const v = row[id];
@@ -31,17 +37,19 @@ function topK(row, k) {
   return best;
 }
 
+/** @param {FlagValues} values */
 export async function evalCommand(values) {
-  const tokens = parseIds(values.tokens, '--tokens');
-  const k = number(values, 'top', { integer: true, min: 1 }) ?? 10;
+  const tokens = parseIds(stringFlag(values, 'tokens'), '--tokens');
+  const k = numberFlag(values, 'top', { integer: true, min: 1 }) ?? 10;
+  const dump = stringFlag(values, 'dump-logits');
   const llm = await loadModel(values, { contextSize: Math.max(tokens.length, 16) });
   try {
     const { nVocab, logits } = await llm.evalLogits(tokens);
-    if (values['dump-logits']) {
+    if (dump) {
       const bytes = new Uint8Array(logits.buffer, logits.byteOffset, logits.byteLength);
       const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
       if (!littleEndian) throw new Error('big-endian hosts are not supported for --dump-logits');
-      await writeFile(values['dump-logits'], bytes);
+      await writeFile(dump, bytes);
     }
     const positions = tokens.map((_, pos) => ({
       pos,
@@ -52,3 +60,19 @@ export async function evalCommand(values) {
     await llm.unload();
   }
 }
+
+/** @type {import('./flags.js').Command} */
+export const EVAL = {
+  synopsis: 'eval -m FILE --tokens 1,2,3 [options]',
+  summary: 'Evaluates the tokens as one prompt from position 0 and prints each position\'s top logits as JSON\n' +
+    '({"positions":[{"pos":0,"top":[[id,logit],...]},...]}).',
+  flagGroups: [
+    ['Options', {
+      tokens: { type: 'string', arg: '1,2,3', doc: 'the token ids to evaluate' },
+      top: { type: 'string', arg: 'K', doc: 'logits shown per position (default 10)' },
+      'dump-logits': { type: 'string', arg: 'OUT.f32', doc: 'write every logit as little-endian float32, n_tokens x n_vocab' },
+    }],
+    ['Model', MODEL_FLAGS],
+  ],
+  run: evalCommand,
+};

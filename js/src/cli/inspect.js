@@ -1,15 +1,23 @@
 // `smollm-wasm inspect FILE.gguf`: what a GGUF holds, from its header alone (the weights are
 // never read), parsed by the wasm build's incremental reader.
 import { open } from 'node:fs/promises';
-import { InvalidModelError, formatBytes } from '../errors.js';
+import { InvalidModelError, formatBytes, fromEngineError } from '../errors.js';
 import { createModule } from '../wasm-module.js';
 import { UsageError } from './model-options.js';
 
-export const INSPECT_OPTIONS = { json: { type: 'boolean' } };
+/** @typedef {import('../wasm-module-types.js').SmolLMModule} SmolLMModule */
+/** @typedef {import('../wasm-module-types.js').ProbeResult} ProbeResult */
+/** @typedef {import('../wasm-module-types.js').GgufMetadataValue} GgufMetadataValue */
 
+/** @type {Record<number, string>} */
 const TOKEN_TYPES = { 1: 'normal', 2: 'unknown', 3: 'control', 4: 'user-defined', 5: 'unused', 6: 'byte' };
 
-// Feeds growing prefixes to the reader until it has the whole header.
+/**
+ * Feeds growing prefixes to the reader until it has the whole header.
+ * @param {SmolLMModule} module
+ * @param {string} path
+ * @returns {Promise<Extract<ProbeResult, {status: 'complete'}> & {size: number}>}
+ */
 async function readHeader(module, path) {
   const handle = await open(path, 'r');
   try {
@@ -24,9 +32,7 @@ async function readHeader(module, path) {
         const { bytesRead } = await handle.read(view, 0, want, 0);
         const r = module.probeHeader(ptr, bytesRead, size, 0, true, true);
         if (r.status === 'complete') return { size, ...r };
-        if (r.status === 'error') {
-          throw new InvalidModelError(/magic/i.test(r.error) ? `${path} is not a GGUF file (${r.error})` : `${path}: ${r.error}`);
-        }
+        if (r.status === 'error') throw fromEngineError(r.error, path);
         if (want >= size) throw new InvalidModelError(`${path} is truncated inside its GGUF header`);
         want = Math.min(size, Math.max(r.bytesNeeded, want * 2));
       } finally {
@@ -38,20 +44,27 @@ async function readHeader(module, path) {
   }
 }
 
+/** @param {GgufMetadataValue | undefined} value */
 function show(value) {
   if (value && typeof value === 'object' && 'array' in value) return `[${value.array} x ${value.length}]`;
   if (Array.isArray(value)) return JSON.stringify(value);
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }
 
+/**
+ * @param {{json?: boolean, model?: string}} values
+ * @param {string[]} positionals
+ */
 export async function inspect(values, positionals) {
   const path = positionals[0] ?? values.model;
   if (!path) throw new UsageError('usage: smollm-wasm inspect FILE.gguf [--json]');
   const module = await createModule('single-thread', 1);
   const r = await readHeader(module, path);
-  const header = JSON.parse(r.header);
+  const { header } = r;
+  const tensors = header.tensors ?? [];
+  /** @type {Record<string, {count: number, bytes: number}>} */
   const histogram = {};
-  for (const t of header.tensors) {
+  for (const t of tensors) {
     histogram[t.type] ??= { count: 0, bytes: 0 };
     histogram[t.type].count += 1;
     histogram[t.type].bytes += t.bytes;
@@ -61,11 +74,11 @@ export async function inspect(values, positionals) {
     process.stdout.write(`${JSON.stringify({
       file: path, bytes: r.size, version: header.version, metadata: meta, tensorCount: header.tensor_count,
       tensorTypes: histogram, vocabSize: header.vocab_size, specialTokens: header.special_tokens,
-      chatTemplate: meta['tokenizer.chat_template'] ?? null, engine: r.plan ?? { unsupported: r.planError },
+      chatTemplate: meta['tokenizer.chat_template'] ?? null, engine: r.plan ?? { unsupported: r.planError?.message },
     }, null, 2)}\n`);
     return;
   }
-  const arch = meta['general.architecture'] ?? '(none)';
+  const arch = String(meta['general.architecture'] ?? '(none)');
   const out = [];
   out.push(`file: ${path} (${formatBytes(r.size)}, ${r.size} bytes)`);
   out.push(`GGUF v${header.version}, alignment ${header.alignment}, data at byte ${header.data_offset} (${formatBytes(header.data_size)})`);
@@ -78,7 +91,7 @@ export async function inspect(values, positionals) {
     out.push('general:');
     for (const [key, value] of general) out.push(`  ${key.slice(8)}: ${show(value)}`);
   }
-  const total = header.tensors.reduce((a, t) => a + t.bytes, 0);
+  const total = tensors.reduce((a, t) => a + t.bytes, 0);
   out.push(`tensors: ${header.tensor_count} (${formatBytes(total)})`);
   out.push(`  ${'type'.padEnd(8)} ${'count'.padStart(6)} ${'bytes'.padStart(14)}`);
   for (const [type, { count, bytes }] of Object.entries(histogram).sort((a, b) => b[1].bytes - a[1].bytes)) {
@@ -86,7 +99,7 @@ export async function inspect(values, positionals) {
   }
   out.push(`tokenizer: model ${meta['tokenizer.ggml.model'] ?? '(none)'}, pre-tokenizer ${meta['tokenizer.ggml.pre'] ?? '(none)'}, vocab size ${header.vocab_size}`);
   const merges = meta['tokenizer.ggml.merges'];
-  if (merges) out.push(`  merges: ${merges.length ?? merges.array?.length ?? 0}`);
+  if (merges) out.push(`  merges: ${typeof merges === 'object' ? merges.length : 0}`);
   for (const key of Object.keys(meta).filter((k) => /^tokenizer\.ggml\.(.*_token_id|add_.*_token)$/.test(k))) {
     out.push(`  ${key.slice(15)}: ${show(meta[key])}`);
   }
@@ -99,6 +112,15 @@ export async function inspect(values, positionals) {
   out.push(r.plan
     ? `engine: supported; needs ${formatBytes(r.plan.totalBytes)} of wasm memory at the default context ` +
       `(KV cache ${formatBytes(r.plan.kvCacheBytes)}, scratch ${formatBytes(r.plan.scratchBytes)})`
-    : `engine: cannot run this file: ${r.planError}`);
+    : `engine: cannot run this file: ${r.planError?.message}`);
   process.stdout.write(`${out.join('\n')}\n`);
 }
+
+/** @type {import('./flags.js').Command} */
+export const INSPECT = {
+  synopsis: 'inspect FILE.gguf [--json]',
+  summary: 'What a GGUF file holds, read from its header alone (the weights are never read): hyperparameters,\n' +
+    'tensor types, tokenizer, special tokens, chat template, and whether this engine can run it.',
+  flagGroups: [['Options', { json: { type: 'boolean', doc: 'print it all as one JSON object' } }]],
+  run: inspect,
+};

@@ -1,72 +1,44 @@
-// Options shared by the commands that load a model, and the loading itself (on this
-// thread: the CLI process is already the engine's process).
+// The flags of the commands that load a model, and the loading itself (on this thread: the CLI
+// process is already the engine's process).
 import { SmolLM } from '../smollm.js';
+import { UsageError, numberFlag, stringFlag } from './flags.js';
 import { progressBar } from './progress-bar.js';
 
-export const MODEL_OPTIONS = {
-  model: { type: 'string', short: 'm' },
-  threads: { type: 'string', short: 't' },
-  ctx: { type: 'string', short: 'c' },
-  'no-cache': { type: 'boolean' },
-  'single-thread': { type: 'boolean' },
-};
+// inspect.js takes UsageError from here (it loads no model, but shares the commands' errors).
+export { UsageError };
 
-export const SAMPLING_OPTIONS = {
-  'max-tokens': { type: 'string', short: 'n' },
-  temperature: { type: 'string' },
-  temp: { type: 'string' },
-  'top-k': { type: 'string' },
-  'top-p': { type: 'string' },
-  'min-p': { type: 'string' },
-  'repeat-penalty': { type: 'string' },
-  'presence-penalty': { type: 'string' },
-  'frequency-penalty': { type: 'string' },
-  seed: { type: 'string', short: 's' },
-  stop: { type: 'string', multiple: true },
-  'ignore-eos': { type: 'boolean' },
-};
+/** @typedef {import('./flags.js').Flags} Flags */
+/** @typedef {import('./flags.js').FlagValues} FlagValues */
 
-export class UsageError extends Error {}
+/** Each maps to one SmolLM.load option (see loadModel). @type {Flags} */
+export const MODEL_FLAGS = Object.freeze({
+  model: { type: 'string', short: 'm', arg: 'FILE', doc: 'the .gguf model (path or URL; a split model: its first part)' },
+  threads: { type: 'string', short: 't', arg: 'N', doc: 'threads for the matrix kernels (load option threads; default from the cores)' },
+  ctx: { type: 'string', short: 'c', arg: 'N', doc: 'context size in tokens (load option contextSize; default the model\'s, at most 2048)' },
+  'no-cache': { type: 'boolean', doc: 'neither read nor write the model cache (load option cache: false)' },
+  'single-thread': { type: 'boolean', doc: 'run the single-thread build (load option build)' },
+  simd: { type: 'string', arg: 'KIND', doc: 'auto, relaxed or simd128 (load option simd; default auto)' },
+});
 
-export function number(values, key, { integer = false, min = -Infinity } = {}) {
-  const raw = values[key];
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min) {
-    throw new UsageError(`--${key} expects ${integer ? 'an integer' : 'a number'}${min > -Infinity ? ` >= ${min}` : ''}, got "${raw}"`);
-  }
-  return n;
-}
-
-export function samplingFrom(values) {
-  return {
-    maxTokens: number(values, 'max-tokens', { integer: true, min: 1 }),
-    temperature: number(values, 'temperature', { min: 0 }) ?? number(values, 'temp', { min: 0 }),
-    topK: number(values, 'top-k', { integer: true, min: 0 }),
-    topP: number(values, 'top-p', { min: 0 }),
-    minP: number(values, 'min-p', { min: 0 }),
-    repeatPenalty: number(values, 'repeat-penalty', { min: 0 }),
-    presencePenalty: number(values, 'presence-penalty'),
-    frequencyPenalty: number(values, 'frequency-penalty'),
-    seed: number(values, 'seed', { integer: true, min: 0 }),
-    stop: values.stop,
-    ignoreEos: values['ignore-eos'] || undefined,
-  };
-}
-
-// worker: run the engine in a worker thread (serve); quiet: no progress bar.
+/**
+ * @param {FlagValues} values
+ * @param {{ contextSize?: number, worker?: boolean, quiet?: boolean }} [how] worker: run the
+ *   engine in a worker thread (serve); quiet: no progress bar; contextSize: overrides --ctx
+ */
 export async function loadModel(values, { contextSize, worker = false, quiet = false } = {}) {
-  if (!values.model) throw new UsageError('-m FILE (the .gguf model) is required');
+  const model = stringFlag(values, 'model');
+  if (!model) throw new UsageError('-m FILE (the .gguf model) is required');
   const bar = quiet ? Object.assign(() => {}, { done: () => {} }) : progressBar();
   try {
-    return await SmolLM.load(values.model, {
+    return await SmolLM.load(model, {
       worker,
-      threads: number(values, 'threads', { integer: true, min: 1 }),
-      contextSize: contextSize ?? number(values, 'ctx', { integer: true, min: 1 }),
+      threads: numberFlag(values, 'threads', { integer: true, min: 1 }),
+      contextSize: contextSize ?? numberFlag(values, 'ctx', { integer: true, min: 1 }),
       cache: !values['no-cache'],
       build: values['single-thread'] ? 'single-thread' : undefined,
+      simd: /** @type {'auto' | 'relaxed' | 'simd128' | undefined} */ (stringFlag(values, 'simd')),   // SmolLM.load checks it
       onProgress: bar,
-      onWarning: (w) => process.stderr.write(`warning: ${w.message}\n`),
+      onWarning: (/** @type {Error} */ w) => process.stderr.write(`warning: ${w.message}\n`),
     });
   } finally {
     bar.done();

@@ -5,14 +5,15 @@
 // predictions of its second half (tokens ctx/2+1 .. ctx-1). Prints PPL = exp(mean NLL) and
 // llama.cpp's error estimate.
 import { readFile } from 'node:fs/promises';
-import { UsageError, loadModel, number } from './model-options.js';
+import { UsageError, numberFlag, stringFlag } from './flags.js';
+import { MODEL_FLAGS, loadModel } from './model-options.js';
 
-export const PERPLEXITY_OPTIONS = { file: { type: 'string', short: 'f' } };
-
+/** @param {import('./flags.js').FlagValues} values */
 export async function perplexity(values) {
-  if (!values.file) throw new UsageError('-f TEXT (the text file to score) is required');
-  const ctx = number(values, 'ctx', { integer: true, min: 4 }) ?? 512;
-  const text = await readFile(values.file, 'utf8');
+  const file = stringFlag(values, 'file');
+  if (!file) throw new UsageError('-f TEXT (the text file to score) is required');
+  const ctx = numberFlag(values, 'ctx', { integer: true, min: 4 }) ?? 512;
+  const text = await readFile(file, 'utf8');
   const llm = await loadModel({ ...values, ctx: undefined }, { contextSize: ctx });
   try {
     const { addBos, bosId } = llm.info;
@@ -20,7 +21,7 @@ export async function perplexity(values) {
     if (addBos && bosId >= 0) tokens.unshift(bosId);
     const chunks = Math.floor(tokens.length / ctx);
     if (chunks === 0) {
-      throw new UsageError(`${values.file} has ${tokens.length} tokens: at least ${ctx} are needed for one chunk of --ctx ${ctx}`);
+      throw new UsageError(`${file} has ${tokens.length} tokens: at least ${ctx} are needed for one chunk of --ctx ${ctx}`);
     }
     const first = ctx / 2 | 0;
     process.stderr.write(`${tokens.length} tokens, ${chunks} chunks of ${ctx}\n`);
@@ -49,3 +50,15 @@ export async function perplexity(values) {
     await llm.unload();
   }
 }
+
+/** @type {import('./flags.js').Command} */
+export const PERPLEXITY = {
+  synopsis: 'perplexity -m FILE -f TEXT [options]',
+  summary: 'Perplexity of a text file, llama-perplexity\'s method: consecutive chunks of --ctx tokens, the second\n' +
+    'half of each scored. Prints PPL and its error estimate.',
+  flagGroups: [
+    ['Options', { file: { type: 'string', short: 'f', arg: 'TEXT', doc: 'the text file to score' } }],
+    ['Model', { ...MODEL_FLAGS, ctx: { ...MODEL_FLAGS.ctx, doc: 'tokens per chunk (default 512)' } }],
+  ],
+  run: perplexity,
+};

@@ -2,9 +2,11 @@
 // SMOLLM_PROGRESS=1), so piped output and test logs stay clean.
 import { formatBytes } from '../errors.js';
 
+/** @param {NodeJS.WriteStream} [stream] */
 export function progressBar(stream = process.stderr) {
   const enabled = stream.isTTY || process.env.SMOLLM_PROGRESS === '1';
   let lastLine = '';
+  /** @param {{ phase: string, loaded: number, total: number, bytesPerSecond: number, restarted?: string }} progress */
   const render = ({ phase, loaded, total, bytesPerSecond, restarted }) => {
     if (!enabled) return;
     const width = 30;

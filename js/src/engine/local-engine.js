@@ -2,7 +2,7 @@
 // the C++ engine. The worker host exposes exactly these methods to the page (see
 // protocol.js), and Node scripts/CLIs may use it directly.
 import {
-  ContextLengthError, EngineCrashedError, EngineError, InvalidArgumentError, UnloadedError, abortError, fromEngineError,
+  EngineCrashedError, EngineError, InvalidArgumentError, UnloadedError, abortError, fromEngineError,
 } from '../errors.js';
 import { chooseBuild, chooseThreads, hardwareConcurrency, isNode, yieldToEventLoop } from '../platform.js';
 import { createModuleWithReason } from '../wasm-module.js';
@@ -10,6 +10,16 @@ import { renderChat } from '../chat-template.js';
 import { templateLimits } from '../chat-template-limits.js';
 import { resolveSources } from '../loader/model-sources.js';
 import { expectedDigests, loadIntoMemory } from '../loader/load-into-memory.js';
+import { engineGenerationParams } from '../options/engine-params.js';
+
+/**
+ * @import { Engine, EngineHooks, EngineLoadOptions, GenerateRequest, RenderChatOptions, ResolvedSource } from './protocol.js'
+ * @import { ChatMessage, EngineModelInfo, GenerationStats } from '../types.js'
+ * @import { SmolLMModule, WasmEngine } from '../wasm-module-types.js'
+ */
+// A local name for the interface (declaration emit cannot write `implements` with an
+// @import'ed typedef).
+/** @typedef {Engine} EngineInterface */
 
 async function coreCount() {
   if (isNode) {
@@ -20,73 +30,27 @@ async function coreCount() {
   return { cores: hardwareConcurrency(), coresSource: reported ? 'navigator.hardwareConcurrency' : 'nothing (navigator.hardwareConcurrency is absent)' };
 }
 
-// Sampling and limits as the C++ glue reads them (see web/bindings.cpp begin_generation),
-// checked here because the glue casts them: a string, NaN or an out-of-range number must
-// never reach a static_cast (NaN biases break sampling; a float past int32 is undefined).
-// maxTokens is clamped to the room the context leaves after the prompt, so a huge value
-// never sizes a buffer.
-function checkedNumber(o, key, { integer = false, min = -Infinity, max = Infinity } = {}) {
-  const v = o[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isFinite(v) || (integer && !Number.isInteger(v)) || v < min || v > max) {
-    const range = `${min > -Infinity ? ` >= ${min}` : ''}${max < Infinity ? `${min > -Infinity ? ' and' : ''} <= ${max}` : ''}`;
-    throw new InvalidArgumentError(`${key} must be ${integer ? 'an integer' : 'a finite number'}${range}, got ${JSON.stringify(v) ?? String(v)}`);
-  }
-  return v;
-}
-
-const INT32_MAX = 2 ** 31 - 1;
-
-function checkedLogitBias(bias, nVocab) {
-  if (bias === undefined || bias === null) return undefined;
-  if (typeof bias !== 'object' || Array.isArray(bias)) {
-    throw new InvalidArgumentError('logitBias must be an object mapping token ids to numbers');
-  }
-  return Object.entries(bias).map(([id, value]) => {
-    const token = Number(id);
-    if (!/^\d+$/.test(id) || !(token < nVocab)) {
-      throw new InvalidArgumentError(`logitBias key "${id}" is not a token id of this model (0..${nVocab - 1})`);
-    }
-    if (typeof value !== 'number' || !Number.isFinite(value)) {
-      throw new InvalidArgumentError(`logitBias["${id}"] must be a finite number, got ${JSON.stringify(value) ?? String(value)}`);
-    }
-    return [token, value];
-  });
-}
-
-function engineGenerationOptions(o, { nVocab, room }) {
-  const stop = o.stop === undefined || o.stop === null ? [] : [].concat(o.stop);
-  if (stop.some((s) => typeof s !== 'string' || s.length === 0)) {
-    throw new InvalidArgumentError('stop must be a non-empty string or an array of non-empty strings');
-  }
-  const maxTokens = checkedNumber(o, 'maxTokens', { integer: true, min: 1 }) ?? 256;
-  return {
-    temperature: checkedNumber(o, 'temperature', { min: 0 }),
-    topK: checkedNumber(o, 'topK', { integer: true, min: 0, max: INT32_MAX }),
-    topP: checkedNumber(o, 'topP', { min: 0, max: 1 }),
-    minP: checkedNumber(o, 'minP', { min: 0, max: 1 }),
-    repeatPenalty: checkedNumber(o, 'repeatPenalty', { min: 0 }),
-    presencePenalty: checkedNumber(o, 'presencePenalty'),
-    frequencyPenalty: checkedNumber(o, 'frequencyPenalty'),
-    penaltyLastN: checkedNumber(o, 'penaltyLastN', { integer: true, min: 0, max: INT32_MAX }),
-    seed: checkedNumber(o, 'seed', { integer: true, min: 0, max: Number.MAX_SAFE_INTEGER }) ?? Math.floor(Math.random() * 2 ** 32),
-    logitBias: checkedLogitBias(o.logitBias, nVocab),
-    stop,
-    maxTokens: Math.min(maxTokens, room),
-    ignoreEos: Boolean(o.ignoreEos),
-    prefillChunk: checkedNumber(o, 'prefillChunk', { integer: true, min: 1, max: INT32_MAX }),
-  };
-}
-
+/** @implements {EngineInterface} */
 export class LocalEngine {
+  /** @type {SmolLMModule | null} */
   #module = null;
+  /** @type {WasmEngine | null} */
   #engine = null;
+  /** @type {EngineModelInfo | null} */
   #info = null;
+  /** @type {ReturnType<typeof templateLimits> | null} */
   #templateLimits = null;
-  #cacheKey = null;   // whose prompt the KV cache holds (generate's cacheKey)
-  #crashed = null;    // the EngineCrashedError of a wasm trap: every later call gets it
+  /** @type {string | null} whose prompt the KV cache holds (generate's cacheKey) */
+  #cacheKey = null;
+  /** @type {EngineCrashedError | null} the error of a wasm trap: every later call gets it */
+  #crashed = null;
 
-  /** @returns {Promise<object>} the ModelInfo */
+  /**
+   * @param {ResolvedSource} source
+   * @param {EngineLoadOptions} [options]
+   * @param {EngineHooks<'load'>} [hooks]
+   * @returns {Promise<EngineModelInfo>}
+   */
   async load(source, options = {}, { onProgress, onWarning = () => {}, signal } = {}) {
     if (this.#engine) throw new EngineError('this engine already holds a model: unload it first');
     signal?.throwIfAborted?.();
@@ -97,7 +61,7 @@ export class LocalEngine {
     try {
       this.#templateLimits = templateLimits(options.templateLimits);
     } catch (error) {
-      throw new InvalidArgumentError(error.message);
+      throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
     }
     const entries = await resolveSources(source, options);
     expectedDigests(options.sha256, entries.length);   // a malformed digest fails before any download
@@ -125,35 +89,20 @@ export class LocalEngine {
       throw fromEngineError(error);
     }
     onProgress?.({ phase: 'prepare', loaded: total, total, bytesPerSecond: 0 });
-    const raw = JSON.parse(this.#engine.infoJson());
-    const tokenText = (id) => raw.header.special_tokens.find((t) => t.id === id)?.text ?? null;
+    const engine = this.#engine;
     this.#info = {
-      architecture: raw.architecture,
-      contextSize: raw.contextSize,
-      trainedContextSize: raw.trainedContextSize,
-      threads: raw.threads,
+      ...engine.info(),
       threadsReason,
       build,
       buildReason: reason,
       simd: module.buildInfo().simd,
       simdReason,
-      memoryBytes: raw.memoryBytes,
-      tensorTypes: raw.tensorTypes,
-      chatTemplate: raw.chatTemplate,
-      nVocab: raw.nVocab,
-      bosId: raw.bosId,
-      eosId: raw.eosId,
-      addBos: raw.addBos,
-      bosToken: tokenText(raw.bosId),
-      eosToken: tokenText(raw.eosId),
-      tokenizerModel: raw.tokenizerModel,
-      preTokenizer: raw.preTokenizer,
       fileBytes: total,
-      metadata: raw.header.metadata,
     };
     return this.#info;
   }
 
+  /** @returns {WasmEngine} */
   #live() {
     if (this.#crashed) throw this.#crashed;
     if (!this.#engine) throw new UnloadedError();
@@ -162,19 +111,33 @@ export class LocalEngine {
 
   // The model's chat template (untrusted Jinja) rendered here, in the engine's thread, under
   // the load's templateLimits. moduleUrl: where the page resolved @huggingface/jinja.
+  /**
+   * @param {ChatMessage[]} messages
+   * @param {RenderChatOptions} [options]
+   * @returns {Promise<string>}
+   */
   async renderChat(messages, { addGenerationPrompt = true, moduleUrl = null } = {}) {
     this.#live();
-    return renderChat(this.#info.chatTemplate, messages, {
-      addGenerationPrompt, bosToken: this.#info.bosToken, eosToken: this.#info.eosToken,
-      limits: this.#templateLimits, moduleUrl,
+    const info = /** @type {EngineModelInfo} */ (this.#info);
+    return renderChat(info.chatTemplate, messages, {
+      addGenerationPrompt, bosToken: info.bosToken, eosToken: info.eosToken,
+      limits: this.#templateLimits ?? undefined, moduleUrl,
     });
   }
 
+  /** @returns {Promise<EngineModelInfo>} */
   async info() {
     this.#live();
-    return this.#info;
+    return /** @type {EngineModelInfo} */ (this.#info);
   }
 
+  /**
+   * Runs a call into the engine: a wasm trap marks the engine crashed, an engine error
+   * becomes its class (errors.js).
+   * @template T
+   * @param {() => T} fn
+   * @returns {T}
+   */
   #call(fn) {
     try {
       return fn();
@@ -187,12 +150,22 @@ export class LocalEngine {
     }
   }
 
+  /**
+   * @param {string} text
+   * @param {{special?: boolean, addBos?: boolean}} [options]
+   * @returns {Promise<number[]>}
+   */
   async tokenize(text, { special = false, addBos = false } = {}) {
     const engine = this.#live();
     if (typeof text !== 'string') throw new InvalidArgumentError('tokenize expects a string');
     return this.#call(() => Array.from(engine.tokenize(text, special, addBos)));
   }
 
+  /**
+   * @param {ArrayLike<number>} ids
+   * @param {{special?: boolean}} [options]
+   * @returns {Promise<string>}
+   */
   async detokenize(ids, { special = false } = {}) {
     const engine = this.#live();
     return this.#call(() => engine.detokenize(Array.from(ids, Number), special));
@@ -203,6 +176,11 @@ export class LocalEngine {
    * onPiece({text, tokens, elapsedMs}) per piece; resolves to the GenerationStats. An aborted
    * signal ends it within one token with finishReason "abort" (the engine stays usable).
    */
+  /**
+   * @param {GenerateRequest} request
+   * @param {EngineHooks<'generate'>} [hooks]
+   * @returns {Promise<GenerationStats>}
+   */
   async generate(request, { onPiece = () => {}, signal } = {}) {
     const engine = this.#live();
     const start = performance.now();
@@ -211,8 +189,7 @@ export class LocalEngine {
       : await this.tokenize(request.prompt ?? '', { special: request.special ?? true, addBos: request.addBos ?? true });
     if (prompt.length === 0) throw new InvalidArgumentError('the prompt is empty: give at least one token of text');
     const nCtx = engine.nCtx();
-    if (prompt.length >= nCtx) throw new ContextLengthError(prompt.length, nCtx);
-    const options = engineGenerationOptions(request, { nVocab: engine.nVocab(), room: nCtx - prompt.length });
+    const options = engineGenerationParams(request, { nVocab: engine.nVocab(), room: nCtx - prompt.length });
     // A generation for another cacheKey starts from an empty cache, so neither its reused
     // token count nor its prefill time says anything about the previous owner's prompt.
     const cacheKey = request.cacheKey ?? null;
@@ -222,10 +199,14 @@ export class LocalEngine {
     }
     this.#call(() => engine.beginGeneration(prompt, options));
     const reused = engine.reusedTokens();
+    /** @type {number[]} */
     let pending = [];
+    /** @type {number | null} */
     let firstTokenAt = null;
     let completion = 0;
+    /** @type {GenerationStats['finishReason']} */
     let finishReason = 'length';
+    /** @param {string} text */
     const emit = (text) => {
       onPiece({ text, tokens: pending, elapsedMs: performance.now() - start });
       pending = [];
@@ -270,13 +251,15 @@ export class LocalEngine {
   // Every position's logits for `tokens` evaluated from position 0: {nVocab, logits} with
   // logits a Float32Array of tokens.length x nVocab (row per position). batchSize splits the
   // evaluation into consecutive evals of that many tokens (1: token by token, as decoding).
+  /**
+   * @param {ArrayLike<number>} tokens
+   * @param {{batchSize?: number}} [options]
+   * @returns {Promise<{nVocab: number, logits: Float32Array}>}
+   */
   async evalLogits(tokens, { batchSize } = {}) {
     const engine = this.#live();
     const ids = Array.from(tokens, Number);
     if (ids.length === 0) throw new InvalidArgumentError('no tokens to evaluate');
-    if (ids.length > engine.nCtx()) {
-      throw new InvalidArgumentError(`${ids.length} tokens do not fit the context of ${engine.nCtx()}: load with a larger contextSize`);
-    }
     const batch = batchSize ?? ids.length;
     if (!Number.isInteger(batch) || batch < 1) throw new InvalidArgumentError('batchSize must be a positive integer');
     const nVocab = engine.nVocab();
@@ -292,6 +275,11 @@ export class LocalEngine {
   }
 
   // -log p(tokens[j] | tokens[<j]) for j in [firstTarget, n), evaluating from position 0.
+  /**
+   * @param {ArrayLike<number>} tokens
+   * @param {number} firstTarget
+   * @returns {Promise<Float64Array>}
+   */
   async negLogLikelihoods(tokens, firstTarget) {
     const engine = this.#live();
     const ids = Array.from(tokens, Number);
@@ -305,10 +293,12 @@ export class LocalEngine {
   }
 
   // wasm memory size in bytes (never shrinks while the module lives; 0 after unload).
+  /** @returns {Promise<{wasmBytes: number}>} */
   async memoryUsage() {
     return { wasmBytes: this.#module ? this.#module.HEAPU8.length : 0 };
   }
 
+  /** @returns {Promise<void>} */
   async unload() {
     if (this.#engine) {
       this.#engine.delete();

@@ -2,7 +2,9 @@
 import { parentPort } from 'node:worker_threads';
 import { hostEngine } from './worker-host.js';
 
+if (!parentPort) throw new Error('node-worker.js runs as a worker_threads Worker only');
+const port = parentPort;
 hostEngine({
-  post: (message, transfer = []) => parentPort.postMessage(message, transfer),
-  listen: (handler) => parentPort.on('message', handler),
+  post: (message, transfer = []) => port.postMessage(message, /** @type {import('node:worker_threads').Transferable[]} */ (transfer)),
+  listen: (handler) => port.on('message', handler),
 });

@@ -1,7 +1,11 @@
 // Entry point of the dedicated Web Worker that runs the engine in a browser.
 import { hostEngine } from './worker-host.js';
 
+// The package is typed with the window's library (lib "dom", which cannot be combined with
+// "webworker"), so the dedicated worker scope's two members used here are declared here.
+const scope = /** @type {{postMessage(message: unknown, transfer: Transferable[]): void,
+  onmessage: ((event: MessageEvent) => void) | null}} */ (/** @type {unknown} */ (self));
 hostEngine({
-  post: (message, transfer = []) => self.postMessage(message, transfer),
-  listen: (handler) => { self.onmessage = (e) => handler(e.data); },
+  post: (message, transfer = []) => scope.postMessage(message, transfer),
+  listen: (handler) => { scope.onmessage = (e) => handler(e.data); },
 });

@@ -3,6 +3,33 @@
 // arguments as LocalEngine, so SmolLM does not know which one it talks to.
 import { UnloadedError, abortError, deserializeError } from '../errors.js';
 import { isNode } from '../platform.js';
+import { deliverEvent } from './protocol.js';
+
+/**
+ * @import { AnyHooks, CallArgs, CallResult, Engine, EngineHooks, EngineLoadOptions, EngineMethod,
+ *   GenerateRequest, PageMessage, RenderChatOptions, ResolvedSource, WorkerMessage } from './protocol.js'
+ * @import { ChatMessage } from '../types.js'
+ */
+// A local name for the interface: declaration emit cannot write `implements` with an
+// @import'ed typedef.
+/** @typedef {Engine} EngineInterface */
+
+/**
+ * The page's end of the worker.
+ * @typedef {object} PagePort
+ * @property {(message: PageMessage) => void} post
+ * @property {(onMessage: (message: WorkerMessage) => void, onFatal: (error: Error) => void) => void} listen
+ * @property {() => Promise<unknown>} terminate
+ */
+
+/**
+ * A call waiting for its answer. `resolve` takes the result of the call's method, which the
+ * worker answers by the call's id.
+ * @typedef {object} PendingCall
+ * @property {(value: any) => void} resolve
+ * @property {(error: unknown) => void} reject
+ * @property {AnyHooks} hooks
+ */
 
 // Where the page's module resolution puts the Jinja library, for the worker to import it
 // from (a worker does not see the page's import map). null under bundlers that leave the
@@ -15,6 +42,7 @@ function jinjaModuleUrl() {
   }
 }
 
+/** @returns {Promise<PagePort>} */
 async function spawn() {
   if (isNode) {
     const { Worker } = await import('node:worker_threads');
@@ -44,28 +72,37 @@ async function spawn() {
         onFatal(new Error(`the engine worker failed: ${e.message || 'could not start (check that the worker script is served)'}`));
       };
     },
-    terminate: () => worker.terminate(),
+    terminate: async () => worker.terminate(),
   };
 }
 
+/** @implements {EngineInterface} */
 export class WorkerEngine {
-  #port = null;
-  #calls = new Map();   // id -> {resolve, reject, onEvent}
+  /** @type {PagePort} */
+  #port;
+  /** @type {Map<number, PendingCall>} */
+  #calls = new Map();
   #nextId = 1;
-  #dead = null;         // the error every call gets once the worker is gone
+  /** @type {UnloadedError | null} the error every call gets once the worker is gone */
+  #dead = null;
 
-  static async create() {
-    const engine = new WorkerEngine();
-    engine.#port = await spawn();
-    engine.#port.listen((m) => engine.#onMessage(m), (e) => engine.#onFatal(e));
-    return engine;
+  /** @param {PagePort} port */
+  constructor(port) {
+    this.#port = port;
+    port.listen((m) => this.#onMessage(m), (e) => this.#onFatal(e));
   }
 
+  /** @returns {Promise<WorkerEngine>} */
+  static async create() {
+    return new WorkerEngine(await spawn());
+  }
+
+  /** @param {WorkerMessage} message */
   #onMessage(message) {
     const call = this.#calls.get(message.id);
     if (!call) return;
     if (message.type === 'event') {
-      call.onEvent(message.event);
+      deliverEvent(message, call.hooks);
     } else if (message.type === 'result') {
       this.#calls.delete(message.id);
       call.resolve(message.value);
@@ -75,6 +112,7 @@ export class WorkerEngine {
     }
   }
 
+  /** @param {Error} error */
   #onFatal(error) {
     if (this.#dead) return;
     this.#dead = new UnloadedError(`the model is gone: ${error.message}`);
@@ -82,38 +120,54 @@ export class WorkerEngine {
     this.#calls.clear();
   }
 
-  #call(method, args, { signal, onProgress, onWarning, onPiece } = {}) {
+  /**
+   * @template {EngineMethod} M
+   * @param {M} method
+   * @param {CallArgs<M>} args
+   * @param {AnyHooks} [hooks]
+   * @returns {Promise<CallResult<M>>}
+   */
+  #call(method, args, hooks = {}) {
     if (this.#dead) return Promise.reject(this.#dead);
+    const { signal } = hooks;
     if (signal?.aborted) return Promise.reject(abortError(signal.reason));
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       const onAbort = () => this.#port.post({ type: 'abort', id });
       signal?.addEventListener('abort', onAbort, { once: true });
+      /** @type {<T>(fn: (v: T) => void) => (v: T) => void} */
       const done = (fn) => (v) => {
         signal?.removeEventListener('abort', onAbort);
         fn(v);
       };
-      this.#calls.set(id, {
-        resolve: done(resolve),
-        reject: done(reject),
-        onEvent: (event) => {
-          if (event.kind === 'progress') onProgress?.(event.progress);
-          else if (event.kind === 'warning') onWarning?.(deserializeError(event.error));
-          else if (event.kind === 'piece') onPiece?.(event.piece);
-        },
-      });
-      this.#port.post({ type: 'call', id, method, args });
+      this.#calls.set(id, { resolve: done(resolve), reject: done(reject), hooks });
+      // A union over the methods would not see that `args` belong to `method`.
+      this.#port.post(/** @type {PageMessage} */ ({ type: 'call', id, method, args }));
     });
   }
 
+  /**
+   * @param {ResolvedSource} source
+   * @param {EngineLoadOptions} options
+   * @param {EngineHooks<'load'>} [hooks]
+   * @returns {Promise<CallResult<'load'>>}
+   */
   load(source, options, hooks) { return this.#call('load', [source, options], hooks); }
+  /** @returns {Promise<CallResult<'info'>>} */
   info() { return this.#call('info', []); }
+  /** @param {ChatMessage[]} messages @param {RenderChatOptions} [options] @returns {Promise<string>} */
   renderChat(messages, options) { return this.#call('renderChat', [messages, { ...options, moduleUrl: jinjaModuleUrl() }]); }
+  /** @param {string} text @param {{special?: boolean, addBos?: boolean}} [options] @returns {Promise<number[]>} */
   tokenize(text, options) { return this.#call('tokenize', [text, options ?? {}]); }
+  /** @param {ArrayLike<number>} ids @param {{special?: boolean}} [options] @returns {Promise<string>} */
   detokenize(ids, options) { return this.#call('detokenize', [Array.from(ids, Number), options ?? {}]); }
+  /** @param {GenerateRequest} request @param {EngineHooks<'generate'>} [hooks] @returns {Promise<CallResult<'generate'>>} */
   generate(request, hooks) { return this.#call('generate', [request], hooks); }
+  /** @param {ArrayLike<number>} tokens @param {{batchSize?: number}} [options] @returns {Promise<CallResult<'evalLogits'>>} */
   evalLogits(tokens, options) { return this.#call('evalLogits', [Array.from(tokens, Number), options ?? {}]); }
+  /** @param {ArrayLike<number>} tokens @param {number} firstTarget @returns {Promise<Float64Array>} */
   negLogLikelihoods(tokens, firstTarget) { return this.#call('negLogLikelihoods', [Array.from(tokens, Number), firstTarget]); }
+  /** @returns {Promise<CallResult<'memoryUsage'>>} */
   memoryUsage() { return this.#call('memoryUsage', []); }
 
   // Frees the engine, then the whole worker (its wasm memory and pthreads go with it).

@@ -4,6 +4,7 @@
 // wasm memory at its own pace (the browser's streamed put), so no copy of it is kept anywhere
 // else (see cache/browser-cache.js). A cache that cannot be written (no storage, quota) never
 // fails the load: the problem goes to onWarning and the model loads uncached.
+import { EngineError, SmolLMError } from '../errors.js';
 import { createWriter } from '../cache/index.js';
 
 /** @typedef {import('../cache/index.js').CacheWriter} CacheWriter */
@@ -17,7 +18,7 @@ export class PartCacheWriter {
 
   /**
    * @param {string | null} url the cache key; null: the file is not to be cached
-   * @param {(warning: Error) => void} onWarning
+   * @param {(warning: SmolLMError) => void} onWarning
    */
   constructor(url, onWarning) {
     this.url = url;
@@ -56,7 +57,7 @@ export class PartCacheWriter {
   async finish() {
     const writer = this.#writer;
     this.#writer = null;
-    if (writer) await writer.finish().catch((/** @type {Error} */ error) => this.onWarning(error));
+    if (writer) await writer.finish().catch((error) => this.#warn(error));
   }
 
   /** Stores nothing: the load failed, or the download restarts. */
@@ -71,9 +72,23 @@ export class PartCacheWriter {
     try {
       return await createWriter(this.url, this.#target.bytes, etag, this.#target.readBack);
     } catch (error) {
-      // The stores fail with Errors (storage unavailable, quota); the catch clause types it unknown.
-      this.onWarning(/** @type {Error} */ (error));
+      this.#warn(error);
       return null;
     }
+  }
+
+  /**
+   * Reports a store's failure. Warnings are SmolLMErrors (LoadOptions.onWarning): one that is
+   * not (a file system error, a short write) is passed as the EngineError that the worker
+   * engine's error serialization has always made of it, so both engines report the same.
+   * @param {unknown} error
+   */
+  #warn(error) {
+    if (error instanceof SmolLMError) {
+      this.onWarning(error);
+      return;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    this.onWarning(new EngineError(message, { cause: error }));
   }
 }

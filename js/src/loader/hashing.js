@@ -4,8 +4,8 @@
 import { InvalidArgumentError, InvalidModelError } from '../errors.js';
 import { CachedEntryCorrupt } from '../cache/entry-corrupt.js';
 
-/** @typedef {import('./wasm-memory.js').LoaderModule} LoaderModule */
-/** @typedef {import('./wasm-memory.js').WasmSha256} WasmSha256 */
+/** @typedef {import('../wasm-module-types.js').SmolLMModule} SmolLMModule */
+/** @typedef {import('../wasm-module-types.js').WasmSha256} WasmSha256 */
 
 const HEX_DIGEST = /^[0-9a-f]{64}$/;
 
@@ -37,7 +37,7 @@ export class PartHasher {
 
   /**
    * Holds an engine object: delete() it when done.
-   * @param {LoaderModule} module
+   * @param {SmolLMModule} module
    * @param {string} expected the digest the caller gave, lower-case hex
    */
   constructor(module, expected) {

@@ -3,29 +3,15 @@
 // from a temporary copy in wasm memory. Then the header says how many bytes the file holds,
 // which is what the loader allocates, once. The only extra memory is the header prefix (a few
 // MB).
-import { InvalidModelError, ModelTooLargeError, UnsupportedModelError, formatBytes } from '../errors.js';
+import { InvalidModelError, ModelTooLargeError, formatBytes, fromEngineError } from '../errors.js';
 import { WASM_LIMIT, allocate } from './wasm-memory.js';
 
-/** @typedef {import('./wasm-memory.js').LoaderModule} LoaderModule */
-/** @typedef {import('./wasm-memory.js').MemoryPlan} MemoryPlan */
-
+/** @typedef {import('../wasm-module-types.js').SmolLMModule} SmolLMModule */
+/** @typedef {import('../wasm-module-types.js').GgufHeader} GgufHeader */
 /**
- * The parts of the header (gguf_header_json in web/gguf_json.cpp) the loader reads.
- * @typedef {object} GgufHeader
- * @property {number} alignment
- * @property {number} data_offset
- * @property {number} data_size
- * @property {Record<string, unknown>} metadata
- */
-
-/**
- * A complete header, parsed, with the engine's memory plan for the model (missing, and
- * planError saying why, when the engine cannot run it).
- * @typedef {object} ProbedHeader
- * @property {GgufHeader} header
- * @property {string} typeHistogram tensor types and their counts, as JSON text
- * @property {MemoryPlan} [plan]
- * @property {string} [planError]
+ * A complete header, with the engine's memory plan for the model (missing, and planError
+ * saying why, when the engine cannot run it).
+ * @typedef {Extract<import('../wasm-module-types.js').ProbeResult, {status: 'complete'}>} ProbedHeader
  */
 
 // The header is parsed from prefixes that grow geometrically from here: small headers are
@@ -41,7 +27,7 @@ export class HeaderProbe {
   #needed = FIRST_PROBE_BYTES;
 
   /**
-   * @param {LoaderModule} module
+   * @param {SmolLMModule} module
    * @param {string} name the file's name in messages
    * @param {number} contextSize the caller's contextSize (0: the model's), for the memory plan
    */
@@ -79,19 +65,18 @@ export class HeaderProbe {
 
   /**
    * Parses the prefix. Returns the result once the header is complete, null while it needs
-   * more bytes; throws for a file that is not a GGUF one.
+   * more bytes; throws (the engine's error, as its class) for a file that is not a GGUF one.
    * @param {number | null} fileSize the file's size where known
    * @returns {ProbedHeader | null}
    */
   parse(fileSize) {
     const result = this.#probe(fileSize);
-    if (result.status === 'error') throw notGguf(this.name, result.error);
+    if (result.status === 'error') throw fromEngineError(result.error, this.name);
     if (result.status === 'need_more') {
       this.#needed = Math.max(result.bytesNeeded, Math.ceil(this.#length * 1.5));
       return null;
     }
-    const { typeHistogram, plan, planError } = result;
-    return { header: JSON.parse(result.header), typeHistogram, plan, planError };
+    return result;
   }
 
   /**
@@ -128,18 +113,6 @@ export class HeaderProbe {
       module._free(ptr);
     }
   }
-}
-
-/**
- * @param {string} name
- * @param {string} error the reader's reason
- */
-function notGguf(name, error) {
-  if (/magic/i.test(error)) {
-    return new InvalidModelError(`${name} is not a GGUF file (${error}): check the URL or path points at a .gguf model`);
-  }
-  if (/version/i.test(error)) return new UnsupportedModelError(`${name}: ${error}`);
-  return new InvalidModelError(`${name} has a corrupt GGUF header: ${error}`);
 }
 
 /**

@@ -17,11 +17,13 @@ import { checkModel } from './model-check.js';
 
 export { expectedDigests };
 
-/** @typedef {import('./wasm-memory.js').LoaderModule} LoaderModule */
+/** @typedef {import('../wasm-module-types.js').SmolLMModule} SmolLMModule */
 /** @typedef {import('./header-probe.js').ProbedHeader} ProbedHeader */
-/** @typedef {import('./header-probe.js').GgufHeader} GgufHeader */
+/** @typedef {import('../wasm-module-types.js').GgufHeader} GgufHeader */
+/** @typedef {import('../wasm-module-types.js').FilePart} FilePart */
 /** @typedef {import('./source-types.js').SourceEntry} SourceEntry */
-/** @typedef {import('./progress.js').LoadProgress} LoadProgress */
+/** @typedef {import('../types.js').LoadProgress} LoadProgress */
+/** @typedef {import('../errors.js').SmolLMError} SmolLMError */
 
 /**
  * What one part's load needs besides its entry.
@@ -32,23 +34,23 @@ export { expectedDigests };
  * @property {number} contextSize
  * @property {ProgressTracker} progress
  * @property {AbortSignal | undefined} signal
- * @property {(warning: Error) => void} onWarning
+ * @property {(warning: SmolLMError) => void} onWarning
  * @property {((probe: ProbedHeader, bytes: number) => void) | null} checkModel judges the
  *   whole model from this part's header, before anything is allocated for it (the first part)
  */
 
 /**
  * Loads every part into wasm memory. On failure every buffer allocated here is freed again.
- * @param {LoaderModule} module the Emscripten module
+ * @param {SmolLMModule} module the Emscripten module
  * @param {SourceEntry[]} entries from resolveSources
- * @param {{contextSize?: number, sha256?: string | string[] | null}} options
+ * @param {{contextSize?: number, sha256?: string | readonly string[] | null}} options
  * @param {((progress: LoadProgress) => void) | undefined} onProgress
  * @param {AbortSignal | undefined} signal
- * @param {(warning: Error) => void} onWarning non-fatal problems (cache quota)
- * @returns {Promise<{parts: Array<{ptr: number, size: number}>, header: GgufHeader, typeHistogram: Record<string, number>}>}
+ * @param {(warning: SmolLMError) => void} onWarning non-fatal problems (cache quota)
+ * @returns {Promise<{parts: FilePart[], header: GgufHeader}>} the buffers, and the first part's header
  */
 export async function loadIntoMemory(module, entries, options, onProgress, signal, onWarning) {
-  /** @type {Array<{ptr: number, size: number}>} */
+  /** @type {FilePart[]} */
   const parts = [];
   const digests = expectedDigests(options.sha256, entries.length);
   const contextSize = options.contextSize ?? 0;
@@ -73,7 +75,7 @@ export async function loadIntoMemory(module, entries, options, onProgress, signa
         signal,
         onWarning,
         checkModel: i > 0 ? null : (probe, bytes) => checkModel(module, probe, bytes, {
-          partCount: entries.length, name: entry.source.name, laterPartSizes: sizes.slice(1), contextSize,
+          partCount: entries.length, name: entry.source.name, laterPartSizes: sizes.slice(1),
         }),
       };
       let loaded;
@@ -102,16 +104,16 @@ export async function loadIntoMemory(module, entries, options, onProgress, signa
     throw error;
   }
   if (first === null) throw new InvalidModelError('no model file was loaded');
-  return { parts, header: first.header, typeHistogram: JSON.parse(first.typeHistogram) };
+  return { parts, header: first.header };
 }
 
 /**
  * Streams one file into a wasm buffer of its own. The buffer is the caller's once this
  * resolves; on failure nothing of it is left (buffer freed, cache entry not written).
- * @param {LoaderModule} module
+ * @param {SmolLMModule} module
  * @param {SourceEntry} entry
  * @param {PartContext} ctx
- * @returns {Promise<{part: {ptr: number, size: number}, probe: ProbedHeader}>}
+ * @returns {Promise<{part: FilePart, probe: ProbedHeader}>}
  */
 async function loadPart(module, entry, ctx) {
   const { source } = entry;
@@ -187,7 +189,7 @@ async function loadPart(module, entry, ctx) {
 /**
  * The header is complete: checks what it describes (and, for the first part, the whole
  * model), then allocates the file's buffer. Nothing is allocated when a check fails.
- * @param {LoaderModule} module
+ * @param {SmolLMModule} module
  * @param {SourceEntry} entry
  * @param {ProbedHeader} probe
  * @param {PartContext} ctx

@@ -5,13 +5,13 @@
 // (Engine.load); until then whoever holds the writer frees it on failure.
 import { allocate } from './wasm-memory.js';
 
-/** @typedef {import('./wasm-memory.js').LoaderModule} LoaderModule */
+/** @typedef {import('../wasm-module-types.js').SmolLMModule} SmolLMModule */
 
 export class PartWriter {
   /**
    * Allocates the buffer for a file whose tensor data ends at `expected` and of which
    * `wanted` bytes are read (partExtent in header-probe.js).
-   * @param {LoaderModule} module
+   * @param {SmolLMModule} module
    * @param {{expected: number, wanted: number}} extent
    * @param {string} name names the file in an allocation failure
    */

@@ -2,14 +2,7 @@
 // far of the whole, and the rate of the current phase (download or cache), at most every
 // 100 ms except at a part's end and a restart, which are always reported.
 
-/**
- * @typedef {object} LoadProgress
- * @property {'download' | 'cache' | 'prepare'} phase
- * @property {number} loaded bytes of the model read so far
- * @property {number} total the model's size (all parts) as far as known
- * @property {number} bytesPerSecond average rate of the current phase (0 when unknown)
- * @property {string} [restarted] why the current part started over from byte 0
- */
+/** @typedef {import('../types.js').LoadProgress} LoadProgress */
 
 export const EMIT_INTERVAL_MS = 100;
 

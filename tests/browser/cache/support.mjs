@@ -1,28 +1,25 @@
 // What the browser cache suites share: a 127.0.0.1 FaultServer that also serves a blank page
 // (with the import map the package needs) and the package itself from the same origin, and
 // the engines to run in (the shared ENGINES list), each with the reason it is skipped.
-import fs from 'node:fs';
 import path from 'node:path';
 
 import { ENGINES, missingBrowser } from '../browsers.mjs';
 import { FaultServer } from '../../js/network/fault-server.mjs';
 import { ROOT } from '../../js/network/fixture.mjs';
+import { IMPORT_MAP, PACKAGE_ROUTES } from '../../support/package-routes.mjs';
+import { staticRoutes } from '../../support/static-server.mjs';
 
-const MIME = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm' };
-const STATIC = ['/js/src/', '/js/wasm/', '/node_modules/@huggingface/jinja/', '/tests/browser/cache/stored-entry.js'];
 const PAGE = `<!doctype html><meta charset="utf-8"><title>smollm-wasm cache tests</title>
-<script type="importmap">{"imports":{"@huggingface/jinja":"/node_modules/@huggingface/jinja/dist/index.js"}}</script>`;
+${IMPORT_MAP}`;
 
-function staticFile(urlPath) {
-  if (urlPath === '/') return { body: Buffer.from(PAGE), type: 'text/html' };
-  const file = path.normalize(path.join(ROOT, decodeURIComponent(urlPath)));
-  if (!STATIC.some((p) => urlPath.startsWith(p)) || !file.startsWith(ROOT) || !fs.existsSync(file) || !fs.statSync(file).isFile()) return null;
-  return { body: fs.readFileSync(file), type: MIME[path.extname(file)] ?? 'application/octet-stream' };
-}
-
-/** A started FaultServer whose origin serves the page at / and the package. */
+/** A started FaultServer whose origin serves the page at / and the package (not isolated). */
 export function startPackageServer() {
-  return new FaultServer({ fallback: staticFile }).start();
+  const fallback = staticRoutes({
+    '/': { body: PAGE, type: 'text/html' },
+    ...PACKAGE_ROUTES,
+    '/tests/browser/cache/stored-entry.js': path.join(ROOT, 'tests/browser/cache/stored-entry.js'),
+  }, { isolated: false });
+  return new FaultServer({ fallback }).start();
 }
 
 /** [{engine, skip}] for every engine of ENGINES; skip is the reason (logged) or false. */

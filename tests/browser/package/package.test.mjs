@@ -14,10 +14,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { readFile, stat } from 'node:fs/promises';
-import { extname, join, normalize } from 'node:path';
-import { ROOT, SHARED, haveShared, smolModel } from '../../js/package/support/models.mjs';
+import { join } from 'node:path';
+import { SHARED, haveShared, smolModel } from '../../js/package/support/models.mjs';
+import { IMPORT_MAP, PACKAGE_ROUTES } from '../../support/package-routes.mjs';
+import { listen, staticRoutes } from '../../support/static-server.mjs';
 import { SmolLM } from '../../../js/src/index.js';
 import { ENGINES, missingBrowser } from '../browsers.mjs';
 
@@ -28,10 +28,8 @@ const skipParity = existsSync(PARITY_MODEL) ? false : `${PARITY_MODEL} is absent
 const PARITY_PROMPT = 'def fibonacci(n):\n    if n < 2:\n        return n\n';
 const PARITY_TOKENS = 11;
 
-const MIME = { '.js': 'text/javascript', '.cjs': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html' };
-
 const PAGE = `<!doctype html><meta charset="utf-8"><title>smollm-wasm package test</title><link rel="icon" href="data:,">
-<script type="importmap">{"imports":{"@huggingface/jinja":"/node_modules/@huggingface/jinja/dist/index.js"}}</script>
+${IMPORT_MAP}
 <script type="module">
   import { SmolLM, ThreadStartError, cache } from '/js/src/index.js';
   window.runModel = async (url) => {
@@ -86,59 +84,29 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>smollm-wasm package te
   window.ready = true;
 </script>`;
 
-// Serves the page, the package and the models. Package files may be kept by the browser's
-// HTTP cache (so the page still works once the server is gone); the models may not: a later
-// load can only come from the package's own offline cache.
+// Serves the page, the package and the models (path or bytes). Page and package may be kept
+// by the browser's HTTP cache (so the page still works once the server is gone); the models
+// may not: a later load can only come from the package's own offline cache.
 // engineCsp: a Content-Security-Policy for the package's scripts (the engine worker's own).
 async function startServer({ isolated, files, engineCsp = null }) {
-  const state = { modelsOffline: false };
-  const server = createServer(async (req, res) => {
-    const url = new URL(req.url, 'http://127.0.0.1');
-    if (state.modelsOffline && files[url.pathname]) {
-      req.socket.destroy();
-      return;
-    }
-    const headers = { 'cross-origin-resource-policy': 'same-origin' };
-    if (isolated) {
-      headers['cross-origin-opener-policy'] = 'same-origin';
-      headers['cross-origin-embedder-policy'] = 'require-corp';
-    }
-    if (url.pathname === '/' || url.pathname === '/index.html') {
-      res.writeHead(200, { ...headers, 'content-type': 'text/html', 'cache-control': 'max-age=3600' });
-      res.end(PAGE);
-      return;
-    }
-    const file = files[url.pathname];
-    if (file) {
-      const body = typeof file === 'string' ? await readFile(file) : file;
-      res.writeHead(200, { ...headers, 'content-type': 'application/octet-stream', 'cache-control': 'no-store', etag: '"m1"', 'content-length': body.length });
-      res.end(body);
-      return;
-    }
-    const allowed = ['/js/src/', '/js/wasm/', '/node_modules/@huggingface/jinja/'];
-    const path = normalize(join(ROOT, decodeURIComponent(url.pathname)));
-    if (allowed.some((p) => url.pathname.startsWith(p)) && path.startsWith(ROOT)) {
-      try {
-        if ((await stat(path)).isFile()) {
-          const csp = engineCsp && url.pathname.startsWith('/js/src/') ? { 'content-security-policy': engineCsp } : {};
-          res.writeHead(200, { ...headers, ...csp, 'content-type': MIME[extname(path)] ?? 'application/octet-stream', 'cache-control': 'max-age=3600' });
-          res.end(await readFile(path));
-          return;
-        }
-      } catch { /* fall through to 404 */ }
-    }
-    res.writeHead(404, headers);
-    res.end();
-  });
-  const sockets = new Set();
-  server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${server.address().port}`,
+  const cached = { 'cache-control': 'max-age=3600' };
+  /** @type {Record<string, import('../../support/static-server.mjs').Route>} */
+  const routes = { '/': { body: PAGE, type: 'text/html', headers: cached } };
+  for (const [prefix, dir] of Object.entries(PACKAGE_ROUTES)) {
+    const csp = engineCsp && prefix === '/js/src/' ? { 'content-security-policy': engineCsp } : {};
+    routes[prefix] = { path: dir, headers: { ...cached, ...csp } };
+  }
+  for (const [url, file] of Object.entries(files)) {
+    routes[url] = typeof file === 'string' ? file : { body: file, type: 'application/octet-stream' };
+  }
+  const serve = staticRoutes(routes, { isolated });
+  let modelsOffline = false;
+  const server = await listen((req, res) => {
     // The model files' requests fail as if the network were down; the page and package stay.
-    takeModelsOffline: () => { state.modelsOffline = true; },
-    close: () => new Promise((resolve) => { sockets.forEach((s) => s.destroy()); server.close(resolve); }),
-  };
+    if (modelsOffline && files[(req.url ?? '').split('?')[0]]) req.socket.destroy();
+    else serve(req, res);
+  });
+  return { ...server, takeModelsOffline: () => { modelsOffline = true; } };
 }
 
 // The Node reference: token ids of the parity prompt and their logits (prefill rows, then

@@ -10,10 +10,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { readFile, stat } from 'node:fs/promises';
-import { extname, join, normalize } from 'node:path';
+import { join } from 'node:path';
 import { ROOT, SHARED, syntheticModel } from '../../js/package/support/models.mjs';
+import { IMPORT_MAP, PACKAGE_ROUTES } from '../../support/package-routes.mjs';
+import { listen, staticRoutes } from '../../support/static-server.mjs';
 import { enginesNamed, missingBrowser } from '../browsers.mjs';
 
 const RELAXED_FILES = ['smollm-mt-relaxed.js', 'smollm-mt-relaxed.wasm', 'smollm-mt-relaxed.worker.js',
@@ -32,12 +32,10 @@ const skipIq4 = existsSync(IQ4_XS_MODEL) ? false : `${IQ4_XS_MODEL} is absent`;
 const PROMPT = 'def fibonacci(n):\n    if n < 2:\n        return n\n    return fibonacci(n - 1) + fibonacci(n - 2)\n';
 const N_TOKENS = 11;
 
-const MIME = { '.js': 'text/javascript', '.cjs': 'text/javascript', '.wasm': 'application/wasm' };
-
 // Runs in the page. Loads `url` with each SIMD kind in turn and compares the two logit sets
 // bit for bit; only a summary comes back (the logits stay in the page).
 const PAGE = `<!doctype html><meta charset="utf-8"><title>relaxed SIMD parity</title><link rel="icon" href="data:,">
-<script type="importmap">{"imports":{"@huggingface/jinja":"/node_modules/@huggingface/jinja/dist/index.js"}}</script>
+${IMPORT_MAP}
 <script type="module">
   import { SmolLM } from './js/src/index.js';
   import { relaxedSimdSupport } from './js/src/simd-support.js';
@@ -119,43 +117,18 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>relaxed SIMD parity</t
 
 // Serves the page and the package with COOP/COEP (so the multi-thread build can run) and the
 // models. Under /norelaxed/ the same page sees a deployment without the relaxed files.
-async function startServer(models) {
-  const server = createServer(async (req, res) => {
-    const headers = {
-      'cross-origin-opener-policy': 'same-origin',
-      'cross-origin-embedder-policy': 'require-corp',
-      'cross-origin-resource-policy': 'same-origin',
-      'cache-control': 'no-store',
-    };
-    let pathname = new URL(req.url, 'http://127.0.0.1').pathname;
-    const hideRelaxed = pathname.startsWith('/norelaxed/');
-    if (hideRelaxed) pathname = pathname.slice('/norelaxed'.length);
-    if (pathname === '/') {
-      res.writeHead(200, { ...headers, 'content-type': 'text/html' });
-      res.end(PAGE);
-      return;
+function startServer(models) {
+  const serve = staticRoutes({ '/': { body: PAGE, type: 'text/html' }, ...PACKAGE_ROUTES, ...models });
+  return listen((req, res) => {
+    const url = req.url ?? '/';
+    if (!url.startsWith('/norelaxed/')) return serve(req, res);
+    if (/-relaxed\./.test(url)) {
+      res.writeHead(404);
+      return res.end();
     }
-    const model = models[pathname];
-    const allowed = ['/js/src/', '/js/wasm/', '/node_modules/@huggingface/jinja/'];
-    const path = model ?? normalize(join(ROOT, decodeURIComponent(pathname)));
-    const served = model || (allowed.some((p) => pathname.startsWith(p)) && path.startsWith(ROOT));
-    if (served && !(hideRelaxed && /-relaxed\./.test(pathname))) {
-      try {
-        if ((await stat(path)).isFile()) {
-          res.writeHead(200, { ...headers, 'content-type': MIME[extname(path)] ?? 'application/octet-stream' });
-          res.end(await readFile(path));
-          return;
-        }
-      } catch { /* fall through to 404 */ }
-    }
-    res.writeHead(404, headers);
-    res.end();
+    req.url = url.slice('/norelaxed'.length);
+    serve(req, res);
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${server.address().port}`,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }),
-  };
 }
 
 function assertIdentical(result, label) {

@@ -13,23 +13,24 @@ import path from 'node:path';
 
 import { enginesNamed, missingBrowser } from '../browsers.mjs';
 import { FaultServer } from '../../js/network/fault-server.mjs';
+import { IMPORT_MAP, PACKAGE_ROUTES } from '../../support/package-routes.mjs';
+import { staticRoutes } from '../../support/static-server.mjs';
 import {
   ROOT, cleanupScratch, greedy, importPackage, mib, missingPrerequisite, record, sha256, writeModel,
 } from '../../js/network/fixture.mjs';
 
-const MIME = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm' };
-const STATIC = ['/js/src/', '/js/wasm/', '/node_modules/@huggingface/jinja/', '/tests/browser/reliability/', '/tests/browser/cache/stored-entry.js'];
 const PAGE = `<!doctype html><meta charset="utf-8"><title>smollm-wasm reliability</title>
-<script type="importmap">{"imports":{"@huggingface/jinja":"/node_modules/@huggingface/jinja/dist/index.js"}}</script>
+${IMPORT_MAP}
 <script type="module" src="/tests/browser/reliability/page-harness.js"></script>`;
 
-// The page, the package and the harness, from the repository; anything else is a 404.
-function staticFile(urlPath) {
-  if (urlPath === '/') return { body: Buffer.from(PAGE), type: 'text/html' };
-  const file = path.normalize(path.join(ROOT, decodeURIComponent(urlPath)));
-  if (!STATIC.some((p) => urlPath.startsWith(p)) || !file.startsWith(ROOT) || !fs.existsSync(file) || !fs.statSync(file).isFile()) return null;
-  return { body: fs.readFileSync(file), type: MIME[path.extname(file)] ?? 'application/octet-stream' };
-}
+// The page, the package and the harness, from the repository; anything else is a 404. Not
+// cross-origin isolated: every load is single-thread.
+const pageAndPackage = staticRoutes({
+  '/': { body: PAGE, type: 'text/html' },
+  ...PACKAGE_ROUTES,
+  '/tests/browser/reliability/': path.join(ROOT, 'tests/browser/reliability'),
+  '/tests/browser/cache/stored-entry.js': path.join(ROOT, 'tests/browser/cache/stored-entry.js'),
+}, { isolated: false });
 
 const missing = missingPrerequisite();
 if (missing) console.log(missing);
@@ -53,7 +54,7 @@ describe('browser reliability', { skip: missing ?? false }, () => {
     const llm = await pkg.SmolLM.load(file, { cache: false, threads: 1 });
     reference = { hash: sha256(bytes), text: (await greedy(llm)).text };
     await llm.unload();
-    server = await new FaultServer({ fallback: staticFile }).start();
+    server = await new FaultServer({ fallback: pageAndPackage }).start();
   });
 
   after(async () => {

@@ -41,6 +41,36 @@ TEST_CASE("invalid sampling settings are refused by begin_generation as EngineEr
     CHECK(engine->step().kind == StepResult::Kind::Prefill);
 }
 
+TEST_CASE("a logit bias for a token outside the vocabulary and an empty stop string are refused", "[hostile][request]") {
+    // The sampler would skip both silently; the wasm glue checked the ids before it bound
+    // GenerationOptions directly (web/generation_options.cpp), so the engine checks them now.
+    std::unique_ptr<Engine> engine = load_copy(write_gguf(tiny_llama_spec()));
+    for (const int32_t id : {-1, engine->n_vocab()}) {
+        INFO(id);
+        GenerationOptions g;
+        g.sampling.logit_bias.emplace_back(id, 1.0f);
+        try {
+            engine->begin_generation({5, 6}, g);
+            FAIL("accepted");
+        } catch (const EngineError& e) {
+            CHECK(mentions(e.what(), "logit_bias"));
+            CHECK(mentions(e.what(), std::to_string(id)));
+        }
+    }
+    GenerationOptions g;
+    g.stop = {"ok", ""};
+    try {
+        engine->begin_generation({5, 6}, g);
+        FAIL("accepted");
+    } catch (const EngineError& e) {
+        CHECK(mentions(e.what(), "stop"));
+    }
+    g.stop = {"ok"};
+    g.sampling.logit_bias.emplace_back(engine->n_vocab() - 1, 1.0f);
+    engine->begin_generation({5, 6}, g);
+    CHECK(engine->step().kind == StepResult::Kind::Prefill);
+}
+
 TEST_CASE("no token left to sample is an EngineError from step", "[hostile][request]") {
     // Every token banned (or, found by fuzz_model_eval, weights whose logits are all NaN): the
     // sampler's own exception escaped step() before.

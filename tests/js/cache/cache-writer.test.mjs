@@ -9,6 +9,7 @@ import path from 'node:path';
 
 import { PartCacheWriter } from '../../../js/src/loader/cache-writer.js';
 import { lookup } from '../../../js/src/cache/index.js';
+import { EngineError, SmolLMError } from '../../../js/src/errors.js';
 
 const DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'smollm-cache-writer-'));
 process.env.SMOLLM_WASM_CACHE = path.join(DIR, 'cache');
@@ -71,6 +72,7 @@ test('a short download is not committed: finish() warns instead of failing the l
   await cache.write(bytesOf(999, 5));
   await cache.finish();
   assert.equal(warnings.length, 1);
+  assert.ok(warnings[0] instanceof SmolLMError, warnings[0].name);
   assert.match(warnings[0].message, /ended at 999 of 1000 bytes/);
   assert.equal(await lookup(url), null);
 });
@@ -85,7 +87,10 @@ test('a store that cannot be opened is a warning; the writes go nowhere', async 
     const cache = new PartCacheWriter('https://example.test/e.gguf', (w) => warnings.push(w));
     await cache.open(10, null, readBack);
     assert.equal(warnings.length, 1);
-    assert.match(warnings[0].code ?? warnings[0].message, /EEXIST|ENOTDIR/);
+    // A file system error is no SmolLMError: it is passed as the EngineError the worker engine
+    // has always made of it, its cause kept.
+    assert.ok(warnings[0] instanceof EngineError, warnings[0].name);
+    assert.match(warnings[0].cause.code, /EEXIST|ENOTDIR/);
     await cache.write(bytesOf(10, 6));
     await cache.finish();
     assert.equal(warnings.length, 1);

@@ -2,6 +2,7 @@
 // is exact: drop the connection after N bytes, lie about or omit Content-Length, ignore
 // Range, answer an error status (with Retry-After), or stall mid-body. Each request is
 // answered by the next fault in a per-path script, then normally; every request is logged.
+import http from 'node:http';
 import net from 'node:net';
 
 // Fault kinds (one per request):
@@ -17,13 +18,18 @@ import net from 'node:net';
 //   {noLength: true}         no Content-Length, the body ends when the connection closes
 //   {noRange: true}          ignore Range: always 200 with the whole file
 //   {throttle: bytesPerTick} send slowly (for aborts during download)
-// `fallback(path)` answers paths no script covers ({body, type} or null for 404): the browser
-// suites serve their page and the package from the same origin as the misbehaving model.
+// `fallback`, a node:http request listener, answers paths no file covers: the browser suites
+// serve their page and the package (tests/support/static-server.mjs) from the same origin as
+// the misbehaving model. It gets the connection with the request's bytes put back, and closes
+// it after its answer, so the next request (perhaps for a faulty file) comes here again.
 export class FaultServer {
   constructor({ fallback = null } = {}) {
-    this.fallback = fallback;
+    this.fallback = fallback && http.createServer((req, res) => {
+      res.setHeader('connection', 'close');
+      fallback(req, res);
+    });
     this.files = new Map();      // path -> {bytes, script: [fault...], always: fault|null, etag}
-    this.requests = [];          // {path, method, range, status, sent}
+    this.requests = [];          // {path, method, range, status, sent}; status 0: the fallback's
     this.sockets = new Set();
     this.server = net.createServer((socket) => this.#onConnection(socket));
   }
@@ -59,12 +65,12 @@ export class FaultServer {
       const end = buffered.indexOf('\r\n\r\n');
       if (end < 0) return;
       socket.off('data', onData);
-      this.#answer(socket, buffered.slice(0, end));
+      this.#answer(socket, buffered.slice(0, end), buffered);
     };
     socket.on('data', onData);
   }
 
-  #answer(socket, head) {
+  #answer(socket, head, received) {
     const [requestLine, ...headerLines] = head.split('\r\n');
     const [method, path] = requestLine.split(' ');
     const headers = {};
@@ -76,12 +82,10 @@ export class FaultServer {
     this.requests.push(log);
     const file = this.files.get(path);
     if (!file) {
-      const found = this.fallback?.(path.split('?')[0]);
-      if (!found) return this.#simple(socket, log, 404, 'Not Found');
-      log.status = 200;
-      socket.write(`HTTP/1.1 200 OK\r\nContent-Type: ${found.type}\r\nContent-Length: ${found.body.length}\r\n` +
-        'Cache-Control: no-store\r\nConnection: close\r\n\r\n', 'latin1');
-      return method === 'HEAD' ? socket.end() : socket.end(found.body);
+      if (!this.fallback) return this.#simple(socket, log, 404, 'Not Found');
+      socket.unshift(Buffer.from(received, 'latin1'));
+      this.fallback.emit('connection', socket);
+      return;
     }
     const fault = method === 'GET' ? (file.script.shift() ?? file.always ?? {}) : (file.always ?? {});
     if (fault.silent) return;   // left open: the client's stall timer must fire before any header

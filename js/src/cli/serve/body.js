@@ -5,11 +5,19 @@
 // requestTimeout (server.js).
 import { HttpFailure } from './http-errors.js';
 
+/** @import { IncomingMessage } from 'node:http' */
+
+/** @param {number} limit @param {number} [size] */
 export function tooLarge(limit, size) {
   return new HttpFailure(413, `the request body${size ? ` of ${size} bytes` : ''} exceeds the limit of ${limit} bytes`,
     { code: 'request_too_large', headers: { connection: 'close' } });
 }
 
+/**
+ * @param {IncomingMessage} req
+ * @param {number} limit bytes
+ * @returns {Promise<unknown>} the parsed body, not yet validated
+ */
 export function readJsonBody(req, limit) {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
@@ -18,9 +26,10 @@ export function readJsonBody(req, limit) {
       reject(tooLarge(limit, declared));
       return;
     }
+    /** @type {Buffer[]} */
     const parts = [];
     let size = 0;
-    const onData = (chunk) => {
+    const onData = (/** @type {Buffer} */ chunk) => {
       size += chunk.length;
       if (size > limit) {
         req.off('data', onData);
@@ -37,7 +46,7 @@ export function readJsonBody(req, limit) {
       try {
         resolve(JSON.parse(Buffer.concat(parts).toString('utf8')));
       } catch (error) {
-        reject(new HttpFailure(400, `the body is not valid JSON: ${error.message}`, { code: 'invalid_json' }));
+        reject(new HttpFailure(400, `the body is not valid JSON: ${error instanceof Error ? error.message : error}`, { code: 'invalid_json' }));
       }
     });
     req.on('error', reject);

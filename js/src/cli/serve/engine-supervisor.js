@@ -4,42 +4,66 @@
 // with its thread) and reports `restarting` meanwhile, `unhealthy` if that load fails.
 import { EngineCrashedError, UnloadedError } from '../../errors.js';
 
+/** @import { SmolLM } from '../../smollm.js' */
+
+/** @typedef {'loading' | 'ok' | 'restarting' | 'unhealthy'} EngineState */
+
+/** @param {unknown} error */
 export function isEngineDeath(error) {
   return error instanceof EngineCrashedError || error instanceof UnloadedError;
 }
 
 export class EngineSupervisor {
+  /** @type {() => Promise<SmolLM>} */
   #load;
+  /** @type {(line: string) => void} */
   #log;
+  /** @type {SmolLM | null} */
   #llm = null;
+  /** @type {EngineState} */
   #state = 'loading';
+  /** @type {string | null} */
   #lastError = null;
   #restarts = 0;
+  /** @type {Promise<void> | null} */
   #restarting = null;
 
-  /** @param {() => Promise<import('../../smollm.js').SmolLM>} load */
+  /**
+   * @param {() => Promise<SmolLM>} load
+   * @param {{log?: (line: string) => void}} [options]
+   */
   constructor(load, { log = () => {} } = {}) {
     this.#load = load;
     this.#log = log;
   }
 
+  /** @returns {Promise<SmolLM>} */
   async start() {
-    this.#llm = await this.#load();
+    const llm = await this.#load();
+    this.#llm = llm;
     this.#state = 'ok';
-    return this.#llm;
+    return llm;
   }
 
+  /** @returns {{status: EngineState, restarts: number, lastError?: string}} */
   get health() {
     return { status: this.#state, restarts: this.#restarts, ...(this.#lastError ? { lastError: this.#lastError } : {}) };
   }
 
-  // The live model; throws the 503 the route answers while there is none.
+  /**
+   * The live model; throws the 503 the route answers while there is none.
+   * @returns {SmolLM}
+   */
   current() {
-    if (this.#state !== 'ok') throw new UnloadedError(`the engine is ${this.#state}`);
+    if (this.#state !== 'ok' || !this.#llm) throw new UnloadedError(`the engine is ${this.#state}`);
     return this.#llm;
   }
 
-  // Called with every error a route saw from `llm`: a dead engine is replaced once.
+  /**
+   * Called with every error a route saw from `llm`: a dead engine is replaced once.
+   * @param {SmolLM} llm
+   * @param {unknown} error
+   */
   noteFailure(llm, error) {
     if (!isEngineDeath(error) || llm !== this.#llm || this.#restarting) return;
     this.#lastError = error.message;
@@ -54,8 +78,8 @@ export class EngineSupervisor {
         this.#log('engine restarted');
       } catch (loadError) {
         this.#state = 'unhealthy';
-        this.#lastError = loadError.message;
-        this.#log(`could not load the model again: ${loadError.message}`);
+        this.#lastError = loadError instanceof Error ? loadError.message : String(loadError);
+        this.#log(`could not load the model again: ${this.#lastError}`);
       } finally {
         this.#restarting = null;
       }

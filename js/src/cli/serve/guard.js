@@ -14,21 +14,32 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import { HttpFailure } from './http-errors.js';
 
+/** @import { IncomingMessage, OutgoingHttpHeaders } from 'node:http' */
+
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 const WILDCARD = new Set(['0.0.0.0', '::']);
 
+/**
+ * @param {string | undefined} value a Host header
+ * @returns {{name: string, port: number} | null}
+ */
 function splitHost(value) {
   const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec(value ?? '');
   if (!m) return null;
   return { name: m[1].replace(/^\[|\]$/g, '').toLowerCase(), port: m[2] === undefined ? 80 : Number(m[2]) };
 }
 
+/**
+ * @param {{allowOrigins?: string[], hostAliases?: string[], apiKey?: string | null,
+ *   address: () => {address: string, port: number}}} options address: where the server listens
+ */
 export function createGuard({ allowOrigins = [], hostAliases = [], apiKey = null, address }) {
   const aliases = new Set(hostAliases.map((h) => h.toLowerCase()));
   const origins = new Set(allowOrigins);
   const anyOrigin = origins.has('*');
   const keyDigest = apiKey ? createHash('sha256').update(apiKey).digest() : null;
 
+  /** @param {IncomingMessage} req */
   function checkHost(req) {
     const { address: bound, port } = address();
     const host = splitHost(req.headers.host);
@@ -42,7 +53,11 @@ export function createGuard({ allowOrigins = [], hostAliases = [], apiKey = null
     }
   }
 
-  // CORS headers for an allowed cross-origin caller; {} for same-origin and non-browser ones.
+  /**
+   * CORS headers for an allowed cross-origin caller; {} for same-origin and non-browser ones.
+   * @param {IncomingMessage} req
+   * @returns {OutgoingHttpHeaders}
+   */
   function checkOrigin(req) {
     const origin = req.headers.origin;
     if (origin === undefined) return {};
@@ -54,6 +69,11 @@ export function createGuard({ allowOrigins = [], hostAliases = [], apiKey = null
       `--allow-origin ${origin} to let that page call it`, { code: 'origin_not_allowed' });
   }
 
+  /**
+   * @param {IncomingMessage} req
+   * @param {OutgoingHttpHeaders} cors
+   * @returns {OutgoingHttpHeaders}
+   */
   function preflight(req, cors) {
     return {
       ...cors,
@@ -64,6 +84,7 @@ export function createGuard({ allowOrigins = [], hostAliases = [], apiKey = null
     };
   }
 
+  /** @param {IncomingMessage} req */
   function checkApiKey(req) {
     if (!keyDigest) return;
     const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
@@ -74,6 +95,7 @@ export function createGuard({ allowOrigins = [], hostAliases = [], apiKey = null
     }
   }
 
+  /** @param {IncomingMessage} req */
   function checkJson(req) {
     const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     if (type !== 'application/json') {

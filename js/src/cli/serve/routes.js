@@ -1,23 +1,33 @@
 // /v1/chat/completions and /v1/completions on a SmolLM: validated request in, OpenAI-shaped
 // answer out (JSON, or server-sent events for `stream: true`). `ctx` carries the model, the
 // response, the client's abort signal, its prompt-cache key and the CORS headers.
+import { toOpenAi } from '../../options/openai.js';
 import { validateChatRequest, validateCompletionRequest } from './validate.js';
 import { sendJson, toHttpFailure } from './http-errors.js';
 import { startSse } from './sse.js';
 
+/** @typedef {import('./server.js').RouteContext} RouteContext */
+/** @typedef {NonNullable<import('../../smollm.js').SmolLM['stats']>} GenerationStats */
+
+/** @param {string} prefix */
 function randomId(prefix) {
   return `${prefix}-${Math.random().toString(36).slice(2, 12)}`;
 }
 
 // Runs a generation's stream of chunks: SSE when asked, and once the stream has started a
 // failure becomes an error event plus [DONE] (see sse.js) instead of a silent end.
+/**
+ * @param {RouteContext} ctx
+ * @param {AsyncIterable<object>} chunks
+ * @param {string} promptParam
+ */
 async function streamOut(ctx, chunks, promptParam) {
   const sse = startSse(ctx.res, ctx.cors);
   try {
     for await (const chunk of chunks) sse.send(chunk);
     sse.end();
   } catch (error) {
-    if (error?.name === 'AbortError') {
+    if (/** @type {Error} */ (error)?.name === 'AbortError') {
       ctx.res.destroy();
       return;
     }
@@ -26,24 +36,12 @@ async function streamOut(ctx, chunks, promptParam) {
   }
 }
 
+/** @param {RouteContext} ctx @param {unknown} body */
 export async function chatCompletions(ctx, body) {
-  const { messages, stream, ...sampling } = validateChatRequest(body);
+  const { messages, stream, ...generation } = validateChatRequest(body);
+  // create() takes OpenAI names: the checked fields go back under them (the table's mapping).
   const params = {
-    messages,
-    max_tokens: sampling.maxTokens,
-    temperature: sampling.temperature,
-    top_p: sampling.topP,
-    top_k: sampling.topK,
-    min_p: sampling.minP,
-    presence_penalty: sampling.presencePenalty,
-    frequency_penalty: sampling.frequencyPenalty,
-    repeat_penalty: sampling.repeatPenalty,
-    stop: sampling.stop,
-    seed: sampling.seed,
-    logit_bias: sampling.logitBias,
-    model: ctx.modelId,
-    signal: ctx.signal,
-    cacheKey: ctx.cacheKey,
+    ...toOpenAi(generation), messages, model: ctx.modelId, signal: ctx.signal, cacheKey: ctx.cacheKey,
   };
   if (!stream) {
     const completion = await ctx.llm.chat.completions.create(params);
@@ -56,15 +54,21 @@ export async function chatCompletions(ctx, body) {
   await streamOut(ctx, chunks, 'messages');
 }
 
+/** @param {RouteContext} ctx @param {unknown} body */
 export async function completions(ctx, body) {
   const { prompt, stream, ...options } = validateCompletionRequest(body);
   const id = randomId('cmpl');
   const created = Math.floor(Date.now() / 1000);
+  /**
+   * @param {string} text
+   * @param {string | null} finishReason
+   * @param {object} [usage]
+   */
   const object = (text, finishReason, usage) => ({
     id, object: 'text_completion', created, model: ctx.modelId,
     choices: [{ index: 0, text, finish_reason: finishReason, logprobs: null }], ...(usage ? { usage } : {}),
   });
-  const usageOf = (s) => ({
+  const usageOf = (/** @type {GenerationStats | null} */ s) => ({
     prompt_tokens: s?.promptTokens ?? 0, completion_tokens: s?.completionTokens ?? 0,
     total_tokens: (s?.promptTokens ?? 0) + (s?.completionTokens ?? 0),
     prompt_tokens_details: { cached_tokens: s?.reusedTokens ?? 0 },

@@ -9,6 +9,35 @@ import { readJsonBody } from './body.js';
 import { HttpFailure, sendFailure, sendJson, toHttpFailure } from './http-errors.js';
 import { chatCompletions, completions } from './routes.js';
 
+/**
+ * @import { IncomingMessage, ServerResponse, OutgoingHttpHeaders } from 'node:http'
+ * @import { SmolLM } from '../../smollm.js'
+ * @import { EngineSupervisor } from './engine-supervisor.js'
+ */
+
+/**
+ * What a route gets besides the request body.
+ * @typedef {object} RouteContext
+ * @property {SmolLM} llm the live model
+ * @property {ServerResponse} res
+ * @property {OutgoingHttpHeaders} cors headers every answer carries
+ * @property {string} modelId
+ * @property {AbortSignal} signal aborted when the client goes away
+ * @property {string | undefined} cacheKey the connection's prompt-cache partition
+ * @property {(error: unknown) => void} onFailure reports an error the model gave (a dead
+ *   engine is restarted)
+ */
+
+/** @typedef {(ctx: RouteContext, body: unknown) => Promise<void>} Route */
+
+/**
+ * @typedef {object} ServerOptions
+ * @property {string} modelId
+ * @property {string[]} [allowOrigins]
+ * @property {string[]} [hostAliases]
+ * @property {string | null} [apiKey]
+ */
+
 export const SERVER_DEFAULTS = Object.freeze({
   maxBody: 1 << 20,
   maxQueue: 16,
@@ -18,16 +47,24 @@ export const SERVER_DEFAULTS = Object.freeze({
   idleTimeoutMs: 5_000,
 });
 
-const ROUTES = { '/v1/chat/completions': chatCompletions, '/v1/completions': completions };
+/** @type {Map<string, Route>} */
+const ROUTES = new Map([['/v1/chat/completions', chatCompletions], ['/v1/completions', completions]]);
 
 /**
- * @param {import('./engine-supervisor.js').EngineSupervisor} supervisor
- * @param {{modelId: string, allowOrigins?: string[], hostAliases?: string[], apiKey?: string|null}
- *   & Partial<typeof SERVER_DEFAULTS>} options
+ * @template {object} T
+ * @param {T} fields
+ * @returns {T} the same less those set to undefined, which would hide a default when spread
+ */
+function definedFields(fields) {
+  return /** @type {T} */ (Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)));
+}
+
+/**
+ * @param {EngineSupervisor} supervisor
+ * @param {ServerOptions & {[K in keyof typeof SERVER_DEFAULTS]?: number}} options
  */
 export function createOpenAiServer(supervisor, options) {
-  const given = Object.entries(options).filter(([, v]) => v !== undefined);
-  const o = { ...SERVER_DEFAULTS, ...Object.fromEntries(given) };
+  const o = { ...SERVER_DEFAULTS, ...definedFields(options) };
   const created = Math.floor(Date.now() / 1000);
   let waiting = 0;
   let averageMs = 1000;   // of recent generations, for Retry-After
@@ -46,15 +83,24 @@ export function createOpenAiServer(supervisor, options) {
 
   const guard = createGuard({
     allowOrigins: o.allowOrigins, hostAliases: o.hostAliases, apiKey: o.apiKey,
-    address: () => server.address(),
+    address: () => {
+      const bound = server.address();
+      if (!bound || typeof bound === 'string') throw new Error('the server is not listening on a TCP port');
+      return bound;
+    },
   });
 
   function retryAfterSeconds() {
     return String(Math.max(1, Math.ceil((waiting * averageMs) / 1000)));
   }
 
+  /**
+   * @param {IncomingMessage} req
+   * @param {ServerResponse} res
+   * @param {OutgoingHttpHeaders} cors
+   */
   async function handle(req, res, cors) {
-    const url = new URL(req.url, 'http://server');
+    const url = new URL(req.url ?? '/', 'http://server');
     if (req.method === 'OPTIONS') {
       res.writeHead(204, guard.preflight(req, cors));
       res.end();
@@ -71,7 +117,7 @@ export function createOpenAiServer(supervisor, options) {
       sendJson(res, 200, { object: 'list', data: [{ id: o.modelId, object: 'model', created, owned_by: 'smollm-wasm' }] }, cors);
       return;
     }
-    const route = ROUTES[url.pathname];
+    const route = ROUTES.get(url.pathname);
     if (!route) throw new HttpFailure(404, `no route ${req.method} ${url.pathname}`, { type: 'not_found_error' });
     if (req.method !== 'POST') throw new HttpFailure(405, `${url.pathname} expects POST`);
     guard.checkJson(req);
@@ -84,6 +130,7 @@ export function createOpenAiServer(supervisor, options) {
     // A client that goes away stops its generation (or takes it out of the queue).
     const controller = new AbortController();
     res.on('close', () => { if (!res.writableFinished) controller.abort(); });
+    /** @type {RouteContext} */
     const ctx = {
       llm, res, cors, modelId: o.modelId, signal: controller.signal,
       cacheKey: connectionIds.get(req.socket),
@@ -103,6 +150,7 @@ export function createOpenAiServer(supervisor, options) {
   }
 
   server.on('request', (req, res) => {
+    /** @type {OutgoingHttpHeaders} */
     let cors = {};
     const admitted = (async () => {
       guard.checkHost(req);
@@ -110,11 +158,11 @@ export function createOpenAiServer(supervisor, options) {
       await handle(req, res, cors);
     })();
     admitted.catch((error) => {
-      if (error?.name === 'AbortError') {
+      if (error instanceof Error && error.name === 'AbortError') {
         res.destroy();
         return;
       }
-      const failure = toHttpFailure(error, req.url.includes('chat') ? 'messages' : 'prompt');
+      const failure = toHttpFailure(error, req.url?.includes('chat') ? 'messages' : 'prompt');
       failure.headers = { ...cors, ...failure.headers };
       sendFailure(res, failure);
     });

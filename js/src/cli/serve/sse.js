@@ -3,10 +3,20 @@
 // the official clients raise) followed by [DONE]: the client never mistakes it for an answer.
 import { errorBody } from './http-errors.js';
 
+/**
+ * @import { ServerResponse, OutgoingHttpHeaders } from 'node:http'
+ * @import { HttpFailure } from './http-errors.js'
+ */
+
+/**
+ * @param {ServerResponse} res
+ * @param {OutgoingHttpHeaders} [headers]
+ * @returns {{send: (data: unknown) => void, fail: (failure: HttpFailure) => void, end: () => void}}
+ */
 export function startSse(res, headers = {}) {
   res.writeHead(200, { ...headers, 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
   res.flushHeaders();   // the client sees the stream start before the first token
-  const write = (data) => res.write(`data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`);
+  const write = (/** @type {unknown} */ data) => res.write(`data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`);
   return {
     send: write,
     fail: (failure) => {

@@ -1,61 +1,47 @@
 // Request bodies of /v1/chat/completions and /v1/completions, checked field by field before
 // anything reaches the engine: a wrong field is a 400 whose `param` names it, as OpenAI's API
-// answers, and no string, NaN or out-of-range number gets near the C++ casts. A table per
-// endpoint rather than a JSON-Schema library: the few rules here (number ranges, string or
-// list unions, token-id keys) read more plainly as code than as a schema plus a mapping of
-// the library's error paths onto OpenAI's `param`.
+// answers, and no string, NaN or out-of-range number gets near the C++ casts. The generation
+// fields come from the package's table (options/generation-fields.js: OpenAI name, range, the
+// one checker); the rest of the request is a table per endpoint here. Tables rather than a
+// JSON-Schema library: the few rules read more plainly as code than as a schema plus a
+// mapping of the library's error paths onto OpenAI's `param`.
+import { OPENAI_FIELDS } from '../../options/openai.js';
+import { fieldProblem, shown } from '../../options/validate.js';
 import { HttpFailure } from './http-errors.js';
 
+/**
+ * A field's check: the value (not null) and its `param` in, the value to pass on (or
+ * undefined: checked, not passed) out; throws the 400.
+ * @typedef {(v: unknown, param: string) => unknown} Check
+ */
+/** @typedef {Record<string, [Check, string | null]>} Rules field -> [check, name passed on (null: none)] */
+
+/** @param {string} param @param {string} message */
 const bad = (param, message) => new HttpFailure(400, `${param}: ${message}`, { param });
-const shown = (v) => (typeof v === 'string' ? JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v) : JSON.stringify(v) ?? String(v));
 
-function number({ min = -Infinity, max = Infinity, integer = false } = {}) {
-  return (v, param) => {
-    if (typeof v !== 'number' || !Number.isFinite(v) || (integer && !Number.isInteger(v)) || v < min || v > max) {
-      const range = [min > -Infinity && `>= ${min}`, max < Infinity && `<= ${max}`].filter(Boolean).join(' and ');
-      throw bad(param, `expected ${integer ? 'an integer' : 'a number'}${range ? ` ${range}` : ''}, got ${shown(v)}`);
-    }
-    return v;
-  };
-}
-
+/** @type {Check} */
 const boolean = (v, param) => {
   if (typeof v !== 'boolean') throw bad(param, `expected a boolean, got ${shown(v)}`);
   return v;
 };
 
+/** @type {Check} */
 const string = (v, param) => {
   if (typeof v !== 'string') throw bad(param, `expected a string, got ${shown(v)}`);
   return v;
 };
 
 // Accepted for compatibility only with the value that means what this server does anyway.
+/** @param {unknown} allowed @param {string} what @returns {Check} */
 const only = (allowed, what) => (v, param) => {
   if (v !== allowed) throw bad(param, `only ${JSON.stringify(allowed)} is supported (${what}), got ${shown(v)}`);
   return undefined;
 };
 
+/** @type {Check} */
 const ignored = () => undefined;
 
-function stop(v, param) {
-  const list = typeof v === 'string' ? [v] : v;
-  if (!Array.isArray(list) || list.length > 4) throw bad(param, `expected a string or up to 4 strings, got ${shown(v)}`);
-  list.forEach((s, i) => {
-    if (typeof s !== 'string' || s.length === 0) throw bad(`${param}[${i}]`, `expected a non-empty string, got ${shown(s)}`);
-  });
-  return list;
-}
-
-function logitBias(v, param) {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad(param, `expected an object of token id -> bias, got ${shown(v)}`);
-  const out = {};
-  for (const [id, bias] of Object.entries(v)) {
-    if (!/^\d{1,9}$/.test(id)) throw bad(param, `key ${shown(id)} is not a token id`);
-    out[id] = number({ min: -100, max: 100 })(bias, `${param}.${id}`);
-  }
-  return out;
-}
-
+/** @param {Record<string, Check>} fields @returns {Check} */
 function objectOf(fields) {
   return (v, param) => {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad(param, `expected an object, got ${shown(v)}`);
@@ -70,23 +56,27 @@ function objectOf(fields) {
 
 const ROLES = ['system', 'developer', 'user', 'assistant', 'tool'];
 
+/** @type {Check} */
 function content(v, param) {
   if (typeof v === 'string') return v;
   if (!Array.isArray(v)) throw bad(param, `expected a string or an array of text parts, got ${shown(v)}`);
-  return v.map((part, j) => {
+  return v.map((/** @type {unknown} */ part, /** @type {number} */ j) => {
     const at = `${param}[${j}]`;
     if (typeof part !== 'object' || part === null) throw bad(at, 'expected {type: "text", text}');
-    if (part.type !== 'text') throw bad(`${at}.type`, `only text parts are supported, got ${shown(part.type)}`);
-    return string(part.text, `${at}.text`);
+    const { type, text } = /** @type {{ type?: unknown, text?: unknown }} */ (part);
+    if (type !== 'text') throw bad(`${at}.type`, `only text parts are supported, got ${shown(type)}`);
+    return string(text, `${at}.text`);
   }).join('');
 }
 
+/** @type {Check} */
 function messages(v, param) {
   if (!Array.isArray(v) || v.length === 0) throw bad(param, 'expected a non-empty array of messages');
-  return v.map((m, i) => {
+  return v.map((/** @type {unknown} */ item, /** @type {number} */ i) => {
     const at = `${param}[${i}]`;
-    if (typeof m !== 'object' || m === null || Array.isArray(m)) throw bad(at, 'expected {role, content}');
-    if (!ROLES.includes(m.role)) throw bad(`${at}.role`, `expected one of ${ROLES.join(', ')}, got ${shown(m.role)}`);
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) throw bad(at, 'expected {role, content}');
+    const m = /** @type {{ role?: unknown, content?: unknown, name?: unknown }} */ (item);
+    if (typeof m.role !== 'string' || !ROLES.includes(m.role)) throw bad(`${at}.role`, `expected one of ${ROLES.join(', ')}, got ${shown(m.role)}`);
     for (const key of Object.keys(m)) {
       if (!['role', 'content', 'name'].includes(key)) throw bad(`${at}.${key}`, 'is not supported');
     }
@@ -95,36 +85,46 @@ function messages(v, param) {
   });
 }
 
+/** @type {Check} */
 function prompt(v, param) {
   if (typeof v === 'string') return v;
   if (Array.isArray(v) && v.length === 1) return string(v[0], `${param}[0]`);
   throw bad(param, 'expected a string (batches of prompts are not supported)');
 }
 
+/**
+ * The generation fields under their OpenAI names (aliases too: max_completion_tokens), each
+ * checked against its OpenAI range and passed on under the package's name.
+ * @type {Rules}
+ */
+const GENERATION = Object.fromEntries(OPENAI_FIELDS.map(({ name, field }) => {
+  /** @type {Check} */
+  const check = (v, param) => {
+    const problem = fieldProblem(field, v, field.openai?.range ?? field.range);
+    if (problem) throw bad(`${param}${problem.at}`, `expected ${problem.expected}, got ${problem.got}`);
+    return field.kind === 'stop' && typeof v === 'string' ? [v] : v;
+  };
+  return [name, [check, field.name]];
+}));
+
+/** Other names of a generation field (max_completion_tokens): they give way to its own. */
+const ALIASES = new Set(OPENAI_FIELDS.filter(({ name, field }) => name !== field.openai?.name).map(({ name }) => name));
+
 // Fields both endpoints take; each maps to the package's name (null: checked, not passed).
-const SAMPLING = {
+/** @type {Rules} */
+const COMMON = {
+  ...GENERATION,
   model: [string, null],
   stream: [boolean, 'stream'],
-  max_tokens: [number({ integer: true, min: 1 }), 'maxTokens'],
-  temperature: [number({ min: 0, max: 2 }), 'temperature'],
-  top_p: [number({ min: 0, max: 1 }), 'topP'],
-  top_k: [number({ integer: true, min: 0, max: 2 ** 31 - 1 }), 'topK'],
-  min_p: [number({ min: 0, max: 1 }), 'minP'],
-  presence_penalty: [number({ min: -2, max: 2 }), 'presencePenalty'],
-  frequency_penalty: [number({ min: -2, max: 2 }), 'frequencyPenalty'],
-  repeat_penalty: [number({ min: 0, max: 10 }), 'repeatPenalty'],
-  stop: [stop, 'stop'],
-  seed: [number({ integer: true, min: 0, max: Number.MAX_SAFE_INTEGER }), 'seed'],
-  logit_bias: [logitBias, 'logitBias'],
   n: [only(1, 'one choice per request'), null],
   user: [string, null],
   stream_options: [objectOf({ include_usage: boolean }), null],
 };
 
+/** @type {Rules} */
 const CHAT = {
-  ...SAMPLING,
+  ...COMMON,
   messages: [messages, 'messages'],
-  max_completion_tokens: [number({ integer: true, min: 1 }), 'maxTokens'],
   logprobs: [only(false, 'no log probabilities'), null],
   response_format: [objectOf({ type: only('text', 'plain text answers') }), null],
   parallel_tool_calls: [boolean, null],
@@ -132,8 +132,9 @@ const CHAT = {
   metadata: [ignored, null],
 };
 
+/** @type {Rules} */
 const COMPLETIONS = {
-  ...SAMPLING,
+  ...COMMON,
   prompt: [prompt, 'prompt'],
   echo: [only(false, 'the prompt is not echoed'), null],
   best_of: [only(1, 'one candidate'), null],
@@ -141,10 +142,17 @@ const COMPLETIONS = {
   suffix: [only(null, 'no suffix'), null],
 };
 
+/**
+ * @param {unknown} body the parsed JSON
+ * @param {Rules} table
+ * @param {string} required
+ * @returns {Record<string, unknown>} package names
+ */
 function validate(body, table, required) {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new HttpFailure(400, 'the body must be a JSON object');
   }
+  /** @type {Record<string, unknown>} */
   const out = {};
   for (const [key, value] of Object.entries(body)) {
     // hasOwn: "constructor" or "__proto__" in a body must not find Object.prototype's.
@@ -152,13 +160,24 @@ function validate(body, table, required) {
     if (!rule) throw bad(key, `unrecognized request argument (this server does not support ${shown(key)})`);
     if (value === null) continue;   // OpenAI's clients send null for "default"
     const checked = rule[0](value, key);
-    if (rule[1] && checked !== undefined) out[rule[1]] = checked;
+    // max_tokens and max_completion_tokens both name maxTokens: the field's own name wins.
+    if (rule[1] && checked !== undefined && !(ALIASES.has(key) && out[rule[1]] !== undefined)) out[rule[1]] = checked;
   }
   if (out[required] === undefined) throw bad(required, 'is required');
   return out;
 }
 
-/** @returns {{messages, stream?, maxTokens?, temperature?, ...}} package names */
-export const validateChatRequest = (body) => validate(body, CHAT, 'messages');
-/** @returns {{prompt, stream?, maxTokens?, temperature?, ...}} package names */
-export const validateCompletionRequest = (body) => validate(body, COMPLETIONS, 'prompt');
+/**
+ * @typedef {import('../../options/generation-fields.js').GenerationFieldOptions & { stream?: boolean }} CheckedFields
+ */
+
+/**
+ * @param {unknown} body
+ * @returns {CheckedFields & { messages: Array<{ role: string, content: string }> }} package names
+ */
+export const validateChatRequest = (body) => /** @type {any} */ (validate(body, CHAT, 'messages'));   // shaped by CHAT's checks
+/**
+ * @param {unknown} body
+ * @returns {CheckedFields & { prompt: string }} package names
+ */
+export const validateCompletionRequest = (body) => /** @type {any} */ (validate(body, COMPLETIONS, 'prompt'));   // shaped by COMPLETIONS' checks

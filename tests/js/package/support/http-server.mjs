@@ -1,36 +1,23 @@
-// A 127.0.0.1 test server: static directories, in-memory files, Range support, and faults
-// on demand (HTTP errors, a dropped connection part-way, no Range support, a file that only
-// sends its header). Counts the body bytes it sent per path.
+// A 127.0.0.1 test server of in-memory files with Range support and faults on demand (HTTP
+// errors, a dropped connection part-way, no Range support, a file that only sends its header).
+// Counts the body bytes it sent per path. Not a static file server (that is
+// tests/support/static-server.mjs): every answer here is shaped by hand, on purpose.
 import { createServer } from 'node:http';
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { extname, join, normalize } from 'node:path';
-
-const MIME = {
-  '.js': 'text/javascript', '.mjs': 'text/javascript', '.cjs': 'text/javascript', '.wasm': 'application/wasm',
-  '.html': 'text/html', '.json': 'application/json', '.gguf': 'application/octet-stream',
-};
 
 /**
  * @param {object} o
- * @param {Record<string, string>} [o.dirs] url prefix -> directory
- * @param {Record<string, {data?: Buffer, path?: string, status?: number, dropAtFraction?: number,
- *   noRange?: boolean, sendOnly?: number, claimBytes?: number, stallOnceAt?: number,
- *   closeEarly?: boolean, etag?: string}>} [o.files] url path -> file
- * @param {boolean} [o.isolated] send COOP/COEP (cross-origin isolation)
+ * @param {Record<string, {data?: Buffer, status?: number, headers?: Record<string, string>,
+ *   dropAtFraction?: number, noRange?: boolean, sendOnly?: number, claimBytes?: number,
+ *   stallOnceAt?: number, closeEarly?: boolean, etag?: string}>} [o.files] url path -> file
  */
-export async function startServer({ dirs = {}, files = {}, isolated = false } = {}) {
+export async function startServer({ files = {} } = {}) {
   const sent = new Map();
   const requests = [];
   const dropped = new Set();
-  const server = createServer(async (req, res) => {
+  const server = createServer((req, res) => {
     const url = new URL(req.url, 'http://127.0.0.1');
     requests.push({ method: req.method, path: url.pathname, range: req.headers.range ?? null });
-    const headers = { 'cache-control': 'no-store', 'cross-origin-resource-policy': 'same-origin' };
-    if (isolated) {
-      headers['cross-origin-opener-policy'] = 'same-origin';
-      headers['cross-origin-embedder-policy'] = 'require-corp';
-    }
+    const headers = { 'cache-control': 'no-store' };
     const count = (n) => sent.set(url.pathname, (sent.get(url.pathname) ?? 0) + n);
     const file = files[url.pathname];
     if (file) {
@@ -87,21 +74,6 @@ export async function startServer({ dirs = {}, files = {}, isolated = false } = 
       }
       res.end(data.subarray(start, end));
       return;
-    }
-    for (const [prefix, dir] of Object.entries(dirs)) {
-      if (!url.pathname.startsWith(prefix)) continue;
-      const path = normalize(join(dir, decodeURIComponent(url.pathname.slice(prefix.length))));
-      if (!path.startsWith(normalize(dir))) break;
-      try {
-        const st = await stat(path);
-        if (!st.isFile()) break;
-        res.writeHead(200, { ...headers, 'content-type': MIME[extname(path)] ?? 'application/octet-stream', 'content-length': st.size });
-        count(st.size);
-        createReadStream(path).pipe(res);
-        return;
-      } catch {
-        break;
-      }
     }
     res.writeHead(404, { ...headers, 'content-type': 'text/plain' });
     res.end('not found');

@@ -1,0 +1,55 @@
+// A generation request's fields as the engine takes them: every field of the table, checked,
+// defaulted, and placed in the C++ struct that holds it (the shape of the GenerationOptions
+// value object in web/generation_options.cpp). Embind refuses an object missing a field, so
+// this object is complete by construction.
+import { InvalidArgumentError } from '../errors.js';
+import { FIELD_LIST } from './generation-fields.js';
+import { checkedField } from './validate.js';
+
+/** @typedef {import('./generation-fields.js').SamplingOptions} SamplingOptions */
+/** @typedef {import('./generation-fields.js').LimitOptions} LimitOptions */
+
+/**
+ * The SamplingParams value object: every sampling field, logitBias as [token id, bias] pairs.
+ * @typedef {{ [K in keyof SamplingOptions]-?: K extends 'logitBias' ? Array<[number, number]> : NonNullable<SamplingOptions[K]> }} EngineSamplingParams
+ */
+
+/**
+ * The GenerationOptions value object: the sampling fields nested, every limit, stop as a list.
+ * @typedef {{ sampling: EngineSamplingParams } & { [K in keyof LimitOptions]-?: K extends 'stop' ? string[] : NonNullable<LimitOptions[K]> }} EngineGenerationParams
+ */
+
+/**
+ * logitBias keys must be tokens of this model (the table checks only their form).
+ * @param {Record<string, number>} bias
+ * @param {number} nVocab
+ * @returns {Array<[number, number]>}
+ */
+function biasPairs(bias, nVocab) {
+  return Object.entries(bias).map(([id, value]) => {
+    const token = Number(id);
+    if (!(token < nVocab)) throw new InvalidArgumentError(`logitBias key "${id}" is not a token id of this model (0..${nVocab - 1})`);
+    return [token, value];
+  });
+}
+
+/**
+ * @param {Partial<Record<string, unknown>>} request the caller's options (package names); others are ignored
+ * @param {{ nVocab: number, room: number }} model room: tokens the context leaves after the
+ *   prompt; maxTokens is clamped to it, so a huge value never sizes a buffer
+ * @returns {EngineGenerationParams}
+ */
+export function engineGenerationParams(request, { nVocab, room }) {
+  /** @type {Record<string, unknown>} */
+  const sampling = {};
+  /** @type {Record<string, unknown>} */
+  const generation = { sampling };
+  for (const field of FIELD_LIST) {
+    let value = checkedField(field, request[field.name]) ?? field.default;
+    if (field.name === 'seed' && value === null) value = Math.floor(Math.random() * 2 ** 32);
+    if (field.name === 'maxTokens') value = Math.min(/** @type {number} */ (value), room);
+    if (field.kind === 'logitBias') value = biasPairs(/** @type {Record<string, number>} */ (value), nVocab);
+    (field.struct === 'SamplingParams' ? sampling : generation)[field.name] = value;
+  }
+  return /** @type {EngineGenerationParams} */ (/** @type {unknown} */ (generation));
+}

@@ -1,0 +1,273 @@
+// The public data types of smollm-wasm, as JSDoc: checked by `tsc --checkJs --strict` with
+// the code that produces and reads them, and emitted into the package's published .d.ts
+// (tsconfig.build.json). This module has no run-time content.
+//
+//   import { SmolLM } from 'smollm-wasm';
+//   const llm = await SmolLM.load('https://example.com/SmolLM2-1.7B-Instruct-Q4_K_M.gguf', {
+//     onProgress: (p) => console.log(p.phase, p.loaded, p.total),
+//   });
+//   const stream = await llm.chat.completions.create({
+//     messages: [{ role: 'user', content: 'Hello!' }], stream: true,
+//   });
+//   for await (const chunk of stream) out.textContent += chunk.choices[0].delta.content ?? '';
+
+/** @import { SmolLMError } from './errors.js' */
+
+// --- Loading ---------------------------------------------------------------------------------
+
+/**
+ * What a model can be loaded from: an http(s) URL (browser and Node) or a file path (Node), a
+ * URL, a Blob (a File from `<input type=file>` or drag and drop), or every part of a split
+ * GGUF, in order.
+ * @typedef {string | URL | Blob | ReadonlyArray<string | URL | Blob>} ModelSource
+ */
+
+/**
+ * Load progress. `total` is the size of the whole model in bytes (all split parts).
+ * @typedef {object} LoadProgress
+ * @property {'download' | 'cache' | 'prepare'} phase download: from the network; cache: from
+ *   the offline cache or a local file; prepare: building the engine.
+ * @property {number} loaded
+ * @property {number} total
+ * @property {number} bytesPerSecond Average throughput of the current phase, bytes per second
+ *   (0 when unknown).
+ * @property {string} [restarted] Set when a dropped download restarted from zero (server
+ *   without Range support), with the reason.
+ */
+
+/**
+ * Render limits of the model's chat template (untrusted Jinja); over one: TemplateLimitError.
+ * @typedef {object} TemplateLimits
+ * @property {number} [sourceChars] Characters of the template itself (default 1 Mi): parsing is
+ *   bounded by its input.
+ * @property {number} [timeMs] Wall clock of one render, ms (default 1000).
+ * @property {number} [steps] Node evaluations of one render (default 5,000,000).
+ * @property {number} [outputChars] Characters of the rendered prompt (default 4 Mi).
+ * @property {number} [valueChars] Characters of any one string the template builds (default 4 Mi).
+ * @property {number} [items] Entries of any one list or mapping, and of range() (default 10,000).
+ * @property {number} [totalChars] Characters of all strings one render produces together
+ *   (default 64 Mi).
+ */
+
+/** @typedef {'multi-thread' | 'single-thread'} BuildKind */
+/** @typedef {'auto' | 'relaxed' | 'simd128'} SimdChoice */
+
+/**
+ * @typedef {object} LoadOptions
+ * @property {(progress: LoadProgress) => void} [onProgress]
+ * @property {(warning: SmolLMError) => void} [onWarning] Problems that do not stop the load
+ *   (e.g. QuotaError: the model could not be cached). Default: console.warn.
+ * @property {number} [threads] Worker threads for the matrix kernels. Default: every core of
+ *   `navigator.hardwareConcurrency` (or `os.availableParallelism()` in Node) up to 2 cores, one
+ *   fewer than the cores above that, at most 16. Ignored (1) when the single-thread build is used.
+ * @property {number} [contextSize] KV cache size in tokens. Default: the model's trained
+ *   context, capped at 2048.
+ * @property {TemplateLimits} [templateLimits] Limits on rendering the model's chat template.
+ * @property {boolean} [cache] Offline cache. Default true: completed downloads are stored
+ *   (browser: Cache Storage, or IndexedDB where the browser has no origin private file system,
+ *   e.g. WebKitGTK; Node: `~/.cache/smollm-wasm` or `$SMOLLM_WASM_CACHE`) and later loads need
+ *   no network.
+ * @property {boolean} [persist] Ask the browser to keep this origin's storage persistently
+ *   (`navigator.storage.persist()`), so a cached model is not evicted under storage pressure;
+ *   worth it before a large download. Default false. Asked from the page (persist() is not
+ *   exposed in workers) as the load starts; the load never waits for the answer (Firefox asks
+ *   the user, who may not answer). The outcome is in `ModelInfo.storage`. Ignored with
+ *   `cache: false`.
+ * @property {AbortSignal} [signal] Aborting stops the load at once (rejects with a DOMException
+ *   named AbortError).
+ * @property {boolean} [worker] Run the engine in a worker (default true). `false` runs it on
+ *   the calling thread: only sensible in Node scripts and CLIs, never on a page.
+ * @property {BuildKind} [build] Force a build instead of the automatic choice (multi-thread iff
+ *   crossOriginIsolated / Node).
+ * @property {SimdChoice} [simd] SIMD kind of the build. 'auto' (default) takes the relaxed-SIMD
+ *   build (faster k-quant kernels, bit-identical logits) when the JavaScript engine validates
+ *   relaxed SIMD and a built-in check finds the final (not the draft) semantics, and the
+ *   package has those files; otherwise the plain SIMD128 build, with the reason in
+ *   `ModelInfo.simdReason`. In browsers a relaxed build that fails to load (e.g. a 404) falls
+ *   back to SIMD128 too. 'relaxed' forces it and rejects with an InvalidArgumentError naming the
+ *   cause when it cannot be used (Node 20 cannot); 'simd128' forces the plain build.
+ * @property {number} [retries] Download retries after a dropped connection or 5xx/429 (default
+ *   5, exponential backoff).
+ * @property {number} [stallTimeoutMs] Abort a download that receives nothing for this long,
+ *   then retry (default 30000 ms).
+ * @property {string | ReadonlyArray<string>} [sha256] Expected SHA-256 of the model file as 64
+ *   hex digits (one per file, in order, for a split model). The bytes are hashed as they land
+ *   in wasm memory (no extra copy) and checked before the engine is built; a mismatch rejects
+ *   with an InvalidModelError naming the expected and actual digests. A download that fails the
+ *   check is not cached; a cached copy that fails it is deleted and downloaded again (reported
+ *   through `onWarning`).
+ */
+
+// --- Generation ------------------------------------------------------------------------------
+
+// Sampling and limits are declared with the field table they derive from (js/src/options).
+/** @typedef {import('./options/generation-fields.js').SamplingOptions} SamplingOptions */
+/** @typedef {import('./options/generation-fields.js').LimitOptions} LimitOptions */
+
+/**
+ * How one generate() call runs, besides its sampling and limits.
+ * @typedef {object} RequestOptions
+ * @property {AbortSignal} [signal] Aborting stops generation within one token; the iterator
+ *   throws an AbortError DOMException.
+ * @property {boolean} [special] Parse special-token text such as `<|im_start|>` in the prompt
+ *   (default true).
+ * @property {boolean} [addBos] Add the BOS token when the vocabulary asks for it (default true).
+ * @property {string} [cacheKey] Prompt-cache partition. A generation reuses the KV cache only
+ *   after a generation with the same cacheKey; another key starts from an empty cache, so
+ *   neither `reusedTokens` nor the prefill time tells one client about another's prompt
+ *   (`serve` keys it per connection).
+ */
+
+/** The options of generate(). @typedef {SamplingOptions & LimitOptions & RequestOptions} GenerateOptions */
+
+/**
+ * One streamed piece of generated text. Joining every `text` gives the full output.
+ * @typedef {object} GeneratedPiece
+ * @property {string} text
+ * @property {number[]} tokens Token ids sampled for this piece (text may lag a token behind
+ *   when a character spans tokens).
+ * @property {number} elapsedMs Milliseconds since generate() was called.
+ */
+
+/** @typedef {'stop' | 'length' | 'abort'} FinishReason */
+
+/**
+ * Figures of the last finished (or aborted) generation.
+ * @typedef {object} GenerationStats
+ * @property {number} promptTokens
+ * @property {number} reusedTokens Prompt tokens found in the KV cache from the previous turn:
+ *   not evaluated again.
+ * @property {number} completionTokens
+ * @property {number} prefillMs
+ * @property {number} decodeMs
+ * @property {number} prefillTokensPerSecond Prompt tokens actually evaluated (prompt - reused)
+ *   per second.
+ * @property {number} decodeTokensPerSecond
+ * @property {number} contextUsed Tokens held in the KV cache afterwards.
+ * @property {number} contextSize The KV cache's size in tokens.
+ * @property {FinishReason} finishReason
+ */
+
+// --- The loaded model ------------------------------------------------------------------------
+
+/**
+ * Where the offline cache stands at the end of a load.
+ * @typedef {object} StorageStatus
+ * @property {boolean} persistRequested Whether LoadOptions.persist asked for persistent storage.
+ * @property {boolean | null} persisted Whether this origin's storage is persistent (never
+ *   evicted under pressure): the answer to the request, or `navigator.storage.persisted()` when
+ *   there was none or it is still unanswered; always true in Node (a directory on disk). null
+ *   where the platform does not say.
+ * @property {number | null} quotaBytes Bytes this origin may store (browser:
+ *   `navigator.storage.estimate()`; Node: cache + free disk).
+ * @property {number | null} usageBytes Bytes it stores now (browser: the whole origin's usage;
+ *   Node: the cached models).
+ */
+
+/**
+ * Static facts about a loaded model, as the engine reports them (ModelInfo less `storage`,
+ * which the page adds).
+ * @typedef {object} EngineModelInfo
+ * @property {string} architecture
+ * @property {number} contextSize KV cache size in tokens.
+ * @property {number} trainedContextSize Model's trained context (`<arch>.context_length`).
+ * @property {number} threads
+ * @property {string} threadsReason How `threads` was chosen, e.g. "requested by the caller
+ *   (threads option)" or "default for 4 core(s) reported by navigator.hardwareConcurrency (one
+ *   core left for the page, at most 16)".
+ * @property {BuildKind} build
+ * @property {string} buildReason Why this build was picked, e.g. "crossOriginIsolated is false:
+ *   SharedArrayBuffer unavailable".
+ * @property {'relaxed' | 'simd128'} simd SIMD kind of the running build (see LoadOptions.simd).
+ * @property {string} simdReason Why this SIMD kind, e.g. "this JavaScript engine does not
+ *   support relaxed SIMD (WebAssembly.validate is false)".
+ * @property {number} memoryBytes Bytes held by the engine: weights + KV cache + scratch.
+ * @property {Record<string, number>} tensorTypes Tensor type name -> number of tensors of that
+ *   type, e.g. { Q4_K: 120, Q6_K: 25, F32: 49 }.
+ * @property {string | null} chatTemplate `tokenizer.chat_template`, or null (ChatML is used then).
+ * @property {number} nVocab
+ * @property {number} bosId
+ * @property {number} eosId
+ * @property {boolean} addBos Whether the vocabulary asks for a BOS token before a prompt.
+ * @property {string | null} bosToken
+ * @property {string | null} eosToken
+ * @property {string} tokenizerModel tokenizer.ggml.model ("gpt2", "llama").
+ * @property {string} preTokenizer The pre-tokenizer ("smollm", "llama-bpe", ...).
+ * @property {number} fileBytes Size of the model file(s) in bytes.
+ * @property {Record<string, unknown>} metadata The GGUF metadata: key -> value (long token
+ *   arrays are summarised as their length).
+ */
+
+/**
+ * @typedef {EngineModelInfo & {storage: StorageStatus | null}} ModelInfo Static facts about
+ *   the loaded model; `storage`: where the offline cache stands at the end of the load, or null
+ *   if it could not be read.
+ */
+
+// --- Chat completions, OpenAI-shaped ---------------------------------------------------------
+
+/**
+ * @typedef {object} ChatMessage
+ * @property {'system' | 'user' | 'assistant' | (string & {})} role
+ * @property {string} content
+ */
+
+/**
+ * The request of chat.completions.create(): OpenAI's generation fields as the field table
+ * names them (max_tokens / max_completion_tokens, temperature, top_p, top_k, min_p,
+ * frequency_penalty, presence_penalty, repeat_penalty, repeat_last_n, stop, seed, logit_bias,
+ * ignore_eos), plus the request's own fields.
+ * @typedef {import('./options/generation-fields.js').OpenAiGenerationParams & ChatRequestFields} ChatCompletionCreateParams
+ */
+/**
+ * @typedef {object} ChatRequestFields
+ * @property {ChatMessage[]} messages
+ * @property {boolean} [stream]
+ * @property {string} [model]
+ * @property {AbortSignal} [signal]
+ * @property {string} [cacheKey] Prompt-cache partition (GenerateOptions.cacheKey); not an
+ *   OpenAI field.
+ */
+
+/**
+ * @typedef {object} CompletionUsage
+ * @property {number} prompt_tokens
+ * @property {number} completion_tokens
+ * @property {number} total_tokens
+ * @property {{cached_tokens: number}} [prompt_tokens_details] Prompt tokens reused from the KV
+ *   cache (multi-turn prefix), not evaluated again.
+ */
+
+/**
+ * @typedef {object} ChatCompletion
+ * @property {string} id
+ * @property {'chat.completion'} object
+ * @property {number} created
+ * @property {string} model
+ * @property {Array<{index: 0, message: {role: 'assistant', content: string},
+ *   finish_reason: FinishReason}>} choices
+ * @property {CompletionUsage} usage
+ */
+
+/**
+ * @typedef {object} ChatCompletionChunk
+ * @property {string} id
+ * @property {'chat.completion.chunk'} object
+ * @property {number} created
+ * @property {string} model
+ * @property {Array<{index: 0, delta: {role?: 'assistant', content?: string},
+ *   finish_reason: FinishReason | null}>} choices
+ * @property {CompletionUsage} [usage] Present on the last chunk only.
+ */
+
+/**
+ * Aborting (signal) ends a stream with finish_reason "abort"; a non-streamed call rejects with
+ * AbortError.
+ * @typedef {{
+ *   create(params: ChatCompletionCreateParams & {stream: true}): Promise<AsyncIterable<ChatCompletionChunk>>;
+ *   create(params: ChatCompletionCreateParams & {stream?: false}): Promise<ChatCompletion>;
+ *   create(params: ChatCompletionCreateParams): Promise<ChatCompletion | AsyncIterable<ChatCompletionChunk>>;
+ * }} ChatCompletions
+ */
+
+export {};

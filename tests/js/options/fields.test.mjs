@@ -1,0 +1,112 @@
+// Every generation field of the table is accepted by LocalEngine.generate and does what it
+// says (one probe per field; a field added to the table without a probe fails here), and a
+// bad value is an InvalidArgumentError naming the field.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { InvalidArgumentError } from '../../../js/src/errors.js';
+import { LocalEngine } from '../../../js/src/engine/local-engine.js';
+import { DEFAULT_SAMPLING, FIELD_LIST, GENERATION_FIELDS } from '../../../js/src/options/generation-fields.js';
+import { DEFAULT_SAMPLING as PUBLIC_DEFAULT_SAMPLING } from '../../../js/src/index.js';
+import { syntheticModel } from '../package/support/models.mjs';
+
+const EOS = 2;   // the writer's synthetic vocabulary
+
+describe('generation fields through LocalEngine.generate', () => {
+  const engine = new LocalEngine();
+  // Greedy, past end-of-generation, 12 tokens: the synthetic model repeats itself, so the
+  // penalties show.
+  const generate = async (options) => {
+    const tokens = [];
+    const stats = await engine.generate({ prompt: 'hello world', temperature: 0, ignoreEos: true, maxTokens: 12, ...options },
+      { onPiece: (piece) => tokens.push(...piece.tokens) });
+    let text = '';
+    await engine.generate({ prompt: 'hello world', temperature: 0, ignoreEos: true, maxTokens: 12, ...options },
+      { onPiece: (piece) => { text += piece.text; } });
+    return { tokens, stats, text };
+  };
+  let greedy;
+  const hot = { temperature: 1.5, seed: 3 };
+  let sampled;
+  before(async () => {
+    await engine.load(syntheticModel(), { threads: 1, contextSize: 128, cache: false });
+    greedy = await generate({});
+    sampled = await generate(hot);
+  });
+  after(() => engine.unload());
+
+  // What each field changes, from the greedy or the hot run.
+  const probes = {
+    temperature: async () => assert.notDeepEqual(sampled.tokens, greedy.tokens),
+    topK: async () => assert.deepEqual((await generate({ ...hot, topK: 1 })).tokens, greedy.tokens),
+    topP: async () => assert.deepEqual((await generate({ ...hot, topP: 0.001 })).tokens, greedy.tokens),
+    minP: async () => assert.deepEqual((await generate({ ...hot, minP: 1 })).tokens, greedy.tokens),
+    repeatPenalty: async () => {
+      const penalized = (await generate({ repeatPenalty: 5 })).tokens;
+      assert.ok(new Set(penalized).size > new Set(greedy.tokens).size, `${penalized} vs ${greedy.tokens}`);
+    },
+    presencePenalty: async () => assert.notDeepEqual((await generate({ presencePenalty: 5 })).tokens, greedy.tokens),
+    frequencyPenalty: async () => assert.notDeepEqual((await generate({ frequencyPenalty: 5 })).tokens, greedy.tokens),
+    penaltyLastN: async () => assert.deepEqual((await generate({ repeatPenalty: 5, penaltyLastN: 0 })).tokens, greedy.tokens),
+    seed: async () => {
+      assert.deepEqual((await generate(hot)).tokens, sampled.tokens);
+      assert.notDeepEqual((await generate({ ...hot, seed: 4 })).tokens, sampled.tokens);
+    },
+    logitBias: async () => assert.deepEqual((await generate({ logitBias: { 7: 100 } })).tokens, Array(12).fill(7)),
+    maxTokens: async () => {
+      const { tokens, stats } = await generate({ maxTokens: 5 });
+      assert.deepEqual(tokens, greedy.tokens.slice(0, 5));
+      assert.equal(stats.finishReason, 'length');
+      // Far past the context: clamped to the room left, never an error.
+      const { stats: full } = await generate({ maxTokens: 1e9 });
+      assert.equal(full.promptTokens + full.completionTokens, 128);
+    },
+    stop: async () => {
+      const stop = greedy.text.slice(3, 6);
+      const { text, stats } = await generate({ stop });
+      assert.equal(text, greedy.text.slice(0, greedy.text.indexOf(stop)));
+      assert.equal(stats.finishReason, 'stop');
+    },
+    ignoreEos: async () => {
+      const eos = { logitBias: { [EOS]: 100 } };
+      assert.equal((await generate({ ...eos, ignoreEos: false })).stats.completionTokens, 0);
+      assert.equal((await generate({ ...eos, ignoreEos: true })).stats.completionTokens, 12);
+    },
+    prefillChunk: async () => {
+      // Only the engine's step size changes, never the answer.
+      assert.deepEqual((await generate({ prefillChunk: 1 })).tokens, greedy.tokens);
+    },
+  };
+
+  test('every field of the table has a probe here', () => {
+    assert.deepEqual(Object.keys(probes).sort(), FIELD_LIST.map((f) => f.name).sort());
+  });
+
+  for (const field of FIELD_LIST) {
+    test(`${field.name}: accepted and takes effect`, () => probes[field.name]?.());
+  }
+
+  test('a bad value of each field is an InvalidArgumentError naming it', async () => {
+    const bad = {
+      number: ['hot', NaN, Infinity], integer: [1.5, -1, '3'], boolean: ['yes', 1], stop: ['', [''], [3], 5], logitBias: [[], 'x', { abc: 1 }, { 5: 'up' }],
+    };
+    for (const field of FIELD_LIST) {
+      const values = [...bad[field.kind]];
+      if (field.range.max !== undefined) values.push(field.range.max + 1);
+      if (field.range.min !== undefined && field.kind !== 'integer') values.push(field.range.min - 1);
+      for (const value of values) {
+        await assert.rejects(() => engine.generate({ prompt: 'hi', maxTokens: 1, [field.name]: value }),
+          (error) => error instanceof InvalidArgumentError && error.message.startsWith(field.name),
+          `${field.name}: ${JSON.stringify(value)}`);
+      }
+    }
+    await assert.rejects(() => engine.generate({ prompt: 'hi', logitBias: { 512: 1 } }), /logitBias key "512" is not a token id of this model \(0\.\.511\)/);
+  });
+
+  test('DEFAULT_SAMPLING is the table\'s constant sampling defaults', () => {
+    assert.equal(PUBLIC_DEFAULT_SAMPLING, DEFAULT_SAMPLING);
+    assert.deepEqual(DEFAULT_SAMPLING, {
+      temperature: 0.2, topK: 0, topP: 0.9, minP: 0, repeatPenalty: 1, presencePenalty: 0, frequencyPenalty: 0, penaltyLastN: 64,
+    });
+    assert.equal(GENERATION_FIELDS.maxTokens.default, 256);
+  });
+});

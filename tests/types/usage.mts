@@ -1,0 +1,92 @@
+// What a user of the package writes: each of these must compile against the published types.
+import {
+  SmolLM, cache, DEFAULT_SAMPLING, SmolLMError, InvalidArgumentError, ContextLengthError, UnloadedError,
+  type ChatCompletion, type ChatCompletionChunk, type ChatMessage, type GeneratedPiece, type GenerateOptions,
+  type GenerationStats, type LoadOptions, type LoadProgress, type ModelInfo, type ModelSource, type TemplateLimits,
+} from 'smollm-wasm';
+
+const controller = new AbortController();
+const progress: LoadProgress[] = [];
+const options: LoadOptions = {
+  onProgress: (p) => { progress.push(p); },
+  onWarning: (warning: SmolLMError) => console.warn(warning.code, warning.message),
+  threads: 2,
+  contextSize: 1024,
+  templateLimits: { timeMs: 500, steps: 1_000_000 } satisfies TemplateLimits,
+  cache: true,
+  persist: true,
+  signal: controller.signal,
+  worker: false,
+  build: 'single-thread',
+  simd: 'relaxed',
+  retries: 3,
+  stallTimeoutMs: 10_000,
+  sha256: ['0'.repeat(64)],
+};
+const sources: ModelSource[] = [
+  'https://example.com/model.gguf', new URL('file:///model.gguf'), new Blob([]), ['a.gguf', new Blob([])],
+];
+const llm: SmolLM = await SmolLM.load(sources[0], options);
+
+const info: ModelInfo = llm.info;
+const facts: [string, number, number, 'relaxed' | 'simd128', string | null] =
+  [info.architecture, info.contextSize, info.nVocab, info.simd, info.chatTemplate];
+const persisted: boolean | null | undefined = info.storage?.persisted;
+const metadata: unknown = info.metadata['general.name'];
+
+const generate: GenerateOptions = {
+  temperature: 0, topK: 40, topP: 0.9, minP: 0.05, repeatPenalty: 1.1, penaltyLastN: 64,
+  presencePenalty: 0, frequencyPenalty: 0, seed: 42, logitBias: { 7: -100 }, maxTokens: 32,
+  stop: ['\n\n'], ignoreEos: false, prefillChunk: 64, signal: controller.signal, special: true,
+  addBos: true, cacheKey: 'user-1',
+};
+let text = '';
+for await (const piece of llm.generate('Once upon a time', generate)) {
+  const p: GeneratedPiece = piece;
+  text += p.text + p.tokens.length + p.elapsedMs;
+}
+const stats: GenerationStats | null = llm.stats;
+const reason: 'stop' | 'length' | 'abort' | undefined = stats?.finishReason;
+
+const messages: ChatMessage[] = [
+  { role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }, { role: 'tool-ish', content: '' },
+];
+const completion: ChatCompletion = await llm.chat.completions.create({ messages, max_tokens: 16, temperature: 0.2 });
+const answer: string = completion.choices[0].message.content;
+const cached: number | undefined = completion.usage.prompt_tokens_details?.cached_tokens;
+
+const stream = await llm.chat.completions.create({ messages, stream: true, stop: 'END', logit_bias: { 1: 2 } });
+for await (const chunk of stream) {
+  const c: ChatCompletionChunk = chunk;
+  text += c.choices[0].delta.content ?? '';
+  if (c.choices[0].finish_reason !== null) text += c.usage?.total_tokens;
+}
+// Not knowing `stream` statically gives either.
+const either = await llm.chat.completions.create({ messages, stream: Math.random() < 0.5 });
+if (Symbol.asyncIterator in either) for await (const chunk of either) text += chunk.id;
+else text += either.choices[0].message.content;
+
+const prompt: string = await llm.applyChatTemplate(messages, { addGenerationPrompt: false });
+const ids: number[] = await llm.tokenize(prompt, { special: true });
+const back: string = await llm.detokenize(new Int32Array(ids));
+const { nVocab, logits }: { nVocab: number; logits: Float32Array } = await llm.evalLogits(ids, { batchSize: 1 });
+const nll: Float64Array = await llm.negLogLikelihoods(ids, 1);
+const { wasmBytes } = await llm.memoryUsage();
+const temperature: number = DEFAULT_SAMPLING.temperature;
+
+try {
+  await llm.unload();
+} catch (error) {
+  if (error instanceof ContextLengthError) text += error.promptTokens + error.contextSize;
+  else if (error instanceof InvalidArgumentError || error instanceof UnloadedError) text += error.code;
+}
+
+const cachedModels = await cache.list();
+const has: boolean = await cache.has('https://example.com/model.gguf');
+const removed: boolean = await cache.delete(new URL('https://example.com/model.gguf'));
+await cache.clear();
+
+export const used = [
+  facts, persisted, metadata, reason, answer, cached, back, nVocab, logits, nll, wasmBytes, temperature, text,
+  cachedModels, has, removed,
+];
