@@ -32,6 +32,14 @@ import { openBodyReader } from '../loader/body-reader.js';
 import { CachedEntryCorrupt } from './entry-corrupt.js';
 import { openSpool } from './opfs-spool.js';
 
+/** @typedef {import('./index.js').CacheEntry} CacheEntry */
+/** @typedef {import('./index.js').CacheWriter} CacheWriter */
+/** @typedef {import('./index.js').ReadBack} ReadBack */
+/** @typedef {import('./index.js').StorageUse} StorageUse */
+/** @typedef {import('./opfs-spool.js').Spool} Spool */
+/** @typedef {import('../loader/source-types.js').ModelFileSource} ModelFileSource */
+/** @typedef {import('../loader/source-types.js').SourceItem} SourceItem */
+
 const CACHE_NAME = 'smollm-wasm-models-v1';
 const SIZE = 'x-smollm-size';
 const ETAG = 'x-smollm-etag';
@@ -48,12 +56,19 @@ async function open() {
 // automation) Cache Storage as soon as that worker is terminated, unless another context of
 // the origin holds the cache open (tests/browser/package: WebKitGTK 2.50). The page holds it
 // for its lifetime, so entries written by the engine's worker outlive the worker.
+/** @type {Promise<Cache | null> | null} */
 let heldOpen = null;
 export function holdOpenInThisContext() {
   heldOpen ??= open().catch(() => null);
   return heldOpen;
 }
 
+/**
+ * The entry a stored response records, or null when it records none (not written by us).
+ * @param {string} url
+ * @param {Response} response
+ * @returns {CacheEntry | null}
+ */
 function entryOf(url, response) {
   const bytes = Number(response.headers.get(SIZE));
   if (!Number.isFinite(bytes) || bytes <= 0) return null;
@@ -65,12 +80,21 @@ function entryOf(url, response) {
   };
 }
 
+/** @implements {ModelFileSource} */
 class CachedResponseSource {
+  /**
+   * @param {string} url
+   * @param {Response & {body: ReadableStream<Uint8Array>}} response the stored one
+   * @param {CacheEntry} entry
+   */
   constructor(url, response, entry) {
     this.url = url;
     this.name = url;
+    /** @type {'cache'} */
     this.kind = 'cache';
+    /** @type {number | null} */
     this.size = entry.bytes;
+    /** @type {string | null} */
     this.etag = entry.etag;
     this.entry = entry;
     this.response = response;
@@ -81,6 +105,10 @@ class CachedResponseSource {
     return this.size;
   }
 
+  /**
+   * @param {AbortSignal} [signal]
+   * @returns {AsyncGenerator<SourceItem, void, undefined>}
+   */
   async *chunks(signal) {
     const reader = openBodyReader(this.response.body);
     this.chunksAreFresh = !reader.reusesBuffer;
@@ -103,10 +131,14 @@ class CachedResponseSource {
   }
 }
 
+/**
+ * @param {string} url
+ * @returns {Promise<CachedResponseSource | null>}
+ */
 export async function lookup(url) {
   const cache = await open();
   const response = cache && await cache.match(url);
-  if (!response || !response.body) return null;
+  if (!cache || !response || !hasBody(response)) return null;
   const entry = entryOf(url, response);
   // The stored Content-Length is the committed body's length (the writer refuses any other):
   // an entry whose two sizes disagree was not written whole by this package.
@@ -117,9 +149,21 @@ export async function lookup(url) {
   return new CachedResponseSource(url, response, entry);
 }
 
+/**
+ * @param {Response} response
+ * @returns {response is Response & {body: ReadableStream<Uint8Array>}}
+ */
+function hasBody(response) {
+  return Boolean(response.body);
+}
+
 // The most the store is handed at once, copied out of wasm memory when it asks for more.
 const PIECE_BYTES = 4 * 1024 * 1024;
 
+/**
+ * @param {number} bytes
+ * @param {string | null} etag
+ */
 function entryHeaders(bytes, etag) {
   return {
     'content-type': 'application/octet-stream',
@@ -130,21 +174,37 @@ function entryHeaders(bytes, etag) {
   };
 }
 
+/**
+ * A full store as the package's QuotaError; any other failure as it is.
+ * @param {unknown} error
+ * @param {string} url
+ * @param {number} bytes
+ */
 function quotaError(error, url, bytes) {
-  if (error?.name !== 'QuotaExceededError') return error;
+  // A DOMException in browsers; read by its name, whatever was thrown.
+  if (/** @type {{name?: unknown} | null | undefined} */ (error)?.name !== 'QuotaExceededError') return error;
   return new QuotaError(`not enough storage quota to cache ${url} (${bytes} bytes): the model ` +
     'works but will be downloaded again next time; free space with cache.delete()');
 }
 
+/**
+ * @param {string} url
+ * @param {number} arrived
+ * @param {number} bytes
+ */
 function notAllArrived(url, arrived, bytes) {
   return new Error(`${url} was not cached: ${arrived} bytes arrived where ${bytes} were expected`);
 }
 
-// A writer for one download. The loader calls write(chunk) once each chunk is in wasm memory
-// (in file order), finish() when the last byte arrived and was verified (only then is the
-// entry committed; it rejects, storing nothing, when the bytes written are not `bytes`), and
-// abort() otherwise, before it frees or reuses that memory. In a worker the bytes go to an
-// OPFS spool file and the entry is put from it; elsewhere the put streams from wasm memory.
+/**
+ * A writer for one download (cache/index.js's CacheWriter). In a worker the bytes go to an
+ * OPFS spool file and the entry is put from it; elsewhere the put streams from wasm memory.
+ * @param {string} url
+ * @param {number} bytes
+ * @param {string | null} etag
+ * @param {ReadBack} readBack
+ * @returns {Promise<CacheWriter | null>}
+ */
 export async function createWriter(url, bytes, etag, readBack) {
   const cache = await open();
   if (!cache) return null;
@@ -155,7 +215,16 @@ export async function createWriter(url, bytes, etag, readBack) {
 // write() stores each chunk synchronously (from wherever it is: the network's buffer), so no
 // copy of it outlives the call; finish() puts a Response whose body is the spool File, which
 // the browser's storage backend copies without the tab reading it.
+/**
+ * @param {Cache} cache
+ * @param {Spool} spool
+ * @param {string} url
+ * @param {number} bytes
+ * @param {string | null} etag
+ * @returns {CacheWriter}
+ */
 function spooledWriter(cache, spool, url, bytes, etag) {
+  /** @type {unknown} */
   let failed = null;
   let done = false;
   return {
@@ -192,14 +261,25 @@ function spooledWriter(cache, spool, url, bytes, etag) {
 // The put's body is pulled from wasm memory through readBack, at the store's own pace and
 // trailing the download, so neither the download waits for the disk nor does any chunk wait
 // in a queue. Only finish() lets the body end, which commits the entry.
+/**
+ * @param {Cache} cache
+ * @param {string} url
+ * @param {number} bytes
+ * @param {string | null} etag
+ * @param {ReadBack} readBack
+ * @returns {CacheWriter}
+ */
 function streamedWriter(cache, url, bytes, etag, readBack) {
   let arrived = 0;    // bytes in wasm memory
   let sent = 0;       // bytes handed to the store
   let finishing = false;
   let aborted = false;
+  /** @type {((value?: unknown) => void) | null} resolves pull()'s wait for more bytes */
   let wake = null;
   const wakeUp = () => { wake?.(); wake = null; };
-  let control;
+  /** @type {ReadableStreamDefaultController<Uint8Array> | null} */
+  let control = null;
+  /** @type {ReadableStream<Uint8Array>} */
   const body = new ReadableStream({
     start(controller) { control = controller; },
     async pull(controller) {
@@ -231,9 +311,10 @@ function streamedWriter(cache, url, bytes, etag, readBack) {
     if (aborted) return;
     aborted = true;
     wakeUp();
-    try { control.error(new Error('download incomplete')); } catch { /* already closed */ }
+    try { control?.error(new Error('download incomplete')); } catch { /* already closed */ }
   };
   return {
+    /** @param {Uint8Array} chunk */
     write(chunk) {
       arrived = Math.min(bytes, arrived + chunk.byteLength);
       wakeUp();
@@ -252,6 +333,7 @@ function streamedWriter(cache, url, bytes, etag, readBack) {
   };
 }
 
+/** @returns {Promise<CacheEntry[]>} */
 export async function list() {
   const cache = await open();
   if (!cache) return [];
@@ -264,12 +346,14 @@ export async function list() {
   return out;
 }
 
+/** @param {string} url */
 export async function has(url) {
   const cache = await open();
   const response = cache && await cache.match(url);
   return Boolean(response && entryOf(url, response));
 }
 
+/** @param {string} url */
 export async function deleteEntry(url) {
   const cache = await open();
   return cache ? cache.delete(url) : false;
@@ -279,6 +363,7 @@ export async function clear() {
   if (browserCacheAvailable()) await caches.delete(CACHE_NAME);
 }
 
+/** @returns {Promise<StorageUse>} */
 export async function storage() {
   const entries = await list();
   const usedBytes = entries.reduce((sum, e) => sum + e.bytes, 0);

@@ -2,6 +2,10 @@
 // loader deletes it and downloads the file again instead of failing the load. `why` is the
 // short reason given in the progress event's `restarted`.
 export class CachedEntryCorrupt extends Error {
+  /**
+   * @param {string} message
+   * @param {string} why
+   */
   constructor(message, why) {
     super(message);
     this.name = 'CachedEntryCorrupt';

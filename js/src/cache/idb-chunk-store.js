@@ -37,6 +37,25 @@
 import { QuotaError } from '../errors.js';
 import { CachedEntryCorrupt } from './entry-corrupt.js';
 
+/** @typedef {import('./index.js').CacheEntry} CacheEntry */
+/** @typedef {import('./index.js').CacheWriter} CacheWriter */
+/** @typedef {import('./index.js').ReadBack} ReadBack */
+/** @typedef {import('../loader/source-types.js').ModelFileSource} ModelFileSource */
+/** @typedef {import('../loader/source-types.js').SourceItem} SourceItem */
+
+/**
+ * An entries record: a committed file, whose chunks are keyed [writer, 0..chunks).
+ * @typedef {object} EntryRecord
+ * @property {string} url
+ * @property {number} bytes
+ * @property {string} etag '' when the server gave none
+ * @property {number} storedAt
+ * @property {string} writer
+ * @property {number} chunkBytes
+ * @property {number} chunks
+ */
+/** @typedef {{id: string, touched: number}} WriterRecord */
+
 const DB_NAME = 'smollm-wasm-models';
 const DB_VERSION = 1;
 const ENTRIES = 'entries';   // keyPath url: {url, bytes, etag, storedAt, writer, chunkBytes, chunks}
@@ -49,7 +68,9 @@ const STALE_AFTER_MS = 60 * 60 * 1000;
 
 export const idbAvailable = () => typeof indexedDB === 'object' && indexedDB !== null;
 
+/** @type {Promise<IDBDatabase> | null} */
 let db = null;
+/** @returns {Promise<IDBDatabase>} */
 function openDb() {
   db ??= new Promise((resolve, reject) => {
     const request = indexedDB.open(DB_NAME, DB_VERSION);
@@ -72,19 +93,32 @@ function openDb() {
   return db;
 }
 
+/**
+ * @template T
+ * @param {IDBRequest<T>} request
+ * @returns {Promise<T>}
+ */
 const done = (request) => new Promise((resolve, reject) => {
   request.onsuccess = () => resolve(request.result);
   request.onerror = () => reject(request.error);
 });
 
-// Runs fn(stores) in one transaction and resolves with fn's result once it committed.
+/**
+ * Runs fn(stores) in one transaction and resolves with fn's result once it committed.
+ * @template T
+ * @param {string[]} names the object stores, each passed to fn under its name
+ * @param {IDBTransactionMode} mode
+ * @param {(stores: Record<string, IDBObjectStore>) => T | Promise<T>} fn
+ * @returns {Promise<T>}
+ */
 async function transact(names, mode, fn) {
   const d = await openDb();
   return new Promise((resolve, reject) => {
     const tx = d.transaction(names, mode);
     const stores = Object.fromEntries(names.map((n) => [n, tx.objectStore(n)]));
+    /** @type {T} */
     let result;
-    Promise.resolve(fn(stores, tx)).then((r) => { result = r; }, (error) => { try { tx.abort(); } catch { /* done */ } reject(error); });
+    Promise.resolve(fn(stores)).then((r) => { result = r; }, (error) => { try { tx.abort(); } catch { /* done */ } reject(error); });
     tx.oncomplete = () => resolve(result);
     tx.onerror = () => reject(tx.error);
     tx.onabort = () => reject(tx.error ?? new Error('transaction aborted'));
@@ -92,21 +126,35 @@ async function transact(names, mode, fn) {
 }
 
 // Frees a chunk's memory now instead of at the garbage collector's leisure (see the header).
-const release = (buffer) => { try { buffer.transfer?.(0); } catch { /* not transferable */ } };
+/** @param {ArrayBufferLike} buffer */
+const release = (buffer) => {
+  // transfer() is ES2024, newer than the type library's target; where it is missing this is a no-op.
+  try { /** @type {{transfer?: (length: number) => unknown}} */ (buffer).transfer?.(0); } catch { /* not transferable */ }
+};
 
+/** @param {string} writer */
 const chunkRange = (writer) => IDBKeyRange.bound([writer, 0], [writer, Infinity]);
 
+/**
+ * @param {EntryRecord | undefined} record
+ * @returns {CacheEntry | null}
+ */
 function entryOf(record) {
   if (!record || !(record.bytes > 0) || !record.writer) return null;
   return { url: record.url, bytes: record.bytes, etag: record.etag || null, storedAt: record.storedAt || 0 };
 }
 
+/** @implements {ModelFileSource} */
 class IdbChunkSource {
+  /** @param {EntryRecord} record */
   constructor(record) {
     this.url = record.url;
     this.name = record.url;
+    /** @type {'cache'} */
     this.kind = 'cache';
+    /** @type {number | null} */
     this.size = record.bytes;
+    /** @type {string | null} */
     this.etag = record.etag || null;
     this.entry = entryOf(record);
     this.record = record;
@@ -119,22 +167,33 @@ class IdbChunkSource {
     return this.size;
   }
 
+  /**
+   * @param {number} index
+   * @returns {Promise<Uint8Array | null>} null when the chunk is missing
+   */
   async readChunk(index) {
+    /** @type {ArrayBuffer | Blob | undefined} */
     const value = await transact([CHUNKS], 'readonly', ({ chunks }) => done(chunks.get([this.record.writer, index])));
     if (value === undefined) return null;
     return new Uint8Array(value instanceof Blob ? await value.arrayBuffer() : value);
   }
 
-  // Chunk i+1 is read while the loader copies chunk i: at most two chunks live in the tab.
+  /**
+   * Chunk i+1 is read while the loader copies chunk i: at most two chunks live in the tab.
+   * @param {AbortSignal} [signal]
+   * @returns {AsyncGenerator<SourceItem, void, undefined>}
+   */
   async *chunks(signal) {
     const { chunks: count, chunkBytes } = this.record;
+    const size = this.record.bytes;
     let offset = 0;
+    /** @type {Promise<Uint8Array | null> | null} */
     let next = count > 0 ? this.readChunk(0) : null;
     for (let i = 0; i < count; ++i) {
       signal?.throwIfAborted();
       const bytes = await next;
       next = i + 1 < count ? this.readChunk(i + 1) : null;
-      const expected = i + 1 < count ? chunkBytes : this.size - chunkBytes * (count - 1);
+      const expected = i + 1 < count ? chunkBytes : size - chunkBytes * (count - 1);
       if (bytes === null || bytes.byteLength !== expected) {
         next?.catch(() => {});
         await deleteEntry(this.url);
@@ -145,15 +204,20 @@ class IdbChunkSource {
       offset += bytes.byteLength;
       release(bytes.buffer);   // the loader copied it into wasm memory before asking for more
     }
-    if (offset !== this.size) {
+    if (offset !== size) {
       await deleteEntry(this.url);
-      throw new CachedEntryCorrupt(`the cached copy of ${this.url} has ${offset} bytes where ${this.size} were stored`, 'its length is wrong');
+      throw new CachedEntryCorrupt(`the cached copy of ${this.url} has ${offset} bytes where ${size} were stored`, 'its length is wrong');
     }
   }
 }
 
+/**
+ * @param {string} url
+ * @returns {Promise<IdbChunkSource | null>}
+ */
 export async function lookup(url) {
   if (!idbAvailable()) return null;
+  /** @type {EntryRecord | undefined} */
   const record = await transact([ENTRIES], 'readonly', ({ entries }) => done(entries.get(url)));
   if (!record) return null;
   if (!entryOf(record) || !(record.chunkBytes > 0) || record.chunks !== Math.ceil(record.bytes / record.chunkBytes)) {
@@ -163,29 +227,44 @@ export async function lookup(url) {
   return new IdbChunkSource(record);
 }
 
+/**
+ * A full store as the package's QuotaError; any other failure as it is.
+ * @param {unknown} error
+ * @param {string} url
+ * @param {number} bytes
+ */
 function quotaError(error, url, bytes) {
-  if (error?.name !== 'QuotaExceededError') return error;
+  // A DOMException in browsers; read by its name, whatever was thrown.
+  if (/** @type {{name?: unknown} | null | undefined} */ (error)?.name !== 'QuotaExceededError') return error;
   return new QuotaError(`not enough storage quota to cache ${url} (${bytes} bytes): the model ` +
     'works but will be downloaded again next time; free space with cache.delete()');
 }
 
 // Deletes the chunks of writers that have not written for an hour (their tab died).
 async function sweepStaleWriters() {
-  const stale = await transact([WRITERS], 'readonly', ({ writers }) => done(writers.getAll()))
-    .then((all) => all.filter((w) => Date.now() - w.touched > STALE_AFTER_MS));
+  /** @type {WriterRecord[]} */
+  const all = await transact([WRITERS], 'readonly', ({ writers }) => done(writers.getAll()));
+  const stale = all.filter((w) => Date.now() - w.touched > STALE_AFTER_MS);
   for (const w of stale) await dropWriter(w.id).catch(() => {});
 }
 
+/** @param {string} id */
 const dropWriter = (id) => transact([CHUNKS, WRITERS], 'readwrite', ({ chunks, writers }) => {
   chunks.delete(chunkRange(id));
   writers.delete(id);
 });
 
-// A writer for one download (the interface of browser-cache.js's): write(chunk) after each
-// chunk is in wasm memory, in file order, returning a promise the loader awaits (the chunk
-// record's write, once a whole chunk arrived); finish() once the file was verified, which
-// writes the rest and commits the entry; abort() otherwise. Chunks are copied out of wasm
-// memory through readBack only as they are written.
+/**
+ * A writer for one download (cache/index.js's CacheWriter): write(chunk) returns a promise
+ * the loader awaits (the chunk record's write, once a whole chunk arrived); finish() writes
+ * the rest and commits the entry. Chunks are copied out of wasm memory through readBack only
+ * as they are written.
+ * @param {string} url
+ * @param {number} bytes
+ * @param {string | null} etag
+ * @param {ReadBack} readBack
+ * @returns {Promise<CacheWriter | null>}
+ */
 export async function createWriter(url, bytes, etag, readBack) {
   if (!idbAvailable()) return null;
   await sweepStaleWriters().catch(() => {});
@@ -194,9 +273,11 @@ export async function createWriter(url, bytes, etag, readBack) {
   let arrived = 0;
   let stored = 0;
   let index = 0;
+  /** @type {unknown} */
   let failed = null;
   let finished = false;
 
+  /** @param {number} to stores file bytes [stored, to) as the next chunk record */
   const storeChunk = async (to) => {
     const copy = readBack(stored, to);
     const value = CHUNK_AS_BLOB ? new Blob([copy]) : copy.buffer;
@@ -215,6 +296,7 @@ export async function createWriter(url, bytes, etag, readBack) {
   };
 
   return {
+    /** @param {Uint8Array} chunk */
     async write(chunk) {
       arrived = Math.min(bytes, arrived + chunk.byteLength);
       if (failed) return;
@@ -232,6 +314,7 @@ export async function createWriter(url, bytes, etag, readBack) {
         finished = true;
         // The commit: the new entry, the writer no longer live, the replaced entry's chunks gone.
         await transact([ENTRIES, CHUNKS, WRITERS], 'readwrite', async ({ entries, chunks, writers }) => {
+          /** @type {EntryRecord | undefined} */
           const old = await done(entries.get(url));
           if (old?.writer && old.writer !== id) chunks.delete(chunkRange(old.writer));
           entries.put({ url, bytes, etag: etag ?? '', storedAt: Date.now(), writer: id, chunkBytes: CHUNK_BYTES, chunks: index });
@@ -247,20 +330,25 @@ export async function createWriter(url, bytes, etag, readBack) {
   };
 }
 
+/** @returns {Promise<CacheEntry[]>} */
 export async function list() {
   if (!idbAvailable()) return [];
+  /** @type {EntryRecord[]} */
   const records = await transact([ENTRIES], 'readonly', ({ entries }) => done(entries.getAll()));
-  return records.map(entryOf).filter(Boolean);
+  return records.map(entryOf).filter((e) => e !== null);
 }
 
+/** @param {string} url */
 export async function has(url) {
   if (!idbAvailable()) return false;
   return Boolean(entryOf(await transact([ENTRIES], 'readonly', ({ entries }) => done(entries.get(url)))));
 }
 
+/** @param {string} url */
 export async function deleteEntry(url) {
   if (!idbAvailable()) return false;
   return transact([ENTRIES, CHUNKS], 'readwrite', async ({ entries, chunks }) => {
+    /** @type {EntryRecord | undefined} */
     const old = await done(entries.get(url));
     if (!old) return false;
     if (old.writer) chunks.delete(chunkRange(old.writer));

@@ -9,6 +9,10 @@
 import { QuotaError } from '../errors.js';
 import { NodeFileSource } from '../loader/local-sources.js';
 
+/** @typedef {import('./index.js').CacheEntry} CacheEntry */
+/** @typedef {import('./index.js').CacheWriter} CacheWriter */
+/** @typedef {import('./index.js').StorageUse} StorageUse */
+
 async function deps() {
   const [fs, path, os, crypto] = await Promise.all([
     import('node:fs/promises'), import('node:path'), import('node:os'), import('node:crypto'),
@@ -21,6 +25,7 @@ async function cacheDir() {
   return process.env.SMOLLM_WASM_CACHE || path.join(os.homedir(), '.cache', 'smollm-wasm');
 }
 
+/** @param {string} url */
 async function pathsFor(url) {
   const { path, crypto } = await deps();
   const dir = await cacheDir();
@@ -34,13 +39,14 @@ async function pathsFor(url) {
 const TEMPORARY = /^[0-9a-f]{32}\.(?:partial|json)\.(\d+)\.[0-9a-z]+$/;
 const STALE_AFTER_MS = 60 * 60 * 1000;
 
+/** @param {number} pid */
 function processAlive(pid) {
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);
     return true;
   } catch (error) {
-    return error.code === 'EPERM';   // alive, someone else's
+    return /** @type {NodeJS.ErrnoException} */ (error).code === 'EPERM';   // alive, someone else's
   }
 }
 
@@ -78,10 +84,16 @@ export async function sweepStalePartials() {
   return removed;
 }
 
+/** @param {string} base */
 function temporaryName(base) {
   return `${base}.${process.pid}.${Math.random().toString(36).slice(2)}`;
 }
 
+/**
+ * A cache record ({url, bytes, etag, storedAt}), or null when there is none or it is not JSON.
+ * @param {string} file
+ * @returns {Promise<CacheEntry | null>}
+ */
 async function readRecord(file) {
   const { fs } = await deps();
   try {
@@ -91,6 +103,25 @@ async function readRecord(file) {
   }
 }
 
+// A stored file, read as the cached copy of `url`.
+class CachedFileSource extends NodeFileSource {
+  /**
+   * @param {string} path
+   * @param {CacheEntry} record
+   */
+  constructor(path, record) {
+    super(path, 'cache');
+    this.name = record.url;
+    this.size = record.bytes;
+    this.etag = record.etag;
+    this.entry = record;
+  }
+}
+
+/**
+ * @param {string} url
+ * @returns {Promise<CachedFileSource | null>}
+ */
 export async function lookup(url) {
   const { fs } = await deps();
   const p = await pathsFor(url);
@@ -105,14 +136,15 @@ export async function lookup(url) {
   } catch {
     return null;
   }
-  const source = new NodeFileSource(p.data, 'cache');
-  source.name = String(url);
-  source.size = record.bytes;
-  source.etag = record.etag;
-  source.entry = record;
-  return source;
+  return new CachedFileSource(p.data, record);
 }
 
+/**
+ * @param {string} url
+ * @param {number} bytes
+ * @param {string | null} etag
+ * @returns {Promise<CacheWriter>}
+ */
 export async function createWriter(url, bytes, etag) {
   const { fs } = await deps();
   const p = await pathsFor(url);
@@ -122,6 +154,7 @@ export async function createWriter(url, bytes, etag) {
   const partial = temporaryName(p.partial);
   const handle = await fs.open(partial, 'w');
   let written = 0;
+  /** @type {NodeJS.ErrnoException | null} */
   let failed = null;
   let closed = false;
   const close = async () => {
@@ -130,15 +163,15 @@ export async function createWriter(url, bytes, etag) {
     await handle.close().catch(() => {});
   };
   return {
-    // write() is awaited before the loader reads on, so the chunk's buffer stays valid.
-    keepsChunks: false,
+    // Awaited before the loader reads on, so the chunk's buffer stays valid until written.
+    /** @param {Uint8Array} chunk */
     async write(chunk) {
       if (failed) return;
       try {
         await handle.write(chunk, 0, chunk.byteLength, written);
         written += chunk.byteLength;
       } catch (error) {
-        failed = error;
+        failed = /** @type {NodeJS.ErrnoException} */ (error);
       }
     },
     async finish() {
@@ -165,6 +198,7 @@ export async function createWriter(url, bytes, etag) {
   };
 }
 
+/** @returns {Promise<CacheEntry[]>} */
 export async function list() {
   const { path } = await deps();
   const { dir, names } = await cacheContents();
@@ -177,10 +211,12 @@ export async function list() {
   return out;
 }
 
+/** @param {string} url */
 export async function has(url) {
   return (await lookup(url)) !== null;
 }
 
+/** @param {string} url */
 export async function deleteEntry(url) {
   const { fs } = await deps();
   const p = await pathsFor(url);
@@ -196,6 +232,7 @@ export async function clear() {
   await sweepStalePartials();
 }
 
+/** @returns {Promise<StorageUse>} */
 export async function storage() {
   const { fs } = await deps();
   const entries = await list();

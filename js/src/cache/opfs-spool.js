@@ -11,14 +11,41 @@
 const FOLDER = 'smollm-wasm-spool';
 const STALE_AFTER_MS = 60 * 60 * 1000;
 
-export const spoolAvailable = () =>
-  typeof FileSystemSyncAccessHandle === 'function' && typeof navigator === 'object' && typeof navigator.storage?.getDirectory === 'function';
+// What this file uses of the OPFS API that TypeScript's DOM library leaves out: sync access
+// handles exist in dedicated workers only (lib.webworker), and a folder's entries() is in
+// lib.dom.asynciterable.
+/**
+ * @typedef {object} SyncAccessHandle
+ * @property {(buffer: Uint8Array, options?: {at?: number}) => number} write
+ * @property {() => void} flush
+ * @property {() => void} close
+ */
+/** @typedef {FileSystemFileHandle & {createSyncAccessHandle(): Promise<SyncAccessHandle>}} SpoolFileHandle */
+/** @typedef {FileSystemDirectoryHandle & {entries(): AsyncIterable<[string, FileSystemFileHandle | FileSystemDirectoryHandle]>}} SpoolFolder */
 
+/**
+ * A spool file: write(chunk) appends synchronously, whole or it throws (QuotaExceededError
+ * when the disk or quota is full); file() flushes, closes and returns the File; remove()
+ * deletes it.
+ * @typedef {object} Spool
+ * @property {number} written
+ * @property {(chunk: Uint8Array) => void} write
+ * @property {() => Promise<File>} file
+ * @property {() => Promise<void>} remove
+ */
+
+export const spoolAvailable = () =>
+  // Read off globalThis: the DOM library does not declare the worker-only class.
+  typeof Reflect.get(globalThis, 'FileSystemSyncAccessHandle') === 'function' &&
+  typeof navigator === 'object' && typeof navigator.storage?.getDirectory === 'function';
+
+/** @returns {Promise<SpoolFolder>} */
 async function folder() {
   const root = await navigator.storage.getDirectory();
-  return root.getDirectoryHandle(FOLDER, { create: true });
+  return /** @type {SpoolFolder} */ (await root.getDirectoryHandle(FOLDER, { create: true }));
 }
 
+/** @param {SpoolFolder} dir */
 export async function sweepStaleSpools(dir) {
   let removed = 0;
   for await (const [name, handle] of dir.entries()) {
@@ -36,23 +63,26 @@ export async function sweepStaleSpools(dir) {
 }
 
 /**
- * A spool file for `bytes` bytes, or null where sync access handles are not available.
- * write(chunk) appends synchronously; file() flushes, closes and returns the File; remove()
- * deletes it (always call it, after the put or on failure).
+ * A spool file, or null where sync access handles are not available. Always call remove(),
+ * after the put or on failure.
+ * @returns {Promise<Spool | null>}
  */
 export async function openSpool() {
   if (!spoolAvailable()) return null;
+  /** @type {SpoolFolder | undefined} */
   let dir;
+  /** @type {SpoolFileHandle | undefined} */
   let fileHandle;
+  /** @type {SyncAccessHandle} */
   let access;
   const name = `${Date.now()}-${Math.random().toString(36).slice(2)}.partial`;
   try {
     dir = await folder();
     await sweepStaleSpools(dir);
-    fileHandle = await dir.getFileHandle(name, { create: true });
+    fileHandle = /** @type {SpoolFileHandle} */ (await dir.getFileHandle(name, { create: true }));
     access = await fileHandle.createSyncAccessHandle();
   } catch {
-    if (fileHandle) await dir.removeEntry(name).catch(() => {});
+    if (dir && fileHandle) await dir.removeEntry(name).catch(() => {});
     return null;
   }
   let written = 0;
@@ -65,6 +95,7 @@ export async function openSpool() {
   return {
     get written() { return written; },
     // Writes the whole chunk or throws (a QuotaExceededError when the disk or quota is full).
+    /** @param {Uint8Array} chunk */
     write(chunk) {
       const n = access.write(chunk, { at: written });
       written += n;

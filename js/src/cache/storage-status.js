@@ -6,10 +6,14 @@
 // download and the load never waits for it; what it gave by the end of the load is reported.
 import { isNode } from '../platform.js';
 
+/** @typedef {import('../types.js').StorageStatus} StorageStatus */
+
 /**
  * Starts a persistence request when `persist` is true. Returns {settle}: settle() resolves
- * to {persistRequested, persisted, quotaBytes, usageBytes} (null where the platform does
- * not say), without waiting for an unanswered prompt.
+ * to the status (null where the platform does not say), without waiting for an unanswered
+ * prompt.
+ * @param {boolean} persist
+ * @returns {{settle: () => Promise<StorageStatus>}}
  */
 export function requestStorage(persist) {
   if (isNode) {

@@ -9,12 +9,20 @@
 export const BOUNCE_BUFFER_BYTES = 4 * 1024 * 1024;
 
 /**
+ * A byte stream's reader. reusesBuffer: each chunk is overwritten by the next read, so a
+ * consumer that keeps one must copy it first.
+ * @typedef {object} BodyReader
+ * @property {boolean} reusesBuffer
+ * @property {() => Promise<ReadableStreamReadResult<Uint8Array>>} read
+ * @property {(reason?: unknown) => Promise<void>} cancel
+ */
+
+/**
  * @param {ReadableStream<Uint8Array>} stream
- * @returns {{reusesBuffer: boolean, read: () => Promise<{done: boolean, value?: Uint8Array}>, cancel: (reason?: any) => Promise<void>}}
- *   reusesBuffer: each chunk is overwritten by the next read, so a consumer that keeps one
- *   must copy it first.
+ * @returns {BodyReader}
  */
 export function openBodyReader(stream) {
+  /** @type {ReadableStreamBYOBReader | null} */
   let byob = null;
   try {
     byob = stream.getReader({ mode: 'byob' });
@@ -25,15 +33,16 @@ export function openBodyReader(stream) {
     const reader = stream.getReader();
     return { reusesBuffer: false, read: () => reader.read(), cancel: (reason) => reader.cancel(reason) };
   }
+  const reader = byob;
   let buffer = new ArrayBuffer(BOUNCE_BUFFER_BYTES);
   return {
     reusesBuffer: true,
     async read() {
       // The read transfers the buffer into the stream and back out as value.buffer.
-      const { done, value } = await byob.read(new Uint8Array(buffer));
+      const { done, value } = await reader.read(new Uint8Array(buffer));
       if (value) buffer = value.buffer;
-      return done ? { done: true } : { done: false, value };
+      return done ? { done: true, value: undefined } : { done: false, value };
     },
-    cancel: (reason) => byob.cancel(reason),
+    cancel: (reason) => reader.cancel(reason),
   };
 }

@@ -9,12 +9,25 @@ import { openBodyReader } from './body-reader.js';
 
 const RETRYABLE = new Set([408, 425, 429, 500, 502, 503, 504]);
 
+/** @typedef {import('./source-types.js').ModelFileSource} ModelFileSource */
+/** @typedef {import('./source-types.js').SourceItem} SourceItem */
+
+/** @implements {ModelFileSource} */
 export class HttpSource {
+  /**
+   * @param {string} url
+   * @param {{retries?: number, stallTimeoutMs?: number, backoffMs?: number}} [options] retries:
+   *   per failure streak; stallTimeoutMs: silence after which a request or read is dropped;
+   *   backoffMs: the first retry's wait, doubled for each further one
+   */
   constructor(url, { retries = 5, stallTimeoutMs = 30000, backoffMs = 500 } = {}) {
     this.url = url;
     this.name = url;
+    /** @type {'download'} */
     this.kind = 'download';
-    this.size = null;       // Content-Length of the whole file, when the server says it
+    /** @type {number | null} Content-Length of the whole file, when the server says it */
+    this.size = null;
+    /** @type {string | null} */
     this.etag = null;
     // False once a body is read through a reused buffer (see body-reader.js): a chunk is then
     // overwritten by the next one, so a consumer that keeps it must copy it.
@@ -24,7 +37,11 @@ export class HttpSource {
     this.backoffMs = backoffMs;
   }
 
-  // The size without downloading (HEAD; falls back to a 1-byte Range GET), or null.
+  /**
+   * The size without downloading (HEAD; falls back to a 1-byte Range GET), or null.
+   * @param {AbortSignal} [signal]
+   * @returns {Promise<number | null>}
+   */
   async probeSize(signal) {
     try {
       const head = await fetch(this.url, { method: 'HEAD', signal });
@@ -33,16 +50,20 @@ export class HttpSource {
       }
       const one = await fetch(this.url, { headers: { Range: 'bytes=0-0' }, signal });
       await one.body?.cancel();
-      const range = one.headers.get('content-range');
-      if (one.status === 206 && range && /\/(\d+)$/.test(range)) return Number(range.match(/\/(\d+)$/)[1]);
-    } catch (error) {
+      const total = /\/(\d+)$/.exec(one.headers.get('content-range') ?? '');
+      if (one.status === 206 && total) return Number(total[1]);
+    } catch {
       if (signal?.aborted) throw abortError(signal.reason);
     }
     return null;
   }
 
-  // Yields {bytes, offset} in file order, or {restart: reason} when the server made the
-  // download start again from byte 0.
+  /**
+   * Yields {bytes, offset} in file order, or {restart: reason} when the server made the
+   * download start again from byte 0.
+   * @param {AbortSignal} [signal]
+   * @returns {AsyncGenerator<SourceItem, void, undefined>}
+   */
   async *chunks(signal) {
     let offset = 0;
     let failures = 0;
@@ -51,9 +72,12 @@ export class HttpSource {
       const controller = new AbortController();
       const onAbort = () => controller.abort();
       signal?.addEventListener('abort', onAbort, { once: true });
+      /** @type {import('./body-reader.js').BodyReader | null} */
       let reader = null;
+      /** @type {StallWatch | null} */
       let watch = null;
       try {
+        /** @type {Record<string, string>} */
         const headers = {};
         if (offset > 0) {
           headers.Range = `bytes=${offset}-`;
@@ -121,6 +145,11 @@ export class HttpSource {
     }
   }
 
+  /**
+   * Whether a 206 answer continues this download at `offset` (same total size and ETag).
+   * @param {Response} response
+   * @param {number} offset
+   */
   #resumesAt(response, offset) {
     if (response.status !== 206) return false;
     const range = response.headers.get('content-range');
@@ -131,6 +160,15 @@ export class HttpSource {
     return !(this.etag && etag && etag !== this.etag);
   }
 
+  /**
+   * Waits before the next try (backoff, or the server's Retry-After) and returns the failure
+   * count; throws NetworkError once `limit` failures in a row were retried.
+   * @param {number} failures
+   * @param {string} what the failure in words
+   * @param {number | null} waitMs
+   * @param {number} [limit]
+   * @returns {Promise<number>}
+   */
   async #retryOrThrow(failures, what, waitMs, limit = this.retries) {
     if (failures >= limit) {
       throw new NetworkError(this.url, `${what}; gave up after ${limit} retries`);
@@ -139,13 +177,21 @@ export class HttpSource {
     return failures + 1;
   }
 
-  // A failure's cause in words: the watchdog's abort shows up as a plain AbortError.
+  /**
+   * A failure's cause in words: the watchdog's abort shows up as a plain AbortError.
+   * @param {StallWatch | null} watch
+   * @param {unknown} error
+   */
   #why(watch, error) {
     return watch?.stalled ? `no data for ${this.stallTimeoutMs} ms` : describe(error);
   }
 
 }
 
+/**
+ * @param {Response} response
+ * @returns {number | null}
+ */
 function retryAfterMs(response) {
   const value = response.headers.get('retry-after');
   if (!value) return null;
@@ -160,6 +206,10 @@ function retryAfterMs(response) {
 // and clearing a timer and racing a promise for each cost more than copying the chunk into
 // wasm memory.
 class StallWatch {
+  /**
+   * @param {number} ms
+   * @param {AbortController} controller aborted on a stall
+   */
   constructor(ms, controller) {
     this.stalled = false;
     this.paused = false;
@@ -189,7 +239,13 @@ class StallWatch {
   }
 }
 
+/**
+ * An error in words, with its cause's code or message (Node's fetch puts ECONNRESET there).
+ * @param {unknown} error
+ */
 function describe(error) {
-  const cause = error?.cause?.code ?? error?.cause?.message;
-  return cause ? `${error.message}: ${cause}` : (error?.message ?? String(error));
+  // Whatever was thrown, read by duck typing as before (a DOMException or a plain object too).
+  const e = /** @type {{message?: unknown, cause?: {code?: unknown, message?: unknown}} | null | undefined} */ (error);
+  const cause = e?.cause?.code ?? e?.cause?.message;
+  return cause ? `${e?.message}: ${cause}` : String(e?.message ?? error);
 }

@@ -7,17 +7,28 @@ import * as modelCache from '../cache/index.js';
 import { HttpSource } from './http-source.js';
 import { BlobSource, NodeFileSource } from './local-sources.js';
 
+/** @typedef {import('./source-types.js').SourceEntry} SourceEntry */
+
 const SPLIT = /-(\d{5})-of-(\d{5})\.gguf$/;
 
+/**
+ * @param {unknown} x
+ * @returns {x is Blob}
+ */
 function isBlob(x) {
   return typeof Blob === 'function' && x instanceof Blob;
 }
 
+/** @param {string | URL} s */
 function isUrlLike(s) {
   return s instanceof URL || /^(https?|blob|data):/i.test(s);
 }
 
-// "model-00001-of-00003.gguf" -> the three names; anything else -> [name].
+/**
+ * "model-00001-of-00003.gguf" -> the three names; anything else -> [name].
+ * @param {string} name
+ * @returns {string[]}
+ */
 export function expandSplitName(name) {
   const match = SPLIT.exec(name);
   if (!match) return [name];
@@ -30,14 +41,19 @@ export function expandSplitName(name) {
     name.replace(SPLIT, `-${String(i + 1).padStart(width, '0')}-of-${match[2]}.gguf`));
 }
 
+/** @param {string | URL} s */
 function resolveUrl(s) {
   if (s instanceof URL) return s.href;
   const base = typeof location === 'object' ? location.href : undefined;
   return new URL(s, base).href;
 }
 
-// True only when the server is reachable and names a different ETag than the cached copy's:
-// offline, slow or silent servers leave the cached copy in use.
+/**
+ * True only when the server is reachable and names a different ETag than the cached copy's:
+ * offline, slow or silent servers leave the cached copy in use.
+ * @param {string} url
+ * @param {string | null} etag
+ */
 async function changedOnServer(url, etag) {
   if (!etag) return false;
   try {
@@ -49,11 +65,20 @@ async function changedOnServer(url, etag) {
   }
 }
 
-// Sources in file order. Every entry: {source, url (cache key or null), cached, cache, refetch}.
+/**
+ * Sources in file order.
+ * @param {unknown} input what the caller passed as the model (checked here): a URL, a path, a
+ *   File/Blob, or a list of them (every part of a split model)
+ * @param {{cache?: boolean, retries?: number, stallTimeoutMs?: number}} [options] cache: use and
+ *   fill the offline cache; the rest: HttpSource's
+ * @returns {Promise<SourceEntry[]>}
+ */
 export async function resolveSources(input, { cache = true, retries, stallTimeoutMs } = {}) {
+  /** @type {unknown[]} */
   const list = Array.isArray(input) ? input : [input];
   if (list.length === 0) throw new InvalidArgumentError('no model given: pass a URL, a file path or a File');
-  let items = [];
+  /** @type {Array<string | URL | Blob>} */
+  const items = [];
   for (const item of list) {
     if (isBlob(item)) {
       items.push(item);
@@ -64,17 +89,20 @@ export async function resolveSources(input, { cache = true, retries, stallTimeou
       throw new InvalidArgumentError(`cannot load a model from ${Object.prototype.toString.call(item)}: pass a URL, a file path or a File/Blob`);
     }
   }
+  /** @type {SourceEntry[]} */
   const out = [];
+  /** @param {import('./source-types.js').ModelFileSource} source */
+  const local = (source) => ({ source, url: null, cached: false, cache: false, refetch: null });
   for (const item of items) {
     if (isBlob(item)) {
-      out.push({ source: new BlobSource(item), url: null });
+      out.push(local(new BlobSource(item)));
     } else if (!isUrlLike(item) && isNode) {
       const path = String(item).startsWith('file:') ? new URL(item).pathname : String(item);
-      out.push({ source: new NodeFileSource(path, 'cache'), url: null });
+      out.push(local(new NodeFileSource(path, 'cache')));
     } else {
       const url = resolveUrl(item);
       if (url.startsWith('file:') && isNode) {
-        out.push({ source: new NodeFileSource(new URL(url).pathname, 'cache'), url: null });
+        out.push(local(new NodeFileSource(new URL(url).pathname, 'cache')));
         continue;
       }
       let cached = cache ? await modelCache.lookup(url) : null;
