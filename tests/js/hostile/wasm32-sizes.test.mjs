@@ -138,7 +138,7 @@ describe('wasm32 sizes and guards', () => {
       // becomes NaN), and the engine refuses what is out of range.
       assert.throws(() => engine.beginGeneration([1, 2, 3], { ...params({}), maxTokens: -5 }), /max_tokens/);
       assert.throws(() => engine.beginGeneration([1, 2, 3], withSampling({ temperature: 'hot' })), /temperature/);
-      assert.throws(() => engine.beginGeneration([1, 2, 3], withSampling({ logitBias: [[1, NaN]] })), /logit bias/);
+      assert.throws(() => engine.beginGeneration([1, 2, 3], withSampling({ logitBias: [[1, NaN]] })), /logit_bias: a bias must be a finite number/);
       assert.throws(() => engine.beginGeneration([1, 2, 3], withSampling({ logitBias: [[1e9, 1]] })), /logit_bias: token id 1000000000/);
       assert.throws(() => engine.beginGeneration([1, 2, 3], withSampling({ logitBias: [[1.5, 1]] })), /logit_bias: token id -1/);
     } finally {

@@ -12,6 +12,7 @@ import {
 } from '../../../js/src/errors.js';
 import { SmolLM } from '../../../js/src/index.js';
 import { createModule } from '../../../js/src/wasm-module.js';
+import { engineGenerationParams } from '../../../js/src/options/engine-params.js';
 import { llamaHeader, wholeFile } from '../package/support/gguf-bytes.mjs';
 import { syntheticModel } from '../package/support/models.mjs';
 
@@ -112,7 +113,7 @@ describe('engine error kinds', () => {
     const engine = module.Engine.load([inWasm(bytes)], 1, 32, true);
     try {
       held.pop();   // the engine owns the buffer now
-      const full = engineFailure(() => engine.beginGeneration(new Array(32).fill(1), { maxTokens: 1 }));
+      const full = engineFailure(() => engine.beginGeneration(new Array(32).fill(1), engineGenerationParams({ maxTokens: 1 }, { nVocab: engine.nVocab(), room: 1 })));
       assert.equal(full.kind, 'ContextLength');
       const error = fromEngineError(full);
       assert.ok(error instanceof ContextLengthError);
