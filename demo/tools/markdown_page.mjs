@@ -1,6 +1,6 @@
 // A test page of the demo's Markdown renderer alone, for the browser test of the DOM it
 // builds (tests/browser/demo/markdown_dom.test.mjs) and the streaming bench
-// (demo/tools/bench_markdown.mjs): Vite bundles demo/src/markdown_dom.js (and any extra
+// (bench/demo/markdown_stream.mjs): Vite bundles demo/src/markdown_dom.js (and any extra
 // modules given) into a temporary folder, served from 127.0.0.1 by sirv under the demo's
 // page Content-Security-Policy, so the renderer runs as it does in the app. The page exposes
 // the modules as window.modules[name] and sets window.ready.

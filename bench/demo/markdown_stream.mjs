@@ -6,7 +6,7 @@
 // MarkdownView keeping unchanged blocks) and the one before it (our own parser, the whole
 // answer rebuilt each time), taken from git at BEFORE_REF.
 //
-//   node demo/tools/bench_markdown.mjs [--browser chromium|firefox] [--tokens 4000]
+//   node bench/demo/markdown_stream.mjs [--browser chromium|firefox] [--tokens 4000]
 //
 // Prints, per answer shape, the mean time per token over the whole answer and over its last
 // 500 tokens (the long-answer cost), and the slowest token, in milliseconds.
@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { browserEngine } from '../../tests/browser/browsers.mjs';
-import { startMarkdownPage } from './markdown_page.mjs';
+import { startMarkdownPage } from '../../demo/tools/markdown_page.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 // The last commit with the demo's own Markdown parser (demo/src/markdown_parse.js, 312 lines).
@@ -103,6 +103,6 @@ async function main() {
 }
 
 main().catch((err) => {
-  console.error(`bench_markdown: ${err.stack ?? err}`);
+  console.error(`markdown_stream: ${err.stack ?? err}`);
   process.exit(1);
 });
