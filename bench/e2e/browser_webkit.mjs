@@ -14,6 +14,22 @@ export const notes = [
 
 const launch = () => browserEngine('webkit-sab').launch();
 
+/** Pids of the WebKit web processes (the pages and their workers) under this Node process. */
+export function webProcesses() {
+  return ourProcesses((argv) => (argv[0] ?? '').endsWith('/WebKitWebProcess'));
+}
+
+/** Peak RSS (VmHWM) of the largest of `pids`, or null when none could be read. */
+export function largestPeakRss(pids) {
+  const peaks = pids.map(peakRssBytes).filter((b) => b !== null);
+  return peaks.length ? Math.max(...peaks) : null;
+}
+
+/** Peak RSS of WebKit's network process, which holds an ephemeral session's storage. */
+export function networkProcessPeakRss() {
+  return largestPeakRss(ourProcesses((argv) => (argv[0] ?? '').endsWith('/WebKitNetworkProcess')));
+}
+
 export async function browserVersion() {
   const browser = await launch();
   try {
@@ -23,17 +39,11 @@ export async function browserVersion() {
   }
 }
 
-function webProcessPeakRss() {
-  const pids = ourProcesses((argv) => (argv[0] ?? '').endsWith('/WebKitWebProcess'));
-  const peaks = pids.map(peakRssBytes).filter((b) => b !== null);
-  return peaks.length ? Math.max(...peaks) : null;
-}
-
 export async function runIn(origin, engine, job) {
   const browser = await launch();
   try {
     const result = await runOnBenchPage(browser, origin, engine, job, 'WebKit');
-    result.peakRssBytes = webProcessPeakRss();
+    result.peakRssBytes = largestPeakRss(webProcesses());
     result.browser = browser.version;
     return result;
   } finally {

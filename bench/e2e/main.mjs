@@ -11,7 +11,7 @@ import { ensureModel, kvCacheBytes, GOLDEN_TINY, QUANTS, SHAPES } from './models
 import { buildPrompts } from './prompts.mjs';
 import { startStaticServer } from '../../tests/support/static-server.mjs';
 import { describeMachine } from './machine.mjs';
-import { runLoadMemory } from './load_memory.mjs';
+import { loadMemoryVariants, runLoadMemory } from './load_memory.mjs';
 import { runNative } from './native_run.mjs';
 
 const CONTEXT_SIZE = 2048;
@@ -243,18 +243,24 @@ async function main() {
   }
   // Tab memory of a first (caching) load and of a cached load, per browser and file.
   const memoryThreads = Math.max(...o.threads);
+  // WebKit runs two configurations (loadMemoryVariants): without and with SharedArrayBuffer.
+  const MiB = 2 ** 20;
+  const m = (x) => `${(x / MiB).toFixed(0)} MiB`;
   for (const browser of o.reportOnly || !o.loadMemory ? [] : o.browsers) {
-    for (const quant of o.types) {
-      const job = { modelUrl: `/models/${path.basename(files[quant])}`, threads: memoryThreads, contextSize: CONTEXT_SIZE };
-      const rec = await watchedRun({ runId, kind: 'load-memory', browser, engine: 'ours (cache on)', quant, threads: memoryThreads, rep: 1, attempt: 1 },
-        async (r) => { r.result = await runLoadMemory(browser, server.url, job, log); });
-      const MiB = 2 ** 20;
-      const m = (x) => `${(x / MiB).toFixed(0)} MiB`;
-      log(rec.error
-        ? `${browser} load memory ${quant}: ERROR ${rec.error.split('\n')[0]}`
-        : `${browser} load memory ${quant}: peak tab RSS cache off ${m(rec.result.off.peakRssBytes)}, first load ${m(rec.result.first.peakRssBytes)} (${(rec.result.first.loadMs / 1000).toFixed(1)} s), ` +
-          `cached load ${m(rec.result.cached.peakRssBytes)} (${(rec.result.cached.loadMs / 1000).toFixed(1)} s), wasm ${m(rec.result.cached.wasmMemoryBytes)} ` +
-          `(others ${rec.cpu.othersCores.toFixed(2)} cores${rec.valid ? '' : ' BUSY'})`);
+    for (const variant of loadMemoryVariants(browser)) {
+      for (const quant of o.types) {
+        const job = { modelUrl: `/models/${path.basename(files[quant])}`, threads: memoryThreads, contextSize: CONTEXT_SIZE };
+        const rec = await watchedRun({ runId, kind: 'load-memory', browser, variant, engine: 'ours (cache on)', quant, threads: memoryThreads, rep: 1, attempt: 1 },
+          async (r) => {
+            r.result = await runLoadMemory(variant, server.url, job, log);
+            r.threads = r.result.threads ?? memoryThreads;
+          });
+        log(rec.error
+          ? `${variant} load memory ${quant}: ERROR ${rec.error.split('\n')[0]}`
+          : `${variant} load memory ${quant} ${rec.threads}t: peak tab RSS cache off ${m(rec.result.off.peakRssBytes)}, first load ${m(rec.result.first.peakRssBytes)} (${(rec.result.first.loadMs / 1000).toFixed(1)} s), ` +
+            `cached load ${m(rec.result.cached.peakRssBytes)} (${(rec.result.cached.loadMs / 1000).toFixed(1)} s), wasm ${m(rec.result.cached.wasmMemoryBytes)} ` +
+            `(others ${rec.cpu.othersCores.toFixed(2)} cores${rec.valid ? '' : ' BUSY'})`);
+      }
     }
   }
   await server.close();
@@ -267,7 +273,7 @@ async function main() {
     `Greedy decoding of ${o.decodeTokens} tokens with the ${bannedIds.length} byte tokens that are not valid UTF-8 alone banned (logit bias) in every engine, end-of-text ignored.`,
     'Prefill tok/s = prompt tokens / time to the first sampled token. Decode tok/s = (generated - 1) / time from the first to the last generated token. wllama: llama.cpp\'s own prompt_ms / predicted_ms; ours: its GenerationStats (same definitions); native: node-llama-cpp timed the same way.',
     `Each run: a fresh browser (so the renderer's peak RSS, VmHWM, is that run's), a fetch of the whole file (the "fetch s" reference for the load-time target), then load, an 8-token warm-up, the ${lengths.short}-token prompt + ${o.decodeTokens} decoded tokens, the ${lengths.long}-token prompt${o.longBudgetMs < 1e12 ? ` (skipped where the ${lengths.short}-token rate predicts more than ${o.longBudgetMs / 1000} s)` : ''}. wllama loads with loadModelFromUrl, ours with SmolLM.load, both from the 127.0.0.1 server (COOP/COEP, crossOriginIsolated). 1 thread = our single-thread build and wllama without pthreads. wllama's wasm memory is read from its pthread workers, so it is not known at 1 thread.`,
-    `Load memory (issue 19): per browser and file, our package loads with the offline cache on (the default) in a browser profile on disk, twice: a fresh profile (download + store), then the browser relaunched on it (read from the cache). Each is a fresh browser, so the peak RSS (VmHWM) of the tab's process (Chromium's renderer, Firefox's largest content process) is that load's; ${memoryThreads} threads, context ${CONTEXT_SIZE}, loading only (no generation, so the KV cache is not yet resident). "cache off" is a third such load with cache: false, the reference.`,
+    `Load memory (issue 19): per browser and file, our package loads with the offline cache on (the default) in a browser profile on disk, twice: a fresh profile (download + store), then the browser relaunched on it (read from the cache). Each is a fresh browser, so the peak RSS (VmHWM) of the tab's process (Chromium's renderer, Firefox's largest content process, WebKit's web process) is that load's (WebKit's automation session is ephemeral: its cached load runs in a new tab, and so a new web process, of the session that stored the file); ${memoryThreads} threads (WebKit without SharedArrayBuffer: 1, the single-thread build), context ${CONTEXT_SIZE}, loading only (no generation, so the KV cache is not yet resident). "cache off" is a third such load with cache: false, the reference.`,
     'Native llama.cpp reads the file from disk without mmap (its load is not comparable to the browser loads); its RSS is the process peak.',
     `Runs are interleaved (ours, wllama, native, then again), ${o.reps} per cell (${o.reps1t} at 1 thread)${o.include.length ? ` plus the runs of ${o.include.map((f) => path.basename(f)).join(', ')}` : ''}; the "runs" column counts them; medians shown. Other processes' CPU use is measured during every run; a run where they used more than ${o.busyCores} cores is redone (up to ${o.attempts} attempts).`,
   ];

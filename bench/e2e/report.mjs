@@ -169,14 +169,19 @@ function loadMemoryTable(records, browser, quants) {
     '|---|---|---|---|---|---|---|---|---|---|',
   ];
   let any = false;
-  for (const quant of quants) {
-    const mine = records.filter((r) => r.kind === 'load-memory' && r.browser === browser && r.quant === quant && r.result);
-    const rec = mine.filter((r) => r.valid).at(-1) ?? mine.at(-1);
-    if (!rec) continue;
-    any = true;
-    const { off, first, cached, fileBytes } = rec.result;
-    lines.push(`| ${quant}${rec.valid ? '' : ' †'} | ${f1(fileBytes / MiB)} | ${f1(cached.wasmMemoryBytes / MiB)} | ${f1(off.peakRssBytes / MiB)} | ${f1(first.peakRssBytes / MiB)} | ${f2(first.loadMs / 1000)} | ` +
-      `${f1(cached.peakRssBytes / MiB)} | ${f2(cached.loadMs / 1000)} | ${f1((first.peakRssBytes - cached.peakRssBytes) / MiB)} | ${f2(rec.cpu.othersCores)} |`);
+  // WebKit's records name their configuration (variant 'webkit' or 'webkit-sab'): a row each.
+  const variants = [...new Set(records.filter((r) => r.kind === 'load-memory' && r.browser === browser).map((r) => r.variant ?? browser))];
+  for (const variant of variants) {
+    for (const quant of quants) {
+      const mine = records.filter((r) => r.kind === 'load-memory' && r.browser === browser && (r.variant ?? browser) === variant && r.quant === quant && r.result);
+      const rec = mine.filter((r) => r.valid).at(-1) ?? mine.at(-1);
+      if (!rec) continue;
+      any = true;
+      const { off, first, cached, fileBytes } = rec.result;
+      const label = variants.length === 1 && variant === browser ? quant : `${quant} (${variant}, ${rec.threads} thread${rec.threads === 1 ? '' : 's'})`;
+      lines.push(`| ${label}${rec.valid ? '' : ' †'} | ${f1(fileBytes / MiB)} | ${f1(cached.wasmMemoryBytes / MiB)} | ${f1(off.peakRssBytes / MiB)} | ${f1(first.peakRssBytes / MiB)} | ${f2(first.loadMs / 1000)} | ` +
+        `${f1(cached.peakRssBytes / MiB)} | ${f2(cached.loadMs / 1000)} | ${f1((first.peakRssBytes - cached.peakRssBytes) / MiB)} | ${f2(rec.cpu.othersCores)} |`);
+    }
   }
   return any ? lines.join('\n') : null;
 }
