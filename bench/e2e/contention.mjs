@@ -5,12 +5,12 @@
 // interleave the engines. Writes bench/contention/RESULTS.md, which bench/run.sh carries into
 // bench/RESULTS.md (and this script splices into it too).
 //
-//   node bench/e2e/contention.mjs [--engines ours,wllama,native] [--browsers chromium,firefox]
+//   node bench/e2e/contention.mjs [--engines ours,wllama,native] [--browsers chromium,firefox,webkit]
 //        [--quant Q4_K_M] [--reps 2] [--prompt-tokens 128] [--decode-tokens 32]
 //        [--report-only bench/out/contention-<run>.jsonl]   (render an earlier run's records)
 //
 // A browser driver module exports runIn(origin, engine, job, log) and a version(); adding a
-// browser (e.g. WebKit) means adding it to BROWSERS below.
+// browser means adding it to BROWSER_DRIVERS below.
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
@@ -32,16 +32,16 @@ const OUTPUT = path.join(ROOT, 'bench/contention/RESULTS.md');
 // Hand-written findings kept under the table (Node A/B runs, how to re-run, what is missing).
 const NOTES = path.join(ROOT, 'bench/contention/NOTES.md');
 
-const BROWSERS = {
-  chromium: async () => {
-    const m = await import('./browser_chromium.mjs');
-    return { runIn: m.runIn, version: m.chromiumVersion };
-  },
-  firefox: async () => {
-    const m = await import('./browser_firefox.mjs');
-    return { runIn: m.runIn, version: m.firefoxVersion };
-  },
+const BROWSER_DRIVERS = {
+  chromium: './browser_chromium.mjs',
+  firefox: './browser_firefox.mjs',
+  // WebKitGTK with SharedArrayBuffer exposed, as Safari has it on an isolated page.
+  webkit: './browser_webkit.mjs',
 };
+const BROWSERS = Object.fromEntries(Object.entries(BROWSER_DRIVERS).map(([name, file]) => [name, async () => {
+  const m = await import(file);
+  return { runIn: m.runIn, version: m.browserVersion };
+}]));
 
 const CONDITIONS = ['quiet', 'busy', 'oversubscribed'];
 const CONDITION_TEXT = {
@@ -55,7 +55,7 @@ function parse(argv) {
     args: argv,
     options: {
       engines: { type: 'string', default: 'ours,wllama,native' },
-      browsers: { type: 'string', default: 'chromium,firefox' },
+      browsers: { type: 'string', default: 'chromium,firefox,webkit' },
       quant: { type: 'string', default: 'Q4_K_M' },
       reps: { type: 'string', default: '2' },
       cores: { type: 'string', default: String(os.cpus().length) },
