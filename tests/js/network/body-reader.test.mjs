@@ -66,18 +66,57 @@ test('a fetch body is read through one reused buffer, in order, whole', async ()
   }
 });
 
-test('a stream that is not a byte stream is read the default way, each chunk its own', async () => {
+// Browsers' ArrayBuffer.prototype.transfer (absent in Node 20) stands in as an own method that
+// records which buffers were released.
+function releasable(bytes, released) {
+  const copy = bytes.slice();
+  copy.buffer.transfer = () => { released.push(copy.buffer); return new ArrayBuffer(0); };
+  return copy;
+}
+
+test('a stream that is not a byte stream is read the default way; each chunk is released on the next read', async () => {
   const parts = [pattern(1000), pattern(5), pattern(70000)];
+  const released = [];
+  const enqueued = parts.map((p) => releasable(p, released));
   const stream = new ReadableStream({
     start(controller) {
-      for (const p of parts) controller.enqueue(p.slice());
+      for (const chunk of enqueued) controller.enqueue(chunk);
       controller.close();
     },
   });
   const reader = openBodyReader(stream);
-  assert.equal(reader.reusesBuffer, false);
-  const chunks = await readAll(reader);
-  assert.deepEqual(chunks.map((c) => c.view), parts, 'every chunk kept as it came, none overwritten');
+  assert.equal(reader.reusesBuffer, true, 'a consumer must copy what it keeps');
+  const seen = [];
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    assert.equal(released.length, seen.length, 'the chunk just read is not released yet, every earlier one is');
+    seen.push(value.slice());
+  }
+  assert.deepEqual(seen, parts, 'the copies, in order, are the body');
+  assert.deepEqual(released, enqueued.map((c) => c.buffer), 'each chunk released once the next read was asked for');
+});
+
+test('chunks sliced from one buffer are never released (the others still need it)', async () => {
+  const whole = pattern(3000);
+  const released = [];
+  const shared = releasable(whole, released);
+  const stream = new ReadableStream({
+    start(controller) {
+      controller.enqueue(shared.subarray(0, 1000));
+      controller.enqueue(shared.subarray(1000, 3000));
+      controller.close();
+    },
+  });
+  const reader = openBodyReader(stream);
+  const seen = [];
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    seen.push(value.slice());
+  }
+  assert.deepEqual(concat(seen), whole);
+  assert.deepEqual(released, []);
 });
 
 test('cancel ends a byte stream read early', async () => {
