@@ -448,8 +448,7 @@ private:
         }
         const auto saved_rules = rules_;
         try {
-            const std::string char_rule = add_primitive("char");
-            return add_rule(rule_name, regex_to_json_string_gbnf(pattern.string, rule_name, char_rule,
+            return add_rule(rule_name, regex_to_json_string_gbnf(pattern.string, rule_name, [this] { return add_primitive("char"); },
                                                                  [this](const std::string& n, const std::string& body) {
                                                                      return add_rule(n, body);
                                                                  }));

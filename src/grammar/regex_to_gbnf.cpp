@@ -86,21 +86,37 @@ std::string escaped_char(uint32_t cp) {
 
 bool must_escape(uint32_t cp) { return cp < 0x20 || cp == '"' || cp == '\\' || cp == 0x7F; }
 
-// A GBNF primary (one item that a quantifier may follow) for one JSON-encoded character of `set`.
+// A GBNF primary (one item that a quantifier may follow) for one JSON-encoded character of
+// `set`. Controls are written either way JSON allows: \n or \u000a (either case of hex).
 std::string charset_gbnf(const CharSet& set) {
+    auto contains = [&](uint32_t cp) {
+        return std::any_of(set.begin(), set.end(), [cp](const auto& r) { return cp >= r.first && cp <= r.second; });
+    };
     std::string raw;
-    std::vector<std::string> alts;
     for (const auto& [lo, hi] : set) {
         uint32_t start = lo;
         for (uint32_t cp = lo; cp <= hi && cp <= 0x7F; ++cp) {
             if (!must_escape(cp)) continue;
             if (cp > start) raw += class_char(start) + (cp - 1 > start ? "-" + class_char(cp - 1) : "");
-            alts.push_back(escaped_char(cp));
             start = cp + 1;
         }
         if (start <= hi) raw += class_char(start) + (hi > start ? "-" + class_char(hi) : "");
     }
-    if (!raw.empty()) alts.insert(alts.begin(), "[" + raw + "]");
+    std::vector<std::string> alts;
+    if (!raw.empty()) alts.push_back("[" + raw + "]");
+    for (uint32_t cp : {uint32_t{'"'}, uint32_t{'\\'}, 0x08u, 0x09u, 0x0Au, 0x0Cu, 0x0Du}) {
+        if (contains(cp)) alts.push_back(escaped_char(cp));
+    }
+    for (uint32_t high : {0x00u, 0x10u}) {
+        std::string low;
+        for (uint32_t v = 0; v < 16; ++v) {
+            if (!contains(high + v)) continue;
+            low += static_cast<char>("0123456789abcdef"[v]);
+            if (v >= 10) low += static_cast<char>("0123456789ABCDEF"[v]);
+        }
+        if (!low.empty()) alts.push_back(std::string("\"\\\\u00") + (high ? "1" : "0") + "\" [" + low + "]");
+    }
+    if (contains(0x7F)) alts.push_back(R"("\\u007" [fF])");
     if (alts.size() == 1) return alts[0];
     std::string out = "(";
     for (size_t i = 0; i < alts.size(); ++i) out += (i ? " | " : "") + alts[i];
@@ -148,7 +164,7 @@ std::vector<uint32_t> decode_utf8(std::string_view s) {
 
 class RegexConverter {
 public:
-    RegexConverter(std::string_view pattern, const std::string& name, const std::string& char_rule,
+    RegexConverter(std::string_view pattern, const std::string& name, const std::function<std::string()>& char_rule,
                    const std::function<std::string(const std::string&, const std::string&)>& add_rule)
         : text_(decode_utf8(pattern)), name_(name), char_rule_(char_rule), add_rule_(add_rule) {}
 
@@ -160,7 +176,8 @@ public:
             const bool anchored_start = eat('^');
             std::string body = sequence(0, true);
             const bool anchored_end = eat('$');
-            std::string alt = (anchored_start ? "" : char_rule_ + "* ") + body + (anchored_end ? "" : " " + char_rule_ + "*");
+            const std::string any = anchored_start && anchored_end ? "" : char_rule_() + "*";
+            std::string alt = (anchored_start ? "" : any + " ") + body + (anchored_end ? "" : " " + any);
             alts.push_back(alt);
         } while (eat('|'));
         if (!at_end()) throw InvalidPattern(where() + "unmatched ')'");
@@ -199,12 +216,20 @@ private:
     // Items up to '|', ')' or the end (and, at the top level, a final '$').
     std::string sequence(int depth, bool top) {
         std::string out;
+        bool last_plain = false;
         while (!at_end() && peek() != '|' && peek() != ')') {
             if (top && peek() == '$' && pos_ + 1 == text_.size()) break;
             if (top && peek() == '$' && peek(1) == '|') break;
-            std::string item = atom(depth);
-            item = quantified(item);
-            out += (out.empty() ? "" : " ") + item;
+            const std::string item = quantified(atom(depth));
+            // Adjacent plain literals join into one ("a" "b" -> "ab").
+            const bool plain = item.size() >= 2 && item.front() == '"' && item.back() == '"' && item.find("\" \"") == std::string::npos;
+            if (plain && last_plain && !out.empty()) {
+                out.pop_back();
+                out += item.substr(1);
+            } else {
+                out += (out.empty() ? "" : " ") + item;
+            }
+            last_plain = plain;
         }
         // An empty sequence: an empty group matches the empty string.
         return out.empty() ? "\"\"" : out;
@@ -436,14 +461,15 @@ private:
 
     std::vector<uint32_t> text_;
     size_t pos_ = 0;
-    std::string name_, char_rule_;
+    std::string name_;
+    const std::function<std::string()>& char_rule_;
     std::string unsupported_;  // the first unsupported feature met
     const std::function<std::string(const std::string&, const std::string&)>& add_rule_;
 };
 
 }  // namespace
 
-std::string regex_to_json_string_gbnf(std::string_view pattern, const std::string& name, const std::string& char_rule,
+std::string regex_to_json_string_gbnf(std::string_view pattern, const std::string& name, const std::function<std::string()>& char_rule,
                                       const std::function<std::string(const std::string&, const std::string&)>& add_rule) {
     return RegexConverter(pattern, name, char_rule, add_rule).convert();
 }

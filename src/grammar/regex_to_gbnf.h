@@ -24,10 +24,10 @@ struct InvalidPattern : std::invalid_argument {
     using std::invalid_argument::invalid_argument;
 };
 
-// add_rule(name, body) adds a helper rule and returns the name it got. `char_rule` names a
-// rule for any one JSON string character (the converter's "char" primitive), used to pad
-// unanchored patterns. Returns a GBNF expression, quotes included.
-std::string regex_to_json_string_gbnf(std::string_view pattern, const std::string& name, const std::string& char_rule,
+// add_rule(name, body) adds a helper rule and returns the name it got. char_rule() adds and
+// names a rule for any one JSON string character (the converter's "char" primitive), used to
+// pad unanchored patterns. Returns a GBNF expression, quotes included.
+std::string regex_to_json_string_gbnf(std::string_view pattern, const std::string& name, const std::function<std::string()>& char_rule,
                                       const std::function<std::string(const std::string&, const std::string&)>& add_rule);
 
 }  // namespace smollm::grammar
