@@ -162,6 +162,14 @@ std::vector<uint32_t> decode_utf8(std::string_view s) {
     return out;
 }
 
+// Whether `gbnf` is a single string literal ("ab", "\\\""), which can join its neighbours.
+bool is_one_literal(const std::string& gbnf) {
+    if (gbnf.size() < 2 || gbnf.front() != '"') return false;
+    size_t i = 1;
+    while (i < gbnf.size() && gbnf[i] != '"') i += gbnf[i] == '\\' ? 2 : 1;
+    return i == gbnf.size() - 1;
+}
+
 class RegexConverter {
 public:
     RegexConverter(std::string_view pattern, const std::string& name, const std::function<std::string()>& char_rule,
@@ -222,7 +230,7 @@ private:
             if (top && peek() == '$' && peek(1) == '|') break;
             const std::string item = quantified(atom(depth));
             // Adjacent plain literals join into one ("a" "b" -> "ab").
-            const bool plain = item.size() >= 2 && item.front() == '"' && item.back() == '"' && item.find("\" \"") == std::string::npos;
+            const bool plain = is_one_literal(item);
             if (plain && last_plain && !out.empty()) {
                 out.pop_back();
                 out += item.substr(1);

@@ -80,6 +80,10 @@ TEST_CASE("pattern: the output is always valid JSON", "[grammar]") {
     CHECK(accepts(dot, R"("a\tc")"));
     CHECK(accepts(dot, R"("a\u001fc")"));
     CHECK(accepts(dot, "\"a\xC3\xA9" "c\""));
+    CHECK(accepts(dot, R"("a\u0009c")"));
+    CHECK(accepts(dot, R"("a\u001Fc")"));
+    CHECK(!accepts(dot, R"("a\u000ac")"));
+    CHECK(!accepts(dot, R"("a\u000Dc")"));
     CHECK(!accepts(dot, R"("a"c")"));
     CHECK(!accepts(dot, R"("a\nc")"));
     CHECK(!accepts(dot, "\"a\tc\""));  // a raw control character is not JSON
@@ -93,6 +97,12 @@ TEST_CASE("pattern: the output is always valid JSON", "[grammar]") {
     CHECK(accepts(negated, R"("\n")"));
     CHECK(!accepts(negated, R"("aB")"));
     CHECK(!accepts(negated, R"(""")"));
+}
+
+TEST_CASE("pattern: adjacent literals are one GBNF string", "[grammar]") {
+    const std::string gbnf = json_schema_to_gbnf(R"({"type": "string", "pattern": "^say \"hi\" x+$"})");
+    INFO(gbnf);
+    CHECK(gbnf.find(R"(root ::= "\"" ("say \\\"hi\\\" " "x"+) "\"")") != std::string::npos);
 }
 
 TEST_CASE("pattern: escapes and class escapes", "[grammar]") {
