@@ -63,6 +63,12 @@ std::string class_char(uint32_t cp) {
     return buf;
 }
 
+std::string class_range(uint32_t lo, uint32_t hi) {
+    std::string out = class_char(lo);
+    if (hi > lo) out.append("-").append(class_char(hi));
+    return out;
+}
+
 // GBNF for a hex digit of either case.
 std::string hex_digit(uint32_t v) {
     const char* digits = "0123456789abcdef";
@@ -97,13 +103,13 @@ std::string charset_gbnf(const CharSet& set) {
         uint32_t start = lo;
         for (uint32_t cp = lo; cp <= hi && cp <= 0x7F; ++cp) {
             if (!must_escape(cp)) continue;
-            if (cp > start) raw += class_char(start) + (cp - 1 > start ? "-" + class_char(cp - 1) : "");
+            if (cp > start) raw += class_range(start, cp - 1);
             start = cp + 1;
         }
-        if (start <= hi) raw += class_char(start) + (hi > start ? "-" + class_char(hi) : "");
+        if (start <= hi) raw += class_range(start, hi);
     }
     std::vector<std::string> alts;
-    if (!raw.empty()) alts.push_back("[" + raw + "]");
+    if (!raw.empty()) alts.push_back(std::string("[").append(raw).append("]"));
     for (uint32_t cp : {uint32_t{'"'}, uint32_t{'\\'}, 0x08u, 0x09u, 0x0Au, 0x0Cu, 0x0Du}) {
         if (contains(cp)) alts.push_back(escaped_char(cp));
     }
