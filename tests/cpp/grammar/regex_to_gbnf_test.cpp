@@ -53,6 +53,13 @@ TEST_CASE("pattern: groups, alternation, ? * + and lazy quantifiers", "[grammar]
     CHECK(accepts(q, R"("aabccde")"));
     CHECK(!accepts(q, R"("abbc")"));
     CHECK(!accepts(q, R"("ad")"));
+    const auto empty_alt = pattern_grammar("^(a|)b$");
+    CHECK(accepts(empty_alt, R"("ab")"));
+    CHECK(accepts(empty_alt, R"("b")"));
+    CHECK(!accepts(empty_alt, R"("aab")"));
+    const auto empty = pattern_grammar("^$");
+    CHECK(accepts(empty, R"("")"));
+    CHECK(!accepts(empty, R"(" ")"));
     const auto named = pattern_grammar("^(?<year>[0-9]{4})$");
     CHECK(accepts(named, R"("2024")"));
     // Each top-level alternative keeps its own anchors.
