@@ -184,3 +184,34 @@ TEST_CASE("pattern: with other keywords and inside objects", "[grammar]") {
     CHECK(!accepts(object, R"({"code": "12", "ids": []})"));
     CHECK(!accepts(object, R"({"code": "123", "ids": ["id-"]})"));
 }
+
+TEST_CASE("pattern: any regex text converts or gives an error, never a crash or a hang", "[grammar]") {
+    // Seeded random patterns over the regex syntax characters, plus hostile shapes.
+    const std::string alphabet = R"(ab09^$.|()[]{},-*+?\\dwsbBpk1<>=!:"')";
+    uint32_t state = 12345;
+    int converted = 0;
+    auto next = [&] {
+        state = state * 1664525u + 1013904223u;
+        return state >> 8;
+    };
+    for (int i = 0; i < 3000; ++i) {
+        std::string pattern;
+        const size_t len = next() % 12;
+        for (size_t k = 0; k < len; ++k) pattern += alphabet[next() % alphabet.size()];
+        INFO(pattern);
+        std::string gbnf;
+        try {
+            gbnf = json_schema_to_gbnf(pattern_schema(pattern));
+        } catch (const std::invalid_argument& e) {
+            CHECK(std::string(e.what()).find("pattern") != std::string::npos);
+            continue;
+        }
+        CHECK_NOTHROW(parse_gbnf(gbnf));
+        ++converted;
+    }
+    INFO("converted " << converted);
+    CHECK(converted > 300);  // the loop must exercise conversions, not only errors
+    CHECK(error_of(std::string(100000, '(')).find("nesting deeper than 100 groups") != std::string::npos);
+    const auto nested = pattern_grammar("^((a{1000}){1000}){1000}$");
+    CHECK(!accepts(nested, R"("aaa")"));
+}
