@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "grammar/regex_to_gbnf.h"
 #include "util/json_value.h"
 
 namespace smollm::grammar {
@@ -418,8 +419,8 @@ private:
     }
 
     std::string visit_string(const JsonValue& schema, const std::string& rule_name, const std::string& path) {
-        if (schema.find("pattern") && !options_.ignore_unsupported) {
-            fail(path, "unsupported keyword 'pattern' (regular expressions are not converted yet)");
+        if (const JsonValue* pattern = schema.find("pattern")) {
+            if (std::string rule = visit_pattern(schema, *pattern, rule_name, path); !rule.empty()) return rule;
         }
         if (const JsonValue* f = string_format(schema, path)) {
             if (f->string.rfind("uuid", 0) == 0) return visit_primitive(rule_name, "uuid");
@@ -433,6 +434,31 @@ private:
             return add_rule(rule_name, "\"\\\"\" " + build_repetition(char_rule, min_len, max_len) + " \"\\\"\"");
         }
         return visit_primitive(rule_name, "string");
+    }
+
+    // The pattern's rule, or "" when its regex feature is unsupported and the caller asked to
+    // ignore what cannot be enforced (then the string's other keywords apply, as in llama.cpp).
+    std::string visit_pattern(const JsonValue& schema, const JsonValue& pattern, const std::string& rule_name,
+                              const std::string& path) {
+        if (!pattern.is_string()) fail(path, "pattern must be a string");
+        for (const char* other : {"minLength", "maxLength", "format"}) {
+            if (schema.find(other) && !options_.ignore_unsupported) {
+                fail(path, std::string("unsupported keyword '") + other + "' together with 'pattern'");
+            }
+        }
+        const auto saved_rules = rules_;
+        try {
+            return add_rule(rule_name, regex_to_json_string_gbnf(pattern.string, rule_name, [this] { return add_primitive("char"); },
+                                                                 [this](const std::string& n, const std::string& body) {
+                                                                     return add_rule(n, body);
+                                                                 }));
+        } catch (const UnsupportedPattern& e) {
+            rules_ = saved_rules;
+            if (!options_.ignore_unsupported) fail(path, "unsupported pattern " + json_quote(pattern.string) + ": " + e.what());
+        } catch (const InvalidPattern& e) {
+            fail(path, "invalid pattern " + json_quote(pattern.string) + ": " + e.what());
+        }
+        return "";
     }
 
     std::string visit_integer(const JsonValue& schema, const std::string& rule_name, const std::string& path) {

@@ -3,8 +3,9 @@
 // document ($defs, definitions, any JSON pointer), anyOf / oneOf, allOf (object merge, enum
 // intersection), const, enum, type (also a list of types), object properties with required
 // and optional ones and additionalProperties, arrays (items, prefixItems, minItems,
-// maxItems), strings (minLength, maxLength, format date / time / date-time / uuid), integer
-// minimum / maximum / exclusiveMinimum / exclusiveMaximum, number, boolean, null.
+// maxItems), strings (minLength, maxLength, pattern (regex_to_gbnf.h), format date / time /
+// date-time / uuid), integer minimum / maximum / exclusiveMinimum / exclusiveMaximum, number,
+// boolean, null.
 #pragma once
 #include <stdexcept>
 #include <string>
@@ -17,8 +18,9 @@ class JsonValue;
 namespace smollm::grammar {
 
 struct JsonSchemaOptions {
-    // Keywords the converter cannot enforce (e.g. "pattern", "multipleOf", "uniqueItems") are
-    // errors naming them unless this is set; then they are ignored, as llama.cpp ignores them.
+    // Keywords the converter cannot enforce (e.g. "multipleOf", "uniqueItems", a pattern using
+    // lookaround) are errors naming them unless this is set; then they are ignored, as
+    // llama.cpp ignores them (a pattern it cannot convert then accepts any string).
     bool ignore_unsupported = false;
 };
 
