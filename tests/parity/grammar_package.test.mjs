@@ -18,24 +18,14 @@ import {LlamaGrammarEvaluationState, getLlama} from 'node-llama-cpp';
 
 import {repoRoot} from './lib/ours.mjs';
 import {sharedDir} from './lib/prompts.mjs';
+import {nestedSchema} from './lib/schemas.mjs';
 
 const modelPath = join(sharedDir, 'golden/models/tiny-py-Q4_K_M.gguf');
 const wasmBuilt = existsSync(join(repoRoot, 'js/wasm/smollm-mt.wasm'));
 const kMaxTokens = 24;
 const kTieGap = 0.02;
 
-const nested = {
-    type: 'object',
-    properties: {
-        name: {type: 'string', maxLength: 10},
-        level: {type: 'integer', minimum: 1, maximum: 5},
-        mode: {enum: ['fast', 'safe']},
-        tags: {type: 'array', items: {type: 'string', maxLength: 6}, minItems: 1, maxItems: 3},
-        owner: {type: 'object', properties: {id: {type: 'integer'}, active: {type: 'boolean'}}, required: ['id', 'active']},
-    },
-    required: ['name', 'level', 'mode', 'tags', 'owner'],
-    additionalProperties: false,
-};
+const nested = nestedSchema;
 
 const cases = [
     {name: 'letters in braces', prompt: 'def f(x):', grammar: 'root ::= "{" [a-z]+ "}"\n'},
