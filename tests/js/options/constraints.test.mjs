@@ -64,7 +64,7 @@ describe('constrained generation through the package, serve and the CLI', () => 
   let files;
   before(async () => {
     files = mkdtempSync(join(tmpdir(), 'smollm-constraints-'));
-    supervisor = new EngineSupervisor(() => SmolLM.load(syntheticModel(), { worker: false, threads: 1, contextSize: 256, cache: false }));
+    supervisor = new EngineSupervisor(() => SmolLM.load(syntheticModel(), { worker: false, threads: 1, contextSize: 512, cache: false }));
     llm = await supervisor.start();
     server = createOpenAiServer(supervisor, { modelId: 'synthetic' });
     await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -78,7 +78,7 @@ describe('constrained generation through the package, serve and the CLI', () => 
 
   test('generate({grammar}) and generate({jsonSchema}) with sampling: every output belongs', async () => {
     for (let seed = 1; seed <= 8; seed++) {
-      const sampling = { temperature: 1.5, topK: 40, topP: 0.95, repeatPenalty: 1.2, seed, maxTokens: 60 };
+      const sampling = { temperature: 1.5, topK: 40, topP: 0.95, repeatPenalty: 1.2, seed, maxTokens: 300 };
       let text = '';
       for await (const piece of llm.generate('hello', { ...sampling, grammar: GRAMMAR })) text += piece.text;
       assert.match(text, /^<[a-z]{2,4}>[!?]$/, `seed ${seed}`);
@@ -92,7 +92,7 @@ describe('constrained generation through the package, serve and the CLI', () => 
   test('chat.completions.create: response_format json_schema and json_object, and grammar', async () => {
     const messages = [{ role: 'user', content: 'Answer in JSON.' }];
     const r = await llm.chat.completions.create({
-      messages, temperature: 0.8, seed: 5, max_tokens: 60,
+      messages, temperature: 0.8, seed: 5, max_tokens: 300,
       response_format: { type: 'json_schema', json_schema: { name: 'answer', schema: SCHEMA, strict: true } },
     });
     assert.ok(valid(r.choices[0].message.content), r.choices[0].message.content);
@@ -108,15 +108,15 @@ describe('constrained generation through the package, serve and the CLI', () => 
   test('serve through the openai client: response_format, streamed and not; the grammar extension', async () => {
     const messages = [{ role: 'user', content: 'Answer in JSON.' }];
     const response_format = { type: 'json_schema', json_schema: { name: 'answer', schema: SCHEMA, strict: true } };
-    const r = await client.chat.completions.create({ model: 'synthetic', messages, response_format, max_tokens: 60, seed: 3 });
+    const r = await client.chat.completions.create({ model: 'synthetic', messages, response_format, max_tokens: 300, seed: 3 });
     assert.ok(valid(r.choices[0].message.content), r.choices[0].message.content);
-    const stream = await client.chat.completions.create({ model: 'synthetic', messages, response_format, max_tokens: 60, seed: 3, stream: true });
+    const stream = await client.chat.completions.create({ model: 'synthetic', messages, response_format, max_tokens: 300, seed: 3, stream: true });
     let streamed = '';
     for await (const chunk of stream) streamed += chunk.choices[0]?.delta?.content ?? '';
     assert.equal(streamed, r.choices[0].message.content);
     const g = await client.chat.completions.create({ model: 'synthetic', messages, grammar: GRAMMAR, max_tokens: 20 });
     assert.match(g.choices[0].message.content, /^<[a-z]{2,4}>[!?]$/);
-    const c = await client.completions.create({ model: 'synthetic', prompt: 'hello', json_schema: SCHEMA, max_tokens: 60 });
+    const c = await client.completions.create({ model: 'synthetic', prompt: 'hello', json_schema: SCHEMA, max_tokens: 300 });
     assert.ok(valid(c.choices[0].text), c.choices[0].text);
   });
 
@@ -145,7 +145,7 @@ describe('constrained generation through the package, serve and the CLI', () => 
     writeFileSync(schemaFile, JSON.stringify(SCHEMA));
     writeFileSync(grammarFile, GRAMMAR);
     const model = syntheticModel();
-    const json = await run(process.execPath, [CLI, 'generate', '-m', model, '-p', 'hello', '-t', '1', '-n', '60', '--json-schema', schemaFile]);
+    const json = await run(process.execPath, [CLI, 'generate', '-m', model, '-p', 'hello', '-t', '1', '-n', '300', '--json-schema', schemaFile]);
     assert.ok(valid(json.stdout), json.stdout);
     const g = await run(process.execPath, [CLI, 'generate', '-m', model, '-p', 'hello', '-t', '1', '-n', '60', '--grammar-file', grammarFile, '--seed', '9', '--temperature', '1']);
     assert.match(g.stdout, /^<[a-z]{2,4}>[!?]\n$/);
