@@ -1,7 +1,11 @@
 // Constrained decoding through the package (the wasm build, 2 threads) agrees with llama.cpp:
 // for GBNF grammars and JSON schemas, tiny-py's greedy tokens under `generate({grammar})` /
-// `generate({jsonSchema})` equal node-llama-cpp's under `llama.createGrammar` /
-// `createGrammarForJsonSchema`, end of generation included. The prompts make the model want
+// `generate({jsonSchema})` equal llama.cpp's under its grammar engine (node-llama-cpp's
+// `llama.createGrammar`), end of generation included. For a schema llama.cpp gets the GBNF
+// our converter makes (tools/grammar_mask --gbnf-from-schema): node-llama-cpp's
+// createGrammarForJsonSchema is its own converter, not llama.cpp's json-schema-to-grammar
+// (it ignores `minimum` and lets the output end in newlines), so it is no reference; our
+// converter's rules are checked against llama.cpp's in tests/cpp/grammar. The prompts make the model want
 // Python, not what the grammar demands. A divergence is allowed only at a near-tie of
 // llama.cpp's own logits (its choice and ours within kTieGap: the two forward passes differ
 // by ~1e-3 there, lib/thresholds.mjs), and is reported.
@@ -9,7 +13,9 @@
 // Then a randomized sampling run (every sampler option, random seeds) whose every output must
 // parse and validate against its schema (ajv), and the error of a bad grammar.
 import assert from 'node:assert/strict';
-import {existsSync} from 'node:fs';
+import {execFileSync} from 'node:child_process';
+import {existsSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {test} from 'node:test';
 
@@ -22,6 +28,7 @@ import {nestedSchema} from './lib/schemas.mjs';
 
 const modelPath = join(sharedDir, 'golden/models/tiny-py-Q4_K_M.gguf');
 const wasmBuilt = existsSync(join(repoRoot, 'js/wasm/smollm-mt.wasm'));
+const tool = join(process.env.SMOLLM_BUILD_DIR ?? join(repoRoot, 'build'), 'grammar_mask');
 const kMaxTokens = 24;
 const kTieGap = 0.02;
 
@@ -34,17 +41,36 @@ const cases = [
     {name: 'a keyword the model wants to write', prompt: 'import os\nimport', grammar: 'root ::= " " ("json" | "yaml") "\\n"\n'},
     {name: 'enum schema', prompt: 'x = ', jsonSchema: {enum: ['red', 'green', 'blue']}},
     {name: 'nested schema', prompt: 'config = ', jsonSchema: nested},
+    {name: 'json_object mode', prompt: 'def h():\n    return ', jsonSchema: {type: 'object'}},
+    {name: 'refs, anyOf and a date', prompt: 'def g():\n    return ', jsonSchema: {
+        $defs: {when: {type: 'string', format: 'date'}},
+        type: 'object',
+        properties: {at: {$ref: '#/$defs/when'}, note: {anyOf: [{type: 'null'}, {type: 'string', maxLength: 8}]}},
+        required: ['at', 'note'],
+    }},
 ];
 
 const missing = !existsSync(modelPath) ? `${modelPath} is missing (tests read models from ../shared)`
     : !wasmBuilt ? 'js/wasm/smollm-mt.wasm is not built (the wasm build writes it)' : null;
+const missingTool = missing ?? (!existsSync(tool) ? `${tool} is missing (build the native tools first)` : null);
+
+// Our converter's GBNF of a schema, for llama.cpp's grammar engine.
+function gbnfOf(schema) {
+    const dir = mkdtempSync(join(tmpdir(), 'smollm-grammar-package-'));
+    try {
+        writeFileSync(join(dir, 'schema.json'), JSON.stringify(schema));
+        return execFileSync(tool, ['--gbnf-from-schema', join(dir, 'schema.json')], {encoding: 'utf8'});
+    } finally {
+        rmSync(dir, {recursive: true, force: true});
+    }
+}
 
 async function loadOurs() {
     const {SmolLM} = await import('../../js/src/index.js');
     return SmolLM.load(modelPath, {worker: false, threads: 2, contextSize: 512, cache: false});
 }
 
-test('greedy decoding under a grammar through the package picks llama.cpp\'s tokens', {skip: missing ?? false}, async (t) => {
+test('greedy decoding under a grammar through the package picks llama.cpp\'s tokens', {skip: missingTool ?? false}, async (t) => {
     const llama = await getLlama({gpu: false, build: 'never', logLevel: 'error'});
     const model = await llama.loadModel({modelPath});
     const ctx = await model.createContext({contextSize: 256, threads: 2, flashAttention: false});
@@ -53,9 +79,7 @@ test('greedy decoding under a grammar through the package picks llama.cpp\'s tok
     try {
         for (const c of cases) {
             await t.test(c.name, async () => {
-                const grammar = c.grammar !== undefined
-                    ? await llama.createGrammar({grammar: c.grammar})
-                    : await llama.createGrammarForJsonSchema(c.jsonSchema);
+                const grammar = await llama.createGrammar({grammar: c.grammar ?? gbnfOf(c.jsonSchema)});
                 const prompt = model.tokenize(c.prompt);
                 await seq.clearHistory();
                 const state = new LlamaGrammarEvaluationState({model, grammar});
