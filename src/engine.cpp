@@ -501,7 +501,9 @@ StepResult Engine::step() {
     try {
         token = s.sampler->sample(logits(0), n_vocab(), s.history, allowed);
     } catch (const std::runtime_error& e) {
-        if (allowed) fail(ErrorKind::InvalidArgument, std::string(e.what()) + ": logit_bias bans every token the grammar allows here");
+        if (allowed && !s.options.sampling.logit_bias.empty()) {
+            fail(ErrorKind::InvalidArgument, std::string(e.what()) + ": logit_bias bans every token the grammar allows here");
+        }
         // Found by fuzz_model_eval: weights that give NaN or -inf logits everywhere.
         fail(ErrorKind::Internal, std::string(e.what()) + ": the model's logits are NaN or -inf for every token (corrupt weights?), "
              "or logit_bias bans every token");
