@@ -24,7 +24,7 @@ import {LlamaGrammarEvaluationState, getLlama} from 'node-llama-cpp';
 
 import {repoRoot} from './lib/ours.mjs';
 import {sharedDir} from './lib/prompts.mjs';
-import {nestedSchema} from './lib/schemas.mjs';
+import {nestedSchema, refsSchema} from './lib/schemas.mjs';
 
 const modelPath = join(sharedDir, 'golden/models/tiny-py-Q4_K_M.gguf');
 const wasmBuilt = existsSync(join(repoRoot, 'js/wasm/smollm-mt.wasm'));
@@ -42,12 +42,7 @@ const cases = [
     {name: 'enum schema', prompt: 'x = ', jsonSchema: {enum: ['red', 'green', 'blue']}},
     {name: 'nested schema', prompt: 'config = ', jsonSchema: nested},
     {name: 'json_object mode', prompt: 'def h():\n    return ', jsonSchema: {type: 'object'}},
-    {name: 'refs, anyOf and a date', prompt: 'def g():\n    return ', jsonSchema: {
-        $defs: {when: {type: 'string', format: 'date'}},
-        type: 'object',
-        properties: {at: {$ref: '#/$defs/when'}, note: {anyOf: [{type: 'null'}, {type: 'string', maxLength: 8}]}},
-        required: ['at', 'note'],
-    }},
+    {name: 'refs, anyOf and a date', prompt: 'def g():\n    return ', jsonSchema: refsSchema},
 ];
 
 const missing = !existsSync(modelPath) ? `${modelPath} is missing (tests read models from ../shared)`

@@ -12,3 +12,11 @@ export const nestedSchema = {
     required: ['name', 'level', 'mode', 'tags', 'owner'],
     additionalProperties: false,
 };
+
+// $ref into $defs, anyOf with null, and a date format.
+export const refsSchema = {
+    $defs: {when: {type: 'string', format: 'date'}},
+    type: 'object',
+    properties: {at: {$ref: '#/$defs/when'}, note: {anyOf: [{type: 'null'}, {type: 'string', maxLength: 8}]}},
+    required: ['at', 'note'],
+};
