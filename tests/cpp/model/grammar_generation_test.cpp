@@ -1,6 +1,8 @@
 // Constrained decoding through Engine::begin_generation / step: every output of a random
 // model under a grammar or JSON schema belongs to it, with every sampler option on; seeded
 // runs repeat; bad grammars and impossible ones are InvalidArgument errors, never a hang.
+#include <cmath>
+#include <cstdio>
 #include <regex>
 #include <string>
 #include <vector>
