@@ -47,6 +47,14 @@ struct GenerationOptions {
     int32_t max_tokens = 256;
     bool ignore_eos = false;
     int32_t prefill_chunk = 64;      // tokens evaluated per step() call during prefill
+    // Constrained decoding, at most one of the two (empty: none): a GBNF grammar
+    // (llama.cpp's syntax), or a JSON schema as JSON text, converted as llama.cpp's
+    // json-schema-to-grammar converts it (`{"type":"object"}` is json_object mode). Tokens the
+    // grammar does not allow are removed before sampling; end-of-generation tokens are allowed
+    // only where the grammar is complete. A bad grammar or schema is an InvalidArgument error
+    // naming the place (line and column for GBNF, the schema path for a schema).
+    std::string grammar;
+    std::string json_schema;
 };
 
 struct StepResult {

@@ -103,6 +103,7 @@
 // Sampling and limits are declared with the field table they derive from (js/src/options).
 /** @typedef {import('./options/generation-fields.js').SamplingOptions} SamplingOptions */
 /** @typedef {import('./options/generation-fields.js').LimitOptions} LimitOptions */
+/** @typedef {import('./options/generation-fields.js').ConstraintOptions} ConstraintOptions */
 
 /**
  * How one generate() call runs, besides its sampling and limits.
@@ -118,7 +119,12 @@
  *   (`serve` keys it per connection).
  */
 
-/** The options of generate(). @typedef {SamplingOptions & LimitOptions & RequestOptions} GenerateOptions */
+/**
+ * The options of generate(). With `grammar` or `jsonSchema` the output is constrained while
+ * decoding, e.g. `generate(prompt, { jsonSchema: { type: 'object', properties: { name: { type:
+ * 'string' } }, required: ['name'] } })` yields JSON that JSON.parse reads and the schema accepts.
+ * @typedef {SamplingOptions & LimitOptions & ConstraintOptions & RequestOptions} GenerateOptions
+ */
 
 /**
  * One streamed piece of generated text. Joining every `text` gives the full output.
@@ -216,13 +222,18 @@
  * The request of chat.completions.create(): OpenAI's generation fields as the field table
  * names them (max_tokens / max_completion_tokens, temperature, top_p, top_k, min_p,
  * frequency_penalty, presence_penalty, repeat_penalty, repeat_last_n, stop, seed, logit_bias,
- * ignore_eos), plus the request's own fields.
+ * ignore_eos, grammar, json_schema), plus the request's own fields.
  * @typedef {import('./options/generation-fields.js').OpenAiGenerationParams & ChatRequestFields} ChatCompletionCreateParams
  */
 /**
  * @typedef {object} ChatRequestFields
  * @property {ChatMessage[]} messages
  * @property {boolean} [stream]
+ * @property {import('./options/openai.js').ResponseFormat | null} [response_format]
+ *   `{type: 'json_object'}`: the answer is a JSON object; `{type: 'json_schema', json_schema:
+ *   {name, schema, strict}}`: JSON valid against `schema` (enforced by a grammar while
+ *   decoding, so always, strict or not). The `grammar` (GBNF) and `json_schema` extension
+ *   fields of llama.cpp's server constrain the answer the same way.
  * @property {string} [model]
  * @property {AbortSignal} [signal]
  * @property {string} [cacheKey] Prompt-cache partition (GenerateOptions.cacheKey); not an

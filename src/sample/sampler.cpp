@@ -39,9 +39,11 @@ Sampler::Sampler(const SamplingParams& params) : params_(params), rng_(params.se
     }
 }
 
-int32_t Sampler::sample(const float* logits, int32_t n_vocab, const std::vector<int32_t>& history) {
+int32_t Sampler::sample(const float* logits, int32_t n_vocab, const std::vector<int32_t>& history,
+                        const std::vector<uint32_t>* allowed) {
     if (!logits || n_vocab <= 0) throw std::invalid_argument("sampling: no logits");
     const size_t n_all = static_cast<size_t>(n_vocab);
+    if (allowed && allowed->size() * 32 < n_all) throw std::invalid_argument("sampling: the token mask is shorter than the vocabulary");
     work_.resize(n_all);
     for (size_t i = 0; i < n_all; ++i) {
         const float l = logits[i];
@@ -49,6 +51,13 @@ int32_t Sampler::sample(const float* logits, int32_t n_vocab, const std::vector<
     }
     for (const auto& [id, bias] : params_.logit_bias) {
         if (id >= 0 && id < n_vocab) work_[static_cast<size_t>(id)].first += bias;
+    }
+    // Masked tokens get -inf before the penalties, which never raise a -inf logit.
+    if (allowed) {
+        const uint32_t* words = allowed->data();
+        for (size_t i = 0; i < n_all; ++i) {
+            if (!(words[i >> 5] >> (i & 31) & 1u)) work_[i].first = kNegInf;
+        }
     }
 
     // Penalties (llama.cpp): each token seen in the window has its logit divided by the repeat
@@ -76,7 +85,10 @@ int32_t Sampler::sample(const float* logits, int32_t n_vocab, const std::vector<
     }
 
     if (params_.temperature <= 0.0f) {
-        return std::min_element(work_.begin(), work_.end(), better)->second;
+        const Candidate& best = *std::min_element(work_.begin(), work_.end(), better);
+        // With a mask (or bans) every token may be out: never return a banned one.
+        if (best.first == kNegInf) throw std::runtime_error("sampling: every candidate token has probability zero");
+        return best.second;
     }
 
     size_t n = n_all;

@@ -26,7 +26,11 @@ class Sampler {
 public:
     explicit Sampler(const SamplingParams& params);
     // `history` is every token so far (prompt and generated); penalties use its last N.
-    int32_t sample(const float* logits, int32_t n_vocab, const std::vector<int32_t>& history);
+    // `allowed`, when given, is a bit mask (bit id & 31 of word id >> 5) of the tokens a
+    // grammar allows: the others are removed before anything else, so every filter and the
+    // seeded draw see only allowed tokens and a seeded run repeats.
+    int32_t sample(const float* logits, int32_t n_vocab, const std::vector<int32_t>& history,
+                   const std::vector<uint32_t>* allowed = nullptr);
     const SamplingParams& params() const { return params_; }
 
 private:

@@ -15,6 +15,7 @@ import {LlamaGrammarEvaluationState, getLlama} from 'node-llama-cpp';
 
 import {repoRoot} from './lib/ours.mjs';
 import {sharedDir} from './lib/prompts.mjs';
+import {nestedSchema, refsSchema} from './lib/schemas.mjs';
 
 const modelPath = join(sharedDir, 'golden/models/tiny-py-Q4_K_M.gguf');
 const tool = join(process.env.SMOLLM_BUILD_DIR ?? join(repoRoot, 'build'), 'grammar_mask');
@@ -30,24 +31,8 @@ const cases = [
     {ci: true, name: 'alternatives and a non-ASCII class', prompt: 'class A:', gbnf: 'root ::= "caf" [\\u00e0-\\u00ff] " " ("oui" | "non" | "peut-\\u00eatre")\n'},
     {name: 'identifiers and comments', prompt: '# a helper\n', gbnf: 'root ::= ("def " [a-z_]+ "(" [a-z]* "):" | "# " [^\\n]{1,30}) "\\n"\n'},
     {name: 'json_object', prompt: 'x = ', schema: {type: 'object'}},
-    {ci: true, name: 'nested schema', prompt: 'config = ', schema: {
-        type: 'object',
-        properties: {
-            name: {type: 'string', maxLength: 12},
-            level: {type: 'integer', minimum: 1, maximum: 5},
-            mode: {enum: ['fast', 'safe']},
-            tags: {type: 'array', items: {type: 'string', maxLength: 6}, minItems: 1, maxItems: 3},
-            owner: {type: 'object', properties: {id: {type: 'integer'}, active: {type: 'boolean'}}, required: ['id', 'active']},
-        },
-        required: ['name', 'level', 'mode', 'tags', 'owner'],
-        additionalProperties: false,
-    }},
-    {name: 'refs, anyOf and a date', prompt: 'def g():\n    return ', schema: {
-        $defs: {when: {type: 'string', format: 'date'}},
-        type: 'object',
-        properties: {at: {$ref: '#/$defs/when'}, note: {anyOf: [{type: 'null'}, {type: 'string', maxLength: 8}]}},
-        required: ['at', 'note'],
-    }},
+    {ci: true, name: 'nested schema', prompt: 'config = ', schema: nestedSchema},
+    {name: 'refs, anyOf and a date', prompt: 'def g():\n    return ', schema: refsSchema},
 ];
 
 const missing = !existsSync(modelPath) ? `${modelPath} is missing (tests read models from ../shared)`

@@ -52,3 +52,7 @@ await llm.tokenize('x', { special: 'yes' });
 await llm.detokenize(['1']);
 // @ts-expect-error firstTarget is required
 await llm.negLogLikelihoods([1, 2, 3]);
+// @ts-expect-error no such response format
+await llm.chat.completions.create({ messages: [], response_format: { type: 'xml' } });
+// @ts-expect-error a grammar is GBNF text
+await llm.generate('x', { grammar: 42 }).next();

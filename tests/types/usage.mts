@@ -90,3 +90,14 @@ export const used = [
   facts, persisted, metadata, reason, answer, cached, back, nVocab, logits, nll, wasmBytes, temperature, text,
   cachedModels, has, removed,
 ];
+
+// Constrained decoding: a JSON schema or a GBNF grammar; OpenAI's response_format.
+for await (const piece of llm.generate('Name: ', { jsonSchema: { type: 'object', properties: { name: { type: 'string' } } }, maxTokens: 32 })) {
+  console.log(piece.text);
+}
+await llm.generate('x', { grammar: 'root ::= "yes" | "no"', jsonSchema: undefined }).next();
+const structured: ChatCompletion = await llm.chat.completions.create({
+  messages, response_format: { type: 'json_schema', json_schema: { name: 'person', schema: { type: 'object' }, strict: true } },
+});
+await llm.chat.completions.create({ messages, response_format: { type: 'json_object' }, grammar: 'root ::= "{}"' });
+console.log(structured.choices[0].message.content);

@@ -1,5 +1,6 @@
 // The generation fields' flags (generate, chat), derived from the table's `cli` column, and
 // their values turned into the package's options, checked by the table's one checker.
+import { readFileSync } from 'node:fs';
 import { FIELD_LIST } from '../options/generation-fields.js';
 import { fieldProblem, shown } from '../options/validate.js';
 import { UsageError } from './flags.js';
@@ -14,7 +15,7 @@ const REPEATABLE = new Set(['stop', 'logitBias']);
 
 /** @param {GenerationField} field @returns {string} */
 function defaultText(field) {
-  if (field.default === null || REPEATABLE.has(field.kind) || field.kind === 'boolean') return '';
+  if (field.default === null || field.default === '' || REPEATABLE.has(field.kind) || field.kind === 'boolean') return '';
   return ` (default ${field.default})`;
 }
 
@@ -56,6 +57,23 @@ function fromFlag(field, raw) {
         if (!m) throw new UsageError(`${flag} expects ID=BIAS (a token id and a number, e.g. 42=-5), got ${shown(entry)}`);
         return [m[1], Number(m[2])];
       }));
+    case 'grammar':
+    case 'jsonSchema': {
+      // The flag names a file: its text is the grammar, or the schema's JSON.
+      const file = String(Array.isArray(raw) ? raw[raw.length - 1] : raw);
+      let text;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (error) {
+        throw new UsageError(`${flag}: cannot read ${file} (${/** @type {Error} */ (error).message})`);
+      }
+      if (field.kind === 'grammar') return text;
+      try {
+        return JSON.parse(text);
+      } catch (error) {
+        throw new UsageError(`${flag}: ${file} is not valid JSON (${/** @type {Error} */ (error).message})`);
+      }
+    }
     default:
       throw new Error(`no flag parser for kind ${field.kind}`);
   }

@@ -15,8 +15,10 @@ import { checkedField } from './validate.js';
  */
 
 /**
- * The GenerationOptions value object: the sampling fields nested, every limit, stop as a list.
- * @typedef {{ sampling: EngineSamplingParams } & { [K in keyof LimitOptions]-?: K extends 'stop' ? string[] : NonNullable<LimitOptions[K]> }} EngineGenerationParams
+ * The GenerationOptions value object: the sampling fields nested, every limit, stop as a list,
+ * the grammar and the JSON schema as text ('' for none).
+ * @typedef {{ sampling: EngineSamplingParams } & { [K in keyof LimitOptions]-?: K extends 'stop' ? string[] : NonNullable<LimitOptions[K]> }
+ *   & { grammar: string, jsonSchema: string }} EngineGenerationParams
  */
 
 /**
@@ -49,6 +51,8 @@ export function engineGenerationParams(request, { nVocab, room }) {
     if (field.name === 'seed' && value === null) value = Math.floor(Math.random() * 2 ** 32);
     if (field.name === 'maxTokens') value = Math.min(/** @type {number} */ (value), room);
     if (field.kind === 'logitBias') value = biasPairs(/** @type {Record<string, number>} */ (value), nVocab);
+    // The engine takes the schema as JSON text.
+    if (field.kind === 'jsonSchema' && typeof value === 'object') value = JSON.stringify(value);
     (field.struct === 'SamplingParams' ? sampling : generation)[field.name] = value;
   }
   return /** @type {EngineGenerationParams} */ (/** @type {unknown} */ (generation));

@@ -30,12 +30,25 @@
  * @property {number} [prefillChunk] Prompt tokens evaluated per engine step: smaller reacts to abort sooner. Default 64.
  */
 
-/** @typedef {SamplingOptions & LimitOptions} GenerationFieldOptions every field of the table */
+/**
+ * Constrained decoding: at most one of the two. Tokens the grammar does not allow are removed
+ * before sampling (every sampler option still applies); the output ends where the grammar is
+ * complete. A bad grammar or schema is an InvalidArgumentError naming the place.
+ * @typedef {object} ConstraintOptions
+ * @property {string} [grammar] A GBNF grammar in llama.cpp's syntax (its `root` rule is the whole output).
+ * @property {object | string} [jsonSchema] A JSON schema (object, or its JSON text): the output
+ *   is JSON valid against it, converted as llama.cpp's json-schema-to-grammar converts it.
+ *   `{type: 'object'}` is JSON mode (any object).
+ */
+
+/** @typedef {SamplingOptions & LimitOptions & ConstraintOptions} GenerationFieldOptions every field of the table */
 /** @typedef {keyof GenerationFieldOptions} GenerationFieldName */
 
 /**
- * @typedef {'number' | 'integer' | 'boolean' | 'stop' | 'logitBias'} FieldKind
- *   stop: a non-empty string or an array of them; logitBias: an object of token id -> bias.
+ * @typedef {'number' | 'integer' | 'boolean' | 'stop' | 'logitBias' | 'grammar' | 'jsonSchema'} FieldKind
+ *   stop: a non-empty string or an array of them; logitBias: an object of token id -> bias;
+ *   grammar: non-empty GBNF text (on the command line: a file of it); jsonSchema: an object or
+ *   the JSON text of one (on the command line: a file of it).
  */
 
 /**
@@ -168,6 +181,20 @@ export const GENERATION_FIELDS = Object.freeze(/** @satisfies {GenerationFields}
     openai: null,
     cli: { flag: 'prefill-chunk', arg: 'N' },
     doc: 'prompt tokens per engine step (smaller stops sooner on abort)',
+  },
+  // '' is the engine's "no grammar". OpenAI's response_format maps onto jsonSchema (openai.js);
+  // `grammar` and `json_schema` are the extension fields llama.cpp's server and wllama take.
+  grammar: {
+    kind: 'grammar', default: '', range: {}, struct: 'GenerationOptions',
+    openai: { name: 'grammar' },
+    cli: { flag: 'grammar-file', arg: 'FILE' },
+    doc: 'constrain the output to the GBNF grammar in FILE (llama.cpp syntax)',
+  },
+  jsonSchema: {
+    kind: 'jsonSchema', default: '', range: {}, struct: 'GenerationOptions',
+    openai: { name: 'json_schema' },
+    cli: { flag: 'json-schema', arg: 'FILE' },
+    doc: 'constrain the output to JSON valid against the JSON schema in FILE',
   },
 })));
 

@@ -34,6 +34,18 @@ function numberOk(v, range, integer) {
     (minExclusive ? v > min : v >= min) && v <= max;
 }
 
+/** @param {unknown} v whether v is an object (not an array), or JSON text of one */
+function schemaObject(v) {
+  if (typeof v === 'string') {
+    try {
+      v = JSON.parse(v);
+    } catch {
+      return false;
+    }
+  }
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
 /**
  * The problem with `value` (neither undefined nor null) for `field` under `range`, or null.
  * @param {GenerationField} field
@@ -72,6 +84,10 @@ export function fieldProblem(field, value, range = field.range) {
       }
       return null;
     }
+    case 'grammar':
+      return typeof value === 'string' && value.trim() !== '' ? null : { at: '', expected: 'a non-empty GBNF grammar text', got: shown(value) };
+    case 'jsonSchema':
+      return schemaObject(value) ? null : { at: '', expected: 'a JSON schema (an object, or the JSON text of one)', got: shown(value) };
     default:
       throw new Error(`generation field ${field.name} has no checker for kind ${field.kind}`);
   }

@@ -11,31 +11,10 @@ using namespace smollm;
 
 namespace {
 
-struct Run {
-    std::vector<int32_t> tokens;
-    std::string text;
-    std::string finish_reason;
-    std::vector<StepResult> prefill;
-};
+using Run = test::GenerationRun;
 
 Run generate(Engine& e, const std::vector<int32_t>& prompt, const GenerationOptions& g) {
-    Run r;
-    e.begin_generation(prompt, g);
-    for (int guard = 0; guard < 10000; ++guard) {
-        StepResult s = e.step();
-        if (s.kind == StepResult::Kind::Prefill) {
-            r.prefill.push_back(s);
-            continue;
-        }
-        r.text += s.text;
-        if (s.kind == StepResult::Kind::Token) r.tokens.push_back(s.token);
-        if (s.kind == StepResult::Kind::Done) {
-            r.finish_reason = s.finish_reason;
-            return r;
-        }
-    }
-    FAIL("generation never finished");
-    return r;
+    return test::run_generation(e, prompt, g);
 }
 
 std::vector<int32_t> prompt_of(int32_t n, int32_t vocab) {

@@ -7,6 +7,8 @@
 #include "gguf_writer/gguf_builder.h"
 #include "test_support.h"
 
+#include <catch.hpp>
+
 namespace smollm::test {
 
 tools::ModelSpec small_spec() {
@@ -82,6 +84,26 @@ GgufValue string_value(const std::string& v) {
     x.type = GgufValueType::STRING;
     x.str = v;
     return x;
+}
+
+GenerationRun run_generation(Engine& e, const std::vector<int32_t>& prompt, const GenerationOptions& g) {
+    GenerationRun r;
+    e.begin_generation(prompt, g);
+    for (int guard = 0; guard < 10000; ++guard) {
+        StepResult s = e.step();
+        if (s.kind == StepResult::Kind::Prefill) {
+            r.prefill.push_back(s);
+            continue;
+        }
+        r.text += s.text;
+        if (s.kind == StepResult::Kind::Token) r.tokens.push_back(s.token);
+        if (s.kind == StepResult::Kind::Done) {
+            r.finish_reason = s.finish_reason;
+            return r;
+        }
+    }
+    FAIL("generation never finished");
+    return r;
 }
 
 }  // namespace smollm::test

@@ -20,6 +20,16 @@ tools::ModelSpec small_spec();
 std::unique_ptr<Engine> load_engine(const std::vector<uint8_t>& bytes, const EngineOptions& options);
 std::unique_ptr<Engine> load_engine(const std::string& path, const EngineOptions& options);
 
+// One generation driven to its end by step(): the tokens, the text, the finish reason and the
+// prefill steps. Fails the test if it never finishes.
+struct GenerationRun {
+    std::vector<int32_t> tokens;
+    std::string text;
+    std::string finish_reason;
+    std::vector<StepResult> prefill;
+};
+GenerationRun run_generation(Engine& e, const std::vector<int32_t>& prompt, const GenerationOptions& g);
+
 // The same GGUF with some metadata replaced (or added): for absurd-header tests.
 std::vector<uint8_t> with_metadata(const std::vector<uint8_t>& bytes, const std::map<std::string, GgufValue>& overrides);
 GgufValue u32_value(uint32_t v);

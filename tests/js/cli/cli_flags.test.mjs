@@ -5,6 +5,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { FIELD_LIST } from '../../../js/src/options/generation-fields.js';
@@ -28,8 +30,16 @@ const COMMANDS = {
   generate: GENERATE, chat: CHAT, bench: BENCH, serve: SERVE,
 };
 
+// --grammar-file and --json-schema name files.
+const FILES = mkdtempSync(join(tmpdir(), 'smollm-cli-flags-'));
+const GRAMMAR = 'root ::= [a-z]{1,3}\n';
+writeFileSync(join(FILES, 'g.gbnf'), GRAMMAR);
+writeFileSync(join(FILES, 's.json'), '{"type": "object"}');
+
 // Flag arguments for each field and the option they must give.
 const GIVEN = {
+  grammar: [['--grammar-file', join(FILES, 'g.gbnf')], GRAMMAR],
+  jsonSchema: [[`--json-schema=${join(FILES, 's.json')}`], { type: 'object' }],
   temperature: [['--temperature=0.7'], 0.7],
   topK: [['--top-k=5'], 5],
   topP: [['--top-p=0.5'], 0.5],
@@ -114,7 +124,8 @@ describe('CLI flags', () => {
 
   test('generate runs with every generation flag, and they act', async () => {
     const model = syntheticModel();
-    const all = FIELD_LIST.flatMap((f) => GIVEN[f.name][0]);
+    // A grammar and a schema together are refused: the grammar stands for both.
+    const all = FIELD_LIST.filter((f) => f.name !== 'jsonSchema').flatMap((f) => GIVEN[f.name][0]);
     const { stderr } = await run(process.execPath, [CLI, 'generate', '-m', model, '-p', 'hello', '--threads', '1', ...all]);
     assert.match(stderr, /[0-3] generated/);
     const forced = await run(process.execPath, [CLI, 'generate', '-m', model, '-p', 'hello', '-t', '1', '--temperature=0', '--ignore-eos', '-n', '4', '--logit-bias', '7=100']);

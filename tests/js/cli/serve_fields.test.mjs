@@ -26,6 +26,8 @@ const SENT = {
   maxTokens: [3, 3],
   stop: ['zz', ['zz']],
   ignoreEos: [true, true],
+  grammar: ['root ::= "z"+\n', 'root ::= "z"+\n'],
+  jsonSchema: [{ type: 'object' }, { type: 'object' }],
 };
 
 describe('serve: every generation field by its OpenAI name', () => {

@@ -71,6 +71,18 @@ describe('generation fields through LocalEngine.generate', () => {
       assert.equal((await generate({ ...eos, ignoreEos: false })).stats.completionTokens, 0);
       assert.equal((await generate({ ...eos, ignoreEos: true })).stats.completionTokens, 12);
     },
+    grammar: async () => {
+      // The grammar's completion ends the output, even past ignoreEos.
+      const { text, stats } = await generate({ grammar: 'root ::= "ab" [a-z]{3}\n' });
+      assert.match(text, /^ab[a-z]{3}$/);
+      assert.equal(stats.finishReason, 'stop');
+    },
+    jsonSchema: async () => {
+      const schema = { enum: ['yes', 'no', 'maybe'] };
+      const { text, tokens } = await generate({ jsonSchema: schema });
+      assert.ok(schema.enum.includes(JSON.parse(text)), text);
+      assert.deepEqual((await generate({ jsonSchema: JSON.stringify(schema) })).tokens, tokens);
+    },
     prefillChunk: async () => {
       // Only the engine's step size changes, never the answer.
       assert.deepEqual((await generate({ prefillChunk: 1 })).tokens, greedy.tokens);
@@ -88,6 +100,7 @@ describe('generation fields through LocalEngine.generate', () => {
   test('a bad value of each field is an InvalidArgumentError naming it', async () => {
     const bad = {
       number: ['hot', NaN, Infinity], integer: [1.5, -1, '3'], boolean: ['yes', 1], stop: ['', [''], [3], 5], logitBias: [[], 'x', { abc: 1 }, { 5: 'up' }],
+      grammar: ['', ' ', 5, ['root ::= "a"']], jsonSchema: ['', 'not json', '[1]', 5, [], true],
     };
     for (const field of FIELD_LIST) {
       const values = [...bad[field.kind]];

@@ -5,7 +5,8 @@
 // one checker); the rest of the request is a table per endpoint here. Tables rather than a
 // JSON-Schema library: the few rules read more plainly as code than as a schema plus a
 // mapping of the library's error paths onto OpenAI's `param`.
-import { OPENAI_FIELDS } from '../../options/openai.js';
+import { InvalidArgumentError } from '../../errors.js';
+import { OPENAI_FIELDS, responseFormatSchema } from '../../options/openai.js';
 import { fieldProblem, shown } from '../../options/validate.js';
 import { HttpFailure } from './http-errors.js';
 
@@ -52,6 +53,18 @@ function objectOf(fields) {
     }
     return v;
   };
+}
+
+// response_format: json_object and json_schema become the package's jsonSchema (a grammar).
+/** @type {Check} */
+function responseFormat(v, param) {
+  try {
+    return responseFormatSchema(v);
+  } catch (error) {
+    if (!(error instanceof InvalidArgumentError)) throw error;
+    const at = /^response_format(\S*)/.exec(error.message)?.[1] ?? '';
+    throw bad(`${param}${at}`, error.message.replace(/^response_format\S* /, ''));
+  }
 }
 
 const ROLES = ['system', 'developer', 'user', 'assistant', 'tool'];
@@ -126,7 +139,7 @@ const CHAT = {
   ...COMMON,
   messages: [messages, 'messages'],
   logprobs: [only(false, 'no log probabilities'), null],
-  response_format: [objectOf({ type: only('text', 'plain text answers') }), null],
+  response_format: [responseFormat, 'jsonSchema'],
   parallel_tool_calls: [boolean, null],
   store: [ignored, null],
   metadata: [ignored, null],
@@ -154,12 +167,20 @@ function validate(body, table, required) {
   }
   /** @type {Record<string, unknown>} */
   const out = {};
+  /** @type {Record<string, string>} the request field each passed-on value came from */
+  const from = {};
   for (const [key, value] of Object.entries(body)) {
     // hasOwn: "constructor" or "__proto__" in a body must not find Object.prototype's.
     const rule = Object.hasOwn(table, key) ? table[key] : null;
     if (!rule) throw bad(key, `unrecognized request argument (this server does not support ${shown(key)})`);
     if (value === null) continue;   // OpenAI's clients send null for "default"
     const checked = rule[0](value, key);
+    // Two fields that say the same thing differently (response_format, json_schema) conflict.
+    const earlier = rule[1] ? from[rule[1]] : undefined;
+    if (checked !== undefined && earlier !== undefined && !ALIASES.has(key) && !ALIASES.has(earlier)) {
+      throw bad(key, `conflicts with ${earlier}; give one of them`);
+    }
+    if (rule[1] && checked !== undefined) from[rule[1]] ??= key;
     // max_tokens and max_completion_tokens both name maxTokens: the field's own name wins.
     if (rule[1] && checked !== undefined && !(ALIASES.has(key) && out[rule[1]] !== undefined)) out[rule[1]] = checked;
   }
