@@ -349,6 +349,11 @@ void Engine::begin_generation(const std::vector<int32_t>& prompt, const Generati
         }
     }
     if (options.max_tokens < 0) fail(ErrorKind::InvalidArgument, "max_tokens must be zero or more");
+    if (options.top_logprobs < 0 || options.top_logprobs > kMaxTopLogprobs) {
+        fail(ErrorKind::InvalidArgument, "top_logprobs must be between 0 and " + std::to_string(kMaxTopLogprobs) + ", got " +
+                                             std::to_string(options.top_logprobs));
+    }
+    if (options.top_logprobs > 0 && !options.logprobs) fail(ErrorKind::InvalidArgument, "top_logprobs needs logprobs to be true");
     // The sampler skips ids outside the vocabulary; a caller that names one made a mistake.
     for (const auto& [id, bias] : options.sampling.logit_bias) {
         if (id < 0 || id >= n_vocab()) {
@@ -459,6 +464,12 @@ StepResult Engine::step() {
     r.kind = StepResult::Kind::Token;
     r.text = shown.emit;
     r.token = token;
+    if (s.options.logprobs) {
+        // The cache still holds the logits the token was sampled from: the pending token is
+        // evaluated only at the next step.
+        token_logprobs(logits(0), n_vocab(), token, s.options.top_logprobs, r.logprobs);
+        r.has_logprobs = true;
+    }
     return r;
 }
 

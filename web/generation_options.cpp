@@ -99,5 +99,7 @@ EMSCRIPTEN_BINDINGS(generation_options) {
         .field("stop", &stop_get, &stop_set)
         .field("maxTokens", &GenerationOptions::max_tokens)
         .field("ignoreEos", &GenerationOptions::ignore_eos)
-        .field("prefillChunk", &GenerationOptions::prefill_chunk);
+        .field("prefillChunk", &GenerationOptions::prefill_chunk)
+        .field("logprobs", &GenerationOptions::logprobs)
+        .field("topLogprobs", &GenerationOptions::top_logprobs);
 }
