@@ -7,7 +7,7 @@ import { FIELD_LIST } from './generation-fields.js';
 import { checkedField } from './validate.js';
 
 /** @typedef {import('./generation-fields.js').SamplingOptions} SamplingOptions */
-/** @typedef {import('./generation-fields.js').LimitOptions} LimitOptions */
+/** @typedef {import('./generation-fields.js').GenerationFieldOptions} GenerationFieldOptions */
 
 /**
  * The SamplingParams value object: every sampling field, logitBias as [token id, bias] pairs.
@@ -15,8 +15,9 @@ import { checkedField } from './validate.js';
  */
 
 /**
- * The GenerationOptions value object: the sampling fields nested, every limit, stop as a list.
- * @typedef {{ sampling: EngineSamplingParams } & { [K in keyof LimitOptions]-?: K extends 'stop' ? string[] : NonNullable<LimitOptions[K]> }} EngineGenerationParams
+ * The GenerationOptions value object: the sampling fields nested, every other field, stop as a list.
+ * @typedef {Exclude<keyof GenerationFieldOptions, keyof SamplingOptions>} GenerationOnlyName
+ * @typedef {{ sampling: EngineSamplingParams } & { [K in GenerationOnlyName]-?: K extends 'stop' ? string[] : NonNullable<GenerationFieldOptions[K]> }} EngineGenerationParams
  */
 
 /**

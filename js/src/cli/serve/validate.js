@@ -125,7 +125,6 @@ const COMMON = {
 const CHAT = {
   ...COMMON,
   messages: [messages, 'messages'],
-  logprobs: [only(false, 'no log probabilities'), null],
   response_format: [objectOf({ type: only('text', 'plain text answers') }), null],
   parallel_tool_calls: [boolean, null],
   store: [ignored, null],
@@ -138,7 +137,9 @@ const COMPLETIONS = {
   prompt: [prompt, 'prompt'],
   echo: [only(false, 'the prompt is not echoed'), null],
   best_of: [only(1, 'one candidate'), null],
-  logprobs: [only(null, 'no log probabilities'), null],
+  // The legacy endpoint's logprobs is a count, not the chat API's boolean: not supported here.
+  logprobs: [only(null, 'no log probabilities on /v1/completions; use /v1/chat/completions'), null],
+  top_logprobs: [only(null, 'no log probabilities on /v1/completions; use /v1/chat/completions'), null],
   suffix: [only(null, 'no suffix'), null],
 };
 
