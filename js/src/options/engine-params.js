@@ -52,5 +52,9 @@ export function engineGenerationParams(request, { nVocab, room }) {
     if (field.kind === 'logitBias') value = biasPairs(/** @type {Record<string, number>} */ (value), nVocab);
     (field.struct === 'SamplingParams' ? sampling : generation)[field.name] = value;
   }
+  // As OpenAI's API: alternatives come with the chosen token's log-probability, never alone.
+  if (/** @type {number} */ (generation.topLogprobs) > 0 && !generation.logprobs) {
+    throw new InvalidArgumentError('topLogprobs needs logprobs: true');
+  }
   return /** @type {EngineGenerationParams} */ (/** @type {unknown} */ (generation));
 }
