@@ -52,3 +52,7 @@ await llm.tokenize('x', { special: 'yes' });
 await llm.detokenize(['1']);
 // @ts-expect-error firstTarget is required
 await llm.negLogLikelihoods([1, 2, 3]);
+// @ts-expect-error logprobs is a boolean (top_logprobs takes the count)
+await llm.chat.completions.create({ messages: [], logprobs: 5 });
+// @ts-expect-error top_logprobs is a number
+await llm.chat.completions.create({ messages: [], logprobs: true, top_logprobs: '5' });
