@@ -295,12 +295,7 @@ double Engine::neg_log_likelihood(int32_t i, int32_t target) const {
         fail(ErrorKind::InvalidArgument,
              "target token id " + std::to_string(target) + " is outside the vocabulary [0, " + std::to_string(n) + ")");
     }
-    // log-sum-exp around the largest logit, in double: the sum of 50k exponentials stays exact.
-    double max_logit = l[0];
-    for (int32_t k = 1; k < n; ++k) max_logit = std::max(max_logit, static_cast<double>(l[k]));
-    double sum = 0.0;
-    for (int32_t k = 0; k < n; ++k) sum += std::exp(static_cast<double>(l[k]) - max_logit);
-    return std::log(sum) + max_logit - static_cast<double>(l[target]);
+    return log_sum_exp(l, n) - static_cast<double>(l[target]);
 }
 
 std::vector<int32_t> Engine::tokenize(std::string_view text, bool parse_special, bool add_bos) const {

@@ -5,12 +5,16 @@
 
 namespace smollm {
 
-void token_logprobs(const float* logits, int32_t n_vocab, int32_t chosen, int32_t top_n, StepLogprobs& out) {
+double log_sum_exp(const float* logits, int32_t n_vocab) {
     double max_logit = -INFINITY;
     for (int32_t k = 0; k < n_vocab; ++k) max_logit = std::max(max_logit, static_cast<double>(logits[k]));
     double sum = 0.0;
     for (int32_t k = 0; k < n_vocab; ++k) sum += std::exp(static_cast<double>(logits[k]) - max_logit);
-    const double log_sum = std::log(sum) + max_logit;
+    return std::log(sum) + max_logit;
+}
+
+void token_logprobs(const float* logits, int32_t n_vocab, int32_t chosen, int32_t top_n, StepLogprobs& out) {
+    const double log_sum = log_sum_exp(logits, n_vocab);
 
     out.chosen = {chosen, static_cast<double>(logits[chosen]) - log_sum};
     const size_t n = static_cast<size_t>(std::clamp(top_n, 0, std::min(n_vocab, kMaxTopLogprobs)));

@@ -21,7 +21,11 @@ struct StepLogprobs {
     std::vector<TokenLogprob> top;   // most likely first; ties by lower id
 };
 
-// One pass for the log-sum-exp (in double: the sum of 50k exponentials stays exact) and one
+// log(sum(exp(logits))) around the largest logit, in double: the sum of 50k exponentials
+// stays exact and no exponential overflows.
+double log_sum_exp(const float* logits, int32_t n_vocab);
+
+// One pass for the log-sum-exp and one
 // for the `top_n` largest logits, kept sorted in `out.top` (top_n <= kMaxTopLogprobs, so an
 // insertion into a short list costs less than sorting the vocabulary).
 void token_logprobs(const float* logits, int32_t n_vocab, int32_t chosen, int32_t top_n, StepLogprobs& out);
