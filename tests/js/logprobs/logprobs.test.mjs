@@ -10,7 +10,7 @@ import { SmolLM } from '../../../js/src/index.js';
 import { tokenText } from '../../../js/src/logprobs.js';
 import { EngineSupervisor } from '../../../js/src/cli/serve/engine-supervisor.js';
 import { createOpenAiServer } from '../../../js/src/cli/serve/server.js';
-import { syntheticModel } from '../package/support/models.mjs';
+import { haveShared, smolModel, syntheticModel } from '../package/support/models.mjs';
 
 const MESSAGES = [{ role: 'user', content: 'hello' }];
 const ASK = { messages: MESSAGES, temperature: 0, max_tokens: 6, ignore_eos: true, logprobs: true, top_logprobs: 3 };
@@ -105,6 +105,22 @@ for (const worker of [false, true]) {
     });
   });
 }
+
+test('a token holding part of a UTF-8 character: its raw bytes, and OpenAI\'s bytes: text', { skip: haveShared ? false : '../shared/smollm2/tokenizer.json is absent' }, async () => {
+  const llm = await SmolLM.load(smolModel(), { worker: false, threads: 1, contextSize: 128, cache: false });
+  try {
+    // SmolLM2's token 321 is the bytes E2 80, the start of ’ “ ” and —; 417 is E2 80 99 (’).
+    const r = await llm.chat.completions.create({ messages: MESSAGES, max_tokens: 1, temperature: 0, logprobs: true, logit_bias: { 321: 100 } });
+    const [entry] = r.choices[0].logprobs.content;
+    assert.deepEqual(entry.bytes, [0xe2, 0x80]);
+    assert.equal(entry.token, 'bytes:\\xe2\\x80');
+    const whole = await llm.chat.completions.create({ messages: MESSAGES, max_tokens: 1, temperature: 0, logprobs: true, logit_bias: { 417: 100 } });
+    assert.deepEqual(whole.choices[0].logprobs.content[0], { ...whole.choices[0].logprobs.content[0], token: '\u2019', bytes: [0xe2, 0x80, 0x99] });
+    assert.equal(whole.choices[0].message.content, '\u2019');
+  } finally {
+    await llm.unload();
+  }
+});
 
 describe('serve: logprobs through the official openai client', () => {
   let server;
