@@ -331,12 +331,7 @@ double Engine::neg_log_likelihood(int32_t i, int32_t target) const {
         fail(ErrorKind::InvalidArgument,
              "target token id " + std::to_string(target) + " is outside the vocabulary [0, " + std::to_string(n) + ")");
     }
-    // log-sum-exp around the largest logit, in double: the sum of 50k exponentials stays exact.
-    double max_logit = l[0];
-    for (int32_t k = 1; k < n; ++k) max_logit = std::max(max_logit, static_cast<double>(l[k]));
-    double sum = 0.0;
-    for (int32_t k = 0; k < n; ++k) sum += std::exp(static_cast<double>(l[k]) - max_logit);
-    return std::log(sum) + max_logit - static_cast<double>(l[target]);
+    return log_sum_exp(l, n) - static_cast<double>(l[target]);
 }
 
 std::vector<int32_t> Engine::tokenize(std::string_view text, bool parse_special, bool add_bos) const {
@@ -385,6 +380,11 @@ void Engine::begin_generation(const std::vector<int32_t>& prompt, const Generati
         }
     }
     if (options.max_tokens < 0) fail(ErrorKind::InvalidArgument, "max_tokens must be zero or more");
+    if (options.top_logprobs < 0 || options.top_logprobs > kMaxTopLogprobs) {
+        fail(ErrorKind::InvalidArgument, "top_logprobs must be between 0 and " + std::to_string(kMaxTopLogprobs) + ", got " +
+                                             std::to_string(options.top_logprobs));
+    }
+    if (options.top_logprobs > 0 && !options.logprobs) fail(ErrorKind::InvalidArgument, "top_logprobs needs logprobs to be true");
     // The sampler skips ids outside the vocabulary; a caller that names one made a mistake.
     for (const auto& [id, bias] : options.sampling.logit_bias) {
         if (id < 0 || id >= n_vocab()) {
@@ -532,6 +532,12 @@ StepResult Engine::step() {
     r.kind = StepResult::Kind::Token;
     r.text = shown.emit;
     r.token = token;
+    if (s.options.logprobs) {
+        // The cache still holds the logits the token was sampled from: the pending token is
+        // evaluated only at the next step.
+        token_logprobs(logits(0), n_vocab(), token, s.options.top_logprobs, r.logprobs);
+        r.has_logprobs = true;
+    }
     return r;
 }
 

@@ -10,6 +10,7 @@
 
 #include "engine_error.h"
 #include "gguf/gguf_reader.h"
+#include "sample/logprobs.h"
 #include "sample/sampler.h"
 #include "text/tokenizer.h"
 
@@ -55,6 +56,11 @@ struct GenerationOptions {
     // naming the place (line and column for GBNF, the schema path for a schema).
     std::string grammar;
     std::string json_schema;
+    // Each sampled token's log-probability (sample/logprobs.h: raw logits, before bias,
+    // penalties and temperature) and its top_logprobs most likely alternatives (0..20).
+    // Computed only when asked: a step without them does no extra pass over the vocabulary.
+    bool logprobs = false;
+    int32_t top_logprobs = 0;
 };
 
 struct StepResult {
@@ -65,6 +71,11 @@ struct StepResult {
     int32_t prefill_done = 0;    // Prefill: prompt tokens evaluated so far
     int32_t prefill_total = 0;
     std::string finish_reason;   // Done: "stop" (EOG token or stop string) or "length"
+    // Token, when GenerationOptions::logprobs: the sampled token's and the alternatives'.
+    // The token that completes a stop string ends generation (Done) without them: its text
+    // is not part of the output.
+    bool has_logprobs = false;
+    StepLogprobs logprobs;
 };
 
 class LlamaModel;   // model/llama_model.h

@@ -282,7 +282,8 @@ public:
         });
     }
 
-    // {kind: "prefill" | "token" | "done", text, token, prefillDone, prefillTotal, finishReason}
+    // {kind: "prefill" | "token" | "done", text, token, prefillDone, prefillTotal, finishReason},
+    // a token with `logprob` and `topLogprobs` when the generation asked for them.
     val step() {
         return guarded([&] {
             const StepResult r = engine_->step();
@@ -297,6 +298,12 @@ public:
                     o.set("kind", std::string("token"));
                     o.set("text", r.text);
                     o.set("token", r.token);
+                    if (r.has_logprobs) {
+                        o.set("logprob", logprob_object(r.logprobs.chosen));
+                        val top = val::array();
+                        for (const TokenLogprob& t : r.logprobs.top) top.call<void>("push", logprob_object(t));
+                        o.set("topLogprobs", top);
+                    }
                     break;
                 case StepResult::Kind::Done:
                     o.set("kind", std::string("done"));
@@ -316,6 +323,19 @@ public:
 
 private:
     WebEngine() = default;
+
+    // {token: id, logprob, bytes: [0..255, ...]}: the raw bytes, as a token may hold part of a
+    // UTF-8 character (a JS string would turn it into U+FFFD).
+    val logprob_object(const TokenLogprob& t) const {
+        const std::string piece = engine_->tokenizer().token_to_piece(t.token, true);
+        val bytes = val::array();
+        for (const char c : piece) bytes.call<void>("push", static_cast<uint8_t>(c));
+        val o = val::object();
+        o.set("token", t.token);
+        o.set("logprob", t.logprob);
+        o.set("bytes", bytes);
+        return o;
+    }
 
     std::unique_ptr<Engine> engine_;
 };

@@ -101,5 +101,7 @@ EMSCRIPTEN_BINDINGS(generation_options) {
         .field("ignoreEos", &GenerationOptions::ignore_eos)
         .field("prefillChunk", &GenerationOptions::prefill_chunk)
         .field("grammar", &GenerationOptions::grammar)
-        .field("jsonSchema", &GenerationOptions::json_schema);
+        .field("jsonSchema", &GenerationOptions::json_schema)
+        .field("logprobs", &GenerationOptions::logprobs)
+        .field("topLogprobs", &GenerationOptions::top_logprobs);
 }

@@ -4,6 +4,7 @@
 import { DEFAULT_SAMPLING } from './options/generation-fields.js';
 import { fromOpenAi } from './options/openai.js';
 import { requestOptions } from './options/request.js';
+import { openAiLogprobs } from './logprobs.js';
 import { InvalidArgumentError, UnloadedError, abortError } from './errors.js';
 import { isNode } from './platform.js';
 import { checkSimdChoice } from './simd-support.js';
@@ -13,8 +14,8 @@ import { WorkerEngine } from './engine/worker-engine.js';
 
 /**
  * @import { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams, ChatCompletions,
- *   ChatMessage, CompletionUsage, FinishReason, GeneratedPiece, GenerateOptions, GenerationStats,
- *   LoadOptions, ModelInfo, ModelSource } from './types.js'
+ *   ChatMessage, ChoiceLogprobs, CompletionUsage, FinishReason, GeneratedPiece, GenerateOptions, GenerationStats,
+ *   LoadOptions, ModelInfo, ModelSource, TokenLogprob } from './types.js'
  * @import { Engine, EvalLogitsResult, GenerateRequest, ResolvedSource } from './engine/protocol.js'
  */
 
@@ -252,13 +253,23 @@ export class SmolLM {
       total_tokens: (s?.promptTokens ?? 0) + (s?.completionTokens ?? 0),
       prompt_tokens_details: { cached_tokens: s?.reusedTokens ?? 0 },
     });
+    // Absent unless asked: pieces carry logprobs only then.
+    /** @type {(tokens: TokenLogprob[] | undefined) => {logprobs?: ChoiceLogprobs}} */
+    const logprobsOf = (tokens) => (request.logprobs && tokens ? { logprobs: openAiLogprobs(tokens) } : {});
     if (!params.stream) {
       let content = '';
-      for await (const piece of this.#run(request, params.signal)) content += piece.text;
+      /** @type {TokenLogprob[]} */
+      const tokens = [];
+      for await (const piece of this.#run(request, params.signal)) {
+        content += piece.text;
+        if (piece.logprobs) tokens.push(...piece.logprobs);
+      }
       const stats = /** @type {GenerationStats} */ (this.#stats);   // set by the finished run
       return {
         id, object: 'chat.completion', created, model,
-        choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: stats.finishReason }],
+        choices: [{
+          index: 0, message: { role: 'assistant', content }, finish_reason: stats.finishReason, ...logprobsOf(tokens),
+        }],
         usage: usage(stats),
       };
     }
@@ -267,11 +278,12 @@ export class SmolLM {
      * @param {{role?: 'assistant', content?: string}} delta
      * @param {FinishReason | null} finishReason
      * @param {{usage?: CompletionUsage}} [extra]
+     * @param {TokenLogprob[]} [tokens] the log-probabilities of the tokens of delta.content
      * @returns {ChatCompletionChunk}
      */
-    const chunk = (delta, finishReason, extra = {}) => ({
+    const chunk = (delta, finishReason, extra = {}, tokens = undefined) => ({
       id, object: 'chat.completion.chunk', created, model,
-      choices: [{ index: 0, delta, finish_reason: finishReason }], ...extra,
+      choices: [{ index: 0, delta, finish_reason: finishReason, ...logprobsOf(tokens) }], ...extra,
     });
     return (async function* stream() {
       yield chunk({ role: 'assistant', content: '' }, null);
@@ -279,7 +291,9 @@ export class SmolLM {
       let finishReason;
       try {
         for await (const piece of self.#run(request, params.signal)) {
-          if (piece.text) yield chunk({ content: piece.text }, null);
+          // A piece with tokens but no text yet (a character split across tokens) still
+          // carries their log-probabilities.
+          if (piece.text || piece.logprobs?.length) yield chunk({ content: piece.text }, null, {}, piece.logprobs);
         }
         finishReason = /** @type {GenerationStats} */ (self.#stats).finishReason;
       } catch (error) {

@@ -104,6 +104,7 @@
 /** @typedef {import('./options/generation-fields.js').SamplingOptions} SamplingOptions */
 /** @typedef {import('./options/generation-fields.js').LimitOptions} LimitOptions */
 /** @typedef {import('./options/generation-fields.js').ConstraintOptions} ConstraintOptions */
+/** @typedef {import('./options/generation-fields.js').LogprobOptions} LogprobOptions */
 
 /**
  * How one generate() call runs, besides its sampling and limits.
@@ -123,7 +124,24 @@
  * The options of generate(). With `grammar` or `jsonSchema` the output is constrained while
  * decoding, e.g. `generate(prompt, { jsonSchema: { type: 'object', properties: { name: { type:
  * 'string' } }, required: ['name'] } })` yields JSON that JSON.parse reads and the schema accepts.
- * @typedef {SamplingOptions & LimitOptions & ConstraintOptions & RequestOptions} GenerateOptions
+ * @typedef {SamplingOptions & LimitOptions & ConstraintOptions & LogprobOptions & RequestOptions} GenerateOptions
+ */
+
+/**
+ * A token and its log-probability at one step (the log-softmax of the model's raw logits,
+ * before logit bias, penalties and temperature).
+ * @typedef {object} TopLogprob
+ * @property {number} id The token id.
+ * @property {string} token Its text; when its bytes are not whole UTF-8 characters (a token
+ *   may hold part of one), `bytes:` and the bytes as `\xNN`, as OpenAI writes them.
+ * @property {number} logprob
+ * @property {number[]} bytes Its raw UTF-8 bytes.
+ */
+
+/**
+ * A generated token's log-probability, with the most likely tokens at its step.
+ * @typedef {TopLogprob & {topLogprobs: TopLogprob[]}} TokenLogprob topLogprobs: the
+ *   `topLogprobs` most likely tokens, most likely first (empty when 0).
  */
 
 /**
@@ -133,6 +151,8 @@
  * @property {number[]} tokens Token ids sampled for this piece (text may lag a token behind
  *   when a character spans tokens).
  * @property {number} elapsedMs Milliseconds since generate() was called.
+ * @property {TokenLogprob[]} [logprobs] With GenerateOptions.logprobs: one per entry of
+ *   `tokens`, in order.
  */
 
 /** @typedef {'stop' | 'length' | 'abort'} FinishReason */
@@ -241,6 +261,23 @@
  */
 
 /**
+ * OpenAI's top_logprobs entry.
+ * @typedef {object} ChatCompletionTopLogprob
+ * @property {string} token The token's text (TopLogprob.token).
+ * @property {number} logprob
+ * @property {number[]} bytes
+ */
+
+/** @typedef {ChatCompletionTopLogprob & {top_logprobs: ChatCompletionTopLogprob[]}} ChatCompletionTokenLogprob */
+
+/**
+ * A choice's `logprobs`: one entry per generated token of its content.
+ * @typedef {object} ChoiceLogprobs
+ * @property {ChatCompletionTokenLogprob[]} content
+ * @property {null} refusal
+ */
+
+/**
  * @typedef {object} CompletionUsage
  * @property {number} prompt_tokens
  * @property {number} completion_tokens
@@ -256,7 +293,8 @@
  * @property {number} created
  * @property {string} model
  * @property {Array<{index: 0, message: {role: 'assistant', content: string},
- *   finish_reason: FinishReason}>} choices
+ *   finish_reason: FinishReason, logprobs?: ChoiceLogprobs}>} choices logprobs: only when
+ *   the request set `logprobs: true`
  * @property {CompletionUsage} usage
  */
 
@@ -267,7 +305,8 @@
  * @property {number} created
  * @property {string} model
  * @property {Array<{index: 0, delta: {role?: 'assistant', content?: string},
- *   finish_reason: FinishReason | null}>} choices
+ *   finish_reason: FinishReason | null, logprobs?: ChoiceLogprobs}>} choices logprobs: the
+ *   tokens of this chunk's content, when the request set `logprobs: true`
  * @property {CompletionUsage} [usage] Present on the last chunk only.
  */
 

@@ -76,9 +76,17 @@ export type EngineInfo = Pick<import('./types.js').EngineModelInfo,
   | 'architecture' | 'contextSize' | 'trainedContextSize' | 'threads' | 'memoryBytes' | 'nVocab' | 'bosId' | 'eosId'
   | 'addBos' | 'bosToken' | 'eosToken' | 'tokenizerModel' | 'preTokenizer' | 'chatTemplate' | 'tensorTypes' | 'metadata'>;
 
+/** A token's log-probability at a step: its id, raw bytes (maybe part of a UTF-8 character). */
+export interface WasmTokenLogprob {
+  token: number;
+  logprob: number;
+  bytes: number[];
+}
+
 export type StepResult =
   | { kind: 'prefill'; prefillDone: number; prefillTotal: number }
-  | { kind: 'token'; text: string; token: number }
+  /** logprob / topLogprobs: when the generation's options asked for logprobs. */
+  | { kind: 'token'; text: string; token: number; logprob?: WasmTokenLogprob; topLogprobs?: WasmTokenLogprob[] }
   | { kind: 'done'; text: string; finishReason: 'stop' | 'length' };
 
 /** A buffer of wasm memory holding one whole GGUF file. */

@@ -56,3 +56,7 @@ await llm.negLogLikelihoods([1, 2, 3]);
 await llm.chat.completions.create({ messages: [], response_format: { type: 'xml' } });
 // @ts-expect-error a grammar is GBNF text
 await llm.generate('x', { grammar: 42 }).next();
+// @ts-expect-error logprobs is a boolean (top_logprobs takes the count)
+await llm.chat.completions.create({ messages: [], logprobs: 5 });
+// @ts-expect-error top_logprobs is a number
+await llm.chat.completions.create({ messages: [], logprobs: true, top_logprobs: '5' });

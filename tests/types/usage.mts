@@ -45,6 +45,9 @@ for await (const piece of llm.generate('Once upon a time', generate)) {
   const p: GeneratedPiece = piece;
   text += p.text + p.tokens.length + p.elapsedMs;
 }
+for await (const piece of llm.generate('x', { logprobs: true, topLogprobs: 3 })) {
+  for (const t of piece.logprobs ?? []) text += t.token + t.id + t.logprob + t.bytes.length + t.topLogprobs.map((a) => a.token + a.logprob).join();
+}
 const stats: GenerationStats | null = llm.stats;
 const reason: 'stop' | 'length' | 'abort' | undefined = stats?.finishReason;
 
@@ -54,11 +57,14 @@ const messages: ChatMessage[] = [
 const completion: ChatCompletion = await llm.chat.completions.create({ messages, max_tokens: 16, temperature: 0.2 });
 const answer: string = completion.choices[0].message.content;
 const cached: number | undefined = completion.usage.prompt_tokens_details?.cached_tokens;
+const scored = await llm.chat.completions.create({ messages, logprobs: true, top_logprobs: 5 });
+for (const t of scored.choices[0].logprobs?.content ?? []) text += t.token + t.logprob + t.bytes.length + t.top_logprobs[0]?.token;
 
 const stream = await llm.chat.completions.create({ messages, stream: true, stop: 'END', logit_bias: { 1: 2 } });
 for await (const chunk of stream) {
   const c: ChatCompletionChunk = chunk;
   text += c.choices[0].delta.content ?? '';
+  text += c.choices[0].logprobs?.content.length ?? 0;
   if (c.choices[0].finish_reason !== null) text += c.usage?.total_tokens;
 }
 // Not knowing `stream` statically gives either.

@@ -4,7 +4,7 @@
 import { createInterface } from 'node:readline';
 import { toOpenAi } from '../options/openai.js';
 import { stringFlag } from './flags.js';
-import { statsLine } from './generate.js';
+import { logprobLines, statsLine } from './generate.js';
 import { GENERATION_FLAGS, generationFromFlags } from './generation-flags.js';
 import { MODEL_FLAGS, loadModel } from './model-options.js';
 
@@ -36,13 +36,17 @@ export async function chat(values) {
       controller = new AbortController();
       const stream = await llm.chat.completions.create({ ...generation, messages, stream: true, signal: controller.signal });
       let reply = '';
+      /** @type {import('../types.js').ChatCompletionTokenLogprob[]} */
+      const logprobs = [];
       for await (const chunk of stream) {
         const text = chunk.choices[0]?.delta?.content ?? '';
         reply += text;
         process.stdout.write(text);
+        logprobs.push(...chunk.choices[0]?.logprobs?.content ?? []);
       }
       controller = null;
       process.stdout.write('\n');
+      if (logprobs.length) process.stderr.write(logprobLines(logprobs));
       messages.push({ role: 'assistant', content: reply });
       if (llm.stats) process.stderr.write(`${statsLine(llm.stats)}\n`);
     }

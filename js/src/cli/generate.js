@@ -3,6 +3,20 @@
 import { UsageError, stringFlag } from './flags.js';
 import { GENERATION_FLAGS, generationFromFlags } from './generation-flags.js';
 import { MODEL_FLAGS, loadModel } from './model-options.js';
+import { openAiLogprobs } from '../logprobs.js';
+
+/**
+ * `--logprobs N`: one line per generated token for stderr, its log-probability, its text and
+ * the N most likely tokens at its step (texts as JSON strings, so spaces and newlines show).
+ * @param {import('../types.js').ChatCompletionTokenLogprob[]} tokens
+ * @returns {string}
+ */
+export function logprobLines(tokens) {
+  return tokens.map((t) => {
+    const top = t.top_logprobs.map((a) => `${JSON.stringify(a.token)} ${a.logprob.toFixed(4)}`).join(', ');
+    return `${t.logprob.toFixed(4)}\t${JSON.stringify(t.token)}${top ? `\t[${top}]` : ''}\n`;
+  }).join('');
+}
 
 /** @param {NonNullable<import('../smollm.js').SmolLM['stats']>} s */
 export function statsLine(s) {
@@ -20,15 +34,19 @@ export async function generate(values) {
   const controller = new AbortController();
   const onSigint = () => controller.abort();
   process.once('SIGINT', onSigint);
+  /** @type {import('../types.js').TokenLogprob[]} */
+  const logprobs = [];
   try {
     try {
       for await (const piece of llm.generate(prompt, { ...options, signal: controller.signal })) {
         process.stdout.write(piece.text);
+        if (piece.logprobs) logprobs.push(...piece.logprobs);
       }
     } catch (error) {
       if (/** @type {Error} */ (error)?.name !== 'AbortError') throw error;
     }
     process.stdout.write('\n');
+    if (options.logprobs) process.stderr.write(logprobLines(openAiLogprobs(logprobs).content));
     if (llm.stats) process.stderr.write(`${statsLine(llm.stats)}\n`);
   } finally {
     process.off('SIGINT', onSigint);

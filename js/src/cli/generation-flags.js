@@ -20,7 +20,8 @@ function defaultText(field) {
 }
 
 /** @type {Flags} */
-export const GENERATION_FLAGS = Object.freeze(Object.fromEntries(FIELD_LIST.map((field) => {
+export const GENERATION_FLAGS = Object.freeze(Object.fromEntries(FIELD_LIST.flatMap((field) => {
+  if (!field.cli) return [];
   /** @type {Flag} */
   const flag = {
     type: field.kind === 'boolean' ? 'boolean' : 'string',
@@ -30,7 +31,7 @@ export const GENERATION_FLAGS = Object.freeze(Object.fromEntries(FIELD_LIST.map(
     ...(field.cli.aliases ? { aliases: field.cli.aliases } : {}),
     ...(REPEATABLE.has(field.kind) ? { multiple: true } : {}),
   };
-  return [field.cli.flag, Object.freeze(flag)];
+  return [[field.cli.flag, Object.freeze(flag)]];
 })));
 
 /**
@@ -40,7 +41,7 @@ export const GENERATION_FLAGS = Object.freeze(Object.fromEntries(FIELD_LIST.map(
  * @returns {unknown}
  */
 function fromFlag(field, raw) {
-  const flag = `--${field.cli.flag}`;
+  const flag = `--${field.cli?.flag}`;
   switch (field.kind) {
     case 'number':
     case 'integer': {
@@ -89,6 +90,7 @@ export function generationFromFlags(values) {
   /** @type {Record<string, unknown>} */
   const out = {};
   for (const field of FIELD_LIST) {
+    if (!field.cli) continue;
     const raw = values[field.cli.flag];
     if (raw === undefined) continue;
     const value = fromFlag(field, raw);
@@ -99,6 +101,7 @@ export function generationFromFlags(values) {
       throw new UsageError(`--${field.cli.flag}${problem.at} expects ${problem.expected}, got ${given}`);
     }
     out[field.name] = value;
+    Object.assign(out, field.cli.implies);
   }
   return out;
 }

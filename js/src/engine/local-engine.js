@@ -11,10 +11,11 @@ import { templateLimits } from '../chat-template-limits.js';
 import { resolveSources } from '../loader/model-sources.js';
 import { expectedDigests, loadIntoMemory } from '../loader/load-into-memory.js';
 import { engineGenerationParams } from '../options/engine-params.js';
+import { tokenLogprob } from '../logprobs.js';
 
 /**
  * @import { Engine, EngineHooks, EngineLoadOptions, GenerateRequest, RenderChatOptions, ResolvedSource } from './protocol.js'
- * @import { ChatMessage, EngineModelInfo, GenerationStats } from '../types.js'
+ * @import { ChatMessage, EngineModelInfo, GenerationStats, TokenLogprob } from '../types.js'
  * @import { SmolLMModule, WasmEngine } from '../wasm-module-types.js'
  */
 // A local name for the interface (declaration emit cannot write `implements` with an
@@ -201,6 +202,8 @@ export class LocalEngine {
     const reused = engine.reusedTokens();
     /** @type {number[]} */
     let pending = [];
+    /** @type {TokenLogprob[]} the pending tokens' log-probabilities, when asked */
+    let pendingLogprobs = [];
     /** @type {number | null} */
     let firstTokenAt = null;
     let completion = 0;
@@ -208,8 +211,10 @@ export class LocalEngine {
     let finishReason = 'length';
     /** @param {string} text */
     const emit = (text) => {
-      onPiece({ text, tokens: pending, elapsedMs: performance.now() - start });
+      const logprobs = options.logprobs ? { logprobs: pendingLogprobs } : {};
+      onPiece({ text, tokens: pending, elapsedMs: performance.now() - start, ...logprobs });
       pending = [];
+      pendingLogprobs = [];
     };
     for (;;) {
       if (signal?.aborted) {
@@ -221,6 +226,7 @@ export class LocalEngine {
         firstTokenAt ??= performance.now();
         completion += 1;
         pending.push(r.token);
+        if (r.logprob) pendingLogprobs.push(tokenLogprob(r.logprob, r.topLogprobs ?? []));
         if (r.text) emit(r.text);
       } else if (r.kind === 'done') {
         if (r.text || pending.length) emit(r.text);

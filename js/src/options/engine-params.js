@@ -7,7 +7,8 @@ import { FIELD_LIST } from './generation-fields.js';
 import { checkedField } from './validate.js';
 
 /** @typedef {import('./generation-fields.js').SamplingOptions} SamplingOptions */
-/** @typedef {import('./generation-fields.js').LimitOptions} LimitOptions */
+/** @typedef {import('./generation-fields.js').GenerationFieldOptions} GenerationFieldOptions */
+/** @typedef {import('./generation-fields.js').ConstraintOptions} ConstraintOptions */
 
 /**
  * The SamplingParams value object: every sampling field, logitBias as [token id, bias] pairs.
@@ -15,9 +16,10 @@ import { checkedField } from './validate.js';
  */
 
 /**
- * The GenerationOptions value object: the sampling fields nested, every limit, stop as a list,
- * the grammar and the JSON schema as text ('' for none).
- * @typedef {{ sampling: EngineSamplingParams } & { [K in keyof LimitOptions]-?: K extends 'stop' ? string[] : NonNullable<LimitOptions[K]> }
+ * The GenerationOptions value object: the sampling fields nested, every other field, stop as a
+ * list, the grammar and the JSON schema as text ('' for none).
+ * @typedef {Exclude<keyof GenerationFieldOptions, keyof SamplingOptions | keyof ConstraintOptions>} GenerationOnlyName
+ * @typedef {{ sampling: EngineSamplingParams } & { [K in GenerationOnlyName]-?: K extends 'stop' ? string[] : NonNullable<GenerationFieldOptions[K]> }
  *   & { grammar: string, jsonSchema: string }} EngineGenerationParams
  */
 
@@ -54,6 +56,10 @@ export function engineGenerationParams(request, { nVocab, room }) {
     // The engine takes the schema as JSON text.
     if (field.kind === 'jsonSchema' && typeof value === 'object') value = JSON.stringify(value);
     (field.struct === 'SamplingParams' ? sampling : generation)[field.name] = value;
+  }
+  // As OpenAI's API: alternatives come with the chosen token's log-probability, never alone.
+  if (/** @type {number} */ (generation.topLogprobs) > 0 && !generation.logprobs) {
+    throw new InvalidArgumentError('topLogprobs needs logprobs: true');
   }
   return /** @type {EngineGenerationParams} */ (/** @type {unknown} */ (generation));
 }

@@ -41,7 +41,15 @@
  *   `{type: 'object'}` is JSON mode (any object).
  */
 
-/** @typedef {SamplingOptions & LimitOptions & ConstraintOptions} GenerationFieldOptions every field of the table */
+/**
+ * Log-probabilities of the generated tokens: the log-softmax of the model's raw logits, before
+ * logit bias, penalties and temperature (what llama.cpp reports), computed only when asked.
+ * @typedef {object} LogprobOptions
+ * @property {boolean} [logprobs] Each generated token's log-probability (GeneratedPiece.logprobs). Default false.
+ * @property {number} [topLogprobs] With logprobs: the 0..20 most likely tokens at each step, with theirs. Default 0.
+ */
+
+/** @typedef {SamplingOptions & LimitOptions & ConstraintOptions & LogprobOptions} GenerationFieldOptions every field of the table */
 /** @typedef {keyof GenerationFieldOptions} GenerationFieldName */
 
 /**
@@ -75,6 +83,8 @@
  * @property {string} [short] one-letter flag
  * @property {readonly string[]} [aliases] other long flags (llama.cpp's names)
  * @property {string} [arg] what the value is, for the help text (none for booleans)
+ * @property {Readonly<Partial<Record<GenerationFieldName, unknown>>>} [implies] other fields the flag sets
+ *   (`--logprobs N` asks for logprobs and N alternatives)
  */
 
 /**
@@ -85,7 +95,7 @@
  * @property {FieldRange} range
  * @property {'SamplingParams' | 'GenerationOptions'} struct the C++ struct that holds it
  * @property {OpenAiField | null} openai null: not an OpenAI request field
- * @property {CliField} cli
+ * @property {CliField | null} cli null: set through another field's flag
  * @property {string} doc one line for the help text
  */
 
@@ -195,6 +205,18 @@ export const GENERATION_FIELDS = Object.freeze(/** @satisfies {GenerationFields}
     openai: { name: 'json_schema' },
     cli: { flag: 'json-schema', arg: 'FILE' },
     doc: 'constrain the output to JSON valid against the JSON schema in FILE',
+  },
+  logprobs: {
+    kind: 'boolean', default: false, range: {}, struct: 'GenerationOptions',
+    openai: { name: 'logprobs' },
+    cli: null,
+    doc: 'report each generated token\'s log-probability',
+  },
+  topLogprobs: {
+    kind: 'integer', default: 0, range: { min: 0, max: 20 }, struct: 'GenerationOptions',
+    openai: { name: 'top_logprobs' },
+    cli: { flag: 'logprobs', arg: 'N', implies: { logprobs: true } },
+    doc: 'print each token\'s log-probability and the N (0..20) most likely tokens\' (on stderr)',
   },
 })));
 

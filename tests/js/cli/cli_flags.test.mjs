@@ -54,7 +54,10 @@ const GIVEN = {
   stop: [['--stop=a', '--stop', 'b'], ['a', 'b']],
   ignoreEos: [['--ignore-eos'], true],
   prefillChunk: [['--prefill-chunk=8'], 8],
+  logprobs: null,   // no flag of its own: --logprobs N implies it
+  topLogprobs: [['--logprobs=3'], 3],
 };
+const WITH_FLAG = FIELD_LIST.filter((f) => f.cli !== null);
 
 function chatCli(args, input) {
   return new Promise((resolve, reject) => {
@@ -91,7 +94,7 @@ describe('CLI flags', () => {
     for (const command of ['generate', 'chat']) {
       // Wrapped help lines joined back: one line a flag.
       const help = (await run(process.execPath, [CLI, command, '--help'])).stdout.replace(/\n {20,}/g, ' ');
-      for (const field of FIELD_LIST) {
+      for (const field of WITH_FLAG) {
         assert.match(help, new RegExp(`--${field.cli.flag}\\b`), `${command}: ${field.name}`);
         if (typeof field.default === 'number') assert.match(help, new RegExp(`--${field.cli.flag}\\b.*\\(default ${field.default}\\)`));
       }
@@ -99,11 +102,11 @@ describe('CLI flags', () => {
   });
 
   test('every generation flag is parsed into its option; aliases and short forms too', () => {
-    for (const field of FIELD_LIST) {
+    for (const field of WITH_FLAG) {
       const [args, expected] = GIVEN[field.name];
       for (const [name, command] of [['generate', GENERATE], ['chat', CHAT]]) {
         const { values } = parseCommandArgs(name, command, args);
-        assert.deepEqual(generationFromFlags(values), { [field.name]: expected }, field.name);
+        assert.deepEqual(generationFromFlags(values), { [field.name]: expected, ...field.cli.implies }, field.name);
       }
     }
     const { values } = parseCommandArgs('generate', GENERATE, ['--temp', '0.4', '-n', '7', '-s', '3']);
@@ -115,7 +118,7 @@ describe('CLI flags', () => {
       [['--top-k=1.5'], '--top-k'], [['--top-p=0'], '--top-p'], [['--temperature=hot'], '--temperature'],
       [['--max-tokens='], '--max-tokens'], [['--logit-bias=7'], '--logit-bias'], [['--logit-bias=x=1'], '--logit-bias'],
       [['--logit-bias=7=up'], '--logit-bias.7'], [['--stop='], '--stop[0]'], [['--seed=-1'], '--seed'],
-      [['--prefill-chunk=0'], '--prefill-chunk'],
+      [['--prefill-chunk=0'], '--prefill-chunk'], [['--logprobs=21'], '--logprobs'], [['--logprobs=-1'], '--logprobs'],
     ]) {
       const { values } = parseCommandArgs('generate', GENERATE, args);
       assert.throws(() => generationFromFlags(values), (e) => e instanceof UsageError && e.message.startsWith(`${flag} expects`), args.join(' '));
@@ -125,7 +128,7 @@ describe('CLI flags', () => {
   test('generate runs with every generation flag, and they act', async () => {
     const model = syntheticModel();
     // A grammar and a schema together are refused: the grammar stands for both.
-    const all = FIELD_LIST.filter((f) => f.name !== 'jsonSchema').flatMap((f) => GIVEN[f.name][0]);
+    const all = WITH_FLAG.filter((f) => f.name !== 'jsonSchema').flatMap((f) => GIVEN[f.name][0]);
     const { stderr } = await run(process.execPath, [CLI, 'generate', '-m', model, '-p', 'hello', '--threads', '1', ...all]);
     assert.match(stderr, /[0-3] generated/);
     const forced = await run(process.execPath, [CLI, 'generate', '-m', model, '-p', 'hello', '-t', '1', '--temperature=0', '--ignore-eos', '-n', '4', '--logit-bias', '7=100']);
@@ -136,6 +139,25 @@ describe('CLI flags', () => {
       await llm.unload();
     }
     assert.match(forced.stderr, /4 generated/);
+  });
+
+  test('generate and chat --logprobs N print each token\'s log-probability and N alternatives on stderr', async () => {
+    const model = syntheticModel();
+    // One line a token: logprob, the token's text as JSON, [the N most likely with theirs].
+    const tokenLines = (stderr) => stderr.split('\n').filter((l) => /^-?\d+\.\d{4}\t"/.test(l));
+    const { stderr } = await run(process.execPath, [CLI, 'generate', '-m', model, '-p', 'hello', '-t', '1', '--temperature=0', '-n', '4', '--ignore-eos', '--logprobs', '20']);
+    const lines = tokenLines(stderr);
+    assert.equal(lines.length, 4, stderr);
+    for (const line of lines) {
+      const [logprob, token, top] = line.split('\t');
+      assert.ok(Number(logprob) <= 0);
+      // Greedy: the chosen token is among the most likely, with the same value.
+      assert.ok(top.startsWith('[') && top.includes(`${token} ${logprob}`), line);
+    }
+    const chat = await chatCli(['-m', model, '-t', '1', '--temperature', '0', '--ignore-eos', '-n', '3', '--logprobs', '1'], 'hi\n');
+    assert.equal(tokenLines(chat.stderr).length, 3, chat.stderr);
+    const plain = await run(process.execPath, [CLI, 'generate', '-m', model, '-p', 'hello', '-t', '1', '-n', '2', '--ignore-eos']);
+    assert.equal(tokenLines(plain.stderr).length, 0);
   });
 
   test('model flags reach SmolLM.load: a bad --simd is its InvalidArgumentError (exit 1)', async () => {

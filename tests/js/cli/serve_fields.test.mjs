@@ -28,7 +28,13 @@ const SENT = {
   ignoreEos: [true, true],
   grammar: ['root ::= "z"+\n', 'root ::= "z"+\n'],
   jsonSchema: [{ type: 'object' }, { type: 'object' }],
+  logprobs: [true, true],
+  topLogprobs: [2, 2],
 };
+// Only chat takes these: the legacy completions endpoint's logprobs is a count, refused there.
+const CHAT_ONLY = new Set(['logprobs', 'top_logprobs']);
+// top_logprobs needs logprobs (as OpenAI's API says).
+const WITH = { top_logprobs: { logprobs: true } };
 
 describe('serve: every generation field by its OpenAI name', () => {
   let server;
@@ -72,8 +78,8 @@ describe('serve: every generation field by its OpenAI name', () => {
     test(`${name} reaches the engine as ${field.name}, on both endpoints`, async () => {
       const [sent, received] = SENT[field.name];
       // max_tokens is the default body's: send the alias alone to see it.
-      const body = name === 'max_completion_tokens' ? { [name]: sent, max_tokens: undefined } : { [name]: sent };
-      for (const endpoint of [chat, complete]) {
+      const body = name === 'max_completion_tokens' ? { [name]: sent, max_tokens: undefined } : { [name]: sent, ...WITH[name] };
+      for (const endpoint of CHAT_ONLY.has(name) ? [chat] : [chat, complete]) {
         requests.length = 0;
         const r = await endpoint(body);
         assert.equal(r.status, 200, JSON.stringify(r.json));
@@ -102,6 +108,7 @@ describe('serve: every generation field by its OpenAI name', () => {
       [{ temperature: 2.5 }, 'temperature'], [{ logit_bias: { 7: 101 } }, 'logit_bias.7'], [{ stop: ['a', 'b', 'c', 'd', 'e'] }, 'stop'],
       [{ repeat_last_n: -1 }, 'repeat_last_n'], [{ ignore_eos: 1 }, 'ignore_eos'], [{ max_completion_tokens: 0 }, 'max_completion_tokens'],
       [{ penaltyLastN: 8 }, 'penaltyLastN'], [{ prefill_chunk: 8 }, 'prefill_chunk'],
+      [{ logprobs: true, top_logprobs: 21 }, 'top_logprobs'], [{ logprobs: 'yes' }, 'logprobs'],
     ]) {
       const r = await chat(body);
       assert.equal(r.status, 400, JSON.stringify(body));

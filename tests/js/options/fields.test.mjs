@@ -87,6 +87,56 @@ describe('generation fields through LocalEngine.generate', () => {
       // Only the engine's step size changes, never the answer.
       assert.deepEqual((await generate({ prefillChunk: 1 })).tokens, greedy.tokens);
     },
+    logprobs: async () => {
+      const { tokens, logprobs } = await withLogprobs({ logprobs: true });
+      assert.deepEqual(tokens, greedy.tokens);
+      assert.deepEqual(logprobs.map((t) => t.id), tokens);
+      const rows = await softmaxRows(tokens);
+      logprobs.forEach((t, i) => {
+        assert.ok(Math.abs(t.logprob - rows[i][t.id]) < 1e-4, `token ${i}: ${t.logprob} vs ${rows[i][t.id]}`);
+        assert.deepEqual(t.topLogprobs, []);
+      });
+      const plain = [];
+      await engine.generate({ prompt: 'hello world', temperature: 0, maxTokens: 3 }, { onPiece: (p) => plain.push(p) });
+      assert.ok(plain.every((p) => p.logprobs === undefined), 'no logprobs unless asked');
+    },
+    topLogprobs: async () => {
+      const { tokens, logprobs } = await withLogprobs({ logprobs: true, topLogprobs: 5 });
+      const rows = await softmaxRows(tokens);
+      logprobs.forEach((t, i) => {
+        const want = [...rows[i].keys()].sort((a, b) => rows[i][b] - rows[i][a] || a - b).slice(0, 5);
+        assert.deepEqual(t.topLogprobs.map((a) => a.id), want, `token ${i}`);
+        t.topLogprobs.forEach((a) => assert.ok(Math.abs(a.logprob - rows[i][a.id]) < 1e-4));
+      });
+      await assert.rejects(() => engine.generate({ prompt: 'hi', maxTokens: 1, topLogprobs: 2 }),
+        (e) => e instanceof InvalidArgumentError && /topLogprobs needs logprobs: true/.test(e.message));
+    },
+  };
+
+  // The greedy run's pieces with logprobs, flattened.
+  const withLogprobs = async (options) => {
+    const tokens = [];
+    const logprobs = [];
+    await engine.generate({ prompt: 'hello world', temperature: 0, ignoreEos: true, maxTokens: 12, ...options }, {
+      onPiece: (piece) => {
+        assert.equal(piece.logprobs.length, piece.tokens.length);
+        tokens.push(...piece.tokens);
+        logprobs.push(...piece.logprobs);
+      },
+    });
+    return { tokens, logprobs };
+  };
+  // The log-softmax (in double) of the logits each generated token was sampled from, token by
+  // token as decoding evaluates them.
+  const softmaxRows = async (generated) => {
+    const prompt = await engine.tokenize('hello world', { special: true, addBos: true });
+    const { nVocab, logits } = await engine.evalLogits([...prompt, ...generated], { batchSize: 1 });
+    return generated.map((_, i) => {
+      const row = Array.from(logits.subarray((prompt.length - 1 + i) * nVocab, (prompt.length + i) * nVocab));
+      const max = Math.max(...row);
+      const lse = Math.log(row.reduce((sum, l) => sum + Math.exp(l - max), 0)) + max;
+      return row.map((l) => l - lse);
+    });
   };
 
   test('every field of the table has a probe here', () => {

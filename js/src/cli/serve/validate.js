@@ -138,7 +138,6 @@ const COMMON = {
 const CHAT = {
   ...COMMON,
   messages: [messages, 'messages'],
-  logprobs: [only(false, 'no log probabilities'), null],
   response_format: [responseFormat, 'jsonSchema'],
   parallel_tool_calls: [boolean, null],
   store: [ignored, null],
@@ -151,7 +150,9 @@ const COMPLETIONS = {
   prompt: [prompt, 'prompt'],
   echo: [only(false, 'the prompt is not echoed'), null],
   best_of: [only(1, 'one candidate'), null],
-  logprobs: [only(null, 'no log probabilities'), null],
+  // The legacy endpoint's logprobs is a count, not the chat API's boolean: not supported here.
+  logprobs: [only(null, 'no log probabilities on /v1/completions; use /v1/chat/completions'), null],
+  top_logprobs: [only(null, 'no log probabilities on /v1/completions; use /v1/chat/completions'), null],
   suffix: [only(null, 'no suffix'), null],
 };
 
