@@ -23,7 +23,7 @@ import { ensureModel } from './models.mjs';
 import { runNative } from './native_run.mjs';
 import { buildPrompts } from './prompts.mjs';
 import { figures, median } from './report.mjs';
-import { startStaticServer } from '../../tests/support/static-server.mjs';
+import { startBenchServer } from './bench_server.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const HERE = path.join(ROOT, 'bench/e2e');
@@ -111,13 +111,7 @@ async function main() {
   const file = ensureModel({ writer, modelsDir: path.join(ROOT, 'bench/models'), shape: 'smollm2-1.7b', quant: o.quant, tokenizerJson, threads: 2, log });
   const lengths = { warmup: 8, short: o.promptTokens, long: o.promptTokens };
   const { bannedIds, prompts } = await buildPrompts(tokenizerJson, file, lengths);
-  const server = await startStaticServer({
-    '/bench/': path.join(HERE, 'page'),
-    '/js/': path.join(ROOT, 'js'),
-    '/wllama/': path.join(ROOT, 'node_modules/@wllama/wllama/esm'),
-    '/node_modules/@huggingface/jinja/': path.join(ROOT, 'node_modules/@huggingface/jinja'),
-    '/models/': path.dirname(file),
-  });
+  const server = await startBenchServer(path.dirname(file));
   const drivers = {};
   const versions = [];
   for (const b of o.browsers) {

@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { CpuMonitor, othersLoad } from './cpu_monitor.mjs';
 import { ensureModel, kvCacheBytes, GOLDEN_TINY, QUANTS, SHAPES } from './models.mjs';
 import { buildPrompts } from './prompts.mjs';
-import { startStaticServer } from '../../tests/support/static-server.mjs';
+import { startBenchServer } from './bench_server.mjs';
 import { describeMachine } from './machine.mjs';
 import { loadMemoryVariants, runLoadMemory } from './load_memory.mjs';
 import { runNative } from './native_run.mjs';
@@ -164,16 +164,8 @@ async function main() {
   const { bannedIds, prompts } = await buildPrompts(tokenizerJson, files[allTypes[0]], lengths);
   log(`prompts: ${lengths.short} and ${lengths.long} one-token words (ids checked with llama.cpp's tokenizer); ${bannedIds.length} byte tokens banned`);
 
-  // COOP/COEP, so both wasm engines can use SharedArrayBuffer and run multi-threaded, and
-  // Cache-Control: no-store, so every run fetches the model over the network.
-  const server = await startStaticServer({
-    '/bench/': path.join(HERE, 'page'),
-    '/js/': path.join(ROOT, 'js'),
-    '/wllama/': path.join(ROOT, 'node_modules/@wllama/wllama/esm'),
-    '/wllama-compat/': path.join(ROOT, 'node_modules/@wllama/wllama-compat/wasm'),
-    '/node_modules/@huggingface/jinja/': path.join(ROOT, 'node_modules/@huggingface/jinja'),
-    '/models/': path.dirname(files[allTypes[0]]),
-  });
+  // Cache-Control: no-store (the static server's default), so every run fetches the model.
+  const server = await startBenchServer(path.dirname(files[allTypes[0]]));
   const browserVersions = {};
   const drivers = {};
   for (const b of o.browsers) {
