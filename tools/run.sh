@@ -109,11 +109,12 @@ fuzz_smoke() {
 }
 
 run_tests() {
-    # The C++ suites are CPU-bound and independent of each other, so they run $JOBS at a time;
-    # the JS suites drive browsers and servers whose timeouts assume the machine to
-    # themselves, so they run one at a time.
+    # Every suite runs $JOBS at a time. The JS ones (one ctest entry per test file) too: they
+    # spend much of their time waiting (browser start-up, servers, timers), and a test that
+    # fails only on a busy machine is a bug to fix, not a reason to run alone. ctest starts
+    # the longest files first (their COST in cmake/js_tests.cmake).
     ctest_in build -R '^native_' -j"$JOBS"
-    ctest_in build -E '^native_'
+    ctest_in build -E '^native_' -j"$JOBS"
     ctest_in build-wasm -j"$JOBS"
     # The sanitizer build runs the C++ suites only: the JS suites exercise the wasm build.
     # libstdc++ 12's std::stable_sort trips a false alloc/dealloc mismatch report under ASan.

@@ -174,7 +174,7 @@ function firefoxPage(page) {
       const input = await page.$(selector);
       await input.uploadFile(file);
     },
-    evaluate: (fn, arg) => page.evaluate(fn, arg),
+    evaluate: (fn, arg) => firefoxEvaluate(page, fn, arg),
     waitFor: (fn, arg, timeout) => pollUntil(page, fn, arg, timeout),
     screenshot: (file, fullPage = false) => page.screenshot({ path: file, fullPage }),
     setViewport: (width, height) => page.setViewport({ width, height }),
@@ -198,6 +198,49 @@ async function firefoxNavigation(navigate, what) {
     } catch (error) {
       if (attempt >= NAVIGATION_ATTEMPTS) throw error;
     }
+  }
+}
+
+// Runs fn(arg) in a Firefox page and returns its (awaited) result, started by one short
+// protocol call and collected by short polls. One call awaiting the whole evaluation would be
+// bounded by puppeteer's protocol timeout (60 s), whatever the evaluation does: a page that
+// runs 300 aborted loads (reliability) or compiles and compares two builds (relaxed SIMD)
+// takes seconds on a quiet machine and can pass 60 s on a busy one, and then failed with
+// "script.callFunction timed out" while the page was still working. Each call here answers
+// at once; the test's own timeout bounds the evaluation. A navigation in between loses the
+// result, as a plain evaluate would ("execution context was destroyed").
+let firefoxEvaluations = 0;
+async function firefoxEvaluate(page, fn, arg) {
+  const id = `f${++firefoxEvaluations}`;
+  // The function's source is part of the started function (page.evaluate sends it as the
+  // function to call: nothing is eval'd in the page, so a page CSP without 'unsafe-eval'
+  // allows it, as it allows a plain page.evaluate).
+  // eslint-disable-next-line no-new-func
+  const start = new Function('arg', 'id', `
+    const slots = (window.__smollmEvaluations ??= new Map());
+    const slot = { done: false };
+    slots.set(id, slot);
+    Promise.resolve().then(() => (${String(fn)})(arg)).then(
+      (value) => { slot.done = true; slot.value = value === undefined ? null : value; },
+      (error) => { slot.done = true; slot.error = String(error && error.message || error); });`);
+  await page.evaluate(start, arg ?? null, id);
+  for (let wait = 0; ; wait = Math.min(100, wait * 2 + 5)) {
+    if (wait) await new Promise((resolve) => setTimeout(resolve, wait));
+    // A poll left unanswered (seen in Firefox while a navigation settles) is asked again; the
+    // slot is removed only once its result has arrived here.
+    const slot = await withTimeout(page.evaluate((key) => {
+      const found = window.__smollmEvaluations && window.__smollmEvaluations.get(key);
+      if (!found) return { lost: true };
+      return found.done ? found : null;
+    }, id), EVALUATE_TIMEOUT_MS, 'page.evaluate (collecting a result)').catch((error) => {
+      if (/did not answer/.test(error.message)) return null;
+      throw error;
+    });
+    if (!slot) continue;
+    if (slot.lost) throw new Error('the page navigated away during the evaluation (execution context was destroyed)');
+    page.evaluate((key) => { window.__smollmEvaluations.delete(key); }, id).catch(() => {});
+    if ('error' in slot) throw new Error(slot.error);
+    return slot.value;
   }
 }
 

@@ -2,16 +2,18 @@
 // page under the demo's CSP): no element ever comes from model text, links only to http(s)
 // and mailto, code blocks highlighted as text inside highlight.js's spans, __init__ and ">>>"
 // read right, and a streaming answer rebuilds only the block being written, ending exactly
-// as a render of the whole text. Runs in Chromium (playwright-core) and Firefox ESR
-// (puppeteer-core).
+// as a render of the whole text. Runs in Chromium (playwright-core), Firefox ESR
+// (puppeteer-core) and WebKit (one variant: the renderer never touches SharedArrayBuffer).
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { enginesNamed, missingBrowser } from '../browsers.mjs';
+import { ENGINES, missingBrowser } from '../browsers.mjs';
 import { step } from './support.mjs';
 import { startMarkdownPage } from '../../../demo/tools/markdown_page.mjs';
 
-for (const engine of enginesNamed('chromium', 'firefox')) {
-  const skip = missingBrowser(engine);
+const SAME_AS_WEBKIT = 'the Markdown renderer does not depend on SharedArrayBuffer: the webkit run covers WebKit';
+
+for (const engine of ENGINES) {
+  const skip = missingBrowser(engine) ?? (engine.name === 'webkit-sab' ? SAME_AS_WEBKIT : null);
   describe(`demo Markdown DOM in ${engine.name}`, { skip: skip ?? false, timeout: 180000 }, () => {
     let browser;
     let page;

@@ -1,10 +1,12 @@
-// Defines one node:test case per model comparing our full logit vectors with llama.cpp's at
-// every prompt position (see logits.test.mjs for the native engine, wasm_logits.test.mjs for
-// the wasm build through the CLI). Our side evaluates each prompt as one batch (our batch and
-// one-token paths give the same bits: tests/cpp/model); llama.cpp's side twice, one token at a
-// time (its decode path, the bound of lib/thresholds.mjs holds at every position) and as one
-// batch (its batched kernels differ from its own decode path: the bound there adds that
-// self-difference, printed beside ours).
+// Defines node:test cases comparing our full logit vectors with llama.cpp's at every prompt
+// position (logits.test.mjs): per model, one case per engine of ours that checks it (the
+// native tool; the shipped wasm build through the `smollm-wasm eval` CLI). Our side evaluates
+// each prompt as one batch (our batch and one-token paths give the same bits: tests/cpp/model);
+// llama.cpp's side twice, one token at a time (its decode path, the bound of lib/thresholds.mjs
+// holds at every position) and as one batch (its batched kernels differ from its own decode
+// path: the bound there adds that self-difference, printed beside ours). llama.cpp's logits
+// are computed once per model and shared by that model's cases (they are the same token ids
+// and the same reference: computing them again per engine only cost time).
 import assert from 'node:assert/strict';
 import {test, after} from 'node:test';
 
@@ -19,57 +21,90 @@ function emptySummary() {
         meanOverlap: 0, nonFinite: 0, batchRel: 0, selfRel: 0, worst: null};
 }
 
-export function defineLogitTests(models, label) {
-    const rows = [];
-    after(() => console.log(`\n${tableHeader}\n${rows.join('\n')}\n`));
+// llama.cpp's logits for every prompt of promptLengths: token ids, its decode path's rows and
+// its batch path's rows.
+async function referenceLogits(m) {
+    const ref = await openReference(m.path, Math.max(...promptLengths));
+    try {
+        const prompts = [];
+        for (const [i, n] of promptLengths.entries()) {
+            const tokens = m.text ? textIds(ref.model, n, 1000 * i) : randomIds(n, ref.nVocab, 1234 + i);
+            const decode = await ref.logitsOneByOne(tokens);
+            const batch = await ref.logits(tokens);
+            prompts.push({tokens, decode, batch});
+        }
+        return {nVocab: ref.nVocab, prompts};
+    } finally {
+        await ref.dispose();
+    }
+}
+
+function compareModel(m, reference, command) {
+    const s = emptySummary();
+    const V = reference.nVocab;
+    for (const {tokens, decode, batch} of reference.prompts) {
+        const got = ourLogits(m.path, tokens, V, command);
+        for (let p = 0; p < tokens.length; p++) {
+            const at = (a) => a.subarray(p * V, (p + 1) * V);
+            const c = comparePosition(at(got), at(decode));
+            s.positions++;
+            s.nonFinite += c.nonFinite;
+            s.maxAbs = Math.max(s.maxAbs, c.maxAbs);
+            if (c.rel > s.maxRel) {
+                s.maxRel = c.rel;
+                s.worst = `prompt ${tokens.length}, position ${p}`;
+            }
+            s.meanOverlap += c.overlap;
+            s.minOverlap = Math.min(s.minOverlap, c.overlap);
+            // A top-1 disagreement is allowed only at a near-tie: llama.cpp's top two
+            // within twice the difference at that position.
+            if (c.top1) s.top1Agree++;
+            else if (c.gap <= 2 * c.maxAbs) s.top1NearTie++;
+            else s.top1Miss++;
+            s.batchRel = Math.max(s.batchRel, comparePosition(at(got), at(batch)).rel);
+            s.selfRel = Math.max(s.selfRel, comparePosition(at(batch), at(decode)).rel);
+        }
+    }
+    s.meanOverlap /= s.positions;
+    return s;
+}
+
+/**
+ * @param models [{name, path, text, skip, engines: [engine name, ...]}]
+ * @param engines {name: {command?: string, skip?: string}}: command is the eval command
+ *   template of ours.mjs (undefined: SMOLLM_EVAL_CMD, else the native tool)
+ */
+export function defineLogitTests(models, engines) {
+    const rows = Object.fromEntries(Object.keys(engines).map((e) => [e, []]));
+    after(() => {
+        for (const [engine, lines] of Object.entries(rows)) {
+            if (lines.length) console.log(`\n${engine}:\n${tableHeader}\n${lines.join('\n')}\n`);
+        }
+    });
 
     for (const m of models) {
-        test(`${label} logits match llama.cpp: ${m.name}`, {skip: m.skip}, async () => {
-            const ref = await openReference(m.path, Math.max(...promptLengths));
-            const t = thresholdsFor(m);
-            try {
-                const s = emptySummary();
-                for (const [i, n] of promptLengths.entries()) {
-                    const tokens = m.text ? textIds(ref.model, n, 1000 * i) : randomIds(n, ref.nVocab, 1234 + i);
-                    const decode = await ref.logitsOneByOne(tokens);
-                    const batch = await ref.logits(tokens);
-                    const got = ourLogits(m.path, tokens, ref.nVocab);
-                    const V = ref.nVocab;
-                    for (let p = 0; p < n; p++) {
-                        const at = (a) => a.subarray(p * V, (p + 1) * V);
-                        const c = comparePosition(at(got), at(decode));
-                        s.positions++;
-                        s.nonFinite += c.nonFinite;
-                        s.maxAbs = Math.max(s.maxAbs, c.maxAbs);
-                        if (c.rel > s.maxRel) {
-                            s.maxRel = c.rel;
-                            s.worst = `prompt ${n}, position ${p}`;
-                        }
-                        s.meanOverlap += c.overlap;
-                        s.minOverlap = Math.min(s.minOverlap, c.overlap);
-                        // A top-1 disagreement is allowed only at a near-tie: llama.cpp's top two
-                        // within twice the difference at that position.
-                        if (c.top1) s.top1Agree++;
-                        else if (c.gap <= 2 * c.maxAbs) s.top1NearTie++;
-                        else s.top1Miss++;
-                        s.batchRel = Math.max(s.batchRel, comparePosition(at(got), at(batch)).rel);
-                        s.selfRel = Math.max(s.selfRel, comparePosition(at(batch), at(decode)).rel);
-                    }
+        const mine = m.engines.filter((e) => !(m.skip || engines[e].skip));
+        let reference = null;   // a promise, started by the model's first case, dropped after its last
+        for (const engine of m.engines) {
+            test(`${engine} logits match llama.cpp: ${m.name}`, {skip: m.skip || engines[engine].skip}, async () => {
+                reference ??= referenceLogits(m);
+                try {
+                    const s = compareModel(m, await reference, engines[engine].command);
+                    rows[engine].push(formatRow(m.name, s));
+                    const t = thresholdsFor(m);
+                    assert.equal(s.nonFinite, 0, 'non-finite logits');
+                    assert.ok(s.maxRel <= t.maxRel, `max diff / range ${s.maxRel} > ${t.maxRel} (${s.worst}) vs llama.cpp one token at a time`);
+                    assert.equal(s.top1Miss, 0, 'top-1 disagreement where llama.cpp has a clear winner');
+                    assert.ok(s.minOverlap >= t.minOverlap, `top-10 overlap ${s.minOverlap} < ${t.minOverlap}`);
+                    assert.ok(s.meanOverlap >= t.meanOverlap, `mean top-10 overlap ${s.meanOverlap} < ${t.meanOverlap}`);
+                    // Against its batch: our bound plus its own batch-vs-decode difference (the
+                    // triangle inequality; our batch and decode paths agree bit for bit).
+                    assert.ok(s.batchRel <= t.maxRel + s.selfRel,
+                        `vs llama.cpp's batch: ${s.batchRel} > ${t.maxRel} + its own batch-vs-decode ${s.selfRel}`);
+                } finally {
+                    if (engine === mine[mine.length - 1]) reference = null;
                 }
-                s.meanOverlap /= s.positions;
-                rows.push(formatRow(m.name, s));
-                assert.equal(s.nonFinite, 0, 'non-finite logits');
-                assert.ok(s.maxRel <= t.maxRel, `max diff / range ${s.maxRel} > ${t.maxRel} (${s.worst}) vs llama.cpp one token at a time`);
-                assert.equal(s.top1Miss, 0, 'top-1 disagreement where llama.cpp has a clear winner');
-                assert.ok(s.minOverlap >= t.minOverlap, `top-10 overlap ${s.minOverlap} < ${t.minOverlap}`);
-                assert.ok(s.meanOverlap >= t.meanOverlap, `mean top-10 overlap ${s.meanOverlap} < ${t.meanOverlap}`);
-                // Against its batch: our bound plus its own batch-vs-decode difference (the
-                // triangle inequality; our batch and decode paths agree bit for bit).
-                assert.ok(s.batchRel <= t.maxRel + s.selfRel,
-                    `vs llama.cpp's batch: ${s.batchRel} > ${t.maxRel} + its own batch-vs-decode ${s.selfRel}`);
-            } finally {
-                await ref.dispose();
-            }
-        });
+            });
+        }
     }
 }

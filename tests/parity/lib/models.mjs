@@ -3,7 +3,7 @@
 // SmolLM2-135M and 360M shapes with few layers, and untied output. Generated files are
 // cached in $TMPDIR/smollm-parity-models between runs.
 import {execFileSync} from 'node:child_process';
-import {existsSync, mkdirSync, readdirSync} from 'node:fs';
+import {existsSync, mkdirSync, readdirSync, renameSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 
@@ -45,7 +45,12 @@ export function generatedModel(name, args) {
     const dir = join(tmpdir(), 'smollm-parity-models');
     mkdirSync(dir, {recursive: true});
     const path = join(dir, `${name}.gguf`);
-    if (!existsSync(path)) execFileSync(writerTool(), ['-o', path, ...args], {stdio: ['ignore', 'ignore', 'inherit']});
+    if (existsSync(path)) return path;
+    // Written under a name of this process, then renamed: parity files run in parallel, so
+    // another one may be writing the same model; a half-written file never has the final name.
+    const partial = `${path}.${process.pid}.partial`;
+    execFileSync(writerTool(), ['-o', partial, ...args], {stdio: ['ignore', 'ignore', 'inherit']});
+    renameSync(partial, path);
     return path;
 }
 

@@ -28,11 +28,17 @@ function splitCommand(template, values) {
     return template.trim().split(/\s+/).map((part) => part.replace(/\{(\w+)\}/g, (_, k) => values[k]));
 }
 
-export function ourLogits(modelPath, tokens, nVocab) {
+// The shipped wasm build through its CLI (SIMD128 kernels, 2 threads), as a command template.
+export function wasmEvalCommand() {
+    return `${process.execPath} ${join(repoRoot, 'js/bin/smollm-wasm.js')} eval -m {model} --tokens {tokens} --threads 2 --top 1 --dump-logits {out}`;
+}
+
+// `command`: a template as above for this call (default SMOLLM_EVAL_CMD, else the native tool).
+export function ourLogits(modelPath, tokens, nVocab, command = undefined) {
     const dir = mkdtempSync(join(tmpdir(), 'smollm-parity-'));
     const out = join(dir, 'logits.f32');
     try {
-        const template = process.env.SMOLLM_EVAL_CMD ??
+        const template = command ?? process.env.SMOLLM_EVAL_CMD ??
             `${nativeTool()} eval -m {model} --tokens {tokens} --threads ${threadsForTests()} --top 1 --dump-logits {out}`;
         const [cmd, ...args] = splitCommand(template, {model: modelPath, tokens: tokens.join(','), out});
         execFileSync(cmd, args, {stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26});

@@ -2,7 +2,7 @@
 // temporary directory between runs (keyed by their flags). Nothing large is committed.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,7 +37,12 @@ export function model(flags) {
   const out = join(MODEL_DIR, `${key}.gguf`);
   if (existsSync(out) && statSync(out).size > 0) return out;
   mkdirSync(MODEL_DIR, { recursive: true });
-  execFileSync(writerBinary(), [...args, '--output', out], { stdio: ['ignore', 'ignore', 'inherit'] });
+  // Written under a name of this process, then renamed: test files run in parallel (and other
+  // checkouts share the directory), so another process may be writing the same model, and a
+  // half-written file must never be seen under the final name.
+  const partial = `${out}.${process.pid}.partial`;
+  execFileSync(writerBinary(), [...args, '--output', partial], { stdio: ['ignore', 'ignore', 'inherit'] });
+  renameSync(partial, out);
   return out;
 }
 
