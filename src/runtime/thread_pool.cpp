@@ -11,10 +11,10 @@
 // so a busy pool makes no system calls. A worker that has run out of chunks while the job is still
 // open stops spinning once no chunk has finished for about two of its own chunk times: the
 // chunks still out are held by threads that have lost their core (more threads than cores, or
-// a busy neighbour), and a spinning worker would keep one of them from getting it back. That
-// rule took tiny-py decode at 4 threads on 2 cores from 70% to 85-91% of 2 threads
-// (bench/contention/NOTES.md); spinning across the gap between jobs is kept, since there the
-// one thread with work (the caller) is running. The caller waits the same way for the chunks still
+// a busy neighbour), and a spinning worker would keep one of them from getting it back. With
+// jobs of tiny-py's size (~150 us), 4 threads on 2 quiet cores went from 70% to 91% of 2
+// threads with that rule, 2 threads unchanged (bench/contention/NOTES.md). Spinning across the
+// gap between jobs is kept, since there the one thread with work (the caller) is running. The caller waits the same way for the chunks still
 // running when it finds nothing more to claim. (Emscripten 3.1.6's std::atomic::wait polls
 // with sleeps rather than waiting on a futex, and its std::this_thread::yield does not yield
 // at all, which made the old pool's "yield" phases pure spinning in wasm.)
