@@ -8,7 +8,13 @@
 // a short while (no yield: on a busy machine a yielding thread only keeps a core busy), then
 // blocks on a futex (emscripten_futex_wait, i.e. Atomics.wait, in wasm; the futex system call
 // on Linux). Workers are woken all at once when a job starts, and only when some are asleep,
-// so a busy pool makes no system calls. The caller waits the same way for the chunks still
+// so a busy pool makes no system calls. A worker that has run out of chunks while the job is still
+// open stops spinning once no chunk has finished for about two of its own chunk times: the
+// chunks still out are held by threads that have lost their core (more threads than cores, or
+// a busy neighbour), and a spinning worker would keep one of them from getting it back. With
+// jobs of tiny-py's size (~150 us), 4 threads on 2 quiet cores went from 70% to 91% of 2
+// threads with that rule, 2 threads unchanged (bench/contention/NOTES.md). Spinning across the
+// gap between jobs is kept, since there the one thread with work (the caller) is running. The caller waits the same way for the chunks still
 // running when it finds nothing more to claim. (Emscripten 3.1.6's std::atomic::wait polls
 // with sleeps rather than waiting on a futex, and its std::this_thread::yield does not yield
 // at all, which made the old pool's "yield" phases pure spinning in wasm.)
@@ -17,6 +23,7 @@
 // web-worker.js), where Atomics.wait is allowed; on the browser's main thread Emscripten's
 // futex wait falls back to spinning, which is still correct.
 #include "runtime/thread_pool.h"
+#include "runtime/stall_watch.h"
 
 #include <algorithm>
 #include <exception>
@@ -109,19 +116,28 @@ constexpr Micros kWorkerSpin{200};
 constexpr Micros kCallerSpinMin{20};
 constexpr Micros kCallerSpinMax{500};
 
-// Spins until ready() or `limit` has passed; reading the clock costs more than a check (in
-// wasm it is a call out to JS), so it is read every 64 checks.
-template <class Ready>
-bool spin_until(const Ready& ready, Micros limit) {
+// How long a waiter spins without seeing any chunk finish, from the time of one chunk.
+constexpr Micros stall_limit(Micros per_chunk) { return std::clamp(2 * per_chunk, kCallerSpinMin, kCallerSpinMax); }
+
+// Spins until ready(), `limit` has passed or give_up(now) says so; reading the clock costs
+// more than a check (in wasm it is a call out to JS), so it is read every 64 checks.
+template <class Ready, class GiveUp>
+bool spin_until(const Ready& ready, Micros limit, const GiveUp& give_up) {
     const auto deadline = std::chrono::steady_clock::now() + limit;
     for (;;) {
         for (int i = 0; i < 64; ++i) {
             if (ready()) return true;
             cpu_relax();
         }
-        if (std::chrono::steady_clock::now() >= deadline) return ready();
+        const auto now = std::chrono::steady_clock::now();
+        if (now >= deadline || give_up(now)) return ready();
     }
 }
+template <class Ready>
+bool spin_until(const Ready& ready, Micros limit) {
+    return spin_until(ready, limit, [](std::chrono::steady_clock::time_point) { return false; });
+}
+
 
 // The claim word: generation (24 bits) | next item (20 bits) | end (20 bits). Jobs with more
 // items run as several consecutive jobs. The generation makes a stale compare-and-swap fail
@@ -197,9 +213,18 @@ struct ThreadPool::Impl {
 
     void worker_main(int index) {
         uint32_t seen = 0;
+        Micros per_chunk = kCallerSpinMin;   // this worker's last chunk time
         for (;;) {
             auto started = [&] { return wake.load(std::memory_order_acquire) != seen; };
-            if (!spin_until(started, kWorkerSpin)) {
+            StallWatch watch(done.load(std::memory_order_relaxed), std::chrono::steady_clock::now(),
+                             stall_limit(per_chunk));
+            auto stalled = [&](std::chrono::steady_clock::time_point now) {
+                // Relaxed reads: a wrong answer only ends the spin early or late, and the
+                // futex wait below re-checks `wake` itself.
+                return watch.stalled(done.load(std::memory_order_relaxed),
+                                     static_cast<uint32_t>(end_of(claim.load(std::memory_order_relaxed))), now);
+            };
+            if (!spin_until(started, kWorkerSpin, stalled)) {
                 // Announce the sleep before the last check, so a job published in between
                 // either is seen here or sees a sleeper to wake (both sides are seq_cst).
                 sleeping_workers.fetch_add(1, std::memory_order_seq_cst);
@@ -208,7 +233,10 @@ struct ThreadPool::Impl {
             }
             seen = wake.load(std::memory_order_acquire);
             if (stopping.load(std::memory_order_acquire)) return;
-            claim_and_run(index);
+            const auto start = std::chrono::steady_clock::now();
+            if (const int ran = claim_and_run(index)) {
+                per_chunk = std::chrono::duration_cast<Micros>(std::chrono::steady_clock::now() - start) / ran;
+            }
         }
     }
 
@@ -234,7 +262,7 @@ struct ThreadPool::Impl {
 
         const uint32_t total = static_cast<uint32_t>(n_items);
         auto finished = [&] { return done.load(std::memory_order_acquire) == total; };
-        if (!spin_until(finished, std::clamp(2 * per_chunk, kCallerSpinMin, kCallerSpinMax))) {
+        if (!spin_until(finished, stall_limit(per_chunk))) {
             caller_sleeping.store(true, std::memory_order_seq_cst);
             for (uint32_t d; (d = done.load(std::memory_order_seq_cst)) != total;) futex_wait(done, d);
             caller_sleeping.store(false, std::memory_order_relaxed);

@@ -150,6 +150,27 @@ TEST_CASE("workers that went to sleep wake up for the next job", "[runtime]") {
     });
 }
 
+TEST_CASE("workers that stopped waiting on a held chunk take part in the next job", "[runtime]") {
+    // A worker that finds nothing to claim while another thread holds a chunk for a long time
+    // stops spinning and blocks (the stall rule); the next job must still wake it. The second
+    // job finishes only once every worker has run a chunk of it, so a worker left asleep
+    // hangs the test.
+    if (!ThreadPool::threads_available()) return;
+    for (int n : {2, 3, 4}) {
+        ThreadPool pool(n);
+        pool.for_chunks(static_cast<int64_t>(n), 1, [&](int64_t begin, int64_t, int) {
+            if (begin == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        });
+        std::vector<std::atomic<int>> ran(static_cast<size_t>(n));
+        std::atomic<int> distinct{0};
+        pool.for_chunks(1000, 1, [&](int64_t, int64_t, int thread) {
+            if (ran[static_cast<size_t>(thread)].fetch_add(1) == 0) distinct.fetch_add(1);
+            while (distinct.load() < n) std::this_thread::yield();
+        });
+        CHECK(distinct.load() == n);
+    }
+}
+
 TEST_CASE("an exception in any thread reaches the caller and the pool stays usable", "[runtime]") {
     ThreadPool pool(3);
     SECTION("thrown by whichever thread runs one item") {
