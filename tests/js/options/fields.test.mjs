@@ -77,6 +77,17 @@ describe('generation fields through LocalEngine.generate', () => {
       assert.match(text, /^ab[a-z]{3}$/);
       assert.equal(stats.finishReason, 'stop');
     },
+    grammarTrigger: async () => {
+      // Free until the trigger (here the greedy run's first token), then the grammar's.
+      const first = await engine.detokenize([greedy.tokens[0]], { special: false });
+      assert.ok(first.length > 0);
+      const { text, stats } = await generate({ grammar: 'root ::= "ab" [a-z]{3}\n', grammarTrigger: first });
+      assert.equal(text.slice(0, first.length), first);
+      assert.match(text.slice(first.length), /^ab[a-z]{3}$/);
+      assert.equal(stats.finishReason, 'stop');
+      await assert.rejects(() => generate({ grammarTrigger: first }),
+        (e) => e instanceof InvalidArgumentError && e.message.startsWith('grammarTrigger needs a grammar'));
+    },
     jsonSchema: async () => {
       const schema = { enum: ['yes', 'no', 'maybe'] };
       const { text, tokens } = await generate({ jsonSchema: schema });
@@ -150,7 +161,7 @@ describe('generation fields through LocalEngine.generate', () => {
   test('a bad value of each field is an InvalidArgumentError naming it', async () => {
     const bad = {
       number: ['hot', NaN, Infinity], integer: [1.5, -1, '3'], boolean: ['yes', 1], stop: ['', [''], [3], 5], logitBias: [[], 'x', { abc: 1 }, { 5: 'up' }],
-      grammar: ['', ' ', 5, ['root ::= "a"']], jsonSchema: ['', 'not json', '[1]', 5, [], true],
+      grammar: ['', ' ', 5, ['root ::= "a"']], text: ['', 5, ['x']], jsonSchema: ['', 'not json', '[1]', 5, [], true],
     };
     for (const field of FIELD_LIST) {
       const values = [...bad[field.kind]];

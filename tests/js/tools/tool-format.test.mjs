@@ -211,3 +211,39 @@ test('a schema error of a tool names the tool, not the call list', () => {
   const other = new InvalidArgumentError('topK must be an integer');
   assert.equal(toolSchemaError(other, plan), other);
 });
+
+describe('serve: tool fields and tool messages in a request body', async () => {
+  const { validateChatRequest } = await import('../../../js/src/cli/serve/validate.js');
+  const { toHttpFailure } = await import('../../../js/src/cli/serve/http-errors.js');
+  const call = { id: 'a', type: 'function', function: { name: 'get_time', arguments: '{}' } };
+  test('pass on under their own names, tool messages with their ids', () => {
+    const v = validateChatRequest({
+      messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: null, tool_calls: [call] }, { role: 'tool', tool_call_id: 'a', content: [{ type: 'text', text: '12:00' }] }],
+      tools: TOOLS, tool_choice: 'required', parallel_tool_calls: false,
+    });
+    assert.deepEqual(v.tools, TOOLS);
+    assert.equal(v.tool_choice, 'required');
+    assert.equal(v.parallel_tool_calls, false);
+    assert.deepEqual(v.messages[1], { role: 'assistant', content: null, tool_calls: [call] });
+    assert.deepEqual(v.messages[2], { role: 'tool', content: '12:00', tool_call_id: 'a' });
+  });
+  test('bad ones are 400s whose param names the field', () => {
+    const cases = [
+      [{ tools: [{ type: 'function', function: { name: 'a b' } }] }, 'tools[0].function.name'],
+      [{ tools: TOOLS, tool_choice: { type: 'function', function: { name: 'x' } } }, 'tool_choice.function.name'],
+      [{ tool_choice: 'auto' }, 'tool_choice'],
+      [{ messages: [{ role: 'tool', content: 'x' }] }, 'messages[0].tool_call_id'],
+      [{ messages: [{ role: 'user', content: 'x', tool_call_id: 'a' }] }, 'messages[0].tool_call_id'],
+      [{ messages: [{ role: 'user', content: 'x', tool_calls: [call] }] }, 'messages[0].tool_calls'],
+    ];
+    for (const [extra, param] of cases) {
+      assert.throws(() => validateChatRequest({ messages: [{ role: 'user', content: 'hi' }], ...extra }),
+        (e) => e.status === 400 && e.param === param, JSON.stringify(extra));
+    }
+    // Errors found later (turning the history into the format) keep the param too.
+    const later = toHttpFailure(new InvalidArgumentError('messages[3].tool_call_id "x" answers no call of the assistant message before it'), 'messages');
+    assert.equal(later.status, 400);
+    assert.equal(later.param, 'messages[3].tool_call_id');
+    assert.equal(toHttpFailure(new InvalidArgumentError('topK must be'), 'messages').param, null);
+  });
+});
