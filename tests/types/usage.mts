@@ -56,7 +56,8 @@ const messages: ChatMessage[] = [
   { role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }, { role: 'tool-ish', content: '' },
 ];
 const completion: ChatCompletion = await llm.chat.completions.create({ messages, max_tokens: 16, temperature: 0.2 });
-const answer: string = completion.choices[0].message.content;
+// null only when the model answered with tool calls alone (OpenAI's shape).
+const answer: string = completion.choices[0].message.content ?? '';
 const cached: number | undefined = completion.usage.prompt_tokens_details?.cached_tokens;
 const scored = await llm.chat.completions.create({ messages, logprobs: true, top_logprobs: 5 });
 for (const t of scored.choices[0].logprobs?.content ?? []) text += t.token + t.logprob + t.bytes.length + t.top_logprobs[0]?.token;
