@@ -7,7 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Ajv from 'ajv';
@@ -16,7 +16,7 @@ import { InvalidArgumentError } from '../../../js/src/errors.js';
 import { SmolLM } from '../../../js/src/index.js';
 import { EngineSupervisor } from '../../../js/src/cli/serve/engine-supervisor.js';
 import { createOpenAiServer } from '../../../js/src/cli/serve/server.js';
-import { ROOT, SHARED, haveShared, smolModel, syntheticModel } from '../package/support/models.mjs';
+import { ROOT, SHARED, SMOLLM2_TOKENIZER, haveShared, smolModel } from '../package/support/models.mjs';
 
 const TINY_PY = join(SHARED, 'golden/models/tiny-py-Q4_K_M.gguf');
 const skip = existsSync(TINY_PY) ? false : `needs ${TINY_PY} (../shared is missing)`;
@@ -150,10 +150,17 @@ describe('tool calls on tiny-py', { skip }, () => {
   test('generate({jsonSchema, grammarTrigger}): free text up to the trigger, then the schema', async () => {
     const prompt = 'def parse(text):\n    """';
     let free = '';
-    for await (const p of llm.generate(prompt, { temperature: 0, maxTokens: 24 })) free += p.text;
-    // A trigger the greedy run writes: the text up to it stays the same, what follows is JSON.
-    const trigger = free.slice(4, 9);
-    assert.equal(free.indexOf(trigger), 4, free);
+    const tokens = [];
+    for await (const p of llm.generate(prompt, { temperature: 0, maxTokens: 24 })) {
+      free += p.text;
+      tokens.push(...p.tokens);
+    }
+    // A trigger the greedy run writes, ending at a token boundary (the text of its tokens 1
+    // and 2): the text up to it stays the same, what follows is JSON. (A trigger ending inside
+    // a token whose rest the grammar refuses makes the engine pick another token instead.)
+    const head = await llm.detokenize(tokens.slice(0, 1));
+    const trigger = await llm.detokenize(tokens.slice(1, 3));
+    assert.equal(free.indexOf(trigger), head.length, free);
     const schema = { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'], additionalProperties: false };
     let lazy = '';
     for await (const p of llm.generate(prompt, { temperature: 0, maxTokens: 60, jsonSchema: schema, grammarTrigger: trigger })) lazy += p.text;
@@ -275,8 +282,12 @@ test('CLI chat --tools: a call is printed, the typed result goes back, the model
 });
 
 describe('models that cannot do tools', () => {
-  test('a vocabulary without ChatML tokens: a clear error, nothing generated', async () => {
-    const llm = await SmolLM.load(syntheticModel(), { worker: false, threads: 1, contextSize: 256, cache: false });
+  test('a vocabulary without ChatML tokens: a clear error, nothing generated', { skip: haveShared ? false : 'needs ../shared (SmolLM2 tokenizer)' }, async () => {
+    // SmolLM2's tokenizer with its ChatML tokens renamed: <|im_start|> is plain text there.
+    const dir = mkdtempSync(join(tmpdir(), 'smollm-tools-'));
+    const tokenizer = join(dir, 'no-chatml-tokenizer.json');
+    writeFileSync(tokenizer, readFileSync(SMOLLM2_TOKENIZER, 'utf8').replaceAll('<|im_start|>', '<|xx_start|>').replaceAll('<|im_end|>', '<|xx_end|>'));
+    const llm = await SmolLM.load(smolModel({ tokenizer }), { worker: false, threads: 1, contextSize: 2048, cache: false });
     try {
       await assert.rejects(() => llm.chat.completions.create({ messages: MESSAGES, tools: TOOLS, max_tokens: 4 }),
         (e) => e instanceof InvalidArgumentError && /cannot make tool calls \(its vocabulary has no <\|im_start\|> token\)/.test(e.message));

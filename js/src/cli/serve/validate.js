@@ -69,6 +69,9 @@ function responseFormat(v, param) {
 }
 
 const ROLES = ['system', 'developer', 'user', 'assistant', 'tool'];
+// Fields of an answer that OpenAI's client libraries keep when they send it back in the
+// history (their runTools helper adds `parsed`): accepted on assistant messages, not used.
+const ANSWER_ONLY = ['refusal', 'parsed', 'annotations', 'audio'];
 
 /** @type {Check} */
 function content(v, param) {
@@ -92,7 +95,9 @@ function messages(v, param) {
     const m = /** @type {{ role?: unknown, content?: unknown, name?: unknown, tool_calls?: unknown, tool_call_id?: unknown }} */ (item);
     if (typeof m.role !== 'string' || !ROLES.includes(m.role)) throw bad(`${at}.role`, `expected one of ${ROLES.join(', ')}, got ${shown(m.role)}`);
     for (const key of Object.keys(m)) {
-      if (!['role', 'content', 'name', 'tool_calls', 'tool_call_id'].includes(key)) throw bad(`${at}.${key}`, 'is not supported');
+      if (!['role', 'content', 'name', 'tool_calls', 'tool_call_id'].includes(key) && !(m.role === 'assistant' && ANSWER_ONLY.includes(key))) {
+        throw bad(`${at}.${key}`, 'is not supported');
+      }
     }
     if (m.name !== undefined && m.name !== null) string(m.name, `${at}.name`);
     const role = m.role === 'developer' ? 'system' : m.role;
