@@ -56,6 +56,13 @@ struct GenerationOptions {
     // naming the place (line and column for GBNF, the schema path for a schema).
     std::string grammar;
     std::string json_schema;
+    // A lazy constraint (llama.cpp's grammar_lazy with one word trigger): with a grammar or a
+    // schema, decoding is free until the output contains this text, and the constraint then
+    // covers the text after it (the trigger itself is not part of the grammar). A token whose
+    // text completes the trigger and goes on with text the grammar refuses is never sampled:
+    // it is masked and the step samples again. Empty: the constraint holds from the first
+    // token. A trigger without a grammar or schema is an InvalidArgument error.
+    std::string grammar_trigger;
     // Each sampled token's log-probability (sample/logprobs.h: raw logits, before bias,
     // penalties and temperature) and its top_logprobs most likely alternatives (0..20).
     // Computed only when asked: a step without them does no extra pass over the vocabulary.

@@ -102,6 +102,7 @@ EMSCRIPTEN_BINDINGS(generation_options) {
         .field("prefillChunk", &GenerationOptions::prefill_chunk)
         .field("grammar", &GenerationOptions::grammar)
         .field("jsonSchema", &GenerationOptions::json_schema)
+        .field("grammarTrigger", &GenerationOptions::grammar_trigger)
         .field("logprobs", &GenerationOptions::logprobs)
         .field("topLogprobs", &GenerationOptions::top_logprobs);
 }

@@ -5,6 +5,10 @@ import { DEFAULT_SAMPLING } from './options/generation-fields.js';
 import { fromOpenAi } from './options/openai.js';
 import { requestOptions } from './options/request.js';
 import { openAiLogprobs } from './logprobs.js';
+import { toolPlan } from './tools/tool-request.js';
+import { CALL_OPEN, callListSchema, toolTurns } from './tools/smollm2-tool-format.js';
+import { ToolOutputReader } from './tools/tool-output.js';
+import { withToolSchemaErrors } from './tools/tool-errors.js';
 import { InvalidArgumentError, UnloadedError, abortError } from './errors.js';
 import { isNode } from './platform.js';
 import { checkSimdChoice } from './simd-support.js';
@@ -13,9 +17,10 @@ import { LocalEngine } from './engine/local-engine.js';
 import { WorkerEngine } from './engine/worker-engine.js';
 
 /**
- * @import { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams, ChatCompletions,
- *   ChatMessage, ChoiceLogprobs, CompletionUsage, FinishReason, GeneratedPiece, GenerateOptions, GenerationStats,
- *   LoadOptions, ModelInfo, ModelSource, TokenLogprob } from './types.js'
+ * @import { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams, ChatCompletionMessage, ChatCompletions,
+ *   ChatFinishReason, ChatMessage, ChatToolCall, ChatToolCallDelta, ChoiceLogprobs, CompletionUsage, GeneratedPiece,
+ *   GenerateOptions, GenerationStats, LoadOptions, ModelInfo, ModelSource, TokenLogprob } from './types.js'
+ * @import { ToolPlan } from './tools/tool-request.js'
  * @import { Engine, EvalLogitsResult, GenerateRequest, ResolvedSource } from './engine/protocol.js'
  */
 
@@ -233,15 +238,39 @@ export class SmolLM {
   async #createChatCompletion(params) {
     this.#live();
     if (!params || typeof params !== 'object') throw new InvalidArgumentError('create() expects {messages, ...}');
-    const prompt = await this.applyChatTemplate(params.messages);
+    const plan = toolPlan(params);
+    const generation = fromOpenAi(params);
+    // Tool messages in the history are written in SmolLM2's tool format even when this
+    // request offers no tools.
+    const toolHistory = Array.isArray(params.messages) &&
+      params.messages.some((m) => m?.role === 'tool' || (m?.tool_calls !== undefined && m?.tool_calls !== null));
+    const messages = plan.choice !== 'none' || toolHistory ? toolTurns(params.messages, plan) : params.messages;
+    let prompt = await this.applyChatTemplate(messages);
+    // required / a named function: the prompt opens the call block, the grammar holds from the
+    // first token. auto: the grammar switches on when the model writes the opening tag.
+    const forced = plan.choice === 'required' || typeof plan.choice === 'object';
+    if (plan.choice !== 'none') {
+      await this.#checkToolFormat(prompt, messages[0].content);
+      if (generation.grammar !== undefined || generation.jsonSchema !== undefined || generation.grammarTrigger !== undefined) {
+        throw new InvalidArgumentError('tools: give tools or a grammar (grammar, json_schema, response_format, grammar_trigger), not both; ' +
+          'or set tool_choice: "none"');
+      }
+      generation.jsonSchema = callListSchema(plan);
+      if (forced) prompt += CALL_OPEN;
+      else generation.grammarTrigger = CALL_OPEN;
+    }
     const bos = this.#info.bosToken;
     /** @type {GenerateRequest} */
     const request = {
       prompt,
       special: true,
       addBos: !(bos && prompt.startsWith(bos)),
-      ...requestOptions({ ...fromOpenAi(params), cacheKey: params.cacheKey }),
+      ...requestOptions({ ...generation, cacheKey: params.cacheKey }),
     };
+    /** @type {() => ToolOutputReader | null} */
+    const reader = () => (plan.choice === 'none' ? null : new ToolOutputReader(plan, { forced, newId: () => randomId('call') }));
+    /** @type {<T>(pieces: AsyncGenerator<T>) => AsyncGenerator<T>} */
+    const withToolErrors = (pieces) => (plan.choice === 'none' ? pieces : withToolSchemaErrors(pieces, plan));
     const id = randomId('chatcmpl');
     const created = Math.floor(Date.now() / 1000);
     const name = this.#info.metadata['general.name'];
@@ -257,26 +286,33 @@ export class SmolLM {
     /** @type {(tokens: TokenLogprob[] | undefined) => {logprobs?: ChoiceLogprobs}} */
     const logprobsOf = (tokens) => (request.logprobs && tokens ? { logprobs: openAiLogprobs(tokens) } : {});
     if (!params.stream) {
+      const tools = reader();
       let content = '';
       /** @type {TokenLogprob[]} */
       const tokens = [];
-      for await (const piece of this.#run(request, params.signal)) {
-        content += piece.text;
+      for await (const piece of withToolErrors(this.#run(request, params.signal))) {
+        content += tools ? tools.push(piece.text) : piece.text;
         if (piece.logprobs) tokens.push(...piece.logprobs);
       }
       const stats = /** @type {GenerationStats} */ (this.#stats);   // set by the finished run
+      const end = tools?.finish() ?? { content: '', calls: [] };
+      content += end.content;
+      /** @type {ChatCompletionMessage} */
+      const message = end.calls.length
+        ? { role: 'assistant', content: content.trim() ? content : null, tool_calls: end.calls }
+        : { role: 'assistant', content };
       return {
         id, object: 'chat.completion', created, model,
         choices: [{
-          index: 0, message: { role: 'assistant', content }, finish_reason: stats.finishReason, ...logprobsOf(tokens),
+          index: 0, message, finish_reason: end.calls.length ? 'tool_calls' : stats.finishReason, ...logprobsOf(tokens),
         }],
         usage: usage(stats),
       };
     }
     const self = this;
     /**
-     * @param {{role?: 'assistant', content?: string}} delta
-     * @param {FinishReason | null} finishReason
+     * @param {{role?: 'assistant', content?: string, tool_calls?: ChatToolCallDelta[]}} delta
+     * @param {ChatFinishReason | null} finishReason
      * @param {{usage?: CompletionUsage}} [extra]
      * @param {TokenLogprob[]} [tokens] the log-probabilities of the tokens of delta.content
      * @returns {ChatCompletionChunk}
@@ -285,23 +321,69 @@ export class SmolLM {
       id, object: 'chat.completion.chunk', created, model,
       choices: [{ index: 0, delta, finish_reason: finishReason, ...logprobsOf(tokens) }], ...extra,
     });
+    const tools = reader();
     return (async function* stream() {
       yield chunk({ role: 'assistant', content: '' }, null);
-      /** @type {FinishReason} */
+      /** @type {ChatFinishReason} */
       let finishReason;
+      // With tools, text may be held back (a possible `<tool_call>`, or the call block): the
+      // log-probabilities of its tokens go with the next chunk that carries anything.
+      /** @type {TokenLogprob[]} */
+      let pending = [];
       try {
-        for await (const piece of self.#run(request, params.signal)) {
+        for await (const piece of withToolErrors(self.#run(request, params.signal))) {
           // A piece with tokens but no text yet (a character split across tokens) still
           // carries their log-probabilities.
-          if (piece.text || piece.logprobs?.length) yield chunk({ content: piece.text }, null, {}, piece.logprobs);
+          if (!tools) {
+            if (piece.text || piece.logprobs?.length) yield chunk({ content: piece.text }, null, {}, piece.logprobs);
+            continue;
+          }
+          if (piece.logprobs) pending.push(...piece.logprobs);
+          const text = tools.push(piece.text);
+          if (text) {
+            yield chunk({ content: text }, null, {}, pending);
+            pending = [];
+          }
         }
         finishReason = /** @type {GenerationStats} */ (self.#stats).finishReason;
       } catch (error) {
         if (!(error instanceof Error && error.name === 'AbortError')) throw error;
         finishReason = 'abort';
       }
+      const end = tools?.finish() ?? { content: '', calls: [] };
+      if (end.content || pending.length) {
+        yield chunk({ content: end.content }, null, {}, pending);
+        pending = [];
+      }
+      // Each call as OpenAI streams one: its id and name first, then its arguments.
+      for (const [index, call] of end.calls.entries()) {
+        yield chunk({ tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } }] }, null);
+        yield chunk({ tool_calls: [{ index, function: { arguments: call.function.arguments } }] }, null);
+      }
+      if (end.calls.length) finishReason = 'tool_calls';
       yield chunk({}, finishReason, { usage: usage(self.#stats) });
     })();
+  }
+
+  /**
+   * Tool calls are made in SmolLM2's trained format, which is ChatML: the vocabulary must
+   * have `<|im_start|>` and `<|im_end|>` as single tokens, and the chat template must render
+   * the turns as ChatML (the tools' system turn as it is, the prompt ending with an open
+   * assistant turn). A model without them would read the tool prompt as noise: refused.
+   * @param {string} prompt the rendered chat
+   * @param {string | null} system the system turn's content (the tool list)
+   */
+  async #checkToolFormat(prompt, system) {
+    const refuse = (/** @type {string} */ why) => new InvalidArgumentError(
+      `tools: this model cannot make tool calls (${why}); tool calls use SmolLM2's trained format, ` +
+      'which needs a ChatML chat: give no tools, or tool_choice: "none"');
+    for (const marker of ['<|im_start|>', '<|im_end|>']) {
+      const ids = await this.#engine.tokenize(marker, { special: true, addBos: false });
+      if (ids.length !== 1) throw refuse(`its vocabulary has no ${marker} token`);
+    }
+    if (!prompt.includes(`<|im_start|>system\n${system}<|im_end|>`) || !prompt.endsWith('<|im_start|>assistant\n')) {
+      throw refuse('its chat template does not render ChatML turns');
+    }
   }
 
   /**

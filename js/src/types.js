@@ -233,10 +233,55 @@
 // --- Chat completions, OpenAI-shaped ---------------------------------------------------------
 
 /**
+ * A message of a chat. `content` is text; an assistant message that made tool calls may have
+ * `content: null` and carries them in `tool_calls`; a `role: 'tool'` message is a call's
+ * result, naming the call by `tool_call_id`.
  * @typedef {object} ChatMessage
- * @property {'system' | 'user' | 'assistant' | (string & {})} role
- * @property {string} content
+ * @property {'system' | 'developer' | 'user' | 'assistant' | 'tool' | (string & {})} role
+ * @property {string | null} content
+ * @property {ChatToolCall[]} [tool_calls] assistant: the calls it made (as a completion returned them)
+ * @property {string} [tool_call_id] tool: the id of the call this message answers
  */
+
+// --- Tools (function calling), OpenAI-shaped ---------------------------------------------------
+
+/**
+ * A function the model may call. `parameters` is the JSON schema of its arguments object
+ * (any object when left out); calls made under `tool_choice: 'required'` or a named function,
+ * and calls under 'auto' once the model starts one, are constrained by a grammar made of it.
+ * @typedef {object} ChatTool
+ * @property {'function'} type
+ * @property {{ name: string, description?: string, parameters?: object, strict?: boolean }} function
+ *   name: 1 to 64 letters, digits, underscores or dashes
+ */
+
+/**
+ * 'auto' (default with tools): the model answers in text or calls; 'required': it calls at
+ * least one tool; `{type: 'function', function: {name}}`: it calls that one; 'none': it does
+ * not call (the tools are not listed).
+ * @typedef {'auto' | 'none' | 'required' | { type: 'function', function: { name: string } }} ToolChoice
+ */
+
+/**
+ * A call the model made: `arguments` is JSON text of an object.
+ * @typedef {object} ChatToolCall
+ * @property {string} id
+ * @property {'function'} type
+ * @property {{ name: string, arguments: string }} function
+ */
+
+/**
+ * A streamed fragment of a call, as OpenAI's client libraries assemble them by `index`: the
+ * first one of a call carries `id`, `type` and `function.name`, the others more of
+ * `function.arguments`.
+ * @typedef {object} ChatToolCallDelta
+ * @property {number} index
+ * @property {string} [id]
+ * @property {'function'} [type]
+ * @property {{ name?: string, arguments?: string }} function
+ */
+
+/** @typedef {FinishReason | 'tool_calls'} ChatFinishReason */
 
 /**
  * The request of chat.completions.create(): OpenAI's generation fields as the field table
@@ -248,6 +293,11 @@
 /**
  * @typedef {object} ChatRequestFields
  * @property {ChatMessage[]} messages
+ * @property {ChatTool[] | null} [tools] Functions the model may call, in SmolLM2's trained
+ *   tool format (the tools listed in the system turn, calls as `<tool_call>[...]</tool_call>`);
+ *   a model whose chat is not ChatML cannot, and gets an InvalidArgumentError.
+ * @property {ToolChoice | null} [tool_choice]
+ * @property {boolean | null} [parallel_tool_calls] false: at most one call per answer. Default true.
  * @property {boolean} [stream]
  * @property {import('./options/openai.js').ResponseFormat | null} [response_format]
  *   `{type: 'json_object'}`: the answer is a JSON object; `{type: 'json_schema', json_schema:
@@ -287,14 +337,22 @@
  */
 
 /**
+ * The answer of a chat completion: text (null when the model only called tools) and the calls.
+ * @typedef {object} ChatCompletionMessage
+ * @property {'assistant'} role
+ * @property {string | null} content
+ * @property {ChatToolCall[]} [tool_calls] present when the model called tools
+ */
+
+/**
  * @typedef {object} ChatCompletion
  * @property {string} id
  * @property {'chat.completion'} object
  * @property {number} created
  * @property {string} model
- * @property {Array<{index: 0, message: {role: 'assistant', content: string},
- *   finish_reason: FinishReason, logprobs?: ChoiceLogprobs}>} choices logprobs: only when
- *   the request set `logprobs: true`
+ * @property {Array<{index: 0, message: ChatCompletionMessage,
+ *   finish_reason: ChatFinishReason, logprobs?: ChoiceLogprobs}>} choices logprobs: only when
+ *   the request set `logprobs: true`; finish_reason 'tool_calls' when the message has calls
  * @property {CompletionUsage} usage
  */
 
@@ -304,9 +362,9 @@
  * @property {'chat.completion.chunk'} object
  * @property {number} created
  * @property {string} model
- * @property {Array<{index: 0, delta: {role?: 'assistant', content?: string},
- *   finish_reason: FinishReason | null, logprobs?: ChoiceLogprobs}>} choices logprobs: the
- *   tokens of this chunk's content, when the request set `logprobs: true`
+ * @property {Array<{index: 0, delta: {role?: 'assistant', content?: string, tool_calls?: ChatToolCallDelta[]},
+ *   finish_reason: ChatFinishReason | null, logprobs?: ChoiceLogprobs}>} choices logprobs: the
+ *   tokens of this chunk's text, when the request set `logprobs: true`
  * @property {CompletionUsage} [usage] Present on the last chunk only.
  */
 

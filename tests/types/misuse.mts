@@ -60,3 +60,15 @@ await llm.generate('x', { grammar: 42 }).next();
 await llm.chat.completions.create({ messages: [], logprobs: 5 });
 // @ts-expect-error top_logprobs is a number
 await llm.chat.completions.create({ messages: [], logprobs: true, top_logprobs: '5' });
+// @ts-expect-error a tool is a function
+await llm.chat.completions.create({ messages: [], tools: [{ type: 'code', function: { name: 'f' } }] });
+// @ts-expect-error no such tool choice
+await llm.chat.completions.create({ messages: [], tools: [], tool_choice: 'always' });
+// @ts-expect-error parallel_tool_calls is a boolean
+await llm.chat.completions.create({ messages: [], parallel_tool_calls: 1 });
+// @ts-expect-error a call's arguments are JSON text, not an object
+await llm.chat.completions.create({ messages: [{ role: 'assistant', content: null, tool_calls: [{ id: 'a', type: 'function', function: { name: 'f', arguments: {} } }] }] });
+// @ts-expect-error tool_calls may be absent
+export const firstCall = completion.choices[0].message.tool_calls[0];
+// @ts-expect-error a trigger is text
+await llm.generate('x', { grammar: 'root ::= "a"', grammarTrigger: 1 }).next();

@@ -2,6 +2,7 @@
 import {
   SmolLM, cache, DEFAULT_SAMPLING, SmolLMError, InvalidArgumentError, ContextLengthError, UnloadedError,
   type ChatCompletion, type ChatCompletionChunk, type ChatMessage, type GeneratedPiece, type GenerateOptions,
+  type ChatTool, type ToolChoice, type ChatToolCall, type ChatFinishReason,
   type GenerationStats, type LoadOptions, type LoadProgress, type ModelInfo, type ModelSource, type TemplateLimits,
 } from 'smollm-wasm';
 
@@ -55,7 +56,8 @@ const messages: ChatMessage[] = [
   { role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }, { role: 'tool-ish', content: '' },
 ];
 const completion: ChatCompletion = await llm.chat.completions.create({ messages, max_tokens: 16, temperature: 0.2 });
-const answer: string = completion.choices[0].message.content;
+// null only when the model answered with tool calls alone (OpenAI's shape).
+const answer: string = completion.choices[0].message.content ?? '';
 const cached: number | undefined = completion.usage.prompt_tokens_details?.cached_tokens;
 const scored = await llm.chat.completions.create({ messages, logprobs: true, top_logprobs: 5 });
 for (const t of scored.choices[0].logprobs?.content ?? []) text += t.token + t.logprob + t.bytes.length + t.top_logprobs[0]?.token;
@@ -107,3 +109,25 @@ const structured: ChatCompletion = await llm.chat.completions.create({
 });
 await llm.chat.completions.create({ messages, response_format: { type: 'json_object' }, grammar: 'root ::= "{}"' });
 console.log(structured.choices[0].message.content);
+
+// Tool calls: tools, tool_choice, parallel_tool_calls; calls in the answer and in the stream;
+// results go back as tool messages.
+const tools: ChatTool[] = [{
+  type: 'function',
+  function: { name: 'get_time', description: 'The time', parameters: { type: 'object', properties: {} }, strict: true },
+}];
+const choice: ToolChoice = { type: 'function', function: { name: 'get_time' } };
+const called = await llm.chat.completions.create({ messages, tools, tool_choice: choice, parallel_tool_calls: false });
+const toolMessage = called.choices[0].message;
+const calls: ChatToolCall[] = toolMessage.tool_calls ?? [];
+const finish: ChatFinishReason = called.choices[0].finish_reason;
+const history: ChatMessage[] = [
+  ...messages, toolMessage,
+  ...calls.map((call) => ({ role: 'tool', tool_call_id: call.id, content: JSON.stringify(JSON.parse(call.function.arguments)) })),
+];
+await llm.chat.completions.create({ messages: history, tools, tool_choice: 'auto' });
+for await (const chunk of await llm.chat.completions.create({ messages, tools, tool_choice: 'required', stream: true })) {
+  for (const part of chunk.choices[0]?.delta.tool_calls ?? []) console.log(part.index, part.id, part.function.name, part.function.arguments);
+}
+await llm.generate('x', { jsonSchema: { type: 'object' }, grammarTrigger: '<tool_call>' }).next();
+console.log(finish, toolMessage.content?.length);

@@ -52,6 +52,8 @@ function fromFlag(field, raw) {
       return raw === true;
     case 'stop':
       return [raw].flat().map(String);
+    case 'text':
+      return String(Array.isArray(raw) ? raw[raw.length - 1] : raw);
     case 'logitBias':
       return Object.fromEntries([raw].flat().map((entry) => {
         const m = /^\s*(\d+)\s*=\s*(\S+)\s*$/.exec(String(entry));

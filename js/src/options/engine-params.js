@@ -20,7 +20,7 @@ import { checkedField } from './validate.js';
  * list, the grammar and the JSON schema as text ('' for none).
  * @typedef {Exclude<keyof GenerationFieldOptions, keyof SamplingOptions | keyof ConstraintOptions>} GenerationOnlyName
  * @typedef {{ sampling: EngineSamplingParams } & { [K in GenerationOnlyName]-?: K extends 'stop' ? string[] : NonNullable<GenerationFieldOptions[K]> }
- *   & { grammar: string, jsonSchema: string }} EngineGenerationParams
+ *   & { grammar: string, jsonSchema: string, grammarTrigger: string }} EngineGenerationParams
  */
 
 /**

@@ -39,6 +39,10 @@
  * @property {object | string} [jsonSchema] A JSON schema (object, or its JSON text): the output
  *   is JSON valid against it, converted as llama.cpp's json-schema-to-grammar converts it.
  *   `{type: 'object'}` is JSON mode (any object).
+ * @property {string} [grammarTrigger] Makes the grammar or schema lazy (llama.cpp's
+ *   grammar_lazy with a word trigger): the output is free until it contains this text, and the
+ *   constraint covers the text after it. Tool calls under `tool_choice: 'auto'` use it with
+ *   `<tool_call>`. Needs `grammar` or `jsonSchema`.
  */
 
 /**
@@ -53,8 +57,9 @@
 /** @typedef {keyof GenerationFieldOptions} GenerationFieldName */
 
 /**
- * @typedef {'number' | 'integer' | 'boolean' | 'stop' | 'logitBias' | 'grammar' | 'jsonSchema'} FieldKind
+ * @typedef {'number' | 'integer' | 'boolean' | 'stop' | 'logitBias' | 'grammar' | 'jsonSchema' | 'text'} FieldKind
  *   stop: a non-empty string or an array of them; logitBias: an object of token id -> bias;
+ *   text: a non-empty string;
  *   grammar: non-empty GBNF text (on the command line: a file of it); jsonSchema: an object or
  *   the JSON text of one (on the command line: a file of it).
  */
@@ -205,6 +210,12 @@ export const GENERATION_FIELDS = Object.freeze(/** @satisfies {GenerationFields}
     openai: { name: 'json_schema' },
     cli: { flag: 'json-schema', arg: 'FILE' },
     doc: 'constrain the output to JSON valid against the JSON schema in FILE',
+  },
+  grammarTrigger: {
+    kind: 'text', default: '', range: {}, struct: 'GenerationOptions',
+    openai: { name: 'grammar_trigger' },
+    cli: { flag: 'grammar-trigger', arg: 'STR' },
+    doc: 'apply the grammar or schema only after the output contains STR, to the text after it',
   },
   logprobs: {
     kind: 'boolean', default: false, range: {}, struct: 'GenerationOptions',

@@ -86,6 +86,8 @@ export function fieldProblem(field, value, range = field.range) {
     }
     case 'grammar':
       return typeof value === 'string' && value.trim() !== '' ? null : { at: '', expected: 'a non-empty GBNF grammar text', got: shown(value) };
+    case 'text':
+      return typeof value === 'string' && value !== '' ? null : { at: '', expected: 'a non-empty string', got: shown(value) };
     case 'jsonSchema':
       return schemaObject(value) ? null : { at: '', expected: 'a JSON schema (an object, or the JSON text of one)', got: shown(value) };
     default:

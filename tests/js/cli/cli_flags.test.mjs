@@ -40,6 +40,7 @@ writeFileSync(join(FILES, 's.json'), '{"type": "object"}');
 const GIVEN = {
   grammar: [['--grammar-file', join(FILES, 'g.gbnf')], GRAMMAR],
   jsonSchema: [[`--json-schema=${join(FILES, 's.json')}`], { type: 'object' }],
+  grammarTrigger: [['--grammar-trigger=<tool_call>'], '<tool_call>'],
   temperature: [['--temperature=0.7'], 0.7],
   topK: [['--top-k=5'], 5],
   topP: [['--top-p=0.5'], 0.5],

@@ -28,13 +28,15 @@ const SENT = {
   ignoreEos: [true, true],
   grammar: ['root ::= "z"+\n', 'root ::= "z"+\n'],
   jsonSchema: [{ type: 'object' }, { type: 'object' }],
+  grammarTrigger: ['zz', 'zz'],
   logprobs: [true, true],
   topLogprobs: [2, 2],
 };
 // Only chat takes these: the legacy completions endpoint's logprobs is a count, refused there.
 const CHAT_ONLY = new Set(['logprobs', 'top_logprobs']);
 // top_logprobs needs logprobs (as OpenAI's API says).
-const WITH = { top_logprobs: { logprobs: true } };
+// A grammar trigger needs a grammar.
+const WITH = { top_logprobs: { logprobs: true }, grammar_trigger: { grammar: 'root ::= "z"+\n' } };
 
 describe('serve: every generation field by its OpenAI name', () => {
   let server;

@@ -77,6 +77,16 @@ describe('generation fields through LocalEngine.generate', () => {
       assert.match(text, /^ab[a-z]{3}$/);
       assert.equal(stats.finishReason, 'stop');
     },
+    grammarTrigger: async () => {
+      // The grammar waits for its trigger: one the output never holds leaves the greedy run
+      // as it is (without the trigger the grammar would hold from the first token). The
+      // switch itself: tests/cpp/model/lazy_grammar_test.cpp, tests/js/tools.
+      const grammar = 'root ::= "ab" [a-z]{3}\n';
+      assert.deepEqual((await generate({ grammar, grammarTrigger: '\u0001never' })).tokens, greedy.tokens);
+      assert.match((await generate({ grammar })).text, /^ab[a-z]{3}$/);
+      await assert.rejects(() => generate({ grammarTrigger: 'x' }),
+        (e) => e instanceof InvalidArgumentError && e.message.startsWith('grammarTrigger needs a grammar'));
+    },
     jsonSchema: async () => {
       const schema = { enum: ['yes', 'no', 'maybe'] };
       const { text, tokens } = await generate({ jsonSchema: schema });
@@ -150,7 +160,7 @@ describe('generation fields through LocalEngine.generate', () => {
   test('a bad value of each field is an InvalidArgumentError naming it', async () => {
     const bad = {
       number: ['hot', NaN, Infinity], integer: [1.5, -1, '3'], boolean: ['yes', 1], stop: ['', [''], [3], 5], logitBias: [[], 'x', { abc: 1 }, { 5: 'up' }],
-      grammar: ['', ' ', 5, ['root ::= "a"']], jsonSchema: ['', 'not json', '[1]', 5, [], true],
+      grammar: ['', ' ', 5, ['root ::= "a"']], text: ['', 5, ['x']], jsonSchema: ['', 'not json', '[1]', 5, [], true],
     };
     for (const field of FIELD_LIST) {
       const values = [...bad[field.kind]];

@@ -38,7 +38,11 @@ export function toHttpFailure(error, promptParam) {
   if (error instanceof ContextLengthError) {
     return new HttpFailure(400, error.message, { param: promptParam, code: 'context_length_exceeded' });
   }
-  if (error instanceof InvalidArgumentError) return new HttpFailure(400, error.message);
+  if (error instanceof InvalidArgumentError) {
+    // The tool fields' and tool messages' errors start with the request field at fault.
+    const param = /^(?:tools|tool_choice|parallel_tool_calls|messages)(?:\[\d+\]|\.\w+)*(?= )/.exec(error.message)?.[0] ?? null;
+    return new HttpFailure(400, error.message, { param });
+  }
   if (error instanceof TemplateLimitError) return new HttpFailure(500, error.message, { code: 'chat_template_limit' });
   if (error instanceof EngineCrashedError || error instanceof UnloadedError) {
     return new HttpFailure(503, `${error.message} (the server is restarting the engine)`, { code: 'engine_restarting', headers: { 'retry-after': '5' } });

@@ -38,10 +38,10 @@ async function streamOut(ctx, chunks, promptParam) {
 
 /** @param {RouteContext} ctx @param {unknown} body */
 export async function chatCompletions(ctx, body) {
-  const { messages, stream, ...generation } = validateChatRequest(body);
+  const { messages, stream, tools, tool_choice, parallel_tool_calls, ...generation } = validateChatRequest(body);
   // create() takes OpenAI names: the checked fields go back under them (the table's mapping).
   const params = {
-    ...toOpenAi(generation), messages, model: ctx.modelId, signal: ctx.signal, cacheKey: ctx.cacheKey,
+    ...toOpenAi(generation), messages, tools, tool_choice, parallel_tool_calls, model: ctx.modelId, signal: ctx.signal, cacheKey: ctx.cacheKey,
   };
   if (!stream) {
     const completion = await ctx.llm.chat.completions.create(params);

@@ -8,6 +8,7 @@
 import { InvalidArgumentError } from '../../errors.js';
 import { OPENAI_FIELDS, responseFormatSchema } from '../../options/openai.js';
 import { fieldProblem, shown } from '../../options/validate.js';
+import { toolPlan } from '../../tools/tool-request.js';
 import { HttpFailure } from './http-errors.js';
 
 /**
@@ -68,6 +69,9 @@ function responseFormat(v, param) {
 }
 
 const ROLES = ['system', 'developer', 'user', 'assistant', 'tool'];
+// Fields of an answer that OpenAI's client libraries keep when they send it back in the
+// history (their runTools helper adds `parsed`): accepted on assistant messages, not used.
+const ANSWER_ONLY = ['refusal', 'parsed', 'annotations', 'audio'];
 
 /** @type {Check} */
 function content(v, param) {
@@ -88,15 +92,49 @@ function messages(v, param) {
   return v.map((/** @type {unknown} */ item, /** @type {number} */ i) => {
     const at = `${param}[${i}]`;
     if (typeof item !== 'object' || item === null || Array.isArray(item)) throw bad(at, 'expected {role, content}');
-    const m = /** @type {{ role?: unknown, content?: unknown, name?: unknown }} */ (item);
+    const m = /** @type {{ role?: unknown, content?: unknown, name?: unknown, tool_calls?: unknown, tool_call_id?: unknown }} */ (item);
     if (typeof m.role !== 'string' || !ROLES.includes(m.role)) throw bad(`${at}.role`, `expected one of ${ROLES.join(', ')}, got ${shown(m.role)}`);
     for (const key of Object.keys(m)) {
-      if (!['role', 'content', 'name'].includes(key)) throw bad(`${at}.${key}`, 'is not supported');
+      if (!['role', 'content', 'name', 'tool_calls', 'tool_call_id'].includes(key) && !(m.role === 'assistant' && ANSWER_ONLY.includes(key))) {
+        throw bad(`${at}.${key}`, 'is not supported');
+      }
     }
-    if (m.name !== undefined) string(m.name, `${at}.name`);
-    return { role: m.role === 'developer' ? 'system' : m.role, content: content(m.content, `${at}.content`) };
+    if (m.name !== undefined && m.name !== null) string(m.name, `${at}.name`);
+    const role = m.role === 'developer' ? 'system' : m.role;
+    // Tool calls and results: their shapes are checked where they are turned into the
+    // model's tool format (tools/smollm2-tool-format.js), with messages[i]... in the message.
+    const calls = m.tool_calls ?? undefined;
+    if (calls !== undefined && role !== 'assistant') throw bad(`${at}.tool_calls`, 'only assistant messages make tool calls');
+    if (role === 'tool') string(m.tool_call_id, `${at}.tool_call_id`);
+    else if (m.tool_call_id !== undefined && m.tool_call_id !== null) throw bad(`${at}.tool_call_id`, 'only tool messages answer a call');
+    const text = calls !== undefined && (m.content === null || m.content === undefined) ? null : content(m.content, `${at}.content`);
+    return {
+      role, content: text, ...(calls !== undefined ? { tool_calls: calls } : {}), ...(role === 'tool' ? { tool_call_id: m.tool_call_id } : {}),
+    };
   });
 }
+
+// tools and tool_choice: checked together by the package's tool plan (tools/tool-request.js),
+// whose messages start with the field at fault.
+/** @param {Record<string, unknown>} fields */
+function checkTools(fields) {
+  try {
+    toolPlan(fields);
+  } catch (error) {
+    if (!(error instanceof InvalidArgumentError)) throw error;
+    const param = /^\S+/.exec(error.message)?.[0] ?? 'tools';
+    throw bad(param, error.message.slice(param.length + 1));
+  }
+}
+
+/** @type {Check} */
+const toolsField = (v) => {
+  checkTools({ tools: v });
+  return v;
+};
+
+/** @type {Check} */
+const toolChoiceField = (v) => v;
 
 /** @type {Check} */
 function prompt(v, param) {
@@ -139,7 +177,9 @@ const CHAT = {
   ...COMMON,
   messages: [messages, 'messages'],
   response_format: [responseFormat, 'jsonSchema'],
-  parallel_tool_calls: [boolean, null],
+  tools: [toolsField, 'tools'],
+  tool_choice: [toolChoiceField, 'tool_choice'],
+  parallel_tool_calls: [boolean, 'parallel_tool_calls'],
   store: [ignored, null],
   metadata: [ignored, null],
 };
@@ -195,9 +235,14 @@ function validate(body, table, required) {
 
 /**
  * @param {unknown} body
- * @returns {CheckedFields & { messages: Array<{ role: string, content: string }> }} package names
+ * @returns {CheckedFields & { messages: import('../../types.js').ChatMessage[], tools?: import('../../types.js').ChatTool[],
+ *   tool_choice?: import('../../types.js').ToolChoice, parallel_tool_calls?: boolean }} package names
  */
-export const validateChatRequest = (body) => /** @type {any} */ (validate(body, CHAT, 'messages'));   // shaped by CHAT's checks
+export const validateChatRequest = (body) => {
+  const fields = validate(body, CHAT, 'messages');
+  checkTools(fields);
+  return /** @type {any} */ (fields);   // shaped by CHAT's checks
+};
 /**
  * @param {unknown} body
  * @returns {CheckedFields & { prompt: string }} package names
