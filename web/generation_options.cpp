@@ -103,5 +103,7 @@ EMSCRIPTEN_BINDINGS(generation_options) {
         .field("grammar", &GenerationOptions::grammar)
         .field("jsonSchema", &GenerationOptions::json_schema)
         .field("logprobs", &GenerationOptions::logprobs)
-        .field("topLogprobs", &GenerationOptions::top_logprobs);
+        .field("topLogprobs", &GenerationOptions::top_logprobs)
+        .field("contextShift", &GenerationOptions::context_shift)
+        .field("nKeep", &GenerationOptions::n_keep);
 }

@@ -60,3 +60,7 @@ await llm.generate('x', { grammar: 42 }).next();
 await llm.chat.completions.create({ messages: [], logprobs: 5 });
 // @ts-expect-error top_logprobs is a number
 await llm.chat.completions.create({ messages: [], logprobs: true, top_logprobs: '5' });
+// @ts-expect-error contextShift is a boolean
+await llm.generate('x', { contextShift: 'on' }).next();
+// @ts-expect-error n_keep is a number
+await llm.chat.completions.create({ messages: [], n_keep: 'all' });
