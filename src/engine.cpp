@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <new>
 
 #include "grammar/gbnf_parser.h"
@@ -158,6 +159,9 @@ struct Engine::State {
     int32_t reused = 0;
     int32_t generated = 0;
     int32_t pending_token = -1;      // sampled and shown, not yet in the cache
+    int32_t keep = 0;                // prompt tokens a context shift keeps (options.n_keep + BOS)
+    int32_t shifts = 0;              // context shifts of this generation
+    int32_t shifted_out = 0;         // cached tokens they discarded
     std::string finish_reason;
     std::unique_ptr<Sampler> sampler;
     std::unique_ptr<StreamDetokenizer> detokenizer;
@@ -248,6 +252,29 @@ struct Engine::State {
         model->forward(tokens, n, n_past, all_logits, logits.data());
         cached.insert(cached.end(), tokens, tokens + n);
         logits_rows = rows;
+    }
+
+    // Removes cached tokens [n_keep, n_keep + n_discard), moving the rest down.
+    void shift(int32_t n_keep, int32_t n_discard) {
+        model->shift_cache(n_keep, n_discard, static_cast<int32_t>(cached.size()));
+        cached.erase(cached.begin() + n_keep, cached.begin() + n_keep + n_discard);
+        logits_rows = 0;
+    }
+
+    // llama.cpp's context shift (tools/completion): keep the first `keep` tokens, discard half
+    // of the rest. False when nothing after them can be discarded.
+    bool shift_context() {
+        const int32_t used = static_cast<int32_t>(cached.size());
+        const int32_t n_discard = (used - keep) / 2;
+        if (n_discard < 1) return false;
+        shift(keep, n_discard);
+        ++shifts;
+        shifted_out += n_discard;
+        // The penalties' history would grow with every token: past twice the context it keeps
+        // the last n_ctx tokens (the penalty window then reaches back at most that far).
+        const size_t n_ctx = static_cast<size_t>(model->n_ctx());
+        if (history.size() > 2 * n_ctx) history.erase(history.begin(), history.end() - static_cast<std::ptrdiff_t>(n_ctx));
+        return true;
     }
 
     StepResult finish(const std::string& reason) {
@@ -403,6 +430,43 @@ void Engine::truncate_cache(int32_t n_tokens) {
     s_->generating = false;
 }
 
+void Engine::shift_cache(int32_t n_keep, int32_t n_discard) {
+    State& s = *s_;
+    const int64_t used = static_cast<int64_t>(s.cached.size());
+    if (n_keep < 0 || n_discard < 0 || static_cast<int64_t>(n_keep) + n_discard > used) {
+        fail(ErrorKind::InvalidArgument, "shift_cache(" + std::to_string(n_keep) + ", " + std::to_string(n_discard) + ") needs 0 <= n_keep, 0 <= n_discard and n_keep + n_discard <= " +
+             std::to_string(used) + " (the cached tokens)");
+    }
+    s.generating = false;
+    if (n_discard > 0) s.shift(n_keep, n_discard);
+}
+
+int32_t Engine::shift_cache_to_match(const std::vector<int32_t>& prompt) {
+    State& s = *s_;
+    // A shorter run is not worth re-using keys computed in another context.
+    constexpr size_t kMinRun = 4;
+    const std::vector<int32_t>& cached = s.cached;
+    if (prompt.size() < 2) return 0;
+    const size_t last = prompt.size() - 1;   // the last prompt token is always evaluated again
+    size_t common = 0;
+    while (common < last && common < cached.size() && cached[common] == prompt[common]) ++common;
+    if (common >= last || common >= cached.size()) return 0;
+    size_t best_at = 0, best_run = 0;
+    for (size_t at = common + 1; at < cached.size(); ++at) {
+        size_t run = 0;
+        while (common + run < last && at + run < cached.size() && cached[at + run] == prompt[common + run]) ++run;
+        if (run > best_run) {
+            best_run = run;
+            best_at = at;
+        }
+    }
+    if (best_run < kMinRun) return 0;
+    const int32_t removed = static_cast<int32_t>(best_at - common);
+    s.generating = false;
+    s.shift(static_cast<int32_t>(common), removed);
+    return removed;
+}
+
 void Engine::begin_generation(const std::vector<int32_t>& prompt, const GenerationOptions& options) {
     State& s = *s_;
     if (prompt.empty()) fail(ErrorKind::InvalidArgument, "the prompt is empty; give at least one token");
@@ -419,6 +483,7 @@ void Engine::begin_generation(const std::vector<int32_t>& prompt, const Generati
         }
     }
     if (options.max_tokens < 0) fail(ErrorKind::InvalidArgument, "max_tokens must be zero or more");
+    if (options.n_keep < -1) fail(ErrorKind::InvalidArgument, "n_keep must be -1 (the whole prompt) or more, got " + std::to_string(options.n_keep));
     if (options.top_logprobs < 0 || options.top_logprobs > kMaxTopLogprobs) {
         fail(ErrorKind::InvalidArgument, "top_logprobs must be between 0 and " + std::to_string(kMaxTopLogprobs) + ", got " +
                                              std::to_string(options.top_logprobs));
@@ -470,10 +535,16 @@ void Engine::begin_generation(const std::vector<int32_t>& prompt, const Generati
     s.trigger_tail.clear();
     s.prompt = prompt;
     s.history = prompt;
-    // Generation stops when the context is full, so no more than the context can ever be
-    // generated: a request's max_tokens (5e8) never sizes memory.
-    const int32_t can_generate = std::min(options.max_tokens, n_ctx() - static_cast<int32_t>(prompt.size()) + 1);
-    s.history.reserve(prompt.size() + static_cast<size_t>(std::max(can_generate, 0)));
+    // Without a context shift generation stops when the context is full, and with one the
+    // history is trimmed past twice the context (State::shift_context): a request's max_tokens
+    // (5e8) never sizes memory.
+    const int64_t most = options.context_shift ? 2ll * n_ctx() + 1 : n_ctx() + 1;
+    s.history.reserve(static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(prompt.size()) + options.max_tokens, most)));
+    const int32_t bos = tokenizer().bos_id() >= 0 && prompt[0] == tokenizer().bos_id() ? 1 : 0;
+    const int64_t keep = options.n_keep < 0 ? static_cast<int64_t>(prompt.size()) : static_cast<int64_t>(options.n_keep) + bos;
+    s.keep = static_cast<int32_t>(std::min<int64_t>(keep, static_cast<int64_t>(prompt.size())));
+    s.shifts = 0;
+    s.shifted_out = 0;
     s.reused = static_cast<int32_t>(common);
     s.prefill_first = s.reused;
     s.prefill_next = s.reused;
@@ -509,7 +580,9 @@ StepResult Engine::step() {
     // The last sampled token is evaluated only when another one is wanted.
     if (s.generated >= s.options.max_tokens) return s.finish("length");
     if (s.pending_token >= 0) {
-        if (static_cast<int32_t>(s.cached.size()) >= n_ctx()) return s.finish("length");
+        if (static_cast<int32_t>(s.cached.size()) >= n_ctx() && !(s.options.context_shift && s.shift_context())) {
+            return s.finish("length");
+        }
         const int32_t token = s.pending_token;
         s.evaluate(&token, 1, static_cast<int32_t>(s.cached.size()), false);
         s.pending_token = -1;
@@ -586,5 +659,7 @@ StepResult Engine::step() {
 
 int32_t Engine::reused_tokens() const { return s_->reused; }
 int32_t Engine::generated_tokens() const { return s_->generated; }
+int32_t Engine::context_shifts() const { return s_->shifts; }
+int32_t Engine::shifted_out_tokens() const { return s_->shifted_out; }
 
 }  // namespace smollm

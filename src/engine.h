@@ -68,6 +68,13 @@ struct GenerationOptions {
     // Computed only when asked: a step without them does no extra pass over the vocabulary.
     bool logprobs = false;
     int32_t top_logprobs = 0;
+    // Context shift (llama.cpp's --context-shift): when the next token would not fit, keep the
+    // first n_keep prompt tokens (after a BOS, which is always kept; -1: the whole prompt),
+    // discard half of the cached tokens after them and go on, the kept keys re-rotated to their
+    // new positions. Off: generation ends with finish_reason "length" at the context size.
+    // Off here for native callers (as llama.cpp's tools); the package turns it on by default.
+    bool context_shift = false;
+    int32_t n_keep = 0;
 };
 
 struct StepResult {
@@ -124,6 +131,16 @@ public:
     // Tokens currently in the KV cache.
     const std::vector<int32_t>& cached_tokens() const;
     void truncate_cache(int32_t n_tokens);
+    // Context shift of the cache: removes cached tokens [n_keep, n_keep + n_discard) and moves
+    // the rest down, their keys re-rotated to their new positions (llama.cpp's seq_rm +
+    // seq_add). What follows the removed span keeps the keys and values it was computed with
+    // (they saw the removed tokens): cheaper than evaluating the rest again, and not the same.
+    void shift_cache(int32_t n_keep, int32_t n_discard);
+    // When `prompt` continues the cached tokens with one span of them left out (a chat that
+    // dropped its oldest turns), removes that span by shift_cache so that begin_generation
+    // reuses what followed it. Returns the tokens removed: 0 when no cached run after the
+    // common prefix continues the prompt.
+    int32_t shift_cache_to_match(const std::vector<int32_t>& prompt);
 
     // Generation, driven one step at a time so the caller can stop between steps.
     // Reuses the longest cached prefix of `prompt`; reused_tokens() says how many.
@@ -131,6 +148,9 @@ public:
     StepResult step();
     int32_t reused_tokens() const;
     int32_t generated_tokens() const;
+    // Context shifts during the current generation, and the cached tokens they discarded.
+    int32_t context_shifts() const;
+    int32_t shifted_out_tokens() const;
 
 private:
     Engine();

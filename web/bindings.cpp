@@ -318,6 +318,12 @@ public:
     int32_t reused_tokens() const { return engine_->reused_tokens(); }
     int32_t cached_token_count() const { return static_cast<int32_t>(engine_->cached_tokens().size()); }
     void truncate_cache(int32_t n) { guarded([&] { engine_->truncate_cache(n); }); }
+    void shift_cache(int32_t n_keep, int32_t n_discard) { guarded([&] { engine_->shift_cache(n_keep, n_discard); }); }
+    int32_t shift_cache_to_match(val prompt) {
+        return guarded([&] { return engine_->shift_cache_to_match(to_tokens(prompt)); });
+    }
+    int32_t context_shifts() const { return engine_->context_shifts(); }
+    int32_t shifted_out_tokens() const { return engine_->shifted_out_tokens(); }
     int32_t n_vocab() const { return engine_->n_vocab(); }
     int32_t n_ctx() const { return engine_->n_ctx(); }
 
@@ -392,6 +398,10 @@ EMSCRIPTEN_BINDINGS(smollm) {
         .function("reusedTokens", &WebEngine::reused_tokens)
         .function("cachedTokenCount", &WebEngine::cached_token_count)
         .function("truncateCache", &WebEngine::truncate_cache)
+        .function("shiftCache", &WebEngine::shift_cache)
+        .function("shiftCacheToMatch", &WebEngine::shift_cache_to_match)
+        .function("contextShifts", &WebEngine::context_shifts)
+        .function("shiftedOutTokens", &WebEngine::shifted_out_tokens)
         .function("nVocab", &WebEngine::n_vocab)
         .function("nCtx", &WebEngine::n_ctx);
     // The kinds an engine error's `kind` can name (js/src/errors.js maps each to its class).

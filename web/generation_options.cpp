@@ -104,5 +104,7 @@ EMSCRIPTEN_BINDINGS(generation_options) {
         .field("jsonSchema", &GenerationOptions::json_schema)
         .field("grammarTrigger", &GenerationOptions::grammar_trigger)
         .field("logprobs", &GenerationOptions::logprobs)
-        .field("topLogprobs", &GenerationOptions::top_logprobs);
+        .field("topLogprobs", &GenerationOptions::top_logprobs)
+        .field("contextShift", &GenerationOptions::context_shift)
+        .field("nKeep", &GenerationOptions::n_keep);
 }

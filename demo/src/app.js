@@ -24,6 +24,9 @@ function engineOverrides() {
   if (build === 'single-thread' || build === 'multi-thread') overrides.build = build;
   const threads = Number(params.get('threads'));
   if (Number.isInteger(threads) && threads > 0) overrides.threads = threads;
+  // ?context=N: a context of N tokens (e.g. a small one to watch the chat shift).
+  const context = Number(params.get('context'));
+  if (Number.isInteger(context) && context > 0) overrides.contextSize = context;
   return overrides;
 }
 
@@ -60,6 +63,7 @@ const stats = new StatsView({
   prefill: $('stat-prefill'),
   decode: $('stat-decode'),
   context: $('stat-context'),
+  dropped: $('stat-dropped'),
   threads: $('stat-threads'),
   build: $('stat-build'),
   memory: $('stat-memory'),

@@ -7,7 +7,7 @@ export class StatsView {
   }
 
   reset() {
-    for (const key of ['prefill', 'decode', 'context', 'threads', 'build', 'memory']) this.el[key].textContent = '–';
+    for (const key of ['prefill', 'decode', 'context', 'dropped', 'threads', 'build', 'memory']) this.el[key].textContent = '–';
     this.el.meter.value = 0;
   }
 
@@ -20,11 +20,13 @@ export class StatsView {
     this.showContext(0, info.contextSize);
   }
 
-  showContext(used, total) {
+  showContext(used, total, dropped = '') {
     this.el.context.textContent = `${used} of ${total} tokens`;
+    this.el.dropped.textContent = dropped || 'nothing';
     this.el.meter.max = Math.max(1, total);
     this.el.meter.value = used;
-    this.el.meter.setAttribute('aria-valuetext', `${used} of ${total} tokens used`);
+    this.el.meter.classList.toggle('shifted', Boolean(dropped));
+    this.el.meter.setAttribute('aria-valuetext', `${used} of ${total} tokens used${dropped ? `; dropped: ${dropped}` : ''}`);
   }
 
   // While streaming, figures are estimates from the pieces seen so far.
@@ -38,6 +40,15 @@ export class StatsView {
     const reused = stats.reusedTokens > 0 ? `, ${stats.reusedTokens} reused` : '';
     this.el.prefill.textContent = `${formatRate(stats.prefillTokensPerSecond)} tok/s (${evaluated} tokens${reused})`;
     this.el.decode.textContent = `${formatRate(stats.decodeTokensPerSecond)} tok/s (${stats.completionTokens} tokens)`;
-    this.showContext(stats.contextUsed, stats.contextSize);
+    this.showContext(stats.contextUsed, stats.contextSize, droppedText(stats));
   }
+}
+
+// What the last answer's request left out to fit the context: the oldest messages of the chat
+// and the tokens context shifts discarded while answering.
+export function droppedText({ droppedMessages = 0, contextShifts = 0, droppedTokens = 0 }) {
+  const parts = [];
+  if (droppedMessages > 0) parts.push(`${droppedMessages} oldest message${droppedMessages === 1 ? '' : 's'}`);
+  if (contextShifts > 0) parts.push(`${droppedTokens} tokens in ${contextShifts} shift${contextShifts === 1 ? '' : 's'}`);
+  return parts.join(', ');
 }

@@ -1,7 +1,7 @@
 // The public model object: load, generate, chat completions, tokenize, unload. It talks to
 // an engine (in a worker by default, or on this thread) through one interface, and runs one
 // generation at a time: a second generate() waits for the first (never interleaved).
-import { DEFAULT_SAMPLING } from './options/generation-fields.js';
+import { DEFAULT_SAMPLING, GENERATION_FIELDS } from './options/generation-fields.js';
 import { fromOpenAi } from './options/openai.js';
 import { requestOptions } from './options/request.js';
 import { openAiLogprobs } from './logprobs.js';
@@ -9,6 +9,7 @@ import { toolPlan } from './tools/tool-request.js';
 import { CALL_OPEN, callListSchema, toolTurns } from './tools/smollm2-tool-format.js';
 import { ToolOutputReader } from './tools/tool-output.js';
 import { withToolSchemaErrors } from './tools/tool-errors.js';
+import { fitChat } from './chat-fit.js';
 import { InvalidArgumentError, UnloadedError, abortError } from './errors.js';
 import { isNode } from './platform.js';
 import { checkSimdChoice } from './simd-support.js';
@@ -47,6 +48,8 @@ function normalizeSource(source) {
 function isSourceList(source) {
   return Array.isArray(source);
 }
+
+const DEFAULT_MAX_TOKENS = GENERATION_FIELDS.maxTokens.default;
 
 /** @param {string} prefix */
 function randomId(prefix) {
@@ -245,7 +248,8 @@ export class SmolLM {
     const toolHistory = Array.isArray(params.messages) &&
       params.messages.some((m) => m?.role === 'tool' || (m?.tool_calls !== undefined && m?.tool_calls !== null));
     const messages = plan.choice !== 'none' || toolHistory ? toolTurns(params.messages, plan) : params.messages;
-    let prompt = await this.applyChatTemplate(messages);
+    const fitted = await this.#fitChat(messages, generation);
+    let prompt = fitted.prompt;
     // required / a named function: the prompt opens the call block, the grammar holds from the
     // first token. auto: the grammar switches on when the model writes the opening tag.
     const forced = plan.choice === 'required' || typeof plan.choice === 'object';
@@ -265,7 +269,8 @@ export class SmolLM {
       prompt,
       special: true,
       addBos: !(bos && prompt.startsWith(bos)),
-      ...requestOptions({ ...generation, cacheKey: params.cacheKey }),
+      ...requestOptions({ nKeep: fitted.nKeep, ...generation, cacheKey: params.cacheKey }),
+      ...(fitted.droppedMessages ? { droppedMessages: fitted.droppedMessages } : {}),
     };
     /** @type {() => ToolOutputReader | null} */
     const reader = () => (plan.choice === 'none' ? null : new ToolOutputReader(plan, { forced, newId: () => randomId('call') }));
@@ -281,6 +286,9 @@ export class SmolLM {
       completion_tokens: s?.completionTokens ?? 0,
       total_tokens: (s?.promptTokens ?? 0) + (s?.completionTokens ?? 0),
       prompt_tokens_details: { cached_tokens: s?.reusedTokens ?? 0 },
+      context_shift: {
+        dropped_messages: s?.droppedMessages ?? 0, shifts: s?.contextShifts ?? 0, dropped_tokens: s?.droppedTokens ?? 0,
+      },
     });
     // Absent unless asked: pieces carry logprobs only then.
     /** @type {(tokens: TokenLogprob[] | undefined) => {logprobs?: ChoiceLogprobs}} */
@@ -384,6 +392,43 @@ export class SmolLM {
     if (!prompt.includes(`<|im_start|>system\n${system}<|im_end|>`) || !prompt.endsWith('<|im_start|>assistant\n')) {
       throw refuse('its chat template does not render ChatML turns');
     }
+  }
+
+  /**
+   * The prompt of a chat request, with its oldest turns dropped when it would not fit the
+   * context (chat-fit.js; not when contextShift is false), and the nKeep a context shift
+   * during the answer uses: the system prompt's tokens, unless the request sets n_keep.
+   * @param {ChatMessage[]} messages
+   * @param {import('./types.js').GenerateOptions} options the request's, under package names
+   * @returns {Promise<{prompt: string, droppedMessages: number, nKeep: number | undefined}>}
+   */
+  async #fitChat(messages, options) {
+    if (!Array.isArray(messages)) return { prompt: await this.applyChatTemplate(messages), droppedMessages: 0, nKeep: undefined };
+    const bos = this.#info.bosToken;
+    /** @param {string} text */
+    const tokens = async (text) => this.#engine.tokenize(text, { special: true, addBos: !(bos && text.startsWith(bos)) });
+    const shift = options.contextShift !== false;
+    let fitted = { messages, dropped: 0 };
+    if (shift) {
+      const contextSize = this.#info.contextSize;
+      const maxTokens = typeof options.maxTokens === 'number' ? options.maxTokens : DEFAULT_MAX_TOKENS;
+      fitted = await fitChat(messages, {
+        countTokens: async (m) => (await tokens(await this.applyChatTemplate(m))).length,
+        contextSize,
+        reserve: Math.min(maxTokens, Math.floor(contextSize / 4)),
+      });
+    }
+    const prompt = await this.applyChatTemplate(fitted.messages);
+    let nKeep;
+    if (shift && options.nKeep === undefined && fitted.messages[0]?.role === 'system') {
+      // The system message rendered alone is where the full prompt's tokens start.
+      const system = await tokens(await this.applyChatTemplate(fitted.messages.slice(0, 1), { addGenerationPrompt: false }));
+      const full = await tokens(prompt);
+      // The engine keeps a leading BOS on top of nKeep.
+      const bosCount = full[0] === this.#info.bosId ? 1 : 0;
+      if (system.length <= full.length && system.every((t, i) => t === full[i])) nKeep = Math.max(0, system.length - bosCount);
+    }
+    return { prompt, droppedMessages: fitted.dropped, nKeep };
   }
 
   /**

@@ -105,6 +105,7 @@
 /** @typedef {import('./options/generation-fields.js').LimitOptions} LimitOptions */
 /** @typedef {import('./options/generation-fields.js').ConstraintOptions} ConstraintOptions */
 /** @typedef {import('./options/generation-fields.js').LogprobOptions} LogprobOptions */
+/** @typedef {import('./options/generation-fields.js').ContextShiftOptions} ContextShiftOptions */
 
 /**
  * How one generate() call runs, besides its sampling and limits.
@@ -124,7 +125,7 @@
  * The options of generate(). With `grammar` or `jsonSchema` the output is constrained while
  * decoding, e.g. `generate(prompt, { jsonSchema: { type: 'object', properties: { name: { type:
  * 'string' } }, required: ['name'] } })` yields JSON that JSON.parse reads and the schema accepts.
- * @typedef {SamplingOptions & LimitOptions & ConstraintOptions & LogprobOptions & RequestOptions} GenerateOptions
+ * @typedef {SamplingOptions & LimitOptions & ConstraintOptions & LogprobOptions & ContextShiftOptions & RequestOptions} GenerateOptions
  */
 
 /**
@@ -171,6 +172,11 @@
  * @property {number} decodeTokensPerSecond
  * @property {number} contextUsed Tokens held in the KV cache afterwards.
  * @property {number} contextSize The KV cache's size in tokens.
+ * @property {number} contextShifts Times the context was full and shifted during this
+ *   generation (ContextShiftOptions).
+ * @property {number} droppedTokens Tokens those shifts discarded from the context.
+ * @property {number} droppedMessages Messages a chat request dropped (its oldest turns) so
+ *   that it fits the context; 0 for generate().
  * @property {FinishReason} finishReason
  */
 
@@ -287,7 +293,7 @@
  * The request of chat.completions.create(): OpenAI's generation fields as the field table
  * names them (max_tokens / max_completion_tokens, temperature, top_p, top_k, min_p,
  * frequency_penalty, presence_penalty, repeat_penalty, repeat_last_n, stop, seed, logit_bias,
- * ignore_eos, grammar, json_schema), plus the request's own fields.
+ * ignore_eos, grammar, json_schema, logprobs, top_logprobs, context_shift, n_keep), plus the request's own fields.
  * @typedef {import('./options/generation-fields.js').OpenAiGenerationParams & ChatRequestFields} ChatCompletionCreateParams
  */
 /**
@@ -334,6 +340,15 @@
  * @property {number} total_tokens
  * @property {{cached_tokens: number}} [prompt_tokens_details] Prompt tokens reused from the KV
  *   cache (multi-turn prefix), not evaluated again.
+ * @property {ContextShiftUsage} [context_shift] What the context shift dropped (not an OpenAI
+ *   field; present on every answer of this package).
+ */
+
+/**
+ * @typedef {object} ContextShiftUsage
+ * @property {number} dropped_messages The oldest messages left out so the request fits.
+ * @property {number} shifts Times the context filled while answering and was shifted.
+ * @property {number} dropped_tokens Tokens those shifts discarded.
  */
 
 /**

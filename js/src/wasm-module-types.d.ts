@@ -118,6 +118,13 @@ export interface WasmEngine extends EmbindObject {
   reusedTokens(): number;
   cachedTokenCount(): number;
   truncateCache(tokens: number): void;
+  /** Removes cached tokens [nKeep, nKeep + nDiscard), the rest moved down and re-rotated. */
+  shiftCache(nKeep: number, nDiscard: number): void;
+  /** Removes the cached span the prompt left out (dropped chat turns); the tokens removed. */
+  shiftCacheToMatch(prompt: number[]): number;
+  /** Context shifts of the current generation, and the cached tokens they discarded. */
+  contextShifts(): number;
+  shiftedOutTokens(): number;
   nVocab(): number;
   nCtx(): number;
 }

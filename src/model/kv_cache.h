@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <atomic>
+#include <functional>
 #include <memory>
 
 namespace smollm {
@@ -28,6 +29,14 @@ public:
     // cache with an f32 softmax and weighted sum.
     void attend(int32_t layer, int32_t n_keys, int32_t offset, const float* q, int32_t n, float scale, float* scores,
                 float* out) const;
+
+    // Context shift, llama.cpp's seq_rm + seq_add and its K-shift graph (kv_cache_shift.cpp):
+    // removes positions [n_keep, n_keep + n_discard) of `layer`, moving positions
+    // [n_keep + n_discard, n_used) down by n_discard. Values move unchanged; each moved key row
+    // is widened to f32, handed to `rerotate` (which turns its RoPE angles back by n_discard
+    // positions) and stored back in the cache's type, as ggml's in-place RoPE on the cache does.
+    using KeyRotation = std::function<void(float* key_row)>;
+    void shift(int32_t layer, int32_t n_keep, int32_t n_discard, int32_t n_used, const KeyRotation& rerotate);
 
 private:
     size_t row_index(int32_t layer, int32_t pos) const {

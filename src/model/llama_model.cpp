@@ -151,6 +151,19 @@ void LlamaModel::forward(const int32_t* tokens, int32_t n, int32_t n_past, bool 
     }
 }
 
+void LlamaModel::shift_cache(int32_t n_keep, int32_t n_discard, int32_t n_used) {
+    const LlamaConfig& c = config_;
+    // Only the first n_rot dimensions of each head carry RoPE (the rest stay as they are),
+    // as llama.cpp's K-shift view of n_rot x n_head_kv.
+    const KvCache::KeyRotation rerotate = [&](float* key) {
+        for (int32_t h = 0; h < c.n_kv_heads; ++h) rope_.rotate(key + h * c.head_dim, -n_discard);
+    };
+    // One layer per work item: layers are independent and each is a few MiB at most.
+    parallel_chunks(c.n_layers, 1, [&](int64_t begin, int64_t end, int) {
+        for (int64_t l = begin; l < end; ++l) cache_.shift(static_cast<int32_t>(l), n_keep, n_discard, n_used, rerotate);
+    });
+}
+
 // Logits are produced for batch tokens [first_out, n), row (t - first_out) of `logits`.
 void LlamaModel::forward_batch(const int32_t* tokens, int32_t n, int32_t pos0, int32_t first_out, float* logits) {
     const LlamaConfig& c = config_;

@@ -37,6 +37,11 @@ public:
     // The caller checks ids and positions (n_past + n <= n_ctx, ids < n_vocab).
     void forward(const int32_t* tokens, int32_t n, int32_t n_past, bool all_logits, float* logits);
 
+    // Context shift: drops cached positions [n_keep, n_keep + n_discard) of every layer and
+    // moves [n_keep + n_discard, n_used) down to follow them, their keys re-rotated to their
+    // new positions (KvCache::shift). The caller checks n_keep + n_discard <= n_used <= n_ctx.
+    void shift_cache(int32_t n_keep, int32_t n_discard, int32_t n_used);
+
 private:
     // Items per chunk for a job of n_items: about kChunksPerThread chunks per thread.
     int64_t chunk_for(int64_t n_items, int64_t min_chunk) const;

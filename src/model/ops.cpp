@@ -89,21 +89,31 @@ RopeTable::RopeTable(int32_t n_ctx, int32_t n_rot, float theta_base, float freq_
 }
 
 void RopeTable::apply(float* x, int32_t pos) const {
-    const float* c = cos_.data() + static_cast<size_t>(pos) * static_cast<size_t>(half_);
-    const float* s = sin_.data() + static_cast<size_t>(pos) * static_cast<size_t>(half_);
+    const size_t at = static_cast<size_t>(pos) * static_cast<size_t>(half_);
+    rotate_pairs(x, cos_.data() + at, sin_.data() + at, 1.0f);
+}
+
+void RopeTable::rotate(float* x, int32_t delta) const {
+    const int32_t magnitude = delta < 0 ? -delta : delta;
+    const size_t at = static_cast<size_t>(magnitude) * static_cast<size_t>(half_);
+    rotate_pairs(x, cos_.data() + at, sin_.data() + at, delta < 0 ? -1.0f : 1.0f);
+}
+
+void RopeTable::rotate_pairs(float* x, const float* c, const float* s, float sin_sign) const {
     // ggml's x86 build fuses each rotation into one multiply-add over a rounded product:
     // fma(x0, cos, -(x1 * sin)) and fma(x1, cos, x0 * sin), done here in double
     // (quant/fused_madd.h). Q and K are rounded to f16 next, so a one-ulp difference here shows
     // only when it flips that rounding, but then it does. Not vectorised: emscripten 3.1.6's
     // clang turns this loop's double <-> float conversions into vector code that gives wrong
-    // values (wasm logits 17% of the range off from position 1).
+    // values (wasm logits 17% of the range off from position 1). sin_sign is exact (+-1).
 #if defined(__clang__)
 #pragma clang loop vectorize(disable)
 #endif
     for (int32_t i = 0; i < half_; ++i) {
         const float x0 = x[2 * i];
         const float x1 = x[2 * i + 1];
-        const float x1s = x1 * s[i], x0s = x0 * s[i];
+        const float sin_i = s[i] * sin_sign;
+        const float x1s = x1 * sin_i, x0s = x0 * sin_i;
         x[2 * i] = quant::fused_madd(x0, c[i], -x1s);
         x[2 * i + 1] = quant::fused_madd(x1, c[i], x0s);
     }

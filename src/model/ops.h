@@ -25,9 +25,16 @@ public:
     // Rotates the pairs (x[2i], x[2i+1]) for 2i < n_rot, llama.cpp's "normal" layout for
     // llama files (the converter permuted Q/K so this matches the Hugging Face model).
     void apply(float* x, int32_t pos) const;
+    // Rotates by `delta` positions (negative turns back; |delta| < n_ctx): what llama.cpp's
+    // K-shift does to a cached key whose position moved by delta. Its angles are ggml's for
+    // position delta, and ggml's for -delta are their exact negation (theta starts at -delta
+    // and is only multiplied), so the table's row |delta| with sin's sign flipped gives them.
+    void rotate(float* x, int32_t delta) const;
     uint64_t bytes() const { return (cos_.size() + sin_.size()) * sizeof(float); }
 
 private:
+    void rotate_pairs(float* x, const float* c, const float* s, float sin_sign) const;
+
     int32_t half_ = 0;
     std::vector<float> cos_, sin_;
 };

@@ -72,3 +72,7 @@ await llm.chat.completions.create({ messages: [{ role: 'assistant', content: nul
 export const firstCall = completion.choices[0].message.tool_calls[0];
 // @ts-expect-error a trigger is text
 await llm.generate('x', { grammar: 'root ::= "a"', grammarTrigger: 1 }).next();
+// @ts-expect-error contextShift is a boolean
+await llm.generate('x', { contextShift: 'on' }).next();
+// @ts-expect-error n_keep is a number
+await llm.chat.completions.create({ messages: [], n_keep: 'all' });

@@ -51,6 +51,8 @@ for await (const piece of llm.generate('x', { logprobs: true, topLogprobs: 3 }))
 }
 const stats: GenerationStats | null = llm.stats;
 const reason: 'stop' | 'length' | 'abort' | undefined = stats?.finishReason;
+for await (const piece of llm.generate('x', { contextShift: true, nKeep: -1, maxTokens: 5000 })) text += piece.text;
+const shifted: number = (stats?.contextShifts ?? 0) + (stats?.droppedTokens ?? 0) + (stats?.droppedMessages ?? 0);
 
 const messages: ChatMessage[] = [
   { role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }, { role: 'tool-ish', content: '' },
@@ -59,6 +61,8 @@ const completion: ChatCompletion = await llm.chat.completions.create({ messages,
 // null only when the model answered with tool calls alone (OpenAI's shape).
 const answer: string = completion.choices[0].message.content ?? '';
 const cached: number | undefined = completion.usage.prompt_tokens_details?.cached_tokens;
+const dropped: number | undefined = completion.usage.context_shift?.dropped_messages;
+await llm.chat.completions.create({ messages, context_shift: false, n_keep: 12 });
 const scored = await llm.chat.completions.create({ messages, logprobs: true, top_logprobs: 5 });
 for (const t of scored.choices[0].logprobs?.content ?? []) text += t.token + t.logprob + t.bytes.length + t.top_logprobs[0]?.token;
 

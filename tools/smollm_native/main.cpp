@@ -5,6 +5,7 @@
 //   smollm_native perplexity -m FILE -f TEXT [--ctx 512] [--threads N] [--chunks N]
 //   smollm_native generate -m FILE (-p TEXT | --tokens 1,2,3) [--max-tokens N] [--temp T]
 //                      [--top-k K] [--top-p P] [--seed S] [--threads N] [--ignore-eos] [--json]
+//                      [--context-shift] [--n-keep N] [--dump-logits OUT.f32]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -31,7 +32,8 @@ const char* kUsage =
     "  smollm_native eval -m FILE --tokens 1,2,3 [--top 10] [--threads N] [--ctx N] [--kv f16|f32] [--dump-logits OUT.f32]\n"
     "  smollm_native perplexity -m FILE -f TEXT [--ctx 512] [--threads N] [--chunks N]\n"
     "  smollm_native generate -m FILE (-p TEXT | --tokens 1,2,3) [--max-tokens N] [--temp T] [--top-k K]\n"
-    "                         [--top-p P] [--seed S] [--threads N] [--ctx N] [--ignore-eos] [--json]\n";
+    "                         [--top-p P] [--seed S] [--threads N] [--ctx N] [--ignore-eos] [--json]\n"
+    "                         [--context-shift] [--n-keep N] [--dump-logits OUT.f32 (each sampled token's logits)]\n";
 
 struct Args {
     std::string command;
@@ -60,7 +62,7 @@ struct Args {
 };
 
 Args parse_args(int argc, char** argv) {
-    static const char* const kFlags[] = {"--ignore-eos", "--json"};
+    static const char* const kFlags[] = {"--ignore-eos", "--json", "--context-shift"};
     Args a;
     if (argc < 2) throw std::runtime_error(kUsage);
     a.command = argv[1];
@@ -197,7 +199,14 @@ int run_generate(const Args& a) {
     g.sampling.top_p = static_cast<float>(a.get_double("--top-p", 1.0));
     g.sampling.seed = static_cast<uint64_t>(a.get_int("--seed", 0));
     g.ignore_eos = a.has("--ignore-eos");
+    g.context_shift = a.has("--context-shift");
+    g.n_keep = static_cast<int32_t>(a.get_int("--n-keep", 0));
     const bool json = a.has("--json");
+    std::FILE* dump = nullptr;
+    if (a.has("--dump-logits")) {
+        dump = std::fopen(a.get("--dump-logits").c_str(), "wb");
+        if (!dump) throw std::runtime_error("cannot write " + a.get("--dump-logits"));
+    }
     e->begin_generation(prompt, g);
     std::string text;
     std::vector<int32_t> generated;
@@ -211,6 +220,11 @@ int run_generate(const Args& a) {
             std::fflush(stdout);
         }
         if (r.token >= 0) generated.push_back(r.token);
+        // A token step leaves the logits it was sampled from in place (the token itself is
+        // evaluated at the next step).
+        if (dump && r.kind == smollm::StepResult::Kind::Token) {
+            std::fwrite(e->logits(0), sizeof(float), static_cast<size_t>(e->n_vocab()), dump);
+        }
         if (r.kind == smollm::StepResult::Kind::Done) {
             reason = r.finish_reason;
             break;
@@ -219,10 +233,12 @@ int run_generate(const Args& a) {
     if (json) {
         std::string ids;
         for (size_t i = 0; i < generated.size(); ++i) ids += (i ? "," : "") + std::to_string(generated[i]);
-        std::printf("{\"tokens\":[%s],\"text\":%s,\"finish_reason\":\"%s\"}\n", ids.c_str(), json_string(text).c_str(), reason.c_str());
+        std::printf("{\"tokens\":[%s],\"text\":%s,\"finish_reason\":\"%s\",\"context_shifts\":%d,\"shifted_out_tokens\":%d}\n", ids.c_str(),
+                    json_string(text).c_str(), reason.c_str(), e->context_shifts(), e->shifted_out_tokens());
     } else {
-        std::printf("\n[finish_reason: %s, %d tokens]\n", reason.c_str(), e->generated_tokens());
+        std::printf("\n[finish_reason: %s, %d tokens, %d context shifts]\n", reason.c_str(), e->generated_tokens(), e->context_shifts());
     }
+    if (dump) std::fclose(dump);
     return 0;
 }
 

@@ -22,7 +22,15 @@ export function logprobLines(tokens) {
 export function statsLine(s) {
   return `[${s.promptTokens} prompt tokens (${s.reusedTokens} reused), ${s.completionTokens} generated, ` +
     `prefill ${s.prefillTokensPerSecond.toFixed(1)} tok/s, decode ${s.decodeTokensPerSecond.toFixed(1)} tok/s, ` +
-    `context ${s.contextUsed}/${s.contextSize}, finish: ${s.finishReason}]`;
+    `context ${s.contextUsed}/${s.contextSize}${droppedNote(s)}, finish: ${s.finishReason}]`;
+}
+
+/** @param {NonNullable<import('../smollm.js').SmolLM['stats']>} s what a context shift dropped, if anything */
+function droppedNote(s) {
+  const parts = [];
+  if (s.droppedMessages > 0) parts.push(`${s.droppedMessages} oldest messages left out`);
+  if (s.contextShifts > 0) parts.push(`${s.contextShifts} shifts dropped ${s.droppedTokens} tokens`);
+  return parts.length ? ` (${parts.join(', ')})` : '';
 }
 
 /** @param {import('./flags.js').FlagValues} values */

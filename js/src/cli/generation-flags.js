@@ -49,7 +49,7 @@ function fromFlag(field, raw) {
       return text.trim() === '' ? text : Number(text);
     }
     case 'boolean':
-      return raw === true;
+      return field.cli?.negates ? raw !== true : raw === true;
     case 'stop':
       return [raw].flat().map(String);
     case 'text':

@@ -198,6 +198,9 @@ export class LocalEngine {
       this.#call(() => engine.truncateCache(0));
       this.#cacheKey = cacheKey;
     }
+    // A chat that dropped its oldest turns: the turns that stay are still cached after the
+    // dropped ones; a context shift moves them down so they are reused, not evaluated again.
+    if (request.droppedMessages && options.contextShift) this.#call(() => engine.shiftCacheToMatch(prompt));
     this.#call(() => engine.beginGeneration(prompt, options));
     const reused = engine.reusedTokens();
     /** @type {number[]} */
@@ -250,6 +253,9 @@ export class LocalEngine {
       decodeTokensPerSecond: decodeMs > 0 && completion > 1 ? ((completion - 1) / decodeMs) * 1000 : 0,
       contextUsed: engine.cachedTokenCount(),
       contextSize: nCtx,
+      contextShifts: engine.contextShifts(),
+      droppedTokens: engine.shiftedOutTokens(),
+      droppedMessages: request.droppedMessages ?? 0,
       finishReason,
     };
   }

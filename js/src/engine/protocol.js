@@ -33,7 +33,9 @@ import { deserializeError, serializeError } from '../errors.js';
 /**
  * One generation: a prompt as text (tokenized with `special` and `addBos`) or as token ids,
  * and the generation options (with defaults already applied; the signal is the hooks').
- * @typedef {Omit<GenerateOptions, 'signal'> & {prompt?: string, tokens?: ArrayLike<number>}} GenerateRequest
+ * `droppedMessages`: set by a chat that dropped its oldest turns to fit the context (the
+ * engine then re-uses the cached turns that follow them, and reports the count in the stats).
+ * @typedef {Omit<GenerateOptions, 'signal'> & {prompt?: string, tokens?: ArrayLike<number>, droppedMessages?: number}} GenerateRequest
  */
 
 /**

@@ -40,7 +40,8 @@ function biasPairs(bias, nVocab) {
 /**
  * @param {Partial<Record<string, unknown>>} request the caller's options (package names); others are ignored
  * @param {{ nVocab: number, room: number }} model room: tokens the context leaves after the
- *   prompt; maxTokens is clamped to it, so a huge value never sizes a buffer
+ *   prompt; without a context shift maxTokens is clamped to it (with one the engine bounds
+ *   what it keeps), so a huge value never sizes a buffer
  * @returns {EngineGenerationParams}
  */
 export function engineGenerationParams(request, { nVocab, room }) {
@@ -51,12 +52,12 @@ export function engineGenerationParams(request, { nVocab, room }) {
   for (const field of FIELD_LIST) {
     let value = checkedField(field, request[field.name]) ?? field.default;
     if (field.name === 'seed' && value === null) value = Math.floor(Math.random() * 2 ** 32);
-    if (field.name === 'maxTokens') value = Math.min(/** @type {number} */ (value), room);
     if (field.kind === 'logitBias') value = biasPairs(/** @type {Record<string, number>} */ (value), nVocab);
     // The engine takes the schema as JSON text.
     if (field.kind === 'jsonSchema' && typeof value === 'object') value = JSON.stringify(value);
     (field.struct === 'SamplingParams' ? sampling : generation)[field.name] = value;
   }
+  if (!generation.contextShift) generation.maxTokens = Math.min(/** @type {number} */ (generation.maxTokens), room);
   // As OpenAI's API: alternatives come with the chosen token's log-probability, never alone.
   if (/** @type {number} */ (generation.topLogprobs) > 0 && !generation.logprobs) {
     throw new InvalidArgumentError('topLogprobs needs logprobs: true');

@@ -53,7 +53,24 @@
  * @property {number} [topLogprobs] With logprobs: the 0..20 most likely tokens at each step, with theirs. Default 0.
  */
 
-/** @typedef {SamplingOptions & LimitOptions & ConstraintOptions & LogprobOptions} GenerationFieldOptions every field of the table */
+/**
+ * What happens when the context fills (llama.cpp's context shift). On by default: a chat or a
+ * long generation goes on instead of stopping with finish reason `length`. When the next token
+ * would not fit, the first `nKeep` prompt tokens stay (after the BOS, which always stays), half
+ * of the tokens after them are discarded and the rest keep their keys and values, moved to
+ * their new positions (GenerationStats.contextShifts and droppedTokens count them). The model
+ * then no longer sees what was discarded. A chat (chat.completions.create) first drops its
+ * oldest whole turns after the system prompt until the new turn fits, re-using the KV cache
+ * for what stays (GenerationStats.droppedMessages). A prompt that alone exceeds the context is
+ * still a ContextLengthError.
+ * @typedef {object} ContextShiftOptions
+ * @property {boolean} [contextShift] Shift the context when it fills; false ends the
+ *   generation there (finish reason `length`) and never drops chat turns. Default true.
+ * @property {number} [nKeep] Prompt tokens (not counting the BOS) a shift keeps; -1 keeps the
+ *   whole prompt. Default 0 for generate(); a chat keeps its system prompt.
+ */
+
+/** @typedef {SamplingOptions & LimitOptions & ConstraintOptions & LogprobOptions & ContextShiftOptions} GenerationFieldOptions every field of the table */
 /** @typedef {keyof GenerationFieldOptions} GenerationFieldName */
 
 /**
@@ -88,6 +105,7 @@
  * @property {string} [short] one-letter flag
  * @property {readonly string[]} [aliases] other long flags (llama.cpp's names)
  * @property {string} [arg] what the value is, for the help text (none for booleans)
+ * @property {boolean} [negates] a boolean flag that sets its field to false (`--no-context-shift`)
  * @property {Readonly<Partial<Record<GenerationFieldName, unknown>>>} [implies] other fields the flag sets
  *   (`--logprobs N` asks for logprobs and N alternatives)
  */
@@ -228,6 +246,20 @@ export const GENERATION_FIELDS = Object.freeze(/** @satisfies {GenerationFields}
     openai: { name: 'top_logprobs' },
     cli: { flag: 'logprobs', arg: 'N', implies: { logprobs: true } },
     doc: 'print each token\'s log-probability and the N (0..20) most likely tokens\' (on stderr)',
+  },
+  // llama.cpp's server takes n_keep per request (its --context-shift is a server flag); a
+  // request here may also turn the shift off.
+  contextShift: {
+    kind: 'boolean', default: true, range: {}, struct: 'GenerationOptions',
+    openai: { name: 'context_shift' },
+    cli: { flag: 'no-context-shift', negates: true },
+    doc: 'stop when the context is full instead of discarding the oldest tokens (and chat turns)',
+  },
+  nKeep: {
+    kind: 'integer', default: 0, range: { min: -1, max: INT32_MAX }, struct: 'GenerationOptions',
+    openai: { name: 'n_keep' },
+    cli: { flag: 'keep', aliases: ['n-keep'], arg: 'N' },
+    doc: 'prompt tokens a context shift keeps (after BOS; -1: the whole prompt; chat: the system prompt)',
   },
 })));
 

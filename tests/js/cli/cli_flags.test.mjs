@@ -57,6 +57,8 @@ const GIVEN = {
   prefillChunk: [['--prefill-chunk=8'], 8],
   logprobs: null,   // no flag of its own: --logprobs N implies it
   topLogprobs: [['--logprobs=3'], 3],
+  contextShift: [['--no-context-shift'], false],
+  nKeep: [['--keep=12'], 12],
 };
 const WITH_FLAG = FIELD_LIST.filter((f) => f.cli !== null);
 
@@ -120,6 +122,7 @@ describe('CLI flags', () => {
       [['--max-tokens='], '--max-tokens'], [['--logit-bias=7'], '--logit-bias'], [['--logit-bias=x=1'], '--logit-bias'],
       [['--logit-bias=7=up'], '--logit-bias.7'], [['--stop='], '--stop[0]'], [['--seed=-1'], '--seed'],
       [['--prefill-chunk=0'], '--prefill-chunk'], [['--logprobs=21'], '--logprobs'], [['--logprobs=-1'], '--logprobs'],
+      [['--keep=-2'], '--keep'], [['--n-keep=x'], '--keep'],
     ]) {
       const { values } = parseCommandArgs('generate', GENERATE, args);
       assert.throws(() => generationFromFlags(values), (e) => e instanceof UsageError && e.message.startsWith(`${flag} expects`), args.join(' '));

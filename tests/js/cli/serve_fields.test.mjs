@@ -31,6 +31,8 @@ const SENT = {
   grammarTrigger: ['zz', 'zz'],
   logprobs: [true, true],
   topLogprobs: [2, 2],
+  contextShift: [false, false],
+  nKeep: [5, 5],
 };
 // Only chat takes these: the legacy completions endpoint's logprobs is a count, refused there.
 const CHAT_ONLY = new Set(['logprobs', 'top_logprobs']);

@@ -56,9 +56,24 @@ describe('generation fields through LocalEngine.generate', () => {
       const { tokens, stats } = await generate({ maxTokens: 5 });
       assert.deepEqual(tokens, greedy.tokens.slice(0, 5));
       assert.equal(stats.finishReason, 'length');
-      // Far past the context: clamped to the room left, never an error.
-      const { stats: full } = await generate({ maxTokens: 1e9 });
+      // Far past the context without a context shift: clamped to the room left, never an error.
+      const { stats: full } = await generate({ maxTokens: 1e9, contextShift: false });
       assert.equal(full.promptTokens + full.completionTokens, 128);
+    },
+    contextShift: async () => {
+      // On (the default), generation goes past the context; off, it ends there.
+      const { tokens, stats } = await generate({ maxTokens: 300 });
+      assert.equal(tokens.length, 300);
+      assert.ok(stats.contextShifts >= 2 && stats.droppedTokens > 0, JSON.stringify(stats));
+      const { stats: off } = await generate({ maxTokens: 300, contextShift: false });
+      assert.equal(off.contextShifts, 0);
+      assert.equal(off.promptTokens + off.completionTokens, 128);
+    },
+    nKeep: async () => {
+      // Keeping the whole prompt leaves less to discard: more shifts for the same tokens.
+      const { stats: some } = await generate({ maxTokens: 400, nKeep: 0 });
+      const { stats: all } = await generate({ maxTokens: 400, nKeep: -1 });
+      assert.ok(all.droppedTokens < some.droppedTokens || all.contextShifts > some.contextShifts, `${JSON.stringify(some)} ${JSON.stringify(all)}`);
     },
     stop: async () => {
       const stop = greedy.text.slice(3, 6);
@@ -163,9 +178,10 @@ describe('generation fields through LocalEngine.generate', () => {
       grammar: ['', ' ', 5, ['root ::= "a"']], text: ['', 5, ['x']], jsonSchema: ['', 'not json', '[1]', 5, [], true],
     };
     for (const field of FIELD_LIST) {
-      const values = [...bad[field.kind]];
+      // -1 is a valid nKeep (the whole prompt): below the minimum is what is bad.
+      const values = bad[field.kind].filter((v) => !(v === -1 && (field.range.min ?? 0) <= -1));
       if (field.range.max !== undefined) values.push(field.range.max + 1);
-      if (field.range.min !== undefined && field.kind !== 'integer') values.push(field.range.min - 1);
+      if (field.range.min !== undefined && (field.kind !== 'integer' || field.range.min < 0)) values.push(field.range.min - 1);
       for (const value of values) {
         await assert.rejects(() => engine.generate({ prompt: 'hi', maxTokens: 1, [field.name]: value }),
           (error) => error instanceof InvalidArgumentError && error.message.startsWith(field.name),

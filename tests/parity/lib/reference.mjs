@@ -73,6 +73,31 @@ export async function openReference(modelPath, contextSize, threads = 1) {
             }
             return {tokens, steps};
         },
+        // One sequence evaluated step by step: clear() empties it, evaluate(tokens) appends
+        // tokens and returns the last one's logits, erase(start, end) removes cached tokens
+        // [start, end) and moves the later ones down (llama_memory_seq_rm + seq_add: llama.cpp's
+        // context shift, its keys re-rotated at the next evaluation), cached() is its length.
+        async clear() {
+            await seq.clearHistory();
+        },
+        async evaluate(tokens) {
+            const out = await seq.controlledEvaluate(tokens.map((t, i) => (i === tokens.length - 1 ? [t, {generateNext: {logits: true}}] : t)));
+            return mapToRow(out[out.length - 1].next.logits, nVocab);
+        },
+        async erase(start, end) {
+            await seq.eraseContextTokenRanges([{start, end}]);
+        },
+        cached() {
+            return seq.nextTokenIndex;
+        },
+        // The most likely token that does not end generation (ignore_eos's choice).
+        argmaxNotEog(row) {
+            let best = -1;
+            for (let i = 0; i < row.length; i++) {
+                if ((best < 0 || row[i] > row[best]) && !model.isEogToken(i)) best = i;
+            }
+            return best;
+        },
         async dispose() {
             await ctx.dispose();
             await model.dispose();
