@@ -33,10 +33,11 @@ int64_t row_blocks(const WeightMatrix& w) { return (w.rows + kRowAlign - 1) / kR
 
 }  // namespace
 
-LlamaModel::LlamaModel(const LlamaConfig& config, LlamaWeights weights, int32_t n_ctx, bool kv_f16, ThreadPool& pool)
+LlamaModel::LlamaModel(const LlamaConfig& config, LlamaWeights weights, int32_t n_ctx, KvType kv_type_k,
+                       KvType kv_type_v, ThreadPool& pool)
     : config_(config),
       weights_(std::move(weights)),
-      cache_(config.n_layers, n_ctx, config.kv_dim, kv_f16),
+      cache_(config.n_layers, n_ctx, config.kv_dim, kv_type_k, kv_type_v),
       rope_(n_ctx, config.n_rot, config.rope_theta, config.rope_freq_scale, weights_.rope_freq_factors),
       pool_(pool) {
     attn_scale_ = 1.0f / std::sqrt(static_cast<float>(config.head_dim));

@@ -20,7 +20,8 @@ public:
     // tokens at once, and the scratch buffers are sized for it.
     static constexpr int32_t kMaxBatch = 64;
 
-    LlamaModel(const LlamaConfig& config, LlamaWeights weights, int32_t n_ctx, bool kv_f16, ThreadPool& pool);
+    LlamaModel(const LlamaConfig& config, LlamaWeights weights, int32_t n_ctx, KvType kv_type_k, KvType kv_type_v,
+               ThreadPool& pool);
 
     // Scratch bytes a model of this shape needs (for plan_memory, before loading).
     static uint64_t scratch_bytes_for(const LlamaConfig& config, const LlamaWeights& weights, int32_t n_ctx,

@@ -109,7 +109,7 @@ describe('wasm32 sizes and guards', () => {
   test('sizes past 2^32 from JS are errors, never wrapped', () => {
     const ptr = module._malloc(16) >>> 0;
     try {
-      assert.throws(() => module.probeHeader(ptr, 2 ** 32 + 16, 0, 0, true, false), /not inside wasm memory/);
+      assert.throws(() => module.probeHeader(ptr, 2 ** 32 + 16, 0, 0, 'f16', 'f16', 0, false), /not inside wasm memory/);
       assert.throws(() => module.Engine.load([{ ptr, size: 2 ** 32 + 16 }], 1, 64, true), /not inside wasm memory/);
       const hash = new module.Sha256();
       assert.throws(() => hash.update(ptr, 2 ** 32 + 16), /not inside wasm memory/);
@@ -161,7 +161,7 @@ describe('wasm32 sizes and guards', () => {
     }
     let thrown;
     try {
-      module.probeHeader(ptr, header.length, bytes.length, 0, true, false);
+      module.probeHeader(ptr, header.length, bytes.length, 0, 'f16', 'f16', 0, false);
     } catch (error) {
       thrown = error;
     } finally {
@@ -178,7 +178,7 @@ describe('wasm32 sizes and guards', () => {
     // And with memory back, the same probe completes.
     const again = module._malloc(header.length) >>> 0;
     module.HEAPU8.set(header, again);
-    const result = module.probeHeader(again, header.length, bytes.length, 0, true, false);
+    const result = module.probeHeader(again, header.length, bytes.length, 0, 'f16', 'f16', 0, false);
     module._free(again);
     assert.equal(result.status, 'complete');
   });

@@ -52,7 +52,7 @@ describe('engine error kinds', () => {
   };
   const probe = (data, contextSize = 0) => {
     const { ptr, size } = inWasm(data);
-    return module.probeHeader(ptr, size, size, contextSize, true, false);
+    return module.probeHeader(ptr, size, size, contextSize, 'f16', 'f16', 0, false);
   };
 
   before(async () => {

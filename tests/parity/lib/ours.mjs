@@ -28,14 +28,16 @@ function splitCommand(template, values) {
     return template.trim().split(/\s+/).map((part) => part.replace(/\{(\w+)\}/g, (_, k) => values[k]));
 }
 
-export function ourLogits(modelPath, tokens, nVocab) {
+// `extraArgs` are appended to the command (flags the native tool and the CLI share, e.g.
+// --kv-type-k q8_0).
+export function ourLogits(modelPath, tokens, nVocab, extraArgs = []) {
     const dir = mkdtempSync(join(tmpdir(), 'smollm-parity-'));
     const out = join(dir, 'logits.f32');
     try {
         const template = process.env.SMOLLM_EVAL_CMD ??
             `${nativeTool()} eval -m {model} --tokens {tokens} --threads ${threadsForTests()} --top 1 --dump-logits {out}`;
         const [cmd, ...args] = splitCommand(template, {model: modelPath, tokens: tokens.join(','), out});
-        execFileSync(cmd, args, {stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26});
+        execFileSync(cmd, [...args, ...extraArgs], {stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26});
         const bytes = readFileSync(out);
         if (bytes.length !== tokens.length * nVocab * 4) {
             throw new Error(`${out} has ${bytes.length} bytes, expected ${tokens.length} x ${nVocab} float32`);
