@@ -8,6 +8,7 @@
 #include <cmath>
 #include <functional>
 
+#include "model/hadamard.h"
 #include "quant/quant.h"
 #include "runtime/thread_pool.h"
 
@@ -41,6 +42,8 @@ LlamaModel::LlamaModel(const LlamaConfig& config, LlamaWeights weights, int32_t 
       rope_(n_ctx, config.n_rot, config.rope_theta, config.rope_freq_scale, weights_.rope_freq_factors),
       pool_(pool) {
     attn_scale_ = 1.0f / std::sqrt(static_cast<float>(config.head_dim));
+    rotate_k_ = kv_type_block(kv_type_k) > 1 && hadamard_applies(config.head_dim);
+    rotate_v_ = kv_type_block(kv_type_v) > 1 && hadamard_applies(config.head_dim);
     for (const WeightMatrix* m : weights_.matrices()) {
         act_stride_ = std::max(act_stride_, activation_row_bytes(m->type, m->cols));
     }
@@ -225,7 +228,16 @@ void LlamaModel::attention_layer(int32_t layer, int32_t n, int32_t pos0) {
         float* k = &k_[static_cast<size_t>(t) * c.kv_dim];
         for (int32_t h = 0; h < c.n_heads; ++h) rope_.apply(q + h * c.head_dim, pos0 + t);
         for (int32_t h = 0; h < c.n_kv_heads; ++h) rope_.apply(k + h * c.head_dim, pos0 + t);
-        cache_.store(layer, pos0 + t, k, &v_[static_cast<size_t>(t) * c.kv_dim]);
+        float* v = &v_[static_cast<size_t>(t) * c.kv_dim];
+        // llama.cpp's rotation of the heads a quantized cache holds (model/hadamard.h).
+        if (rotate_k_) {
+            for (int32_t h = 0; h < c.n_heads; ++h) hadamard_rotate(q + h * c.head_dim, c.head_dim);
+            for (int32_t h = 0; h < c.n_kv_heads; ++h) hadamard_rotate(k + h * c.head_dim, c.head_dim);
+        }
+        if (rotate_v_) {
+            for (int32_t h = 0; h < c.n_kv_heads; ++h) hadamard_rotate(v + h * c.head_dim, c.head_dim);
+        }
+        cache_.store(layer, pos0 + t, k, v);
     });
     // One work item per (token, head): decode spreads its heads over the threads.
     const int64_t items = static_cast<int64_t>(n) * c.n_heads;
@@ -246,6 +258,7 @@ void LlamaModel::attend(int32_t layer, int32_t t, int32_t head, int32_t pos, flo
     const float* q = &q_[static_cast<size_t>(t) * c.q_dim + static_cast<size_t>(head) * c.head_dim];
     float* out = &xb2_[static_cast<size_t>(t) * c.q_dim + static_cast<size_t>(head) * c.head_dim];
     cache_.attend(layer, pos + 1, offset, q, c.head_dim, attn_scale_, scores, out);
+    if (rotate_v_) hadamard_rotate(out, c.head_dim);   // back from the rotated values
 }
 
 }  // namespace smollm

@@ -73,6 +73,8 @@ private:
     RopeTable rope_;
     ThreadPool& pool_;
     float attn_scale_ = 1.0f;
+    bool rotate_k_ = false;   // Hadamard rotation of Q / K and of V heads (model/hadamard.h)
+    bool rotate_v_ = false;
     size_t act_stride_ = 0;   // bytes between quantized activation rows
 
     // Scratch, kMaxBatch rows each.
