@@ -112,7 +112,7 @@ describe('the default context from the header: the largest that fits the memory 
     assert.match(full.contextReason, /trained context \(8192 tokens\)/);
     // 4 layers x 8192 x 2048 x 2 (K, V) x 2 bytes.
     assert.equal(full.kvCacheBytes, 4 * 8192 * 2048 * 2 * 2);
-    const limit = full.fileBytes + 200 * 2 ** 20;   // room for about 3000 f16 positions
+    const limit = full.fileBytes + 40 * 2 ** 20;   // room for about 900 f16 positions (32 KiB each)
     const f16 = plan('f16', 'f16', limit);
     const q8 = plan('q8_0', 'q8_0', limit);
     const q4 = plan('q4_0', 'q4_0', limit);
