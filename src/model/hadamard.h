@@ -6,7 +6,9 @@
 // (the matrix is its own inverse). Attention scores are unchanged in exact arithmetic
 // (H is orthonormal), but the rotated values spread outliers over the block, so they
 // quantize with less error; and llama.cpp's quantized cache holds the rotated rows, so ours
-// must too for the logits to match.
+// must too for the logits to match. Anything that re-rotates cached keys' RoPE (a context
+// shift) must undo this first: load_k, hadamard_rotate (H is its own inverse), RoPE, rotate
+// again, store_k.
 #pragma once
 #include <cstdint>
 
