@@ -28,7 +28,12 @@ FuzzOptions read_options(const uint8_t* o) {
     FuzzOptions f;
     f.engine.n_threads = 1;
     f.engine.context_size = 8 + o[6] % 57;   // 8..64: enough for the prompt and a few tokens
-    f.engine.kv_f16 = (o[5] & 2) == 0;
+    // f16 / f32 (both), or a quantized K and V (q8_0 / q4_0) from a spare bit.
+    f.engine.kv_type_k = f.engine.kv_type_v = (o[5] & 2) == 0 ? smollm::KvType::F16 : smollm::KvType::F32;
+    if (o[5] & 4) {
+        f.engine.kv_type_k = (o[5] & 64) ? smollm::KvType::Q8_0 : smollm::KvType::Q4_0;
+        f.engine.kv_type_v = (o[5] & 128) ? smollm::KvType::Q8_0 : smollm::KvType::F16;
+    }
     smollm::SamplingParams& s = f.generation.sampling;
     s.temperature = static_cast<float>(o[0]) / 32.0f;   // 0 (greedy) .. 8
     s.top_k = o[1] % 64;

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstddef>
 #include <new>
+#include <optional>
 
 #include "grammar/gbnf_parser.h"
 #include "grammar/grammar_matcher.h"
@@ -19,12 +20,14 @@ namespace smollm {
 
 namespace {
 
-// Without an explicit context size the KV cache is capped here: a browser tab cannot spare the
-// memory for an 8k cache of a 1.7B model next to its weights.
-constexpr uint32_t kDefaultContextCap = 2048;
 constexpr uint32_t kMaxContext = 1u << 20;
-// wasm32 tops out at 4 GiB; nothing the engine allocates may need more.
-constexpr uint64_t kMaxKvBytes = 4ull << 30;
+// wasm32 tops out at 4 GiB: nothing the engine allocates may need more, and without a tighter
+// limit from the caller the default context is chosen to fit in it.
+constexpr uint64_t kWasmMemory = 4ull << 30;
+constexpr uint64_t kMaxKvBytes = kWasmMemory;
+// A default context below the trained one is a multiple of this (llama.cpp pads its cache
+// to 256 cells too).
+constexpr uint32_t kContextStep = 256;
 constexpr int32_t kMaxThreads = 256;
 // Logits of every position (all_logits) are rows x n_vocab floats: 1024 positions of a 2^22
 // vocabulary would be 16 GiB, and the product wraps a 32-bit size_t. Larger requests are
@@ -37,21 +40,37 @@ constexpr uint64_t kMaxLogitsBytes = 1ull << 30;
     fail(e.unsupported() ? ErrorKind::UnsupportedModel : ErrorKind::InvalidModel, e.what());
 }
 
-uint32_t choose_context(const LlamaConfig& c, const EngineOptions& o) {
-    uint32_t n_ctx = o.context_size != 0 ? o.context_size : std::min(c.n_ctx_train, kDefaultContextCap);
+void check_kv_types(const LlamaConfig& c, const EngineOptions& o) {
+    if ((o.kv_type_k == KvType::F32) != (o.kv_type_v == KvType::F32)) {
+        fail(ErrorKind::InvalidArgument, "an f32 KV cache needs both keys and values in f32");
+    }
+    for (const KvType t : {o.kv_type_k, o.kv_type_v}) {
+        if (c.head_dim % kv_type_block(t) != 0) {
+            fail(ErrorKind::InvalidArgument, std::string("KV cache type ") + kv_type_name(t) + " needs a head size that is a multiple of " +
+                 std::to_string(kv_type_block(t)) + "; this model's is " + std::to_string(c.head_dim) + ": use f16");
+        }
+    }
+}
+
+uint64_t kv_bytes(const LlamaConfig& c, uint32_t n_ctx, const EngineOptions& o) {
+    return KvCache::bytes_for(c.n_layers, static_cast<int32_t>(n_ctx), c.kv_dim, o.kv_type_k, o.kv_type_v);
+}
+
+void check_context(const LlamaConfig& c, uint32_t n_ctx, const EngineOptions& o) {
     if (n_ctx > kMaxContext) {
         fail(ErrorKind::InvalidArgument, "context_size " + std::to_string(n_ctx) + " is too large (at most " + std::to_string(kMaxContext) +
              "); ask for a smaller context");
     }
-    const uint64_t kv = KvCache::bytes_for(c.n_layers, static_cast<int32_t>(n_ctx), c.kv_dim, o.kv_f16);
+    const uint64_t kv = kv_bytes(c, n_ctx, o);
     if (kv > kMaxKvBytes) {
         throw EngineError(ErrorKind::OutOfMemory,
                           "a context of " + std::to_string(n_ctx) + " tokens needs " + std::to_string(kv >> 20) +
                               " MiB of KV cache, more than wasm memory can hold; ask for a smaller context_size",
                           kv, kMaxKvBytes);
     }
-    return n_ctx;
 }
+
+std::string mib(uint64_t bytes) { return std::to_string((bytes + (1u << 19)) >> 20) + " MiB"; }
 
 // The vocabulary size when the header has no llama.vocab_size: the embedding's rows, or for
 // the first part of a split model (whose embedding may lie in another part) the token list.
@@ -108,27 +127,69 @@ uint64_t tokenizer_bytes_estimate(const GgufFile& header) {
 MemoryPlan plan_memory(const GgufFile& header, const EngineOptions& options) {
     try {
         const LlamaConfig config = llama_config_from_gguf(header, vocab_hint(header));
-        const uint32_t n_ctx = choose_context(config, options);
+        check_kv_types(config, options);
         const int32_t threads = std::clamp(options.n_threads, 1, kMaxThreads);
-        MemoryPlan plan;
-        plan.file_bytes = header.file_size != 0 ? header.file_size : header.data_offset + header.data_size;
-        plan.kv_cache_bytes = KvCache::bytes_for(config.n_layers, static_cast<int32_t>(n_ctx), config.kv_dim, options.kv_f16);
+        // The other parts of a split model are not in this header: their tensor types are unknown.
+        std::optional<LlamaWeights> weights;
         if (split_count(header) == 1) {
             TensorTable table;
             table.add_part(header, nullptr);
-            const LlamaWeights weights = llama_weights_bind(config, table, false);
-            plan.scratch_bytes = LlamaModel::scratch_bytes_for(config, weights, static_cast<int32_t>(n_ctx), threads);
-        } else {
-            // The other parts' tensors are not in this header: assume f32 activations.
-            const uint64_t widest = static_cast<uint64_t>(std::max({config.dim, config.q_dim, config.ffn_dim}));
-            plan.scratch_bytes = static_cast<uint64_t>(LlamaModel::kMaxBatch) *
-                                     (4ull * config.dim + 2ull * config.q_dim + 2ull * config.kv_dim + 2ull * config.ffn_dim +
-                                      3ull * widest) * sizeof(float) +
-                                 static_cast<uint64_t>(threads) * n_ctx * sizeof(float) +
-                                 static_cast<uint64_t>(n_ctx) * config.n_rot * sizeof(float);
+            weights = llama_weights_bind(config, table, false);
         }
-        plan.scratch_bytes += static_cast<uint64_t>(config.n_vocab) * sizeof(float) + tokenizer_bytes_estimate(header);
-        plan.total_bytes = plan.file_bytes + plan.kv_cache_bytes + plan.scratch_bytes;
+        const auto plan_for = [&](uint32_t n_ctx) {
+            MemoryPlan plan;
+            plan.context_size = n_ctx;
+            plan.file_bytes = header.file_size != 0 ? header.file_size : header.data_offset + header.data_size;
+            plan.kv_cache_bytes = kv_bytes(config, n_ctx, options);
+            if (weights) {
+                plan.scratch_bytes = LlamaModel::scratch_bytes_for(config, *weights, static_cast<int32_t>(n_ctx), threads);
+            } else {
+                // Assume f32 activations.
+                const uint64_t widest = static_cast<uint64_t>(std::max({config.dim, config.q_dim, config.ffn_dim}));
+                plan.scratch_bytes = static_cast<uint64_t>(LlamaModel::kMaxBatch) *
+                                         (4ull * config.dim + 2ull * config.q_dim + 2ull * config.kv_dim + 2ull * config.ffn_dim +
+                                          3ull * widest) * sizeof(float) +
+                                     static_cast<uint64_t>(threads) * n_ctx * sizeof(float) +
+                                     static_cast<uint64_t>(n_ctx) * config.n_rot * sizeof(float);
+            }
+            plan.scratch_bytes += static_cast<uint64_t>(config.n_vocab) * sizeof(float) + tokenizer_bytes_estimate(header);
+            plan.total_bytes = plan.file_bytes + plan.kv_cache_bytes + plan.scratch_bytes;
+            return plan;
+        };
+        if (options.context_size != 0) {
+            check_context(config, options.context_size, options);
+            MemoryPlan plan = plan_for(options.context_size);
+            plan.context_reason = "requested (context_size)";
+            return plan;
+        }
+        // The default: the trained context if it fits the memory limit, else the largest
+        // multiple of kContextStep that does (the plan grows with the context).
+        const uint64_t limit = options.memory_limit != 0 ? options.memory_limit : kWasmMemory;
+        const auto fits = [&](const MemoryPlan& p) { return p.total_bytes <= limit && p.kv_cache_bytes <= kMaxKvBytes; };
+        const uint32_t trained = config.n_ctx_train;
+        const std::string kv_types = std::string("a ") + kv_type_name(options.kv_type_k) + " K / " + kv_type_name(options.kv_type_v) + " V cache";
+        MemoryPlan plan = plan_for(trained);
+        if (fits(plan)) {
+            plan.context_reason = "the model's trained context (" + std::to_string(trained) + " tokens) fits in " + mib(limit) +
+                                  " with " + kv_types;
+            return plan;
+        }
+        const std::string why = "the trained context of " + std::to_string(trained) + " tokens would need " + mib(plan.total_bytes) +
+                                " with " + kv_types + ", more than the " + mib(limit) + " available";
+        uint32_t lo = 0, hi = trained / kContextStep;   // steps: lo fits (or is 0), above hi does not
+        while (lo < hi) {
+            const uint32_t mid = lo + (hi - lo + 1) / 2;
+            if (fits(plan_for(mid * kContextStep))) lo = mid;
+            else hi = mid - 1;
+        }
+        if (lo == 0) {
+            // Not even kContextStep tokens fit: planned at that size, the loader refuses it with the sizes.
+            plan = plan_for(std::min(trained, kContextStep));
+            plan.context_reason = why + "; not even " + std::to_string(plan.context_size) + " tokens fit";
+            return plan;
+        }
+        plan = plan_for(lo * kContextStep);
+        plan.context_reason = "the largest that fits: " + why;
         return plan;
     } catch (const ModelError& e) {
         model_error(e);
@@ -330,7 +391,8 @@ std::unique_ptr<Engine> Engine::load(std::vector<FileBuffer> parts, const Engine
         const TensorRef* embd = s.tensors.find("token_embd.weight");
         const int64_t hint = embd && embd->info->n_dims == 2 ? static_cast<int64_t>(embd->info->ne[1]) : 0;
         const LlamaConfig config = llama_config_from_gguf(first, hint);
-        const uint32_t n_ctx = choose_context(config, options);
+        check_kv_types(config, options);
+        const uint32_t n_ctx = plan_memory(first, options).context_size;
         LlamaWeights weights = llama_weights_bind(config, s.tensors, true);
 
         try {
@@ -352,7 +414,8 @@ std::unique_ptr<Engine> Engine::load(std::vector<FileBuffer> parts, const Engine
         s.trie = std::make_unique<grammar::TokenTrie>(grammar::TokenTrie::from_tokenizer(*s.tokenizer));
 
         s.pool = std::make_unique<ThreadPool>(std::clamp(options.n_threads, 1, kMaxThreads));
-        s.model = std::make_unique<LlamaModel>(config, std::move(weights), static_cast<int32_t>(n_ctx), options.kv_f16, *s.pool);
+        s.model = std::make_unique<LlamaModel>(config, std::move(weights), static_cast<int32_t>(n_ctx), options.kv_type_k,
+                                                options.kv_type_v, *s.pool);
         s.logits.assign(static_cast<size_t>(config.n_vocab), 0.0f);
         s.cached.reserve(n_ctx);
     } catch (const ModelError& e) {

@@ -10,6 +10,7 @@
 
 #include "engine_error.h"
 #include "gguf/gguf_reader.h"
+#include "model/kv_type.h"
 #include "sample/logprobs.h"
 #include "sample/sampler.h"
 #include "text/tokenizer.h"
@@ -18,8 +19,14 @@ namespace smollm {
 
 struct EngineOptions {
     int n_threads = 1;
-    uint32_t context_size = 0;   // 0: the model's trained context, capped at 2048 (KV memory)
-    bool kv_f16 = true;          // f16 KV cache (f32 when false)
+    // 0: the model's trained context when the memory plan fits memory_limit, else the largest
+    // that fits (plan_memory says which, and why).
+    uint32_t context_size = 0;
+    KvType kv_type_k = KvType::F16;   // how the KV cache stores keys and values
+    KvType kv_type_v = KvType::F16;
+    // Bytes the plan's total (file + KV cache + scratch) may take when choosing the default
+    // context; 0: wasm32's 4 GiB.
+    uint64_t memory_limit = 0;
 };
 
 // What a model will need, known from its header alone (before downloading the weights).
@@ -28,10 +35,12 @@ struct MemoryPlan {
     uint64_t kv_cache_bytes = 0;
     uint64_t scratch_bytes = 0;   // activations, logits, tokenizer tables (estimate)
     uint64_t total_bytes = 0;
+    uint32_t context_size = 0;    // the context this plan is for (the caller's, or the default)
+    std::string context_reason;   // why that size, e.g. "the model's trained context (8192 tokens) fits ..."
 };
 
 // Throws EngineError when the header describes a model this engine cannot run
-// (architecture, tensor types, missing tensors, absurd shapes). This is the one memory plan:
+// (architecture, tensor types, missing tensors, absurd shapes), or a context that cannot fit. This is the one memory plan:
 // the loader checks it against wasm32's limit and grows memory to it before any download.
 // For the first part of a split model it covers that part's file (the caller adds the
 // others' sizes) and estimates the scratch without the other parts' tensor types.

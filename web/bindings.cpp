@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <memory>
 #include <new>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -125,15 +126,26 @@ val memory_plan_object(const MemoryPlan& plan) {
     o.set("kvCacheBytes", static_cast<double>(plan.kv_cache_bytes));
     o.set("scratchBytes", static_cast<double>(plan.scratch_bytes));
     o.set("totalBytes", static_cast<double>(plan.total_bytes));
+    o.set("contextSize", static_cast<double>(plan.context_size));
+    o.set("contextReason", plan.context_reason);
     return o;
+}
+
+// A KV cache type by name (the package checks the names first; this is the engine's guard).
+KvType kv_type_arg(const std::string& name, const char* what) {
+    const std::optional<KvType> t = parse_kv_type(name);
+    if (!t) invalid_argument(std::string(what) + ": unknown KV cache type \"" + name + "\" (f16, q8_0 or q4_0)");
+    return *t;
 }
 
 // Parses the header from the first `available` bytes of a file of `file_size` bytes (0 when
 // unknown). Result: {status: "need_more", bytesNeeded} | {status: "error", error: failure} |
 // {status: "complete", header, plan | planError: failure}. The plan is the engine's own
-// (plan_memory) for `context_size` (0: the model's default); planError says why the engine
-// cannot run this model at all.
-val probe_header_unguarded(double ptr, double available, double file_size, double context_size, bool kv_f16,
+// (plan_memory) for `context_size` (0: the model's default, chosen to fit `memory_limit`
+// bytes, 0: 4 GiB) and the KV cache types; planError says why the engine cannot run this model
+// at all.
+val probe_header_unguarded(double ptr, double available, double file_size, double context_size,
+                           const std::string& kv_type_k, const std::string& kv_type_v, double memory_limit,
                            bool with_tensors) {
     if (!(file_size >= 0 && file_size < 18446744073709551616.0)) invalid_argument("probeHeader: bad file size");
     GgufParseResult r = gguf_parse(heap_range(ptr, available, "probeHeader"), static_cast<uint64_t>(available),
@@ -156,7 +168,9 @@ val probe_header_unguarded(double ptr, double available, double file_size, doubl
     o.set("header", gguf_header_value(*r.file, 64, with_tensors));
     EngineOptions options;
     options.context_size = saturate_u32(context_size);
-    options.kv_f16 = kv_f16;
+    options.kv_type_k = kv_type_arg(kv_type_k, "probeHeader");
+    options.kv_type_v = kv_type_arg(kv_type_v, "probeHeader");
+    options.memory_limit = memory_limit > 0 && memory_limit < 18446744073709551616.0 ? static_cast<uint64_t>(memory_limit) : 0;
     try {
         o.set("plan", memory_plan_object(plan_memory(*r.file, options)));
     } catch (const EngineError& e) {
@@ -166,9 +180,11 @@ val probe_header_unguarded(double ptr, double available, double file_size, doubl
 }
 
 // Any failure, an allocation failure in the reader included, reaches JS as an Error.
-val probe_header(double ptr, double available, double file_size, double context_size, bool kv_f16,
-                 bool with_tensors) {
-    return guarded([&] { return probe_header_unguarded(ptr, available, file_size, context_size, kv_f16, with_tensors); });
+val probe_header(double ptr, double available, double file_size, double context_size, std::string kv_type_k,
+                 std::string kv_type_v, double memory_limit, bool with_tensors) {
+    return guarded([&] {
+        return probe_header_unguarded(ptr, available, file_size, context_size, kv_type_k, kv_type_v, memory_limit, with_tensors);
+    });
 }
 
 // Grows wasm memory once, to the current break plus `bytes` (the memory plan's total, known
@@ -189,7 +205,7 @@ class WebEngine {
 public:
     // parts: [{ptr, size}, ...] of malloc'ed buffers holding complete files. On success the
     // engine owns them; on error (a thrown JS Error) the caller still does and frees them.
-    static WebEngine* load(val parts, double n_threads, double context_size, bool kv_f16) {
+    static WebEngine* load(val parts, double n_threads, double context_size, std::string kv_type_k, std::string kv_type_v) {
         return guarded([&] {
             std::vector<Engine::FileBuffer> buffers;
             const auto n = parts["length"].as<uint32_t>();
@@ -203,8 +219,11 @@ public:
             EngineOptions options;
             options.n_threads = static_cast<int>(std::min<uint32_t>(saturate_u32(n_threads), 1024));
             options.context_size = saturate_u32(context_size);
-            options.kv_f16 = kv_f16;
+            options.kv_type_k = kv_type_arg(kv_type_k, "Engine.load");
+            options.kv_type_v = kv_type_arg(kv_type_v, "Engine.load");
             auto* web = new WebEngine();
+            web->kv_type_k_ = options.kv_type_k;
+            web->kv_type_v_ = options.kv_type_v;
             try {
                 web->engine_ = Engine::load(std::move(buffers), options);
             } catch (...) {
@@ -223,6 +242,8 @@ public:
             val o = val::object();
             o.set("architecture", e.gguf().architecture());
             o.set("contextSize", e.n_ctx());
+            o.set("kvCacheKeyType", std::string(kv_type_name(kv_type_k_)));
+            o.set("kvCacheValueType", std::string(kv_type_name(kv_type_v_)));
             uint64_t trained_ctx = 0;
             e.gguf().arch_u64("context_length", &trained_ctx);
             o.set("trainedContextSize", static_cast<double>(trained_ctx));
@@ -344,6 +365,8 @@ private:
     }
 
     std::unique_ptr<Engine> engine_;
+    KvType kv_type_k_ = KvType::F16;
+    KvType kv_type_v_ = KvType::F16;
 };
 
 // SHA-256 over ranges of wasm memory, fed as a download lands there: the loader checks a

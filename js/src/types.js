@@ -51,6 +51,7 @@
 
 /** @typedef {'multi-thread' | 'single-thread'} BuildKind */
 /** @typedef {'auto' | 'relaxed' | 'simd128'} SimdChoice */
+/** @typedef {import('./options/kv-cache.js').KvCacheType} KvCacheType */
 
 /**
  * @typedef {object} LoadOptions
@@ -61,7 +62,17 @@
  *   `navigator.hardwareConcurrency` (or `os.availableParallelism()` in Node) up to 2 cores, one
  *   fewer than the cores above that, at most 16. Ignored (1) when the single-thread build is used.
  * @property {number} [contextSize] KV cache size in tokens. Default: the model's trained
- *   context, capped at 2048.
+ *   context (`<arch>.context_length`) when the memory plan (weights + KV cache + scratch) fits
+ *   in wasm memory with the chosen cache types, else the largest multiple of 256 tokens that
+ *   fits; `ModelInfo.contextSizeReason` says which. A size that cannot fit is refused from the
+ *   file's header, before the download (ModelTooLargeError).
+ * @property {KvCacheType} [kvCacheType] How the KV cache stores keys and values: 'f16'
+ *   (default, as llama.cpp), 'q8_0' (llama.cpp's 8-bit blocks: 53% of f16's memory, logits
+ *   within the parity bounds of llama.cpp's with the same cache) or 'q4_0' (4-bit blocks: 28%,
+ *   a larger loss). With 'q8_0' SmolLM2-1.7B's 8192-token context takes 816 MiB instead of
+ *   1.5 GiB.
+ * @property {KvCacheType} [kvCacheKeyType] The keys' type, overriding kvCacheType.
+ * @property {KvCacheType} [kvCacheValueType] The values' type, overriding kvCacheType.
  * @property {TemplateLimits} [templateLimits] Limits on rendering the model's chat template.
  * @property {boolean} [cache] Offline cache. Default true: completed downloads are stored
  *   (browser: Cache Storage, or IndexedDB where the browser has no origin private file system,
@@ -202,7 +213,12 @@
  * @typedef {object} EngineModelInfo
  * @property {string} architecture
  * @property {number} contextSize KV cache size in tokens.
+ * @property {string} contextSizeReason Why this size, e.g. "the model's trained context (8192
+ *   tokens) fits in 3951 MiB with a f16 K / f16 V cache", "the largest that fits: ..." or
+ *   "requested (context_size)".
  * @property {number} trainedContextSize Model's trained context (`<arch>.context_length`).
+ * @property {KvCacheType} kvCacheKeyType How the KV cache stores keys (LoadOptions.kvCacheType).
+ * @property {KvCacheType} kvCacheValueType How it stores values.
  * @property {number} threads
  * @property {string} threadsReason How `threads` was chosen, e.g. "requested by the caller
  *   (threads option)" or "default for 4 core(s) reported by navigator.hardwareConcurrency (one

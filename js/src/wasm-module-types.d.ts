@@ -60,6 +60,9 @@ export interface MemoryPlan {
   kvCacheBytes: number;
   scratchBytes: number;
   totalBytes: number;
+  /** The context this plan is for: the caller's, or the default chosen to fit. */
+  contextSize: number;
+  contextReason: string;
 }
 
 export type ProbeResult =
@@ -74,7 +77,8 @@ export type ProbeResult =
  */
 export type EngineInfo = Pick<import('./types.js').EngineModelInfo,
   | 'architecture' | 'contextSize' | 'trainedContextSize' | 'threads' | 'memoryBytes' | 'nVocab' | 'bosId' | 'eosId'
-  | 'addBos' | 'bosToken' | 'eosToken' | 'tokenizerModel' | 'preTokenizer' | 'chatTemplate' | 'tensorTypes' | 'metadata'>;
+  | 'addBos' | 'bosToken' | 'eosToken' | 'tokenizerModel' | 'preTokenizer' | 'chatTemplate' | 'tensorTypes' | 'metadata'
+  | 'kvCacheKeyType' | 'kvCacheValueType'>;
 
 /** A token's log-probability at a step: its id, raw bytes (maybe part of a UTF-8 character). */
 export interface WasmTokenLogprob {
@@ -147,14 +151,16 @@ export interface SmolLMModule {
   /** The multi-thread build's pthread pool. */
   PThread?: PThreadPool;
 
-  probeHeader(ptr: number, available: number, fileSize: number, contextSize: number, kvF16: boolean,
-    withTensors: boolean): ProbeResult;
+  /** keyType / valueType: KV cache types ('f16', 'q8_0', 'q4_0'); memoryLimit: bytes the plan
+   * may take when it chooses the default context (contextSize 0), 0 for wasm32's 4 GiB. */
+  probeHeader(ptr: number, available: number, fileSize: number, contextSize: number, keyType: string,
+    valueType: string, memoryLimit: number, withTensors: boolean): ProbeResult;
   buildInfo(): { threads: boolean; simd: 'relaxed' | 'simd128' };
   reserveMemory(bytes: number): boolean;
   Sha256: new () => WasmSha256;
   Engine: {
     /** Throws an engine Error (EngineFailure fields); on error the caller still owns the parts. */
-    load(parts: FilePart[], threads: number, contextSize: number, kvF16: boolean): WasmEngine;
+    load(parts: FilePart[], threads: number, contextSize: number, keyType: string, valueType: string): WasmEngine;
   };
   ErrorKind: Record<ErrorKindName, EmbindEnumValue> & { values: Record<number, EmbindEnumValue> };
 }

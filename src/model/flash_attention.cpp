@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "model/f16.h"
+#include "model/kv_kernels.h"
 #include "model/llama_config.h"
 #if defined(__wasm_simd128__)
 #include "quant/simd128_util.h"
@@ -164,12 +165,14 @@ void mad_f16(float* acc, const uint16_t* v, float w, int32_t n, bool finite_cach
 
 }  // namespace flash_attention
 
-void flash_attend_f16(const float* q, F16Rows k, F16Rows v, int32_t n_keys, int32_t head_dim, float scale,
-                      bool finite_cache, float* scores, float* out) {
+namespace {
+
+// scores[p] = scale * (k row p . q), the query rounded to f16 as ggml's f16 dot takes it.
+void f16_scores(const float* q, F16Rows k, int32_t n_keys, int32_t head_dim, float scale, bool finite_cache,
+                float* scores) {
     using namespace flash_attention;
     float q16[LlamaConfig::kMaxHeadDim];
     for (int32_t i = 0; i < head_dim; ++i) q16[i] = round_to_f16(q[i]);
-    // The K.q products do not depend on the running softmax state: all of them first.
 #if defined(__wasm_simd128__)
     if (finite_cache) {
         for (int32_t p = 0; p < n_keys; ++p) scores[p] = dot_f16_simd<true>(k.row(p), q16, head_dim) * scale;
@@ -177,8 +180,15 @@ void flash_attend_f16(const float* q, F16Rows k, F16Rows v, int32_t n_keys, int3
         for (int32_t p = 0; p < n_keys; ++p) scores[p] = dot_f16_simd<false>(k.row(p), q16, head_dim) * scale;
     }
 #else
+    (void)finite_cache;
     for (int32_t p = 0; p < n_keys; ++p) scores[p] = dot_f16_scalar(k.row(p), q16, head_dim) * scale;
 #endif
+}
+
+// The online softmax over scores[0..n_keys) with the weighted sum of V kept in an f16
+// accumulator (llama.cpp's path for an f16 V).
+void f16_values(const float* scores, F16Rows v, int32_t n_keys, int32_t head_dim, bool finite_cache, float* out) {
+    using namespace flash_attention;
     float acc[LlamaConfig::kMaxHeadDim];
     for (int32_t i = 0; i < head_dim; ++i) acc[i] = 0.0f;
     float max = -std::numeric_limits<float>::infinity();
@@ -200,6 +210,79 @@ void flash_attend_f16(const float* q, F16Rows k, F16Rows v, int32_t n_keys, int3
     }
     const float inv = sum == 0.0f ? 0.0f : 1.0f / sum;
     for (int32_t i = 0; i < head_dim; ++i) out[i] = acc[i] * inv;
+}
+
+// The same with a quantized V: each row converted to f32 and added to an f32 accumulator
+// (llama.cpp's path for a V that is not f16); `mad(acc, row, w)` adds one row times w.
+template <typename Mad>
+void f32_values(const float* scores, int32_t n_keys, int32_t head_dim, float* out, Mad mad) {
+    float acc[LlamaConfig::kMaxHeadDim];
+    for (int32_t i = 0; i < head_dim; ++i) acc[i] = 0.0f;
+    float max = -std::numeric_limits<float>::infinity();
+    float sum = 0.0f;
+    for (int32_t p = 0; p < n_keys; ++p) {
+        const float s = scores[p];
+        float w = 1.0f;
+        if (s > max) {
+            const float shrink = std::exp(max - s);
+            max = s;
+            for (int32_t i = 0; i < head_dim; ++i) acc[i] *= shrink;   // ggml_vec_scale_f32
+            sum *= shrink;
+        } else {
+            w = std::exp(s - max);
+        }
+        mad(acc, p, w);
+        sum += w;
+    }
+    const float inv = sum == 0.0f ? 0.0f : 1.0f / sum;
+    for (int32_t i = 0; i < head_dim; ++i) out[i] = acc[i] * inv;
+}
+
+F16Rows as_f16(KvRows r) { return F16Rows{reinterpret_cast<const uint16_t*>(r.base), r.stride / sizeof(uint16_t)}; }
+
+}  // namespace
+
+void flash_attend_f16(const float* q, F16Rows k, F16Rows v, int32_t n_keys, int32_t head_dim, float scale,
+                      bool finite_cache, float* scores, float* out) {
+    // The K.q products do not depend on the running softmax state: all of them first.
+    f16_scores(q, k, n_keys, head_dim, scale, finite_cache, scores);
+    f16_values(scores, v, n_keys, head_dim, finite_cache, out);
+}
+
+void flash_attend(const float* q, KvRows k, KvRows v, int32_t n_keys, int32_t head_dim, float scale,
+                  bool finite_cache, float* scores, float* out) {
+    namespace kk = kv_kernels::best;
+    using quant::BlockQ4_0;
+    using quant::BlockQ8_0;
+    if (k.type == KvType::F16) {
+        f16_scores(q, as_f16(k), n_keys, head_dim, scale, finite_cache, scores);
+    } else {
+        kv_kernels::QueryQ8 q8;
+        kv_kernels::prepare_query(q, head_dim, &q8);
+        if (k.type == KvType::Q8_0) {
+            for (int32_t p = 0; p < n_keys; ++p)
+                scores[p] = kk::dot_q8_0(reinterpret_cast<const BlockQ8_0*>(k.row(p)), q8) * scale;
+        } else {
+            for (int32_t p = 0; p < n_keys; ++p)
+                scores[p] = kk::dot_q4_0(reinterpret_cast<const BlockQ4_0*>(k.row(p)), q8) * scale;
+        }
+    }
+    const int32_t n_blocks = head_dim / quant::kQK;
+    switch (v.type) {
+        case KvType::Q8_0:
+            f32_values(scores, n_keys, head_dim, out, [&](float* acc, int32_t p, float w) {
+                kk::mad_q8_0(acc, reinterpret_cast<const BlockQ8_0*>(v.row(p)), w, n_blocks);
+            });
+            return;
+        case KvType::Q4_0:
+            f32_values(scores, n_keys, head_dim, out, [&](float* acc, int32_t p, float w) {
+                kk::mad_q4_0(acc, reinterpret_cast<const BlockQ4_0*>(v.row(p)), w, n_blocks);
+            });
+            return;
+        default:
+            f16_values(scores, as_f16(v), n_keys, head_dim, finite_cache, out);
+            return;
+    }
 }
 
 }  // namespace smollm

@@ -15,6 +15,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "model/kv_type.h"
+
 namespace smollm {
 
 // Keys / values of one head: row p starts at base + p * stride halves.
@@ -30,6 +32,21 @@ struct F16Rows {
 // head_dim must be at most LlamaConfig::kMaxHeadDim.
 void flash_attend_f16(const float* q, F16Rows k, F16Rows v, int32_t n_keys, int32_t head_dim, float scale,
                       bool finite_cache, float* scores, float* out);
+
+// Keys or values of one head in a cache of type F16, Q8_0 or Q4_0: row p starts at
+// base + p * stride bytes and holds head_dim values (whole blocks for the quantized types).
+struct KvRows {
+    KvType type;
+    const uint8_t* base;
+    size_t stride;
+    const uint8_t* row(int32_t p) const { return base + static_cast<size_t>(p) * stride; }
+};
+
+// flash_attend_f16 for any pair of those types, as llama.cpp computes each: a quantized K
+// multiplies the query quantized to Q8_0 (model/kv_kernels.h); a quantized V goes through an
+// f32 accumulator instead of the f16 one. F16 K and V give flash_attend_f16's bits.
+void flash_attend(const float* q, KvRows k, KvRows v, int32_t n_keys, int32_t head_dim, float scale,
+                  bool finite_cache, float* scores, float* out);
 
 // The pieces, exposed so tests can check them on their own.
 namespace flash_attention {

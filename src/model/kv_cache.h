@@ -1,32 +1,50 @@
-// Keys and values of every layer for positions [0, n_ctx), stored f16 (the default, like
-// llama.cpp) or f32. Rows are position-major: one kv_dim row per position per layer, so a
-// decode step appends one row and a head reads a strided column of rows.
+// Keys and values of every layer for positions [0, n_ctx), each stored in its own KvType
+// (model/kv_type.h): f16 by default, like llama.cpp, Q8_0 or Q4_0 blocks to save memory, or
+// f32 (both, tests and the native tool). Rows are position-major: one kv_dim row per position
+// per layer, so a decode step appends one row and a head reads a strided column of rows.
+//
+// Rows go in as f32 and are converted as llama.cpp converts a cache row (f16 rounding to
+// nearest even, x86 quantize_row_q8_0, quantize_row_q4_0_ref); attention reads them in place
+// (model/flash_attention.h). load_k / load_v / store_k / store_v / move_row are the per-row
+// interface for anything that rewrites the cache (a context shift re-rotating keys).
 #pragma once
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <atomic>
 #include <functional>
 #include <memory>
+
+#include "model/kv_type.h"
 
 namespace smollm {
 
 class KvCache {
 public:
     KvCache() = default;
-    KvCache(int32_t n_layers, int32_t n_ctx, int32_t kv_dim, bool f16);
+    // head_dim must be a multiple of kv_type_block of each type; F32 only for both K and V.
+    KvCache(int32_t n_layers, int32_t n_ctx, int32_t kv_dim, KvType k_type, KvType v_type);
 
-    static uint64_t bytes_for(int32_t n_layers, int32_t n_ctx, int32_t kv_dim, bool f16);
+    static uint64_t bytes_for(int32_t n_layers, int32_t n_ctx, int32_t kv_dim, KvType k_type, KvType v_type);
 
     int32_t n_ctx() const { return n_ctx_; }
-    bool is_f16() const { return f16_; }
+    KvType k_type() const { return k_type_; }
+    KvType v_type() const { return v_type_; }
     uint64_t bytes() const;
 
+    // Stores position `pos` of `layer` (kv_dim values each).
     void store(int32_t layer, int32_t pos, const float* k, const float* v);
+    void store_k(int32_t layer, int32_t pos, const float* k);
+    void store_v(int32_t layer, int32_t pos, const float* v);
+    // The stored row as f32 (what attention reads: the rounded or dequantized values).
+    void load_k(int32_t layer, int32_t pos, float* k) const;
+    void load_v(int32_t layer, int32_t pos, float* v) const;
+    // Copies position `from`'s K and V rows of `layer` to position `to`, bytes as stored.
+    void move_row(int32_t layer, int32_t from, int32_t to);
 
     // out[0..n) = attention of query `q` over positions [0, n_keys) of `layer`, columns
-    // [offset, offset + n), keys scaled by `scale`; `scores` is scratch for n_keys floats. An f16
-    // cache computes it as llama.cpp's CPU flash attention does (model/flash_attention.h); an f32
-    // cache with an f32 softmax and weighted sum.
+    // [offset, offset + n) (one head), keys scaled by `scale`; `scores` is scratch for n_keys
+    // floats. F16 and quantized caches compute it as llama.cpp's CPU flash attention does
+    // (model/flash_attention.h); an f32 cache with an f32 softmax and weighted sum.
     void attend(int32_t layer, int32_t n_keys, int32_t offset, const float* q, int32_t n, float scale, float* scores,
                 float* out) const;
 
@@ -39,19 +57,25 @@ public:
     void shift(int32_t layer, int32_t n_keep, int32_t n_discard, int32_t n_used, const KeyRotation& rerotate);
 
 private:
-    size_t row_index(int32_t layer, int32_t pos) const {
-        return (static_cast<size_t>(layer) * static_cast<size_t>(n_ctx_) + static_cast<size_t>(pos)) *
-               static_cast<size_t>(kv_dim_);
+    size_t row_offset(int32_t layer, int32_t pos, size_t row_bytes) const {
+        return (static_cast<size_t>(layer) * static_cast<size_t>(n_ctx_) + static_cast<size_t>(pos)) * row_bytes;
     }
+    void store_row(KvType type, uint8_t* dst, const float* x);
+    void load_row(KvType type, const uint8_t* src, float* x) const;
+    void attend_f32(int32_t layer, int32_t n_keys, int32_t offset, const float* q, int32_t n, float scale,
+                    float* scores, float* out) const;
+
     int32_t n_layers_ = 0;
     int32_t n_ctx_ = 0;
     int32_t kv_dim_ = 0;
-    bool f16_ = true;
+    KvType k_type_ = KvType::F16;
+    KvType v_type_ = KvType::F16;
+    size_t k_row_bytes_ = 0;
+    size_t v_row_bytes_ = 0;
     // Set once any stored half is inf or NaN (a K or V value beyond f16's range): until then
     // the wasm build reads halves with a conversion that need not handle them.
     std::atomic<bool> has_inf_nan_{false};
-    std::unique_ptr<uint16_t[]> k16_, v16_;
-    std::unique_ptr<float[]> k32_, v32_;
+    std::unique_ptr<uint8_t[]> k_, v_;
 };
 
 }  // namespace smollm

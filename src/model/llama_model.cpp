@@ -8,6 +8,7 @@
 #include <cmath>
 #include <functional>
 
+#include "model/hadamard.h"
 #include "quant/quant.h"
 #include "runtime/thread_pool.h"
 
@@ -33,13 +34,16 @@ int64_t row_blocks(const WeightMatrix& w) { return (w.rows + kRowAlign - 1) / kR
 
 }  // namespace
 
-LlamaModel::LlamaModel(const LlamaConfig& config, LlamaWeights weights, int32_t n_ctx, bool kv_f16, ThreadPool& pool)
+LlamaModel::LlamaModel(const LlamaConfig& config, LlamaWeights weights, int32_t n_ctx, KvType kv_type_k,
+                       KvType kv_type_v, ThreadPool& pool)
     : config_(config),
       weights_(std::move(weights)),
-      cache_(config.n_layers, n_ctx, config.kv_dim, kv_f16),
+      cache_(config.n_layers, n_ctx, config.kv_dim, kv_type_k, kv_type_v),
       rope_(n_ctx, config.n_rot, config.rope_theta, config.rope_freq_scale, weights_.rope_freq_factors),
       pool_(pool) {
     attn_scale_ = 1.0f / std::sqrt(static_cast<float>(config.head_dim));
+    rotate_k_ = kv_type_block(kv_type_k) > 1 && hadamard_applies(config.head_dim);
+    rotate_v_ = kv_type_block(kv_type_v) > 1 && hadamard_applies(config.head_dim);
     for (const WeightMatrix* m : weights_.matrices()) {
         act_stride_ = std::max(act_stride_, activation_row_bytes(m->type, m->cols));
     }
@@ -155,8 +159,15 @@ void LlamaModel::shift_cache(int32_t n_keep, int32_t n_discard, int32_t n_used) 
     const LlamaConfig& c = config_;
     // Only the first n_rot dimensions of each head carry RoPE (the rest stay as they are),
     // as llama.cpp's K-shift view of n_rot x n_head_kv.
+    // A quantized K holds Hadamard-rotated heads (model/hadamard.h): back to RoPE's basis
+    // first (H is its own inverse), then rotated again for the cache.
     const KvCache::KeyRotation rerotate = [&](float* key) {
-        for (int32_t h = 0; h < c.n_kv_heads; ++h) rope_.rotate(key + h * c.head_dim, -n_discard);
+        for (int32_t h = 0; h < c.n_kv_heads; ++h) {
+            float* head = key + h * c.head_dim;
+            if (rotate_k_) hadamard_rotate(head, c.head_dim);
+            rope_.rotate(head, -n_discard);
+            if (rotate_k_) hadamard_rotate(head, c.head_dim);
+        }
     };
     // One layer per work item: layers are independent and each is a few MiB at most.
     parallel_chunks(c.n_layers, 1, [&](int64_t begin, int64_t end, int) {
@@ -237,7 +248,16 @@ void LlamaModel::attention_layer(int32_t layer, int32_t n, int32_t pos0) {
         float* k = &k_[static_cast<size_t>(t) * c.kv_dim];
         for (int32_t h = 0; h < c.n_heads; ++h) rope_.apply(q + h * c.head_dim, pos0 + t);
         for (int32_t h = 0; h < c.n_kv_heads; ++h) rope_.apply(k + h * c.head_dim, pos0 + t);
-        cache_.store(layer, pos0 + t, k, &v_[static_cast<size_t>(t) * c.kv_dim]);
+        float* v = &v_[static_cast<size_t>(t) * c.kv_dim];
+        // llama.cpp's rotation of the heads a quantized cache holds (model/hadamard.h).
+        if (rotate_k_) {
+            for (int32_t h = 0; h < c.n_heads; ++h) hadamard_rotate(q + h * c.head_dim, c.head_dim);
+            for (int32_t h = 0; h < c.n_kv_heads; ++h) hadamard_rotate(k + h * c.head_dim, c.head_dim);
+        }
+        if (rotate_v_) {
+            for (int32_t h = 0; h < c.n_kv_heads; ++h) hadamard_rotate(v + h * c.head_dim, c.head_dim);
+        }
+        cache_.store(layer, pos0 + t, k, v);
     });
     // One work item per (token, head): decode spreads its heads over the threads.
     const int64_t items = static_cast<int64_t>(n) * c.n_heads;
@@ -258,6 +278,7 @@ void LlamaModel::attend(int32_t layer, int32_t t, int32_t head, int32_t pos, flo
     const float* q = &q_[static_cast<size_t>(t) * c.q_dim + static_cast<size_t>(head) * c.head_dim];
     float* out = &xb2_[static_cast<size_t>(t) * c.q_dim + static_cast<size_t>(head) * c.head_dim];
     cache_.attend(layer, pos + 1, offset, q, c.head_dim, attn_scale_, scores, out);
+    if (rotate_v_) hadamard_rotate(out, c.head_dim);   // back from the rotated values
 }
 
 }  // namespace smollm

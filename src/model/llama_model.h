@@ -20,7 +20,8 @@ public:
     // tokens at once, and the scratch buffers are sized for it.
     static constexpr int32_t kMaxBatch = 64;
 
-    LlamaModel(const LlamaConfig& config, LlamaWeights weights, int32_t n_ctx, bool kv_f16, ThreadPool& pool);
+    LlamaModel(const LlamaConfig& config, LlamaWeights weights, int32_t n_ctx, KvType kv_type_k, KvType kv_type_v,
+               ThreadPool& pool);
 
     // Scratch bytes a model of this shape needs (for plan_memory, before loading).
     static uint64_t scratch_bytes_for(const LlamaConfig& config, const LlamaWeights& weights, int32_t n_ctx,
@@ -77,6 +78,8 @@ private:
     RopeTable rope_;
     ThreadPool& pool_;
     float attn_scale_ = 1.0f;
+    bool rotate_k_ = false;   // Hadamard rotation of Q / K and of V heads (model/hadamard.h)
+    bool rotate_v_ = false;
     size_t act_stride_ = 0;   // bytes between quantized activation rows
 
     // Scratch, kMaxBatch rows each.

@@ -8,6 +8,10 @@ declare const llm: SmolLM;
 await SmolLM.load(42);
 // @ts-expect-error no such SIMD kind
 await SmolLM.load('m.gguf', { simd: 'fast' });
+// @ts-expect-error no such KV cache type
+await SmolLM.load('m.gguf', { kvCacheType: 'q5_0' });
+// @ts-expect-error KV cache types are lower case, as in llama.cpp's --cache-type-k
+export const upperKv: LoadOptions = { kvCacheValueType: 'Q8_0' };
 // @ts-expect-error no such build
 export const badBuild: LoadOptions = { build: 'gpu' };
 // @ts-expect-error unknown load option

@@ -13,6 +13,9 @@ const options: LoadOptions = {
   onWarning: (warning: SmolLMError) => console.warn(warning.code, warning.message),
   threads: 2,
   contextSize: 1024,
+  kvCacheType: 'q8_0',
+  kvCacheKeyType: 'q8_0',
+  kvCacheValueType: 'q4_0',
   templateLimits: { timeMs: 500, steps: 1_000_000 } satisfies TemplateLimits,
   cache: true,
   persist: true,
@@ -33,6 +36,8 @@ const info: ModelInfo = llm.info;
 const facts: [string, number, number, 'relaxed' | 'simd128', string | null] =
   [info.architecture, info.contextSize, info.nVocab, info.simd, info.chatTemplate];
 const persisted: boolean | null | undefined = info.storage?.persisted;
+const cacheTypes: ['f16' | 'q8_0' | 'q4_0', 'f16' | 'q8_0' | 'q4_0', string] =
+  [info.kvCacheKeyType, info.kvCacheValueType, info.contextSizeReason];
 const metadata: unknown = info.metadata['general.name'];
 
 const generate: GenerateOptions = {
@@ -99,7 +104,7 @@ const removed: boolean = await cache.delete(new URL('https://example.com/model.g
 await cache.clear();
 
 export const used = [
-  facts, persisted, metadata, reason, answer, cached, back, nVocab, logits, nll, wasmBytes, temperature, text,
+  facts, persisted, cacheTypes, metadata, reason, answer, cached, back, nVocab, logits, nll, wasmBytes, temperature, text,
   cachedModels, has, removed,
 ];
 

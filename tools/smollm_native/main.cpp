@@ -1,6 +1,6 @@
 // smollm_native: the engine on the command line without the wasm/JS stack, for development
 // and parity checks against llama.cpp.
-//   smollm_native eval -m FILE --tokens 1,2,3 [--top 10] [--threads N] [--ctx N] [--kv f16|f32]
+//   smollm_native eval -m FILE --tokens 1,2,3 [--top 10] [--threads N] [--ctx N] [--kv f16|f32|q8_0|q4_0]
 //                      [--dump-logits OUT.f32]
 //   smollm_native perplexity -m FILE -f TEXT [--ctx 512] [--threads N] [--chunks N]
 //   smollm_native generate -m FILE (-p TEXT | --tokens 1,2,3) [--max-tokens N] [--temp T]
@@ -13,6 +13,7 @@
 #include <fstream>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -29,7 +30,8 @@ using smollm::EngineOptions;
 
 const char* kUsage =
     "usage:\n"
-    "  smollm_native eval -m FILE --tokens 1,2,3 [--top 10] [--threads N] [--ctx N] [--kv f16|f32] [--dump-logits OUT.f32]\n"
+    "  smollm_native eval -m FILE --tokens 1,2,3 [--top 10] [--threads N] [--ctx N] [--kv f16|f32|q8_0|q4_0]\n"
+    "                      [--kv-type-k T] [--kv-type-v T] [--dump-logits OUT.f32]\n"
     "  smollm_native perplexity -m FILE -f TEXT [--ctx 512] [--threads N] [--chunks N]\n"
     "  smollm_native generate -m FILE (-p TEXT | --tokens 1,2,3) [--max-tokens N] [--temp T] [--top-k K]\n"
     "                         [--top-p P] [--seed S] [--threads N] [--ctx N] [--ignore-eos] [--json]\n"
@@ -117,9 +119,16 @@ std::unique_ptr<Engine> load(const Args& a, uint32_t min_ctx) {
     o.context_size = static_cast<uint32_t>(a.get_int("--ctx", 0));
     if (o.context_size != 0 && o.context_size < min_ctx) o.context_size = min_ctx;
     if (o.context_size == 0) o.context_size = std::max<uint32_t>(min_ctx, 0);
+    // --kv sets both K and V; --kv-type-k / --kv-type-v override one of them.
     const std::string kv = a.get("--kv", "f16");
-    if (kv != "f16" && kv != "f32") throw std::runtime_error("--kv must be f16 or f32");
-    o.kv_f16 = kv == "f16";
+    const auto kv_type = [&](const char* flag) {
+        const std::string name = a.get(flag, kv);
+        const std::optional<smollm::KvType> t = smollm::parse_kv_type(name);
+        if (!t) throw std::runtime_error(std::string(flag) + " must be f16, f32, q8_0 or q4_0, not " + name);
+        return *t;
+    };
+    o.kv_type_k = kv_type("--kv-type-k");
+    o.kv_type_v = kv_type("--kv-type-v");
     return smollm::tools::load_engine_from_path(a.get("-m"), o);
 }
 

@@ -49,6 +49,9 @@ export async function bench(values) {
       build: llm.info.build,
       threads: llm.info.threads,
       simd: llm.info.simd,
+      contextSize: llm.info.contextSize,
+      kvCacheKeyType: llm.info.kvCacheKeyType,
+      kvCacheValueType: llm.info.kvCacheValueType,
       loadMs: Math.round(loadMs),
       promptTokens: nPrompt,
       genTokens: nGen,
@@ -61,7 +64,8 @@ export async function bench(values) {
       process.stdout.write(`${JSON.stringify(result)}\n`);
     } else {
       process.stdout.write(
-        `model ${result.model}\n${result.build}, ${result.threads} thread(s), ${result.simd}\n` +
+        `model ${result.model}\n${result.build}, ${result.threads} thread(s), ${result.simd}, context ${result.contextSize}, ` +
+        `KV cache ${result.kvCacheKeyType} K / ${result.kvCacheValueType} V\n` +
         `load ${result.loadMs} ms\n` +
         `prefill ${nPrompt} tokens: ${result.prefillTokensPerSecond.toFixed(2)} tok/s (median of ${reps})\n` +
         `decode ${nGen} tokens: ${result.decodeTokensPerSecond.toFixed(2)} tok/s (median of ${reps})\n` +

@@ -30,7 +30,7 @@ async function readHeader(module, path) {
       try {
         const view = module.HEAPU8.subarray(ptr, ptr + want);
         const { bytesRead } = await handle.read(view, 0, want, 0);
-        const r = module.probeHeader(ptr, bytesRead, size, 0, true, true);
+        const r = module.probeHeader(ptr, bytesRead, size, 0, 'f16', 'f16', 0, true);
         if (r.status === 'complete') return { size, ...r };
         if (r.status === 'error') throw fromEngineError(r.error, path);
         if (want >= size) throw new InvalidModelError(`${path} is truncated inside its GGUF header`);

@@ -14,7 +14,10 @@ export { UsageError };
 export const MODEL_FLAGS = Object.freeze({
   model: { type: 'string', short: 'm', arg: 'FILE', doc: 'the .gguf model (path or URL; a split model: its first part)' },
   threads: { type: 'string', short: 't', arg: 'N', doc: 'threads for the matrix kernels (load option threads; default from the cores)' },
-  ctx: { type: 'string', short: 'c', arg: 'N', doc: 'context size in tokens (load option contextSize; default the model\'s, at most 2048)' },
+  ctx: { type: 'string', short: 'c', arg: 'N', doc: 'context size in tokens (load option contextSize; default the model\'s trained context, or the largest that fits in memory)' },
+  'kv-type': { type: 'string', arg: 'T', doc: 'KV cache type of keys and values: f16, q8_0 or q4_0 (load option kvCacheType; default f16)' },
+  'kv-type-k': { type: 'string', arg: 'T', doc: 'KV cache type of the keys, overriding --kv-type (load option kvCacheKeyType)' },
+  'kv-type-v': { type: 'string', arg: 'T', doc: 'KV cache type of the values, overriding --kv-type (load option kvCacheValueType)' },
   'no-cache': { type: 'boolean', doc: 'neither read nor write the model cache (load option cache: false)' },
   'single-thread': { type: 'boolean', doc: 'run the single-thread build (load option build)' },
   simd: { type: 'string', arg: 'KIND', doc: 'auto, relaxed or simd128 (load option simd; default auto)' },
@@ -34,6 +37,10 @@ export async function loadModel(values, { contextSize, worker = false, quiet = f
       worker,
       threads: numberFlag(values, 'threads', { integer: true, min: 1 }),
       contextSize: contextSize ?? numberFlag(values, 'ctx', { integer: true, min: 1 }),
+      // SmolLM.load checks the names.
+      kvCacheType: /** @type {import('../types.js').KvCacheType | undefined} */ (stringFlag(values, 'kv-type')),
+      kvCacheKeyType: /** @type {import('../types.js').KvCacheType | undefined} */ (stringFlag(values, 'kv-type-k')),
+      kvCacheValueType: /** @type {import('../types.js').KvCacheType | undefined} */ (stringFlag(values, 'kv-type-v')),
       cache: !values['no-cache'],
       build: values['single-thread'] ? 'single-thread' : undefined,
       simd: /** @type {'auto' | 'relaxed' | 'simd128' | undefined} */ (stringFlag(values, 'simd')),   // SmolLM.load checks it

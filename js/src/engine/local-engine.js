@@ -11,6 +11,7 @@ import { templateLimits } from '../chat-template-limits.js';
 import { resolveSources } from '../loader/model-sources.js';
 import { expectedDigests, loadIntoMemory } from '../loader/load-into-memory.js';
 import { engineGenerationParams } from '../options/engine-params.js';
+import { kvCacheTypes } from '../options/kv-cache.js';
 import { tokenLogprob } from '../logprobs.js';
 
 /**
@@ -59,6 +60,7 @@ export class LocalEngine {
     const { threads, reason: threadsReason } = chooseThreads({ build, requested: options.threads, ...(await coreCount()) });
     const contextSize = options.contextSize ?? 0;
     if (!Number.isInteger(contextSize) || contextSize < 0) throw new InvalidArgumentError('contextSize must be a positive integer');
+    const kvTypes = kvCacheTypes(options);
     try {
       this.#templateLimits = templateLimits(options.templateLimits);
     } catch (error) {
@@ -70,7 +72,7 @@ export class LocalEngine {
     this.#module = module;
     let loaded;
     try {
-      loaded = await loadIntoMemory(module, entries, { contextSize, sha256: options.sha256 }, onProgress, signal, onWarning);
+      loaded = await loadIntoMemory(module, entries, { contextSize, kvTypes, sha256: options.sha256 }, onProgress, signal, onWarning);
     } catch (error) {
       this.#dropModule();
       throw error;
@@ -83,7 +85,8 @@ export class LocalEngine {
       throw abortError(signal.reason);
     }
     try {
-      this.#engine = module.Engine.load(loaded.parts, threads, contextSize, true);
+      // The context the memory plan chose (the caller's, or the default that fits).
+      this.#engine = module.Engine.load(loaded.parts, threads, loaded.contextSize, kvTypes.key, kvTypes.value);
     } catch (error) {
       loaded.parts.forEach((p) => module._free(p.ptr));
       this.#dropModule();
@@ -93,6 +96,7 @@ export class LocalEngine {
     const engine = this.#engine;
     this.#info = {
       ...engine.info(),
+      contextSizeReason: loaded.contextReason,
       threadsReason,
       build,
       buildReason: reason,

@@ -18,6 +18,9 @@ import { WASM_LIMIT, allocate } from './wasm-memory.js';
 // checked as soon as they arrive, large ones (8 MB of vocabulary) cost a handful of parses.
 export const FIRST_PROBE_BYTES = 64 * 1024;
 
+// Memory the default context leaves free below wasm's limit.
+const PLAN_MARGIN = 32 * 2 ** 20;
+
 /** The prefix of one file, collected until it holds the whole header. */
 export class HeaderProbe {
   /** @type {Uint8Array[]} */
@@ -30,11 +33,17 @@ export class HeaderProbe {
    * @param {SmolLMModule} module
    * @param {string} name the file's name in messages
    * @param {number} contextSize the caller's contextSize (0: the model's), for the memory plan
+   * @param {{ keyType?: string, valueType?: string, otherBytes?: number }} [plan] the KV
+   *   cache types (default f16), and the bytes the model needs besides this part and its plan
+   *   (a split model's other parts): the default context is the largest that fits beside them
    */
-  constructor(module, name, contextSize) {
+  constructor(module, name, contextSize, { keyType = 'f16', valueType = 'f16', otherBytes = 0 } = {}) {
     this.module = module;
     this.name = name;
     this.contextSize = contextSize;
+    this.keyType = keyType;
+    this.valueType = valueType;
+    this.otherBytes = otherBytes;
   }
 
   /** Bytes of prefix held. */
@@ -108,7 +117,11 @@ export class HeaderProbe {
         heap.set(c, at);
         at += c.byteLength;
       }
-      return module.probeHeader(ptr, this.#length, fileSize ?? 0, this.contextSize, true, false);
+      // What wasm memory can still take (as checkModel counts it), less a margin for the
+      // allocator and estimates: the default context is chosen to fit in it.
+      const memoryLimit = Math.max(1, WASM_LIMIT - module.HEAPU8.length - this.otherBytes - PLAN_MARGIN);
+      return module.probeHeader(ptr, this.#length, fileSize ?? 0, this.contextSize, this.keyType, this.valueType,
+        memoryLimit, false);
     } finally {
       module._free(ptr);
     }

@@ -32,6 +32,9 @@ export { expectedDigests };
  * @property {number} partCount
  * @property {string | null} sha256 the caller's digest of this part, if any
  * @property {number} contextSize
+ * @property {{ key: string, value: string }} kvTypes the KV cache's key and value types
+ * @property {number} otherBytes the other parts' sizes where known (the first part's probe
+ *   plans the default context beside them)
  * @property {ProgressTracker} progress
  * @property {AbortSignal | undefined} signal
  * @property {(warning: SmolLMError) => void} onWarning
@@ -43,11 +46,13 @@ export { expectedDigests };
  * Loads every part into wasm memory. On failure every buffer allocated here is freed again.
  * @param {SmolLMModule} module the Emscripten module
  * @param {SourceEntry[]} entries from resolveSources
- * @param {{contextSize?: number, sha256?: string | readonly string[] | null}} options
+ * @param {{contextSize?: number, kvTypes?: { key: string, value: string }, sha256?: string | readonly string[] | null}} options
  * @param {((progress: LoadProgress) => void) | undefined} onProgress
  * @param {AbortSignal | undefined} signal
  * @param {(warning: SmolLMError) => void} onWarning non-fatal problems (cache quota)
- * @returns {Promise<{parts: FilePart[], header: GgufHeader}>} the buffers, and the first part's header
+ * @returns {Promise<{parts: FilePart[], header: GgufHeader, contextSize: number, contextReason: string}>} the
+ *   buffers, the first part's header, and the context its memory plan is for (the caller's, or
+ *   the default) with the reason
  */
 export async function loadIntoMemory(module, entries, options, onProgress, signal, onWarning) {
   /** @type {FilePart[]} */
@@ -71,6 +76,8 @@ export async function loadIntoMemory(module, entries, options, onProgress, signa
         partCount: entries.length,
         sha256: digests[i],
         contextSize,
+        kvTypes: options.kvTypes ?? { key: 'f16', value: 'f16' },
+        otherBytes: i > 0 ? 0 : sizes.slice(1).reduce((/** @type {number} */ a, b) => a + (b ?? 0), 0),
         progress,
         signal,
         onWarning,
@@ -104,7 +111,13 @@ export async function loadIntoMemory(module, entries, options, onProgress, signa
     throw error;
   }
   if (first === null) throw new InvalidModelError('no model file was loaded');
-  return { parts, header: first.header };
+  const plan = first.plan;
+  return {
+    parts,
+    header: first.header,
+    contextSize: plan?.contextSize ?? contextSize,
+    contextReason: plan?.contextReason ?? (contextSize ? 'requested (contextSize)' : ''),
+  };
 }
 
 /**
@@ -119,7 +132,8 @@ async function loadPart(module, entry, ctx) {
   const { source } = entry;
   const { signal, progress } = ctx;
   progress.startPart(ctx.index, source.kind);
-  const probe = new HeaderProbe(module, source.name, ctx.contextSize);
+  const probe = new HeaderProbe(module, source.name, ctx.contextSize,
+    { keyType: ctx.kvTypes.key, valueType: ctx.kvTypes.value, otherBytes: ctx.otherBytes });
   const cache = new PartCacheWriter(entry.url !== null && entry.cache && !entry.cached ? entry.url : null, ctx.onWarning);
   /** @type {{header: ProbedHeader, writer: PartWriter} | null} the file, once its header is complete */
   let file = null;

@@ -109,8 +109,13 @@ TEST_CASE("plan_memory sizes SmolLM2-1.7B from its header alone", "[hostile][mem
     CHECK(plan.total_bytes >= plan.file_bytes + plan.kv_cache_bytes);
     CHECK(plan.total_bytes < kWasmMemory);
 
-    options.kv_f16 = false;
+    options.kv_type_k = options.kv_type_v = KvType::F32;
     CHECK(plan_memory(*file, options).kv_cache_bytes >= 2 * kv);
+    // Q8_0: 34 bytes per 32 values, Q4_0: 18.
+    options.kv_type_k = options.kv_type_v = KvType::Q8_0;
+    CHECK(plan_memory(*file, options).kv_cache_bytes == kv / 64 * 34);
+    options.kv_type_v = KvType::Q4_0;
+    CHECK(plan_memory(*file, options).kv_cache_bytes == kv / 128 * 34 + kv / 128 * 18);
 }
 
 TEST_CASE("a model bigger than wasm memory is refused from its header", "[hostile][memory]") {
@@ -135,7 +140,7 @@ TEST_CASE("a KV cache bigger than wasm memory is refused from the header", "[hos
     const std::unique_ptr<GgufFile> file = parse_header(header, file_size);
     EngineOptions options;
     options.context_size = 65536;
-    options.kv_f16 = false;
+    options.kv_type_k = options.kv_type_v = KvType::F32;
     try {
         const MemoryPlan plan = plan_memory(*file, options);
         CHECK(plan.total_bytes > kWasmMemory);
@@ -154,4 +159,64 @@ TEST_CASE("the header alone, handed to Engine::load, is refused without allocati
     CHECK(allocated_peak() - before < (64u << 20));
     REQUIRE(err.has_value());
     CHECK(!err->empty());
+}
+
+TEST_CASE("the default context is the trained one when it fits, else the largest that does", "[hostile][memory]") {
+    uint64_t file_size = 0;
+    const std::vector<uint8_t> header = big_header(kSmolLM2_1_7B, &file_size);
+    const std::unique_ptr<GgufFile> file = parse_header(header, file_size);
+    EngineOptions options;   // context_size 0: the default
+    const MemoryPlan full = plan_memory(*file, options);
+    CHECK(full.context_size == 8192);
+    CHECK(full.context_reason.rfind("the model's trained context (8192 tokens) fits in 4096 MiB", 0) == 0);
+    CHECK(full.kv_cache_bytes == 2ull * 24 * 8192 * 2048 * 2);   // 1.5 GiB
+
+    // 384 MiB beside the file: f16 fits about 1900 positions (192 KiB each), q8_0 almost twice
+    // that, q4_0 more still.
+    options.memory_limit = file_size + (384ull << 20);
+    uint32_t previous = 0;
+    for (const KvType t : {KvType::F16, KvType::Q8_0, KvType::Q4_0}) {
+        INFO(kv_type_name(t));
+        options.kv_type_k = options.kv_type_v = t;
+        const MemoryPlan p = plan_memory(*file, options);
+        CHECK(p.context_size % 256 == 0);
+        CHECK(p.context_size > previous);
+        CHECK(p.context_size < 8192);
+        CHECK(p.total_bytes <= options.memory_limit);
+        CHECK(p.context_reason.rfind("the largest that fits: the trained context of 8192 tokens would need", 0) == 0);
+        EngineOptions next = options;
+        next.context_size = p.context_size + 256;
+        const MemoryPlan over = plan_memory(*file, next);
+        CHECK(over.total_bytes > options.memory_limit);
+        CHECK(over.context_reason == "requested (context_size)");
+        previous = p.context_size;
+    }
+
+    // Nothing fits: planned at 256 tokens, whose total the loader then refuses.
+    options.memory_limit = file_size / 2;
+    const MemoryPlan none = plan_memory(*file, options);
+    CHECK(none.context_size == 256);
+    CHECK(none.total_bytes > options.memory_limit);
+    CHECK(none.context_reason.find("not even 256 tokens fit") != std::string::npos);
+}
+
+TEST_CASE("a quantized KV cache needs whole blocks per head", "[hostile][memory]") {
+    uint64_t file_size = 0;
+    // 64 dims over 4 heads: heads of 16 values, half a Q8_0 block.
+    const BigShape odd = {64, 1, 4, 4, 128, 49152, 1, 1};
+    const std::vector<uint8_t> header = big_header(odd, &file_size);
+    const std::unique_ptr<GgufFile> file = parse_header(header, file_size);
+    EngineOptions options;
+    options.context_size = 64;
+    options.kv_type_k = KvType::Q4_0;
+    try {
+        (void)plan_memory(*file, options);
+        FAIL("a q4_0 cache was planned for heads of 16 values");
+    } catch (const EngineError& e) {
+        CHECK(e.kind() == ErrorKind::InvalidArgument);
+        CHECK(std::string(e.what()).find("q4_0 needs a head size that is a multiple of 32; this model's is 16") != std::string::npos);
+    }
+    options.kv_type_k = KvType::F16;
+    options.kv_type_v = KvType::F32;
+    CHECK_THROWS_AS(plan_memory(*file, options), EngineError);
 }

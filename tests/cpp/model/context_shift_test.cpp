@@ -40,11 +40,12 @@ tools::ModelSpec one_layer_spec() {
     return s;
 }
 
-std::unique_ptr<Engine> engine(const tools::ModelSpec& spec, const std::string& name, uint32_t ctx, bool kv_f16) {
+std::unique_ptr<Engine> engine(const tools::ModelSpec& spec, const std::string& name, uint32_t ctx, KvType kv_type) {
     EngineOptions o;
     o.n_threads = 2;
     o.context_size = ctx;
-    o.kv_f16 = kv_f16;
+    o.kv_type_k = kv_type;
+    o.kv_type_v = kv_type;
     return test::load_engine(test::small_model_path(name, spec), o);
 }
 
@@ -104,10 +105,17 @@ TEST_CASE("RopeTable::rotate moves a rotated vector to another position", "[mode
 TEST_CASE("a shifted cache continues like a fresh evaluation of the kept tokens (one layer)", "[model][shift]") {
     // Keep 5, discard 23, a tail of 30 moves down by 23; then 12 more tokens.
     const tools::ModelSpec spec = one_layer_spec();
-    for (const bool kv_f16 : {false, true}) {
-        CAPTURE(kv_f16);
-        auto shifted = engine(spec, "shift-1layer", 128, kv_f16);
-        auto fresh = engine(spec, "shift-1layer", 128, kv_f16);
+    // Bounds: the shift rotates each moved key twice (to its old position, then back by 23),
+    // with float angles (ggml's: theta = p * step^i in float, ~1e-5 rad off at these
+    // positions); an f16 cache rounds the key once more, a quantized one quantizes it twice
+    // (the fresh evaluation once). Measured 1.5e-4 (f32), 6.8e-4 (f16), 7.3e-3 (q8_0), 0.12
+    // (q4_0, whose fresh evaluation is itself 0.093 from an f32 cache's); with the keys left at
+    // their old angles (rotation by 0): 0.58, far above every bound.
+    for (const auto [kv_type, bound] : {std::pair{KvType::F32, 5e-4}, std::pair{KvType::F16, 2e-3},
+                                        std::pair{KvType::Q8_0, 2e-2}, std::pair{KvType::Q4_0, 2e-1}}) {
+        CAPTURE(kv_type_name(kv_type));
+        auto shifted = engine(spec, "shift-1layer", 128, kv_type);
+        auto fresh = engine(spec, "shift-1layer", 128, kv_type);
         const int32_t vocab = shifted->n_vocab();
         const auto keep = ids(5, vocab, 1), discard = ids(23, vocab, 2), tail = ids(30, vocab, 3), next = ids(12, vocab, 4);
         const auto before = concat({keep, discard, tail});
@@ -117,20 +125,25 @@ TEST_CASE("a shifted cache continues like a fresh evaluation of the kept tokens 
         const std::vector<float> ours = eval_logits(*shifted, next, 35);
         const std::vector<float> reference = eval_logits(*fresh, concat({keep, tail, next}), 0);
         const std::vector<float> reference_next(reference.end() - static_cast<std::ptrdiff_t>(next.size()) * vocab, reference.end());
-        // The shift rotates each moved key twice (to its old position, then back by 23), with
-        // float angles (ggml's: theta = p * step^i in float, ~1e-5 rad off at these
-        // positions), and an f16 cache rounds the key once more. Measured 1.5e-4 (f32 cache)
-        // and 6.8e-4 (f16); with the keys left at their old angles (rotation by 0): 0.58.
         const double diff = max_rel_diff(ours, reference_next, vocab);
-        CHECK(diff < (kv_f16 ? 2e-3 : 5e-4));
+        auto exact = engine(spec, "shift-1layer", 128, KvType::F32);
+        const std::vector<float> r32 = eval_logits(*exact, concat({keep, tail, next}), 0);
+        const std::vector<float> r32_next(r32.end() - static_cast<std::ptrdiff_t>(next.size()) * vocab, r32.end());
+        // Against an f32 cache's fresh evaluation, the shifted cache is about as far as the
+        // fresh one of its own type: the second quantization adds little (measured q8_0
+        // 7.6e-3 vs 6.4e-3, q4_0 0.112 vs 0.093).
+        const double shifted_err = max_rel_diff(ours, r32_next, vocab), fresh_err = max_rel_diff(reference_next, r32_next, vocab);
+        CAPTURE(diff, shifted_err, fresh_err);
+        CHECK(diff < bound);
+        CHECK(shifted_err <= 1.5 * fresh_err + 5e-4);
     }
 }
 
 TEST_CASE("discarding everything after n_keep leaves exactly the fresh kept prefix", "[model][shift]") {
     // Nothing moves: the cache holds the first tokens' keys and values, computed before the
     // discarded ones existed, so the logits are a fresh evaluation's bit for bit.
-    auto shifted = engine(test::small_spec(), "gen-f16", 128, true);
-    auto fresh = engine(test::small_spec(), "gen-f16", 128, true);
+    auto shifted = engine(test::small_spec(), "gen-f16", 128, KvType::F16);
+    auto fresh = engine(test::small_spec(), "gen-f16", 128, KvType::F16);
     const int32_t vocab = shifted->n_vocab();
     const auto keep = ids(9, vocab, 5), rest = ids(40, vocab, 6), next = ids(6, vocab, 7);
     const auto before = concat({keep, rest});
@@ -144,7 +157,7 @@ TEST_CASE("discarding everything after n_keep leaves exactly the fresh kept pref
 }
 
 TEST_CASE("shift_cache refuses a span outside the cache", "[model][shift]") {
-    auto e = engine(test::small_spec(), "gen-f16", 64, true);
+    auto e = engine(test::small_spec(), "gen-f16", 64, KvType::F16);
     const auto t = ids(10, e->n_vocab(), 8);
     e->eval(t.data(), 10, 0, false);
     CHECK_THROWS_AS(e->shift_cache(-1, 2), EngineError);
@@ -160,8 +173,8 @@ TEST_CASE("generation shifts the context as llama.cpp's completion tool does", "
     // Greedy, context 32, prompt 10 (keep 3): when the next token does not fit, keep 3 and
     // discard half of the rest. Replayed by hand with eval + shift_cache: the same tokens.
     const int32_t ctx = 32, n_keep = 3, n_new = 70;
-    auto e = engine(test::small_spec(), "gen-f16", ctx, true);
-    auto manual = engine(test::small_spec(), "gen-f16", ctx, true);
+    auto e = engine(test::small_spec(), "gen-f16", ctx, KvType::F16);
+    auto manual = engine(test::small_spec(), "gen-f16", ctx, KvType::F16);
     const int32_t vocab = e->n_vocab();
     const auto prompt = ids(10, vocab, 9);
     GenerationOptions g;
@@ -200,7 +213,7 @@ TEST_CASE("generation shifts the context as llama.cpp's completion tool does", "
 }
 
 TEST_CASE("n_keep = -1 keeps the whole prompt; off, or nothing to discard, ends with length", "[model][shift][generate]") {
-    auto e = engine(test::small_spec(), "gen-f16", 32, true);
+    auto e = engine(test::small_spec(), "gen-f16", 32, KvType::F16);
     const int32_t vocab = e->n_vocab();
     GenerationOptions g;
     g.sampling.temperature = 0.0f;
@@ -232,7 +245,7 @@ TEST_CASE("n_keep = -1 keeps the whole prompt; off, or nothing to discard, ends 
 }
 
 TEST_CASE("shift_cache_to_match re-uses the turns that follow dropped ones", "[model][shift]") {
-    auto e = engine(test::small_spec(), "gen-f16", 128, true);
+    auto e = engine(test::small_spec(), "gen-f16", 128, KvType::F16);
     const int32_t vocab = e->n_vocab();
     const auto system = ids(6, vocab, 20), turn1 = ids(15, vocab, 21), turn2 = ids(17, vocab, 22), turn3 = ids(9, vocab, 23);
     const auto answer = ids(5, vocab, 24), next = ids(8, vocab, 25);

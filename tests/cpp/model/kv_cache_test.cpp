@@ -22,15 +22,15 @@ float max_abs_diff(const float* a, const float* b, int32_t n) {
 }  // namespace
 
 TEST_CASE("eval all at once == token by token == prefix reuse", "[model][kv]") {
-    for (bool kv_f16 : {true, false}) {
-        INFO("kv_f16 " << kv_f16);
+    for (const KvType kv : {KvType::F16, KvType::F32, KvType::Q8_0, KvType::Q4_0}) {
+        INFO("kv " << kv_type_name(kv));
         tools::ModelSpec spec = test::small_spec();
         spec.weight_type = GgmlType::Q4_0;
         const std::string path = test::small_model_path("kv-q4_0", spec);
         EngineOptions o;
         o.n_threads = 2;
         o.context_size = 128;
-        o.kv_f16 = kv_f16;
+        o.kv_type_k = o.kv_type_v = kv;
         auto batch = test::load_engine(path, o);
         auto single = test::load_engine(path, o);
         const int32_t n = 70;
@@ -72,7 +72,7 @@ TEST_CASE("the f16 cache reads back every half exactly, before and after an inf 
     // With one cached position the attention output is that position's value row (weight 1),
     // so each value half comes back through the cache's vector read path.
     const int32_t dim = 64;
-    KvCache cache(1, 1, dim, true);
+    KvCache cache(1, 1, dim, KvType::F16, KvType::F16);
     std::vector<float> row(static_cast<size_t>(dim)), out(static_cast<size_t>(dim)), scores(1);
     const std::vector<float> q(static_cast<size_t>(dim), 0.0f), key(static_cast<size_t>(dim), 0.0f);
     auto check = [&](const char* when) {

@@ -91,7 +91,7 @@ describe('wasm32 sizes and guards', () => {
     });
     // The module is intact: the honest parts still load and run.
     const loaded = await load(module, honest);
-    const engine = module.Engine.load(loaded.parts, 1, 64, true);
+    const engine = module.Engine.load(loaded.parts, 1, 64, 'f16', 'f16');
     engine.eval([1, 2, 3], 0, false);
     assert.ok(Number.isFinite(engine.logits(0)[0]));
     engine.delete();
@@ -109,8 +109,8 @@ describe('wasm32 sizes and guards', () => {
   test('sizes past 2^32 from JS are errors, never wrapped', () => {
     const ptr = module._malloc(16) >>> 0;
     try {
-      assert.throws(() => module.probeHeader(ptr, 2 ** 32 + 16, 0, 0, true, false), /not inside wasm memory/);
-      assert.throws(() => module.Engine.load([{ ptr, size: 2 ** 32 + 16 }], 1, 64, true), /not inside wasm memory/);
+      assert.throws(() => module.probeHeader(ptr, 2 ** 32 + 16, 0, 0, 'f16', 'f16', 0, false), /not inside wasm memory/);
+      assert.throws(() => module.Engine.load([{ ptr, size: 2 ** 32 + 16 }], 1, 64, 'f16', 'f16'), /not inside wasm memory/);
       const hash = new module.Sha256();
       assert.throws(() => hash.update(ptr, 2 ** 32 + 16), /not inside wasm memory/);
       hash.delete();
@@ -122,7 +122,7 @@ describe('wasm32 sizes and guards', () => {
   test('max_tokens of 5e8 (and 2^31 - 1) never sizes wasm memory; bad values are engine errors', () => {
     const ptr = module._malloc(bytes.length) >>> 0;
     module.HEAPU8.set(bytes, ptr);
-    const engine = module.Engine.load([{ ptr, size: bytes.length }], 1, 64, true);
+    const engine = module.Engine.load([{ ptr, size: bytes.length }], 1, 64, 'f16', 'f16');
     // Every field present, as the package sends them (room: no clamp, the engine's own bound).
     const params = (options) => engineGenerationParams(options, { nVocab: engine.nVocab(), room: Infinity });
     const withSampling = (sampling) => { const p = params({}); return { ...p, sampling: { ...p.sampling, ...sampling } }; };
@@ -161,7 +161,7 @@ describe('wasm32 sizes and guards', () => {
     }
     let thrown;
     try {
-      module.probeHeader(ptr, header.length, bytes.length, 0, true, false);
+      module.probeHeader(ptr, header.length, bytes.length, 0, 'f16', 'f16', 0, false);
     } catch (error) {
       thrown = error;
     } finally {
@@ -178,7 +178,7 @@ describe('wasm32 sizes and guards', () => {
     // And with memory back, the same probe completes.
     const again = module._malloc(header.length) >>> 0;
     module.HEAPU8.set(header, again);
-    const result = module.probeHeader(again, header.length, bytes.length, 0, true, false);
+    const result = module.probeHeader(again, header.length, bytes.length, 0, 'f16', 'f16', 0, false);
     module._free(again);
     assert.equal(result.status, 'complete');
   });

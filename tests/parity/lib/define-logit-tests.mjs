@@ -43,7 +43,7 @@ function compareModel(m, reference, command) {
     const s = emptySummary();
     const V = reference.nVocab;
     for (const {tokens, decode, batch} of reference.prompts) {
-        const got = ourLogits(m.path, tokens, V, command);
+        const got = ourLogits(m.path, tokens, V, [], command);
         for (let p = 0; p < tokens.length; p++) {
             const at = (a) => a.subarray(p * V, (p + 1) * V);
             const c = comparePosition(at(got), at(decode));

@@ -33,15 +33,17 @@ export function wasmEvalCommand() {
     return `${process.execPath} ${join(repoRoot, 'js/bin/smollm-wasm.js')} eval -m {model} --tokens {tokens} --threads 2 --top 1 --dump-logits {out}`;
 }
 
-// `command`: a template as above for this call (default SMOLLM_EVAL_CMD, else the native tool).
-export function ourLogits(modelPath, tokens, nVocab, command = undefined) {
+// `extraArgs` are appended to the command (flags the native tool and the CLI share, e.g.
+// --kv-type-k q8_0). `command`: a template as above for this call (default SMOLLM_EVAL_CMD,
+// else the native tool).
+export function ourLogits(modelPath, tokens, nVocab, extraArgs = [], command = undefined) {
     const dir = mkdtempSync(join(tmpdir(), 'smollm-parity-'));
     const out = join(dir, 'logits.f32');
     try {
         const template = command ?? process.env.SMOLLM_EVAL_CMD ??
             `${nativeTool()} eval -m {model} --tokens {tokens} --threads ${threadsForTests()} --top 1 --dump-logits {out}`;
         const [cmd, ...args] = splitCommand(template, {model: modelPath, tokens: tokens.join(','), out});
-        execFileSync(cmd, args, {stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26});
+        execFileSync(cmd, [...args, ...extraArgs], {stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26});
         const bytes = readFileSync(out);
         if (bytes.length !== tokens.length * nVocab * 4) {
             throw new Error(`${out} has ${bytes.length} bytes, expected ${tokens.length} x ${nVocab} float32`);

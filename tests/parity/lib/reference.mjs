@@ -22,7 +22,8 @@ function mapToRow(map, nVocab) {
 // splits the cached keys across its threads once 512 cells are in view (past position 255 in a
 // context of 512 or more) and its logits then depend on the thread count; with one it computes
 // the single pass our engine mirrors at every thread count.
-export async function openReference(modelPath, contextSize, threads = 1) {
+// `contextOptions` go to createContext as they are (e.g. experimentalKvCacheKeyType: 'Q8_0').
+export async function openReference(modelPath, contextSize, threads = 1, contextOptions = {}) {
     const l = await llama();
     const model = await l.loadModel({modelPath});
     const ctx = await model.createContext({
@@ -30,6 +31,7 @@ export async function openReference(modelPath, contextSize, threads = 1) {
         batchSize: Math.min(512, Math.max(contextSize, 32)),
         threads,
         flashAttention: true,
+        ...contextOptions,
     });
     // The vocabulary size is the length of a logit vector: one probe evaluation tells it.
     const seq = ctx.getSequence();

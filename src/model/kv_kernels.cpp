@@ -1,0 +1,194 @@
+#include "model/kv_kernels.h"
+
+#include "quant/fp16.h"
+#include "quant/fused_madd.h"
+#include "quant/quant.h"
+#if defined(__wasm_simd128__)
+#include <wasm_simd128.h>
+#endif
+
+namespace smollm::kv_kernels {
+
+using quant::BlockQ4_0;
+using quant::BlockQ8_0;
+using quant::fp16_to_fp32;
+using quant::fused_madd;
+using quant::kQK;
+
+void prepare_query(const float* q, int32_t n, QueryQ8* out) {
+    BlockQ8_0 blocks[LlamaConfig::kMaxHeadDim / kQK];
+    quantize_activation_row(GgmlType::Q8_0, q, blocks, n);
+    out->n_blocks = n / kQK;
+    for (int32_t b = 0; b < out->n_blocks; ++b) {
+        out->d[b] = fp16_to_fp32(blocks[b].d);
+        for (int32_t j = 0; j < kQK; ++j) out->qs[b * kQK + j] = blocks[b].qs[j];
+    }
+}
+
+namespace scalar {
+namespace {
+
+// The AVX2 dot's eight lanes: lane l of block b sums the products of elements 4l..4l+3;
+// `level(b, e)` is the K level of element e of block b.
+template <typename Level>
+float lanes_dot(const QueryQ8& q, const float* dk, Level level) {
+    float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    for (int32_t b = 0; b < q.n_blocks; ++b) {
+        // d_k * d_q: two halves' product, exact in f32; times a lane (|lane| < 2^17) exact in double.
+        const float d = dk[b] * q.d[b];
+        const int16_t* qs = q.qs + b * kQK;
+        for (int l = 0; l < 8; ++l) {
+            int32_t lane = 0;
+            for (int e = 4 * l; e < 4 * l + 4; ++e) lane += level(b, e) * qs[e];
+            acc[l] = fused_madd(d, static_cast<float>(lane), acc[l]);
+        }
+    }
+    return ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
+}
+
+}  // namespace
+
+float dot_q8_0(const BlockQ8_0* k, const QueryQ8& q) {
+    float dk[LlamaConfig::kMaxHeadDim / kQK];
+    for (int32_t b = 0; b < q.n_blocks; ++b) dk[b] = fp16_to_fp32(k[b].d);
+    return lanes_dot(q, dk, [k](int32_t b, int e) { return static_cast<int32_t>(k[b].qs[e]); });
+}
+
+float dot_q4_0(const BlockQ4_0* k, const QueryQ8& q) {
+    float dk[LlamaConfig::kMaxHeadDim / kQK];
+    for (int32_t b = 0; b < q.n_blocks; ++b) dk[b] = fp16_to_fp32(k[b].d);
+    // Elements 0..15 are the low nibbles, 16..31 the high ones.
+    return lanes_dot(q, dk, [k](int32_t b, int e) {
+        const uint8_t byte = k[b].qs[e % 16];
+        return static_cast<int32_t>(e < 16 ? (byte & 0xf) : (byte >> 4)) - 8;
+    });
+}
+
+// v = level * d is exact in f32 (at most 8 + 11 significant bits), and v * w exact in double.
+void mad_q8_0(float* acc, const BlockQ8_0* v, float w, int32_t n_blocks) {
+    for (int32_t b = 0; b < n_blocks; ++b, acc += kQK) {
+        const float d = fp16_to_fp32(v[b].d);
+        for (int j = 0; j < kQK; ++j) acc[j] = fused_madd(static_cast<float>(v[b].qs[j]) * d, w, acc[j]);
+    }
+}
+
+void mad_q4_0(float* acc, const BlockQ4_0* v, float w, int32_t n_blocks) {
+    for (int32_t b = 0; b < n_blocks; ++b, acc += kQK) {
+        const float d = fp16_to_fp32(v[b].d);
+        for (int j = 0; j < kQK / 2; ++j) {
+            acc[j] = fused_madd(static_cast<float>((v[b].qs[j] & 0xf) - 8) * d, w, acc[j]);
+            acc[j + kQK / 2] = fused_madd(static_cast<float>((v[b].qs[j] >> 4) - 8) * d, w, acc[j + kQK / 2]);
+        }
+    }
+}
+
+}  // namespace scalar
+
+#if defined(__wasm_simd128__)
+namespace simd128 {
+namespace {
+
+// Four int32 pair sums (p0: elements 0..7 as four pairs, p1: 8..15) -> four lanes of four.
+inline v128_t quads(v128_t p0, v128_t p1) {
+    return wasm_i32x4_add(wasm_i32x4_shuffle(p0, p1, 0, 2, 4, 6), wasm_i32x4_shuffle(p0, p1, 1, 3, 5, 7));
+}
+
+// acc = round_f32(d * lanes + acc) on four lanes, in double (the product is exact there).
+inline v128_t fused_lanes(v128_t acc, v128_t lanes, v128_t dd) {
+    const v128_t lo = wasm_f64x2_add(wasm_f64x2_mul(wasm_f64x2_convert_low_i32x4(lanes), dd), wasm_f64x2_promote_low_f32x4(acc));
+    const v128_t hi = wasm_f64x2_add(wasm_f64x2_mul(wasm_f64x2_convert_low_i32x4(wasm_i64x2_shuffle(lanes, lanes, 1, 1)), dd),
+                                     wasm_f64x2_promote_low_f32x4(wasm_i64x2_shuffle(acc, acc, 1, 1)));
+    return wasm_i64x2_shuffle(wasm_f32x4_demote_f64x2_zero(lo), wasm_f32x4_demote_f64x2_zero(hi), 0, 2);
+}
+
+// One block: k0 holds K levels of elements 0..15, k1 of 16..31 (int8).
+inline void block_lanes(v128_t k0, v128_t k1, const int16_t* qs, v128_t dd, v128_t* acc03, v128_t* acc47) {
+    const v128_t p0 = wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(k0), wasm_v128_load(qs));
+    const v128_t p1 = wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(k0), wasm_v128_load(qs + 8));
+    const v128_t p2 = wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(k1), wasm_v128_load(qs + 16));
+    const v128_t p3 = wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(k1), wasm_v128_load(qs + 24));
+    *acc03 = fused_lanes(*acc03, quads(p0, p1), dd);
+    *acc47 = fused_lanes(*acc47, quads(p2, p3), dd);
+}
+
+// hsum_float_8 of lanes 0..3 and 4..7.
+inline float fold(v128_t acc03, v128_t acc47) {
+    const v128_t r = wasm_f32x4_add(acc03, acc47);
+    const v128_t t = wasm_f32x4_add(r, wasm_i32x4_shuffle(r, r, 2, 3, 0, 1));
+    return wasm_f32x4_extract_lane(t, 0) + wasm_f32x4_extract_lane(t, 1);
+}
+
+inline v128_t block_scale(uint16_t dk, float dq) {
+    return wasm_f64x2_splat(static_cast<double>(fp16_to_fp32(dk) * dq));
+}
+
+// Four f32 accumulators += (levels * dw) in double, levels int32: dw = d * w is exact in
+// double (11 + 24 bits), so levels * dw is the exact product (level * d) * w.
+inline void mad4(float* acc, v128_t levels, v128_t dw) {
+    const v128_t a = wasm_v128_load(acc);
+    const v128_t lo = wasm_f64x2_add(wasm_f64x2_mul(wasm_f64x2_convert_low_i32x4(levels), dw), wasm_f64x2_promote_low_f32x4(a));
+    const v128_t hi = wasm_f64x2_add(wasm_f64x2_mul(wasm_f64x2_convert_low_i32x4(wasm_i64x2_shuffle(levels, levels, 1, 1)), dw),
+                                     wasm_f64x2_promote_low_f32x4(wasm_i64x2_shuffle(a, a, 1, 1)));
+    wasm_v128_store(acc, wasm_i64x2_shuffle(wasm_f32x4_demote_f64x2_zero(lo), wasm_f32x4_demote_f64x2_zero(hi), 0, 2));
+}
+
+// 16 int8 levels (elements 0..15 of `l`) into acc[0..16).
+inline void mad16(float* acc, v128_t l, v128_t dw) {
+    const v128_t lo = wasm_i16x8_extend_low_i8x16(l), hi = wasm_i16x8_extend_high_i8x16(l);
+    mad4(acc, wasm_i32x4_extend_low_i16x8(lo), dw);
+    mad4(acc + 4, wasm_i32x4_extend_high_i16x8(lo), dw);
+    mad4(acc + 8, wasm_i32x4_extend_low_i16x8(hi), dw);
+    mad4(acc + 12, wasm_i32x4_extend_high_i16x8(hi), dw);
+}
+
+// Q4_0's 32 levels as int8: low nibbles (elements 0..15) and high nibbles (16..31), minus 8.
+inline void q4_levels(const BlockQ4_0& b, v128_t* lo, v128_t* hi) {
+    const v128_t raw = wasm_v128_load(b.qs);
+    const v128_t eight = wasm_i8x16_splat(8);
+    *lo = wasm_i8x16_sub(wasm_v128_and(raw, wasm_i8x16_splat(0x0f)), eight);
+    *hi = wasm_i8x16_sub(wasm_u8x16_shr(raw, 4), eight);
+}
+
+}  // namespace
+
+float dot_q8_0(const BlockQ8_0* k, const QueryQ8& q) {
+    v128_t acc03 = wasm_f32x4_splat(0.0f), acc47 = wasm_f32x4_splat(0.0f);
+    for (int32_t b = 0; b < q.n_blocks; ++b) {
+        block_lanes(wasm_v128_load(k[b].qs), wasm_v128_load(k[b].qs + 16), q.qs + b * kQK, block_scale(k[b].d, q.d[b]),
+                    &acc03, &acc47);
+    }
+    return fold(acc03, acc47);
+}
+
+float dot_q4_0(const BlockQ4_0* k, const QueryQ8& q) {
+    v128_t acc03 = wasm_f32x4_splat(0.0f), acc47 = wasm_f32x4_splat(0.0f);
+    for (int32_t b = 0; b < q.n_blocks; ++b) {
+        v128_t lo, hi;
+        q4_levels(k[b], &lo, &hi);
+        block_lanes(lo, hi, q.qs + b * kQK, block_scale(k[b].d, q.d[b]), &acc03, &acc47);
+    }
+    return fold(acc03, acc47);
+}
+
+void mad_q8_0(float* acc, const BlockQ8_0* v, float w, int32_t n_blocks) {
+    for (int32_t b = 0; b < n_blocks; ++b, acc += kQK) {
+        const v128_t dw = wasm_f64x2_splat(static_cast<double>(fp16_to_fp32(v[b].d)) * static_cast<double>(w));
+        mad16(acc, wasm_v128_load(v[b].qs), dw);
+        mad16(acc + 16, wasm_v128_load(v[b].qs + 16), dw);
+    }
+}
+
+void mad_q4_0(float* acc, const BlockQ4_0* v, float w, int32_t n_blocks) {
+    for (int32_t b = 0; b < n_blocks; ++b, acc += kQK) {
+        const v128_t dw = wasm_f64x2_splat(static_cast<double>(fp16_to_fp32(v[b].d)) * static_cast<double>(w));
+        v128_t lo, hi;
+        q4_levels(v[b], &lo, &hi);
+        mad16(acc, lo, dw);
+        mad16(acc + 16, hi, dw);
+    }
+}
+
+}  // namespace simd128
+#endif
+
+}  // namespace smollm::kv_kernels

@@ -1,0 +1,54 @@
+// The per-position pieces of attention over a quantized KV cache (Q8_0 or Q4_0 blocks), with
+// llama.cpp's CPU arithmetic (ggml_compute_forward_flash_attn_ext_f16_one_chunk, x86 build):
+//   - a quantized K multiplies a query quantized to its vec_dot_type, Q8_0 for both (x86
+//     quantize_row_q8_0: nearest-even rounding), through ggml_vec_dot_q8_0_q8_0 /
+//     ggml_vec_dot_q4_0_q8_0's AVX2 order: per block, eight integer lanes of four consecutive
+//     products, each lane scaled by d_k * d_q and accumulated with a fused multiply-add, the
+//     eight lanes folded as hsum_float_8 does;
+//   - a quantized V is converted to f32 (q * d, exact) and added to an f32 accumulator with a
+//     fused multiply-add per element (ggml_vec_mad_f32).
+// wasm SIMD128 has no fused multiply-add: the products here are exact in double, so adding in
+// double and rounding once to f32 gives the fused result (see quant/fused_madd.h).
+// Every kernel has a scalar twin (the reference, and the native build's) and a SIMD128 twin
+// (wasm); they give the same bits.
+#pragma once
+#include <cstdint>
+
+#include "model/llama_config.h"
+#include "quant/blocks.h"
+
+namespace smollm::kv_kernels {
+
+// One head's query as the Q8_0 blocks a quantized K multiplies, with its values widened to
+// int16 and its scales to f32 (the SIMD kernels' operands; same numbers).
+struct QueryQ8 {
+    int32_t n_blocks = 0;
+    float d[LlamaConfig::kMaxHeadDim / quant::kQK];
+    int16_t qs[LlamaConfig::kMaxHeadDim];
+};
+
+// Quantizes q (n values, n a multiple of 32) as llama.cpp quantizes the query for a Q8_0 /
+// Q4_0 K.
+void prepare_query(const float* q, int32_t n, QueryQ8* out);
+
+namespace scalar {
+float dot_q8_0(const quant::BlockQ8_0* k, const QueryQ8& q);
+float dot_q4_0(const quant::BlockQ4_0* k, const QueryQ8& q);
+// acc[i] = fma(v[i], w, acc[i]) for the q.n_blocks * 32 values of the V row, as f32.
+void mad_q8_0(float* acc, const quant::BlockQ8_0* v, float w, int32_t n_blocks);
+void mad_q4_0(float* acc, const quant::BlockQ4_0* v, float w, int32_t n_blocks);
+}  // namespace scalar
+
+#if defined(__wasm_simd128__)
+namespace simd128 {
+float dot_q8_0(const quant::BlockQ8_0* k, const QueryQ8& q);
+float dot_q4_0(const quant::BlockQ4_0* k, const QueryQ8& q);
+void mad_q8_0(float* acc, const quant::BlockQ8_0* v, float w, int32_t n_blocks);
+void mad_q4_0(float* acc, const quant::BlockQ4_0* v, float w, int32_t n_blocks);
+}  // namespace simd128
+namespace best = simd128;
+#else
+namespace best = scalar;
+#endif
+
+}  // namespace smollm::kv_kernels
