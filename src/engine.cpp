@@ -128,6 +128,8 @@ MemoryPlan plan_memory(const GgufFile& header, const EngineOptions& options) {
     try {
         const LlamaConfig config = llama_config_from_gguf(header, vocab_hint(header));
         check_kv_types(config, options);
+        // An asked-for context is judged from the shape alone, before the tensors are.
+        if (options.context_size != 0) check_context(config, options.context_size, options);
         const int32_t threads = std::clamp(options.n_threads, 1, kMaxThreads);
         // The other parts of a split model are not in this header: their tensor types are unknown.
         std::optional<LlamaWeights> weights;
@@ -157,7 +159,6 @@ MemoryPlan plan_memory(const GgufFile& header, const EngineOptions& options) {
             return plan;
         };
         if (options.context_size != 0) {
-            check_context(config, options.context_size, options);
             MemoryPlan plan = plan_for(options.context_size);
             plan.context_reason = "requested (context_size)";
             return plan;
@@ -166,7 +167,8 @@ MemoryPlan plan_memory(const GgufFile& header, const EngineOptions& options) {
         // multiple of kContextStep that does (the plan grows with the context).
         const uint64_t limit = options.memory_limit != 0 ? options.memory_limit : kWasmMemory;
         const auto fits = [&](const MemoryPlan& p) { return p.total_bytes <= limit && p.kv_cache_bytes <= kMaxKvBytes; };
-        const uint32_t trained = config.n_ctx_train;
+        // A header may state up to 2^24 trained positions: never more than the engine's limit.
+        const uint32_t trained = std::min(config.n_ctx_train, kMaxContext);
         const std::string kv_types = std::string("a ") + kv_type_name(options.kv_type_k) + " K / " + kv_type_name(options.kv_type_v) + " V cache";
         MemoryPlan plan = plan_for(trained);
         if (fits(plan)) {
