@@ -10,6 +10,11 @@ import { showNotice, clearNotice } from './notices.js';
 import { describeLoadError, describeChatError } from './plain_errors.js';
 import { formatBytes, formatMB, formatSpeed, formatDuration, etaSeconds } from './format.js';
 import { registerServiceWorker, willReloadForIsolation } from './sw_register.js';
+import { ModePicker } from './chat_modes.js';
+import { streamAnswer } from './answer_stream.js';
+import { eventResponseFormat, jsonSystemPrompt, jsonBlock, readJsonReply } from './json_mode.js';
+import { PAGE_TOOLS, runToolCall, callLine } from './page_tools.js';
+import { runToolRounds } from './tool_loop.js';
 // The code blocks' colours: highlight.js's own theme (the build emits it with styles.css).
 import 'highlight.js/styles/github-dark.css';
 
@@ -73,6 +78,11 @@ const stats = new StatsView({
   build: $('stat-build'),
   memory: $('stat-memory'),
   meter: $('context-meter'),
+});
+const modes = new ModePicker({
+  group: $('modes'),
+  hint: $('mode-hint'),
+  onChange: () => setComposerEnabled(Boolean(state.llm)),
 });
 const settings = initSettings({
   systemPrompt: $('system-prompt'),
@@ -283,7 +293,7 @@ function deleteCached({ url, label }) {
 function setComposerEnabled(enabled) {
   ui.prompt.disabled = !enabled;
   ui.send.disabled = !enabled || Boolean(state.generating);
-  ui.prompt.placeholder = enabled ? 'Message SmolLM…' : 'Load a model first';
+  ui.prompt.placeholder = enabled ? modes.placeholder() : 'Load a model first';
 }
 
 function setGeneratingUi(generating) {
@@ -303,55 +313,69 @@ async function send(text) {
   const llm = state.llm;
   if (!llm || state.generating) return;
   const config = settings.get();
+  const mode = modes.mode;
   const conversation = state.conversation;
   state.history.push({ role: 'user', content: text });
   chat.addUser(text);
-  const answer = chat.startAssistant();
-  const messages = config.systemPrompt.trim()
-    ? [{ role: 'system', content: config.systemPrompt.trim() }, ...state.history]
-    : [...state.history];
+  const system = mode === 'json' ? jsonSystemPrompt(config.systemPrompt) : config.systemPrompt.trim();
+  const messages = system ? [{ role: 'system', content: system }, ...state.history] : [...state.history];
   const controller = new AbortController();
   state.generating = controller;
   setGeneratingUi(true);
+  const request = {
+    max_tokens: config.maxTokens,
+    temperature: config.temperature,
+    top_p: config.topP,
+    signal: controller.signal,
+    ...(mode === 'json' ? { response_format: eventResponseFormat() } : {}),
+    ...(mode === 'tools' ? { tools: PAGE_TOOLS } : {}),
+  };
 
-  const started = performance.now();
-  let firstPieceAt = null;
-  let pieces = 0;
-  let finishReason = null;
+  // One streamed request into one answer on screen (Tools mode makes several).
+  const round = async (params) => {
+    const answer = chat.startAssistant();
+    const started = performance.now();
+    let firstPieceAt = null;
+    let pieces = 0;
+    const reply = await streamAnswer(llm, { ...request, ...params }, (piece, all) => {
+      const now = performance.now();
+      firstPieceAt ??= now;
+      pieces++;
+      if (mode === 'json') answer.replace(jsonBlock(all));
+      else answer.append(piece);
+      stats.showLive({ prefillMs: firstPieceAt - started, promptLabel: 'first token after', decodeTokens: pieces, decodeMs: now - firstPieceAt });
+    });
+    if (mode === 'json' && reply.content && !reply.failure) {
+      const json = readJsonReply(reply.content, reply.finishReason);
+      answer.replace(json.markdown);
+      answer.finish(reply.finishReason === 'abort' ? finishNote('abort') : json.note);
+    } else if (!reply.content && reply.toolCalls.length && !reply.failure) {
+      answer.finish();
+      answer.remove(); // a round that only called: its calls show as lines instead
+    } else {
+      answer.finish(finishNote(reply.finishReason, reply.failure));
+    }
+    if (reply.failure) throw reply.failure;
+    return reply;
+  };
+
   let failure = null;
   try {
-    const stream = await llm.chat.completions.create({
-      messages,
-      stream: true,
-      max_tokens: config.maxTokens,
-      temperature: config.temperature,
-      top_p: config.topP,
-      signal: controller.signal,
-    });
-    for await (const chunk of stream) {
-      const choice = chunk.choices?.[0];
-      const piece = choice?.delta?.content;
-      if (piece) {
-        const now = performance.now();
-        firstPieceAt ??= now;
-        pieces++;
-        answer.append(piece);
-        stats.showLive({
-          prefillMs: firstPieceAt - started,
-          promptLabel: 'first token after',
-          decodeTokens: pieces,
-          decodeMs: now - firstPieceAt,
-        });
-      }
-      if (choice?.finish_reason) finishReason = choice.finish_reason;
+    if (mode === 'tools') {
+      const { added } = await runToolRounds({
+        round,
+        messages,
+        runTool: (call) => runToolCall(call, { page: pageFacts }),
+        onResult: (_call, result) => chat.addToolCall(callLine(result), result.failed),
+      });
+      if (state.conversation === conversation) state.history.push(...added);
+    } else {
+      const reply = await round({ messages });
+      if (reply.content && state.conversation === conversation) state.history.push({ role: 'assistant', content: reply.content });
     }
   } catch (error) {
-    if (error?.name === 'AbortError') finishReason = 'abort';
-    else failure = error;
+    failure = error;
   }
-  if (controller.signal.aborted) finishReason = 'abort';
-  answer.finish(finishNote(finishReason, failure));
-  if (answer.text && state.conversation === conversation) state.history.push({ role: 'assistant', content: answer.text });
   if (failure) {
     const plain = describeChatError(failure, llm.info?.contextSize);
     showNotice(ui.chatNotices, { id: 'chat', kind: plain.kind, title: plain.title, detail: plain.detail });
@@ -360,6 +384,16 @@ async function send(text) {
   if (state.generating === controller) state.generating = null;
   setGeneratingUi(false);
   setComposerEnabled(Boolean(state.llm));
+}
+
+// What get_page_info tells the model.
+function pageFacts() {
+  return {
+    title: document.title,
+    model: state.modelTitle,
+    language: navigator.language,
+    messages_on_screen: document.querySelectorAll('#messages .message').length,
+  };
 }
 
 function newChat() {

@@ -57,6 +57,19 @@ export class ChatView {
     scrollToBottom(this.list);
   }
 
+  // A tool call the page ran (Tools mode), as one compact line: "called NAME(ARGS) → RESULT".
+  addToolCall(line, failed = false) {
+    this.empty.hidden = true;
+    const { li, body } = messageShell('tool', 'Tool');
+    if (failed) li.classList.add('failed');
+    const code = document.createElement('code');
+    code.textContent = line;
+    body.append(code);
+    this.list.append(li);
+    this.live.append(Object.assign(document.createElement('span'), { textContent: `${line} ` }));
+    scrollToBottom(this.list);
+  }
+
   startAssistant() {
     this.empty.hidden = true;
     this.live.replaceChildren();
@@ -124,6 +137,19 @@ class AssistantMessage {
     this.li.removeAttribute('aria-busy');
     this.meta.textContent = note;
     if (follow) scrollToBottom(this.list);
+  }
+
+  // Replaces the whole text (the JSON mode shows its streamed text as a code block, then
+  // swaps it for the pretty-printed object).
+  replace(text) {
+    this.text = text;
+    this.announced = Math.min(this.announced, text.length);
+    if (!this.frame) this.frame = requestAnimationFrame(() => this.render());
+  }
+
+  // Takes an answer that ended up empty off the list (a Tools round that only called).
+  remove() {
+    this.li.remove();
   }
 
   fail(message) {

@@ -65,6 +65,14 @@ export function describeLoadError(error, source) {
 export function describeChatError(error, contextSize) {
   const name = error?.name ?? 'Error';
   const detail = error?.message ?? String(error);
+  if (name === 'InvalidArgumentError' && /cannot make tool calls/.test(detail)) {
+    return {
+      kind: 'error',
+      title: 'This model cannot call tools.',
+      detail: "Tool calls use SmolLM2-Instruct's trained format, which needs a ChatML chat model: load a " +
+        `SmolLM2 Instruct model, or switch the mode back to Chat. Details: ${detail}`,
+    };
+  }
   if (name === 'InvalidArgumentError' && /context/i.test(detail)) {
     return {
       kind: 'error',
