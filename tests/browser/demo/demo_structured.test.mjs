@@ -1,0 +1,156 @@
+// The demo's JSON and Tools modes end to end with the trained tiny-py model, in Chromium,
+// Firefox ESR and WebKit. tiny-py writes Python, so its words are nonsense here; what the
+// package's grammar guarantees is the structure, and that is what is checked: the JSON mode's
+// reply parses and is valid against the page's event schema (ajv), and a Tools round trip
+// shows the call line with the page's result, then a final answer in text, and the history
+// the next request sends carries the call and its result.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import Ajv from 'ajv';
+import { ENGINES, missingBrowser } from '../browsers.mjs';
+import { serve, artifact, step, missingShared, missingPackage, TINY_PY_RADIO, PAGE_QUERY } from './support.mjs';
+import { EVENT_SCHEMA } from '../../../demo/src/json_mode.js';
+import { PAGE_TOOLS, TOOL_NAMES } from '../../../demo/src/page_tools.js';
+
+const LOAD_TIMEOUT = 180000;
+const ANSWER_TIMEOUT = 240000;
+const ajv = new Ajv({ strict: false });
+const validEvent = ajv.compile(EVENT_SCHEMA);
+const validArgs = new Map(PAGE_TOOLS.map((t) => [t.function.name, ajv.compile(t.function.parameters)]));
+
+function conversation() {
+  return [...document.querySelectorAll('#messages .message')].map((li) => ({
+    role: ['user', 'assistant', 'tool'].find((r) => li.classList.contains(r)),
+    text: li.querySelector('.body').textContent,
+    code: [...li.querySelectorAll('.body pre code, .body > code')].map((c) => c.textContent),
+    meta: li.querySelector('.meta').textContent,
+    failed: li.classList.contains('failed'),
+    streaming: li.classList.contains('streaming'),
+  }));
+}
+
+async function loadTinyPy(browser) {
+  await browser.waitFor(() => document.body.dataset.ready, null, 30000);
+  assert.equal(await browser.evaluate(() => document.body.dataset.ready), 'true', 'the package imports in the page');
+  await browser.click(TINY_PY_RADIO);
+  await browser.click('#load-button');
+  await step(browser, 'model loads', () => browser.waitFor(() => {
+    const error = document.querySelector('[data-notice-id="load"]');
+    if (error) return `error: ${error.textContent}`;
+    return document.getElementById('loaded-model').textContent.startsWith('Ready:');
+  }, null, LOAD_TIMEOUT));
+}
+
+async function setMaxTokens(browser, n) {
+  await browser.evaluate((value) => {
+    const input = document.getElementById('max-tokens');
+    input.value = String(value);
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+  }, n);
+}
+
+async function pickMode(browser, mode) {
+  await browser.click(`input[name="mode"][value="${mode}"]`);
+  const state = await browser.evaluate(() => ({
+    checked: document.querySelector('input[name="mode"]:checked').value,
+    hint: document.getElementById('mode-hint').textContent,
+    placeholder: document.getElementById('prompt').placeholder,
+  }));
+  assert.equal(state.checked, mode);
+  return state;
+}
+
+// Sends, then waits until the send button is back (every round of the turn has finished).
+async function sendAndWait(browser, text, what) {
+  await browser.type('#prompt', text);
+  await browser.press('#prompt', 'Enter');
+  await step(browser, what, () => browser.waitFor(() => {
+    const stop = document.getElementById('stop');
+    return !document.querySelector('.message.streaming') && stop.hidden && document.querySelectorAll('.message.user').length > 0;
+  }, null, ANSWER_TIMEOUT));
+  return browser.evaluate(conversation);
+}
+
+for (const engine of ENGINES) {
+  const skip = missingBrowser(engine) ?? missingShared() ?? missingPackage();
+  describe(`JSON and tool calls in the demo in ${engine.name}`, { skip: skip ?? false, timeout: 900000 }, () => {
+    let browser;
+    let server;
+    before(async () => {
+      browser = await engine.launch();
+      server = await serve();
+      await browser.goto(server.url + PAGE_QUERY);
+      await loadTinyPy(browser);
+      // Enough for the schema's longest object; tiny-py fills strings up to their limits.
+      await setMaxTokens(browser, 1024);
+    });
+    after(async () => {
+      await browser?.close();
+      await server?.close();
+    });
+
+    test('JSON mode: the reply is pretty-printed JSON valid against the event schema', async () => {
+      const mode = await pickMode(browser, 'json');
+      assert.match(mode.hint, /^JSON: /);
+      assert.match(mode.placeholder, /event/);
+      const turn = await sendAndWait(browser, 'Lunch with Ada and Alan at the Ritz next Friday.', 'JSON answer finishes');
+      assert.deepEqual(turn.map((m) => m.role), ['user', 'assistant']);
+      const reply = turn[1];
+      assert.equal(reply.failed, false);
+      assert.equal(reply.code.length, 1, `one code block: ${reply.text}`);
+      const event = JSON.parse(reply.code[0]);
+      assert.ok(validEvent(event), `${reply.code[0]}: ${ajv.errorsText(validEvent.errors)}`);
+      assert.equal(reply.code[0], JSON.stringify(event, null, 2), 'pretty-printed');
+      assert.equal(reply.meta, 'Valid JSON, shaped by the event schema.');
+      assert.equal(await browser.evaluate(() => document.querySelector('.notice.error')?.textContent ?? null), null);
+      await browser.screenshot(artifact(engine.name, 'json-mode'));
+    });
+
+    test('Tools mode: a call runs in the page, its result goes back, the model answers', async () => {
+      await browser.click('#new-chat');
+      const mode = await pickMode(browser, 'tools');
+      for (const name of TOOL_NAMES) assert.ok(mode.hint.includes(name), mode.hint);
+      await setMaxTokens(browser, 64);
+      const turn = await sendAndWait(browser, 'What time is it in Tokyo?', 'tool round trip finishes');
+      const roles = turn.map((m) => m.role);
+      assert.equal(roles[0], 'user');
+      assert.equal(roles[1], 'tool', `the first round calls (tool_choice required): ${JSON.stringify(turn)}`);
+      assert.equal(roles.at(-1), 'assistant', 'the turn ends with an answer in text');
+      assert.ok(roles.filter((r) => r === 'tool').length >= 1);
+      for (const call of turn.filter((m) => m.role === 'tool')) {
+        const m = /^called (\w+)\((.*)\) → (.*)$/s.exec(call.code[0]);
+        assert.ok(m, `call line: ${call.code[0]}`);
+        const [, name, args, result] = m;
+        assert.ok(TOOL_NAMES.includes(name), name);
+        const parsed = JSON.parse(args || '{}');
+        assert.ok(validArgs.get(name)(parsed), `${name}(${args}): ${ajv.errorsText(validArgs.get(name).errors)}`);
+        // The page's result, as JSON: an error only where tiny-py's arguments make no sense
+        // (a time zone that does not exist, min above max).
+        const value = JSON.parse(result);
+        if (name === 'get_page_info') assert.match(value.model, /^tiny-py/);
+        if (name === 'get_current_time' && !value.error) assert.ok(!Number.isNaN(Date.parse(value.utc)), result);
+        if (name === 'random_number' && !value.error) assert.ok(value.number >= parsed.min && value.number <= parsed.max, result);
+        assert.equal(call.failed, Boolean(value.error));
+      }
+      const final = turn.at(-1);
+      assert.ok(final.text.trim().length > 0, 'the final answer has text');
+      assert.equal(await browser.evaluate(() => document.querySelector('.notice.error')?.textContent ?? null), null);
+      await browser.screenshot(artifact(engine.name, 'tools-mode'));
+
+      // The next request carries the call and its result: a plain Chat turn after it works
+      // (the package writes the earlier tool turns in the trained format).
+      await pickMode(browser, 'chat');
+      await setMaxTokens(browser, 16);
+      const next = await sendAndWait(browser, 'Thanks.', 'chat after tools finishes');
+      assert.equal(next.at(-1).role, 'assistant');
+      assert.equal(next.at(-1).failed, false);
+      assert.equal(await browser.evaluate(() => document.querySelector('.notice.error')?.textContent ?? null), null);
+
+      await browser.setViewport(390, 844);
+      await pickMode(browser, 'tools');
+      await browser.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+      await browser.screenshot(artifact(engine.name, 'tools-mode-mobile'));
+      await browser.setViewport(1280, 900);
+    });
+  });
+}
