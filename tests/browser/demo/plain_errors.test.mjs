@@ -39,6 +39,15 @@ test('chat errors: a full context, a stopped engine', () => {
   assert.match(describeChatError(named('UnloadedError', 'unloaded')).title, /Load the model again/);
 });
 
+test('a model that cannot make tool calls: said plainly, with what to do, before the context check', () => {
+  const refused = describeChatError(named('InvalidArgumentError',
+    'tools: this model cannot make tool calls (its vocabulary has no <|im_start|> token); tool calls use ' +
+    "SmolLM2's trained format, which needs a ChatML chat: give no tools, or tool_choice: \"none\""), 2048);
+  assert.equal(refused.title, 'This model cannot call tools.');
+  assert.match(refused.detail, /load a SmolLM2 Instruct model, or switch the mode back to Chat/);
+  assert.match(refused.detail, /no <\|im_start\|> token/);
+});
+
 test('source names for messages', () => {
   assert.equal(sourceName('https://huggingface.co/a/b/resolve/main/My%20Model.gguf'), 'My Model.gguf');
   assert.equal(sourceName(new File([], 'local.gguf')), 'local.gguf');
