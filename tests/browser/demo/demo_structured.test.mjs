@@ -3,14 +3,20 @@
 // package's grammar guarantees is the structure, and that is what is checked: the JSON mode's
 // reply parses and is valid against the page's event schema (ajv), and a Tools round trip
 // shows the call line with the page's result, then a final answer in text, and the history
-// the next request sends carries the call and its result.
+// the next request sends carries the call and its result. A model that cannot make tool calls
+// (SmolLM2's vocabulary with its ChatML tokens renamed, written by the project's model writer)
+// gets the plain-words error in Tools mode and still chats in Chat mode.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import Ajv from 'ajv';
 import { ENGINES, missingBrowser } from '../browsers.mjs';
 import { serve, artifact, step, missingShared, missingPackage, TINY_PY_RADIO, PAGE_QUERY } from './support.mjs';
 import { EVENT_SCHEMA } from '../../../demo/src/json_mode.js';
 import { PAGE_TOOLS, TOOL_NAMES } from '../../../demo/src/page_tools.js';
+import { SMOLLM2_TOKENIZER, smolModel } from '../../js/package/support/models.mjs';
 
 const LOAD_TIMEOUT = 180000;
 const ANSWER_TIMEOUT = 240000;
@@ -29,16 +35,30 @@ function conversation() {
   }));
 }
 
-async function loadTinyPy(browser) {
+// A model with no <|im_start|> / <|im_end|> tokens, in a models dir of its own for the server.
+function modelsDirWithoutChatMl() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smollm-demo-tools-'));
+  const tokenizer = path.join(dir, 'no-chatml-tokenizer.json');
+  fs.writeFileSync(tokenizer, fs.readFileSync(SMOLLM2_TOKENIZER, 'utf8').replaceAll('<|im_start|>', '<|xx_start|>').replaceAll('<|im_end|>', '<|xx_end|>'));
+  // dim 128: a head size of 32, which the demo's default q8_0 KV cache needs.
+  fs.copyFileSync(smolModel({ tokenizer, dim: 128 }), path.join(dir, 'no-chatml.gguf'));
+  return dir;
+}
+const NO_CHATML_RADIO = '#model-local_no-chatml_gguf';
+
+// Loads the model of that radio button and waits for "Ready: LABEL…" (the page still says
+// Ready for the model before until the new one's load has begun).
+async function loadModel(browser, radio = TINY_PY_RADIO, label = 'tiny-py') {
   await browser.waitFor(() => document.body.dataset.ready, null, 30000);
   assert.equal(await browser.evaluate(() => document.body.dataset.ready), 'true', 'the package imports in the page');
-  await browser.click(TINY_PY_RADIO);
+  await browser.click(radio);
   await browser.click('#load-button');
-  await step(browser, 'model loads', () => browser.waitFor(() => {
+  const loaded = await step(browser, `${label} loads`, () => browser.waitFor((expected) => {
     const error = document.querySelector('[data-notice-id="load"]');
     if (error) return `error: ${error.textContent}`;
-    return document.getElementById('loaded-model').textContent.startsWith('Ready:');
-  }, null, LOAD_TIMEOUT));
+    return document.getElementById('loaded-model').textContent.startsWith(`Ready: ${expected}`);
+  }, label, LOAD_TIMEOUT));
+  assert.equal(loaded, true, `${label} loads: ${loaded}`);
 }
 
 async function setMaxTokens(browser, n) {
@@ -76,17 +96,20 @@ for (const engine of ENGINES) {
   describe(`JSON and tool calls in the demo in ${engine.name}`, { skip: skip ?? false, timeout: 900000 }, () => {
     let browser;
     let server;
+    let modelsDir;
     before(async () => {
       browser = await engine.launch();
-      server = await serve();
+      modelsDir = modelsDirWithoutChatMl();
+      server = await serve({ modelsDir });
       await browser.goto(server.url + PAGE_QUERY);
-      await loadTinyPy(browser);
+      await loadModel(browser);
       // Enough for the schema's longest object; tiny-py fills strings up to their limits.
       await setMaxTokens(browser, 1024);
     });
     after(async () => {
       await browser?.close();
       await server?.close();
+      if (modelsDir) fs.rmSync(modelsDir, { recursive: true, force: true });
     });
 
     test('JSON mode: the reply is pretty-printed JSON valid against the event schema', async () => {
@@ -110,7 +133,8 @@ for (const engine of ENGINES) {
       await browser.click('#new-chat');
       const mode = await pickMode(browser, 'tools');
       for (const name of TOOL_NAMES) assert.ok(mode.hint.includes(name), mode.hint);
-      await setMaxTokens(browser, 64);
+      // Room for a whole call: the schemas bound its arguments, and the grammar its spaces.
+      await setMaxTokens(browser, 320);
       const turn = await sendAndWait(browser, 'What time is it in Tokyo?', 'tool round trip finishes');
       const roles = turn.map((m) => m.role);
       assert.equal(roles[0], 'user');
@@ -151,6 +175,25 @@ for (const engine of ENGINES) {
       await browser.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
       await browser.screenshot(artifact(engine.name, 'tools-mode-mobile'));
       await browser.setViewport(1280, 900);
+    });
+
+    test('a model that cannot make tool calls: a plain error in Tools mode, Chat still works', async () => {
+      await browser.click('#new-chat');
+      await loadModel(browser, NO_CHATML_RADIO, 'no-chatml.gguf');
+      await pickMode(browser, 'tools');
+      await setMaxTokens(browser, 8);
+      await sendAndWait(browser, 'What time is it?', 'refused tool request ends');
+      const notice = await step(browser, 'error notice', () =>
+        browser.waitFor(() => document.querySelector('[data-notice-id="chat"]')?.textContent ?? false, null, 30000));
+      assert.match(notice, /This model cannot call tools\./);
+      assert.match(notice, /switch the mode back to Chat/);
+      await browser.screenshot(artifact(engine.name, 'tools-refused'));
+      await browser.click('#new-chat');
+      await pickMode(browser, 'chat');
+      const chat = await sendAndWait(browser, 'Hello', 'plain chat answer');
+      assert.deepEqual(chat.map((m) => m.role), ['user', 'assistant']);
+      assert.equal(chat[1].failed, false);
+      assert.equal(await browser.evaluate(() => document.querySelector('[data-notice-id="chat"]')), null);
     });
   });
 }
