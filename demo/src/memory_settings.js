@@ -50,7 +50,7 @@ export function initMemorySettings({ kvType, context, kvHint, contextHint, estim
     }
     for (const o of context.options) {
       const c = o.value === 'auto' ? 'auto' : Number(o.value);
-      const name = c === 'auto' ? (shape ? `Auto (${formatTokens(shape.trainedContext)}, trained)` : 'Auto (as trained, if it fits)') : formatTokens(c);
+      const name = c === 'auto' ? (shape ? `Auto (${shape.trainedContext.toLocaleString('en-US')}, as trained)` : 'Auto (as trained, if it fits)') : formatTokens(c);
       const bytes = shape && kvCacheBytes(shape, contextFor(c, shape), prefs.kvType);
       o.textContent = shape && bytes !== null ? `${name}: ${formatMiB(bytes)}` : name;
     }

@@ -95,7 +95,7 @@ for (const engine of ENGINES) {
       assert.match(initial.estimate, /^KV cache 3\.2 MiB \(q8_0, 2,048 tokens\): the trained context/);
       assert.ok(initial.kvOptions.every((t) => /: [\d.]+ MiB$/.test(t)), `each type with its cost: ${initial.kvOptions}`);
       assert.ok(initial.contextOptions.every((t) => /: [\d.]+ MiB$/.test(t)), `each context with its cost: ${initial.contextOptions}`);
-      assert.equal(initial.contextOptions[0], 'Auto (2,048 tokens, trained): 3.2 MiB');
+      assert.equal(initial.contextOptions[0], 'Auto (2,048, as trained): 3.2 MiB');
 
       await choose(browser, 'kv-type', 'q4_0');
       await choose(browser, 'context-size', '1024');
@@ -110,6 +110,10 @@ for (const engine of ENGINES) {
       const kept = await browser.evaluate(memoryState);
       assert.deepEqual([kept.kvType, kept.context], ['q4_0', '1024'], 'the choice survives a reload');
       await browser.screenshot(artifact(engine.name, 'memory-before-load'));
+      await browser.setViewport(390, 844); // a phone: the selects keep their figures readable
+      await browser.evaluate(() => document.querySelector('.memory-settings').scrollIntoView());
+      await browser.screenshot(artifact(engine.name, 'memory-narrow'));
+      await browser.setViewport(1280, 900);
 
       const loaded = await loadAndCompare(browser, { kvType: 'q4_0', context: '1024' });
       assert.match(loaded.loaded, /^Loaded: KV cache 0\.8 MiB \(q4_0, 1,024 tokens\)\. Context: requested \(context_size\)\.$/);
