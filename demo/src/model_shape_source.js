@@ -10,7 +10,9 @@ const MAX_REMEMBERED = 20;
 // Bytes [from, to] of a URL (fewer at its end). A server that ignores Range answers 200 with
 // the whole file: its first `from` bytes are skipped and the rest of its answer cancelled.
 async function urlRange(url, from, to, signal) {
-  const response = await fetch(url, { headers: { Range: `bytes=${from}-${to}` }, signal });
+  // no-store: a partial answer kept in the HTTP cache must never stand in for the model's
+  // own download (the shape is remembered below instead).
+  const response = await fetch(url, { headers: { Range: `bytes=${from}-${to}` }, cache: 'no-store', signal });
   if (response.status === 416) return new Uint8Array(0); // the file ends before `from`
   if (!response.ok) throw new Error(`HTTP ${response.status} for the model's header`);
   let skip = response.status === 206 ? 0 : from;
