@@ -53,11 +53,14 @@ async function selectTinyPy(browser) {
 
 async function loadAndCompare(browser, { kvType, context }) {
   const before = await browser.evaluate(memoryState);
+  // The click marks the button busy at once (its handler runs during the click), and the load
+  // clears that when it ends: a previous load's lines are never taken for this one's.
   await browser.click('#load-button');
   await step(browser, 'model loads', () => browser.waitFor(() => {
     const error = document.querySelector('[data-notice-id="load"]');
     if (error) return `error: ${error.textContent}`;
-    return document.getElementById('loaded-model').textContent.startsWith('Ready:') &&
+    return document.getElementById('load-button').getAttribute('aria-busy') === 'false' &&
+      document.getElementById('loaded-model').textContent.startsWith('Ready:') &&
       Boolean(document.getElementById('memory-loaded').dataset.kvBytes);
   }, null, 180000));
   const after = await browser.evaluate(memoryState);
