@@ -36,7 +36,7 @@ async function urlRange(url, from, to, signal) {
 }
 
 // readShape asks for growing prefixes: each request fetches only the bytes not yet held.
-function urlPrefixReader(url, signal) {
+export function urlPrefixReader(url, signal) {
   let held = new Uint8Array(0);
   return async (n) => {
     if (held.byteLength < n) {

@@ -1,10 +1,12 @@
-// The demo's memory settings, their pure parts: the GGUF header reader (demo/src/gguf_shape.js),
-// the KV cache's cost (kv_memory.js), checked against what the package itself reports after a
-// load (ModelInfo.kvCacheBytes) for every cache type, and the saved / URL-forced choice
-// (kv_prefs.js). tests/browser/demo/demo_memory.test.mjs drives the settings in browsers.
-import { describe, test } from 'node:test';
+// The demo's memory settings, their parts that run in Node: the GGUF header reader
+// (demo/src/gguf_shape.js), the KV cache's cost (kv_memory.js), checked against what the
+// package itself reports after a load (ModelInfo.kvCacheBytes) for every cache type, the saved
+// / URL-forced choice (kv_prefs.js), and the Range reads of a URL's header
+// (model_shape_source.js). tests/browser/demo/demo_memory.test.mjs drives them in browsers.
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 
 import { SmolLM } from '../../../js/src/index.js';
@@ -13,6 +15,7 @@ import { SHARED, syntheticModel } from '../package/support/models.mjs';
 import { MAX_CONTEXT, NeedMoreBytes, modelShape, readMetadata, readShape } from '../../../demo/src/gguf_shape.js';
 import { KV_TYPES, contextFor, describeKv, formatMiB, kvCacheBytes } from '../../../demo/src/kv_memory.js';
 import { loadOptionsFor, prefsToStore, resolvePrefs } from '../../../demo/src/kv_prefs.js';
+import { urlPrefixReader } from '../../../demo/src/model_shape_source.js';
 
 const TINY_PY = path.join(SHARED, 'golden', 'models', 'tiny-py-Q4_K_M.gguf');
 const quick = { worker: false, build: 'single-thread', threads: 1, cache: false };
@@ -136,3 +139,44 @@ describe('kv_prefs: the saved choice, the page address overriding it', () => {
   });
 });
 
+
+describe('model_shape_source: a URL read in Range requests', () => {
+  const { header } = llamaHeader({ dim: 128, layers: 3, heads: 4, kvHeads: 2, vocab: 5000 });
+  let server;
+  let base;
+  const seen = [];
+  before(async () => {
+    server = http.createServer((req, res) => {
+      const m = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '');
+      seen.push({ path: req.url, range: req.headers.range ?? null });
+      if (req.url === '/ranges.gguf' && m) {
+        const from = Number(m[1]);
+        const to = Math.min(Number(m[2]), header.length - 1);
+        if (from >= header.length) {
+          res.writeHead(416).end();
+          return;
+        }
+        res.writeHead(206, { 'Content-Range': `bytes ${from}-${to}/${header.length}` }).end(header.subarray(from, to + 1));
+        return;
+      }
+      // /whole.gguf: a server that ignores Range, sending the file in small pieces.
+      res.writeHead(200, { 'Content-Length': header.length });
+      for (let at = 0; at < header.length; at += 1000) res.write(header.subarray(at, at + 1000));
+      res.end();
+    });
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${server.address().port}`;
+  });
+  after(() => new Promise((resolve) => server.close(resolve)));
+
+  for (const name of ['ranges.gguf', 'whole.gguf']) {
+    test(name === 'ranges.gguf' ? 'each request fetches only the bytes not yet held' : 'a server that ignores Range: the bytes held are skipped', async () => {
+      seen.length = 0;
+      const shape = await readShape(urlPrefixReader(`${base}/${name}`), { first: 4096 });
+      assert.deepEqual([shape.layers, shape.kvDim], [3, 64]);
+      const ranges = seen.map((r) => r.range);
+      assert.equal(ranges[0], 'bytes=0-4095');
+      assert.ok(ranges.length > 1 && ranges.slice(1).every((r, i) => r.startsWith(`bytes=${4096 * 2 ** i}-`)), ranges.join(' '));
+    });
+  }
+});
