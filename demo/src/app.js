@@ -6,6 +6,7 @@ import { ModelPicker } from './model_picker.js';
 import { ChatView } from './chat_view.js';
 import { StatsView } from './stats_view.js';
 import { initSettings } from './settings.js';
+import { initMemorySettings } from './memory_settings.js';
 import { showNotice, clearNotice } from './notices.js';
 import { describeLoadError, describeChatError } from './plain_errors.js';
 import { formatBytes, formatMB, formatSpeed, formatDuration, etaSeconds } from './format.js';
@@ -29,15 +30,8 @@ function engineOverrides() {
   if (build === 'single-thread' || build === 'multi-thread') overrides.build = build;
   const threads = Number(params.get('threads'));
   if (Number.isInteger(threads) && threads > 0) overrides.threads = threads;
-  // ?context=N: a context of N tokens (e.g. a small one to watch the chat shift).
-  const context = Number(params.get('context'));
-  if (Number.isInteger(context) && context > 0) overrides.contextSize = context;
-  // The KV cache in q8_0 unless ?kv=f16|q4_0: SmolLM2-1.7B's whole 8,192-token context then
-  // takes 816 MiB beside the weights instead of 1.5 GiB in f16 (room a phone can give), at
-  // the same perplexity on our measurements (bench/kvcache/RESULTS.md).
-  const kv = params.get('kv');
-  overrides.kvCacheType = kv === 'f16' || kv === 'q4_0' || kv === 'q8_0' ? kv : 'q8_0';
-  return overrides;
+  // The KV cache type and context: the memory settings (?kv= and ?context= override them).
+  return { ...overrides, ...memory.loadOptions() };
 }
 
 const ui = {
@@ -101,6 +95,16 @@ const picker = new ModelPicker({
   onLoad: (choice) => loadModel(choice),
   onDelete: (entry) => deleteCached(entry),
 });
+const memory = initMemorySettings({
+  kvType: $('kv-type'),
+  context: $('context-size'),
+  kvHint: $('kv-type-hint'),
+  contextHint: $('context-size-hint'),
+  estimate: $('memory-estimate'),
+  loaded: $('memory-loaded'),
+  presetList: $('preset-list'),
+  selectedModel: () => picker.selected(),
+});
 
 // --- Startup ---------------------------------------------------------------------------
 
@@ -123,6 +127,7 @@ async function start() {
   registerServiceWorker().then(explainIsolation);
   setComposerEnabled(false);
   picker.setPresets([...(await fetchLocalPresets(new URL(/* @vite-ignore */ '../', import.meta.url))), ...PRESETS]);
+  memory.refresh();
   try {
     state.pkg = await import('../../js/src/index.js');
   } catch (error) {
@@ -198,6 +203,8 @@ async function loadModel(choice) {
       await old.unload();
     }
     ui.loadedModel.textContent = '';
+    memory.showLoaded(null);
+    memory.showModel(choice);
     stats.reset();
     const started = performance.now();
     let sawDownload = false;
@@ -220,6 +227,7 @@ async function loadModel(choice) {
       ? ' The browser did not grant persistent storage, so it may delete the offline copy when space runs low.' : '';
     ui.loadedModel.textContent = `Ready: ${label} (${from}, ${seconds} s).${evictable}`;
     stats.showInfo(llm.info);
+    memory.showLoaded(llm.info);
     if (llm.info.build === 'single-thread' && self.crossOriginIsolated) {
       showNotice(ui.modelNotices, { id: 'build', kind: 'info', title: 'Running the single-thread build.', detail: llm.info.buildReason });
     }
@@ -247,6 +255,7 @@ function setLoadingUi(loading) {
   ui.cancelLoad.hidden = !loading;
   ui.progress.hidden = !loading;
   ui.loadButton.setAttribute('aria-busy', String(loading));
+  memory.setBusy(loading);
 }
 
 async function refreshCache() {

@@ -219,6 +219,8 @@
  * @property {number} trainedContextSize Model's trained context (`<arch>.context_length`).
  * @property {KvCacheType} kvCacheKeyType How the KV cache stores keys (LoadOptions.kvCacheType).
  * @property {KvCacheType} kvCacheValueType How it stores values.
+ * @property {number} kvCacheBytes Bytes the KV cache takes: layers x contextSize x (a key row +
+ *   a value row in their types), the engine's memory plan's figure (part of memoryBytes).
  * @property {number} threads
  * @property {string} threadsReason How `threads` was chosen, e.g. "requested by the caller
  *   (threads option)" or "default for 4 core(s) reported by navigator.hardwareConcurrency (one

@@ -39,6 +39,7 @@ const persisted: boolean | null | undefined = info.storage?.persisted;
 const cacheTypes: ['f16' | 'q8_0' | 'q4_0', 'f16' | 'q8_0' | 'q4_0', string] =
   [info.kvCacheKeyType, info.kvCacheValueType, info.contextSizeReason];
 const metadata: unknown = info.metadata['general.name'];
+const kvCacheBytes: number = info.kvCacheBytes;
 
 const generate: GenerateOptions = {
   temperature: 0, topK: 40, topP: 0.9, minP: 0.05, repeatPenalty: 1.1, penaltyLastN: 64,
@@ -104,7 +105,7 @@ const removed: boolean = await cache.delete(new URL('https://example.com/model.g
 await cache.clear();
 
 export const used = [
-  facts, persisted, cacheTypes, metadata, reason, answer, cached, back, nVocab, logits, nll, wasmBytes, temperature, text,
+  facts, persisted, cacheTypes, metadata, kvCacheBytes, reason, answer, cached, back, nVocab, logits, nll, wasmBytes, temperature, text,
   cachedModels, has, removed,
 ];
 

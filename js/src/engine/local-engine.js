@@ -97,6 +97,7 @@ export class LocalEngine {
     this.#info = {
       ...engine.info(),
       contextSizeReason: loaded.contextReason,
+      kvCacheBytes: loaded.kvCacheBytes,
       threadsReason,
       build,
       buildReason: reason,

@@ -50,7 +50,7 @@ export { expectedDigests };
  * @param {((progress: LoadProgress) => void) | undefined} onProgress
  * @param {AbortSignal | undefined} signal
  * @param {(warning: SmolLMError) => void} onWarning non-fatal problems (cache quota)
- * @returns {Promise<{parts: FilePart[], header: GgufHeader, contextSize: number, contextReason: string}>} the
+ * @returns {Promise<{parts: FilePart[], header: GgufHeader, contextSize: number, contextReason: string, kvCacheBytes: number}>} the
  *   buffers, the first part's header, and the context its memory plan is for (the caller's, or
  *   the default) with the reason
  */
@@ -117,6 +117,7 @@ export async function loadIntoMemory(module, entries, options, onProgress, signa
     header: first.header,
     contextSize: plan?.contextSize ?? contextSize,
     contextReason: plan?.contextReason ?? (contextSize ? 'requested (contextSize)' : ''),
+    kvCacheBytes: plan?.kvCacheBytes ?? 0,
   };
 }
 

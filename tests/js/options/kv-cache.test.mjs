@@ -61,6 +61,12 @@ describe('a model loaded with each cache type pair', () => {
     assert.equal(f16 - loaded['q8_0/q8_0'].info.memoryBytes, rows * 2 * (128 - 68));
     assert.equal(f16 - loaded['q4_0/f16'].info.memoryBytes, rows * (128 - 36));
     assert.equal(f16 - loaded['f16/q4_0'].info.memoryBytes, rows * (128 - 36));
+    // kvCacheBytes: the same rows, a key row and a value row each.
+    const rowBytes = { f16: 128, q8_0: 68, q4_0: 36 };
+    for (const [pair, llm] of Object.entries(loaded)) {
+      const [key, value] = pair.split('/');
+      assert.equal(llm.info.kvCacheBytes, rows * (rowBytes[key] + rowBytes[value]), pair);
+    }
   });
 
   test('each generates to the length asked', async () => {
