@@ -25,7 +25,8 @@ set(SMOLLM_JS_TEST_COST
     parity_grammar_pattern 55 parity_grammar 20 browser_cache_first-load-memory 80
     browser_demo_demo_chat 55 browser_demo_demo_errors 50 browser_demo_demo_ui 30
     browser_demo_markdown_dom 25 browser_vite_vite 40 js_lifecycle_lifecycle 60
-    js_writer_llama_cpp_accepts_writer 56 js_cli_cli 30)
+    js_writer_llama_cpp_accepts_writer 56 js_cli_cli 30 browser_demo_demo_structured 60
+    browser_demo_demo_memory 40 browser_demo_demo_long_chat 90)
 
 foreach(f ${SMOLLM_JS_TEST_FILES})
   file(RELATIVE_PATH rel ${CMAKE_SOURCE_DIR}/tests ${f})
