@@ -27,12 +27,16 @@
 #include <vector>
 
 #include "gguf/gguf_reader.h"
+#include "model/f16.h"
+#include "model/flash_attention.h"
 #include "model/kv_cache.h"
+#include "model/kv_kernels.h"
 #include "model/kv_type.h"
 #include "model/llama_config.h"
 #include "model/llama_model.h"
 #include "model/llama_weights.h"
 #include "model/tensor_table.h"
+#include "quant/quant.h"
 #include "runtime/thread_pool.h"
 
 using namespace smollm;
@@ -131,32 +135,112 @@ double median(std::vector<double> v) {
 
 constexpr int32_t kProfileLayers = 4;
 
-// Attention alone for one decode token at `depth`: every head of the cache's kProfileLayers
-// layers over `depth` keys (GQA heads share their K/V head as in the model), spread over the
-// pool by head like the model, scaled to the model's n_layers.
-double attention_seconds(const LlamaConfig& c, KvCache& cache, ThreadPool& pool, int32_t depth, int reps) {
-    std::vector<float> q(static_cast<size_t>(c.q_dim), 0.1f);
-    std::vector<float> out(static_cast<size_t>(c.q_dim));
-    std::vector<float> scores(static_cast<size_t>(pool.size()) * static_cast<size_t>(cache.n_ctx()));
-    const int32_t group = c.n_heads / c.n_kv_heads;
-    const float scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
+// Median seconds of fn(layer, head, thread) over every head of kProfileLayers layers, spread
+// over the pool by head as the model spreads attention, scaled to the model's n_layers.
+template <class Fn>
+double per_token_seconds(const LlamaConfig& c, ThreadPool& pool, int reps, const Fn& fn) {
     std::vector<double> times;
     for (int r = 0; r < reps + 1; ++r) {
         const auto t0 = Clock::now();
         for (int32_t layer = 0; layer < kProfileLayers; ++layer) {
             pool.for_chunks(c.n_heads, 1, [&](int64_t begin, int64_t end, int thread) {
-                for (int64_t h = begin; h < end; ++h) {
-                    const int32_t kv_head = static_cast<int32_t>(h) / group;
-                    cache.attend(layer, depth, kv_head * c.head_dim, q.data() + h * c.head_dim, c.head_dim, scale,
-                                 scores.data() + static_cast<size_t>(thread) * static_cast<size_t>(cache.n_ctx()),
-                                 out.data() + h * c.head_dim);
-                }
+                for (int64_t h = begin; h < end; ++h) fn(layer, static_cast<int32_t>(h), thread);
             });
         }
         if (r > 0) times.push_back(seconds_since(t0) * c.n_layers / kProfileLayers);   // the first run warms up
     }
     return median(times);
 }
+
+// --profile: attention for one decode token at `depth` (every head over `depth` keys; GQA
+// heads share their K/V head as in the model), and two of its parts timed on their own: the
+// weighted sum of V rows (the cache type's own kernel, on a copy of the V rows laid out as the
+// cache lays them out) and the softmax's exp per key. What is left is mostly K.q.
+struct AttentionProfile {
+    double total = 0.0, values = 0.0, exps = 0.0;
+};
+
+class AttentionBench {
+public:
+    AttentionBench(const LlamaConfig& c, KvType type, int32_t n_ctx, std::mt19937& rng)
+        : c_(c), type_(type), n_ctx_(n_ctx), cache_(kProfileLayers, n_ctx, c.kv_dim, type, type),
+          row_bytes_(kv_row_bytes(type, c.kv_dim)) {
+        // 64 random rows, cycled: values do not change the time.
+        std::normal_distribution<float> normal(0.0f, 1.0f);
+        std::vector<float> rows(64 * static_cast<size_t>(c.kv_dim));
+        for (float& x : rows) x = normal(rng);
+        std::vector<uint8_t> packed(64 * row_bytes_);
+        for (int32_t i = 0; i < 64; ++i) {
+            const float* x = rows.data() + static_cast<size_t>(i) * static_cast<size_t>(c.kv_dim);
+            uint8_t* dst = packed.data() + static_cast<size_t>(i) * row_bytes_;
+            if (type == KvType::F16) {
+                for (int32_t j = 0; j < c.kv_dim; ++j) reinterpret_cast<uint16_t*>(dst)[j] = f32_to_f16(x[j]);
+            } else if (type == KvType::Q8_0) {
+                quantize_activation_row(GgmlType::Q8_0, x, dst, c.kv_dim);
+            } else {
+                quantize_row(GgmlType::Q4_0, x, dst, c.kv_dim, nullptr);
+            }
+        }
+        values_.resize(static_cast<size_t>(kProfileLayers) * static_cast<size_t>(n_ctx) * row_bytes_);
+        for (int32_t l = 0; l < kProfileLayers; ++l)
+            for (int32_t p = 0; p < n_ctx; ++p) {
+                const float* row = rows.data() + static_cast<size_t>(p % 64) * static_cast<size_t>(c.kv_dim);
+                cache_.store(l, p, row, row);
+                std::memcpy(value_row(l, p), packed.data() + static_cast<size_t>(p % 64) * row_bytes_, row_bytes_);
+            }
+    }
+
+    AttentionProfile run(ThreadPool& pool, int32_t depth, int reps) {
+        const LlamaConfig& c = c_;
+        std::vector<float> q(static_cast<size_t>(c.q_dim), 0.1f);
+        std::vector<float> out(static_cast<size_t>(c.q_dim));
+        std::vector<float> scores(static_cast<size_t>(pool.size()) * static_cast<size_t>(n_ctx_));
+        for (size_t i = 0; i < scores.size(); ++i) scores[i] = 0.001f * static_cast<float>(i % 997);
+        std::vector<float> sinks(static_cast<size_t>(pool.size()) * 64);
+        const int32_t group = c.n_heads / c.n_kv_heads;
+        const float scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
+        auto thread_scores = [&](int thread) { return scores.data() + static_cast<size_t>(thread) * static_cast<size_t>(n_ctx_); };
+        AttentionProfile r;
+        r.total = per_token_seconds(c, pool, reps, [&](int32_t layer, int32_t h, int thread) {
+            cache_.attend(layer, depth, h / group * c.head_dim, q.data() + h * c.head_dim, c.head_dim, scale,
+                          thread_scores(thread), out.data() + h * c.head_dim);
+        });
+        r.values = per_token_seconds(c, pool, reps, [&](int32_t layer, int32_t h, int thread) {
+            float acc[LlamaConfig::kMaxHeadDim] = {};
+            const size_t offset = kv_row_bytes(type_, static_cast<int64_t>(h / group) * c.head_dim);
+            for (int32_t p = 0; p < depth; ++p) {
+                const uint8_t* row = value_row(layer, p) + offset;
+                if (type_ == KvType::F16)
+                    flash_attention::mad_f16(acc, reinterpret_cast<const uint16_t*>(row), 0.5f, c.head_dim, true);
+                else if (type_ == KvType::Q8_0)
+                    kv_kernels::best::mad_q8_0(acc, reinterpret_cast<const quant::BlockQ8_0*>(row), 0.5f, c.head_dim / quant::kQK);
+                else
+                    kv_kernels::best::mad_q4_0(acc, reinterpret_cast<const quant::BlockQ4_0*>(row), 0.5f, c.head_dim / quant::kQK);
+            }
+            sinks[static_cast<size_t>(thread) * 64] += acc[0];
+        });
+        r.exps = per_token_seconds(c, pool, reps, [&](int32_t, int32_t, int thread) {
+            const float* s = thread_scores(thread);
+            float sum = 0.0f;
+            for (int32_t p = 0; p < depth; ++p) sum += std::exp(s[p] - 1.0f);
+            sinks[static_cast<size_t>(thread) * 64] += sum;
+        });
+        if (sinks[0] == 12345.0f) std::fprintf(stderr, " ");   // keeps the sums alive
+        return r;
+    }
+
+private:
+    uint8_t* value_row(int32_t layer, int32_t p) {
+        return values_.data() + (static_cast<size_t>(layer) * static_cast<size_t>(n_ctx_) + static_cast<size_t>(p)) * row_bytes_;
+    }
+
+    const LlamaConfig& c_;
+    KvType type_;
+    int32_t n_ctx_;
+    KvCache cache_;
+    size_t row_bytes_;
+    std::vector<uint8_t> values_;
+};
 
 }  // namespace
 
@@ -192,22 +276,10 @@ int main(int argc, char** argv) {
             auto t_make = Clock::now();
             LlamaModel model(config, weights, n_ctx, type, type, pool);
             model.shift_cache(0, 1, n_ctx);   // writes rows [0, n_ctx - 1): every page real
-            // --profile: a second cache of the model's shape but kProfileLayers layers (every
-            // layer costs the same; the full second cache would not fit wasm's 4 GB beside the
-            // model's), filled with random rows (64 of them, cycled: values do not change the
-            // time either), for attention alone.
-            std::unique_ptr<KvCache> attn_cache;
-            if (o.profile) {
-                attn_cache = std::make_unique<KvCache>(kProfileLayers, n_ctx, config.kv_dim, type, type);
-                std::normal_distribution<float> normal(0.0f, 1.0f);
-                std::vector<float> rows(64 * static_cast<size_t>(config.kv_dim));
-                for (float& x : rows) x = normal(rng);
-                for (int32_t l = 0; l < kProfileLayers; ++l)
-                    for (int32_t p = 0; p < n_ctx; ++p) {
-                        const float* row = rows.data() + static_cast<size_t>(p % 64) * static_cast<size_t>(config.kv_dim);
-                        attn_cache->store(l, p, row, row);
-                    }
-            }
+            // --profile: a cache of the model's shape but kProfileLayers layers (every layer
+            // costs the same; a full second cache would not fit wasm's 4 GB beside the model's).
+            std::unique_ptr<AttentionBench> attn;
+            if (o.profile) attn = std::make_unique<AttentionBench>(config, type, n_ctx, rng);
             std::fprintf(stderr, "%s: cache %.0f MiB ready in %.1f s\n", name, model.kv_cache_bytes() / 1048576.0,
                          seconds_since(t_make));
 
@@ -228,21 +300,26 @@ int main(int argc, char** argv) {
                 }
                 const double decode_s = median(decode);
                 const double prefill_s = median(prefill);
-                const double attn_s = o.profile ? attention_seconds(config, *attn_cache, pool, depth, 3) : 0.0;
+                const AttentionProfile prof = o.profile ? attn->run(pool, depth, 3) : AttentionProfile{};
+                const double attn_s = prof.total;
                 if (base_decode == 0.0) base_decode = 1.0 / decode_s;
                 const double decode_tps = 1.0 / decode_s;
                 const double prefill_tps = o.batch / prefill_s;
                 std::printf("{\"type\":\"%s\",\"depth\":%d,\"threads\":%d,\"batch\":%d,\"prefillTokensPerSecond\":%.3f,"
                             "\"decodeTokensPerSecond\":%.3f,\"decodeMs\":%.2f,\"decodeMsMin\":%.2f,\"decodeMsMax\":%.2f,"
-                            "\"attentionMs\":%.2f}\n",
+                            "\"attentionMs\":%.2f,\"attentionValuesMs\":%.2f,\"attentionExpMs\":%.2f}\n",
                             name, depth, o.threads, o.batch, prefill_tps, decode_tps, decode_s * 1e3,
                             *std::min_element(decode.begin(), decode.end()) * 1e3,
-                            *std::max_element(decode.begin(), decode.end()) * 1e3, attn_s * 1e3);
+                            *std::max_element(decode.begin(), decode.end()) * 1e3, attn_s * 1e3, prof.values * 1e3,
+                            prof.exps * 1e3);
                 std::fflush(stdout);
+                char attn_text[96] = "-";
+                if (o.profile)
+                    std::snprintf(attn_text, sizeof attn_text, "%.0f (V sum %.0f, exp %.0f)", attn_s * 1e3, prof.values * 1e3,
+                                  prof.exps * 1e3);
                 char row[256];
                 std::snprintf(row, sizeof row, "| %s | %d | %.2f | %.2f | %.0f%% | %.1f | %s |", name, depth, prefill_tps,
-                              decode_tps, decode_tps / base_decode * 100.0, decode_s * 1e3,
-                              o.profile ? (std::to_string(static_cast<int>(std::lround(attn_s * 1e3))) + " ms").c_str() : "-");
+                              decode_tps, decode_tps / base_decode * 100.0, decode_s * 1e3, attn_text);
                 rows.push_back(row);
             }
             std::printf("\n| KV type | cached tokens | prefill tok/s (batch %d) | decode tok/s | decode vs %d | decode ms | "
