@@ -6,7 +6,7 @@
 // attention look free), then at each depth times
 //   decode:  one token at position `depth` (median of --decode-reps steps), and
 //   prefill: a batch of --batch tokens at positions [depth, depth + batch) (median of
-//            --prefill-reps),
+//            --prefill-reps; 0 skips it and reports 0),
 // each step re-writing the same rows, so the cache stays `depth` tokens deep. With --profile it
 // also times attention alone for one decode token (every layer and head over `depth` keys of a
 // KvCache of the model's shape, on the same thread pool), to say how much of a step it is.
@@ -73,10 +73,10 @@ std::vector<std::string> split(const std::string& s) {
     return out;
 }
 
-int positive(const std::string& s, const char* what) {
+int positive(const std::string& s, const char* what, long min = 1) {
     char* end = nullptr;
     const long v = std::strtol(s.c_str(), &end, 10);
-    if (s.empty() || *end != '\0' || v < 1 || v > 1'000'000) usage(std::string("bad ") + what + ": " + s);
+    if (s.empty() || *end != '\0' || v < min || v > 1'000'000) usage(std::string("bad ") + what + ": " + s);
     return static_cast<int>(v);
 }
 
@@ -102,7 +102,7 @@ Options parse(int argc, char** argv) {
         } else if (a == "--threads") o.threads = positive(value(), "thread count");
         else if (a == "--batch") o.batch = positive(value(), "batch");
         else if (a == "--decode-reps") o.decode_reps = positive(value(), "decode reps");
-        else if (a == "--prefill-reps") o.prefill_reps = positive(value(), "prefill reps");
+        else if (a == "--prefill-reps") o.prefill_reps = positive(value(), "prefill reps", 0);
         else if (a == "--profile") o.profile = true;
         else usage("unknown argument " + a);
     }
@@ -299,12 +299,12 @@ int main(int argc, char** argv) {
                     prefill.push_back(seconds_since(t0));
                 }
                 const double decode_s = median(decode);
-                const double prefill_s = median(prefill);
+                const double prefill_s = prefill.empty() ? 0.0 : median(prefill);
                 const AttentionProfile prof = o.profile ? attn->run(pool, depth, 3) : AttentionProfile{};
                 const double attn_s = prof.total;
                 if (base_decode == 0.0) base_decode = 1.0 / decode_s;
                 const double decode_tps = 1.0 / decode_s;
-                const double prefill_tps = o.batch / prefill_s;
+                const double prefill_tps = prefill.empty() ? 0.0 : o.batch / prefill_s;   // 0: not run
                 std::printf("{\"type\":\"%s\",\"depth\":%d,\"threads\":%d,\"batch\":%d,\"prefillTokensPerSecond\":%.3f,"
                             "\"decodeTokensPerSecond\":%.3f,\"decodeMs\":%.2f,\"decodeMsMin\":%.2f,\"decodeMsMax\":%.2f,"
                             "\"attentionMs\":%.2f,\"attentionValuesMs\":%.2f,\"attentionExpMs\":%.2f}\n",
