@@ -1,7 +1,10 @@
 // Perplexity with a quantized KV cache (llama.cpp's method, tools/smollm_native/perplexity.h)
 // on ../shared/golden/python-sample.txt: q8_0 keys and values must stay within 0.2% of the f16
 // cache's figure; q4_0's is printed. tiny-py-F16 by default (SMOLLM_PPL_MODELS narrows as in
-// perplexity.test.mjs), native tool by default (SMOLLM_PPL_ENGINE=wasm runs the CLI).
+// perplexity.test.mjs), native tool by default (SMOLLM_PPL_ENGINE=wasm runs the CLI). The
+// first 40 chunks of 512 by default (three runs of the whole text cost CI minutes);
+// SMOLLM_KV_PPL_CHUNKS=N or =all for the whole text (the CLI always reads it whole) (123 chunks, figures in
+// bench/kvcache/RESULTS.md).
 import assert from 'node:assert/strict';
 import {execFileSync} from 'node:child_process';
 import {existsSync} from 'node:fs';
@@ -15,10 +18,11 @@ const text = join(sharedDir, 'golden/python-sample.txt');
 const models = (process.env.SMOLLM_PPL_MODELS ?? 'tiny-py-F16').split(',');
 const useWasm = process.env.SMOLLM_PPL_ENGINE === 'wasm';
 const wasmCli = join(repoRoot, 'js/bin/smollm-wasm.js');
+const chunks = process.env.SMOLLM_KV_PPL_CHUNKS ?? '40';
 
 function perplexity(modelPath, kvType) {
     const args = ['perplexity', '-m', modelPath, '-f', text, '--ctx', '512', '--threads', String(threadsForTests()),
-        useWasm ? '--kv-type' : '--kv', kvType];
+        useWasm ? '--kv-type' : '--kv', kvType, ...(chunks === 'all' || useWasm ? [] : ['--chunks', chunks])];
     const [cmd, argv] = useWasm ? [process.execPath, [wasmCli, ...args]] : [nativeTool(), args];
     const out = execFileSync(cmd, argv, {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']});
     return Number(out.match(/PPL = ([0-9.]+) \+\/- ([0-9.]+)/)[1]);
