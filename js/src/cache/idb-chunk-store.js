@@ -306,14 +306,19 @@ export async function createWriter(url, bytes, etag, readBack) {
     async write(chunk) {
       arrived = Math.min(bytes, arrived + chunk.byteLength);
       if (failed || pump) return;
+      // pump is cleared in a then() callback, which always runs after this assignment: an
+      // async body that clears it itself does so synchronously when it has no whole chunk to
+      // store (a write of less than CHUNK_BYTES), before the assignment, which then leaves a
+      // settled promise in pump for good: every later write returned early and finish()
+      // awaited it in an endless microtask loop that froze the worker (a download arriving in
+      // small pieces, as from the demo's server in WebKit, never reached "Preparing").
       pump = (async () => {
         try {
           while (!failed && !finished && arrived - stored >= CHUNK_BYTES) await storeChunk(stored + CHUNK_BYTES);
         } catch (error) {
           failed = error;
         }
-        pump = null;
-      })();
+      })().then(() => { pump = null; });
     },
     async finish() {
       while (pump) await pump;

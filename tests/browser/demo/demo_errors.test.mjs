@@ -36,19 +36,21 @@ function loadOutcome() {
 
 // WebKit: one variant (webkit; nothing here depends on SharedArrayBuffer). The case without
 // service workers needs a browser launched with them off, which WebDriver cannot ask of
-// WebKit. Three cases fail in WebKit (tried 2026-12-03, plain webkit): the load after Retry,
-// the load after a cancelled and a dropped download, and a dropped file's load never reach
-// "Ready" within 120 s (the error notices before them are right; a file from the picker loads).
-// Not yet investigated: they show as skipped with that finding rather than being left out.
+// WebKit. The dropped file is skipped in WebKit: there the page navigates away during the
+// local-file cases (an evaluation fails with "execution context was destroyed", or the page
+// with the load is replaced and never shows Ready or an error: the dropped file in 3 of 3
+// runs on 2026-12-03, the picked file in 1), while the same steps in a script outside the test
+// runner loaded both files in 1 s. Not yet explained. (The Retry and Cancel / dropped-connection loads, skipped here too
+// before, hung on the IndexedDB chunk store's writer and pass since its fix.)
 const SAME_AS_WEBKIT = 'errors, downloads and local files do not depend on SharedArrayBuffer: the webkit run covers WebKit';
+const WEBKIT_NAVIGATES = 'known WebKit gap, not yet explained: the page navigates away during the dropped-file case under the test runner';
 const NO_SW_SWITCH = 'WebDriver cannot launch WebKit with service workers turned off';
-const WEBKIT_STALLS = 'known WebKit gap, not yet investigated: in WebKit the load that follows (after Retry, after Cancel and a dropped connection, of a dropped file) never reaches Ready';
 
 for (const engine of ENGINES) {
   const skip = missingBrowser(engine) ?? missingShared() ?? missingPackage();
   const webkit = engine.name.startsWith('webkit');
   const skipVariant = skip ?? (engine.name === 'webkit-sab' ? SAME_AS_WEBKIT : null);
-  describe(`demo errors and downloads in ${engine.name}`, { skip: skipVariant ?? (webkit ? WEBKIT_STALLS : null) ?? false, timeout: 600000 }, () => {
+  describe(`demo errors and downloads in ${engine.name}`, { skip: skipVariant ?? false, timeout: 600000 }, () => {
     let browser;
     before(async () => {
       browser = await engine.launch();
@@ -139,7 +141,7 @@ for (const engine of ENGINES) {
       }
     });
 
-    test('a file dropped on the page loads', { skip: webkit ? WEBKIT_STALLS : false }, async () => {
+    test('a file dropped on the page loads', { skip: webkit ? WEBKIT_NAVIGATES : false }, async () => {
       const server = await serve();
       try {
         await browser.goto(server.url + PAGE_QUERY);

@@ -98,6 +98,8 @@ for (const engine of ENGINES) {
           t.dispatchEvent(new Event('input', { bubbles: true }));
         });
         await browser.reload();
+        // The app's module has run (WebKit's WebDriver refresh can answer before it did).
+        await browser.waitFor(() => document.body.dataset.ready, null, 30000);
         const values = await browser.evaluate(() => ({
           system: document.getElementById('system-prompt').value,
           max: document.getElementById('max-tokens').value,
