@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ENGINES, missingBrowser } from '../browsers.mjs';
 import {
-  serve, artifact, step, missingShared, missingPackage, waitForOfflineReady, REPO_ROOT, TINY_PY_RADIO, FORCED_BUILD, PAGE_QUERY,
+  serve, artifact, step, missingShared, missingPackage, waitForOfflineReady, REPO_ROOT, TINY_PY_RADIO, FORCED_BUILD, PAGE_QUERY, setMaxTokens,
 } from './support.mjs';
 
 const LOAD_TIMEOUT = 180000;
@@ -53,14 +53,6 @@ async function loadTinyPy(browser) {
   assert.equal(state.error, null, `no error notice after loading: ${state.error}`);
   assert.match(state.loaded, /^Ready: tiny-py/);
   return state;
-}
-
-async function setMaxTokens(browser, n) {
-  await browser.evaluate((value) => {
-    const input = document.getElementById('max-tokens');
-    input.value = String(value);
-    input.dispatchEvent(new Event('input', { bubbles: true }));
-  }, n);
 }
 
 async function sendMessage(browser, text) {

@@ -6,7 +6,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ENGINES, missingBrowser } from '../browsers.mjs';
-import { serve, artifact, step, missingShared, missingPackage, waitForOfflineReady, TINY_PY_RADIO, PAGE_QUERY } from './support.mjs';
+import { serve, artifact, step, missingShared, missingPackage, waitForOfflineReady, TINY_PY_RADIO, PAGE_QUERY, setMaxTokens } from './support.mjs';
 
 const CONTEXT = 512;
 const TURNS = 60;
@@ -52,14 +52,6 @@ async function loadTinyPy(browser) {
   assert.equal(state.error, null);
   assert.match(state.context, new RegExp(`^0 of ${CONTEXT} tokens$`), 'the page asked for a 512-token context');
   return state;
-}
-
-async function setMaxTokens(browser, n) {
-  await browser.evaluate((value) => {
-    const input = document.getElementById('max-tokens');
-    input.value = String(value);
-    input.dispatchEvent(new Event('input', { bubbles: true }));
-  }, n);
 }
 
 // Sends one message and waits for its answer; returns the page state after it.

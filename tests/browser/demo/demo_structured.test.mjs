@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Ajv from 'ajv';
 import { ENGINES, missingBrowser } from '../browsers.mjs';
-import { serve, artifact, step, missingShared, missingPackage, TINY_PY_RADIO, PAGE_QUERY } from './support.mjs';
+import { serve, artifact, step, missingShared, missingPackage, TINY_PY_RADIO, PAGE_QUERY, setMaxTokens } from './support.mjs';
 import { EVENT_SCHEMA } from '../../../demo/src/json_mode.js';
 import { PAGE_TOOLS, TOOL_NAMES } from '../../../demo/src/page_tools.js';
 import { SMOLLM2_TOKENIZER, smolModel } from '../../js/package/support/models.mjs';
@@ -59,14 +59,6 @@ async function loadModel(browser, radio = TINY_PY_RADIO, label = 'tiny-py') {
     return document.getElementById('loaded-model').textContent.startsWith(`Ready: ${expected}`);
   }, label, LOAD_TIMEOUT));
   assert.equal(loaded, true, `${label} loads: ${loaded}`);
-}
-
-async function setMaxTokens(browser, n) {
-  await browser.evaluate((value) => {
-    const input = document.getElementById('max-tokens');
-    input.value = String(value);
-    input.dispatchEvent(new Event('input', { bubbles: true }));
-  }, n);
 }
 
 async function pickMode(browser, mode) {

@@ -154,3 +154,12 @@ export function startSlowModelServer({ file, bytesPerSecond, dropAtFraction = nu
     });
   });
 }
+
+// The demo's Max tokens setting, as typing it would set it.
+export async function setMaxTokens(browser, n) {
+  await browser.evaluate((value) => {
+    const input = document.getElementById('max-tokens');
+    input.value = String(value);
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+  }, n);
+}
