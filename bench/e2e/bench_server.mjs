@@ -1,4 +1,5 @@
-// The static host every browser benchmark page is served from: the bench page, our package,
+// The static host every browser benchmark page is served from: the bench page (and
+// bench/grammar's measurement module), our package,
 // both wllama builds (the JSPI/memory64 one and the compat one WebKit needs) and the model
 // folder, with the COOP/COEP headers of tests/support/static-server.mjs, so both wasm
 // engines can use SharedArrayBuffer and run multi-threaded.
@@ -12,6 +13,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 export function startBenchServer(modelsDir) {
   return startStaticServer({
     '/bench/': path.join(ROOT, 'bench/e2e/page'),
+    '/grammar/': path.join(ROOT, 'bench/grammar'),
     '/js/': path.join(ROOT, 'js'),
     '/wllama/': path.join(ROOT, 'node_modules/@wllama/wllama/esm'),
     '/wllama-compat/': path.join(ROOT, 'node_modules/@wllama/wllama-compat/wasm'),
