@@ -250,17 +250,21 @@ export class SmolLM {
     const toolHistory = Array.isArray(params.messages) &&
       params.messages.some((m) => m?.role === 'tool' || (m?.tool_calls !== undefined && m?.tool_calls !== null));
     const messages = plan.choice !== 'none' || toolHistory ? toolTurns(params.messages, plan) : params.messages;
-    const fitted = await this.#fitChat(messages, generation);
-    let prompt = fitted.prompt;
     // required / a named function: the prompt opens the call block, the grammar holds from the
     // first token. auto: the grammar switches on when the model writes the opening tag.
     const forced = plan.choice === 'required' || typeof plan.choice === 'object';
     if (plan.choice !== 'none') {
-      await this.#checkToolFormat(prompt, messages[0].content);
+      // Judged on the whole chat, before any turn is dropped to fit: a model that cannot make
+      // tool calls is told so whatever the chat's length.
+      await this.#checkToolFormat(await this.applyChatTemplate(messages), messages[0].content);
       if (generation.grammar !== undefined || generation.jsonSchema !== undefined || generation.grammarTrigger !== undefined) {
         throw new InvalidArgumentError('tools: give tools or a grammar (grammar, json_schema, response_format, grammar_trigger), not both; ' +
           'or set tool_choice: "none"');
       }
+    }
+    const fitted = await this.#fitChat(messages, generation);
+    let prompt = fitted.prompt;
+    if (plan.choice !== 'none') {
       generation.jsonSchema = callListSchema(plan);
       if (forced) prompt += CALL_OPEN;
       else generation.grammarTrigger = CALL_OPEN;
