@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 
 #include "quant/fp16.h"
@@ -10,6 +11,15 @@
 
 namespace smollm::quant {
 namespace {
+
+// llama.cpp's (int8_t) cast of a level, defined for every input: finite values of a block
+// land in the int8 range; NaN and values beyond int32 (a block holding inf or NaN: a model
+// whose activations overflowed, a fuzzed file) give 0, as x86's conversion to int32 does
+// (0x80000000, low byte 0), instead of undefined behaviour.
+int8_t trunc_i8(float v) {
+    if (!(v > -2147483648.0f && v < 2147483648.0f)) return 0;
+    return static_cast<int8_t>(static_cast<int32_t>(v));
+}
 
 // The value of largest magnitude (keeping its sign) and that magnitude.
 void signed_absmax(const float* x, int n, float* max, float* amax) {
@@ -55,8 +65,8 @@ void quantize_q4_0(const float* x, BlockQ4_0* y, int64_t nb) {
         y[i].d = fp32_to_fp16(d);
         for (int j = 0; j < kQK / 2; ++j) {
             // Truncation after +8.5 is llama.cpp's rounding; keep it for identical files.
-            const int a = std::min(15, static_cast<int>(static_cast<int8_t>(x[j] * id + 8.5f)));
-            const int b = std::min(15, static_cast<int>(static_cast<int8_t>(x[j + kQK / 2] * id + 8.5f)));
+            const int a = std::min(15, static_cast<int>(trunc_i8(x[j] * id + 8.5f)));
+            const int b = std::min(15, static_cast<int>(trunc_i8(x[j + kQK / 2] * id + 8.5f)));
             y[i].qs[j] = static_cast<uint8_t>(a | (b << 4));
         }
     }
@@ -71,8 +81,8 @@ void quantize_q4_1(const float* x, BlockQ4_1* y, int64_t nb) {
         y[i].d = fp32_to_fp16(d);
         y[i].m = fp32_to_fp16(min);
         for (int j = 0; j < kQK / 2; ++j) {
-            const int a = std::min(15, static_cast<int>(static_cast<int8_t>((x[j] - min) * id + 0.5f)));
-            const int b = std::min(15, static_cast<int>(static_cast<int8_t>((x[j + kQK / 2] - min) * id + 0.5f)));
+            const int a = std::min(15, static_cast<int>(trunc_i8((x[j] - min) * id + 0.5f)));
+            const int b = std::min(15, static_cast<int>(trunc_i8((x[j + kQK / 2] - min) * id + 0.5f)));
             y[i].qs[j] = static_cast<uint8_t>(a | (b << 4));
         }
     }
@@ -87,7 +97,7 @@ void quantize_q5_0(const float* x, BlockQ5_0* y, int64_t nb) {
         y[i].d = fp32_to_fp16(d);
         uint8_t levels[kQK];
         for (int j = 0; j < kQK; ++j)
-            levels[j] = static_cast<uint8_t>(std::min(31, static_cast<int>(static_cast<int8_t>(x[j] * id + 16.5f))));
+            levels[j] = static_cast<uint8_t>(std::min(31, static_cast<int>(trunc_i8(x[j] * id + 16.5f))));
         pack_q5(levels, y[i].qs, y[i].qh);
     }
 }
@@ -113,7 +123,7 @@ void quantize_q8_0(const float* x, BlockQ8_0* y, int64_t nb) {
         const float d = amax / 127;
         const float id = d ? 1.0f / d : 0.0f;
         y[i].d = fp32_to_fp16(d);
-        for (int j = 0; j < kQK; ++j) y[i].qs[j] = static_cast<int8_t>(std::round(x[j] * id));
+        for (int j = 0; j < kQK; ++j) y[i].qs[j] = trunc_i8(std::round(x[j] * id));
     }
 }
 
