@@ -291,7 +291,9 @@ describe('serve: failures of the engine', { skip }, () => {
   let trapAt = Infinity;
   let pieces = 0;
   let gate = null;   // while a promise, streams wait on it before their first piece
+  let onGate = () => {};   // called as a stream reaches the gate
   async function* trapping(iterator) {
+    onGate();
     await gate;
     for await (const item of iterator) {
       if (++pieces >= trapAt) throw new EngineCrashedError('memory access out of bounds');
@@ -347,16 +349,20 @@ describe('serve: failures of the engine', { skip }, () => {
   test('a full queue answers 429 with Retry-After', async () => {
     let open;
     gate = new Promise((resolve) => { open = resolve; });
-    // A streamed chat answers its headers once it holds its place (maxQueue 1), then waits.
-    const held = await new Promise((resolve, reject) => {
+    const atGate = new Promise((resolve) => { onGate = resolve; });
+    // A streamed chat holds its place (maxQueue 1) and waits at the gate before its first
+    // token (its headers come with that token).
+    const held = new Promise((resolve, reject) => {
       const req = http.request({ host: '127.0.0.1', port: s.port, method: 'POST', path: '/v1/chat/completions', headers: json }, resolve);
       req.on('error', reject);
       req.end(chatBody({ stream: true }));
     });
+    await atGate;
+    onGate = () => {};
     const r = await raw(s.port, { headers: json, body: chatBody() });
     open();
     gate = null;
-    held.resume();
+    (await held).resume();
     assert.equal(r.status, 429);
     assert.match(r.headers['retry-after'], /^\d+$/);
     assert.equal(r.json.error.type, 'rate_limit_error');

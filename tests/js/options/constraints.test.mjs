@@ -129,11 +129,19 @@ describe('constrained generation through the package, serve and the CLI', () => 
       [{ response_format: { type: 'json_object' }, json_schema: SCHEMA }, /conflicts/, 'json_schema'],
       [{ json_schema: 'not json' }, /JSON schema/, 'json_schema'],
     ];
-    for (const [extra, message, param] of cases) {
-      await assert.rejects(() => client.chat.completions.create({ model: 'synthetic', messages, max_tokens: 4, ...extra }), (e) => {
-        assert.equal(e.status, 400, JSON.stringify(extra));
-        assert.match(e.message, message);
-        if (param) assert.equal(e.param, param);
+    // Streamed or not: the engine refuses a bad grammar or schema before the answer starts.
+    for (const stream of [false, true]) {
+      for (const [extra, message, param] of cases) {
+        await assert.rejects(() => client.chat.completions.create({ model: 'synthetic', messages, max_tokens: 4, stream, ...extra }), (e) => {
+          assert.equal(e.status, 400, JSON.stringify({ stream, ...extra }));
+          assert.match(e.message, message);
+          if (param) assert.equal(e.param, param);
+          return true;
+        });
+      }
+      await assert.rejects(() => client.completions.create({ model: 'synthetic', prompt: 'hi', max_tokens: 4, stream, grammar: 'root ::= [a-\n' }), (e) => {
+        assert.equal(e.status, 400, `completions, stream ${stream}`);
+        assert.match(e.message, /grammar: line 1, column/);
         return true;
       });
     }

@@ -48,10 +48,17 @@ export async function chatCompletions(ctx, body) {
     sendJson(ctx.res, 200, completion, ctx.cors);
     return;
   }
-  // create() renders the template and checks the prompt before it returns: those failures
-  // still get a plain 4xx/5xx answer.
+  // create() renders the template and checks the prompt before it returns; the engine checks
+  // the grammar or schema when the run starts. The role chunk comes at once, the next one once
+  // the engine took the request: wait for it before answering 200, so those failures still get
+  // a plain 4xx/5xx answer.
   const chunks = await ctx.llm.chat.completions.create({ ...params, stream: true });
-  await streamOut(ctx, chunks, 'messages');
+  const head = [];
+  for (let step; head.length < 2 && !(step = await chunks.next()).done;) head.push(step.value);
+  await streamOut(ctx, (async function* replay() {
+    yield* head;
+    yield* chunks;
+  })(), 'messages');
 }
 
 /** @param {RouteContext} ctx @param {unknown} body */
