@@ -4,7 +4,8 @@
 // stops at `tokens` (finish 'length'), so both runs decode the same number of tokens. Prints
 // one JSON line: decode tok/s of each (median of the repeats), their ratio, and the time to
 // the first token of each (the prompt is cached: this is grammar setup plus one decode step);
-// first_constrained_ms is the first constrained request after load.
+// first_constrained_ms is the first constrained request after load, cold_grammar_extra_ms what
+// it took beyond the unconstrained request just before it.
 import { SmolLM } from '../../js/src/index.js';
 import { measureSchemaDecode } from './schema_decode.js';
 
