@@ -7,6 +7,9 @@
 //
 //   node bench/e2e/contention.mjs [--engines ours,wllama,native] [--browsers chromium,firefox,webkit]
 //        [--quant Q4_K_M] [--reps 2] [--prompt-tokens 128] [--decode-tokens 32]
+//        [--model FILE.gguf]   (another file, e.g. ../shared's tiny-py, where the steps are
+//                               short and waiting dominates: writes bench/contention/RESULTS-<file>.md
+//                               and leaves bench/RESULTS.md alone)
 //        [--report-only bench/out/contention-<run>.jsonl]   (render an earlier run's records)
 //
 // A browser driver module exports runIn(origin, engine, job, log) and a version(); adding a
@@ -57,6 +60,7 @@ function parse(argv) {
       engines: { type: 'string', default: 'ours,wllama,native' },
       browsers: { type: 'string', default: 'chromium,firefox,webkit' },
       quant: { type: 'string', default: 'Q4_K_M' },
+      model: { type: 'string' },
       reps: { type: 'string', default: '2' },
       cores: { type: 'string', default: String(os.cpus().length) },
       'prompt-tokens': { type: 'string', default: '128' },
@@ -69,6 +73,7 @@ function parse(argv) {
     engines: list(values.engines),
     browsers: list(values.browsers),
     quant: values.quant,
+    model: values.model ? path.resolve(values.model) : null,
     reps: Number(values.reps),
     cores: Number(values.cores),
     promptTokens: Number(values['prompt-tokens']),
@@ -95,9 +100,7 @@ async function main() {
     const records = readFileSync(o.reportOnly, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
     const browsers = [...new Set(records.map((r) => r.result?.browser).filter(Boolean))].join(', ');
     const md = render(records, o, describeMachine(ROOT, { browsers }), o.reportOnly);
-    mkdirSync(path.dirname(OUTPUT), { recursive: true });
-    writeFileSync(OUTPUT, md);
-    spliceIntoResults(md);
+    writeOutput(md, o);
     process.stdout.write(md);
     return;
   }
@@ -108,7 +111,7 @@ async function main() {
 
   const tokenizerJson = path.resolve(ROOT, '../shared/smollm2/tokenizer.json');
   const writer = process.env.SMOLLM_GGUF_WRITER ?? path.join(ROOT, 'build/gguf_writer');
-  const file = ensureModel({ writer, modelsDir: path.join(ROOT, 'bench/models'), shape: 'smollm2-1.7b', quant: o.quant, tokenizerJson, threads: 2, log });
+  const file = o.model ?? ensureModel({ writer, modelsDir: path.join(ROOT, 'bench/models'), shape: 'smollm2-1.7b', quant: o.quant, tokenizerJson, threads: 2, log });
   const lengths = { warmup: 8, short: o.promptTokens, long: o.promptTokens };
   const { bannedIds, prompts } = await buildPrompts(tokenizerJson, file, lengths);
   const server = await startBenchServer(path.dirname(file));
@@ -154,11 +157,17 @@ async function main() {
   await server.close();
 
   const md = render(records, o, describeMachine(ROOT, { browsers: versions.join(', ') }), recordsFile);
-  mkdirSync(path.dirname(OUTPUT), { recursive: true });
-  writeFileSync(OUTPUT, md);
-  spliceIntoResults(md);
-  log(`wrote ${path.relative(ROOT, OUTPUT)} and its section of bench/RESULTS.md`);
+  writeOutput(md, o);
+  log(`wrote ${path.relative(ROOT, outputOf(o))}${o.model ? '' : ' and its section of bench/RESULTS.md'}`);
   process.stdout.write(`\n${md}`);
+}
+
+// The 1.7B shape's table is bench/RESULTS.md's section; another file's stands alone.
+const outputOf = (o) => (o.model ? path.join(ROOT, `bench/contention/RESULTS-${path.basename(o.model, '.gguf')}.md`) : OUTPUT);
+function writeOutput(md, o) {
+  mkdirSync(path.dirname(OUTPUT), { recursive: true });
+  writeFileSync(outputOf(o), md);
+  if (!o.model) spliceIntoResults(md);
 }
 
 const f1 = (x) => (x === null || x === undefined ? '—' : x.toFixed(1));
@@ -199,7 +208,7 @@ Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC with \`n
 
 ${machineLines}
 
-Each engine on the SmolLM2-1.7B-shaped ${o.quant} file: ${o.promptTokens}-token prompt, ${o.decodeTokens} greedy tokens, context ${CONTEXT_SIZE}.
+Each engine on ${o.model ? `\`${path.basename(o.model)}\`` : `the SmolLM2-1.7B-shaped ${o.quant} file`}: ${o.promptTokens}-token prompt, ${o.decodeTokens} greedy tokens, context ${CONTEXT_SIZE}.
 Three runs in a row per engine and repetition: quiet at ${o.cores} threads (one per core); with one
 plain CPU spinner (\`sh -c 'while :; do :; done'\`, normal priority) beside it at ${o.cores} threads;
 and asked for ${2 * o.cores} threads with no spinner. Ratios are each run against the quiet run of the
@@ -210,7 +219,7 @@ slots). Other processes' CPU is the CPU monitor's figure (the spinner counts as 
 | browser | engine | quiet prefill / decode tok/s | busy neighbour | busy / quiet | ${2 * o.cores} threads | ${2 * o.cores} threads / quiet | others' cores (quiet / busy / ${2 * o.cores}t) | reps |
 |---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
-${existsSync(NOTES) ? `\n${readFileSync(NOTES, 'utf8')}` : ''}`;
+${existsSync(NOTES) && !o.model ? `\n${readFileSync(NOTES, 'utf8')}` : ''}`;
 }
 
 // bench/RESULTS.md carries this section (bench/e2e/main.mjs appends it when it rewrites the
