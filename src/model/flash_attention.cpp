@@ -6,6 +6,7 @@
 #include "model/f16.h"
 #include "model/kv_kernels.h"
 #include "model/llama_config.h"
+#include "quant/f16_dot_order.h"
 #if defined(__wasm_simd128__)
 #include "quant/simd128_util.h"
 #endif
@@ -13,39 +14,6 @@
 namespace smollm {
 namespace flash_attention {
 namespace {
-
-// ggml_vec_dot_f16's x86 AVX-512 layout: GGML_F16_STEP = 64 elements per step, as four
-// accumulators (j) of 16 lanes (l), element 16j + l of each step going to accumulator j, lane l.
-constexpr int32_t kStep = 64;
-
-#if !defined(__wasm_simd128__)
-// The fold of those 64 partial sums into one float (a[e] = accumulator e / 16, lane e % 16):
-// accumulators (0 + 2) + (1 + 3), then _mm512_reduce_add_ps's halving tree over the lanes.
-inline float fold64(const float* a) {
-    float v[16];
-    for (int32_t l = 0; l < 16; ++l) v[l] = (a[l] + a[32 + l]) + (a[16 + l] + a[48 + l]);
-    float t3[8], t6[4];
-    for (int32_t i = 0; i < 8; ++i) t3[i] = v[i] + v[i + 8];
-    for (int32_t i = 0; i < 4; ++i) t6[i] = t3[i] + t3[i + 4];
-    return (t6[0] + t6[2]) + (t6[1] + t6[3]);
-}
-
-// The products of two halves are exact in f32, so ggml's fused multiply-adds are plain adds.
-float dot_f16_scalar(const uint16_t* k, const float* q16, int32_t n) {
-    const int32_t steps = n / kStep;
-    double sum = 0.0;
-    if (steps > 0) {
-        float a[kStep];
-        for (int32_t e = 0; e < kStep; ++e) a[e] = f16_to_f32(k[e]) * q16[e];
-        for (int32_t s = 1; s < steps; ++s) {
-            for (int32_t e = 0; e < kStep; ++e) a[e] += f16_to_f32(k[s * kStep + e]) * q16[s * kStep + e];
-        }
-        sum = fold64(a);
-    }
-    for (int32_t i = steps * kStep; i < n; ++i) sum += static_cast<double>(f16_to_f32(k[i]) * q16[i]);
-    return static_cast<float>(sum);
-}
-#endif
 
 // fma(v, w, acc) rounded to f32, then to f16. v * w is exact in double (11 + 24 bits) and so is
 // the sum unless acc and v * w are 2^18 apart; the f32 rounding of that double then equals the
@@ -98,27 +66,8 @@ inline v128_t round_to_f16x4(v128_t x) {
 
 template <bool kFinite>
 float dot_f16_simd(const uint16_t* k, const float* q16, int32_t n) {
-    const int32_t steps = n / kStep;
-    double sum = 0.0;
-    if (steps > 0) {
-        v128_t a[16];
-        for (int32_t m = 0; m < 16; ++m) a[m] = wasm_f32x4_mul(load_halves<kFinite>(k + 4 * m), wasm_v128_load(q16 + 4 * m));
-        for (int32_t s = 1; s < steps; ++s) {
-            const uint16_t* ks = k + s * kStep;
-            const float* qs = q16 + s * kStep;
-            for (int32_t m = 0; m < 16; ++m)
-                a[m] = wasm_f32x4_add(a[m], wasm_f32x4_mul(load_halves<kFinite>(ks + 4 * m), wasm_v128_load(qs + 4 * m)));
-        }
-        // fold64 with lanes 4q..4q+3 of v in vector q.
-        v128_t v[4];
-        for (int32_t q = 0; q < 4; ++q)
-            v[q] = wasm_f32x4_add(wasm_f32x4_add(a[q], a[8 + q]), wasm_f32x4_add(a[4 + q], a[12 + q]));
-        const v128_t t6 = wasm_f32x4_add(wasm_f32x4_add(v[0], v[2]), wasm_f32x4_add(v[1], v[3]));
-        const v128_t t8 = wasm_f32x4_add(t6, wasm_i32x4_shuffle(t6, t6, 2, 3, 0, 1));
-        sum = wasm_f32x4_extract_lane(t8, 0) + wasm_f32x4_extract_lane(t8, 1);
-    }
-    for (int32_t i = steps * kStep; i < n; ++i) sum += static_cast<double>(f16_to_f32(k[i]) * q16[i]);
-    return static_cast<float>(sum);
+    return quant::f16_order::dot_simd([k](int64_t i) { return load_halves<kFinite>(k + i); },
+                                      [k](int64_t i) { return f16_to_f32(k[i]); }, q16, n);
 }
 
 // fused_mad_to_f16 on four lanes, the double arithmetic two lanes at a time.
@@ -181,7 +130,11 @@ void f16_scores(const float* q, F16Rows k, int32_t n_keys, int32_t head_dim, flo
     }
 #else
     (void)finite_cache;
-    for (int32_t p = 0; p < n_keys; ++p) scores[p] = dot_f16_scalar(k.row(p), q16, head_dim) * scale;
+    for (int32_t p = 0; p < n_keys; ++p) {
+        const uint16_t* row = k.row(p);
+        scores[p] = quant::f16_order::dot_scalar([row](int64_t i) { return f16_to_f32(row[i]); },
+                                                 [&q16](int64_t i) { return q16[i]; }, head_dim) * scale;
+    }
 #endif
 }
 

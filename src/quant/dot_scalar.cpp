@@ -4,6 +4,7 @@
 // those agree bit for bit.
 #include <cstring>
 
+#include "quant/f16_dot_order.h"
 #include "quant/blocks.h"
 #include "quant/fp16.h"
 #include "quant/fused_madd.h"
@@ -253,14 +254,14 @@ void f32_dot(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride
     });
 }
 
+// In ggml_vec_dot_f16's order (quant/f16_dot_order.h), llama.cpp's one-token F16 matmul.
 void f16_dot(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, int n_tok,
              float* y, int64_t y_stride) {
     const auto* w = static_cast<const uint16_t*>(w_row);
     for_each_token(xq, xq_stride, n_tok, y, y_stride, [&](const uint8_t* x) {
         const auto* a = reinterpret_cast<const uint16_t*>(x);
-        float sum = 0;
-        for (int64_t i = 0; i < n_cols; ++i) sum += fp16_to_fp32(w[i]) * fp16_to_fp32(a[i]);
-        return sum;
+        return f16_order::dot_scalar([w](int64_t i) { return fp16_to_fp32(w[i]); },
+                                     [a](int64_t i) { return fp16_to_fp32(a[i]); }, n_cols);
     });
 }
 

@@ -1,8 +1,9 @@
 // SIMD128 kernels of the float weight types. F16 and BF16 activations arrive widened to f32
-// (their products are exact in f32, as in llama.cpp's F16/BF16 dot); F32 is a plain
-// multiply-add. Four lanes accumulate separately, so sums differ from the scalar twin only in
-// float summation order.
+// (their products are exact in f32, as in llama.cpp's F16/BF16 dot). F16 sums in llama.cpp's
+// order, bit-identical to the scalar twin; F32 and BF16 are a plain multiply-add whose four
+// lanes accumulate separately, so their sums differ from the scalar twin in float order.
 #if defined(__wasm_simd128__)
+#include "quant/f16_dot_order.h"
 #include "quant/fp16.h"
 #include "quant/kernels.h"
 #include "quant/simd128_tile.h"
@@ -19,15 +20,6 @@ struct F32Loader {
         *hi = wasm_v128_load(p + 4);
     }
     static float load1(const void* row, int64_t i) { return static_cast<const float*>(row)[i]; }
-};
-
-struct F16Loader {
-    static void load8(const void* row, int64_t i, v128_t* lo, v128_t* hi) {
-        const v128_t h = wasm_v128_load(static_cast<const uint16_t*>(row) + i);
-        *lo = fp16x4_to_f32(wasm_u32x4_extend_low_u16x8(h));
-        *hi = fp16x4_to_f32(wasm_u32x4_extend_high_u16x8(h));
-    }
-    static float load1(const void* row, int64_t i) { return fp16_to_fp32(static_cast<const uint16_t*>(row)[i]); }
 };
 
 struct BF16Loader {
@@ -65,9 +57,19 @@ template <int NT>
 void f32_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
     float_tile<NT, F32Loader>(n, w, x, xs, y, ys);
 }
+// F16 sums in ggml_vec_dot_f16's order (quant/f16_dot_order.h), llama.cpp's one-token F16
+// matmul, so the scalar twin gives the same bits. That order holds 16 accumulators per token:
+// each token of a tile reads the weight row again rather than holding 16 x NT of them.
 template <int NT>
 void f16_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
-    float_tile<NT, F16Loader>(n, w, x, xs, y, ys);
+    const auto* wh = static_cast<const uint16_t*>(w);
+    const auto* xb = static_cast<const uint8_t*>(x);
+    for (int t = 0; t < NT; ++t) {
+        y[t * ys] = f16_order::dot_simd(
+            [wh](int64_t i) { return fp16x4_to_f32(wasm_u32x4_extend_low_u16x8(wasm_v128_load64_zero(wh + i))); },
+            [wh](int64_t i) { return fp16_to_fp32(wh[i]); },
+            reinterpret_cast<const float*>(xb + t * xs), n);
+    }
 }
 template <int NT>
 void bf16_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {

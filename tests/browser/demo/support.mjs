@@ -44,15 +44,29 @@ export function artifact(engine, name) {
   return path.join(ARTIFACTS, `${engine}-${name}.png`);
 }
 
-// Fails with the browser's console output attached, which is what explains most failures.
+// Fails with the browser's console output attached, which is what explains most failures, and
+// (where the page still answers) what its progress line said and a screenshot of it: WebKit
+// gives no console output, so a stuck load is otherwise a bare timeout.
 export async function step(browser, what, fn) {
   try {
     return await fn();
   } catch (error) {
     const log = browser.log.length ? `\n--- ${browser.engine} console ---\n${browser.log.slice(-30).join('\n')}` : '';
-    error.message = `${browser.engine}: ${what}: ${error.message}${log}`;
+    const shot = artifact(browser.engine, `failed-${what.replace(/[^a-z0-9]+/gi, '-')}`);
+    const page = await withTimeout(browser.evaluate(() => ({
+      progress: document.getElementById('progress-label')?.textContent ?? null,
+      notices: [...document.querySelectorAll('.notice')].map((n) => n.textContent).join(' | '),
+    })), 10000).catch((e) => ({ unreadable: String(e?.message ?? e) }));
+    await withTimeout(browser.screenshot(shot), 10000).catch(() => {});
+    error.message = `${browser.engine}: ${what}: ${error.message}\n--- page: ${JSON.stringify(page)} (screenshot ${shot})${log}`;
     throw error;
   }
+}
+
+function withTimeout(promise, ms) {
+  let timer;
+  return Promise.race([promise, new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms); })])
+    .finally(() => clearTimeout(timer));
 }
 
 // The service worker is active, controls the page, and has the page and the wasm builds in

@@ -5,7 +5,8 @@
 // matmul's tiling.
 //
 // Tolerance: k-quants and IQ4_XS reduce each super-block to one exact integer before any
-// float arithmetic, in the same order as the scalar twin, so they must be bit-identical. The
+// float arithmetic, in the same order as the scalar twin, so they must be bit-identical, and
+// so must F16, Q4_1 and Q5_1 (both twins follow llama.cpp's float order). The other
 // 32-element and float types accumulate per SIMD lane: they must agree within
 // 1e-5 * sum(|w_i * x_i|) (plus 1e-30 for underflowing scales).
 #include <cmath>
@@ -34,7 +35,7 @@ struct KernelCase {
 const std::vector<KernelCase>& kernel_cases() {
     using namespace quant::scalar;
     static const std::vector<KernelCase> cases = {
-        {GgmlType::F32, f32_dot, false},    {GgmlType::F16, f16_dot, false},
+        {GgmlType::F32, f32_dot, false},    {GgmlType::F16, f16_dot, true},
         {GgmlType::BF16, bf16_dot, false},  {GgmlType::Q4_0, q4_0_dot, false},
         {GgmlType::Q4_1, q4_1_dot, true},  {GgmlType::Q5_0, q5_0_dot, false},
         {GgmlType::Q5_1, q5_1_dot, true},  {GgmlType::Q8_0, q8_0_dot, false},

@@ -1,0 +1,79 @@
+// The summation order of ggml_vec_dot_f16 as llama.cpp's x86 AVX-512 build (the zen4 /
+// skylakex CPU variants node-llama-cpp loads) executes it: the dot product of an F16 weight row
+// with F16 activations in its one-token (decode) matmul, and of the query with each f16 key in
+// its flash attention. Both operands are halves, so every product is exact in f32 and ggml's
+// fused multiply-adds are plain adds.
+//   - 64 elements per step, as four accumulators of 16 lanes: element 64s + 16j + l goes to
+//     accumulator j, lane l;
+//   - the fold: accumulators (0 + 2) + (1 + 3), then _mm512_reduce_add_ps's halving tree over
+//     the 16 lanes;
+//   - the elements past the last whole step added one by one in double.
+// Scalar and SIMD128 versions give the same bits.
+#pragma once
+#include <cstdint>
+
+#if defined(__wasm_simd128__)
+#include <wasm_simd128.h>
+#endif
+
+namespace smollm::quant::f16_order {
+
+constexpr int64_t kStep = 64;
+
+// The fold of one step's 64 partial sums (a[e]: accumulator e / 16, lane e % 16).
+inline float fold64(const float* a) {
+    float v[16];
+    for (int l = 0; l < 16; ++l) v[l] = (a[l] + a[32 + l]) + (a[16 + l] + a[48 + l]);
+    float t3[8], t6[4];
+    for (int i = 0; i < 8; ++i) t3[i] = v[i] + v[i + 8];
+    for (int i = 0; i < 4; ++i) t6[i] = t3[i] + t3[i + 4];
+    return (t6[0] + t6[2]) + (t6[1] + t6[3]);
+}
+
+// sum of w(i) * x(i) for i < n, w and x returning the halves' values as floats.
+template <typename W, typename X>
+float dot_scalar(W w, X x, int64_t n) {
+    const int64_t steps = n / kStep;
+    double sum = 0.0;
+    if (steps > 0) {
+        float a[kStep];
+        for (int64_t e = 0; e < kStep; ++e) a[e] = w(e) * x(e);
+        for (int64_t s = 1; s < steps; ++s)
+            for (int64_t e = 0; e < kStep; ++e) a[e] += w(s * kStep + e) * x(s * kStep + e);
+        sum = fold64(a);
+    }
+    for (int64_t i = steps * kStep; i < n; ++i) sum += static_cast<double>(w(i) * x(i));
+    return static_cast<float>(sum);
+}
+
+#if defined(__wasm_simd128__)
+// The same with `load4(i)` giving elements i..i+3 of w as f32x4 and x a row of floats (the
+// halves' values), `w1(i)` one element of w.
+template <typename Load4, typename W1>
+float dot_simd(Load4 load4, W1 w1, const float* x, int64_t n) {
+    const int64_t steps = n / kStep;
+    double sum = 0.0;
+    if (steps > 0) {
+        // a[m]: lanes 4m..4m+3 of the 64 partial sums.
+        v128_t a[16];
+        for (int m = 0; m < 16; ++m) a[m] = wasm_f32x4_mul(load4(4 * m), wasm_v128_load(x + 4 * m));
+        for (int64_t s = 1; s < steps; ++s) {
+            for (int m = 0; m < 16; ++m) {
+                const int64_t i = s * kStep + 4 * m;
+                a[m] = wasm_f32x4_add(a[m], wasm_f32x4_mul(load4(i), wasm_v128_load(x + i)));
+            }
+        }
+        // fold64 with lanes 4q..4q+3 of v in vector q.
+        v128_t v[4];
+        for (int q = 0; q < 4; ++q)
+            v[q] = wasm_f32x4_add(wasm_f32x4_add(a[q], a[8 + q]), wasm_f32x4_add(a[4 + q], a[12 + q]));
+        const v128_t t6 = wasm_f32x4_add(wasm_f32x4_add(v[0], v[2]), wasm_f32x4_add(v[1], v[3]));
+        const v128_t t8 = wasm_f32x4_add(t6, wasm_i32x4_shuffle(t6, t6, 2, 3, 0, 1));
+        sum = wasm_f32x4_extract_lane(t8, 0) + wasm_f32x4_extract_lane(t8, 1);
+    }
+    for (int64_t i = steps * kStep; i < n; ++i) sum += static_cast<double>(w1(i) * x[i]);
+    return static_cast<float>(sum);
+}
+#endif
+
+}  // namespace smollm::quant::f16_order
