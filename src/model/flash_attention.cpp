@@ -66,8 +66,11 @@ inline v128_t round_to_f16x4(v128_t x) {
 
 template <bool kFinite>
 float dot_f16_simd(const uint16_t* k, const float* q16, int32_t n) {
-    return quant::f16_order::dot_simd([k](int64_t i) { return load_halves<kFinite>(k + i); },
-                                      [k](int64_t i) { return f16_to_f32(k[i]); }, q16, n);
+    const auto load8 = [k](int64_t i, v128_t* lo, v128_t* hi) {
+        *lo = load_halves<kFinite>(k + i);
+        *hi = load_halves<kFinite>(k + i + 4);
+    };
+    return quant::f16_order::dot_simd(load8, [k](int64_t i) { return f16_to_f32(k[i]); }, q16, n);
 }
 
 // fused_mad_to_f16 on four lanes, the double arithmetic two lanes at a time.

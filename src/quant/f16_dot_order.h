@@ -36,9 +36,8 @@ float dot_scalar(W w, X x, int64_t n) {
     const int64_t steps = n / kStep;
     double sum = 0.0;
     if (steps > 0) {
-        float a[kStep];
-        for (int64_t e = 0; e < kStep; ++e) a[e] = w(e) * x(e);
-        for (int64_t s = 1; s < steps; ++s)
+        float a[kStep] = {};
+        for (int64_t s = 0; s < steps; ++s)
             for (int64_t e = 0; e < kStep; ++e) a[e] += w(s * kStep + e) * x(s * kStep + e);
         sum = fold64(a);
     }
@@ -47,29 +46,42 @@ float dot_scalar(W w, X x, int64_t n) {
 }
 
 #if defined(__wasm_simd128__)
-// The same with `load4(i)` giving elements i..i+3 of w as f32x4 and x a row of floats (the
-// halves' values), `w1(i)` one element of w.
-template <typename Load4, typename W1>
-float dot_simd(Load4 load4, W1 w1, const float* x, int64_t n) {
+// The whole steps of NT dot products that share one row of w: a[t][m] holds lanes 4m..4m+3 of
+// token t's 64 partial sums. `load8(i, &lo, &hi)` gives elements i..i+7 of w as two f32x4 (read
+// once per step for all NT tokens); x[t] is token t's row of floats (the halves' values).
+template <int NT, typename Load8>
+void accumulate_steps(Load8 load8, const float* const* x, int64_t steps, v128_t (*a)[16]) {
+    for (int t = 0; t < NT; ++t)
+        for (int m = 0; m < 16; ++m) a[t][m] = wasm_f32x4_splat(0.0f);
+    for (int64_t s = 0; s < steps; ++s) {
+        v128_t w[16];
+        for (int m = 0; m < 16; m += 2) load8(s * kStep + 4 * m, &w[m], &w[m + 1]);
+        for (int t = 0; t < NT; ++t) {
+            const float* xs = x[t] + s * kStep;
+            for (int m = 0; m < 16; ++m) a[t][m] = wasm_f32x4_add(a[t][m], wasm_f32x4_mul(w[m], wasm_v128_load(xs + 4 * m)));
+        }
+    }
+}
+
+// fold64 of one token's accumulators (lanes 4q..4q+3 of fold64's v in vector q).
+inline float fold_lanes(const v128_t* a) {
+    v128_t v[4];
+    for (int q = 0; q < 4; ++q)
+        v[q] = wasm_f32x4_add(wasm_f32x4_add(a[q], a[8 + q]), wasm_f32x4_add(a[4 + q], a[12 + q]));
+    const v128_t t6 = wasm_f32x4_add(wasm_f32x4_add(v[0], v[2]), wasm_f32x4_add(v[1], v[3]));
+    const v128_t t8 = wasm_f32x4_add(t6, wasm_i32x4_shuffle(t6, t6, 2, 3, 0, 1));
+    return wasm_f32x4_extract_lane(t8, 0) + wasm_f32x4_extract_lane(t8, 1);
+}
+
+// dot_scalar's result for one row of floats x; `w1(i)` is element i of w.
+template <typename Load8, typename W1>
+float dot_simd(Load8 load8, W1 w1, const float* x, int64_t n) {
     const int64_t steps = n / kStep;
     double sum = 0.0;
     if (steps > 0) {
-        // a[m]: lanes 4m..4m+3 of the 64 partial sums.
-        v128_t a[16];
-        for (int m = 0; m < 16; ++m) a[m] = wasm_f32x4_mul(load4(4 * m), wasm_v128_load(x + 4 * m));
-        for (int64_t s = 1; s < steps; ++s) {
-            for (int m = 0; m < 16; ++m) {
-                const int64_t i = s * kStep + 4 * m;
-                a[m] = wasm_f32x4_add(a[m], wasm_f32x4_mul(load4(i), wasm_v128_load(x + i)));
-            }
-        }
-        // fold64 with lanes 4q..4q+3 of v in vector q.
-        v128_t v[4];
-        for (int q = 0; q < 4; ++q)
-            v[q] = wasm_f32x4_add(wasm_f32x4_add(a[q], a[8 + q]), wasm_f32x4_add(a[4 + q], a[12 + q]));
-        const v128_t t6 = wasm_f32x4_add(wasm_f32x4_add(v[0], v[2]), wasm_f32x4_add(v[1], v[3]));
-        const v128_t t8 = wasm_f32x4_add(t6, wasm_i32x4_shuffle(t6, t6, 2, 3, 0, 1));
-        sum = wasm_f32x4_extract_lane(t8, 0) + wasm_f32x4_extract_lane(t8, 1);
+        v128_t a[1][16];
+        accumulate_steps<1>(load8, &x, steps, a);
+        sum = fold_lanes(a[0]);
     }
     for (int64_t i = steps * kStep; i < n; ++i) sum += static_cast<double>(w1(i) * x[i]);
     return static_cast<float>(sum);
