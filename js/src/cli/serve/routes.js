@@ -52,12 +52,20 @@ export async function chatCompletions(ctx, body) {
   // the grammar or schema when the run starts. The role chunk comes at once, the next one once
   // the engine took the request: wait for it before answering 200, so those failures still get
   // a plain 4xx/5xx answer.
-  const chunks = await ctx.llm.chat.completions.create({ ...params, stream: true });
+  const chunks = (await ctx.llm.chat.completions.create({ ...params, stream: true }))[Symbol.asyncIterator]();
   const head = [];
-  for (let step; head.length < 2 && !(step = await chunks.next()).done;) head.push(step.value);
+  while (head.length < 2) {
+    const step = await chunks.next();
+    if (step.done) break;
+    head.push(step.value);
+  }
   await streamOut(ctx, (async function* replay() {
-    yield* head;
-    yield* chunks;
+    try {
+      yield* head;
+      for (let step = await chunks.next(); !step.done; step = await chunks.next()) yield step.value;
+    } finally {
+      await chunks.return?.();
+    }
   })(), 'messages');
 }
 
