@@ -9,6 +9,7 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { startBenchServer } from '../e2e/bench_server.mjs';
 import { CHROMIUM_ARGS } from '../e2e/browser_chromium.mjs';
+import { median } from './schema_decode.js';
 
 const [model, tokensArg = '128', threadsArg = '2', repeatsArg = '3', loadsArg = '3'] = process.argv.slice(2);
 if (!model) {
@@ -44,10 +45,9 @@ try {
   const result = await measureInFreshPage(job.repeats);
   const extras = [result.cold_grammar_extra_ms];
   for (let i = 1; i < loads; i++) extras.push((await measureInFreshPage(0)).cold_grammar_extra_ms);
-  const sorted = [...extras].sort((a, b) => a - b);
   console.log(JSON.stringify({
     model: path.basename(model), browser: `Chromium ${browser.version()}`, ...job, loads, ...result,
-    cold_grammar_extra_ms_each_load: extras, cold_grammar_extra_ms_median: sorted[Math.floor(sorted.length / 2)],
+    cold_grammar_extra_ms_each_load: extras, cold_grammar_extra_ms_median: median(extras),
   }));
 } finally {
   await browser.close();

@@ -19,6 +19,9 @@ const item = {
 export const schema = { type: 'array', items: item, minItems: 40 };
 export const prompt = 'Here is the list of records as JSON:\n';
 
+/** The middle value (the upper one of an even count). @param {number[]} xs */
+export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
 /**
  * @param {import('../../js/src/index.js').SmolLM} llm a loaded model
  * @param {{tokens: number, repeats: number}} options
@@ -29,7 +32,6 @@ export const prompt = 'Here is the list of records as JSON:\n';
  *   repeats 0: only those three.
  */
 export async function measureSchemaDecode(llm, { tokens, repeats }) {
-  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   /** @param {object} extra */
   async function once(extra) {
     const start = performance.now();

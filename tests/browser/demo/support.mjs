@@ -4,6 +4,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../../../demo/serve.mjs';
+import { withTimeout } from '../browsers.mjs';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const TINY_PY = path.resolve(REPO_ROOT, '..', 'shared', 'golden', 'models', 'tiny-py-Q4_K_M.gguf');
@@ -56,17 +57,11 @@ export async function step(browser, what, fn) {
     const page = await withTimeout(browser.evaluate(() => ({
       progress: document.getElementById('progress-label')?.textContent ?? null,
       notices: [...document.querySelectorAll('.notice')].map((n) => n.textContent).join(' | '),
-    })), 10000).catch((e) => ({ unreadable: String(e?.message ?? e) }));
-    await withTimeout(browser.screenshot(shot), 10000).catch(() => {});
+    })), 10000, 'the page').catch((e) => ({ unreadable: String(e?.message ?? e) }));
+    await withTimeout(browser.screenshot(shot), 10000, 'the screenshot').catch(() => {});
     error.message = `${browser.engine}: ${what}: ${error.message}\n--- page: ${JSON.stringify(page)} (screenshot ${shot})${log}`;
     throw error;
   }
-}
-
-function withTimeout(promise, ms) {
-  let timer;
-  return Promise.race([promise, new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms); })])
-    .finally(() => clearTimeout(timer));
 }
 
 // The service worker is active, controls the page, and has the page and the wasm builds in
