@@ -36,6 +36,34 @@ async function streamOut(ctx, chunks, promptParam) {
   }
 }
 
+// The first `count` items of a stream, awaited before the answer's 200 goes out (so what fails
+// there, a prompt that does not fit or a grammar the engine refuses, still gets its plain
+// 4xx/5xx), then the stream replayed whole; ended early, it closes the source.
+/**
+ * @template T
+ * @param {AsyncIterable<T>} stream
+ * @param {number} count
+ * @returns {Promise<AsyncGenerator<T>>}
+ */
+async function afterFirst(stream, count) {
+  const source = stream[Symbol.asyncIterator]();
+  /** @type {T[]} */
+  const head = [];
+  while (head.length < count) {
+    const step = await source.next();
+    if (step.done) break;
+    head.push(step.value);
+  }
+  return (async function* replay() {
+    try {
+      yield* head;
+      for (let step = await source.next(); !step.done; step = await source.next()) yield step.value;
+    } finally {
+      await source.return?.();
+    }
+  })();
+}
+
 /** @param {RouteContext} ctx @param {unknown} body */
 export async function chatCompletions(ctx, body) {
   const { messages, stream, tools, tool_choice, parallel_tool_calls, ...generation } = validateChatRequest(body);
@@ -50,23 +78,9 @@ export async function chatCompletions(ctx, body) {
   }
   // create() renders the template and checks the prompt before it returns; the engine checks
   // the grammar or schema when the run starts. The role chunk comes at once, the next one once
-  // the engine took the request: wait for it before answering 200, so those failures still get
-  // a plain 4xx/5xx answer.
-  const chunks = (await ctx.llm.chat.completions.create({ ...params, stream: true }))[Symbol.asyncIterator]();
-  const head = [];
-  while (head.length < 2) {
-    const step = await chunks.next();
-    if (step.done) break;
-    head.push(step.value);
-  }
-  await streamOut(ctx, (async function* replay() {
-    try {
-      yield* head;
-      for (let step = await chunks.next(); !step.done; step = await chunks.next()) yield step.value;
-    } finally {
-      await chunks.return?.();
-    }
-  })(), 'messages');
+  // the engine took the request.
+  const chunks = await ctx.llm.chat.completions.create({ ...params, stream: true });
+  await streamOut(ctx, await afterFirst(chunks, 2), 'messages');
 }
 
 /** @param {RouteContext} ctx @param {unknown} body */
@@ -96,12 +110,11 @@ export async function completions(ctx, body) {
     sendJson(ctx.res, 200, object(text, llm.stats?.finishReason ?? 'length', usageOf(llm.stats)), ctx.cors);
     return;
   }
-  // The first piece comes after the prompt was checked and evaluated: wait for it before
-  // answering 200, so a prompt that does not fit still gets its 400.
-  const first = await pieces.next();
+  // The first piece comes after the prompt was checked and evaluated.
+  const checked = await afterFirst(pieces, 1);
   await streamOut(ctx, (async function* chunks() {
-    for (let step = first; !step.done; step = await pieces.next()) {
-      if (step.value.text) yield object(step.value.text, null);
+    for await (const piece of checked) {
+      if (piece.text) yield object(piece.text, null);
     }
     yield object('', llm.stats?.finishReason ?? 'length', usageOf(llm.stats));
   })(), 'prompt');
