@@ -65,20 +65,11 @@ void f16_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int6
     const auto* wh = static_cast<const uint16_t*>(w);
     const float* rows[NT];
     for (int t = 0; t < NT; ++t) rows[t] = reinterpret_cast<const float*>(static_cast<const uint8_t*>(x) + t * xs);
-    const int64_t steps = n / f16_order::kStep;
-    v128_t a[NT][16];
-    if (steps > 0) {
-        f16_order::accumulate_steps<NT>([wh](int64_t i, v128_t* lo, v128_t* hi) {
-            const v128_t h = wasm_v128_load(wh + i);
-            *lo = fp16x4_to_f32(wasm_u32x4_extend_low_u16x8(h));
-            *hi = fp16x4_to_f32(wasm_u32x4_extend_high_u16x8(h));
-        }, rows, steps, a);
-    }
-    for (int t = 0; t < NT; ++t) {
-        double sum = steps > 0 ? f16_order::fold_lanes(a[t]) : 0.0;
-        for (int64_t i = steps * f16_order::kStep; i < n; ++i) sum += static_cast<double>(fp16_to_fp32(wh[i]) * rows[t][i]);
-        y[t * ys] = static_cast<float>(sum);
-    }
+    f16_order::dot_rows<NT>([wh](int64_t i, v128_t* lo, v128_t* hi) {
+        const v128_t h = wasm_v128_load(wh + i);
+        *lo = fp16x4_to_f32(wasm_u32x4_extend_low_u16x8(h));
+        *hi = fp16x4_to_f32(wasm_u32x4_extend_high_u16x8(h));
+    }, [wh](int64_t i) { return fp16_to_fp32(wh[i]); }, rows, n, y, ys);
 }
 template <int NT>
 void bf16_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {

@@ -73,18 +73,26 @@ inline float fold_lanes(const v128_t* a) {
     return wasm_f32x4_extract_lane(t8, 0) + wasm_f32x4_extract_lane(t8, 1);
 }
 
-// dot_scalar's result for one row of floats x; `w1(i)` is element i of w.
+// dot_scalar's result for each of NT rows of floats x[t] (sharing w), into y[t * y_stride];
+// `w1(i)` is element i of w.
+template <int NT, typename Load8, typename W1>
+void dot_rows(Load8 load8, W1 w1, const float* const* x, int64_t n, float* y, int64_t y_stride) {
+    const int64_t steps = n / kStep;
+    v128_t a[NT][16];
+    if (steps > 0) accumulate_steps<NT>(load8, x, steps, a);
+    for (int t = 0; t < NT; ++t) {
+        double sum = steps > 0 ? fold_lanes(a[t]) : 0.0;
+        for (int64_t i = steps * kStep; i < n; ++i) sum += static_cast<double>(w1(i) * x[t][i]);
+        y[t * y_stride] = static_cast<float>(sum);
+    }
+}
+
+// dot_rows for one row of floats x.
 template <typename Load8, typename W1>
 float dot_simd(Load8 load8, W1 w1, const float* x, int64_t n) {
-    const int64_t steps = n / kStep;
-    double sum = 0.0;
-    if (steps > 0) {
-        v128_t a[1][16];
-        accumulate_steps<1>(load8, &x, steps, a);
-        sum = fold_lanes(a[0]);
-    }
-    for (int64_t i = steps * kStep; i < n; ++i) sum += static_cast<double>(w1(i) * x[i]);
-    return static_cast<float>(sum);
+    float y;
+    dot_rows<1>(load8, w1, &x, n, &y, 0);
+    return y;
 }
 #endif
 
