@@ -3,13 +3,13 @@
 // policy in a meta tag for static hosts (tests/js/demo checks that the copies agree).
 //
 // Scripts come only from this origin, and none inline (the build bundles every module, so the
-// page needs no import map). 'wasm-unsafe-eval' (compiling WebAssembly) is only in the policy of
-// scripts, which for a dedicated worker is the worker's own policy: the engine and its
-// pthreads compile wasm there; the page never does. Models may come from any https host
-// (custom URLs) and from local servers. The engine's worker alone may also run blob: scripts:
-// the multi-thread build starts its pthread workers from Blob URLs of the package's own
-// scripts, which it fetched itself (js/src/pthread-start.js: WebKit would not send those
-// workers' requests through the service worker, so offline they failed).
+// page needs no import map). Models may come from any https host (custom URLs) and from local
+// servers. Page and worker may also start blob: workers, run blob: scripts and WebAssembly
+// ('wasm-unsafe-eval'): the multi-thread build's pthread workers run from Blob URLs of the
+// package's own scripts, which the engine fetched itself (js/src/pthread-start.js: WebKit would
+// not send those workers' requests through the service worker, so offline they failed); the
+// page starts them (js/src/engine/pool-workers-page.js: Firefox could stall starting them in
+// the engine's worker), and a blob: worker runs under its creator's policy, here the page's.
 globalThis.SMOLLM_DEMO_CSP = (() => {
   const common = (workers) => [
     "default-src 'self'",
@@ -23,7 +23,7 @@ globalThis.SMOLLM_DEMO_CSP = (() => {
     "form-action 'self'",
   ];
   return Object.freeze({
-    page: [...common("'self'"), "script-src 'self'"].join('; '),
+    page: [...common("'self' blob:"), "script-src 'self' blob: 'wasm-unsafe-eval'"].join('; '),
     worker: [...common("'self' blob:"), "script-src 'self' blob: 'wasm-unsafe-eval'"].join('; '),
     // Only as a header: a meta tag cannot carry it.
     headerOnly: "frame-ancestors 'none'",

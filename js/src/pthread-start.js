@@ -38,10 +38,28 @@ import { ThreadStartError } from './errors.js';
 
 /** @typedef {{glue: URL, worker: URL, wasm: URL}} BuildUrls The build's glue, .worker.js and .wasm. */
 
+// The pool worker's first message says who it works for. A port (smollmPoolPort): the page
+// created it for the engine worker (pool-workers-page.js), so Emscripten's messages go both
+// ways through that port. Anything else (Emscripten's 'load'): its creator is its peer, as
+// usual. What the worker posts before then (nothing, in this runtime) is held.
+//
+// A pool worker runs under its creator's policy (a blob: worker does): where that forbids
+// WebAssembly, Emscripten's worker script would swallow the refusal and never report loaded,
+// so the prelude compiles an empty module first and fails the worker at once, by an error
+// event, naming the cause.
+//
 // An import() that fails in a pool worker only rejects a promise there, which its creator
 // never hears of; rethrown from the worker's unhandledrejection listener it becomes an error
 // event on the Worker object, which watchPoolStart sees.
-const WORKER_PRELUDE = "self.addEventListener('unhandledrejection',function(e){var r=e.reason;" +
+const WORKER_PRELUDE = "try{new WebAssembly.Module(new Uint8Array([0,97,115,109,1,0,0,0]))}catch(e){" +
+  "throw new Error('the pthread worker may not run WebAssembly (a Content-Security-Policy without " +
+  "\\'wasm-unsafe-eval\\' in script-src?): '+(e&&e.message||e))}\n" +
+  "(function(){var port=null,direct=false,held=[],post=self.postMessage.bind(self);" +
+  "self.postMessage=function(m,t){if(port)port.postMessage(m,t||[]);else if(direct)post(m,t||[]);else held.push([m,t])};" +
+  "self.addEventListener('message',function(e){if(port||direct)return;var p=e.data&&e.data.smollmPoolPort;" +
+  "if(p){e.stopImmediatePropagation();port=p;port.onmessage=function(m){if(self.onmessage)self.onmessage(m)}}" +
+  "else direct=true;var h=held;held=[];h.forEach(function(a){self.postMessage(a[0],a[1])})})})();\n" +
+  "self.addEventListener('unhandledrejection',function(e){var r=e.reason;" +
   "throw new Error('the pthread worker could not import the main script: '+(r&&r.message||r))});\n";
 
 /** @param {URL} url @param {string} what @returns {Promise<string>} */
@@ -74,14 +92,16 @@ function servedAsModule(text) {
  * Browser options for a multi-thread build: its .wasm by URL, its worker and main script as
  * Blob URLs.
  * @param {BuildUrls} urls
- * @returns {Promise<{options: PoolOptions, release: () => void}>} release revokes the Blob URLs
- *   once the pool has started (every pool worker is created and has imported by then).
+ * @returns {Promise<{options: PoolOptions, release: () => void, takesPort: boolean}>} release
+ *   revokes the Blob URLs once the pool has started (every pool worker is created and has
+ *   imported by then); takesPort: the pool workers run the prelude, so the page may create
+ *   them for the engine worker (pool-workers-page.js).
  */
 export async function browserPoolOptions(urls) {
   const [glue, worker] = await Promise.all([
     fetchText(urls.glue, 'multi-thread main script'), fetchText(urls.worker, 'pthread worker script'),
   ]);
-  if (servedAsModule(worker)) return { options: {}, release: () => {} };
+  if (servedAsModule(worker)) return { options: {}, release: () => {}, takesPort: false };
   // The glue resolves its sibling files against import.meta.url, which a Blob URL cannot
   // serve as a base for: the copy the pool workers import keeps the real URL.
   const glueUrl = blobUrl([glue.replaceAll('import.meta.url', JSON.stringify(urls.glue.href))]);
@@ -99,6 +119,7 @@ export async function browserPoolOptions(urls) {
       URL.revokeObjectURL(glueUrl);
       URL.revokeObjectURL(workerUrl);
     },
+    takesPort: true,
   };
 }
 

@@ -12,6 +12,7 @@
 // without LLVM 19 has no relaxed files, so the relaxed kind is only an option on top.
 import { InvalidArgumentError, ThreadStartError } from './errors.js';
 import { isNode } from './platform.js';
+import { createdByPage } from './engine/pool-workers-engine.js';
 import { browserPoolOptions, watchPoolStart } from './pthread-start.js';
 import { checkSimdChoice, relaxedSimdSupport } from './simd-support.js';
 
@@ -111,12 +112,12 @@ async function missingFiles(entry) {
 // Options of the platform: Node's, or in browsers the multi-thread build's Blob URLs.
 /**
  * @param {BuildEntry} entry
- * @returns {Promise<{options: ModuleOptions, release: () => void}>}
+ * @returns {Promise<{options: ModuleOptions, release: () => void, takesPort: boolean}>}
  */
 async function platformOptions(entry) {
-  if (isNode) return { options: await nodeOptions(entry), release: () => {} };
+  if (isNode) return { options: await nodeOptions(entry), release: () => {}, takesPort: false };
   if (entry.urls) return browserPoolOptions(entry.urls());
-  return { options: {}, release: () => {} };
+  return { options: {}, release: () => {}, takesPort: false };
 }
 
 /**
@@ -141,7 +142,9 @@ async function instantiate(entry, threads) {
     // The factory fills Module (PThread and its pool Workers included) before it returns.
     let ready;
     try {
-      ready = factory(Module);
+      // In the engine worker, the page creates the pool Workers (pool-workers-page.js says
+      // why) when their script takes the page's port (not the dev server's module copy).
+      ready = platform.takesPort ? createdByPage(() => factory(Module)) : factory(Module);
     } catch (error) {
       // A browser may refuse a pool Worker at once (a SecurityError) instead of by an event.
       throw new ThreadStartError(`the multi-thread build could not create its pthread workers: ${errorText(error)}`);

@@ -3,6 +3,7 @@
 // arguments as LocalEngine, so SmolLM does not know which one it talks to.
 import { UnloadedError, abortError, deserializeError } from '../errors.js';
 import { isNode } from '../platform.js';
+import { servePoolWorkers } from './pool-workers-page.js';
 import { deliverEvent } from './protocol.js';
 
 /**
@@ -63,6 +64,7 @@ async function spawn() {
   // Before the worker exists, so whatever the worker caches has a holder in the page.
   await (await import('../cache/browser-cache.js')).holdOpenInThisContext();
   const worker = new Worker(new URL('./web-worker.js', import.meta.url), { type: 'module', name: 'smollm-wasm' });
+  const pool = servePoolWorkers(worker);
   return {
     post: (m) => worker.postMessage(m),
     listen: (onMessage, onFatal) => {
@@ -72,7 +74,10 @@ async function spawn() {
         onFatal(new Error(`the engine worker failed: ${e.message || 'could not start (check that the worker script is served)'}`));
       };
     },
-    terminate: async () => worker.terminate(),
+    terminate: async () => {
+      worker.terminate();
+      pool.terminateAll();
+    },
   };
 }
 

@@ -81,19 +81,44 @@ ${IMPORT_MAP}
       return { name: error.name, message: error.message, isThreadStartError: error instanceof ThreadStartError };
     }
   };
+  // Which Workers the page creates during a multi-thread load, and which of them the unload
+  // ends (the page wraps Worker for the call).
+  window.pageWorkers = async (url) => {
+    const Native = window.Worker;
+    const made = [];
+    window.Worker = class extends Native {
+      constructor(script, options) {
+        super(script, options);
+        const record = { script: String(script), terminated: false };
+        made.push(record);
+        const terminate = this.terminate.bind(this);
+        this.terminate = () => { record.terminated = true; terminate(); };
+      }
+    };
+    try {
+      const llm = await SmolLM.load(url, { threads: 2, contextSize: 64, cache: false });
+      const { build, threads } = llm.info;
+      await llm.unload();
+      return { build, threads, made };
+    } finally {
+      window.Worker = Native;
+    }
+  };
   window.ready = true;
 </script>`;
 
 // Serves the page, the package and the models (path or bytes). Page and package may be kept
 // by the browser's HTTP cache (so the page still works once the server is gone); the models
 // may not: a later load can only come from the package's own offline cache.
-// engineCsp: a Content-Security-Policy for the package's scripts (the engine worker's own).
-async function startServer({ isolated, files, engineCsp = null }) {
+// siteCsp: a Content-Security-Policy for the page and the package's scripts (the engine
+// worker's own), as a site sends it with every response.
+async function startServer({ isolated, files, siteCsp = null }) {
   const cached = { 'cache-control': 'max-age=3600' };
+  const policy = siteCsp ? { 'content-security-policy': siteCsp } : {};
   /** @type {Record<string, import('../../support/static-server.mjs').Route>} */
-  const routes = { '/': { body: PAGE, type: 'text/html', headers: cached } };
+  const routes = { '/': { body: PAGE, type: 'text/html', headers: { ...cached, ...policy } } };
   for (const [prefix, dir] of Object.entries(PACKAGE_ROUTES)) {
-    const csp = engineCsp && prefix === '/js/src/' ? { 'content-security-policy': engineCsp } : {};
+    const csp = prefix === '/js/src/' ? policy : {};
     routes[prefix] = { path: dir, headers: { ...cached, ...csp } };
   }
   for (const [url, file] of Object.entries(files)) {
@@ -198,11 +223,12 @@ for (const engine of ENGINES) {
     });
 
     // A pool worker that cannot start must fail the load, never leave it waiting: here the
-    // engine worker's policy forbids the blob: workers the multi-thread build starts.
+    // site's policy forbids the blob: workers the multi-thread build starts (the page starts
+    // them for the engine worker: pool-workers-page.js).
     test('multi-thread: pthread workers that cannot start reject the load with a ThreadStartError',
       // The timeout turns the defect (a load that never settles) into a failure, not a hung run.
       { skip: engine.sharedArrayBuffer ? false : 'no SharedArrayBuffer: the single-thread build starts no workers', timeout: 120000 }, async () => {
-        const server = await startServer({ isolated: true, files: { '/model.gguf': modelPath }, engineCsp: "worker-src 'self'" });
+        const server = await startServer({ isolated: true, files: { '/model.gguf': modelPath }, siteCsp: "worker-src 'self'" });
         try {
           await openPage(server.url);
           const error = await browser.evaluate((u) => window.loadError(u), `${server.url}/model.gguf`);
@@ -210,6 +236,26 @@ for (const engine of ENGINES) {
           assert.equal(error.name, 'ThreadStartError', error.message);
           assert.equal(error.isThreadStartError, true);
           assert.match(error.message, /pthread worker/);
+        } finally {
+          await server.close();
+        }
+      });
+
+    // Firefox could stop for good inside `new Worker()` called in the engine's worker (3 of
+    // 250 loads under WebDriver BiDi with two busy processes beside it): the page starts the
+    // pool workers instead, and ends them with the engine.
+    test('multi-thread: the page starts the pthread pool workers, and the unload ends them',
+      { skip: engine.sharedArrayBuffer ? false : 'no SharedArrayBuffer: the single-thread build starts no workers' }, async () => {
+        const server = await startServer({ isolated: true, files: { '/model.gguf': modelPath } });
+        try {
+          await openPage(server.url);
+          const r = await browser.evaluate((u) => window.pageWorkers(u), `${server.url}/model.gguf`);
+          assert.equal(r.build, 'multi-thread');
+          const scripts = r.made.map((w) => w.script);
+          assert.equal(r.made.length, r.threads, `the engine worker and ${r.threads - 1} pool worker(s): ${scripts.join(', ')}`);
+          assert.match(scripts[0], /web-worker\.js$/);
+          for (const script of scripts.slice(1)) assert.match(script, /^blob:/);
+          assert.deepEqual(r.made.filter((w) => !w.terminated), [], 'the unload ends every worker it started');
         } finally {
           await server.close();
         }
