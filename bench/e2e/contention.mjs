@@ -15,7 +15,6 @@
 // A browser driver module exports runIn(origin, engine, job, log) and a version(); adding a
 // browser means adding it to BROWSER_DRIVERS below.
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +24,7 @@ import { describeMachine } from './machine.mjs';
 import { ensureModel } from './models.mjs';
 import { runNative } from './native_run.mjs';
 import { buildPrompts } from './prompts.mjs';
+import { startSpinner } from './spinner.mjs';
 import { figures, median } from './report.mjs';
 import { startBenchServer } from './bench_server.mjs';
 
@@ -83,15 +83,6 @@ function parse(argv) {
   for (const b of o.browsers) if (!BROWSERS[b]) throw new Error(`unknown browser ${b} (${Object.keys(BROWSERS).join(', ')})`);
   for (const e of o.engines) if (!['ours', 'wllama', 'native'].includes(e)) throw new Error(`unknown engine ${e}`);
   return o;
-}
-
-// A spinner that is not our descendant (the shell that starts it exits at once), so the CPU
-// monitor counts it among the other processes, as it would any neighbour.
-function startSpinner() {
-  const pid = Number(execFileSync('sh', ['-c', 'sh -c "while :; do :; done" >/dev/null 2>&1 & echo $!'], { encoding: 'utf8' }).trim());
-  const stop = () => { try { process.kill(pid); } catch { /* already gone */ } };
-  process.once('exit', stop);
-  return stop;
 }
 
 async function main() {

@@ -1,18 +1,17 @@
-// Counts loads that never finish: one page in headless Firefox ESR (puppeteer-core over
-// WebDriver BiDi, as the tests drive it) loads a model on the multi-thread build again and
+// Counts loads that never finish: one page in headless Firefox ESR, launched as the tests
+// launch it (tests/browser/browsers.mjs: puppeteer-core over WebDriver BiDi), loads a model on the multi-thread build again and
 // again, unloading each, and calls a load that has not settled within --stall-s seconds a
 // stall. Run it beside busy processes (--busy N spins N of them) to see what a loaded CI
 // machine sees. This found Firefox stopping inside `new Worker()` called in the engine's worker
 // (js/src/engine/pool-workers-page.js).
 //
 //   node bench/e2e/load_stall.mjs [--model FILE] [--loads 250] [--busy 2] [--stall-s 10]
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import puppeteer from 'puppeteer-core';
+import { browserEngine } from '../../tests/browser/browsers.mjs';
 import { listen, staticRoutes } from '../../tests/support/static-server.mjs';
-import { FIREFOX_PATH } from '../../tests/browser/browsers.mjs';
+import { startSpinner } from './spinner.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -45,25 +44,21 @@ const routes = staticRoutes({
   '/model.gguf': path.resolve(values.model),
 });
 const server = await listen(routes);
-const spinners = Array.from({ length: Number(values.busy) }, () =>
-  spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' }));
-const browser = await puppeteer.launch({
-  browser: 'firefox', executablePath: FIREFOX_PATH, headless: true, args: ['--no-remote'], protocolTimeout: 120000,
-});
+const stopSpinners = Array.from({ length: Number(values.busy) }, startSpinner);
+const browser = await browserEngine('firefox').launch();
 const counts = { loaded: 0, stall: 0, error: 0 };
 try {
-  const page = await browser.newPage();
-  await page.goto(server.url);
-  await page.waitForFunction(() => typeof window.loadOnce === 'function');
+  await browser.goto(server.url);
+  await browser.waitFor(() => typeof window.loadOnce === 'function', null, 30000);
   for (let i = 1; i <= Number(values.loads); i++) {
-    const { outcome, ms } = await page.evaluate((s) => window.loadOnce(s), Number(values['stall-s']) * 1000);
+    const { outcome, ms } = await browser.evaluate((s) => window.loadOnce(s), Number(values['stall-s']) * 1000);
     const kind = outcome.startsWith('error') ? 'error' : outcome;
     counts[kind] += 1;
     if (kind !== 'loaded') console.log(`load ${i}: ${outcome} after ${ms.toFixed(0)} ms`);
   }
 } finally {
   await browser.close();
-  for (const child of spinners) child.kill();
+  for (const stop of stopSpinners) stop();
   await server.close();
 }
 console.log(`Firefox ESR, ${values.loads} loads of ${path.basename(values.model)} beside ${values.busy} busy process(es): ` +
