@@ -435,6 +435,7 @@ const Tokenizer& Engine::tokenizer() const { return *s_->tokenizer; }
 int32_t Engine::n_vocab() const { return s_->n_vocab(); }
 int32_t Engine::n_ctx() const { return s_->model->n_ctx(); }
 int32_t Engine::n_threads() const { return s_->pool->size(); }
+int32_t Engine::threads_at_once() const { return s_->pool->max_running(); }
 
 uint64_t Engine::memory_bytes() const {
     uint64_t bytes = 0;

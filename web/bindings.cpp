@@ -248,6 +248,7 @@ public:
             e.gguf().arch_u64("context_length", &trained_ctx);
             o.set("trainedContextSize", static_cast<double>(trained_ctx));
             o.set("threads", e.n_threads());
+            o.set("threadsAtOnce", e.threads_at_once());
             o.set("memoryBytes", static_cast<double>(e.memory_bytes()));
             o.set("nVocab", e.n_vocab());
             o.set("bosId", tok.bos_id());

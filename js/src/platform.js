@@ -22,10 +22,11 @@ export function defaultThreads(cores) {
 
 // The thread count of a load and why (ModelInfo.threadsReason). `cores` is what the platform
 // reports, which may be wrong (WebKit reports 4 on a 2-core machine, browsers round or cap it).
-// It is used as reported: the engine's pool hands out work in chunks to whichever threads run,
-// so threads beyond the real cores no longer collapse it (bench/contention/: 4 threads on 2
-// cores kept 50-116% of 2 threads' speed where the old pool kept 33-41%), while a count below
-// the real cores would cost a fixed share on every machine whose browser under-reports.
+// The default is taken from it as reported: the engine's pool hands out work in chunks to
+// whichever threads run, and runs no more threads at once than the reported cores, so a count
+// above the real cores costs little (bench/contention/: 4 threads on 2 cores decode at 96-98%
+// of 2 threads' speed), while a count below the real cores would cost a fixed share on every
+// machine whose browser under-reports.
 /**
  * @param {{build: BuildKind, requested?: number | null, cores: number, coresSource: string}} given
  * @returns {{threads: number, reason: string}}
@@ -38,6 +39,18 @@ export function chooseThreads({ build, requested, cores, coresSource }) {
   const threads = defaultThreads(cores);
   const rule = cores <= 2 ? 'every core up to 2' : `one core left for the page, at most ${MAX_DEFAULT_THREADS}`;
   return { threads, reason: `default for ${cores} core(s) reported by ${coresSource} (${rule})` };
+}
+
+// The engine's pool runs at most as many threads at once as the platform reports cores (the rest
+// sleep: taking turns on the cores with the threads that hold work made 4 threads on 2 cores
+// decode at 60-90% of 2 threads' speed). The reason says so when that limit applies.
+/**
+ * @param {string} reason chooseThreads' reason
+ * @param {number} threads the pool's size
+ * @param {number} atOnce how many of them the engine runs at once (ModelInfo.threadsAtOnce)
+ */
+export function withThreadsAtOnce(reason, threads, atOnce) {
+  return atOnce < threads ? `${reason}; ${atOnce} run at once, one per core the platform reports` : reason;
 }
 
 // Multi-thread needs SharedArrayBuffer, which browsers only give cross-origin isolated pages,

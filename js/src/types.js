@@ -61,6 +61,8 @@
  * @property {number} [threads] Worker threads for the matrix kernels. Default: every core of
  *   `navigator.hardwareConcurrency` (or `os.availableParallelism()` in Node) up to 2 cores, one
  *   fewer than the cores above that, at most 16. Ignored (1) when the single-thread build is used.
+ *   More threads than cores are allowed, but only as many run at once as there are cores
+ *   (ModelInfo.threadsAtOnce).
  * @property {number} [contextSize] KV cache size in tokens. Default: the model's trained
  *   context (`<arch>.context_length`) when the memory plan (weights + KV cache + scratch) fits
  *   in wasm memory with the chosen cache types, else the largest multiple of 256 tokens that
@@ -222,9 +224,14 @@
  * @property {number} kvCacheBytes Bytes the KV cache takes: layers x contextSize x (a key row +
  *   a value row in their types), the engine's memory plan's figure (part of memoryBytes).
  * @property {number} threads
+ * @property {number} threadsAtOnce How many of the threads run at once: `threads`, or the cores
+ *   the platform reports (`navigator.hardwareConcurrency`; `os.cpus()` in Node) when that is
+ *   fewer. Threads beyond the cores would only take turns on them with the threads that hold
+ *   work, which slowed decode by up to 40% (bench/contention/NOTES.md), so the others sleep.
  * @property {string} threadsReason How `threads` was chosen, e.g. "requested by the caller
  *   (threads option)" or "default for 4 core(s) reported by navigator.hardwareConcurrency (one
- *   core left for the page, at most 16)".
+ *   core left for the page, at most 16)", and "; 2 run at once, one per core the platform
+ *   reports" when threadsAtOnce is below threads.
  * @property {BuildKind} build
  * @property {string} buildReason Why this build was picked, e.g. "crossOriginIsolated is false:
  *   SharedArrayBuffer unavailable".

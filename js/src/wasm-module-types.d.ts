@@ -76,7 +76,7 @@ export type ProbeResult =
  * (js/src/types.js, where each field is documented) that the engine itself knows.
  */
 export type EngineInfo = Pick<import('./types.js').EngineModelInfo,
-  | 'architecture' | 'contextSize' | 'trainedContextSize' | 'threads' | 'memoryBytes' | 'nVocab' | 'bosId' | 'eosId'
+  | 'architecture' | 'contextSize' | 'trainedContextSize' | 'threads' | 'threadsAtOnce' | 'memoryBytes' | 'nVocab' | 'bosId' | 'eosId'
   | 'addBos' | 'bosToken' | 'eosToken' | 'tokenizerModel' | 'preTokenizer' | 'chatTemplate' | 'tensorTypes' | 'metadata'
   | 'kvCacheKeyType' | 'kvCacheValueType'>;
 

@@ -4,6 +4,15 @@
 // and adds its items to a done counter; the caller returns once done reaches the end. A
 // worker that wakes late finds nothing left to claim, and the caller never waits for it.
 //
+// Running at once: a worker claims chunks (or spins for the next job) only while it holds one of
+// max_running - 1 run slots, the caller being the last runner. A worker gives its slot back
+// when it goes to sleep, a new job wakes only as many sleepers as there are free slots, and a
+// worker that wakes without finding a free slot sleeps again. With more threads than cores,
+// the extra threads used to take turns on the cores with the ones holding chunks: each turn
+// held a chunk (and so the job) back, and every job paid wake-ups for threads that could not
+// run. Decode with 4 threads on 2 cores kept 60% of 2 threads' speed in Firefox and 70-90% in
+// Chromium (tiny-py); with the slots, 96-98% (bench/contention/NOTES.md).
+//
 // Waiting: a forward pass issues jobs microseconds apart, so a waiting thread first spins for
 // a short while (no yield: on a busy machine a yielding thread only keeps a core busy), then
 // blocks on a futex (emscripten_futex_wait, i.e. Atomics.wait, in wasm; the futex system call
@@ -44,6 +53,7 @@
 #include <cmath>
 #elif defined(__linux__)
 #include <linux/futex.h>
+#include <sched.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #endif
@@ -55,7 +65,7 @@ namespace smollm {
 
 struct ThreadPool::Impl {};
 
-ThreadPool::ThreadPool(int) : n_threads_(1) {}
+ThreadPool::ThreadPool(int, int) : n_threads_(1), max_running_(1) {}
 ThreadPool::~ThreadPool() { stop_workers(); }
 
 void ThreadPool::stop_workers() {
@@ -68,6 +78,8 @@ void ThreadPool::for_chunks(int64_t n_items, int64_t, const ChunkFn& fn) {
 }
 
 bool ThreadPool::threads_available() { return false; }
+
+int ThreadPool::platform_cores() { return 1; }
 
 #else
 
@@ -89,13 +101,14 @@ void futex_wait(std::atomic<uint32_t>& word, uint32_t seen) {
 #endif
 }
 
-void futex_wake_all(std::atomic<uint32_t>& word) {
+void futex_wake(std::atomic<uint32_t>& word, int count) {
 #if defined(__EMSCRIPTEN__)
-    emscripten_futex_wake(reinterpret_cast<volatile void*>(&word), INT_MAX);
+    emscripten_futex_wake(reinterpret_cast<volatile void*>(&word), count);
 #elif defined(__linux__)
-    syscall(SYS_futex, reinterpret_cast<uint32_t*>(&word), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0);
+    syscall(SYS_futex, reinterpret_cast<uint32_t*>(&word), FUTEX_WAKE_PRIVATE, count, nullptr, nullptr, 0);
 #else
-    word.notify_all();
+    if (count == 1) word.notify_one();
+    else word.notify_all();
 #endif
 }
 
@@ -169,6 +182,8 @@ struct ThreadPool::Impl {
     std::atomic<uint32_t> done{0};        // items finished in the current job
     std::atomic<uint32_t> wake{0};        // bumped when a job starts; workers wait on it
     std::atomic<int> sleeping_workers{0};
+    std::atomic<int> running_workers{0};   // workers holding a run slot
+    int worker_slots = 0;                  // max_running - 1
     std::atomic<bool> caller_sleeping{false};
     std::atomic<bool> stopping{false};
 
@@ -205,7 +220,7 @@ struct ThreadPool::Impl {
             const uint32_t count = static_cast<uint32_t>(stop - next);
             if (done.fetch_add(count, std::memory_order_seq_cst) + count == end &&
                 caller_sleeping.load(std::memory_order_seq_cst)) {
-                futex_wake_all(done);
+                futex_wake(done, 1);   // only the caller waits on done
             }
             w = claim.load(std::memory_order_acquire);
         }
@@ -214,6 +229,7 @@ struct ThreadPool::Impl {
     void worker_main(int index) {
         uint32_t seen = 0;
         Micros per_chunk = kCallerSpinMin;   // this worker's last chunk time
+        bool slot = false;                   // holds a run slot
         for (;;) {
             auto started = [&] { return wake.load(std::memory_order_acquire) != seen; };
             StallWatch watch(done.load(std::memory_order_relaxed), std::chrono::steady_clock::now(),
@@ -224,7 +240,12 @@ struct ThreadPool::Impl {
                 return watch.stalled(done.load(std::memory_order_relaxed),
                                      static_cast<uint32_t>(end_of(claim.load(std::memory_order_relaxed))), now);
             };
-            if (!spin_until(started, kWorkerSpin, stalled)) {
+            if (!slot) slot = take_slot();
+            if (!slot || !spin_until(started, kWorkerSpin, stalled)) {
+                if (slot) {
+                    running_workers.fetch_sub(1, std::memory_order_seq_cst);
+                    slot = false;
+                }
                 // Announce the sleep before the last check, so a job published in between
                 // either is seen here or sees a sleeper to wake (both sides are seq_cst).
                 sleeping_workers.fetch_add(1, std::memory_order_seq_cst);
@@ -233,6 +254,7 @@ struct ThreadPool::Impl {
             }
             seen = wake.load(std::memory_order_acquire);
             if (stopping.load(std::memory_order_acquire)) return;
+            if (!slot && !(slot = take_slot())) continue;   // all slots taken: sleep again
             const auto start = std::chrono::steady_clock::now();
             if (const int ran = claim_and_run(index)) {
                 per_chunk = std::chrono::duration_cast<Micros>(std::chrono::steady_clock::now() - start) / ran;
@@ -240,9 +262,24 @@ struct ThreadPool::Impl {
         }
     }
 
+    bool take_slot() {
+        int n = running_workers.load(std::memory_order_relaxed);
+        while (n < worker_slots) {
+            if (running_workers.compare_exchange_weak(n, n + 1, std::memory_order_seq_cst)) return true;
+        }
+        return false;
+    }
+
+    // Wakes sleepers for a new job, as many as there are free run slots (all when stopping).
+    // A sleeper this misses (its slot was given back just as the job started) only sits this
+    // job out: the caller runs every chunk nobody else claims.
     void wake_workers() {
         wake.fetch_add(1, std::memory_order_seq_cst);
-        if (sleeping_workers.load(std::memory_order_seq_cst) > 0) futex_wake_all(wake);
+        if (sleeping_workers.load(std::memory_order_seq_cst) == 0) return;
+        const int free_slots = stopping.load(std::memory_order_relaxed)
+                                   ? INT_MAX
+                                   : worker_slots - running_workers.load(std::memory_order_seq_cst);
+        if (free_slots > 0) futex_wake(wake, free_slots);
     }
 
     // One job of at most kMaxJobItems items.
@@ -270,9 +307,12 @@ struct ThreadPool::Impl {
     }
 };
 
-ThreadPool::ThreadPool(int n_threads) {
+ThreadPool::ThreadPool(int n_threads, int max_running) {
     n_threads_ = n_threads < 1 ? 1 : n_threads;
+    if (max_running <= 0) max_running = platform_cores();
+    max_running_ = max_running <= 0 ? n_threads_ : std::min(max_running, n_threads_);
     impl_ = new Impl();
+    impl_->worker_slots = max_running_ - 1;
     impl_->workers.reserve(static_cast<size_t>(n_threads_ - 1));
     try {
         for (int i = 1; i < n_threads_; ++i) {
@@ -308,7 +348,7 @@ ThreadPool::~ThreadPool() { stop_workers(); }
 void ThreadPool::for_chunks(int64_t n_items, int64_t chunk, const ChunkFn& fn) {
     if (n_items <= 0) return;
     chunk = std::clamp<int64_t>(chunk, 1, kMaxJobItems);
-    if (n_threads_ == 1 || n_items <= chunk) {
+    if (max_running_ == 1 || n_items <= chunk) {
         fn(0, n_items, 0);
         return;
     }
@@ -325,6 +365,15 @@ void ThreadPool::for_chunks(int64_t n_items, int64_t chunk, const ChunkFn& fn) {
 }
 
 bool ThreadPool::threads_available() { return true; }
+
+int ThreadPool::platform_cores() {
+#if defined(__linux__) && !defined(__EMSCRIPTEN__)
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0) return CPU_COUNT(&set);
+#endif
+    // In wasm: emscripten_num_logical_cores(), i.e. navigator.hardwareConcurrency or os.cpus().
+    return static_cast<int>(std::thread::hardware_concurrency());
+}
 
 #endif
 

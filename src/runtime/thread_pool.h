@@ -4,7 +4,10 @@
 // calling thread included. A thread the OS has descheduled simply claims nothing, so it can
 // hold a job back by at most the one chunk it is working on, never by a fixed share; on a
 // machine where other programs hold cores (or with more threads than cores) the threads that
-// do run take over the work. Idle threads block on a futex instead of burning a core.
+// do run take over the work. Idle threads block on a futex instead of burning a core, and no
+// more threads run at once than the platform reports cores: a pool asked for more threads than
+// that keeps the rest asleep instead of making them take turns on the cores with the threads
+// that hold the work.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -18,19 +21,27 @@ public:
     using ChunkFn = std::function<void(int64_t, int64_t, int)>;
 
     // n_threads includes the calling thread. In a build without threads it is clamped to 1.
-    // Throws std::runtime_error when the threads cannot be started (in wasm: a pthread pool
-    // smaller than n_threads - 1).
-    explicit ThreadPool(int n_threads);
+    // At most max_running of them (the caller included) run a job at once; 0 means the cores
+    // the platform reports (platform_cores()). Throws std::runtime_error when the threads
+    // cannot be started (in wasm: a pthread pool smaller than n_threads - 1).
+    explicit ThreadPool(int n_threads, int max_running = 0);
     ~ThreadPool();
     ThreadPool(const ThreadPool&) = delete;
     ThreadPool& operator=(const ThreadPool&) = delete;
 
     int size() const { return n_threads_; }
+    // How many threads may run a job at once (1 .. size()).
+    int max_running() const { return max_running_; }
+
+    // The cores this process can run on as the platform reports them: the CPUs of its affinity
+    // mask natively on Linux, navigator.hardwareConcurrency in a browser (os.cpus() under
+    // Node), std::thread::hardware_concurrency() elsewhere; 0 when unknown.
+    static int platform_cores();
 
     // Runs fn over items [0, n_items), handed out in chunks of `chunk` items (the last one may
     // be shorter; every chunk starts on a multiple of `chunk`), each item exactly once, and
-    // returns when all have run. A job of one chunk, or a pool of one thread, runs on the
-    // caller alone as a single fn(0, n_items, 0). The first exception any thread throws is
+    // returns when all have run. A job of one chunk, or a pool of which one thread may run,
+    // runs on the caller alone as a single fn(0, n_items, 0). The first exception any thread throws is
     // rethrown here once the job's other chunks have finished.
     void for_chunks(int64_t n_items, int64_t chunk, const ChunkFn& fn);
 
@@ -44,6 +55,7 @@ private:
     struct Impl;
     Impl* impl_ = nullptr;
     int n_threads_ = 1;
+    int max_running_ = 1;
 };
 
 }  // namespace smollm

@@ -4,7 +4,7 @@
 import {
   EngineCrashedError, EngineError, InvalidArgumentError, UnloadedError, abortError, fromEngineError,
 } from '../errors.js';
-import { chooseBuild, chooseThreads, hardwareConcurrency, isNode, yieldToEventLoop } from '../platform.js';
+import { chooseBuild, chooseThreads, hardwareConcurrency, isNode, withThreadsAtOnce, yieldToEventLoop } from '../platform.js';
 import { createModuleWithReason } from '../wasm-module.js';
 import { renderChat } from '../chat-template.js';
 import { templateLimits } from '../chat-template-limits.js';
@@ -94,11 +94,12 @@ export class LocalEngine {
     }
     onProgress?.({ phase: 'prepare', loaded: total, total, bytesPerSecond: 0 });
     const engine = this.#engine;
+    const info = engine.info();
     this.#info = {
-      ...engine.info(),
+      ...info,
       contextSizeReason: loaded.contextReason,
       kvCacheBytes: loaded.kvCacheBytes,
-      threadsReason,
+      threadsReason: withThreadsAtOnce(threadsReason, info.threads, info.threadsAtOnce),
       build,
       buildReason: reason,
       simd: module.buildInfo().simd,

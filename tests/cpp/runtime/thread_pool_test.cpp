@@ -106,7 +106,7 @@ TEST_CASE("a thread stalled inside a job holds back only its own chunk", "[runti
     // fixed share would wait for the stalled one forever.
     if (!ThreadPool::threads_available()) return;   // one thread: nothing to stall
     for (int n : {2, 3, 4}) {
-        ThreadPool pool(n);
+        ThreadPool pool(n, n);   // the stalled worker runs beside the caller
         const int64_t items = 200;
         for (int rep = 0; rep < 3; ++rep) {
             std::atomic<int64_t> finished{0};
@@ -129,7 +129,7 @@ TEST_CASE("a thread stalled inside a job holds back only its own chunk", "[runti
 }
 
 TEST_CASE("workers that went to sleep wake up for the next job", "[runtime]") {
-    ThreadPool pool(3);
+    ThreadPool pool(3, 3);
     std::atomic<int64_t> ran{0};
     auto count = [&](int64_t begin, int64_t end, int) { ran.fetch_add(end - begin); };
     pool.for_chunks(100, 1, count);
@@ -157,7 +157,7 @@ TEST_CASE("workers that stopped waiting on a held chunk take part in the next jo
     // hangs the test.
     if (!ThreadPool::threads_available()) return;
     for (int n : {2, 3, 4}) {
-        ThreadPool pool(n);
+        ThreadPool pool(n, n);   // every thread may run at once, whatever the cores
         pool.for_chunks(static_cast<int64_t>(n), 1, [&](int64_t begin, int64_t, int) {
             if (begin == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
         });
@@ -169,6 +169,45 @@ TEST_CASE("workers that stopped waiting on a held chunk take part in the next jo
         });
         CHECK(distinct.load() == n);
     }
+}
+
+TEST_CASE("no more threads run a job at once than max_running", "[runtime]") {
+    // Chunks long enough that every thread allowed to run would overlap with the others; the
+    // count of chunks running at the same time must never pass the limit, and every item
+    // still runs once (the caller takes what the sleeping workers do not).
+    for (int limit : {1, 2, 3}) {
+        ThreadPool pool(4, limit);
+        REQUIRE(pool.max_running() == (ThreadPool::threads_available() ? limit : 1));
+        std::atomic<int> running{0}, most{0};
+        std::atomic<int64_t> items_run{0};
+        std::vector<std::atomic<int>> by_thread(4);
+        for (int job = 0; job < 50; ++job) {
+            pool.for_chunks(32, 1, [&](int64_t begin, int64_t end, int thread) {
+                const int now = running.fetch_add(1) + 1;
+                for (int m = most.load(); now > m && !most.compare_exchange_weak(m, now);) {}
+                const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(50);
+                while (std::chrono::steady_clock::now() < until) {}
+                running.fetch_sub(1);
+                items_run.fetch_add(end - begin);
+                by_thread[static_cast<size_t>(thread)].fetch_add(1);
+            });
+            // Between some jobs, long enough for spinning workers to go to sleep.
+            if (job % 10 == 9) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+        INFO("limit " << limit);
+        CHECK(most.load() <= limit);
+        CHECK(items_run.load() == 50 * 32);
+        if (limit == 1) CHECK(by_thread[0].load() == 50);   // each job ran on the caller as one call
+    }
+}
+
+TEST_CASE("by default as many threads run at once as the platform reports cores", "[runtime]") {
+    const int cores = ThreadPool::platform_cores();
+    CHECK(cores >= 1);
+    ThreadPool pool(4);
+    CHECK(pool.max_running() == (ThreadPool::threads_available() ? std::min(4, cores) : 1));
+    ThreadPool asked(4, 64);   // a limit above the pool's size is the size
+    CHECK(asked.max_running() == asked.size());
 }
 
 TEST_CASE("an exception in any thread reaches the caller and the pool stays usable", "[runtime]") {
@@ -231,7 +270,7 @@ TEST_CASE("an idle pool uses no CPU", "[runtime]") {
 }
 
 TEST_CASE("the caller blocks while a worker finishes a long chunk", "[runtime]") {
-    ThreadPool pool(2);
+    ThreadPool pool(2, 2);
     Gate worker_started;
     const double before = cpu_seconds(CLOCK_THREAD_CPUTIME_ID);
     // The caller's chunk waits (blocked) until the worker holds the other one, then the

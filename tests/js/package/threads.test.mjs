@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import os from 'node:os';
-import { chooseThreads, defaultThreads, MAX_DEFAULT_THREADS } from '../../../js/src/platform.js';
+import { chooseThreads, defaultThreads, MAX_DEFAULT_THREADS, withThreadsAtOnce } from '../../../js/src/platform.js';
 import { SmolLM } from '../../../js/src/index.js';
 import { syntheticModel } from './support/models.mjs';
 
@@ -34,6 +34,7 @@ test('a load without `threads` runs the default for this machine and says so', a
     const cores = os.availableParallelism?.() ?? os.cpus().length;
     assert.equal(llm.info.threads, defaultThreads(cores));
     assert.equal(llm.info.build, 'multi-thread', 'Node always has threads');
+    assert.equal(llm.info.threadsAtOnce, Math.min(llm.info.threads, os.cpus().length));
     assert.equal(llm.info.threadsReason,
       chooseThreads({ build: 'multi-thread', cores, coresSource: 'os.availableParallelism()' }).reason);
   } finally {
@@ -41,12 +42,21 @@ test('a load without `threads` runs the default for this machine and says so', a
   }
 });
 
-test('a load with `threads` (more than the cores) runs that many and says it was asked for', async () => {
-  const cores = os.availableParallelism?.() ?? os.cpus().length;
+test('withThreadsAtOnce: the reason says how many run at once only when fewer than the pool', () => {
+  assert.equal(withThreadsAtOnce('requested by the caller (threads option)', 4, 2),
+    'requested by the caller (threads option); 2 run at once, one per core the platform reports');
+  assert.equal(withThreadsAtOnce('r', 2, 2), 'r');
+});
+
+test('a load with `threads` (more than the cores) creates that many, runs one per core at once, and says so', async () => {
+  // The wasm engine counts cores as emscripten does in Node (os.cpus()).
+  const cores = os.cpus().length;
   const llm = await SmolLM.load(syntheticModel(), { cache: false, threads: cores + 2 });
   try {
     assert.equal(llm.info.threads, cores + 2);
-    assert.equal(llm.info.threadsReason, 'requested by the caller (threads option)');
+    assert.equal(llm.info.threadsAtOnce, cores);
+    assert.equal(llm.info.threadsReason,
+      `requested by the caller (threads option); ${cores} run at once, one per core the platform reports`);
     let tokens = 0;
     for await (const piece of llm.generate('hello', { maxTokens: 4, temperature: 0, ignoreEos: true })) tokens += piece.tokens.length;
     assert.equal(tokens, 4);
