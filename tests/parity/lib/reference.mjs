@@ -1,12 +1,29 @@
 // llama.cpp's side of the parity checks: node-llama-cpp (CPU build, never compiled here)
 // evaluating the same GGUF and token ids, returning full logit vectors.
-import {getLlama} from 'node-llama-cpp';
+import {getLlama, LlamaLogLevel} from 'node-llama-cpp';
 
 let llamaPromise = null;
+let cpuVariant = null;
+
+// The debug level only to read which CPU variant ggml loaded ("load_backend: loaded CPU backend
+// from .../libggml-cpu-zen4.so"); errors are printed as with logLevel 'error'.
+function logger(level, message) {
+    const loaded = /loaded CPU backend from .*libggml-cpu-([\w-]+)\.so/.exec(String(message));
+    if (loaded) cpuVariant ??= loaded[1];
+    else if (level === LlamaLogLevel.error || level === LlamaLogLevel.fatal) console.error(String(message).trim());
+}
 
 function llama() {
-    llamaPromise ??= getLlama({gpu: false, build: 'never', logLevel: 'error'});
+    llamaPromise ??= getLlama({gpu: false, build: 'never', logLevel: LlamaLogLevel.debug, logger});
     return llamaPromise;
+}
+
+// Which of node-llama-cpp's CPU builds computes the reference on this machine (e.g. 'zen4',
+// 'sapphirerapids', 'haswell'): ggml picks the best one the CPU runs, and their float orders
+// differ. Known once a reference has been opened.
+export async function referenceCpuVariant() {
+    await llama();
+    return cpuVariant ?? 'unknown';
 }
 
 function mapToRow(map, nVocab) {
