@@ -41,8 +41,8 @@ public:
     // Runs fn over items [0, n_items), handed out in chunks of `chunk` items (the last one may
     // be shorter; every chunk starts on a multiple of `chunk`), each item exactly once, and
     // returns when all have run. A job of one chunk, or a pool of which one thread may run,
-    // runs on the caller alone as a single fn(0, n_items, 0). The first exception any thread throws is
-    // rethrown here once the job's other chunks have finished.
+    // runs on the caller alone as a single fn(0, n_items, 0). The first exception any thread
+    // throws is rethrown here once the job's other chunks have finished.
     void for_chunks(int64_t n_items, int64_t chunk, const ChunkFn& fn);
 
     // True when this build can create threads at all.
