@@ -163,7 +163,7 @@ struct AttentionProfile {
 class AttentionBench {
 public:
     AttentionBench(const LlamaConfig& c, KvType type, int32_t n_ctx, std::mt19937& rng)
-        : c_(c), type_(type), n_ctx_(n_ctx), cache_(kProfileLayers, n_ctx, c.kv_dim, type, type),
+        : c_(c), type_(type), n_ctx_(n_ctx), cache_(kProfileLayers, n_ctx, c.kv_dim, c.head_dim, type, type),
           row_bytes_(kv_row_bytes(type, c.kv_dim)) {
         // 64 random rows, cycled: values do not change the time.
         std::normal_distribution<float> normal(0.0f, 1.0f);

@@ -33,15 +33,28 @@ inline v128_t load_f16x4(const uint16_t* h) {
     return quant::simd128::fp16x4_to_f32(wasm_u32x4_extend_low_u16x8(wasm_v128_load64_zero(h)));
 }
 
-// The same for halves that are neither inf nor NaN, in 4 operations instead of 11: each half
-// goes to the top of its lane, an arithmetic shift by 3 puts its exponent and mantissa where
-// an f32's low exponent bits and mantissa are (the sign stays at bit 31), the mask clears the
-// three copied sign bits, and multiplying by 2^112 rebiases the exponent (subnormal halves
-// become f32 subnormals that the multiply scales exactly).
+// Halves that are neither inf nor NaN, each at the top of an i32 lane, as f32 times 2^-112: an
+// arithmetic shift by 3 puts a half's exponent and mantissa where an f32's low exponent bits
+// and mantissa are (the sign stays at bit 31) and the mask clears the three copied sign bits.
+// Multiplying by 2^112 would rebias the exponent; the kernels below fold that factor into the
+// other operand instead (2^112 times a query half or a softmax weight is still an f32, and the
+// product is the same real number, so it rounds the same). Subnormal halves become f32
+// subnormals, exactly.
+inline v128_t scaled_from_top(v128_t top) {
+    return wasm_v128_and(wasm_i32x4_shr(top, 3), wasm_i32x4_splat(static_cast<int32_t>(0x8fffe000u)));
+}
+
+// Of eight halves in a vector, halves 0, 2, 4, 6 (even) and 1, 3, 5, 7 (odd), as above: two
+// operations each, where a shuffle to four lanes in order costs more in V8.
+inline v128_t even_scaled(v128_t h8) { return scaled_from_top(wasm_i32x4_shl(h8, 16)); }
+inline v128_t odd_scaled(v128_t h8) {
+    return scaled_from_top(wasm_v128_and(h8, wasm_i32x4_splat(static_cast<int32_t>(0xffff0000u))));
+}
+
+// Four halves that are neither inf nor NaN, exactly, in 4 operations instead of 11.
 inline v128_t load_finite_f16x4(const uint16_t* h) {
     const v128_t top = wasm_i16x8_shuffle(wasm_i64x2_splat(0), wasm_v128_load64_zero(h), 0, 8, 1, 9, 2, 10, 3, 11);
-    const v128_t bits = wasm_v128_and(wasm_i32x4_shr(top, 3), wasm_i32x4_splat(static_cast<int32_t>(0x8fffe000u)));
-    return wasm_f32x4_mul(bits, wasm_f32x4_splat(0x1p112f));
+    return wasm_f32x4_mul(scaled_from_top(top), wasm_f32x4_splat(0x1p112f));
 }
 
 template <bool kFinite>
@@ -71,6 +84,75 @@ float dot_f16_simd(const uint16_t* k, const float* q16, int32_t n) {
         *hi = load_halves<kFinite>(k + i + 4);
     };
     return quant::f16_order::dot_simd(load8, [k](int64_t i) { return f16_to_f32(k[i]); }, q16, n);
+}
+
+// The query of the even/odd dot: halves of q16 times 2^112, even[m] holding elements
+// 8m + 0, 2, 4, 6 and odd[m] elements 8m + 1, 3, 5, 7.
+struct QueryEvenOdd {
+    v128_t even[LlamaConfig::kMaxHeadDim / 8];
+    v128_t odd[LlamaConfig::kMaxHeadDim / 8];
+};
+
+void prepare_even_odd(const float* q16, int32_t n, QueryEvenOdd* out) {
+    for (int32_t m = 0; m < n / 8; ++m) {
+        const float* x = q16 + 8 * m;
+        out->even[m] = wasm_f32x4_mul(wasm_f32x4_make(x[0], x[2], x[4], x[6]), wasm_f32x4_splat(0x1p112f));
+        out->odd[m] = wasm_f32x4_mul(wasm_f32x4_make(x[1], x[3], x[5], x[7]), wasm_f32x4_splat(0x1p112f));
+    }
+}
+
+// dot_f16_simd<true>'s bits for n a multiple of 64, with the halves split into even and odd
+// lanes: e[m] / o[m] are ggml's accumulator lanes of elements 8m + {0, 2, 4, 6} / {1, 3, 5, 7}
+// of every 64-element step, and the fold pairs them as f16_order::fold64 does.
+float dot_even_odd(const uint16_t* k, const QueryEvenOdd& q, int32_t n) {
+    v128_t e[8], o[8];
+    for (int m = 0; m < 8; ++m) {
+        const v128_t x = wasm_v128_load(k + 8 * m);
+        e[m] = wasm_f32x4_mul(even_scaled(x), q.even[m]);
+        o[m] = wasm_f32x4_mul(odd_scaled(x), q.odd[m]);
+    }
+    for (int32_t s = 1; s < n / 64; ++s) {
+        for (int m = 0; m < 8; ++m) {
+            const v128_t x = wasm_v128_load(k + 64 * s + 8 * m);
+            e[m] = wasm_f32x4_add(e[m], wasm_f32x4_mul(even_scaled(x), q.even[8 * s + m]));
+            o[m] = wasm_f32x4_add(o[m], wasm_f32x4_mul(odd_scaled(x), q.odd[8 * s + m]));
+        }
+    }
+    // fold64's v[l] = (a[l] + a[32 + l]) + (a[16 + l] + a[48 + l]): elements l, l + 16, l + 32
+    // and l + 48 sit in vectors m, m + 2, m + 4 and m + 6 of the same parity.
+    const auto v = [](const v128_t* a, int m) {
+        return wasm_f32x4_add(wasm_f32x4_add(a[m], a[m + 4]), wasm_f32x4_add(a[m + 2], a[m + 6]));
+    };
+    // t3[i] = v[i] + v[i + 8]: lanes of t3e are i = 0, 2, 4, 6, of t3o i = 1, 3, 5, 7.
+    const v128_t t3e = wasm_f32x4_add(v(e, 0), v(e, 1)), t3o = wasm_f32x4_add(v(o, 0), v(o, 1));
+    // t6[i] = t3[i] + t3[i + 4]: u = {t6[0], t6[2], t6[1], t6[3]}.
+    const v128_t u = wasm_f32x4_add(wasm_i32x4_shuffle(t3e, t3o, 0, 1, 4, 5), wasm_i32x4_shuffle(t3e, t3o, 2, 3, 6, 7));
+    return (wasm_f32x4_extract_lane(u, 0) + wasm_f32x4_extract_lane(u, 1)) +
+           (wasm_f32x4_extract_lane(u, 2) + wasm_f32x4_extract_lane(u, 3));
+}
+
+// acc[0..4 * N8) += v[p] * w[p] for p < n_keys, v[p] = rows.row(p) + offset: N8 vectors of
+// eight finite halves per row, the weights already times 2^112. acc holds even / odd lanes
+// (acc[2j]: elements 8j + 0, 2, 4, 6; acc[2j + 1]: 8j + 1, 3, 5, 7), kept in registers over all
+// the keys; the result goes to out[0..8 * N8) in element order, times inv.
+template <int N8>
+void sum_rows_f32(const float* w, F16Rows rows, int32_t offset, int32_t n_keys, float inv, float* out) {
+    v128_t acc[2 * N8];
+    for (int j = 0; j < 2 * N8; ++j) acc[j] = wasm_f32x4_splat(0.0f);
+    for (int32_t p = 0; p < n_keys; ++p) {
+        const uint16_t* r = rows.row(p) + offset;
+        const v128_t wp = wasm_v128_load32_splat(w + p);
+        for (int j = 0; j < N8; ++j) {
+            const v128_t x = wasm_v128_load(r + 8 * j);
+            acc[2 * j] = wasm_f32x4_add(acc[2 * j], wasm_f32x4_mul(even_scaled(x), wp));
+            acc[2 * j + 1] = wasm_f32x4_add(acc[2 * j + 1], wasm_f32x4_mul(odd_scaled(x), wp));
+        }
+    }
+    const v128_t scale = wasm_f32x4_splat(inv);
+    for (int j = 0; j < N8; ++j) {
+        wasm_v128_store(out + 8 * j, wasm_f32x4_mul(wasm_i32x4_shuffle(acc[2 * j], acc[2 * j + 1], 0, 4, 1, 5), scale));
+        wasm_v128_store(out + 8 * j + 4, wasm_f32x4_mul(wasm_i32x4_shuffle(acc[2 * j], acc[2 * j + 1], 2, 6, 3, 7), scale));
+    }
 }
 
 // fused_mad_to_f16 on four lanes, the double arithmetic two lanes at a time.
@@ -126,7 +208,11 @@ void f16_scores(const float* q, F16Rows k, int32_t n_keys, int32_t head_dim, flo
     float q16[LlamaConfig::kMaxHeadDim];
     for (int32_t i = 0; i < head_dim; ++i) q16[i] = round_to_f16(q[i]);
 #if defined(__wasm_simd128__)
-    if (finite_cache) {
+    if (finite_cache && head_dim % quant::f16_order::kStep == 0) {
+        QueryEvenOdd qeo;
+        prepare_even_odd(q16, head_dim, &qeo);
+        for (int32_t p = 0; p < n_keys; ++p) scores[p] = dot_even_odd(k.row(p), qeo, head_dim) * scale;
+    } else if (finite_cache) {
         for (int32_t p = 0; p < n_keys; ++p) scores[p] = dot_f16_simd<true>(k.row(p), q16, head_dim) * scale;
     } else {
         for (int32_t p = 0; p < n_keys; ++p) scores[p] = dot_f16_simd<false>(k.row(p), q16, head_dim) * scale;
@@ -139,6 +225,52 @@ void f16_scores(const float* q, F16Rows k, int32_t n_keys, int32_t head_dim, flo
                                                  [&q16](int64_t i) { return q16[i]; }, head_dim) * scale;
     }
 #endif
+}
+
+// From kSplitKeys keys on: the softmax over scores[0..n_keys) in two passes (the maximum, then
+// each weight exp(s - max) and their f32 sum), and the weighted sum of the f16 V rows in f32,
+// each element summed in key order. The products and sums are plain f32 operations in every
+// build, so the scalar and SIMD128 paths give the same bits.
+void f16_values_f32(float* scores, F16Rows v, int32_t n_keys, int32_t head_dim, bool finite_cache, float* out) {
+    using namespace flash_attention;
+    float max = -std::numeric_limits<float>::infinity();
+    for (int32_t p = 0; p < n_keys; ++p) max = scores[p] > max ? scores[p] : max;
+    float sum = 0.0f;
+#if defined(__wasm_simd128__)
+    if (finite_cache && head_dim % 8 == 0) {
+        for (int32_t p = 0; p < n_keys; ++p) {
+            const float w = std::exp(scores[p] - max);
+            sum += w;
+            scores[p] = w * 0x1p112f;   // the rows are read as halves times 2^-112
+        }
+        const float inv = sum == 0.0f ? 0.0f : 1.0f / sum;
+        // 32 elements at a time: 8 accumulators stay in registers (x64 has 16 vector registers).
+        int32_t c = 0;
+        for (; c + 32 <= head_dim; c += 32) sum_rows_f32<4>(scores, v, c, n_keys, inv, out + c);
+        switch ((head_dim - c) / 8) {
+            case 3: sum_rows_f32<3>(scores, v, c, n_keys, inv, out + c); break;
+            case 2: sum_rows_f32<2>(scores, v, c, n_keys, inv, out + c); break;
+            case 1: sum_rows_f32<1>(scores, v, c, n_keys, inv, out + c); break;
+            default: break;
+        }
+        return;
+    }
+#endif
+    (void)finite_cache;
+    for (int32_t p = 0; p < n_keys; ++p) {
+        scores[p] = std::exp(scores[p] - max);
+        sum += scores[p];
+    }
+    const float inv = sum == 0.0f ? 0.0f : 1.0f / sum;
+    for (int32_t c = 0; c < head_dim; c += 32) {
+        const int32_t width = head_dim - c < 32 ? head_dim - c : 32;
+        float acc[32] = {};
+        for (int32_t p = 0; p < n_keys; ++p) {
+            const uint16_t* r = v.row(p) + c;
+            for (int32_t i = 0; i < width; ++i) acc[i] += f16_to_f32(r[i]) * scores[p];
+        }
+        for (int32_t i = 0; i < width; ++i) out[c + i] = acc[i] * inv;
+    }
 }
 
 // The online softmax over scores[0..n_keys) with the weighted sum of V kept in an f16
@@ -202,7 +334,8 @@ void flash_attend_f16(const float* q, F16Rows k, F16Rows v, int32_t n_keys, int3
                       bool finite_cache, float* scores, float* out) {
     // The K.q products do not depend on the running softmax state: all of them first.
     f16_scores(q, k, n_keys, head_dim, scale, finite_cache, scores);
-    f16_values(scores, v, n_keys, head_dim, finite_cache, out);
+    if (n_keys >= flash_attention::kSplitKeys) f16_values_f32(scores, v, n_keys, head_dim, finite_cache, out);
+    else f16_values(scores, v, n_keys, head_dim, finite_cache, out);
 }
 
 void flash_attend(const float* q, KvRows k, KvRows v, int32_t n_keys, int32_t head_dim, float scale,
@@ -222,6 +355,10 @@ void flash_attend(const float* q, KvRows k, KvRows v, int32_t n_keys, int32_t he
             for (int32_t p = 0; p < n_keys; ++p)
                 scores[p] = kk::dot_q4_0(reinterpret_cast<const BlockQ4_0*>(k.row(p)), q8) * scale;
         }
+    }
+    if (k.type == KvType::F16 && v.type == KvType::F16 && n_keys >= flash_attention::kSplitKeys) {
+        f16_values_f32(scores, as_f16(v), n_keys, head_dim, finite_cache, out);
+        return;
     }
     const int32_t n_blocks = head_dim / quant::kQK;
     switch (v.type) {

@@ -9,8 +9,17 @@
 //     of V kept in an f16 accumulator, rescaled (f32 product, rounded to f16) when M grows and
 //     updated with a fused multiply-add rounded to f16 at every position;
 //   - the result is that accumulator times 1/S.
-// One row at a time, every thread count gives the same bits (llama.cpp splits the keys across
-// threads past 512 cached cells; with one thread it computes exactly this).
+// One row at a time, every thread count gives the same bits.
+//
+// Except from kSplitKeys keys on, for an f16 K and V. There llama.cpp's one-token path splits
+// the keys among its threads (ggml_compute_forward_flash_attn_ext_f16's use_split_kv_path: its
+// KV view, the used cells padded to 256, is at least 512 long), each with its own f16
+// accumulator, and merges the parts in f32: its result depends on how many threads it runs,
+// and there is no one answer to match. There the V rows are summed in f32 (closer to exact
+// arithmetic than an f16 accumulator) with the softmax in two passes, 3x faster in wasm than
+// rounding every multiply-add to f16 (bench/kvcache/RESULTS.md). A quantized K or V, or an f16
+// one beside a quantized other, keeps llama.cpp's one-chunk arithmetic at every length: it
+// never splits those.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -50,6 +59,9 @@ void flash_attend(const float* q, KvRows k, KvRows v, int32_t n_keys, int32_t he
 
 // The pieces, exposed so tests can check them on their own.
 namespace flash_attention {
+
+// From this many keys on, an f16 K and V are summed in f32 (see the top of this file).
+constexpr int32_t kSplitKeys = 512;
 
 // f32 -> nearest f16 (ties to even) -> f32, as one value.
 float round_to_f16(float x);

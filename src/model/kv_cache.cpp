@@ -9,20 +9,22 @@
 
 namespace smollm {
 
-KvCache::KvCache(int32_t n_layers, int32_t n_ctx, int32_t kv_dim, KvType k_type, KvType v_type)
+KvCache::KvCache(int32_t n_layers, int32_t n_ctx, int32_t kv_dim, int32_t head_dim, KvType k_type, KvType v_type)
     : n_layers_(n_layers),
       n_ctx_(n_ctx),
       kv_dim_(kv_dim),
+      head_dim_(head_dim),
+      n_heads_(kv_dim / head_dim),
       k_type_(k_type),
       v_type_(v_type),
-      k_row_bytes_(kv_row_bytes(k_type, kv_dim)),
-      v_row_bytes_(kv_row_bytes(v_type, kv_dim)) {
-    const size_t rows = static_cast<size_t>(n_layers) * static_cast<size_t>(n_ctx);
+      k_slice_bytes_(kv_row_bytes(k_type, head_dim)),
+      v_slice_bytes_(kv_row_bytes(v_type, head_dim)) {
+    const size_t slices = static_cast<size_t>(n_layers) * static_cast<size_t>(n_heads_) * static_cast<size_t>(n_ctx);
     // Left uninitialised on purpose: a position is always stored before it is read, and zeroing
     // 384 MiB (SmolLM2-1.7B at 2048 positions) touched every page of it at load, 0.55 s in
     // wasm, for memory most chats never reach.
-    k_.reset(new uint8_t[rows * k_row_bytes_]);
-    v_.reset(new uint8_t[rows * v_row_bytes_]);
+    k_.reset(new uint8_t[slices * k_slice_bytes_]);
+    v_.reset(new uint8_t[slices * v_slice_bytes_]);
 }
 
 uint64_t KvCache::bytes_for(int32_t n_layers, int32_t n_ctx, int32_t kv_dim, KvType k_type, KvType v_type) {
@@ -32,13 +34,13 @@ uint64_t KvCache::bytes_for(int32_t n_layers, int32_t n_ctx, int32_t kv_dim, KvT
 
 uint64_t KvCache::bytes() const { return bytes_for(n_layers_, n_ctx_, kv_dim_, k_type_, v_type_); }
 
-void KvCache::store_row(KvType type, uint8_t* dst, const float* x) {
+void KvCache::store_slice(KvType type, uint8_t* dst, const float* x) {
     switch (type) {
-        case KvType::F32: std::memcpy(dst, x, static_cast<size_t>(kv_dim_) * sizeof(float)); return;
+        case KvType::F32: std::memcpy(dst, x, static_cast<size_t>(head_dim_) * sizeof(float)); return;
         case KvType::F16: {
             uint32_t inf_or_nan = 0;   // a half is inf or NaN when its exponent bits are all set
             auto* h = reinterpret_cast<uint16_t*>(dst);
-            for (int32_t i = 0; i < kv_dim_; ++i) {
+            for (int32_t i = 0; i < head_dim_; ++i) {
                 h[i] = f32_to_f16(x[i]);
                 inf_or_nan |= (h[i] & 0x7c00u) == 0x7c00u;
             }
@@ -46,31 +48,44 @@ void KvCache::store_row(KvType type, uint8_t* dst, const float* x) {
             return;
         }
         // llama.cpp's CPU backend stores a cache row with its type's from_float: the x86
-        // quantize_row_q8_0 (our Q8_0 activation quantizer) and quantize_row_q4_0_ref.
-        case KvType::Q8_0: quantize_activation_row(GgmlType::Q8_0, x, dst, kv_dim_); return;
-        case KvType::Q4_0: quantize_row(GgmlType::Q4_0, x, dst, kv_dim_, nullptr); return;
+        // quantize_row_q8_0 (our Q8_0 activation quantizer) and quantize_row_q4_0_ref. Both
+        // work block by block and a head is whole blocks, so quantizing head by head gives the
+        // row's blocks.
+        case KvType::Q8_0: quantize_activation_row(GgmlType::Q8_0, x, dst, head_dim_); return;
+        case KvType::Q4_0: quantize_row(GgmlType::Q4_0, x, dst, head_dim_, nullptr); return;
     }
 }
 
-void KvCache::load_row(KvType type, const uint8_t* src, float* x) const {
+void KvCache::load_slice(KvType type, const uint8_t* src, float* x) const {
     switch (type) {
-        case KvType::F32: std::memcpy(x, src, static_cast<size_t>(kv_dim_) * sizeof(float)); return;
+        case KvType::F32: std::memcpy(x, src, static_cast<size_t>(head_dim_) * sizeof(float)); return;
         case KvType::F16: {
             const auto* h = reinterpret_cast<const uint16_t*>(src);
-            for (int32_t i = 0; i < kv_dim_; ++i) x[i] = f16_to_f32(h[i]);
+            for (int32_t i = 0; i < head_dim_; ++i) x[i] = f16_to_f32(h[i]);
             return;
         }
-        case KvType::Q8_0: dequantize_row(GgmlType::Q8_0, src, x, kv_dim_); return;
-        case KvType::Q4_0: dequantize_row(GgmlType::Q4_0, src, x, kv_dim_); return;
+        case KvType::Q8_0: dequantize_row(GgmlType::Q8_0, src, x, head_dim_); return;
+        case KvType::Q4_0: dequantize_row(GgmlType::Q4_0, src, x, head_dim_); return;
     }
+}
+
+void KvCache::store_row(KvType type, uint8_t* base, size_t slice_bytes, int32_t layer, int32_t pos, const float* x) {
+    for (int32_t h = 0; h < n_heads_; ++h)
+        store_slice(type, base + slice_offset(layer, h, pos, slice_bytes), x + static_cast<size_t>(h) * head_dim_);
+}
+
+void KvCache::load_row(KvType type, const uint8_t* base, size_t slice_bytes, int32_t layer, int32_t pos,
+                       float* x) const {
+    for (int32_t h = 0; h < n_heads_; ++h)
+        load_slice(type, base + slice_offset(layer, h, pos, slice_bytes), x + static_cast<size_t>(h) * head_dim_);
 }
 
 void KvCache::store_k(int32_t layer, int32_t pos, const float* k) {
-    store_row(k_type_, k_.get() + row_offset(layer, pos, k_row_bytes_), k);
+    store_row(k_type_, k_.get(), k_slice_bytes_, layer, pos, k);
 }
 
 void KvCache::store_v(int32_t layer, int32_t pos, const float* v) {
-    store_row(v_type_, v_.get() + row_offset(layer, pos, v_row_bytes_), v);
+    store_row(v_type_, v_.get(), v_slice_bytes_, layer, pos, v);
 }
 
 void KvCache::store(int32_t layer, int32_t pos, const float* k, const float* v) {
@@ -79,38 +94,40 @@ void KvCache::store(int32_t layer, int32_t pos, const float* k, const float* v) 
 }
 
 void KvCache::load_k(int32_t layer, int32_t pos, float* k) const {
-    load_row(k_type_, k_.get() + row_offset(layer, pos, k_row_bytes_), k);
+    load_row(k_type_, k_.get(), k_slice_bytes_, layer, pos, k);
 }
 
 void KvCache::load_v(int32_t layer, int32_t pos, float* v) const {
-    load_row(v_type_, v_.get() + row_offset(layer, pos, v_row_bytes_), v);
+    load_row(v_type_, v_.get(), v_slice_bytes_, layer, pos, v);
 }
 
 void KvCache::move_row(int32_t layer, int32_t from, int32_t to) {
-    std::memmove(k_.get() + row_offset(layer, to, k_row_bytes_), k_.get() + row_offset(layer, from, k_row_bytes_),
-                 k_row_bytes_);
-    std::memmove(v_.get() + row_offset(layer, to, v_row_bytes_), v_.get() + row_offset(layer, from, v_row_bytes_),
-                 v_row_bytes_);
+    for (int32_t h = 0; h < n_heads_; ++h) {
+        std::memmove(k_.get() + slice_offset(layer, h, to, k_slice_bytes_),
+                     k_.get() + slice_offset(layer, h, from, k_slice_bytes_), k_slice_bytes_);
+        std::memmove(v_.get() + slice_offset(layer, h, to, v_slice_bytes_),
+                     v_.get() + slice_offset(layer, h, from, v_slice_bytes_), v_slice_bytes_);
+    }
 }
 
 void KvCache::attend(int32_t layer, int32_t n_keys, int32_t offset, const float* q, int32_t n, float scale,
                      float* scores, float* out) const {
+    const int32_t head = offset / head_dim_;
     if (k_type_ == KvType::F32) {
-        attend_f32(layer, n_keys, offset, q, n, scale, scores, out);
+        attend_f32(layer, n_keys, head, q, n, scale, scores, out);
         return;
     }
-    // A head's columns [offset, offset + n) are whole blocks of a quantized row.
-    const KvRows k{k_type_, k_.get() + row_offset(layer, 0, k_row_bytes_) + kv_row_bytes(k_type_, offset), k_row_bytes_};
-    const KvRows v{v_type_, v_.get() + row_offset(layer, 0, v_row_bytes_) + kv_row_bytes(v_type_, offset), v_row_bytes_};
+    const KvRows k{k_type_, k_.get() + slice_offset(layer, head, 0, k_slice_bytes_), k_slice_bytes_};
+    const KvRows v{v_type_, v_.get() + slice_offset(layer, head, 0, v_slice_bytes_), v_slice_bytes_};
     const bool finite = !has_inf_nan_.load(std::memory_order_relaxed);
     flash_attend(q, k, v, n_keys, n, scale, finite, scores, out);
 }
 
-void KvCache::attend_f32(int32_t layer, int32_t n_keys, int32_t offset, const float* q, int32_t n, float scale,
+void KvCache::attend_f32(int32_t layer, int32_t n_keys, int32_t head, const float* q, int32_t n, float scale,
                          float* scores, float* out) const {
-    const size_t stride = static_cast<size_t>(kv_dim_);
-    const float* kb = reinterpret_cast<const float*>(k_.get() + row_offset(layer, 0, k_row_bytes_)) + offset;
-    const float* vb = reinterpret_cast<const float*>(v_.get() + row_offset(layer, 0, v_row_bytes_)) + offset;
+    const size_t stride = static_cast<size_t>(head_dim_);
+    const auto* kb = reinterpret_cast<const float*>(k_.get() + slice_offset(layer, head, 0, k_slice_bytes_));
+    const auto* vb = reinterpret_cast<const float*>(v_.get() + slice_offset(layer, head, 0, v_slice_bytes_));
     for (int32_t p = 0; p < n_keys; ++p) {
         const float* k = kb + static_cast<size_t>(p) * stride;
         float dot = 0.0f;

@@ -38,7 +38,7 @@ LlamaModel::LlamaModel(const LlamaConfig& config, LlamaWeights weights, int32_t 
                        KvType kv_type_v, ThreadPool& pool)
     : config_(config),
       weights_(std::move(weights)),
-      cache_(config.n_layers, n_ctx, config.kv_dim, kv_type_k, kv_type_v),
+      cache_(config.n_layers, n_ctx, config.kv_dim, config.head_dim, kv_type_k, kv_type_v),
       rope_(n_ctx, config.n_rot, config.rope_theta, config.rope_freq_scale, weights_.rope_freq_factors),
       pool_(pool) {
     attn_scale_ = 1.0f / std::sqrt(static_cast<float>(config.head_dim));

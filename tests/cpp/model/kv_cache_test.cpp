@@ -72,7 +72,7 @@ TEST_CASE("the f16 cache reads back every half exactly, before and after an inf 
     // With one cached position the attention output is that position's value row (weight 1),
     // so each value half comes back through the cache's vector read path.
     const int32_t dim = 64;
-    KvCache cache(1, 1, dim, KvType::F16, KvType::F16);
+    KvCache cache(1, 1, dim, dim, KvType::F16, KvType::F16);
     std::vector<float> row(static_cast<size_t>(dim)), out(static_cast<size_t>(dim)), scores(1);
     const std::vector<float> q(static_cast<size_t>(dim), 0.0f), key(static_cast<size_t>(dim), 0.0f);
     auto check = [&](const char* when) {

@@ -4,6 +4,7 @@
 // ggml_compute_forward_flash_attn_ext_f16_one_chunk for quantized K / V (x86 build: Q
 // quantized to Q8_0, ggml_vec_dot_q8_0_q8_0 / q4_0_q8_0's AVX2 lanes with true fused
 // multiply-adds, V converted to f32 and added with ggml_vec_mad_f32's fused multiply-add).
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -97,6 +98,11 @@ std::vector<float> ref_attend(const std::vector<float>& q, const std::vector<std
     const int32_t dim = static_cast<int32_t>(q.size());
     const std::vector<BlockQ8_0> q8 = ref_q8_0(q.data(), dim);
     std::vector<float> acc(static_cast<size_t>(dim), 0.0f), vrow(static_cast<size_t>(dim));
+    // From kSplitKeys keys on an f16 K and V are summed in f32 (flash_attention.h): the scores
+    // as below, then two passes.
+    const bool f32_sum = kt == KvType::F16 && vt == KvType::F16 &&
+                         keys.size() >= static_cast<size_t>(flash_attention::kSplitKeys);
+    std::vector<float> scores;
     float S = 0.0f, M = -std::numeric_limits<float>::infinity();
     for (size_t p = 0; p < keys.size(); ++p) {
         float s = 0;
@@ -118,6 +124,10 @@ std::vector<float> ref_attend(const std::vector<float>& q, const std::vector<std
             s = (h4[0] + h4[2]) + (h4[1] + h4[3]);
         }
         s *= scale;
+        if (f32_sum) {
+            scores.push_back(s);
+            continue;
+        }
         float ms = 1.0f, vs = 1.0f;
         const float m_old = M;
         if (s > M) {
@@ -136,6 +146,18 @@ std::vector<float> ref_attend(const std::vector<float>& q, const std::vector<std
         }
         S = S * ms;
         S = S + vs;
+    }
+    if (f32_sum) {
+        for (const float s : scores) M = std::max(M, s);
+        for (float& s : scores) {
+            s = std::exp(s - M);
+            S += s;
+        }
+        for (size_t p = 0; p < keys.size(); ++p)
+            for (int32_t i = 0; i < dim; ++i) {
+                const float product = to_f16(values[p][static_cast<size_t>(i)]) * scores[p];
+                acc[static_cast<size_t>(i)] += product;   // a product, then a sum: two roundings
+            }
     }
     const float inv = S == 0.0f ? 0.0f : 1.0f / S;
     for (float& x : acc) x *= inv;
@@ -168,7 +190,7 @@ TEST_CASE("quantized rows are stored as llama.cpp stores them and read back dequ
     std::mt19937 rng(5);
     for (const KvType t : {KvType::Q8_0, KvType::Q4_0}) {
         INFO(kv_type_name(t));
-        KvCache cache(2, 4, dim, t, t);
+        KvCache cache(2, 4, dim, 32, t, t);
         std::vector<float> k = random_row(rng, dim, 2.0f), v = random_row(rng, dim, 0.5f);
         // Ties of Q8_0's rounding: with amax 127 the scale is 1 and x.5 rounds to even.
         for (int j = 1; j < 8; ++j) k[static_cast<size_t>(j)] = static_cast<float>(j) + 0.5f;
@@ -255,9 +277,10 @@ TEST_CASE("attention over a quantized cache computes llama.cpp's flash attention
     const KvType types[] = {KvType::F16, KvType::Q8_0, KvType::Q4_0};
     for (const KvType kt : types) {
         for (const KvType vt : types) {
-            for (const int32_t n_keys : {1, 7, 100}) {
+            // 512 and 600: past kSplitKeys (f16 K and V summed in f32; the others unchanged).
+            for (const int32_t n_keys : {1, 7, 100, 512, 600}) {
                 INFO("K " << kv_type_name(kt) << " V " << kv_type_name(vt) << " keys " << n_keys);
-                KvCache cache(1, n_keys, kv_dim, kt, vt);
+                KvCache cache(1, n_keys, kv_dim, dim, kt, vt);
                 std::vector<std::vector<float>> keys, values;   // head 1's columns
                 for (int32_t p = 0; p < n_keys; ++p) {
                     const std::vector<float> k = random_row(rng, kv_dim, 1.5f), v = random_row(rng, kv_dim, 1.0f);
