@@ -98,7 +98,19 @@ describe('tool calls on tiny-py', { skip }, () => {
       const r = await llm.chat.completions.create({
         messages: MESSAGES, tools: TOOLS, tool_choice: { type: 'function', function: { name: 'add' } }, seed, ...SAMPLING,
       });
-      assertValidCalls(r.choices[0].message, { names: ['add'] });
+      // A named choice still allows several calls; a sampled run may go on calling until
+      // max_tokens cuts it mid-array (one of these seeds does since attention past 512 keys sums
+      // in f32).
+      // Then the reply is finish_reason 'length' with the raw text, as OpenAI's API does, and
+      // every call name the grammar let through is still 'add'.
+      const choice = r.choices[0];
+      if (choice.finish_reason === 'length') {
+        const names = [...choice.message.content.matchAll(/"name"\s*:\s*"([^"]*)"/g)].map((m) => m[1]);
+        assert.ok(names.length >= 1 && names.every((n) => n === 'add'), choice.message.content);
+      } else {
+        assert.equal(choice.finish_reason, 'tool_calls', JSON.stringify(choice));
+        assertValidCalls(choice.message, { names: ['add'] });
+      }
       const one = await llm.chat.completions.create({
         messages: MESSAGES, tools: TOOLS, tool_choice: 'required', parallel_tool_calls: false, seed, ...SAMPLING,
       });
