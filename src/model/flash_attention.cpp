@@ -233,17 +233,25 @@ void f16_scores(const float* q, F16Rows k, int32_t n_keys, int32_t head_dim, flo
 // build, so the scalar and SIMD128 paths give the same bits.
 void f16_values_f32(float* scores, F16Rows v, int32_t n_keys, int32_t head_dim, bool finite_cache, float* out) {
     using namespace flash_attention;
+#if defined(__wasm_simd128__)
+    const bool simd = finite_cache && head_dim % 8 == 0;
+#else
+    const bool simd = false;
+    (void)finite_cache;
+#endif
     float max = -std::numeric_limits<float>::infinity();
     for (int32_t p = 0; p < n_keys; ++p) max = scores[p] > max ? scores[p] : max;
+    // The SIMD path reads the rows as halves times 2^-112, so its weights are times 2^112.
+    const float factor = simd ? 0x1p112f : 1.0f;
     float sum = 0.0f;
+    for (int32_t p = 0; p < n_keys; ++p) {
+        const float w = std::exp(scores[p] - max);
+        sum += w;
+        scores[p] = w * factor;
+    }
+    const float inv = sum == 0.0f ? 0.0f : 1.0f / sum;
 #if defined(__wasm_simd128__)
-    if (finite_cache && head_dim % 8 == 0) {
-        for (int32_t p = 0; p < n_keys; ++p) {
-            const float w = std::exp(scores[p] - max);
-            sum += w;
-            scores[p] = w * 0x1p112f;   // the rows are read as halves times 2^-112
-        }
-        const float inv = sum == 0.0f ? 0.0f : 1.0f / sum;
+    if (simd) {
         // 32 elements at a time: 8 accumulators stay in registers (x64 has 16 vector registers).
         int32_t c = 0;
         for (; c + 32 <= head_dim; c += 32) sum_rows_f32<4>(scores, v, c, n_keys, inv, out + c);
@@ -256,12 +264,6 @@ void f16_values_f32(float* scores, F16Rows v, int32_t n_keys, int32_t head_dim, 
         return;
     }
 #endif
-    (void)finite_cache;
-    for (int32_t p = 0; p < n_keys; ++p) {
-        scores[p] = std::exp(scores[p] - max);
-        sum += scores[p];
-    }
-    const float inv = sum == 0.0f ? 0.0f : 1.0f / sum;
     for (int32_t c = 0; c < head_dim; c += 32) {
         const int32_t width = head_dim - c < 32 ? head_dim - c : 32;
         float acc[32] = {};
@@ -340,6 +342,10 @@ void flash_attend_f16(const float* q, F16Rows k, F16Rows v, int32_t n_keys, int3
 
 void flash_attend(const float* q, KvRows k, KvRows v, int32_t n_keys, int32_t head_dim, float scale,
                   bool finite_cache, float* scores, float* out) {
+    if (k.type == KvType::F16 && v.type == KvType::F16) {
+        flash_attend_f16(q, as_f16(k), as_f16(v), n_keys, head_dim, scale, finite_cache, scores, out);
+        return;
+    }
     namespace kk = kv_kernels::best;
     using quant::BlockQ4_0;
     using quant::BlockQ8_0;
@@ -355,10 +361,6 @@ void flash_attend(const float* q, KvRows k, KvRows v, int32_t n_keys, int32_t he
             for (int32_t p = 0; p < n_keys; ++p)
                 scores[p] = kk::dot_q4_0(reinterpret_cast<const BlockQ4_0*>(k.row(p)), q8) * scale;
         }
-    }
-    if (k.type == KvType::F16 && v.type == KvType::F16 && n_keys >= flash_attention::kSplitKeys) {
-        f16_values_f32(scores, as_f16(v), n_keys, head_dim, finite_cache, out);
-        return;
     }
     const int32_t n_blocks = head_dim / quant::kQK;
     switch (v.type) {

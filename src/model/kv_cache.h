@@ -49,9 +49,9 @@ public:
 
     // out[0..n) = attention of query `q` over positions [0, n_keys) of `layer`, columns
     // [offset, offset + n) (one head: offset a multiple of head_dim, n = head_dim), keys scaled
-    // by `scale`; `scores` is scratch for n_keys
-    // floats. F16 and quantized caches compute it as llama.cpp's CPU flash attention does
-    // (model/flash_attention.h); an f32 cache with an f32 softmax and weighted sum.
+    // by `scale`; `scores` is scratch for n_keys floats. F16 and quantized caches compute it as
+    // llama.cpp's CPU flash attention does (model/flash_attention.h); an f32 cache with an f32
+    // softmax and weighted sum.
     void attend(int32_t layer, int32_t n_keys, int32_t offset, const float* q, int32_t n, float scale, float* scores,
                 float* out) const;
 

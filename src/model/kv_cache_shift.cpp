@@ -2,10 +2,10 @@
 // are and re-rotates their keys in place (llama_kv_cache::build_graph_shift: ggml_rope_ext on
 // the cache's own type, positions = the shift); our attention reads positions [0, n_used) of
 // each head as one run, so the rows move down to their new positions first and the same
-// rotation is applied there. The arithmetic of
-// a key is llama.cpp's: f16 -> f32, rotate (ggml's rotate_pairs, model/ops.h), f32 -> f16; a
-// quantized key is dequantized, re-rotated and quantized again (the caller undoes and redoes
-// the Hadamard rotation of a quantized K around the RoPE step: model/hadamard.h).
+// rotation is applied there. The arithmetic of a key is llama.cpp's: f16 -> f32, rotate
+// (ggml's rotate_pairs, model/ops.h), f32 -> f16; a quantized key is dequantized, re-rotated
+// and quantized again (the caller undoes and redoes the Hadamard rotation of a quantized K
+// around the RoPE step: model/hadamard.h).
 #include <cstring>
 #include <vector>
 
