@@ -92,6 +92,9 @@ export function initMemorySettings({ kvType, context, kvHint, contextHint, estim
     shape = null;
     shapeFor = source;
     delete estimate.dataset.kvBytes;
+    // For scripts and tests driving the page: whether the figures are final ('read'), still
+    // coming ('reading': the text and its height are about to change) or not to be had.
+    estimate.dataset.header = source ? 'reading' : 'none';
     estimate.textContent = source ? `Reading ${choice.label}'s header for its memory figures…` : 'Pick a model to see what each choice costs.';
     render();
     if (!source) return;
@@ -100,9 +103,11 @@ export function initMemorySettings({ kvType, context, kvHint, contextHint, estim
       if (mine !== asked) return;
       shape = read;
       render();
+      estimate.dataset.header = 'read';
     } catch (error) {
       if (mine !== asked) return;
       estimate.textContent = `No memory figures for ${choice.label}: its header could not be read (${error?.message ?? error}).`;
+      estimate.dataset.header = 'unreadable';
     }
   };
 

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ENGINES, missingBrowser } from '../browsers.mjs';
 import {
-  serve, artifact, step, missingShared, missingPackage, waitForOfflineReady, REPO_ROOT, TINY_PY_RADIO, FORCED_BUILD, PAGE_QUERY, setMaxTokens,
+  serve, artifact, step, missingShared, missingPackage, waitForOfflineReady, REPO_ROOT, TINY_PY_RADIO, FORCED_BUILD, PAGE_QUERY, setMaxTokens, pickModel,
 } from './support.mjs';
 
 const LOAD_TIMEOUT = 180000;
@@ -38,10 +38,7 @@ function pageState() {
 }
 
 async function loadTinyPy(browser) {
-  await browser.waitFor(() => document.body.dataset.ready, null, 30000);
-  const ready = await browser.evaluate(() => document.body.dataset.ready);
-  assert.equal(ready, 'true', 'the package must import in the page');
-  await browser.click(TINY_PY_RADIO);
+  await pickModel(browser, TINY_PY_RADIO);
   await browser.click('#load-button');
   await step(browser, 'model loads', () => browser.waitFor(() => {
     const text = document.getElementById('loaded-model').textContent;

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ENGINES, missingBrowser } from '../browsers.mjs';
 import {
-  serve, artifact, step, missingShared, missingPackage, startSlowModelServer, TINY_PY, TINY_PY_RADIO, PAGE_QUERY,
+  serve, artifact, step, missingShared, missingPackage, startSlowModelServer, TINY_PY, TINY_PY_RADIO, PAGE_QUERY, pickModel,
 } from './support.mjs';
 
 async function shortAnswers(browser) {
@@ -179,7 +179,7 @@ for (const engine of ENGINES) {
         assert.equal(page.isolated, false);
         assert.match(page.notice ?? '', /Running on one thread: SharedArrayBuffer is not available on this page\./);
         assert.match(page.notice, /serve the app with "node demo\/serve\.mjs"/, 'the notice says how to get threads');
-        await browser.click(TINY_PY_RADIO);
+        await pickModel(browser, TINY_PY_RADIO);
         await browser.click('#load-button');
         const done = await step(browser, 'load', () => browser.waitFor(loadOutcome, null, 120000));
         assert.match(done.ready ?? JSON.stringify(done), /^Ready: tiny-py/);

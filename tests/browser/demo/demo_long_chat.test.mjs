@@ -6,7 +6,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ENGINES, missingBrowser } from '../browsers.mjs';
-import { serve, artifact, step, missingShared, missingPackage, waitForOfflineReady, TINY_PY_RADIO, PAGE_QUERY, setMaxTokens } from './support.mjs';
+import { serve, artifact, step, missingShared, missingPackage, waitForOfflineReady, TINY_PY_RADIO, PAGE_QUERY, setMaxTokens, pickModel } from './support.mjs';
 
 const CONTEXT = 512;
 const TURNS = 60;
@@ -40,8 +40,7 @@ function pageState() {
 }
 
 async function loadTinyPy(browser) {
-  await browser.waitFor(() => document.body.dataset.ready, null, 30000);
-  await browser.click(TINY_PY_RADIO);
+  await pickModel(browser, TINY_PY_RADIO);
   await browser.click('#load-button');
   await step(browser, 'model loads', () => browser.waitFor(() => {
     const error = document.querySelector('[data-notice-id="load"]');

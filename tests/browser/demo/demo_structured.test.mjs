@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Ajv from 'ajv';
 import { ENGINES, missingBrowser } from '../browsers.mjs';
-import { serve, artifact, step, missingShared, missingPackage, TINY_PY_RADIO, PAGE_QUERY, setMaxTokens } from './support.mjs';
+import { serve, artifact, step, missingShared, missingPackage, TINY_PY_RADIO, PAGE_QUERY, setMaxTokens, pickModel } from './support.mjs';
 import { EVENT_SCHEMA } from '../../../demo/src/json_mode.js';
 import { PAGE_TOOLS, TOOL_NAMES } from '../../../demo/src/page_tools.js';
 import { SMOLLM2_TOKENIZER, smolModel } from '../../js/package/support/models.mjs';
@@ -49,9 +49,7 @@ const NO_CHATML_RADIO = '#model-local_no-chatml_gguf';
 // Loads the model of that radio button and waits for "Ready: LABEL…" (the page still says
 // Ready for the model before until the new one's load has begun).
 async function loadModel(browser, radio = TINY_PY_RADIO, label = 'tiny-py') {
-  await browser.waitFor(() => document.body.dataset.ready, null, 30000);
-  assert.equal(await browser.evaluate(() => document.body.dataset.ready), 'true', 'the package imports in the page');
-  await browser.click(radio);
+  await pickModel(browser, radio);
   await browser.click('#load-button');
   const loaded = await step(browser, `${label} loads`, () => browser.waitFor((expected) => {
     const error = document.querySelector('[data-notice-id="load"]');
@@ -171,6 +169,17 @@ for (const engine of ENGINES) {
 
     test('a model that cannot make tool calls: a plain error in Tools mode, Chat still works', async () => {
       await browser.click('#new-chat');
+      // Picking another model shows "Reading …'s header", then its figures a moment later;
+      // the Load button stays put through both, so a click aimed at it in between lands on it.
+      await browser.evaluate(() => {
+        const tops = (window.__loadButtonTops = [document.getElementById('load-button').offsetTop]);
+        new MutationObserver(() => tops.push(document.getElementById('load-button').offsetTop))
+          .observe(document.getElementById('memory-estimate'), { childList: true, characterData: true, subtree: true });
+      });
+      await pickModel(browser, NO_CHATML_RADIO);
+      const tops = await browser.evaluate(() => window.__loadButtonTops);
+      assert.ok(tops.length >= 3, `the estimate changed twice: ${tops}`);
+      assert.ok(tops.every((top) => top === tops[0]), `the Load button stays put: its top went ${tops.join(', ')}`);
       await loadModel(browser, NO_CHATML_RADIO, 'no-chatml.gguf');
       await pickMode(browser, 'tools');
       await setMaxTokens(browser, 8);

@@ -1,4 +1,5 @@
 // Shared pieces of the demo's browser tests: paths, skip reasons, the server, artifacts.
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -171,4 +172,18 @@ export async function setMaxTokens(browser, n) {
     input.value = String(value);
     input.dispatchEvent(new Event('input', { bubbles: true }));
   }, n);
+}
+
+// Selects a model's radio button as a visitor does, once the page is ready, and waits until the
+// page has read that model's header (its memory figures are shown, or say why not). Until then
+// the model panel is about to change, and a Load click aimed before the change could land
+// beside the button. Returns the header state: 'read' or 'unreadable'.
+export async function pickModel(browser, radio) {
+  await step(browser, 'page ready', () => browser.waitFor(() => document.body.dataset.ready, null, 30000));
+  assert.equal(await browser.evaluate(() => document.body.dataset.ready), 'true', 'the package imports in the page');
+  await browser.click(radio);
+  return step(browser, `${radio} picked and its header read`, () => browser.waitFor((sel) => {
+    const header = document.getElementById('memory-estimate').dataset.header;
+    return document.querySelector(sel)?.checked && header !== 'reading' && header;
+  }, radio, 30000));
 }
