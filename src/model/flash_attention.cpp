@@ -302,33 +302,62 @@ void f16_values(const float* scores, F16Rows v, int32_t n_keys, int32_t head_dim
     for (int32_t i = 0; i < head_dim; ++i) out[i] = acc[i] * inv;
 }
 
-// The same with a quantized V: each row converted to f32 and added to an f32 accumulator
-// (llama.cpp's path for a V that is not f16); `mad(acc, row, w)` adds one row times w.
-template <typename Mad>
-void f32_values(const float* scores, int32_t n_keys, int32_t head_dim, float* out, Mad mad) {
-    float acc[LlamaConfig::kMaxHeadDim];
-    for (int32_t i = 0; i < head_dim; ++i) acc[i] = 0.0f;
+// The online softmax's factors for a quantized V (llama.cpp's path for a V that is not f16:
+// each row converted to f32 and added to an f32 accumulator), in place of the scores, in the
+// form kv_kernels::WeightedRows takes: the same operations in the same order as the loop that
+// adds each row as it goes, so the sum S and every factor are its bits. Returns S.
+float online_weights(float* scores, int32_t n_keys) {
     float max = -std::numeric_limits<float>::infinity();
     float sum = 0.0f;
     for (int32_t p = 0; p < n_keys; ++p) {
         const float s = scores[p];
         float w = 1.0f;
         if (s > max) {
+            // A new maximum: what was summed so far shrinks by exp(old - new) (0 the first time).
             const float shrink = std::exp(max - s);
             max = s;
-            for (int32_t i = 0; i < head_dim; ++i) acc[i] *= shrink;   // ggml_vec_scale_f32
             sum *= shrink;
+            scores[p] = -shrink;   // shrink >= 0: the sign bit marks the key (-0.0 too)
         } else {
             w = std::exp(s - max);
+            scores[p] = w;
         }
-        mad(acc, p, w);
         sum += w;
     }
-    const float inv = sum == 0.0f ? 0.0f : 1.0f / sum;
-    for (int32_t i = 0; i < head_dim; ++i) out[i] = acc[i] * inv;
+    return sum;
 }
 
 F16Rows as_f16(KvRows r) { return F16Rows{reinterpret_cast<const uint16_t*>(r.base), r.stride / sizeof(uint16_t)}; }
+
+// flash_attend with a quantized K or V (or both).
+void quantized_attend(const float* q, KvRows k, KvRows v, int32_t n_keys, int32_t head_dim, float scale,
+                      bool finite_cache, float* scores, float* out) {
+    namespace kk = kv_kernels::best;
+    if (k.type == KvType::F16) {
+        f16_scores(q, as_f16(k), n_keys, head_dim, scale, finite_cache, scores);
+    } else {
+        kv_kernels::QueryQ8 q8;
+        kv_kernels::prepare_query(q, head_dim, &q8);
+        if (k.type == KvType::Q8_0) {
+            for (int32_t p = 0; p < n_keys; ++p)
+                scores[p] = kk::dot_q8_0(reinterpret_cast<const quant::BlockQ8_0*>(k.row(p)), q8) * scale;
+        } else {
+            for (int32_t p = 0; p < n_keys; ++p)
+                scores[p] = kk::dot_q4_0(reinterpret_cast<const quant::BlockQ4_0*>(k.row(p)), q8) * scale;
+        }
+    }
+    if (v.type == KvType::F16) {
+        f16_values(scores, as_f16(v), n_keys, head_dim, finite_cache, out);
+        return;
+    }
+    const float sum = online_weights(scores, n_keys);
+    const kv_kernels::WeightedRows rows{v.base, v.stride, scores, n_keys};
+    float acc[LlamaConfig::kMaxHeadDim] = {};
+    if (v.type == KvType::Q8_0) kk::sum_rows_q8_0(acc, rows, head_dim / quant::kQK);
+    else kk::sum_rows_q4_0(acc, rows, head_dim / quant::kQK);
+    const float inv = sum == 0.0f ? 0.0f : 1.0f / sum;
+    for (int32_t i = 0; i < head_dim; ++i) out[i] = acc[i] * inv;
+}
 
 }  // namespace
 
@@ -346,38 +375,7 @@ void flash_attend(const float* q, KvRows k, KvRows v, int32_t n_keys, int32_t he
         flash_attend_f16(q, as_f16(k), as_f16(v), n_keys, head_dim, scale, finite_cache, scores, out);
         return;
     }
-    namespace kk = kv_kernels::best;
-    using quant::BlockQ4_0;
-    using quant::BlockQ8_0;
-    if (k.type == KvType::F16) {
-        f16_scores(q, as_f16(k), n_keys, head_dim, scale, finite_cache, scores);
-    } else {
-        kv_kernels::QueryQ8 q8;
-        kv_kernels::prepare_query(q, head_dim, &q8);
-        if (k.type == KvType::Q8_0) {
-            for (int32_t p = 0; p < n_keys; ++p)
-                scores[p] = kk::dot_q8_0(reinterpret_cast<const BlockQ8_0*>(k.row(p)), q8) * scale;
-        } else {
-            for (int32_t p = 0; p < n_keys; ++p)
-                scores[p] = kk::dot_q4_0(reinterpret_cast<const BlockQ4_0*>(k.row(p)), q8) * scale;
-        }
-    }
-    const int32_t n_blocks = head_dim / quant::kQK;
-    switch (v.type) {
-        case KvType::Q8_0:
-            f32_values(scores, n_keys, head_dim, out, [&](float* acc, int32_t p, float w) {
-                kk::mad_q8_0(acc, reinterpret_cast<const BlockQ8_0*>(v.row(p)), w, n_blocks);
-            });
-            return;
-        case KvType::Q4_0:
-            f32_values(scores, n_keys, head_dim, out, [&](float* acc, int32_t p, float w) {
-                kk::mad_q4_0(acc, reinterpret_cast<const BlockQ4_0*>(v.row(p)), w, n_blocks);
-            });
-            return;
-        default:
-            f16_values(scores, as_f16(v), n_keys, head_dim, finite_cache, out);
-            return;
-    }
+    quantized_attend(q, k, v, n_keys, head_dim, scale, finite_cache, scores, out);
 }
 
 }  // namespace smollm

@@ -1,5 +1,7 @@
 #include "model/kv_kernels.h"
 
+#include <cmath>
+
 #include "quant/fp16.h"
 #include "quant/fused_madd.h"
 #include "quant/quant.h"
@@ -82,6 +84,30 @@ void mad_q4_0(float* acc, const BlockQ4_0* v, float w, int32_t n_blocks) {
     }
 }
 
+namespace {
+
+template <typename Block, typename Mad>
+void sum_rows(float* acc, const WeightedRows& rows, int32_t n_blocks, Mad mad) {
+    for (int32_t p = 0; p < rows.n_keys; ++p) {
+        float w = rows.weights[p];
+        if (std::signbit(w)) {
+            for (int32_t i = 0; i < n_blocks * kQK; ++i) acc[i] *= -w;
+            w = 1.0f;
+        }
+        mad(acc, reinterpret_cast<const Block*>(rows.base + static_cast<size_t>(p) * rows.stride), w, n_blocks);
+    }
+}
+
+}  // namespace
+
+void sum_rows_q8_0(float* acc, const WeightedRows& rows, int32_t n_blocks) {
+    sum_rows<BlockQ8_0>(acc, rows, n_blocks, mad_q8_0);
+}
+
+void sum_rows_q4_0(float* acc, const WeightedRows& rows, int32_t n_blocks) {
+    sum_rows<BlockQ4_0>(acc, rows, n_blocks, mad_q4_0);
+}
+
 }  // namespace scalar
 
 #if defined(__wasm_simd128__)
@@ -101,14 +127,34 @@ inline v128_t fused_lanes(v128_t acc, v128_t lanes, v128_t dd) {
     return wasm_i64x2_shuffle(wasm_f32x4_demote_f64x2_zero(lo), wasm_f32x4_demote_f64x2_zero(hi), 0, 2);
 }
 
-// One block: k0 holds K levels of elements 0..15, k1 of 16..31 (int8).
-inline void block_lanes(v128_t k0, v128_t k1, const int16_t* qs, v128_t dd, v128_t* acc03, v128_t* acc47) {
+// One block's eight lane sums: k0 holds K levels of elements 0..15, k1 of 16..31 (int8).
+inline void block_sums(v128_t k0, v128_t k1, const int16_t* qs, v128_t* lanes03, v128_t* lanes47) {
     const v128_t p0 = wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(k0), wasm_v128_load(qs));
     const v128_t p1 = wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(k0), wasm_v128_load(qs + 8));
     const v128_t p2 = wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(k1), wasm_v128_load(qs + 16));
     const v128_t p3 = wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(k1), wasm_v128_load(qs + 24));
-    *acc03 = fused_lanes(*acc03, quads(p0, p1), dd);
-    *acc47 = fused_lanes(*acc47, quads(p2, p3), dd);
+    *lanes03 = quads(p0, p1);
+    *lanes47 = quads(p2, p3);
+}
+
+// The block's lanes scaled by d and added to the accumulators. The first block adds to zeros:
+// fma(d, lane, +0) is the product rounded once, then +0 (which also makes a -0 product +0, as
+// the fused add does), all in f32: a lane (|lane| < 2^17) and d (two halves' product) are
+// exact there. Later blocks take the fused multiply-add in double.
+inline void block_lanes(v128_t k0, v128_t k1, const int16_t* qs, uint16_t dk, float dq, bool first, v128_t* acc03,
+                        v128_t* acc47) {
+    v128_t l03, l47;
+    block_sums(k0, k1, qs, &l03, &l47);
+    const float d = fp16_to_fp32(dk) * dq;
+    if (first) {
+        const v128_t df = wasm_f32x4_splat(d), zero = wasm_f32x4_splat(0.0f);
+        *acc03 = wasm_f32x4_add(wasm_f32x4_mul(df, wasm_f32x4_convert_i32x4(l03)), zero);
+        *acc47 = wasm_f32x4_add(wasm_f32x4_mul(df, wasm_f32x4_convert_i32x4(l47)), zero);
+        return;
+    }
+    const v128_t dd = wasm_f64x2_splat(static_cast<double>(d));
+    *acc03 = fused_lanes(*acc03, l03, dd);
+    *acc47 = fused_lanes(*acc47, l47, dd);
 }
 
 // hsum_float_8 of lanes 0..3 and 4..7.
@@ -116,10 +162,6 @@ inline float fold(v128_t acc03, v128_t acc47) {
     const v128_t r = wasm_f32x4_add(acc03, acc47);
     const v128_t t = wasm_f32x4_add(r, wasm_i32x4_shuffle(r, r, 2, 3, 0, 1));
     return wasm_f32x4_extract_lane(t, 0) + wasm_f32x4_extract_lane(t, 1);
-}
-
-inline v128_t block_scale(uint16_t dk, float dq) {
-    return wasm_f64x2_splat(static_cast<double>(fp16_to_fp32(dk) * dq));
 }
 
 // Four f32 accumulators += (levels * dw) in double, levels int32: dw = d * w is exact in
@@ -149,12 +191,21 @@ inline void q4_levels(const BlockQ4_0& b, v128_t* lo, v128_t* hi) {
     *hi = wasm_i8x16_sub(wasm_u8x16_shr(raw, 4), eight);
 }
 
+inline void q8_levels(const BlockQ8_0& block, v128_t* lo, v128_t* hi) {
+    *lo = wasm_v128_load(block.qs);
+    *hi = wasm_v128_load(block.qs + 16);
+}
+
+// The level readers as lambdas, each a type of its own, so that sum_block inlines them.
+constexpr auto kQ8Levels = [](const BlockQ8_0& block, v128_t* lo, v128_t* hi) { q8_levels(block, lo, hi); };
+constexpr auto kQ4Levels = [](const BlockQ4_0& block, v128_t* lo, v128_t* hi) { q4_levels(block, lo, hi); };
+
 }  // namespace
 
 float dot_q8_0(const BlockQ8_0* k, const QueryQ8& q) {
     v128_t acc03 = wasm_f32x4_splat(0.0f), acc47 = wasm_f32x4_splat(0.0f);
     for (int32_t b = 0; b < q.n_blocks; ++b) {
-        block_lanes(wasm_v128_load(k[b].qs), wasm_v128_load(k[b].qs + 16), q.qs + b * kQK, block_scale(k[b].d, q.d[b]),
+        block_lanes(wasm_v128_load(k[b].qs), wasm_v128_load(k[b].qs + 16), q.qs + b * kQK, k[b].d, q.d[b], b == 0,
                     &acc03, &acc47);
     }
     return fold(acc03, acc47);
@@ -165,7 +216,7 @@ float dot_q4_0(const BlockQ4_0* k, const QueryQ8& q) {
     for (int32_t b = 0; b < q.n_blocks; ++b) {
         v128_t lo, hi;
         q4_levels(k[b], &lo, &hi);
-        block_lanes(lo, hi, q.qs + b * kQK, block_scale(k[b].d, q.d[b]), &acc03, &acc47);
+        block_lanes(lo, hi, q.qs + b * kQK, k[b].d, q.d[b], b == 0, &acc03, &acc47);
     }
     return fold(acc03, acc47);
 }
@@ -186,6 +237,49 @@ void mad_q4_0(float* acc, const BlockQ4_0* v, float w, int32_t n_blocks) {
         mad16(acc, lo, dw);
         mad16(acc + 16, hi, dw);
     }
+}
+
+namespace {
+
+// Block b of every row into eight f32x4 sums held in registers over all keys (rather than
+// read and written at every key); `levels(block, &lo, &hi)` gives the block's 32 levels as
+// int8 (elements 0..15, 16..31). An f32x4 sum in double, rounded back (fused_lanes), stayed
+// faster than keeping the sums as f64 pairs (8 pairs per 16 values: 2x slower in V8).
+template <typename Block, typename Levels>
+void sum_block(float* out, const WeightedRows& rows, int32_t b, Levels levels) {
+    v128_t acc[8];
+    for (v128_t& a : acc) a = wasm_f32x4_splat(0.0f);
+    const uint8_t* row = rows.base + static_cast<size_t>(b) * sizeof(Block);
+    for (int32_t p = 0; p < rows.n_keys; ++p, row += rows.stride) {
+        const Block& block = *reinterpret_cast<const Block*>(row);
+        float w = rows.weights[p];
+        if (std::signbit(w)) {
+            const v128_t shrink = wasm_f32x4_splat(-w);
+            for (v128_t& a : acc) a = wasm_f32x4_mul(a, shrink);
+            w = 1.0f;
+        }
+        const v128_t dw = wasm_f64x2_splat(static_cast<double>(fp16_to_fp32(block.d)) * static_cast<double>(w));
+        v128_t l[2];
+        levels(block, &l[0], &l[1]);
+        for (int h = 0; h < 2; ++h) {
+            const v128_t lo = wasm_i16x8_extend_low_i8x16(l[h]), hi = wasm_i16x8_extend_high_i8x16(l[h]);
+            acc[4 * h] = fused_lanes(acc[4 * h], wasm_i32x4_extend_low_i16x8(lo), dw);
+            acc[4 * h + 1] = fused_lanes(acc[4 * h + 1], wasm_i32x4_extend_high_i16x8(lo), dw);
+            acc[4 * h + 2] = fused_lanes(acc[4 * h + 2], wasm_i32x4_extend_low_i16x8(hi), dw);
+            acc[4 * h + 3] = fused_lanes(acc[4 * h + 3], wasm_i32x4_extend_high_i16x8(hi), dw);
+        }
+    }
+    for (int a = 0; a < 8; ++a) wasm_v128_store(out + 4 * a, acc[a]);
+}
+
+}  // namespace
+
+void sum_rows_q8_0(float* acc, const WeightedRows& rows, int32_t n_blocks) {
+    for (int32_t b = 0; b < n_blocks; ++b) sum_block<BlockQ8_0>(acc + b * kQK, rows, b, kQ8Levels);
+}
+
+void sum_rows_q4_0(float* acc, const WeightedRows& rows, int32_t n_blocks) {
+    for (int32_t b = 0; b < n_blocks; ++b) sum_block<BlockQ4_0>(acc + b * kQK, rows, b, kQ4Levels);
 }
 
 }  // namespace simd128

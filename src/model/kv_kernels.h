@@ -12,6 +12,7 @@
 // Every kernel has a scalar twin (the reference, and the native build's) and a SIMD128 twin
 // (wasm); they give the same bits.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 
 #include "model/llama_config.h"
@@ -31,12 +32,30 @@ struct QueryQ8 {
 // Q4_0 K.
 void prepare_query(const float* q, int32_t n, QueryQ8* out);
 
+// One head's V rows with the online softmax's factor for each key, worked out before any row
+// is read (model/flash_attention.cpp): weights[p] is key p's weight, or, where key p raised the
+// running maximum, minus the factor that shrinks what was summed before it (the sign bit is set;
+// the key's own weight is then 1). Row p's blocks start at base + p * stride bytes.
+struct WeightedRows {
+    const uint8_t* base;
+    size_t stride;
+    const float* weights;
+    int32_t n_keys;
+};
+
+// acc (n_blocks * 32 floats, zeros on entry) = the weighted sum of the rows, key by key as
+// ggml adds them: acc *= shrink (f32 products, ggml_vec_scale_f32) where a key raised the
+// maximum, then acc = fma(v, w, acc) per element (mad_*). The SIMD twins keep a block's 32
+// sums in registers over all keys instead of reading and writing them per key.
+
 namespace scalar {
 float dot_q8_0(const quant::BlockQ8_0* k, const QueryQ8& q);
 float dot_q4_0(const quant::BlockQ4_0* k, const QueryQ8& q);
 // acc[i] = fma(v[i], w, acc[i]) for the q.n_blocks * 32 values of the V row, as f32.
 void mad_q8_0(float* acc, const quant::BlockQ8_0* v, float w, int32_t n_blocks);
 void mad_q4_0(float* acc, const quant::BlockQ4_0* v, float w, int32_t n_blocks);
+void sum_rows_q8_0(float* acc, const WeightedRows& rows, int32_t n_blocks);
+void sum_rows_q4_0(float* acc, const WeightedRows& rows, int32_t n_blocks);
 }  // namespace scalar
 
 #if defined(__wasm_simd128__)
@@ -45,6 +64,8 @@ float dot_q8_0(const quant::BlockQ8_0* k, const QueryQ8& q);
 float dot_q4_0(const quant::BlockQ4_0* k, const QueryQ8& q);
 void mad_q8_0(float* acc, const quant::BlockQ8_0* v, float w, int32_t n_blocks);
 void mad_q4_0(float* acc, const quant::BlockQ4_0* v, float w, int32_t n_blocks);
+void sum_rows_q8_0(float* acc, const WeightedRows& rows, int32_t n_blocks);
+void sum_rows_q4_0(float* acc, const WeightedRows& rows, int32_t n_blocks);
 }  // namespace simd128
 namespace best = simd128;
 #else
