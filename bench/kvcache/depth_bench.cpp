@@ -205,17 +205,21 @@ public:
             cache_.attend(layer, depth, h / group * c.head_dim, q.data() + h * c.head_dim, c.head_dim, scale,
                           thread_scores(thread), out.data() + h * c.head_dim);
         });
+        const std::vector<float> halves(static_cast<size_t>(depth), 0.5f);
         r.values = per_token_seconds(c, pool, reps, [&](int32_t layer, int32_t h, int thread) {
             float acc[LlamaConfig::kMaxHeadDim] = {};
             const size_t offset = kv_row_bytes(type_, static_cast<int64_t>(h / group) * c.head_dim);
-            for (int32_t p = 0; p < depth; ++p) {
-                const uint8_t* row = value_row(layer, p) + offset;
-                if (type_ == KvType::F16)
+            if (type_ == KvType::F16) {
+                for (int32_t p = 0; p < depth; ++p) {
+                    const uint8_t* row = value_row(layer, p) + offset;
                     flash_attention::mad_f16(acc, reinterpret_cast<const uint16_t*>(row), 0.5f, c.head_dim, true);
-                else if (type_ == KvType::Q8_0)
-                    kv_kernels::best::mad_q8_0(acc, reinterpret_cast<const quant::BlockQ8_0*>(row), 0.5f, c.head_dim / quant::kQK);
-                else
-                    kv_kernels::best::mad_q4_0(acc, reinterpret_cast<const quant::BlockQ4_0*>(row), 0.5f, c.head_dim / quant::kQK);
+                }
+            } else {
+                const uint8_t* first = value_row(layer, 0) + offset;
+                const kv_kernels::WeightedRows rows{first, static_cast<size_t>(value_row(layer, 1) - value_row(layer, 0)),
+                                                    halves.data(), depth};
+                if (type_ == KvType::Q8_0) kv_kernels::best::sum_rows_q8_0(acc, rows, c.head_dim / quant::kQK);
+                else kv_kernels::best::sum_rows_q4_0(acc, rows, c.head_dim / quant::kQK);
             }
             sinks[static_cast<size_t>(thread) * 64] += acc[0];
         });

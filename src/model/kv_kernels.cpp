@@ -66,46 +66,45 @@ float dot_q4_0(const BlockQ4_0* k, const QueryQ8& q) {
     });
 }
 
-// v = level * d is exact in f32 (at most 8 + 11 significant bits), and v * w exact in double.
-void mad_q8_0(float* acc, const BlockQ8_0* v, float w, int32_t n_blocks) {
-    for (int32_t b = 0; b < n_blocks; ++b, acc += kQK) {
-        const float d = fp16_to_fp32(v[b].d);
-        for (int j = 0; j < kQK; ++j) acc[j] = fused_madd(static_cast<float>(v[b].qs[j]) * d, w, acc[j]);
-    }
-}
+namespace {
 
-void mad_q4_0(float* acc, const BlockQ4_0* v, float w, int32_t n_blocks) {
+// acc[i] += v[i] * w for the 32 * n_blocks values of a V row, v[i] = level * d (exact in f32):
+// the product rounded, then the sum (see kv_kernels.h).
+template <typename Block, typename Level>
+void add_row(float* acc, const Block* v, float w, int32_t n_blocks, Level level) {
     for (int32_t b = 0; b < n_blocks; ++b, acc += kQK) {
         const float d = fp16_to_fp32(v[b].d);
-        for (int j = 0; j < kQK / 2; ++j) {
-            acc[j] = fused_madd(static_cast<float>((v[b].qs[j] & 0xf) - 8) * d, w, acc[j]);
-            acc[j + kQK / 2] = fused_madd(static_cast<float>((v[b].qs[j] >> 4) - 8) * d, w, acc[j + kQK / 2]);
+        for (int j = 0; j < kQK; ++j) {
+            const float product = static_cast<float>(level(v[b], j)) * d * w;
+            acc[j] += product;
         }
     }
 }
 
-namespace {
-
-template <typename Block, typename Mad>
-void sum_rows(float* acc, const WeightedRows& rows, int32_t n_blocks, Mad mad) {
+template <typename Block, typename Level>
+void sum_rows(float* acc, const WeightedRows& rows, int32_t n_blocks, Level level) {
     for (int32_t p = 0; p < rows.n_keys; ++p) {
         float w = rows.weights[p];
         if (std::signbit(w)) {
             for (int32_t i = 0; i < n_blocks * kQK; ++i) acc[i] *= -w;
             w = 1.0f;
         }
-        mad(acc, reinterpret_cast<const Block*>(rows.base + static_cast<size_t>(p) * rows.stride), w, n_blocks);
+        add_row(acc, reinterpret_cast<const Block*>(rows.base + static_cast<size_t>(p) * rows.stride), w, n_blocks, level);
     }
 }
 
 }  // namespace
 
 void sum_rows_q8_0(float* acc, const WeightedRows& rows, int32_t n_blocks) {
-    sum_rows<BlockQ8_0>(acc, rows, n_blocks, mad_q8_0);
+    sum_rows<BlockQ8_0>(acc, rows, n_blocks, [](const BlockQ8_0& b, int j) { return static_cast<int32_t>(b.qs[j]); });
 }
 
 void sum_rows_q4_0(float* acc, const WeightedRows& rows, int32_t n_blocks) {
-    sum_rows<BlockQ4_0>(acc, rows, n_blocks, mad_q4_0);
+    // Elements 0..15 are the low nibbles, 16..31 the high ones.
+    sum_rows<BlockQ4_0>(acc, rows, n_blocks, [](const BlockQ4_0& b, int j) {
+        const uint8_t byte = b.qs[j % 16];
+        return static_cast<int32_t>(j < 16 ? (byte & 0xf) : (byte >> 4)) - 8;
+    });
 }
 
 }  // namespace scalar
@@ -164,25 +163,6 @@ inline float fold(v128_t acc03, v128_t acc47) {
     return wasm_f32x4_extract_lane(t, 0) + wasm_f32x4_extract_lane(t, 1);
 }
 
-// Four f32 accumulators += (levels * dw) in double, levels int32: dw = d * w is exact in
-// double (11 + 24 bits), so levels * dw is the exact product (level * d) * w.
-inline void mad4(float* acc, v128_t levels, v128_t dw) {
-    const v128_t a = wasm_v128_load(acc);
-    const v128_t lo = wasm_f64x2_add(wasm_f64x2_mul(wasm_f64x2_convert_low_i32x4(levels), dw), wasm_f64x2_promote_low_f32x4(a));
-    const v128_t hi = wasm_f64x2_add(wasm_f64x2_mul(wasm_f64x2_convert_low_i32x4(wasm_i64x2_shuffle(levels, levels, 1, 1)), dw),
-                                     wasm_f64x2_promote_low_f32x4(wasm_i64x2_shuffle(a, a, 1, 1)));
-    wasm_v128_store(acc, wasm_i64x2_shuffle(wasm_f32x4_demote_f64x2_zero(lo), wasm_f32x4_demote_f64x2_zero(hi), 0, 2));
-}
-
-// 16 int8 levels (elements 0..15 of `l`) into acc[0..16).
-inline void mad16(float* acc, v128_t l, v128_t dw) {
-    const v128_t lo = wasm_i16x8_extend_low_i8x16(l), hi = wasm_i16x8_extend_high_i8x16(l);
-    mad4(acc, wasm_i32x4_extend_low_i16x8(lo), dw);
-    mad4(acc + 4, wasm_i32x4_extend_high_i16x8(lo), dw);
-    mad4(acc + 8, wasm_i32x4_extend_low_i16x8(hi), dw);
-    mad4(acc + 12, wasm_i32x4_extend_high_i16x8(hi), dw);
-}
-
 // Q4_0's 32 levels as int8: low nibbles (elements 0..15) and high nibbles (16..31), minus 8.
 inline void q4_levels(const BlockQ4_0& b, v128_t* lo, v128_t* hi) {
     const v128_t raw = wasm_v128_load(b.qs);
@@ -221,55 +201,60 @@ float dot_q4_0(const BlockQ4_0* k, const QueryQ8& q) {
     return fold(acc03, acc47);
 }
 
-void mad_q8_0(float* acc, const BlockQ8_0* v, float w, int32_t n_blocks) {
-    for (int32_t b = 0; b < n_blocks; ++b, acc += kQK) {
-        const v128_t dw = wasm_f64x2_splat(static_cast<double>(fp16_to_fp32(v[b].d)) * static_cast<double>(w));
-        mad16(acc, wasm_v128_load(v[b].qs), dw);
-        mad16(acc + 16, wasm_v128_load(v[b].qs + 16), dw);
-    }
-}
-
-void mad_q4_0(float* acc, const BlockQ4_0* v, float w, int32_t n_blocks) {
-    for (int32_t b = 0; b < n_blocks; ++b, acc += kQK) {
-        const v128_t dw = wasm_f64x2_splat(static_cast<double>(fp16_to_fp32(v[b].d)) * static_cast<double>(w));
-        v128_t lo, hi;
-        q4_levels(v[b], &lo, &hi);
-        mad16(acc, lo, dw);
-        mad16(acc + 16, hi, dw);
-    }
-}
-
 namespace {
+
+// The int32 lanes as they are, hidden from LLVM 14 (Debian's emcc): it folds an extend then a
+// convert into a scalar convert per lane (32 extract_lane / convert / replace_lane per block:
+// the sum ran at half speed); the empty asm keeps i32x4.extend and f32x4.convert_i32x4.
+// LLVM 19 (the relaxed-SIMD build) keeps them by itself, and fails on this asm with a v128.
+inline v128_t opaque(v128_t v) {
+#if defined(__clang_major__) && __clang_major__ < 15
+    __asm__("" : "+r"(v));
+#endif
+    return v;
+}
+
+// acc += (level * d) * w on four lanes: the first product exact, the second rounded, then the sum.
+inline v128_t add_lanes(v128_t acc, v128_t levels, v128_t d, v128_t w) {
+    return wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_mul(wasm_f32x4_convert_i32x4(opaque(levels)), d), w));
+}
+
+// Sixteen int8 levels (elements 0..15 of `l`) added to four f32x4 sums.
+inline void add_levels(v128_t l, v128_t d, v128_t w, v128_t& a0, v128_t& a1, v128_t& a2, v128_t& a3) {
+    const v128_t lo = wasm_i16x8_extend_low_i8x16(l), hi = wasm_i16x8_extend_high_i8x16(l);
+    a0 = add_lanes(a0, wasm_i32x4_extend_low_i16x8(lo), d, w);
+    a1 = add_lanes(a1, wasm_i32x4_extend_high_i16x8(lo), d, w);
+    a2 = add_lanes(a2, wasm_i32x4_extend_low_i16x8(hi), d, w);
+    a3 = add_lanes(a3, wasm_i32x4_extend_high_i16x8(hi), d, w);
+}
 
 // Block b of every row into eight f32x4 sums held in registers over all keys (rather than
 // read and written at every key); `levels(block, &lo, &hi)` gives the block's 32 levels as
-// int8 (elements 0..15, 16..31). An f32x4 sum in double, rounded back (fused_lanes), stayed
-// faster than keeping the sums as f64 pairs (8 pairs per 16 values: 2x slower in V8).
+// int8 (elements 0..15, 16..31). Eight named sums, not an array: an array indexed in a loop
+// that is not unrolled lives in linear memory, and was loaded and stored at every key.
 template <typename Block, typename Levels>
 void sum_block(float* out, const WeightedRows& rows, int32_t b, Levels levels) {
-    v128_t acc[8];
-    for (v128_t& a : acc) a = wasm_f32x4_splat(0.0f);
+    v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
     const uint8_t* row = rows.base + static_cast<size_t>(b) * sizeof(Block);
     for (int32_t p = 0; p < rows.n_keys; ++p, row += rows.stride) {
         const Block& block = *reinterpret_cast<const Block*>(row);
         float w = rows.weights[p];
         if (std::signbit(w)) {
             const v128_t shrink = wasm_f32x4_splat(-w);
-            for (v128_t& a : acc) a = wasm_f32x4_mul(a, shrink);
+            a0 = wasm_f32x4_mul(a0, shrink), a1 = wasm_f32x4_mul(a1, shrink);
+            a2 = wasm_f32x4_mul(a2, shrink), a3 = wasm_f32x4_mul(a3, shrink);
+            a4 = wasm_f32x4_mul(a4, shrink), a5 = wasm_f32x4_mul(a5, shrink);
+            a6 = wasm_f32x4_mul(a6, shrink), a7 = wasm_f32x4_mul(a7, shrink);
             w = 1.0f;
         }
-        const v128_t dw = wasm_f64x2_splat(static_cast<double>(fp16_to_fp32(block.d)) * static_cast<double>(w));
-        v128_t l[2];
-        levels(block, &l[0], &l[1]);
-        for (int h = 0; h < 2; ++h) {
-            const v128_t lo = wasm_i16x8_extend_low_i8x16(l[h]), hi = wasm_i16x8_extend_high_i8x16(l[h]);
-            acc[4 * h] = fused_lanes(acc[4 * h], wasm_i32x4_extend_low_i16x8(lo), dw);
-            acc[4 * h + 1] = fused_lanes(acc[4 * h + 1], wasm_i32x4_extend_high_i16x8(lo), dw);
-            acc[4 * h + 2] = fused_lanes(acc[4 * h + 2], wasm_i32x4_extend_low_i16x8(hi), dw);
-            acc[4 * h + 3] = fused_lanes(acc[4 * h + 3], wasm_i32x4_extend_high_i16x8(hi), dw);
-        }
+        const v128_t d = wasm_f32x4_splat(fp16_to_fp32(block.d)), wv = wasm_f32x4_splat(w);
+        v128_t lo, hi;
+        levels(block, &lo, &hi);
+        add_levels(lo, d, wv, a0, a1, a2, a3);
+        add_levels(hi, d, wv, a4, a5, a6, a7);
     }
-    for (int a = 0; a < 8; ++a) wasm_v128_store(out + 4 * a, acc[a]);
+    const v128_t sums[8] = {a0, a1, a2, a3, a4, a5, a6, a7};
+    for (int i = 0; i < 8; ++i) wasm_v128_store(out + 4 * i, sums[i]);
 }
 
 }  // namespace

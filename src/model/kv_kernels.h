@@ -1,14 +1,18 @@
-// The per-position pieces of attention over a quantized KV cache (Q8_0 or Q4_0 blocks), with
-// llama.cpp's CPU arithmetic (ggml_compute_forward_flash_attn_ext_f16_one_chunk, x86 build):
+// The per-position pieces of attention over a quantized KV cache (Q8_0 or Q4_0 blocks):
 //   - a quantized K multiplies a query quantized to its vec_dot_type, Q8_0 for both (x86
-//     quantize_row_q8_0: nearest-even rounding), through ggml_vec_dot_q8_0_q8_0 /
-//     ggml_vec_dot_q4_0_q8_0's AVX2 order: per block, eight integer lanes of four consecutive
-//     products, each lane scaled by d_k * d_q and accumulated with a fused multiply-add, the
-//     eight lanes folded as hsum_float_8 does;
-//   - a quantized V is converted to f32 (q * d, exact) and added to an f32 accumulator with a
-//     fused multiply-add per element (ggml_vec_mad_f32).
-// wasm SIMD128 has no fused multiply-add: the products here are exact in double, so adding in
-// double and rounding once to f32 gives the fused result (see quant/fused_madd.h).
+//     quantize_row_q8_0: nearest-even rounding), with llama.cpp's CPU arithmetic
+//     (ggml_vec_dot_q8_0_q8_0 / ggml_vec_dot_q4_0_q8_0's AVX2 order): per block, eight integer
+//     lanes of four consecutive products, each lane scaled by d_k * d_q and accumulated with a
+//     fused multiply-add, the eight lanes folded as hsum_float_8 does. wasm SIMD128 has no fused
+//     multiply-add: the products are exact in double, so adding in double and rounding once to
+//     f32 gives the fused result (quant/fused_madd.h);
+//   - a quantized V is converted to f32 (level * d, exact) and each row times its weight is
+//     added to an f32 accumulator. llama.cpp adds with a fused multiply-add (ggml_vec_mad_f32);
+//     here the product is rounded before the sum. Emulated in double the fused add took two
+//     thirds of the time of attention over a q8_0 cache (220 against 150 ms per token of the
+//     SmolLM2-1.7B shape over 4,096 keys, one thread), and the difference it makes is one
+//     rounding of a product per key, some 2^-24 of each term: far below the error of the 8-bit
+//     (or 4-bit) values themselves, and within the parity bounds (tests/parity/kv_types).
 // Every kernel has a scalar twin (the reference, and the native build's) and a SIMD128 twin
 // (wasm); they give the same bits.
 #pragma once
@@ -43,17 +47,14 @@ struct WeightedRows {
     int32_t n_keys;
 };
 
-// acc (n_blocks * 32 floats, zeros on entry) = the weighted sum of the rows, key by key as
-// ggml adds them: acc *= shrink (f32 products, ggml_vec_scale_f32) where a key raised the
-// maximum, then acc = fma(v, w, acc) per element (mad_*). The SIMD twins keep a block's 32
-// sums in registers over all keys instead of reading and writing them per key.
+// acc (n_blocks * 32 floats, zeros on entry) = the weighted sum of the rows, key by key in the
+// online softmax's order: acc *= shrink (f32 products, ggml_vec_scale_f32) where a key raised
+// the maximum, then acc += v * w per element (v = level * d; the product rounded, then the
+// sum). The SIMD twins keep a block's 32 sums in registers over all keys.
 
 namespace scalar {
 float dot_q8_0(const quant::BlockQ8_0* k, const QueryQ8& q);
 float dot_q4_0(const quant::BlockQ4_0* k, const QueryQ8& q);
-// acc[i] = fma(v[i], w, acc[i]) for the q.n_blocks * 32 values of the V row, as f32.
-void mad_q8_0(float* acc, const quant::BlockQ8_0* v, float w, int32_t n_blocks);
-void mad_q4_0(float* acc, const quant::BlockQ4_0* v, float w, int32_t n_blocks);
 void sum_rows_q8_0(float* acc, const WeightedRows& rows, int32_t n_blocks);
 void sum_rows_q4_0(float* acc, const WeightedRows& rows, int32_t n_blocks);
 }  // namespace scalar
@@ -62,8 +63,6 @@ void sum_rows_q4_0(float* acc, const WeightedRows& rows, int32_t n_blocks);
 namespace simd128 {
 float dot_q8_0(const quant::BlockQ8_0* k, const QueryQ8& q);
 float dot_q4_0(const quant::BlockQ4_0* k, const QueryQ8& q);
-void mad_q8_0(float* acc, const quant::BlockQ8_0* v, float w, int32_t n_blocks);
-void mad_q4_0(float* acc, const quant::BlockQ4_0* v, float w, int32_t n_blocks);
 void sum_rows_q8_0(float* acc, const WeightedRows& rows, int32_t n_blocks);
 void sum_rows_q4_0(float* acc, const WeightedRows& rows, int32_t n_blocks);
 }  // namespace simd128

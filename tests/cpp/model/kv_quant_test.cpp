@@ -3,7 +3,8 @@
 // whole attention equal to an independent transcription of llama.cpp's
 // ggml_compute_forward_flash_attn_ext_f16_one_chunk for quantized K / V (x86 build: Q
 // quantized to Q8_0, ggml_vec_dot_q8_0_q8_0 / q4_0_q8_0's AVX2 lanes with true fused
-// multiply-adds, V converted to f32 and added with ggml_vec_mad_f32's fused multiply-add).
+// multiply-adds, V converted to f32 and added as ggml_vec_mad_f32 adds it, except that the
+// product is rounded before the sum: model/kv_kernels.h says why).
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -141,8 +142,13 @@ std::vector<float> ref_attend(const std::vector<float>& q, const std::vector<std
         else if (vt == KvType::Q4_0) ref_to_float(ref_q4_0(values[p].data(), dim).data(), dim, vrow.data());
         else for (int32_t i = 0; i < dim; ++i) vrow[static_cast<size_t>(i)] = to_f16(values[p][static_cast<size_t>(i)]);
         for (int32_t i = 0; i < dim; ++i) {
-            const float f = std::fma(vrow[static_cast<size_t>(i)], vs, acc[static_cast<size_t>(i)]);
-            acc[static_cast<size_t>(i)] = vt == KvType::F16 ? to_f16(f) : f;
+            if (vt == KvType::F16) {
+                acc[static_cast<size_t>(i)] = to_f16(std::fma(vrow[static_cast<size_t>(i)], vs, acc[static_cast<size_t>(i)]));
+            } else {
+                // A quantized V's product is rounded before the sum (model/kv_kernels.h).
+                const float product = vrow[static_cast<size_t>(i)] * vs;
+                acc[static_cast<size_t>(i)] += product;
+            }
         }
         S = S * ms;
         S = S + vs;
@@ -228,7 +234,7 @@ TEST_CASE("quantized rows are stored as llama.cpp stores them and read back dequ
     }
 }
 
-TEST_CASE("quantized K dot and V update: scalar and SIMD twins and llama.cpp's arithmetic agree bit for bit",
+TEST_CASE("quantized K dot: scalar and SIMD twins and llama.cpp's arithmetic agree bit for bit",
           "[model][kv]") {
     std::mt19937 rng(11);
     for (const int32_t dim : {32, 64, 128}) {
@@ -246,27 +252,62 @@ TEST_CASE("quantized K dot and V update: scalar and SIMD twins and llama.cpp's a
             CHECK(kv_kernels::scalar::dot_q4_0(k4.data(), q8) == want4);
             CHECK(kv_kernels::best::dot_q8_0(k8.data(), q8) == want8);
             CHECK(kv_kernels::best::dot_q4_0(k4.data(), q8) == want4);
+        }
+    }
+}
 
-            const std::vector<float> acc0 = random_row(rng, dim, spread);
-            const float w = std::exp(-static_cast<float>(trial % 40) * 0.7f);
-            std::vector<float> v8(static_cast<size_t>(dim)), v4(static_cast<size_t>(dim));
-            ref_to_float(k8.data(), dim, v8.data());
-            ref_to_float(k4.data(), dim, v4.data());
-            std::vector<float> want_a = acc0, want_b = acc0;
-            for (int32_t i = 0; i < dim; ++i) {
-                want_a[static_cast<size_t>(i)] = std::fma(v8[static_cast<size_t>(i)], w, acc0[static_cast<size_t>(i)]);
-                want_b[static_cast<size_t>(i)] = std::fma(v4[static_cast<size_t>(i)], w, acc0[static_cast<size_t>(i)]);
+TEST_CASE("quantized V rows summed with the online softmax's factors: scalar and SIMD twins and the reference agree bit for bit",
+          "[model][kv]") {
+    std::mt19937 rng(12);
+    for (const int32_t dim : {32, 64, 128}) {
+        for (int trial = 0; trial < 40; ++trial) {
+            INFO("dim " << dim << " trial " << trial);
+            const float spread = trial % 3 == 0 ? 100.0f : (trial % 3 == 1 ? 1.0f : 1e-3f);
+            const int32_t n_keys = 1 + trial * 7;
+            std::vector<BlockQ8_0> v8;
+            std::vector<BlockQ4_0> v4;
+            std::vector<float> weights;
+            for (int32_t p = 0; p < n_keys; ++p) {
+                const std::vector<float> v = random_row(rng, dim, spread);
+                const std::vector<BlockQ8_0> r8 = ref_q8_0(v.data(), dim);
+                const std::vector<BlockQ4_0> r4 = ref_q4_0(v.data(), dim);
+                v8.insert(v8.end(), r8.begin(), r8.end());
+                v4.insert(v4.end(), r4.begin(), r4.end());
+                // Every fifth key raised the maximum: minus its shrink factor (-0.0 the first time).
+                const float w = std::exp(-static_cast<float>((trial + p) % 40) * 0.7f);
+                weights.push_back(p == 0 ? -0.0f : (p % 5 == 0 ? -w : w));
             }
             const int32_t nb = dim / 32;
-            std::vector<float> a = acc0, b = acc0, c = acc0, d = acc0;
-            kv_kernels::scalar::mad_q8_0(a.data(), k8.data(), w, nb);
-            kv_kernels::best::mad_q8_0(b.data(), k8.data(), w, nb);
-            kv_kernels::scalar::mad_q4_0(c.data(), k4.data(), w, nb);
-            kv_kernels::best::mad_q4_0(d.data(), k4.data(), w, nb);
-            CHECK(a == want_a);
-            CHECK(b == want_a);
-            CHECK(c == want_b);
-            CHECK(d == want_b);
+            // The reference: acc *= shrink, or acc += v * w with the product rounded first.
+            auto reference = [&](auto to_float, const auto& rows) {
+                std::vector<float> acc(static_cast<size_t>(dim), 0.0f), v(static_cast<size_t>(dim));
+                for (int32_t p = 0; p < n_keys; ++p) {
+                    float w = weights[static_cast<size_t>(p)];
+                    if (std::signbit(w)) {
+                        for (float& a : acc) a *= -w;
+                        w = 1.0f;
+                    }
+                    to_float(rows.data() + static_cast<size_t>(p) * static_cast<size_t>(nb), dim, v.data());
+                    for (int32_t i = 0; i < dim; ++i) {
+                        const float product = v[static_cast<size_t>(i)] * w;
+                        acc[static_cast<size_t>(i)] += product;
+                    }
+                }
+                return acc;
+            };
+            const std::vector<float> want8 = reference([](const BlockQ8_0* b, int32_t n, float* out) { ref_to_float(b, n, out); }, v8);
+            const std::vector<float> want4 = reference([](const BlockQ4_0* b, int32_t n, float* out) { ref_to_float(b, n, out); }, v4);
+            const kv_kernels::WeightedRows rows8{reinterpret_cast<const uint8_t*>(v8.data()), nb * sizeof(BlockQ8_0), weights.data(), n_keys};
+            const kv_kernels::WeightedRows rows4{reinterpret_cast<const uint8_t*>(v4.data()), nb * sizeof(BlockQ4_0), weights.data(), n_keys};
+            std::vector<float> a(static_cast<size_t>(dim), 0.0f), b = a, c = a, d = a;
+            kv_kernels::scalar::sum_rows_q8_0(a.data(), rows8, nb);
+            kv_kernels::best::sum_rows_q8_0(b.data(), rows8, nb);
+            kv_kernels::scalar::sum_rows_q4_0(c.data(), rows4, nb);
+            kv_kernels::best::sum_rows_q4_0(d.data(), rows4, nb);
+            CHECK(a == want8);
+            CHECK(b == want8);
+            CHECK(c == want4);
+            CHECK(d == want4);
         }
     }
 }
