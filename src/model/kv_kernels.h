@@ -7,12 +7,13 @@
 //     multiply-add: the products are exact in double, so adding in double and rounding once to
 //     f32 gives the fused result (quant/fused_madd.h);
 //   - a quantized V is converted to f32 (level * d, exact) and each row times its weight is
-//     added to an f32 accumulator. llama.cpp adds with a fused multiply-add (ggml_vec_mad_f32);
-//     here the product is rounded before the sum. Emulated in double the fused add took two
-//     thirds of the time of attention over a q8_0 cache (220 against 150 ms per token of the
-//     SmolLM2-1.7B shape over 4,096 keys, one thread), and the difference it makes is one
-//     rounding of a product per key, some 2^-24 of each term: far below the error of the 8-bit
-//     (or 4-bit) values themselves, and within the parity bounds (tests/parity/kv_types).
+//     added to an f32 accumulator, the product rounded before the sum: ggml_vec_mad_f32 as
+//     llama.cpp builds it without FMA (x86 without __FMA__, and its wasm SIMD build, which
+//     wllama runs: GGML_F32x4_FMA is a multiply then an add there). Its x86 FMA builds fuse the
+//     two; emulating that in double took two thirds of the time of attention over a q8_0 cache
+//     (220 against 150 ms per token of the SmolLM2-1.7B shape over 4,096 keys, one thread), for
+//     one rounding of a product per key, some 2^-24 of each term: far below the error of the
+//     8-bit (or 4-bit) values themselves, and within the parity bounds (tests/parity/kv_types).
 // Every kernel has a scalar twin (the reference, and the native build's) and a SIMD128 twin
 // (wasm); they give the same bits.
 #pragma once
