@@ -70,16 +70,16 @@ ${IMPORT_MAP}
     return true;
   }
 
-  window.compareKinds = async (url, build, prompt, nTokens) => {
+  window.compareKinds = async (url, build, prompt, nTokens, kvCacheType) => {
     const runs = {};
     for (const simd of ['relaxed', 'simd128']) {
-      const llm = await load(url, { simd, build });
+      const llm = await load(url, { simd, build, ...(kvCacheType ? { kvCacheType } : {}) });
       const tokens = (await llm.tokenize(prompt)).slice(0, nTokens);
       const prefill = await llm.evalLogits(tokens);
       const decode = await llm.evalLogits(tokens, { batchSize: 1 });
-      const { simd: kind, simdReason, build: usedBuild, threads, tensorTypes } = llm.info;
+      const { simd: kind, simdReason, build: usedBuild, threads, tensorTypes, kvCacheKeyType, kvCacheValueType } = llm.info;
       runs[simd] = { tokens, nVocab: prefill.nVocab, prefill: prefill.logits, decode: decode.logits,
-        info: { simd: kind, simdReason, build: usedBuild, threads, tensorTypes } };
+        info: { simd: kind, simdReason, build: usedBuild, threads, tensorTypes, kvCacheKeyType, kvCacheValueType } };
       await llm.unload();
     }
     const { relaxed, simd128 } = runs;
@@ -169,22 +169,27 @@ for (const engine of ENGINES) {
       await server?.close();
     });
 
+    // The quantized KV caches' kernels (model/kv_kernels.cpp) are compiled by both LLVMs too
+    // (LLVM 14 for SIMD128, 19 for relaxed), each with its own code for the same arithmetic.
     const cases = [
       { model: '/q4km.gguf', types: ['Q4_K', 'Q6_K'], skip: skipQ4 },
       { model: '/q5k.gguf', types: ['Q5_K'], skip: false },
       { model: '/iq4xs.gguf', types: ['IQ4_XS'], skip: skipIq4 },
+      { model: '/q4km.gguf', types: ['Q4_K', 'Q6_K'], kv: 'q8_0', builds: ['multi-thread'], skip: skipQ4 },
+      { model: '/q5k.gguf', types: ['Q5_K'], kv: 'q4_0', builds: ['single-thread'], skip: false },
     ];
-    for (const { model, types, skip: skipModel } of cases) {
-      for (const build of ['multi-thread', 'single-thread']) {
-        test(`${model.slice(1)} (${types.join(' + ')}), ${build}: relaxed and simd128 logits are bit-identical`,
+    for (const { model, types, kv, builds = ['multi-thread', 'single-thread'], skip: skipModel } of cases) {
+      for (const build of builds) {
+        test(`${model.slice(1)} (${types.join(' + ')}${kv ? `, ${kv} KV cache` : ''}), ${build}: relaxed and simd128 logits are bit-identical`,
           { skip: skipModel }, async (t) => {
             if (!support.supported) {
               t.skip(`${engine.name} has no usable relaxed SIMD (${support.reason}): the fallback test covers it`);
               return;
             }
-            const result = await browser.evaluate(([u, b, p, n]) => window.compareKinds(u, b, p, n),
-              [`${server.url}${model}`, build, PROMPT, N_TOKENS]);
+            const result = await browser.evaluate(([u, b, p, n, k]) => window.compareKinds(u, b, p, n, k),
+              [`${server.url}${model}`, build, PROMPT, N_TOKENS, kv ?? null]);
             for (const type of types) assert.ok(result.relaxedInfo.tensorTypes[type] > 0, `${model} has no ${type} tensor`);
+            if (kv) assert.deepEqual([result.relaxedInfo.kvCacheKeyType, result.relaxedInfo.kvCacheValueType], [kv, kv]);
             assert.equal(result.relaxedInfo.build, build);
             assert.equal(result.relaxedInfo.threads, build === 'multi-thread' ? 2 : 1);
             assertIdentical(result, `${engine.name} ${model} ${build}`);
