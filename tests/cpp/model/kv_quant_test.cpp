@@ -170,6 +170,9 @@ std::vector<float> ref_attend(const std::vector<float>& q, const std::vector<std
     return acc;
 }
 
+// Values of three magnitudes in turn, so that block scales span a wide range.
+float trial_spread(int trial) { return trial % 3 == 0 ? 100.0f : (trial % 3 == 1 ? 1.0f : 1e-3f); }
+
 std::vector<float> random_row(std::mt19937& rng, int32_t n, float spread) {
     std::normal_distribution<float> normal(0.0f, spread);
     std::vector<float> r(static_cast<size_t>(n));
@@ -240,7 +243,7 @@ TEST_CASE("quantized K dot: scalar and SIMD twins and llama.cpp's arithmetic agr
     for (const int32_t dim : {32, 64, 128}) {
         for (int trial = 0; trial < 200; ++trial) {
             INFO("dim " << dim << " trial " << trial);
-            const float spread = trial % 3 == 0 ? 100.0f : (trial % 3 == 1 ? 1.0f : 1e-3f);
+            const float spread = trial_spread(trial);
             const std::vector<float> q = random_row(rng, dim, spread), k = random_row(rng, dim, spread);
             kv_kernels::QueryQ8 q8;
             kv_kernels::prepare_query(q.data(), dim, &q8);
@@ -262,7 +265,7 @@ TEST_CASE("quantized V rows summed with the online softmax's factors: scalar and
     for (const int32_t dim : {32, 64, 128}) {
         for (int trial = 0; trial < 40; ++trial) {
             INFO("dim " << dim << " trial " << trial);
-            const float spread = trial % 3 == 0 ? 100.0f : (trial % 3 == 1 ? 1.0f : 1e-3f);
+            const float spread = trial_spread(trial);
             const int32_t n_keys = 1 + trial * 7;
             std::vector<BlockQ8_0> v8;
             std::vector<BlockQ4_0> v4;
