@@ -20,8 +20,17 @@ async function shortAnswers(browser) {
   });
 }
 
+// Opens "Custom URL or a file" as a visitor does (its summary), waits until the form is laid
+// out (WebKit once refused the submit click as not interactable right after the section was
+// opened from script), then submits the URL.
 async function loadCustomUrl(browser, url) {
-  await browser.evaluate(() => { document.getElementById('other-sources').open = true; });
+  if (!(await browser.evaluate(() => document.getElementById('other-sources').open))) {
+    await browser.click('#other-sources > summary');
+  }
+  await step(browser, 'custom URL form shown', () => browser.waitFor(() => {
+    const box = document.querySelector('#url-form button[type=submit]').getBoundingClientRect();
+    return document.getElementById('other-sources').open && box.width > 0 && box.height > 0;
+  }, null, 10000));
   await browser.type('#custom-url', url);
   await browser.click('#url-form button[type=submit]');
 }
