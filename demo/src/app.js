@@ -119,7 +119,8 @@ function explainIsolation(serviceWorker) {
     title: 'Running on one thread: SharedArrayBuffer is not available on this page.',
     detail: 'The model still works, only slower. Threads need the page to be cross-origin ' +
       'isolated (COOP/COEP headers): serve the app with "node demo/serve.mjs"' +
-      (workerMayHelp ? ', or wait for its offline helper (service worker), which adds them and reloads the page once.' : '.'),
+      (workerMayHelp ? ', or wait for its offline helper (service worker), which adds them and reloads the page ' +
+        'once if you have not started using it (otherwise reload it yourself).' : '.'),
   });
 }
 

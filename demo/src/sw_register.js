@@ -3,18 +3,32 @@
 // takes control, one reload lets the browser see those headers (and turn threads on).
 // A new release of the app (a new worker, waiting) takes over at once only while the page is
 // untouched, with a reload, so this page never mixes files of two releases; otherwise it
-// waits for the next visit.
+// waits for the next visit. Neither reload happens once the visitor has started using the
+// page: it would throw away what they typed or a download under way.
 const RELOADED_KEY = 'smollm-demo-reloaded-for-isolation';
 
 let touched = false;
-for (const type of ['pointerdown', 'keydown']) {
+for (const type of ['pointerdown', 'keydown', 'drop']) {
   addEventListener(type, () => { touched = true; }, { once: true, capture: true });
 }
 
+// The worker this page loaded under: the release its files came from. Null on a first visit,
+// whose files came from the network; the first worker to take control then brings no other
+// release, and is no update. (WebKit may report that first worker as `waiting` after it has
+// already taken control, when the page handles its 'installed' state late: mistaking it for
+// an update reloaded pages a second after they opened.)
+const loadedUnder = ('serviceWorker' in navigator && navigator.serviceWorker.controller) || null;
+let updateRequested = false;
+
 function activateUpdateWhileUntouched(registration) {
   const waiting = registration.waiting;
-  if (!waiting || touched || !navigator.serviceWorker.controller) return;
-  navigator.serviceWorker.addEventListener('controllerchange', () => location.reload(), { once: true });
+  const container = navigator.serviceWorker;
+  if (!waiting || touched || updateRequested || !loadedUnder) return;
+  if (container.controller !== loadedUnder || waiting === loadedUnder) return;
+  updateRequested = true;
+  container.addEventListener('controllerchange', () => {
+    if (container.controller === waiting && !touched) location.reload();
+  });
   waiting.postMessage({ type: 'skip-waiting' });
 }
 
@@ -48,11 +62,11 @@ export async function registerServiceWorker() {
 }
 
 function reloadOnceForIsolation() {
-  if (self.crossOriginIsolated || sessionStorage.getItem(RELOADED_KEY)) return;
+  if (self.crossOriginIsolated || touched || sessionStorage.getItem(RELOADED_KEY)) return;
   sessionStorage.setItem(RELOADED_KEY, '1');
   location.reload();
 }
 
 export function willReloadForIsolation() {
-  return 'serviceWorker' in navigator && !self.crossOriginIsolated && !sessionStorage.getItem(RELOADED_KEY);
+  return 'serviceWorker' in navigator && !self.crossOriginIsolated && !touched && !sessionStorage.getItem(RELOADED_KEY);
 }

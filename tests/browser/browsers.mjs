@@ -284,7 +284,16 @@ async function firefoxClick(page, selector) {
 async function launchWebKit(name, sharedArrayBuffer, options = {}) {
   if (options.serviceWorkers === false) throw new Error(`${name}: service workers cannot be turned off through WebDriver`);
   const log = [];
-  const session = await startWebKit({ sharedArrayBuffer });
+  // What the driver, MiniBrowser and WebKit's processes write (their warnings and crash
+  // reports) goes to the log that failures print: WebDriver gives no console. WEBKIT_OUTPUT=1
+  // also echoes it live.
+  const session = await startWebKit({
+    sharedArrayBuffer,
+    onOutput: (text) => {
+      for (const line of text.split('\n')) if (line.trim()) log.push(`[webkit] ${line.trim()}`);
+      if (process.env.WEBKIT_OUTPUT) process.stderr.write(text);
+    },
+  });
   const { driver } = session;
   let current = await driver.getWindowHandle();
   let queue = Promise.resolve();
@@ -317,21 +326,6 @@ async function launchWebKit(name, sharedArrayBuffer, options = {}) {
   };
 }
 
-// Clicks what `selector` matches, as Playwright and puppeteer click a selector: resolved when
-// the click is dispatched. WebDriver clicks an element found by an earlier command; when that
-// element is no longer in the document at the click (seen once in CI, webkit-sab, right after
-// the page's ready flag: "stale element reference", and no cause in the page: nothing replaces
-// the model list then), WebDriver dispatched nothing, so the selector is found again, once.
-async function clickBySelector(driver, selector, log) {
-  try {
-    return await (await driver.findElement({ css: selector })).click();
-  } catch (error) {
-    if (error?.name !== 'StaleElementReferenceError') throw error;
-    log.push(`click on ${selector}: the element found was replaced before the click; found again`);
-    return (await driver.findElement({ css: selector })).click();
-  }
-}
-
 // W3C key values for the keys the suites press.
 const WEBDRIVER_KEYS = { Enter: '\uE007', Escape: '\uE00C', Tab: '\uE004' };
 
@@ -341,7 +335,7 @@ function webkitPage(name, log, handle, inWindow) {
     log,
     goto: (url) => inWindow(handle, (d) => d.get(url)),
     reload: () => inWindow(handle, (d) => d.navigate().refresh()),
-    click: (selector) => inWindow(handle, (d) => clickBySelector(d, selector, log)),
+    click: (selector) => inWindow(handle, async (d) => (await d.findElement({ css: selector })).click()),
     type: (selector, text) => page.evaluate(([sel, value]) => {
       const el = document.querySelector(sel);
       el.value = value;

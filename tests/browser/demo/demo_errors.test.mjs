@@ -45,15 +45,8 @@ function loadOutcome() {
 
 // WebKit: one variant (webkit; nothing here depends on SharedArrayBuffer). The case without
 // service workers needs a browser launched with them off, which WebDriver cannot ask of
-// WebKit. Both local-file cases are skipped in WebKit: there the page navigates away during
-// them (an evaluation fails with "execution context was destroyed", or the page with the load
-// is replaced and never shows Ready or an error: the dropped file in 3 of 3 runs on
-// 2026-12-03, the picked file in 1 of 3 and again in a full suite run), while the same steps
-// in a script outside the test runner loaded both files in 1 s. Not yet explained. (The Retry
-// and Cancel / dropped-connection loads, skipped here too before, hung on the IndexedDB chunk
-// store's writer and pass since its fix.)
+// WebKit.
 const SAME_AS_WEBKIT = 'errors, downloads and local files do not depend on SharedArrayBuffer: the webkit run covers WebKit';
-const WEBKIT_NAVIGATES = 'known WebKit gap, not yet explained: the page navigates away during the local-file cases under the test runner (picked file: 1 run in 3)';
 const NO_SW_SWITCH = 'WebDriver cannot launch WebKit with service workers turned off';
 
 for (const engine of ENGINES) {
@@ -137,7 +130,7 @@ for (const engine of ENGINES) {
       await browser?.close();
     });
 
-    test('a file from the picker loads and chats', { skip: webkit ? WEBKIT_NAVIGATES : false }, async () => {
+    test('a file from the picker loads and chats', async () => {
       const server = await serve();
       try {
         await browser.goto(server.url + PAGE_QUERY);
@@ -151,7 +144,7 @@ for (const engine of ENGINES) {
       }
     });
 
-    test('a file dropped on the page loads', { skip: webkit ? WEBKIT_NAVIGATES : false }, async () => {
+    test('a file dropped on the page loads', async () => {
       const server = await serve();
       try {
         await browser.goto(server.url + PAGE_QUERY);
