@@ -100,9 +100,12 @@ void RopeTable::rotate(float* x, int32_t delta) const {
 }
 
 void RopeTable::rotate_pairs(float* x, const float* c, const float* s, float sin_sign) const {
-    // ggml's x86 build fuses each rotation into one multiply-add over a rounded product:
-    // fma(x0, cos, -(x1 * sin)) and fma(x1, cos, x0 * sin), done here in double
-    // (quant/fused_madd.h). Q and K are rounded to f16 next, so a one-ulp difference here shows
+    // ggml's x86 build fuses each rotation into one multiply-add over a rounded product, GCC
+    // fusing the first product of each expression: fma(x0, cos, -(x1 * sin)) and
+    // fma(x0, sin, x1 * cos), done here in double (quant/fused_madd.h). (Checked element by
+    // element against a llama.cpp build whose logits equal node-llama-cpp's zen4 variant bit
+    // for bit: the second output had been fma(x1, cos, x0 * sin), one ulp off in ~30% of the
+    // pairs.) Q and K are rounded to f16 next, so a one-ulp difference here shows
     // only when it flips that rounding, but then it does. Not vectorised: emscripten 3.1.6's
     // clang turns this loop's double <-> float conversions into vector code that gives wrong
     // values (wasm logits 17% of the range off from position 1). sin_sign is exact (+-1).
@@ -113,9 +116,9 @@ void RopeTable::rotate_pairs(float* x, const float* c, const float* s, float sin
         const float x0 = x[2 * i];
         const float x1 = x[2 * i + 1];
         const float sin_i = s[i] * sin_sign;
-        const float x1s = x1 * sin_i, x0s = x0 * sin_i;
+        const float x1s = x1 * sin_i, x1c = x1 * c[i];
         x[2 * i] = quant::fused_madd(x0, c[i], -x1s);
-        x[2 * i + 1] = quant::fused_madd(x1, c[i], x0s);
+        x[2 * i + 1] = quant::fused_madd(x0, sin_i, x1c);
     }
 }
 

@@ -1,6 +1,12 @@
 // llama.cpp's side of the parity checks: node-llama-cpp (CPU build, never compiled here)
 // evaluating the same GGUF and token ids, returning full logit vectors.
+import {copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync} from 'node:fs';
+import {register} from 'node:module';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {pathToFileURL} from 'node:url';
 import {getLlama, LlamaLogLevel} from 'node-llama-cpp';
+import {repoRoot} from './ours.mjs';
 
 let llamaPromise = null;
 let cpuVariant = null;
@@ -13,8 +19,43 @@ function logger(level, message) {
     else if (level === LlamaLogLevel.error || level === LlamaLogLevel.fatal) console.error(String(message).trim());
 }
 
+// ggml loads the best CPU build the machine runs from node-llama-cpp's prebuilt package, and on
+// an Intel Xeon with AMX that is 'sapphirerapids', whose F16 and quantized matmuls go through
+// its AMX module's kernels: another summation order (tiny-py-F16's logits differ from position 0,
+// by 1.5e-4 of the range). The reference is the build users of every other x86 machine with
+// AVX-512 get, and whose float order we mirror: the package resolves (through a module hook)
+// to a copy whose bins folder links every file but the AMX builds. ggml then loads the best of
+// the rest (zen4 on that Xeon); referenceCpuVariant() says which.
+const AMX_CPU_BUILDS = ['sapphirerapids'];
+
+function packageWithoutAmxBuilds() {
+    const target = `${process.platform}-${process.arch}`;
+    const specifier = `@node-llama-cpp/${target}`;
+    const original = join(repoRoot, 'node_modules', '@node-llama-cpp', target);
+    const bins = join(original, 'bins', target);
+    if (!AMX_CPU_BUILDS.some((v) => existsSync(join(bins, `libggml-cpu-${v}.so`)))) return null;
+    const copy = mkdtempSync(join(tmpdir(), 'smollm-node-llama-cpp-'));
+    mkdirSync(join(copy, 'dist'));
+    mkdirSync(join(copy, 'bins', target), {recursive: true});
+    // Copies, not links: index.js finds the bins folder next to itself.
+    copyFileSync(join(original, 'package.json'), join(copy, 'package.json'));
+    copyFileSync(join(original, 'dist', 'index.js'), join(copy, 'dist', 'index.js'));
+    const skipped = new Set(AMX_CPU_BUILDS.map((v) => `libggml-cpu-${v}.so`));
+    for (const file of readdirSync(bins)) {
+        if (!skipped.has(file)) symlinkSync(join(bins, file), join(copy, 'bins', target, file));
+    }
+    register('./reference-variant-hooks.mjs', import.meta.url, {
+        data: {specifier, url: pathToFileURL(join(copy, 'dist', 'index.js')).href},
+    });
+    process.once('exit', () => rmSync(copy, {recursive: true, force: true}));
+    return copy;
+}
+
 function llama() {
-    llamaPromise ??= getLlama({gpu: false, build: 'never', logLevel: LlamaLogLevel.debug, logger});
+    if (!llamaPromise) {
+        packageWithoutAmxBuilds();
+        llamaPromise = getLlama({gpu: false, build: 'never', logLevel: LlamaLogLevel.debug, logger});
+    }
     return llamaPromise;
 }
 
