@@ -13,7 +13,7 @@ import {test, after} from 'node:test';
 import {comparePosition, formatRow, tableHeader} from './compare.mjs';
 import {ourLogits} from './ours.mjs';
 import {promptLengths, randomIds, textIds} from './prompts.mjs';
-import {openReference} from './reference.mjs';
+import {openReference, referenceCpuVariant} from './reference.mjs';
 import {thresholdsFor} from './thresholds.mjs';
 
 function emptySummary() {
@@ -91,7 +91,7 @@ export function defineLogitTests(models, engines) {
                 try {
                     const s = compareModel(m, await reference, engines[engine].command);
                     rows[engine].push(formatRow(m.name, s));
-                    const t = thresholdsFor(m);
+                    const t = thresholdsFor(m, await referenceCpuVariant());
                     assert.equal(s.nonFinite, 0, 'non-finite logits');
                     assert.ok(s.maxRel <= t.maxRel, `max diff / range ${s.maxRel} > ${t.maxRel} (${s.worst}) vs llama.cpp one token at a time`);
                     assert.equal(s.top1Miss, 0, 'top-1 disagreement where llama.cpp has a clear winner');
