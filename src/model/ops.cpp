@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 
+#include "model/rope_trig.h"
 #include "quant/fp16.h"
 #include "quant/fused_madd.h"
 
@@ -73,7 +74,8 @@ RopeTable::RopeTable(int32_t n_ctx, int32_t n_rot, float theta_base, float freq_
     cos_.resize(n);
     sin_.resize(n);
     // ggml walks the angle down by repeated multiplication in float; doing the same keeps the
-    // angles bit-identical to llama.cpp's at every position.
+    // angles bit-identical to llama.cpp's at every position, and rope_trig's sin and cos are
+    // glibc's, which llama.cpp calls on Linux (emscripten's differ for some angles).
     const float step = std::pow(theta_base, -2.0f / static_cast<float>(n_rot));
     for (int32_t p = 0; p < n_ctx; ++p) {
         float theta = static_cast<float>(p);
@@ -81,8 +83,8 @@ RopeTable::RopeTable(int32_t n_ctx, int32_t n_rot, float theta_base, float freq_
             const float factor = freq_factors.empty() ? 1.0f : freq_factors[static_cast<size_t>(i)];
             const float angle = freq_scale * (theta / factor);
             const size_t at = static_cast<size_t>(p) * static_cast<size_t>(half_) + static_cast<size_t>(i);
-            cos_[at] = std::cos(angle);
-            sin_[at] = std::sin(angle);
+            cos_[at] = rope_trig::cos(angle);
+            sin_[at] = rope_trig::sin(angle);
             theta *= step;
         }
     }
