@@ -22,7 +22,7 @@ import {comparePosition} from './lib/compare.mjs';
 import {generatedModel, writerTool} from './lib/models.mjs';
 import {ourLogits, repoRoot, wasmEvalCommand} from './lib/ours.mjs';
 import {randomIds} from './lib/prompts.mjs';
-import {openReference} from './lib/reference.mjs';
+import {openReference, referenceCpuVariant} from './lib/reference.mjs';
 import {thresholdsFor} from './lib/thresholds.mjs';
 
 const N = 640;
@@ -60,7 +60,12 @@ test('past 512 cached tokens an f16 cache stays within llama.cpp\'s own thread-c
         }
     }
     const ours = ourLogits(path, tokens, nVocab, [], wasmEvalCommand());
-    const bound = thresholdsFor({name: 'gen-mha-f16'}).maxRel;
+    // Below 512 keys ours is llama.cpp's single pass: the f16 bound (0.0 measured, 2026-12-04).
+    // From 512 keys ours sums V in f32 where llama.cpp splits the keys among its threads: a
+    // different order of the same kind as its own 1-vs-2-thread difference, bounded by that
+    // plus the f16 bound against a build we do not mirror (2e-3).
+    const bound = thresholdsFor({name: 'gen-mha-f16'}, await referenceCpuVariant()).maxRel;
+    const kOtherOrderBound = 2e-3;
     const short = {ours1: maxRel(ours, runs[1], nVocab, 0, SPLIT)};
     const long = {
         ours1: maxRel(ours, runs[1], nVocab, SPLIT, N),
@@ -72,7 +77,7 @@ test('past 512 cached tokens an f16 cache stays within llama.cpp\'s own thread-c
 | 0-${SPLIT - 1} | ${short.ours1.toExponential(2)} | | |
 | ${SPLIT}-${N - 1} | ${long.ours1.toExponential(2)} | ${long.ours2.toExponential(2)} | ${long.llama.toExponential(2)} |`);
     assert.ok(short.ours1 <= bound, `below ${SPLIT} keys: ${short.ours1} > ${bound}`);
-    const longBound = bound + long.llama;
+    const longBound = kOtherOrderBound + long.llama;
     assert.ok(long.ours1 <= longBound, `from ${SPLIT} keys, vs 1 thread: ${long.ours1} > ${longBound}`);
     assert.ok(long.ours2 <= longBound, `from ${SPLIT} keys, vs 2 threads: ${long.ours2} > ${longBound}`);
 });
