@@ -83,8 +83,7 @@ RopeTable::RopeTable(int32_t n_ctx, int32_t n_rot, float theta_base, float freq_
             const float factor = freq_factors.empty() ? 1.0f : freq_factors[static_cast<size_t>(i)];
             const float angle = freq_scale * (theta / factor);
             const size_t at = static_cast<size_t>(p) * static_cast<size_t>(half_) + static_cast<size_t>(i);
-            cos_[at] = rope_trig::cos(angle);
-            sin_[at] = rope_trig::sin(angle);
+            rope_trig::sin_cos(angle, &sin_[at], &cos_[at]);
             theta *= step;
         }
     }

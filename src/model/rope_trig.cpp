@@ -90,13 +90,20 @@ float poly(double x, double x2, const Poly& p, int quadrant) {
     return static_cast<float>(std::fma(x6, c2, c));
 }
 
-// sin (cos_shift 0) or cos (cos_shift 1: one quadrant on).
-float sin_or_cos(float y, int cos_shift) {
+// Both of y: one reduction, then the sine polynomial (quadrant n) and the cosine one (n + 1),
+// each the bits glibc's separate sinf and cosf give, which reduce y the same way.
+void sin_and_cos(float y, float* sin_out, float* cos_out) {
     const uint32_t top = top12(y);
     double x = y;
     if (top < top12(static_cast<float>(0x1.921FB54442D18p-1))) {   // |y| < pi/4
-        if (top < top12(0x1p-12f)) return cos_shift ? 1.0f : y;
-        return poly(x, x * x, kPoly[0], cos_shift);
+        if (top < top12(0x1p-12f)) {
+            *sin_out = y;
+            *cos_out = 1.0f;
+            return;
+        }
+        *sin_out = poly(x, x * x, kPoly[0], 0);
+        *cos_out = poly(x, x * x, kPoly[0], 1);
+        return;
     }
     int n = 0;
     int turn = 0;   // quadrant for the signs: the reduction's, plus the sign of y above 120
@@ -107,15 +114,17 @@ float sin_or_cos(float y, int cos_shift) {
         x = reduce_large(bits(y), &n);
         turn = n + static_cast<int>(bits(y) >> 31);
     } else {
-        return y - y;   // inf or NaN: NaN
+        *sin_out = *cos_out = y - y;   // inf or NaN: NaN
+        return;
     }
     const Poly& p = kPoly[(turn & 2) ? 1 : 0];
-    return poly(x * p.sign[turn & 3], x * x, p, n ^ cos_shift);
+    const double signed_x = x * p.sign[turn & 3];
+    *sin_out = poly(signed_x, x * x, p, n);
+    *cos_out = poly(signed_x, x * x, p, n ^ 1);
 }
 
 }  // namespace
 
-float sin(float x) { return sin_or_cos(x, 0); }
-float cos(float x) { return sin_or_cos(x, 1); }
+void sin_cos(float x, float* sin_out, float* cos_out) { sin_and_cos(x, sin_out, cos_out); }
 
 }  // namespace smollm::rope_trig

@@ -7,7 +7,7 @@
 
 namespace smollm::rope_trig {
 
-float sin(float x);
-float cos(float x);
+// sin(x) and cos(x), from one argument reduction.
+void sin_cos(float x, float* sin_out, float* cos_out);
 
 }  // namespace smollm::rope_trig

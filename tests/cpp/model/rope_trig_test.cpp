@@ -1,4 +1,4 @@
-// RoPE's sin and cos (model/rope_trig.h) give glibc's bits in every build. Expected values:
+// RoPE's sin and cos (model/rope_trig.h's sin_cos) give glibc's bits in every build. Expected values:
 // glibc 2.36's sinf / cosf on x86-64 with FMA (what llama.cpp calls on Linux), at angles where
 // emscripten's libc (musl) rounds the other way, one per path of the functions: below pi/4,
 // below 120 (one multiply-add reduction) and above (the 4/pi bit table). The native build also
@@ -18,6 +18,10 @@ float from_bits(uint32_t u) {
     std::memcpy(&f, &u, sizeof f);
     return f;
 }
+
+struct SinCos {
+    uint32_t sin, cos;
+};
 
 uint32_t to_bits(float f) {
     uint32_t u;
@@ -41,22 +45,35 @@ constexpr Expected kGlibc[] = {
     {0x460000b6, 0x3eea1b75, 0xbf63abfb},   // cos (musl 3eea1b76)
 };
 
+SinCos rope_sin_cos(float x) {
+    float s, c;
+    smollm::rope_trig::sin_cos(x, &s, &c);
+    return {to_bits(s), to_bits(c)};
+}
+
 }  // namespace
 
 TEST_CASE("rope_trig gives glibc's sin and cos where musl's differ", "[model][rope]") {
     for (const Expected& e : kGlibc) {
         const float x = from_bits(e.x);
         INFO("x = " << x);
-        CHECK(to_bits(smollm::rope_trig::cos(x)) == e.cos);
-        CHECK(to_bits(smollm::rope_trig::sin(x)) == e.sin);
+        const SinCos got = rope_sin_cos(x);
+        CHECK(got.cos == e.cos);
+        CHECK(got.sin == e.sin);
         // Both are odd / even functions in glibc too.
-        CHECK(to_bits(smollm::rope_trig::cos(-x)) == e.cos);
-        CHECK(to_bits(smollm::rope_trig::sin(-x)) == (e.sin ^ 0x80000000u));
+        const SinCos negated = rope_sin_cos(-x);
+        CHECK(negated.cos == e.cos);
+        CHECK(negated.sin == (e.sin ^ 0x80000000u));
     }
-    CHECK(smollm::rope_trig::cos(0.0f) == 1.0f);
-    CHECK(smollm::rope_trig::sin(0.0f) == 0.0f);
-    CHECK(std::isnan(smollm::rope_trig::sin(INFINITY)));
-    CHECK(std::isnan(smollm::rope_trig::cos(NAN)));
+    CHECK(rope_sin_cos(0.0f).cos == to_bits(1.0f));
+    CHECK(rope_sin_cos(0.0f).sin == to_bits(0.0f));
+    float s, c;
+    smollm::rope_trig::sin_cos(INFINITY, &s, &c);
+    CHECK(std::isnan(s));
+    CHECK(std::isnan(c));
+    smollm::rope_trig::sin_cos(NAN, &s, &c);
+    CHECK(std::isnan(s));
+    CHECK(std::isnan(c));
 }
 
 #if defined(__GLIBC__) && defined(__x86_64__)
@@ -68,8 +85,8 @@ TEST_CASE("rope_trig equals this machine's glibc on a sweep of floats", "[model]
     for (uint64_t u = 0; u < 0x7f800000u; u += 4099) {
         const float x = from_bits(static_cast<uint32_t>(u));
         volatile float v = x;
-        if (to_bits(smollm::rope_trig::sin(x)) != to_bits(std::sin(v)) ||
-            to_bits(smollm::rope_trig::cos(x)) != to_bits(std::cos(v))) {
+        const SinCos got = rope_sin_cos(x);
+        if (got.sin != to_bits(std::sin(v)) || got.cos != to_bits(std::cos(v))) {
             if (mismatches++ == 0) first = static_cast<uint32_t>(u);
         }
     }
