@@ -89,7 +89,7 @@ for (const m of models()) {
                 rows.push(formatRow(`${m.name} K ${k} V ${v}`, s));
                 const t = thresholdsFor({name: k === 'f16' && v === 'f16' ? m.name : `${m.name}-q8_0`});
                 if (k !== 'f16' || v !== 'f16') {
-                    const bound = quantizedCacheBound(await referenceCpuVariant(), t.maxRel, {k, v});
+                    const bound = quantizedCacheBound(await referenceCpuVariant(), t.maxRel, {v});
                     if (bound.note) console.log(`${m.name} K ${k} V ${v}: ${bound.note}`);
                     t.maxRel = bound.maxRel;
                 }

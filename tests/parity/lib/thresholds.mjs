@@ -27,7 +27,7 @@ export function thresholdsFor(model, variant = MIRRORED_CPU_VARIANTS[0]) {
 // node-llama-cpp's CPU builds whose float order our kernels follow (tests/parity/README.md).
 export const MIRRORED_CPU_VARIANTS = ['zen4', 'skylakex'];
 
-// The bound for a quantized KV cache (`k`, `v`: the cache types) against a given reference
+// The bound for a quantized KV cache (`v`: the V cache type) against a given reference
 // build. Against the builds we mirror, a cache value ~1e-7 from llama.cpp's sometimes rounds to
 // the next level of its block: the quantized-file bound. Two cases flip more levels, and a q4_0
 // level is 1/8 of its block's largest value, so each flip moves the logits far more than a q8_0
@@ -37,7 +37,7 @@ export const MIRRORED_CPU_VARIANTS = ['zen4', 'skylakex'];
 // near-tie); (2) other builds (ggml picks the best the CPU runs; lib/reference.mjs keeps AMX's
 // 'sapphirerapids' out, an AVX2-only machine gets 'haswell'), which compile the same code with
 // other instruction sets: q4_0 K and V measured 3.97e-2 against 'sapphirerapids' (2026-12-03).
-export function quantizedCacheBound(variant, quantizedBound, {k = 'q8_0', v = 'q8_0'} = {}) {
+export function quantizedCacheBound(variant, quantizedBound, {v = 'q8_0'} = {}) {
     const maxRel = 5e-2;
     if (!MIRRORED_CPU_VARIANTS.includes(variant)) {
         return {maxRel, note: `reference runs node-llama-cpp's ${variant} CPU build, not one whose float order we follow (${MIRRORED_CPU_VARIANTS.join(', ')}): bound ${maxRel} instead of ${quantizedBound}`};
