@@ -19,6 +19,13 @@ inline void widen16(const int8_t* src, int16_t* dst) {
     wasm_v128_store(dst + 8, wasm_i16x8_extend_high_i8x16(v));
 }
 
+// 16 levels as the even elements, then the odd ones (WideQ8_K's layout).
+inline void widen16_even_odd(const int8_t* src, int16_t* dst) {
+    const v128_t v = wasm_v128_load(src);
+    wasm_v128_store(dst, wasm_i16x8_shr(wasm_i16x8_shl(v, 8), 8));
+    wasm_v128_store(dst + 8, wasm_i16x8_shr(v, 8));
+}
+
 }  // namespace
 
 size_t widened_row_bytes(GgmlType weight_type, int64_t n_cols) {
@@ -62,7 +69,7 @@ void widen_activation_row(GgmlType weight_type, const void* xq, void* dst, int64
         for (int64_t i = 0; i < n_cols / kQK_K; ++i) {
             w[i].d = a[i].d;
             std::memcpy(w[i].bsums, a[i].bsums, sizeof w[i].bsums);
-            for (int j = 0; j < kQK_K; j += 16) widen16(a[i].qs + j, w[i].qs + j);
+            for (int j = 0; j < kQK_K; j += 16) widen16_even_odd(a[i].qs + j, w[i].qs + j);
         }
         break;
     }

@@ -6,8 +6,9 @@
 // two widenings, two scale multiplies and two dots for the same 16 products.
 // The relaxed dot is only deterministic when the second operand is in 0..127: k-quant levels
 // are unsigned (Q4 0..15, Q5 0..31, Q6 0..63; mins and the Q6 offset go through the bsums), so
-// every sum is exact, equal to the SIMD128 kernels' integer sums, and the results are
-// bit-identical to theirs (tests/browser/package compares whole logit vectors).
+// every sum is exact, equal to the SIMD128 kernels' integer sums (lane by lane where llama.cpp's
+// x86 order keeps eight lanes, quant/kquant_order.h), and the results are bit-identical to
+// theirs (tests/browser/package compares whole logit vectors).
 // Unlike the SIMD128 kernels these do not pin the running sum with a volatile store: with the
 // shorter per-block arithmetic, pinning cost 10-15% of decode speed in Chromium.
 // Pair sums stay in i16: at most 2 * 127 * 63 = 16002, or 4 * 127 * 31 = 15748 where the two
@@ -22,6 +23,7 @@
 
 #include "quant/blocks.h"
 #include "quant/fp16.h"
+#include "quant/fused_madd.h"
 #include "quant/kernels.h"
 #include "quant/simd128_kquant_unpack.h"
 #include "quant/simd128_tile.h"
@@ -50,12 +52,16 @@ inline v128_t pair_dot(const int8_t* a, v128_t levels) {
     return wasm_i16x8_relaxed_dot_i8x16_i7x16(wasm_v128_load(a), levels);
 }
 
-// Q4_K / Q5_K: 8 groups of 32 with six-bit scales and mins.
+// Q4_K / Q5_K: 8 groups of 32 with six-bit scales and mins, combined in float as the SIMD128
+// kernels do (kernels.h; one token: Q4_K as llama.cpp's repacked x86 GEMV, Q5_K in its x86
+// vec_dot's eight lanes, 0..3 from elements 0..15 of each group, 4..7 from 16..31).
 template <int NT, bool kFiveBit, typename Block>
 void k4_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
     const auto* w = static_cast<const Block*>(w_row);
     const ActivationTile<BlockQ8_K, NT> act(xq, xq_stride);
-    float sum[NT] = {};
+    constexpr bool kLanes = kFiveBit && NT == 1;
+    float acc[NT] = {}, acc_min[NT] = {};
+    simd128::EightLanes lanes;
     const float* f16 = fp16_table();
     const int64_t nb = n_cols / kQK_K;
     const v128_t m0f = opaque_splat(0x0f), m10 = opaque_splat(0x10);
@@ -69,8 +75,11 @@ void k4_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride
         // Mins repeated per pair of Q8_K bsums (16 groups of 16 -> 8 groups of 32).
         const v128_t mins0 = wasm_i16x8_shuffle(mins, mins, 0, 0, 1, 1, 2, 2, 3, 3);
         const v128_t mins1 = wasm_i16x8_shuffle(mins, mins, 4, 4, 5, 5, 6, 6, 7, 7);
-        v128_t isum[NT];
-        for (int t = 0; t < NT; ++t) isum[t] = wasm_i32x4_splat(0);
+        // One total, or Q5_K's lanes 0..3 and 4..7 for one token.
+        constexpr int kSums = kLanes ? 2 : 1;
+        v128_t isum[NT][kSums];
+        for (int t = 0; t < NT; ++t)
+            for (int s = 0; s < kSums; ++s) isum[t][s] = wasm_i32x4_splat(0);
         v128_t qh0 = wasm_i32x4_splat(0), qh1 = qh0;
         if constexpr (kFiveBit) {
             qh0 = wasm_v128_load(b.qh);
@@ -96,10 +105,17 @@ void k4_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride
             const v128_t s_hi = wasm_v128_load16_splat(&sc[2 * p + 1]);
             for (int t = 0; t < NT; ++t) {
                 const int8_t* a = act.row[t][i].qs + 64 * p;
-                const v128_t p_lo = wasm_i16x8_add(pair_dot(a, lo0), pair_dot(a + 16, lo1));
-                const v128_t p_hi = wasm_i16x8_add(pair_dot(a + 32, hi0), pair_dot(a + 48, hi1));
-                isum[t] = wasm_i32x4_add(isum[t], wasm_i32x4_add(wasm_i32x4_dot_i16x8(p_lo, s_lo),
-                                                                 wasm_i32x4_dot_i16x8(p_hi, s_hi)));
+                if constexpr (kLanes) {
+                    isum[t][0] = wasm_i32x4_add(isum[t][0], wasm_i32x4_add(wasm_i32x4_dot_i16x8(pair_dot(a, lo0), s_lo),
+                                                                           wasm_i32x4_dot_i16x8(pair_dot(a + 32, hi0), s_hi)));
+                    isum[t][1] = wasm_i32x4_add(isum[t][1], wasm_i32x4_add(wasm_i32x4_dot_i16x8(pair_dot(a + 16, lo1), s_lo),
+                                                                           wasm_i32x4_dot_i16x8(pair_dot(a + 48, hi1), s_hi)));
+                } else {
+                    const v128_t p_lo = wasm_i16x8_add(pair_dot(a, lo0), pair_dot(a + 16, lo1));
+                    const v128_t p_hi = wasm_i16x8_add(pair_dot(a + 32, hi0), pair_dot(a + 48, hi1));
+                    isum[t][0] = wasm_i32x4_add(isum[t][0], wasm_i32x4_add(wasm_i32x4_dot_i16x8(p_lo, s_lo),
+                                                                           wasm_i32x4_dot_i16x8(p_hi, s_hi)));
+                }
             }
         }
         const float wd = f16[b.d], wdmin = f16[b.dmin];
@@ -107,13 +123,27 @@ void k4_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride
             const BlockQ8_K& a = act.row[t][i];
             const v128_t m = wasm_i32x4_add(wasm_i32x4_dot_i16x8(wasm_v128_load(a.bsums), mins0),
                                             wasm_i32x4_dot_i16x8(wasm_v128_load(a.bsums + 8), mins1));
-            const v128_t totals = hsum2_i32x4(isum[t], m);
-            const float d = a.d * wd, dmin = a.d * wdmin;
-            sum[t] += d * static_cast<float>(wasm_i32x4_extract_lane(totals, 0)) -
-                      dmin * static_cast<float>(wasm_i32x4_extract_lane(totals, 2));
+            if constexpr (kLanes) {
+                lanes.add(a.d * wd, isum[t][0], isum[t][1]);
+                acc_min[t] = fused_madd(-a.d * wdmin, static_cast<float>(hsum_i32x4(m)), acc_min[t]);
+                continue;
+            }
+            const v128_t totals = hsum2_i32x4(isum[t][0], m);
+            const float total = static_cast<float>(wasm_i32x4_extract_lane(totals, 0));
+            const float mins = static_cast<float>(wasm_i32x4_extract_lane(totals, 2));
+            if constexpr (NT == 1) {  // Q4_K, one token
+                acc[t] = fused_madd(total, wd * a.d, acc[t]);
+                acc_min[t] = fused_madd(mins, wdmin * a.d, acc_min[t]);
+            } else {
+                acc[t] += (a.d * wd) * total - (a.d * wdmin) * mins;
+            }
         }
     }
-    for (int t = 0; t < NT; ++t) y[t * y_stride] = sum[t];
+    if constexpr (kLanes) {
+        y[0] = lanes.fold() + acc_min[0];
+    } else {
+        for (int t = 0; t < NT; ++t) y[t * y_stride] = acc[t] - acc_min[t];
+    }
 }
 
 template <int NT>
@@ -132,6 +162,7 @@ void q6_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stri
     const auto* w = static_cast<const BlockQ6_K*>(w_row);
     const ActivationTile<BlockQ8_K, NT> act(xq, xq_stride);
     float sum[NT] = {};
+    simd128::EightLanes lanes;
     const float* f16 = fp16_table();
     const int64_t nb = n_cols / kQK_K;
     const v128_t m0f = opaque_splat(0x0f), m30 = opaque_splat(0x30);
@@ -144,8 +175,12 @@ void q6_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stri
         const v128_t sc_lo = wasm_i16x8_extend_low_i8x16(sc8), sc_hi = wasm_i16x8_extend_high_i8x16(sc8);
         wasm_v128_store(sc16, sc_lo);
         wasm_v128_store(sc16 + 8, sc_hi);
-        v128_t isum[NT];
-        for (int t = 0; t < NT; ++t) isum[t] = wasm_i32x4_splat(0);
+        // One token: lanes 0..3 (even groups: elements 0..15 of each 32-element run) and 4..7
+        // (odd groups). Larger tiles: one total.
+        constexpr int kSums = NT == 1 ? 2 : 1;
+        v128_t isum[NT][kSums];
+        for (int t = 0; t < NT; ++t)
+            for (int s = 0; s < kSums; ++s) isum[t][s] = wasm_i32x4_splat(0);
         auto half = [&](int n) {
             const uint8_t* ql = b.ql + 64 * n;
             const v128_t l0 = wasm_v128_load(ql), l1 = wasm_v128_load(ql + 16);
@@ -156,7 +191,7 @@ void q6_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stri
             auto group = [&](v128_t q6, int g) {
                 const v128_t s = wasm_v128_load16_splat(&sc[g]);
                 for (int t = 0; t < NT; ++t)
-                    isum[t] = wasm_i32x4_add(isum[t], wasm_i32x4_dot_i16x8(pair_dot(act.row[t][i].qs + 128 * n + 16 * g, q6), s));
+                    isum[t][g % kSums] = wasm_i32x4_add(isum[t][g % kSums], wasm_i32x4_dot_i16x8(pair_dot(act.row[t][i].qs + 128 * n + 16 * g, q6), s));
             };
             group(wasm_v128_or(lo(l0), wasm_v128_and(wasm_i16x8_shl(h0, 4), m30)), 0);
             group(wasm_v128_or(lo(l1), wasm_v128_and(wasm_i16x8_shl(h1, 4), m30)), 1);
@@ -175,15 +210,23 @@ void q6_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stri
         }
         const float wd = f16[b.d];
         for (int t = 0; t < NT; ++t) {
-            // sum_g scale_g * 32 * bsum_g: what the unsigned levels over-count.
+            // Lane k less scale * 32 * bsum of groups 2k and 2k+1 (as simd128::q6_k_tile).
             const BlockQ8_K& a = act.row[t][i];
-            const v128_t offset_sum = wasm_i32x4_add(wasm_i32x4_dot_i16x8(sc_lo, wasm_v128_load(a.bsums)),
-                                                     wasm_i32x4_dot_i16x8(sc_hi, wasm_v128_load(a.bsums + 8)));
-            const v128_t total = wasm_i32x4_sub(isum[t], wasm_i32x4_shl(offset_sum, 5));
-            sum[t] += (wd * a.d) * static_cast<float>(hsum_i32x4(total));
+            const v128_t offset03 = wasm_i32x4_shl(wasm_i32x4_dot_i16x8(sc_lo, wasm_v128_load(a.bsums)), 5);
+            const v128_t offset47 = wasm_i32x4_shl(wasm_i32x4_dot_i16x8(sc_hi, wasm_v128_load(a.bsums + 8)), 5);
+            if constexpr (NT == 1) {
+                lanes.add(a.d * wd, wasm_i32x4_sub(isum[t][0], offset03), wasm_i32x4_sub(isum[t][kSums - 1], offset47));
+            } else {
+                const v128_t total = wasm_i32x4_sub(isum[t][0], wasm_i32x4_add(offset03, offset47));
+                sum[t] += (a.d * wd) * static_cast<float>(hsum_i32x4(total));
+            }
         }
     }
-    for (int t = 0; t < NT; ++t) y[t * y_stride] = sum[t];
+    if constexpr (NT == 1) {
+        y[0] = lanes.fold();
+    } else {
+        for (int t = 0; t < NT; ++t) y[t * y_stride] = sum[t];
+    }
 }
 
 // 16 activations at `a` times 16 signed levels, as 8 i16 sums of neighbouring products: the
@@ -203,6 +246,7 @@ void iq4_xs_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_st
     const auto* w = static_cast<const BlockIQ4_XS*>(w_row);
     const ActivationTile<BlockQ8_K, NT> act(xq, xq_stride);
     float sum[NT] = {};
+    simd128::EightLanes lanes;
     const float* f16 = fp16_table();
     const int64_t nb = n_cols / kQK_K;
     const v128_t levels = wasm_v128_load(kIQ4Values);
@@ -211,8 +255,12 @@ void iq4_xs_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_st
         const BlockIQ4_XS& b = w[i];
         int16_t sc[8];
         wasm_v128_store(sc, iq4_xs_scales(b));
-        v128_t isum[NT];
-        for (int t = 0; t < NT; ++t) isum[t] = wasm_i32x4_splat(0);
+        // One token: lanes 0..3 (elements 0..15 of each group) and 4..7 (16..31). Larger
+        // tiles: one total.
+        constexpr int kSums = NT == 1 ? 2 : 1;
+        v128_t isum[NT][kSums];
+        for (int t = 0; t < NT; ++t)
+            for (int s = 0; s < kSums; ++s) isum[t][s] = wasm_i32x4_splat(0);
         constexpr int kUnroll = NT == 1 ? 8 : 1;
 #pragma clang loop unroll_count(kUnroll)
         for (int ib = 0; ib < 8; ++ib) {
@@ -222,15 +270,24 @@ void iq4_xs_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_st
             const v128_t s = wasm_v128_load16_splat(&sc[ib]);
             for (int t = 0; t < NT; ++t) {
                 const int8_t* a = act.row[t][i].qs + 32 * ib;
-                isum[t] = wasm_i32x4_add(isum[t], wasm_i32x4_add(wasm_i32x4_dot_i16x8(signed_pair_dot(a, t_lo), s),
-                                                                 wasm_i32x4_dot_i16x8(signed_pair_dot(a + 16, t_hi), s)));
+                isum[t][0] = wasm_i32x4_add(isum[t][0], wasm_i32x4_dot_i16x8(signed_pair_dot(a, t_lo), s));
+                isum[t][kSums - 1] = wasm_i32x4_add(isum[t][kSums - 1], wasm_i32x4_dot_i16x8(signed_pair_dot(a + 16, t_hi), s));
             }
         }
         const float wd = f16[b.d];
-        for (int t = 0; t < NT; ++t)
-            sum[t] += (wd * act.row[t][i].d) * static_cast<float>(hsum_i32x4(isum[t]));
+        for (int t = 0; t < NT; ++t) {
+            if constexpr (NT == 1) {
+                lanes.add(act.row[t][i].d * wd, isum[t][0], isum[t][kSums - 1]);
+            } else {
+                sum[t] += (act.row[t][i].d * wd) * static_cast<float>(hsum_i32x4(isum[t][0]));
+            }
+        }
     }
-    for (int t = 0; t < NT; ++t) y[t * y_stride] = sum[t];
+    if constexpr (NT == 1) {
+        y[0] = lanes.fold();
+    } else {
+        for (int t = 0; t < NT; ++t) y[t * y_stride] = sum[t];
+    }
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 // Scalar dot-product kernels: the reference every SIMD kernel is tested against, and the
 // kernels of the native build. Integer sums are exact; floats are combined per block in the
-// same order as the SIMD twins where the block holds one integer sum (k-quants, IQ4_XS), so
-// those agree bit for bit.
+// same order as the SIMD twins for the k-quants, IQ4_XS, F16, Q4_1 and Q5_1 (llama.cpp's x86
+// order for all but Q2_K / Q3_K), so those agree bit for bit.
 #include <cstring>
 
 #include "quant/f16_dot_order.h"
@@ -9,6 +9,7 @@
 #include "quant/fp16.h"
 #include "quant/fused_madd.h"
 #include "quant/kernels.h"
+#include "quant/kquant_order.h"
 
 namespace smollm::quant::scalar {
 namespace {
@@ -171,74 +172,121 @@ float q3_k_row(const BlockQ3_K* w, const BlockQ8_K* a, int64_t nb) {
     return sum;
 }
 
+// One super-block's exact integers, in llama.cpp's eight x86 lanes (quant/kquant_order.h),
+// and for Q4_K / Q5_K the mins times the Q8_K sums.
+struct SuperBlockSums {
+    int32_t lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int32_t mins = 0;
+
+    int32_t total() const {
+        int32_t t = 0;
+        for (int32_t l : lane) t += l;
+        return t;
+    }
+};
+
 // Q4_K and Q5_K share everything but the fifth bit.
 template <bool kFiveBit, typename Block>
-float k4_row(const Block* w, const BlockQ8_K* a, int64_t nb) {
+SuperBlockSums k4_sums(const Block& w, const BlockQ8_K& a) {
+    SuperBlockSums s;
+    const int8_t* q8 = a.qs;
+    for (int j = 0; j < 8; ++j, q8 += 32) {
+        uint8_t sc, mn;
+        k4_scale_min(j, w.scales, &sc, &mn);
+        s.mins += mn * (a.bsums[2 * j] + a.bsums[2 * j + 1]);
+        const uint8_t* qs = w.qs + 32 * (j / 2);
+        const int shift = 4 * (j % 2);
+        for (int l = 0; l < 32; ++l) {
+            int v = (qs[l] >> shift) & 0xf;
+            if constexpr (kFiveBit) v |= ((w.qh[l] >> j) & 1) << 4;
+            s.lane[kquant_order::lane_of(l)] += sc * v * q8[l];
+        }
+    }
+    return s;
+}
+
+// Q6_K's levels unsigned (0..63); lane k less 32 * (scale * Q8_K sum) of groups 2k and 2k+1,
+// where llama.cpp's x86 kernel subtracts the -32 offset.
+SuperBlockSums q6_k_sums(const BlockQ6_K& w, const BlockQ8_K& a) {
+    SuperBlockSums s;
+    for (int n = 0; n < 2; ++n) {
+        const uint8_t* ql = w.ql + 64 * n;
+        const uint8_t* qh = w.qh + 32 * n;
+        const int8_t* q8 = a.qs + 128 * n;
+        for (int g = 0; g < 8; ++g) {  // group g covers elements 16g..16g+15 of this half
+            const int quarter = g / 2;  // which 32-run: low/high nibble of ql, qh bits
+            const int scale = w.scales[8 * n + g];
+            for (int l = 16 * (g % 2); l < 16 * (g % 2) + 16; ++l) {
+                const int low = (quarter & 1) ? ql[l + 32] : ql[l];
+                const int nib = (quarter & 2) ? (low >> 4) : (low & 0xf);
+                const int v = nib | (((qh[l] >> (2 * quarter)) & 3) << 4);
+                s.lane[kquant_order::lane_of(l)] += scale * v * q8[32 * quarter + l];
+            }
+        }
+    }
+    for (int k = 0; k < 8; ++k)
+        s.lane[k] -= 32 * (a.bsums[2 * k] * w.scales[2 * k] + a.bsums[2 * k + 1] * w.scales[2 * k + 1]);
+    return s;
+}
+
+SuperBlockSums iq4_xs_sums(const BlockIQ4_XS& w, const BlockQ8_K& a) {
+    SuperBlockSums s;
+    for (int ib = 0; ib < 8; ++ib) {
+        const uint8_t* qs = w.qs + 16 * ib;
+        const int8_t* q8 = a.qs + 32 * ib;
+        const int scale = iq4_xs_scale(w, ib);
+        for (int j = 0; j < 16; ++j) {
+            s.lane[kquant_order::lane_of(j)] += scale * kIQ4Values[qs[j] & 0xf] * q8[j];
+            s.lane[kquant_order::lane_of(j + 16)] += scale * kIQ4Values[qs[j] >> 4] * q8[j + 16];
+        }
+    }
+    return s;
+}
+
+// The float orders of kernels.h. kHasMins: Q4_K / Q5_K (d and dmin), else d only.
+// Batch tiles: one total per super-block, sum += d * total - dmin * mins.
+template <bool kHasMins, typename Block, typename Sums>
+float kquant_row_batch(const Block* w, const BlockQ8_K* a, int64_t nb, Sums sums) {
     float sum = 0;
     for (int64_t i = 0; i < nb; ++i) {
-        int32_t isum = 0, summs = 0;
-        const int8_t* q8 = a[i].qs;
-        for (int j = 0; j < 8; ++j, q8 += 32) {
-            uint8_t sc, mn;
-            k4_scale_min(j, w[i].scales, &sc, &mn);
-            summs += mn * (a[i].bsums[2 * j] + a[i].bsums[2 * j + 1]);
-            const uint8_t* qs = w[i].qs + 32 * (j / 2);
-            const int shift = 4 * (j % 2);
-            int32_t s = 0;
-            for (int l = 0; l < 32; ++l) {
-                int v = (qs[l] >> shift) & 0xf;
-                if constexpr (kFiveBit) v |= ((w[i].qh[l] >> j) & 1) << 4;
-                s += v * q8[l];
-            }
-            isum += sc * s;
-        }
+        const SuperBlockSums s = sums(w[i], a[i]);
         const float d = a[i].d * fp16_to_fp32(w[i].d);
-        const float dmin = a[i].d * fp16_to_fp32(w[i].dmin);
-        sum += d * static_cast<float>(isum) - dmin * static_cast<float>(summs);
+        if constexpr (kHasMins) {
+            sum += d * static_cast<float>(s.total()) - (a[i].d * fp16_to_fp32(w[i].dmin)) * static_cast<float>(s.mins);
+        } else {
+            sum += d * static_cast<float>(s.total());
+        }
     }
     return sum;
 }
 
-float q6_k_row(const BlockQ6_K* w, const BlockQ8_K* a, int64_t nb) {
-    float sum = 0;
+// One token, Q5_K / Q6_K / IQ4_XS: ggml_vec_dot_*_q8_K's x86 order (kquant_order.h); Q5_K's
+// mins scaled by -dmin and accumulated with a fused multiply-add in a scalar sum added after
+// the fold.
+template <bool kHasMins, typename Block, typename Sums>
+float kquant_row_lanes(const Block* w, const BlockQ8_K* a, int64_t nb, Sums sums) {
+    kquant_order::EightLanes lanes;
+    float mins = 0;
     for (int64_t i = 0; i < nb; ++i) {
-        int32_t isum = 0;
-        for (int n = 0; n < 2; ++n) {
-            const uint8_t* ql = w[i].ql + 64 * n;
-            const uint8_t* qh = w[i].qh + 32 * n;
-            const int8_t* q8 = a[i].qs + 128 * n;
-            for (int g = 0; g < 8; ++g) {  // group g covers elements 16g..16g+15 of this half
-                const int quarter = g / 2;  // which 32-run: low/high nibble of ql, qh bits
-                int32_t s = 0;
-                for (int l = 16 * (g % 2); l < 16 * (g % 2) + 16; ++l) {
-                    const int low = (quarter & 1) ? ql[l + 32] : ql[l];
-                    const int nib = (quarter & 2) ? (low >> 4) : (low & 0xf);
-                    const int v = (nib | (((qh[l] >> (2 * quarter)) & 3) << 4)) - 32;
-                    s += v * q8[32 * quarter + l];
-                }
-                isum += w[i].scales[8 * n + g] * s;
-            }
-        }
-        sum += (fp16_to_fp32(w[i].d) * a[i].d) * static_cast<float>(isum);
+        const SuperBlockSums s = sums(w[i], a[i]);
+        lanes.add(a[i].d * fp16_to_fp32(w[i].d), s.lane);
+        if constexpr (kHasMins) mins = fused_madd(-a[i].d * fp16_to_fp32(w[i].dmin), static_cast<float>(s.mins), mins);
     }
-    return sum;
+    return lanes.fold() + mins;
 }
 
-float iq4_xs_row(const BlockIQ4_XS* w, const BlockQ8_K* a, int64_t nb) {
-    float sum = 0;
+// One token, Q4_K: llama.cpp's x86 repacked GEMV (ggml_gemv_q4_K_8x8_q8_K, every Q4_K matrix
+// whose rows are a multiple of 8): the super-block's total and its mins term each converted
+// to f32 and accumulated with a fused multiply-add into its own sum; the mins' sum subtracted
+// at the end.
+float q4_k_row_repacked(const BlockQ4_K* w, const BlockQ8_K* a, int64_t nb) {
+    float acc = 0, acc_min = 0;
     for (int64_t i = 0; i < nb; ++i) {
-        int32_t isum = 0;
-        for (int ib = 0; ib < 8; ++ib) {
-            const uint8_t* qs = w[i].qs + 16 * ib;
-            const int8_t* q8 = a[i].qs + 32 * ib;
-            int32_t s = 0;
-            for (int j = 0; j < 16; ++j)
-                s += kIQ4Values[qs[j] & 0xf] * q8[j] + kIQ4Values[qs[j] >> 4] * q8[j + 16];
-            isum += iq4_xs_scale(w[i], ib) * s;
-        }
-        sum += (fp16_to_fp32(w[i].d) * a[i].d) * static_cast<float>(isum);
+        const SuperBlockSums s = k4_sums<false>(w[i], a[i]);
+        acc = fused_madd(static_cast<float>(s.total()), fp16_to_fp32(w[i].d) * a[i].d, acc);
+        acc_min = fused_madd(static_cast<float>(s.mins), fp16_to_fp32(w[i].dmin) * a[i].d, acc_min);
     }
-    return sum;
+    return acc - acc_min;
 }
 
 }  // namespace
@@ -293,10 +341,26 @@ SMOLLM_SCALAR_BLOCK_KERNEL(q8_0, q8_0_row, BlockQ8_0, BlockQ8_0, kQK)
 SMOLLM_SCALAR_BLOCK_KERNEL(iq4_nl, iq4_nl_row, BlockIQ4_NL, BlockQ8_0, kQK)
 SMOLLM_SCALAR_BLOCK_KERNEL(q2_k, q2_k_row, BlockQ2_K, BlockQ8_K, kQK_K)
 SMOLLM_SCALAR_BLOCK_KERNEL(q3_k, q3_k_row, BlockQ3_K, BlockQ8_K, kQK_K)
-SMOLLM_SCALAR_BLOCK_KERNEL(q4_k, (k4_row<false, BlockQ4_K>), BlockQ4_K, BlockQ8_K, kQK_K)
-SMOLLM_SCALAR_BLOCK_KERNEL(q5_k, (k4_row<true, BlockQ5_K>), BlockQ5_K, BlockQ8_K, kQK_K)
-SMOLLM_SCALAR_BLOCK_KERNEL(q6_k, q6_k_row, BlockQ6_K, BlockQ8_K, kQK_K)
-SMOLLM_SCALAR_BLOCK_KERNEL(iq4_xs, iq4_xs_row, BlockIQ4_XS, BlockQ8_K, kQK_K)
+
+// The k-quants and IQ4_XS: a tile of one token in llama.cpp's decode order, larger tiles in
+// the batch order (kernels.h).
+#define SMOLLM_SCALAR_KQUANT_KERNEL(name, Block, has_mins, sums, one_token_row)                 \
+    void name##_dot(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride,      \
+                    int n_tok, float* y, int64_t y_stride) {                                  \
+        const auto* w = static_cast<const Block*>(w_row);                                      \
+        const int64_t nb = n_cols / kQK_K;                                                     \
+        for_each_token(xq, xq_stride, n_tok, y, y_stride, [&](const uint8_t* x) {              \
+            const auto* a = reinterpret_cast<const BlockQ8_K*>(x);                             \
+            return n_tok == 1 ? one_token_row : kquant_row_batch<has_mins>(w, a, nb, sums);    \
+        });                                                                                    \
+    }
+
+SMOLLM_SCALAR_KQUANT_KERNEL(q4_k, BlockQ4_K, true, (k4_sums<false, BlockQ4_K>), q4_k_row_repacked(w, a, nb))
+SMOLLM_SCALAR_KQUANT_KERNEL(q5_k, BlockQ5_K, true, (k4_sums<true, BlockQ5_K>),
+                            (kquant_row_lanes<true>(w, a, nb, k4_sums<true, BlockQ5_K>)))
+SMOLLM_SCALAR_KQUANT_KERNEL(q6_k, BlockQ6_K, false, q6_k_sums, (kquant_row_lanes<false>(w, a, nb, q6_k_sums)))
+SMOLLM_SCALAR_KQUANT_KERNEL(iq4_xs, BlockIQ4_XS, false, iq4_xs_sums,
+                            (kquant_row_lanes<false>(w, a, nb, iq4_xs_sums)))
 
 #undef SMOLLM_SCALAR_BLOCK_KERNEL
 

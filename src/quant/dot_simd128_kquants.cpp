@@ -4,11 +4,14 @@
 // with scalar code and runs IQ4_XS entirely in scalar code), widened to i16 and multiplied
 // with i32x4.dot_i16x8_s for every token of the tile. Group scales are folded into the i16
 // weights once per tile (|level * scale| <= 4096 fits i16, and lane sums stay far below 2^31),
-// so the per-token work is only loads, dots and adds. The super-block total is one exact
-// integer, combined in float exactly like the scalar twin: both give identical results.
+// so the per-token work is only loads, dots and adds. The integer sums are exact and are
+// combined in float in the scalar twin's order, llama.cpp's x86 one (Q5_K, Q6_K, IQ4_XS: eight
+// lanes per super-block, quant/kquant_order.h; Q4_K: its repacked GEMV's; Q2_K, Q3_K: one
+// total), so both give identical results.
 #if defined(__wasm_simd128__)
 #include "quant/blocks.h"
 #include "quant/fp16.h"
+#include "quant/fused_madd.h"
 #include "quant/kernels.h"
 #include "quant/simd128_kquant_unpack.h"
 #include "quant/simd128_tile.h"
@@ -31,12 +34,18 @@ inline W16 scaled(const W16& w, const int16_t* scale) {
 // every 16 or 32 weights was slower than every 64.
 inline void pin(volatile v128_t* sink, v128_t v) { *sink = v; }
 
-// Q4_K / Q5_K: 8 groups of 32 with six-bit scales and mins.
+// Q4_K / Q5_K: 8 groups of 32 with six-bit scales and mins. One token (kernels.h): Q4_K as
+// llama.cpp's repacked x86 GEMV combines it (q4_k_row_repacked in dot_scalar.cpp), Q5_K in its
+// x86 vec_dot's eight lanes (quant/kquant_order.h), which the even / odd layout
+// (simd128_util.h) gives directly: dot16 makes lanes 0..3 from elements 0..15 of each group,
+// 4..7 from 16..31. Larger tiles: one total per super-block.
 template <int NT, bool kFiveBit, typename Block>
 void k4_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
     const auto* w = static_cast<const Block*>(w_row);
     const ActivationTile<WideQ8_K, NT> act(xq, xq_stride);
-    float sum[NT] = {};
+    constexpr bool kLanes = kFiveBit && NT == 1;
+    float acc[NT] = {}, acc_min[NT] = {};
+    EightLanes lanes;
     volatile v128_t sink;  // see pin()
     const float* f16 = fp16_table();
     const int64_t nb = n_cols / kQK_K;
@@ -51,8 +60,11 @@ void k4_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride
         // Mins repeated per pair of Q8_K bsums (16 groups of 16 -> 8 groups of 32).
         const v128_t mins0 = wasm_i16x8_shuffle(mins, mins, 0, 0, 1, 1, 2, 2, 3, 3);
         const v128_t mins1 = wasm_i16x8_shuffle(mins, mins, 4, 4, 5, 5, 6, 6, 7, 7);
-        v128_t isum[NT];
-        for (int t = 0; t < NT; ++t) isum[t] = wasm_i32x4_splat(0);
+        // One total, or Q5_K's lanes 0..3 and 4..7 for one token.
+        constexpr int kSums = kLanes ? 2 : 1;
+        v128_t isum[NT][kSums];
+        for (int t = 0; t < NT; ++t)
+            for (int s = 0; s < kSums; ++s) isum[t][s] = wasm_i32x4_splat(0);
         v128_t qh0 = wasm_i32x4_splat(0), qh1 = qh0;
         if constexpr (kFiveBit) {
             qh0 = wasm_v128_load(b.qh);
@@ -77,28 +89,47 @@ void k4_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride
                 qh0 = wasm_u16x8_shr(qh0, 2);
                 qh1 = wasm_u16x8_shr(qh1, 2);
             }
-            const W16 wl0 = scaled(widen_u8(lo0), &sc[2 * p]), wl1 = scaled(widen_u8(lo1), &sc[2 * p]);
-            const W16 wh0 = scaled(widen_u8(hi0), &sc[2 * p + 1]), wh1 = scaled(widen_u8(hi1), &sc[2 * p + 1]);
+            const W16 wl0 = scaled(widen_u8_even_odd(lo0), &sc[2 * p]), wl1 = scaled(widen_u8_even_odd(lo1), &sc[2 * p]);
+            const W16 wh0 = scaled(widen_u8_even_odd(hi0), &sc[2 * p + 1]), wh1 = scaled(widen_u8_even_odd(hi1), &sc[2 * p + 1]);
             for (int t = 0; t < NT; ++t) {
                 const int16_t* a = act.row[t][i].qs + 64 * p;
-                const v128_t g_lo = wasm_i32x4_add(dot16(wl0, a), dot16(wl1, a + 16));
-                const v128_t g_hi = wasm_i32x4_add(dot16(wh0, a + 32), dot16(wh1, a + 48));
-                isum[t] = wasm_i32x4_add(isum[t], wasm_i32x4_add(g_lo, g_hi));
+                if constexpr (kLanes) {
+                    isum[t][0] = wasm_i32x4_add(isum[t][0], wasm_i32x4_add(dot16(wl0, a), dot16(wh0, a + 32)));
+                    isum[t][1] = wasm_i32x4_add(isum[t][1], wasm_i32x4_add(dot16(wl1, a + 16), dot16(wh1, a + 48)));
+                } else {
+                    const v128_t g_lo = wasm_i32x4_add(dot16(wl0, a), dot16(wl1, a + 16));
+                    const v128_t g_hi = wasm_i32x4_add(dot16(wh0, a + 32), dot16(wh1, a + 48));
+                    isum[t][0] = wasm_i32x4_add(isum[t][0], wasm_i32x4_add(g_lo, g_hi));
+                }
             }
-            if constexpr (NT == 1) pin(&sink, isum[0]);
+            if constexpr (NT == 1) pin(&sink, isum[0][0]);
         }
         const float wd = f16[b.d], wdmin = f16[b.dmin];
         for (int t = 0; t < NT; ++t) {
             const WideQ8_K& a = act.row[t][i];
             const v128_t m = wasm_i32x4_add(wasm_i32x4_dot_i16x8(wasm_v128_load(a.bsums), mins0),
                                             wasm_i32x4_dot_i16x8(wasm_v128_load(a.bsums + 8), mins1));
-            const v128_t totals = hsum2_i32x4(isum[t], m);
-            const float d = a.d * wd, dmin = a.d * wdmin;
-            sum[t] += d * static_cast<float>(wasm_i32x4_extract_lane(totals, 0)) -
-                      dmin * static_cast<float>(wasm_i32x4_extract_lane(totals, 2));
+            if constexpr (kLanes) {
+                lanes.add(a.d * wd, isum[t][0], isum[t][1]);
+                acc_min[t] = fused_madd(-a.d * wdmin, static_cast<float>(hsum_i32x4(m)), acc_min[t]);
+                continue;
+            }
+            const v128_t totals = hsum2_i32x4(isum[t][0], m);
+            const float total = static_cast<float>(wasm_i32x4_extract_lane(totals, 0));
+            const float mins = static_cast<float>(wasm_i32x4_extract_lane(totals, 2));
+            if constexpr (NT == 1) {  // Q4_K, one token
+                acc[t] = fused_madd(total, wd * a.d, acc[t]);
+                acc_min[t] = fused_madd(mins, wdmin * a.d, acc_min[t]);
+            } else {
+                acc[t] += (a.d * wd) * total - (a.d * wdmin) * mins;
+            }
         }
     }
-    for (int t = 0; t < NT; ++t) y[t * y_stride] = sum[t];
+    if constexpr (kLanes) {
+        y[0] = lanes.fold() + acc_min[0];
+    } else {
+        for (int t = 0; t < NT; ++t) y[t * y_stride] = acc[t] - acc_min[t];
+    }
 }
 
 template <int NT>
@@ -115,6 +146,7 @@ void q6_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stri
     const auto* w = static_cast<const BlockQ6_K*>(w_row);
     const ActivationTile<WideQ8_K, NT> act(xq, xq_stride);
     float sum[NT] = {};
+    EightLanes lanes;
     volatile v128_t sink;  // see pin()
     const float* f16 = fp16_table();
     const int64_t nb = n_cols / kQK_K;
@@ -125,8 +157,13 @@ void q6_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stri
         const v128_t sc_lo = wasm_i16x8_extend_low_i8x16(sc8), sc_hi = wasm_i16x8_extend_high_i8x16(sc8);
         wasm_v128_store(sc16, sc_lo);
         wasm_v128_store(sc16 + 8, sc_hi);
-        v128_t isum[NT];
-        for (int t = 0; t < NT; ++t) isum[t] = wasm_i32x4_splat(0);
+        // One token: llama.cpp's eight x86 lanes (quant/kquant_order.h), 0..3 from the even
+        // groups (elements 0..15 of each 32-element run), 4..7 from the odd ones. Larger tiles:
+        // one total.
+        constexpr int kSums = NT == 1 ? 2 : 1;
+        v128_t isum[NT][kSums];
+        for (int t = 0; t < NT; ++t)
+            for (int s = 0; s < kSums; ++s) isum[t][s] = wasm_i32x4_splat(0);
         // One half (128 elements) of the block. Decode unrolls both halves, which keeps the
         // masks and shift counts in registers; larger tiles keep the loop, where unrolling
         // would spill the extra accumulators.
@@ -141,11 +178,12 @@ void q6_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stri
             // group by group. Levels stay unsigned (0..63): the -32 offset is applied once per
             // super-block through the bsums.
             auto dot_group = [&](v128_t q6, int g) {
-                const W16 wg = scaled(widen_u8(q6), &sc[g]);
+                const W16 wg = scaled(widen_u8_even_odd(q6), &sc[g]);
+                const int s = kSums == 2 ? g % 2 : 0;
                 for (int t = 0; t < NT; ++t)
-                    isum[t] = wasm_i32x4_add(isum[t], dot16(wg, act.row[t][i].qs + 128 * n + 16 * g));
+                    isum[t][s] = wasm_i32x4_add(isum[t][s], dot16(wg, act.row[t][i].qs + 128 * n + 16 * g));
                 if constexpr (NT == 1) {
-                    if (g % 4 == 3) pin(&sink, isum[0]);
+                    if (g % 4 == 3) pin(&sink, isum[0][s]);
                 }
             };
             // Decode consumes each group as it is unpacked, so it stays in a register; larger
@@ -178,15 +216,24 @@ void q6_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stri
         }
         const float wd = f16[b.d];
         for (int t = 0; t < NT; ++t) {
-            // sum_g scale_g * 32 * bsum_g: what the unsigned levels over-count.
+            // Lane k less scale * 32 * bsum of groups 2k and 2k+1: what the unsigned levels
+            // over-count, subtracted where llama.cpp's x86 kernel does.
             const WideQ8_K& a = act.row[t][i];
-            const v128_t offset_sum = wasm_i32x4_add(wasm_i32x4_dot_i16x8(sc_lo, wasm_v128_load(a.bsums)),
-                                                     wasm_i32x4_dot_i16x8(sc_hi, wasm_v128_load(a.bsums + 8)));
-            const v128_t total = wasm_i32x4_sub(isum[t], wasm_i32x4_shl(offset_sum, 5));
-            sum[t] += (wd * a.d) * static_cast<float>(hsum_i32x4(total));
+            const v128_t offset03 = wasm_i32x4_shl(wasm_i32x4_dot_i16x8(sc_lo, wasm_v128_load(a.bsums)), 5);
+            const v128_t offset47 = wasm_i32x4_shl(wasm_i32x4_dot_i16x8(sc_hi, wasm_v128_load(a.bsums + 8)), 5);
+            if constexpr (NT == 1) {
+                lanes.add(a.d * wd, wasm_i32x4_sub(isum[t][0], offset03), wasm_i32x4_sub(isum[t][kSums - 1], offset47));
+            } else {
+                const v128_t total = wasm_i32x4_sub(isum[t][0], wasm_i32x4_add(offset03, offset47));
+                sum[t] += (a.d * wd) * static_cast<float>(hsum_i32x4(total));
+            }
         }
     }
-    for (int t = 0; t < NT; ++t) y[t * y_stride] = sum[t];
+    if constexpr (NT == 1) {
+        y[0] = lanes.fold();
+    } else {
+        for (int t = 0; t < NT; ++t) y[t * y_stride] = sum[t];
+    }
 }
 
 template <int NT>
@@ -216,8 +263,8 @@ void q3_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stri
                 const v128_t minus1 = wasm_v128_and(wasm_i8x16_eq(wasm_v128_and(hm1, bit), zero), four);
                 const v128_t v0 = wasm_i8x16_sub(wasm_v128_and(wasm_u16x8_shr(q0, 2 * j), three), minus0);
                 const v128_t v1 = wasm_i8x16_sub(wasm_v128_and(wasm_u16x8_shr(q1, 2 * j), three), minus1);
-                const W16 w0 = scaled(widen_s8(v0), &sc[8 * n + 2 * j]);
-                const W16 w1 = scaled(widen_s8(v1), &sc[8 * n + 2 * j + 1]);
+                const W16 w0 = scaled(widen_s8_even_odd(v0), &sc[8 * n + 2 * j]);
+                const W16 w1 = scaled(widen_s8_even_odd(v1), &sc[8 * n + 2 * j + 1]);
                 for (int t = 0; t < NT; ++t) {
                     const int16_t* a = act.row[t][i].qs + 128 * n + 32 * j;
                     isum[t] = wasm_i32x4_add(isum[t], wasm_i32x4_add(dot16(w0, a), dot16(w1, a + 16)));
@@ -252,8 +299,8 @@ void q2_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stri
             const v128_t q0 = wasm_v128_load(b.qs + 32 * n), q1 = wasm_v128_load(b.qs + 32 * n + 16);
 #pragma clang loop unroll(full)
             for (int j = 0; j < 4; ++j) {
-                const W16 w0 = scaled(widen_u8(wasm_v128_and(wasm_u16x8_shr(q0, 2 * j), three)), &sc[8 * n + 2 * j]);
-                const W16 w1 = scaled(widen_u8(wasm_v128_and(wasm_u16x8_shr(q1, 2 * j), three)), &sc[8 * n + 2 * j + 1]);
+                const W16 w0 = scaled(widen_u8_even_odd(wasm_v128_and(wasm_u16x8_shr(q0, 2 * j), three)), &sc[8 * n + 2 * j]);
+                const W16 w1 = scaled(widen_u8_even_odd(wasm_v128_and(wasm_u16x8_shr(q1, 2 * j), three)), &sc[8 * n + 2 * j + 1]);
                 for (int t = 0; t < NT; ++t) {
                     const int16_t* a = act.row[t][i].qs + 128 * n + 32 * j;
                     isum[t] = wasm_i32x4_add(isum[t], wasm_i32x4_add(dot16(w0, a), dot16(w1, a + 16)));
@@ -277,6 +324,7 @@ void iq4_xs_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_st
     const auto* w = static_cast<const BlockIQ4_XS*>(w_row);
     const ActivationTile<WideQ8_K, NT> act(xq, xq_stride);
     float sum[NT] = {};
+    EightLanes lanes;
     const float* f16 = fp16_table();
     const int64_t nb = n_cols / kQK_K;
     const v128_t levels = wasm_v128_load(kIQ4Values);
@@ -284,8 +332,12 @@ void iq4_xs_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_st
         const BlockIQ4_XS& b = w[i];
         int16_t sc[8];
         wasm_v128_store(sc, iq4_xs_scales(b));
-        v128_t isum[NT];
-        for (int t = 0; t < NT; ++t) isum[t] = wasm_i32x4_splat(0);
+        // One token: llama.cpp's eight x86 lanes (quant/kquant_order.h), 0..3 from elements
+        // 0..15 of each group, 4..7 from 16..31. Larger tiles: one total.
+        constexpr int kSums = NT == 1 ? 2 : 1;
+        v128_t isum[NT][kSums];
+        for (int t = 0; t < NT; ++t)
+            for (int s = 0; s < kSums; ++s) isum[t][s] = wasm_i32x4_splat(0);
         // Decode unrolls the 8 groups (constants and addresses fold); larger tiles keep the loop.
         constexpr int kUnroll = NT == 1 ? 8 : 1;
 #pragma clang loop unroll_count(kUnroll)
@@ -293,18 +345,28 @@ void iq4_xs_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_st
             // Byte j of the group holds element j (low nibble) and j+16 (high nibble); the
             // 16-entry level table is one swizzle.
             const v128_t q = wasm_v128_load(b.qs + 16 * ib);
-            const W16 w0 = scaled(widen_s8(wasm_i8x16_swizzle(levels, low_nibbles(q))), &sc[ib]);
-            const W16 w1 = scaled(widen_s8(wasm_i8x16_swizzle(levels, high_nibbles(q))), &sc[ib]);
+            const W16 w0 = scaled(widen_s8_even_odd(wasm_i8x16_swizzle(levels, low_nibbles(q))), &sc[ib]);
+            const W16 w1 = scaled(widen_s8_even_odd(wasm_i8x16_swizzle(levels, high_nibbles(q))), &sc[ib]);
             for (int t = 0; t < NT; ++t) {
                 const int16_t* a = act.row[t][i].qs + 32 * ib;
-                isum[t] = wasm_i32x4_add(isum[t], wasm_i32x4_add(dot16(w0, a), dot16(w1, a + 16)));
+                isum[t][0] = wasm_i32x4_add(isum[t][0], dot16(w0, a));
+                isum[t][kSums - 1] = wasm_i32x4_add(isum[t][kSums - 1], dot16(w1, a + 16));
             }
         }
         const float wd = f16[b.d];
-        for (int t = 0; t < NT; ++t)
-            sum[t] += (wd * act.row[t][i].d) * static_cast<float>(hsum_i32x4(isum[t]));
+        for (int t = 0; t < NT; ++t) {
+            if constexpr (NT == 1) {
+                lanes.add(act.row[t][i].d * wd, isum[t][0], isum[t][kSums - 1]);
+            } else {
+                sum[t] += (act.row[t][i].d * wd) * static_cast<float>(hsum_i32x4(isum[t][0]));
+            }
+        }
     }
-    for (int t = 0; t < NT; ++t) y[t * y_stride] = sum[t];
+    if constexpr (NT == 1) {
+        y[0] = lanes.fold();
+    } else {
+        for (int t = 0; t < NT; ++t) y[t * y_stride] = sum[t];
+    }
 }
 
 }  // namespace

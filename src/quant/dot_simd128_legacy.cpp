@@ -67,12 +67,6 @@ inline Unpacked32 unpack(const BlockIQ4_NL& b, const float* f16) {
             f16[b.d], 0.f};
 }
 
-// Lanes of four consecutive elements' products summed (elements 0..15 in `lo`, 16..31 in
-// `hi`), from the pair sums dot_i16x8 gives.
-inline v128_t quad_sums(v128_t pairs_a, v128_t pairs_b) {
-    return wasm_i32x4_add(wasm_i32x4_shuffle(pairs_a, pairs_b, 0, 2, 4, 6), wasm_i32x4_shuffle(pairs_a, pairs_b, 1, 3, 5, 7));
-}
-
 // fused_madd(d, lane, acc) on four lanes: d is a product of two halves and |lane| < 2^14, so
 // d * lane is exact in double (see fused_madd.h).
 inline v128_t fused_madd4(v128_t d, v128_t lanes, v128_t acc) {

@@ -9,6 +9,14 @@
 // where activation row t starts `xq_stride` bytes after row t-1 and is in the format
 // activation_type_for(weight type) gives (quant.h); the simd128 kernels take those rows
 // widened (see simd128::widen_activation_row).
+//
+// The k-quant and IQ4_XS kernels combine their exact integer sums in float in one of two
+// orders, chosen by the tile: a tile of one token (the decode path) in llama.cpp's x86 order
+// (quant/kquant_order.h: eight fused lanes per super-block, or Q4_K's repacked GEMV), so a
+// decoded token's logits are llama.cpp's bit for bit; a tile of 2..4 tokens (prefill) one
+// total per super-block, as llama.cpp's own batch path differs from its decode path anyway
+// and the fused lanes, emulated in double, cost 15-20% of prefill speed. matmul never splits
+// a batch into a tile of one (tile_tokens).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -18,6 +26,16 @@
 namespace smollm::quant {
 
 constexpr int kMaxTileTokens = 4;
+
+// The size of the tile that starts at token t0 of n_tokens: kMaxTileTokens, except at the end
+// of a batch, where a remainder of one is avoided (the last five tokens go as 3 + 2) so that
+// only a lone token takes the one-token order.
+constexpr int tile_tokens(int64_t n_tokens, int64_t t0) {
+    const int64_t left = n_tokens - t0;
+    if (left >= 2 * kMaxTileTokens || left == kMaxTileTokens) return kMaxTileTokens;
+    if (left == kMaxTileTokens + 1) return 3;
+    return static_cast<int>(left < kMaxTileTokens ? left : kMaxTileTokens);
+}
 
 using DotTileFn = void (*)(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride,
                            int n_tok, float* y, int64_t y_stride);
@@ -41,6 +59,8 @@ namespace simd128 {
 // as f32. Same numbers as the Q8_0 / Q8_1 / Q8_K / F16 / BF16 rows they come from.
 struct WideQ8_0 { float d; int16_t qs[32]; };
 struct WideQ8_1 { float d, s; int16_t qs[32]; };
+// WideQ8_K's levels: each group of 16 as its 8 even elements, then its 8 odd ones (see
+// widen_u8_even_odd in simd128_util.h).
 struct WideQ8_K { float d; int16_t bsums[16]; int16_t qs[256]; };
 
 // Bytes of one widened row; 0 when the kernels read the activation row as it is (F32).

@@ -108,8 +108,8 @@ void matmul(GgmlType weight_type, const void* w, size_t w_row_bytes, int64_t n_c
 #endif
     for (int64_t r0 = row_begin; r0 < row_end; r0 += rows_per_block) {
         const int64_t r1 = std::min(row_end, r0 + rows_per_block);
-        for (int64_t t0 = 0; t0 < n_tokens; t0 += quant::kMaxTileTokens) {
-            const int n_tok = static_cast<int>(std::min<int64_t>(quant::kMaxTileTokens, n_tokens - t0));
+        for (int64_t t0 = 0, n_tok = 0; t0 < n_tokens; t0 += n_tok) {
+            n_tok = quant::tile_tokens(n_tokens, t0);
             const uint8_t* x_tile = x_bytes + static_cast<size_t>(t0) * xq_row_bytes;
             size_t x_stride = xq_row_bytes;
 #if defined(__wasm_simd128__)
@@ -123,7 +123,7 @@ void matmul(GgmlType weight_type, const void* w, size_t w_row_bytes, int64_t n_c
 #endif
             float* y_tile = y + t0 * y_stride;
             for (int64_t r = r0; r < r1; ++r)
-                kernel(n_cols, w_bytes + static_cast<size_t>(r) * w_row_bytes, x_tile, x_stride, n_tok,
+                kernel(n_cols, w_bytes + static_cast<size_t>(r) * w_row_bytes, x_tile, x_stride, static_cast<int>(n_tok),
                        y_tile + r, y_stride);
         }
     }

@@ -16,6 +16,13 @@ struct W16 {
 inline W16 widen_s8(v128_t v) { return {wasm_i16x8_extend_low_i8x16(v), wasm_i16x8_extend_high_i8x16(v)}; }
 inline W16 widen_u8(v128_t v) { return {wasm_u16x8_extend_low_u8x16(v), wasm_u16x8_extend_high_u8x16(v)}; }
 
+// The Q8_K activations' layout (WideQ8_K in kernels.h): each 16-element group as its even
+// elements then its odd ones. Weights widened the same way (`lo`: even, `hi`: odd; one op each
+// for unsigned levels, like an extend) make dot16's lane m the sum of elements 4m..4m+3: the
+// lanes of llama.cpp's x86 k-quant kernels (quant/kquant_order.h) without any shuffle.
+inline W16 widen_u8_even_odd(v128_t v) { return {wasm_v128_and(v, wasm_i16x8_splat(0x00ff)), wasm_u16x8_shr(v, 8)}; }
+inline W16 widen_s8_even_odd(v128_t v) { return {wasm_i16x8_shr(wasm_i16x8_shl(v, 8), 8), wasm_i16x8_shr(v, 8)}; }
+
 // Products of 16 widened weights with 16 widened (int16) activations at `a`, summed into 4
 // i32 lanes.
 inline v128_t dot16(const W16& w, const int16_t* a) {
@@ -34,6 +41,40 @@ inline float hsum_f32x4(v128_t v) {
     v = wasm_f32x4_add(v, wasm_i32x4_shuffle(v, v, 1, 0, 3, 2));
     return wasm_f32x4_extract_lane(v, 0);
 }
+
+// Lanes of four consecutive elements' products summed, from the pair sums dot_i16x8 gives
+// for elements 0..7 (`pairs_a`) and 8..15 (`pairs_b`): lane m holds elements 4m..4m+3.
+inline v128_t quad_sums(v128_t pairs_a, v128_t pairs_b) {
+    return wasm_i32x4_add(wasm_i32x4_shuffle(pairs_a, pairs_b, 0, 2, 4, 6), wasm_i32x4_shuffle(pairs_a, pairs_b, 1, 3, 5, 7));
+}
+
+// fused_madd(d, x, acc) (quant/fused_madd.h) on four f32 lanes: the product of two f32 is
+// exact in double, the sum is rounded once to f32.
+inline v128_t fused_madd_f32x4(v128_t d, v128_t x, v128_t acc) {
+    const v128_t dd = wasm_f64x2_promote_low_f32x4(d);
+    const v128_t lo = wasm_f64x2_add(wasm_f64x2_mul(dd, wasm_f64x2_promote_low_f32x4(x)), wasm_f64x2_promote_low_f32x4(acc));
+    const v128_t hi = wasm_f64x2_add(wasm_f64x2_mul(dd, wasm_f64x2_promote_low_f32x4(wasm_i64x2_shuffle(x, x, 1, 1))),
+                                     wasm_f64x2_promote_low_f32x4(wasm_i64x2_shuffle(acc, acc, 1, 1)));
+    return wasm_i64x2_shuffle(wasm_f32x4_demote_f64x2_zero(lo), wasm_f32x4_demote_f64x2_zero(hi), 0, 2);
+}
+
+// llama.cpp's x86 k-quant order (quant/kquant_order.h): eight f32 accumulators (lanes 0..3
+// in `lo`, 4..7 in `hi`), each super-block's int32 lanes converted to f32 and added with a
+// fused multiply-add by the block's scale, folded as hsum_float_8.
+struct EightLanes {
+    v128_t lo = wasm_f32x4_splat(0.0f), hi = wasm_f32x4_splat(0.0f);
+
+    void add(float d, v128_t lanes03, v128_t lanes47) {
+        const v128_t dv = wasm_f32x4_splat(d);
+        lo = fused_madd_f32x4(dv, wasm_f32x4_convert_i32x4(lanes03), lo);
+        hi = fused_madd_f32x4(dv, wasm_f32x4_convert_i32x4(lanes47), hi);
+    }
+    float fold() const {
+        const v128_t r = wasm_f32x4_add(hi, lo);  // lanes k + (k + 4)
+        const v128_t r2 = wasm_f32x4_add(r, wasm_i32x4_shuffle(r, r, 2, 3, 2, 3));
+        return wasm_f32x4_extract_lane(r2, 0) + wasm_f32x4_extract_lane(r2, 1);
+    }
+};
 
 // Low and high nibbles of 16 bytes, each as 16 bytes in 0..15. The 16-bit shift is one x64
 // instruction; the byte mask removes what crossed from the neighbouring byte.
