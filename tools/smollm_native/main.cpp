@@ -1,7 +1,7 @@
 // smollm_native: the engine on the command line without the wasm/JS stack, for development
 // and parity checks against llama.cpp.
 //   smollm_native eval -m FILE --tokens 1,2,3 [--top 10] [--threads N] [--ctx N] [--kv f16|f32|q8_0|q4_0]
-//                      [--dump-logits OUT.f32]
+//                      [--batch-size N (1: token by token)] [--dump-logits OUT.f32]
 //   smollm_native perplexity -m FILE -f TEXT [--ctx 512] [--threads N] [--chunks N]
 //   smollm_native generate -m FILE (-p TEXT | --tokens 1,2,3) [--max-tokens N] [--temp T]
 //                      [--top-k K] [--top-p P] [--seed S] [--threads N] [--ignore-eos] [--json]
@@ -31,7 +31,7 @@ using smollm::EngineOptions;
 const char* kUsage =
     "usage:\n"
     "  smollm_native eval -m FILE --tokens 1,2,3 [--top 10] [--threads N] [--ctx N] [--kv f16|f32|q8_0|q4_0]\n"
-    "                      [--kv-type-k T] [--kv-type-v T] [--dump-logits OUT.f32]\n"
+    "                      [--kv-type-k T] [--kv-type-v T] [--batch-size N] [--dump-logits OUT.f32]\n"
     "  smollm_native perplexity -m FILE -f TEXT [--ctx 512] [--threads N] [--chunks N]\n"
     "  smollm_native generate -m FILE (-p TEXT | --tokens 1,2,3) [--max-tokens N] [--temp T] [--top-k K]\n"
     "                         [--top-p P] [--seed S] [--threads N] [--ctx N] [--ignore-eos] [--json]\n"
@@ -136,18 +136,28 @@ int run_eval(const Args& a) {
     const std::vector<int32_t> ids = parse_ids(a.get("--tokens"));
     std::unique_ptr<Engine> e = load(a, static_cast<uint32_t>(ids.size()));
     const int32_t top = static_cast<int32_t>(a.get_int("--top", 10));
-    e->eval(ids.data(), static_cast<int32_t>(ids.size()), 0, true);
+    // --batch-size N: consecutive evals of N tokens (1: token by token, the decode path).
+    const auto n_ids = static_cast<int32_t>(ids.size());
+    const long batch = a.get_int("--batch-size", n_ids);
+    if (batch < 1) throw std::runtime_error("--batch-size must be at least 1");
     const int32_t n_vocab = e->n_vocab();
+    std::vector<float> logits(ids.size() * static_cast<size_t>(n_vocab));
+    for (int32_t start = 0; start < n_ids; start += static_cast<int32_t>(batch)) {
+        const int32_t n = std::min<int32_t>(static_cast<int32_t>(batch), n_ids - start);
+        e->eval(ids.data() + start, n, start, true);
+        for (int32_t i = 0; i < n; ++i)
+            std::copy_n(e->logits(i), n_vocab, logits.begin() + static_cast<ptrdiff_t>(start + i) * n_vocab);
+    }
     if (a.has("--dump-logits")) {
         std::FILE* f = std::fopen(a.get("--dump-logits").c_str(), "wb");
         if (!f) throw std::runtime_error("cannot write " + a.get("--dump-logits"));
-        for (size_t i = 0; i < ids.size(); ++i) std::fwrite(e->logits(static_cast<int32_t>(i)), sizeof(float), static_cast<size_t>(n_vocab), f);
+        std::fwrite(logits.data(), sizeof(float), logits.size(), f);
         std::fclose(f);
     }
     std::vector<int32_t> order(static_cast<size_t>(n_vocab));
     std::string out = "{\"positions\":[";
     for (size_t i = 0; i < ids.size(); ++i) {
-        const float* l = e->logits(static_cast<int32_t>(i));
+        const float* l = logits.data() + i * static_cast<size_t>(n_vocab);
         std::iota(order.begin(), order.end(), 0);
         const int32_t k = std::min(top, n_vocab);
         std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](int32_t x, int32_t y) {

@@ -1,5 +1,6 @@
-// `smollm-wasm eval -m FILE --tokens 1,2,3 [--top 10] [--threads N] [--dump-logits OUT.f32]`:
-// evaluates the tokens as one prompt from position 0 and prints each position's top logits as
+// `smollm-wasm eval -m FILE --tokens 1,2,3 [--top 10] [--threads N] [--batch-size N]
+// [--dump-logits OUT.f32]`: evaluates the tokens as one prompt from position 0 (or in batches of
+// N, 1 being token by token as in decoding) and prints each position's top logits as
 // {"positions":[{"pos":0,"top":[[id,logit],...]},...]}; --dump-logits writes every position's
 // full logit vector as little-endian float32, n_tokens x n_vocab, row by row.
 import { writeFile } from 'node:fs/promises';
@@ -42,9 +43,10 @@ export async function evalCommand(values) {
   const tokens = parseIds(stringFlag(values, 'tokens'), '--tokens');
   const k = numberFlag(values, 'top', { integer: true, min: 1 }) ?? 10;
   const dump = stringFlag(values, 'dump-logits');
+  const batchSize = numberFlag(values, 'batch-size', { integer: true, min: 1 });
   const llm = await loadModel(values, { contextSize: Math.max(tokens.length, 16) });
   try {
-    const { nVocab, logits } = await llm.evalLogits(tokens);
+    const { nVocab, logits } = await llm.evalLogits(tokens, batchSize === undefined ? {} : { batchSize });
     if (dump) {
       const bytes = new Uint8Array(logits.buffer, logits.byteOffset, logits.byteLength);
       const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -70,6 +72,7 @@ export const EVAL = {
     ['Options', {
       tokens: { type: 'string', arg: '1,2,3', doc: 'the token ids to evaluate' },
       top: { type: 'string', arg: 'K', doc: 'logits shown per position (default 10)' },
+      'batch-size': { type: 'string', arg: 'N', doc: 'evaluate in consecutive batches of N tokens (1: token by token, the decode path; default all at once)' },
       'dump-logits': { type: 'string', arg: 'OUT.f32', doc: 'write every logit as little-endian float32, n_tokens x n_vocab' },
     }],
     ['Model', MODEL_FLAGS],
