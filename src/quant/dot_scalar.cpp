@@ -243,36 +243,27 @@ SuperBlockSums iq4_xs_sums(const BlockIQ4_XS& w, const BlockQ8_K& a) {
     return s;
 }
 
-// The float orders of kernels.h. kHasMins: Q4_K / Q5_K (d and dmin), else d only.
-// Batch tiles: one total per super-block, sum += d * total - dmin * mins.
+// The float orders of kernels.h (kHasMins: Q4_K / Q5_K, with d and dmin; else d only).
+// Batch tiles: one total per super-block, sum += d * total - dmin * mins. One token (Q5_K /
+// Q6_K / IQ4_XS): ggml_vec_dot_*_q8_K's x86 order (kquant_order.h), Q5_K's mins scaled by
+// -dmin and accumulated with a fused multiply-add in a scalar sum added after the fold.
 template <bool kHasMins, typename Block, typename Sums>
-float kquant_row_batch(const Block* w, const BlockQ8_K* a, int64_t nb, Sums sums) {
-    float sum = 0;
+float kquant_row(const Block* w, const BlockQ8_K* a, int64_t nb, Sums sums, bool one_token) {
+    kquant_order::EightLanes lanes;
+    float sum = 0, mins = 0;
     for (int64_t i = 0; i < nb; ++i) {
         const SuperBlockSums s = sums(w[i], a[i]);
         const float d = a[i].d * fp16_to_fp32(w[i].d);
-        if constexpr (kHasMins) {
+        if (one_token) {
+            lanes.add(d, s.lane);
+            if constexpr (kHasMins) mins = fused_madd(-a[i].d * fp16_to_fp32(w[i].dmin), static_cast<float>(s.mins), mins);
+        } else if constexpr (kHasMins) {
             sum += d * static_cast<float>(s.total()) - (a[i].d * fp16_to_fp32(w[i].dmin)) * static_cast<float>(s.mins);
         } else {
             sum += d * static_cast<float>(s.total());
         }
     }
-    return sum;
-}
-
-// One token, Q5_K / Q6_K / IQ4_XS: ggml_vec_dot_*_q8_K's x86 order (kquant_order.h); Q5_K's
-// mins scaled by -dmin and accumulated with a fused multiply-add in a scalar sum added after
-// the fold.
-template <bool kHasMins, typename Block, typename Sums>
-float kquant_row_lanes(const Block* w, const BlockQ8_K* a, int64_t nb, Sums sums) {
-    kquant_order::EightLanes lanes;
-    float mins = 0;
-    for (int64_t i = 0; i < nb; ++i) {
-        const SuperBlockSums s = sums(w[i], a[i]);
-        lanes.add(a[i].d * fp16_to_fp32(w[i].d), s.lane);
-        if constexpr (kHasMins) mins = fused_madd(-a[i].d * fp16_to_fp32(w[i].dmin), static_cast<float>(s.mins), mins);
-    }
-    return lanes.fold() + mins;
+    return one_token ? lanes.fold() + mins : sum;
 }
 
 // One token, Q4_K: llama.cpp's x86 repacked GEMV (ggml_gemv_q4_K_8x8_q8_K, every Q4_K matrix
@@ -351,16 +342,15 @@ SMOLLM_SCALAR_BLOCK_KERNEL(q3_k, q3_k_row, BlockQ3_K, BlockQ8_K, kQK_K)
         const int64_t nb = n_cols / kQK_K;                                                     \
         for_each_token(xq, xq_stride, n_tok, y, y_stride, [&](const uint8_t* x) {              \
             const auto* a = reinterpret_cast<const BlockQ8_K*>(x);                             \
-            return n_tok == 1 ? one_token_row : kquant_row_batch<has_mins>(w, a, nb, sums);    \
+            return n_tok == 1 ? one_token_row : kquant_row<has_mins>(w, a, nb, sums, false);   \
         });                                                                                    \
     }
 
 SMOLLM_SCALAR_KQUANT_KERNEL(q4_k, BlockQ4_K, true, (k4_sums<false, BlockQ4_K>), q4_k_row_repacked(w, a, nb))
 SMOLLM_SCALAR_KQUANT_KERNEL(q5_k, BlockQ5_K, true, (k4_sums<true, BlockQ5_K>),
-                            (kquant_row_lanes<true>(w, a, nb, k4_sums<true, BlockQ5_K>)))
-SMOLLM_SCALAR_KQUANT_KERNEL(q6_k, BlockQ6_K, false, q6_k_sums, (kquant_row_lanes<false>(w, a, nb, q6_k_sums)))
-SMOLLM_SCALAR_KQUANT_KERNEL(iq4_xs, BlockIQ4_XS, false, iq4_xs_sums,
-                            (kquant_row_lanes<false>(w, a, nb, iq4_xs_sums)))
+                            (kquant_row<true>(w, a, nb, k4_sums<true, BlockQ5_K>, true)))
+SMOLLM_SCALAR_KQUANT_KERNEL(q6_k, BlockQ6_K, false, q6_k_sums, (kquant_row<false>(w, a, nb, q6_k_sums, true)))
+SMOLLM_SCALAR_KQUANT_KERNEL(iq4_xs, BlockIQ4_XS, false, iq4_xs_sums, (kquant_row<false>(w, a, nb, iq4_xs_sums, true)))
 
 #undef SMOLLM_SCALAR_BLOCK_KERNEL
 

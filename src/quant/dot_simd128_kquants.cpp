@@ -11,8 +11,8 @@
 #if defined(__wasm_simd128__)
 #include "quant/blocks.h"
 #include "quant/fp16.h"
-#include "quant/fused_madd.h"
 #include "quant/kernels.h"
+#include "quant/simd128_kquant_sums.h"
 #include "quant/simd128_kquant_unpack.h"
 #include "quant/simd128_tile.h"
 #include "quant/simd128_util.h"
@@ -43,9 +43,8 @@ template <int NT, bool kFiveBit, typename Block>
 void k4_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
     const auto* w = static_cast<const Block*>(w_row);
     const ActivationTile<WideQ8_K, NT> act(xq, xq_stride);
-    constexpr bool kLanes = kFiveBit && NT == 1;
-    float acc[NT] = {}, acc_min[NT] = {};
-    EightLanes lanes;
+    K4TileSums<NT, kFiveBit> sums;
+    constexpr bool kLanes = K4TileSums<NT, kFiveBit>::kLanes;
     volatile v128_t sink;  // see pin()
     const float* f16 = fp16_table();
     const int64_t nb = n_cols / kQK_K;
@@ -61,7 +60,7 @@ void k4_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride
         const v128_t mins0 = wasm_i16x8_shuffle(mins, mins, 0, 0, 1, 1, 2, 2, 3, 3);
         const v128_t mins1 = wasm_i16x8_shuffle(mins, mins, 4, 4, 5, 5, 6, 6, 7, 7);
         // One total, or Q5_K's lanes 0..3 and 4..7 for one token.
-        constexpr int kSums = kLanes ? 2 : 1;
+        constexpr int kSums = decltype(sums)::kIntegerSums;
         v128_t isum[NT][kSums];
         for (int t = 0; t < NT; ++t)
             for (int s = 0; s < kSums; ++s) isum[t][s] = wasm_i32x4_splat(0);
@@ -109,27 +108,10 @@ void k4_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride
             const WideQ8_K& a = act.row[t][i];
             const v128_t m = wasm_i32x4_add(wasm_i32x4_dot_i16x8(wasm_v128_load(a.bsums), mins0),
                                             wasm_i32x4_dot_i16x8(wasm_v128_load(a.bsums + 8), mins1));
-            if constexpr (kLanes) {
-                lanes.add(a.d * wd, isum[t][0], isum[t][1]);
-                acc_min[t] = fused_madd(-a.d * wdmin, static_cast<float>(hsum_i32x4(m)), acc_min[t]);
-                continue;
-            }
-            const v128_t totals = hsum2_i32x4(isum[t][0], m);
-            const float total = static_cast<float>(wasm_i32x4_extract_lane(totals, 0));
-            const float mins = static_cast<float>(wasm_i32x4_extract_lane(totals, 2));
-            if constexpr (NT == 1) {  // Q4_K, one token
-                acc[t] = fused_madd(total, wd * a.d, acc[t]);
-                acc_min[t] = fused_madd(mins, wdmin * a.d, acc_min[t]);
-            } else {
-                acc[t] += (a.d * wd) * total - (a.d * wdmin) * mins;
-            }
+            sums.add(t, isum[t], m, a.d, wd, wdmin);
         }
     }
-    if constexpr (kLanes) {
-        y[0] = lanes.fold() + acc_min[0];
-    } else {
-        for (int t = 0; t < NT; ++t) y[t * y_stride] = acc[t] - acc_min[t];
-    }
+    sums.store(y, y_stride);
 }
 
 template <int NT>
@@ -145,8 +127,7 @@ template <int NT>
 void q6_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
     const auto* w = static_cast<const BlockQ6_K*>(w_row);
     const ActivationTile<WideQ8_K, NT> act(xq, xq_stride);
-    float sum[NT] = {};
-    EightLanes lanes;
+    LaneTileSums<NT> sums;
     volatile v128_t sink;  // see pin()
     const float* f16 = fp16_table();
     const int64_t nb = n_cols / kQK_K;
@@ -215,25 +196,9 @@ void q6_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stri
             for (int n = 0; n < 2; ++n) half(n);
         }
         const float wd = f16[b.d];
-        for (int t = 0; t < NT; ++t) {
-            // Lane k less scale * 32 * bsum of groups 2k and 2k+1: what the unsigned levels
-            // over-count, subtracted where llama.cpp's x86 kernel does.
-            const WideQ8_K& a = act.row[t][i];
-            const v128_t offset03 = wasm_i32x4_shl(wasm_i32x4_dot_i16x8(sc_lo, wasm_v128_load(a.bsums)), 5);
-            const v128_t offset47 = wasm_i32x4_shl(wasm_i32x4_dot_i16x8(sc_hi, wasm_v128_load(a.bsums + 8)), 5);
-            if constexpr (NT == 1) {
-                lanes.add(a.d * wd, wasm_i32x4_sub(isum[t][0], offset03), wasm_i32x4_sub(isum[t][kSums - 1], offset47));
-            } else {
-                const v128_t total = wasm_i32x4_sub(isum[t][0], wasm_i32x4_add(offset03, offset47));
-                sum[t] += (a.d * wd) * static_cast<float>(hsum_i32x4(total));
-            }
-        }
+        for (int t = 0; t < NT; ++t) add_q6_k<NT, kSums>(sums, t, isum[t], sc_lo, sc_hi, act.row[t][i].bsums, act.row[t][i].d * wd);
     }
-    if constexpr (NT == 1) {
-        y[0] = lanes.fold();
-    } else {
-        for (int t = 0; t < NT; ++t) y[t * y_stride] = sum[t];
-    }
+    sums.store(y, y_stride);
 }
 
 template <int NT>
@@ -323,8 +288,7 @@ template <int NT>
 void iq4_xs_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
     const auto* w = static_cast<const BlockIQ4_XS*>(w_row);
     const ActivationTile<WideQ8_K, NT> act(xq, xq_stride);
-    float sum[NT] = {};
-    EightLanes lanes;
+    LaneTileSums<NT> sums;
     const float* f16 = fp16_table();
     const int64_t nb = n_cols / kQK_K;
     const v128_t levels = wasm_v128_load(kIQ4Values);
@@ -355,18 +319,12 @@ void iq4_xs_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_st
         }
         const float wd = f16[b.d];
         for (int t = 0; t < NT; ++t) {
-            if constexpr (NT == 1) {
-                lanes.add(act.row[t][i].d * wd, isum[t][0], isum[t][kSums - 1]);
-            } else {
-                sum[t] += (act.row[t][i].d * wd) * static_cast<float>(hsum_i32x4(isum[t][0]));
-            }
+            v128_t hi = wasm_i32x4_splat(0);
+            if constexpr (kSums == 2) hi = isum[t][1];
+            sums.add(t, isum[t][0], hi, act.row[t][i].d * wd);
         }
     }
-    if constexpr (NT == 1) {
-        y[0] = lanes.fold();
-    } else {
-        for (int t = 0; t < NT; ++t) y[t * y_stride] = sum[t];
-    }
+    sums.store(y, y_stride);
 }
 
 }  // namespace

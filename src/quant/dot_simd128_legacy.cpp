@@ -67,49 +67,29 @@ inline Unpacked32 unpack(const BlockIQ4_NL& b, const float* f16) {
             f16[b.d], 0.f};
 }
 
-// fused_madd(d, lane, acc) on four lanes: d is a product of two halves and |lane| < 2^14, so
-// d * lane is exact in double (see fused_madd.h).
-inline v128_t fused_madd4(v128_t d, v128_t lanes, v128_t acc) {
-    const v128_t dd = wasm_f64x2_promote_low_f32x4(d);
-    const v128_t lo = wasm_f64x2_add(wasm_f64x2_mul(dd, wasm_f64x2_convert_low_i32x4(lanes)), wasm_f64x2_promote_low_f32x4(acc));
-    const v128_t hi = wasm_f64x2_add(wasm_f64x2_mul(dd, wasm_f64x2_convert_low_i32x4(wasm_i64x2_shuffle(lanes, lanes, 1, 1))),
-                                     wasm_f64x2_promote_low_f32x4(wasm_i64x2_shuffle(acc, acc, 1, 1)));
-    return wasm_i64x2_shuffle(wasm_f32x4_demote_f64x2_zero(lo), wasm_f32x4_demote_f64x2_zero(hi), 0, 2);
-}
-
 // Q4_1 / Q5_1 in the scalar twin's (llama.cpp's) order: eight lanes of four elements (lo:
 // elements 0..15, hi: 16..31), folded as hsum_float_8, plus the in-order sum of min * s.
 template <int NT, typename Block>
 void q8_1_lanes_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
     const auto* w = static_cast<const Block*>(w_row);
     const ActivationTile<WideQ8_1, NT> act(xq, xq_stride);
-    v128_t lo[NT], hi[NT];
-    float mins[NT];
-    for (int t = 0; t < NT; ++t) {
-        lo[t] = hi[t] = wasm_f32x4_splat(0.f);
-        mins[t] = 0.f;
-    }
+    EightLanes lanes[NT];
+    float mins[NT] = {};
     const float* f16 = fp16_table();
     const int64_t nb = n_cols / kQK;
     for (int64_t i = 0; i < nb; ++i) {
         const Unpacked32 u = unpack(w[i], f16);
         for (int t = 0; t < NT; ++t) {
             const WideQ8_1& a = act.row[t][i];
-            const v128_t d = wasm_f32x4_splat(u.d * a.d);
             mins[t] += u.m * a.s;
-            const v128_t q0 = quad_sums(wasm_i32x4_dot_i16x8(u.w0.lo, wasm_v128_load(a.qs)),
-                                        wasm_i32x4_dot_i16x8(u.w0.hi, wasm_v128_load(a.qs + 8)));
-            const v128_t q1 = quad_sums(wasm_i32x4_dot_i16x8(u.w1.lo, wasm_v128_load(a.qs + 16)),
-                                        wasm_i32x4_dot_i16x8(u.w1.hi, wasm_v128_load(a.qs + 24)));
-            lo[t] = fused_madd4(d, q0, lo[t]);
-            hi[t] = fused_madd4(d, q1, hi[t]);
+            // d is a product of two halves and |lane| < 2^14: exact in f32 (see EightLanes).
+            lanes[t].add(u.d * a.d, quad_sums(wasm_i32x4_dot_i16x8(u.w0.lo, wasm_v128_load(a.qs)),
+                                              wasm_i32x4_dot_i16x8(u.w0.hi, wasm_v128_load(a.qs + 8))),
+                         quad_sums(wasm_i32x4_dot_i16x8(u.w1.lo, wasm_v128_load(a.qs + 16)),
+                                   wasm_i32x4_dot_i16x8(u.w1.hi, wasm_v128_load(a.qs + 24))));
         }
     }
-    for (int t = 0; t < NT; ++t) {
-        const v128_t r = wasm_f32x4_add(lo[t], hi[t]);   // lanes k + (k + 4)
-        const v128_t r2 = wasm_f32x4_add(r, wasm_i32x4_shuffle(r, r, 2, 3, 2, 3));
-        y[t * y_stride] = (wasm_f32x4_extract_lane(r2, 0) + wasm_f32x4_extract_lane(r2, 1)) + mins[t];
-    }
+    for (int t = 0; t < NT; ++t) y[t * y_stride] = lanes[t].fold() + mins[t];
 }
 
 // The Q8_0 types: the block's scales applied to the i32 lanes in float, lane by lane, so

@@ -46,8 +46,13 @@ export function formatRow(name, s) {
     const ties = s.top1NearTie ? ` (+${s.top1NearTie} near-tie)` : '';
     return `| ${name} | ${s.positions} | ${s.maxAbs.toExponential(2)} | ${s.maxRel.toExponential(2)} | ` +
         `${s.top1Agree}/${s.positions}${ties} | ${s.minOverlap} / ${s.meanOverlap.toFixed(2)} | ` +
-        `${s.batchRel.toExponential(2)} | ${s.selfRel.toExponential(2)} |`;
+        `${s.batchRel.toExponential(2)} | ${s.selfRel.toExponential(2)} |` +
+        (s.ourSelfRel === undefined ? '' : ` ${s.ourSelfRel.toExponential(2)} |`);
 }
 
+// "vs its batch": our batch against llama.cpp's; the last column (logits.test only): our own
+// batch against our decode path.
 export const tableHeader = '| model | positions | max abs diff | max diff / range | top-1 agree | top-10 overlap min / mean | ' +
     'vs its batch | its batch vs its decode |\n|---|---|---|---|---|---|---|---|';
+export const logitTableHeader = '| model | positions | max abs diff | max diff / range | top-1 agree | top-10 overlap min / mean | ' +
+    'ours batch vs its batch | its batch vs its decode | our batch vs our decode |\n|---|---|---|---|---|---|---|---|---|';

@@ -1,0 +1,94 @@
+// The float side of the SIMD128 and relaxed-SIMD k-quant kernels: a tile's exact integer sums
+// per super-block and token, combined in the tile's order (kernels.h): one token in llama.cpp's
+// x86 order (kquant_order.h; Q4_K: its repacked GEMV's), larger tiles one total per super-block.
+// Both kernel families end in these, so they agree bit for bit with each other and with the
+// scalar twins in dot_scalar.cpp. Only included from files guarded by __wasm_simd128__.
+#pragma once
+#include <cstdint>
+
+#include "quant/fused_madd.h"
+#include "quant/simd128_kquant_unpack.h"
+#include "quant/simd128_util.h"
+
+namespace smollm::quant::simd128 {
+
+// Q4_K / Q5_K. add() takes a token's integer sums of one super-block: `sums` holds
+// kIntegerSums i32x4 (Q5_K one token: lanes 0..3 and 4..7; otherwise four partial totals),
+// `mins` the mins times the Q8_K sums as four partial totals.
+template <int NT, bool kFiveBit>
+class K4TileSums {
+public:
+    static constexpr bool kLanes = kFiveBit && NT == 1;
+    static constexpr int kIntegerSums = kLanes ? 2 : 1;
+
+    void add(int t, const v128_t* sums, v128_t mins, float a_d, float wd, float wdmin) {
+        if constexpr (kLanes) {
+            lanes_.add(a_d * wd, sums[0], sums[1]);
+            acc_min_[t] = fused_madd(-a_d * wdmin, static_cast<float>(hsum_i32x4(mins)), acc_min_[t]);
+            return;
+        }
+        const v128_t totals = hsum2_i32x4(sums[0], mins);
+        const float total = static_cast<float>(wasm_i32x4_extract_lane(totals, 0));
+        const float min_total = static_cast<float>(wasm_i32x4_extract_lane(totals, 2));
+        if constexpr (NT == 1) {  // Q4_K, one token: the repacked GEMV's two fused sums
+            acc_[t] = fused_madd(total, wd * a_d, acc_[t]);
+            acc_min_[t] = fused_madd(min_total, wdmin * a_d, acc_min_[t]);
+        } else {
+            acc_[t] += (a_d * wd) * total - (a_d * wdmin) * min_total;
+        }
+    }
+
+    void store(float* y, int64_t y_stride) const {
+        if constexpr (kLanes) {
+            y[0] = lanes_.fold() + acc_min_[0];
+        } else {
+            for (int t = 0; t < NT; ++t) y[t * y_stride] = acc_[t] - acc_min_[t];
+        }
+    }
+
+private:
+    float acc_[NT] = {}, acc_min_[NT] = {};
+    EightLanes lanes_;
+};
+
+// Q6_K / IQ4_XS: add() takes a token's integer sums of one super-block as two i32x4, lanes
+// 0..3 and 4..7 for one token, two partial totals otherwise, and d = the two scales' product.
+template <int NT>
+class LaneTileSums {
+public:
+    void add(int t, v128_t lo, v128_t hi, float d) {
+        if constexpr (NT == 1) {
+            lanes_.add(d, lo, hi);
+        } else {
+            sum_[t] += d * static_cast<float>(hsum_i32x4(wasm_i32x4_add(lo, hi)));
+        }
+    }
+
+    void store(float* y, int64_t y_stride) const {
+        if constexpr (NT == 1) {
+            y[0] = lanes_.fold();
+        } else {
+            for (int t = 0; t < NT; ++t) y[t * y_stride] = sum_[t];
+        }
+    }
+
+private:
+    float sum_[NT] = {};
+    EightLanes lanes_;
+};
+
+// Q6_K's sums for LaneTileSums: `isum` holds the integer sums of the unsigned levels (0..63),
+// kSums i32x4 as LaneTileSums takes them; sc_lo / sc_hi the 16 group scales as i16. The levels
+// over-count by 32 x scale x Q8_K sum per group of 16, subtracted per lane where llama.cpp's x86
+// kernel does it (lane k: groups 2k and 2k+1), or from the total.
+template <int NT, int kSums>
+inline void add_q6_k(LaneTileSums<NT>& sums, int t, const v128_t* isum, v128_t sc_lo, v128_t sc_hi,
+                     const int16_t* bsums, float d) {
+    const v128_t offset03 = wasm_i32x4_shl(wasm_i32x4_dot_i16x8(sc_lo, wasm_v128_load(bsums)), 5);
+    const v128_t offset47 = wasm_i32x4_shl(wasm_i32x4_dot_i16x8(sc_hi, wasm_v128_load(bsums + 8)), 5);
+    v128_t hi = wasm_i32x4_splat(0);
+    if constexpr (kSums == 2) hi = isum[1];
+    sums.add(t, wasm_i32x4_sub(isum[0], offset03), wasm_i32x4_sub(hi, offset47), d);
+}
+
+}  // namespace smollm::quant::simd128
