@@ -82,8 +82,8 @@ void q8_1_lanes_tile(int64_t n_cols, const void* w_row, const void* xq, size_t x
         for (int t = 0; t < NT; ++t) {
             const WideQ8_1& a = act.row[t][i];
             mins[t] += u.m * a.s;
-            // d is a product of two halves and |lane| < 2^14: exact in f32 (see EightLanes).
-            lanes[t].add(u.d * a.d, quad_sums(wasm_i32x4_dot_i16x8(u.w0.lo, wasm_v128_load(a.qs)),
+            // d is a product of two halves and |lane| < 2^14.
+            lanes[t].add_small(u.d * a.d, quad_sums(wasm_i32x4_dot_i16x8(u.w0.lo, wasm_v128_load(a.qs)),
                                               wasm_i32x4_dot_i16x8(u.w0.hi, wasm_v128_load(a.qs + 8))),
                          quad_sums(wasm_i32x4_dot_i16x8(u.w1.lo, wasm_v128_load(a.qs + 16)),
                                    wasm_i32x4_dot_i16x8(u.w1.hi, wasm_v128_load(a.qs + 24))));

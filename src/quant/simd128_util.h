@@ -48,13 +48,12 @@ inline v128_t quad_sums(v128_t pairs_a, v128_t pairs_b) {
     return wasm_i32x4_add(wasm_i32x4_shuffle(pairs_a, pairs_b, 0, 2, 4, 6), wasm_i32x4_shuffle(pairs_a, pairs_b, 1, 3, 5, 7));
 }
 
-// fused_madd(d, x, acc) (quant/fused_madd.h) on four f32 lanes: the product of two f32 is
-// exact in double, the sum is rounded once to f32.
-inline v128_t fused_madd_f32x4(v128_t d, v128_t x, v128_t acc) {
-    const v128_t dd = wasm_f64x2_promote_low_f32x4(d);
-    const v128_t lo = wasm_f64x2_add(wasm_f64x2_mul(dd, wasm_f64x2_promote_low_f32x4(x)), wasm_f64x2_promote_low_f32x4(acc));
-    const v128_t hi = wasm_f64x2_add(wasm_f64x2_mul(dd, wasm_f64x2_promote_low_f32x4(wasm_i64x2_shuffle(x, x, 1, 1))),
-                                     wasm_f64x2_promote_low_f32x4(wasm_i64x2_shuffle(acc, acc, 1, 1)));
+// fused_madd(d, x, acc) (quant/fused_madd.h) on four f32 lanes, given d in both f64 lanes and
+// x's lanes 0..1 and 2..3 as f64 pairs: every product is exact in double, each sum is rounded
+// once to f32.
+inline v128_t fused_madd_f64(v128_t dd, v128_t x01, v128_t x23, v128_t acc) {
+    const v128_t lo = wasm_f64x2_add(wasm_f64x2_mul(dd, x01), wasm_f64x2_promote_low_f32x4(acc));
+    const v128_t hi = wasm_f64x2_add(wasm_f64x2_mul(dd, x23), wasm_f64x2_promote_low_f32x4(wasm_i64x2_shuffle(acc, acc, 1, 1)));
     return wasm_i64x2_shuffle(wasm_f32x4_demote_f64x2_zero(lo), wasm_f32x4_demote_f64x2_zero(hi), 0, 2);
 }
 
@@ -65,9 +64,19 @@ struct EightLanes {
     v128_t lo = wasm_f32x4_splat(0.0f), hi = wasm_f32x4_splat(0.0f);
 
     void add(float d, v128_t lanes03, v128_t lanes47) {
-        const v128_t dv = wasm_f32x4_splat(d);
-        lo = fused_madd_f32x4(dv, wasm_f32x4_convert_i32x4(lanes03), lo);
-        hi = fused_madd_f32x4(dv, wasm_f32x4_convert_i32x4(lanes47), hi);
+        const v128_t dd = wasm_f64x2_splat(static_cast<double>(d));
+        const v128_t x03 = wasm_f32x4_convert_i32x4(lanes03), x47 = wasm_f32x4_convert_i32x4(lanes47);
+        lo = fused_madd_f64(dd, wasm_f64x2_promote_low_f32x4(x03), wasm_f64x2_promote_low_f32x4(wasm_i64x2_shuffle(x03, x03, 1, 1)), lo);
+        hi = fused_madd_f64(dd, wasm_f64x2_promote_low_f32x4(x47), wasm_f64x2_promote_low_f32x4(wasm_i64x2_shuffle(x47, x47, 1, 1)), hi);
+    }
+    // The same for lanes below 2^24 in magnitude (exact in f32), converted to double directly:
+    // one operation fewer per four lanes (Q4_1 / Q5_1, whose lanes stay below 2^14).
+    void add_small(float d, v128_t lanes03, v128_t lanes47) {
+        const v128_t dd = wasm_f64x2_splat(static_cast<double>(d));
+        lo = fused_madd_f64(dd, wasm_f64x2_convert_low_i32x4(lanes03),
+                            wasm_f64x2_convert_low_i32x4(wasm_i64x2_shuffle(lanes03, lanes03, 1, 1)), lo);
+        hi = fused_madd_f64(dd, wasm_f64x2_convert_low_i32x4(lanes47),
+                            wasm_f64x2_convert_low_i32x4(wasm_i64x2_shuffle(lanes47, lanes47, 1, 1)), hi);
     }
     float fold() const {
         const v128_t r = wasm_f32x4_add(hi, lo);  // lanes k + (k + 4)
