@@ -240,11 +240,7 @@ void iq4_xs_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_st
             }
         }
         const float wd = f16[b.d];
-        for (int t = 0; t < NT; ++t) {
-            v128_t hi = wasm_i32x4_splat(0);
-            if constexpr (kSums == 2) hi = isum[t][1];
-            sums.add(t, isum[t][0], hi, act.row[t][i].d * wd);
-        }
+        for (int t = 0; t < NT; ++t) sums.template add<kSums>(t, isum[t], act.row[t][i].d * wd);
     }
     sums.store(y, y_stride);
 }

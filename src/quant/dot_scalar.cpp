@@ -1,7 +1,7 @@
 // Scalar dot-product kernels: the reference every SIMD kernel is tested against, and the
 // kernels of the native build. Integer sums are exact; floats are combined per block in the
 // same order as the SIMD twins for the k-quants, IQ4_XS, F16, Q4_1 and Q5_1 (llama.cpp's x86
-// order for all but Q2_K / Q3_K), so those agree bit for bit.
+// order for one token), so those agree bit for bit.
 #include <cstring>
 
 #include "quant/f16_dot_order.h"
@@ -120,57 +120,7 @@ float iq4_nl_row(const BlockIQ4_NL* w, const BlockQ8_0* a, int64_t nb) {
     return sum;
 }
 
-float q2_k_row(const BlockQ2_K* w, const BlockQ8_K* a, int64_t nb) {
-    float sum = 0;
-    for (int64_t i = 0; i < nb; ++i) {
-        int32_t summs = 0;
-        for (int j = 0; j < 16; ++j) summs += (w[i].scales[j] >> 4) * a[i].bsums[j];
-        int32_t isum = 0;
-        const int8_t* q8 = a[i].qs;
-        for (int n = 0; n < 2; ++n) {
-            const uint8_t* q2 = w[i].qs + 32 * n;
-            for (int shift = 0; shift < 8; shift += 2) {
-                for (int half = 0; half < 2; ++half, q8 += 16) {
-                    const int sc = w[i].scales[8 * n + shift + half] & 0xf;
-                    int32_t s = 0;
-                    for (int l = 0; l < 16; ++l) s += ((q2[16 * half + l] >> shift) & 3) * q8[l];
-                    isum += sc * s;
-                }
-            }
-        }
-        const float dall = a[i].d * fp16_to_fp32(w[i].d);
-        const float dmin = a[i].d * fp16_to_fp32(w[i].dmin);
-        sum += dall * static_cast<float>(isum) - dmin * static_cast<float>(summs);
-    }
-    return sum;
-}
 
-float q3_k_row(const BlockQ3_K* w, const BlockQ8_K* a, int64_t nb) {
-    float sum = 0;
-    for (int64_t i = 0; i < nb; ++i) {
-        int8_t sc[16];
-        q3_k_scales(w[i].scales, sc);
-        int32_t isum = 0;
-        const int8_t* q8 = a[i].qs;
-        for (int n = 0; n < 2; ++n) {
-            const uint8_t* q3 = w[i].qs + 32 * n;
-            for (int j = 0; j < 4; ++j) {
-                const int shift = 2 * j;
-                const uint8_t mask = static_cast<uint8_t>(1u << (4 * n + j));
-                for (int half = 0; half < 2; ++half, q8 += 16) {
-                    int32_t s = 0;
-                    for (int l = 16 * half; l < 16 * half + 16; ++l) {
-                        const int v = ((q3[l] >> shift) & 3) - ((w[i].hmask[l] & mask) ? 0 : 4);
-                        s += v * q8[l - 16 * half];
-                    }
-                    isum += sc[8 * n + 2 * j + half] * s;
-                }
-            }
-        }
-        sum += (fp16_to_fp32(w[i].d) * a[i].d) * static_cast<float>(isum);
-    }
-    return sum;
-}
 
 // One super-block's exact integers, in llama.cpp's eight x86 lanes (quant/kquant_order.h),
 // and for Q4_K / Q5_K the mins times the Q8_K sums.
@@ -229,6 +179,41 @@ SuperBlockSums q6_k_sums(const BlockQ6_K& w, const BlockQ8_K& a) {
     return s;
 }
 
+// Q2_K: levels 0..3 with four-bit scales and mins; the total goes to lane 0 (its one-token
+// order is the repacked GEMV's, which has no lanes).
+SuperBlockSums q2_k_sums(const BlockQ2_K& w, const BlockQ8_K& a) {
+    SuperBlockSums s;
+    for (int j = 0; j < 16; ++j) s.mins += (w.scales[j] >> 4) * a.bsums[j];
+    const int8_t* q8 = a.qs;
+    for (int n = 0; n < 2; ++n) {
+        const uint8_t* q2 = w.qs + 32 * n;
+        for (int shift = 0; shift < 8; shift += 2, q8 += 32) {
+            for (int l = 0; l < 32; ++l) s.lane[0] += (w.scales[8 * n + shift + l / 16] & 0xf) * ((q2[l] >> shift) & 3) * q8[l];
+        }
+    }
+    return s;
+}
+
+// Q3_K: level = two low bits, less 4 where the hmask bit is clear; sixteen signed scales.
+SuperBlockSums q3_k_sums(const BlockQ3_K& w, const BlockQ8_K& a) {
+    SuperBlockSums s;
+    int8_t sc[16];
+    q3_k_scales(w.scales, sc);
+    const int8_t* q8 = a.qs;
+    for (int n = 0; n < 2; ++n) {
+        const uint8_t* q3 = w.qs + 32 * n;
+        for (int j = 0; j < 4; ++j, q8 += 32) {
+            const int shift = 2 * j;
+            const uint8_t mask = static_cast<uint8_t>(1u << (4 * n + j));
+            for (int l = 0; l < 32; ++l) {
+                const int v = ((q3[l] >> shift) & 3) - ((w.hmask[l] & mask) ? 0 : 4);
+                s.lane[kquant_order::lane_of(l)] += sc[8 * n + 2 * j + l / 16] * v * q8[l];
+            }
+        }
+    }
+    return s;
+}
+
 SuperBlockSums iq4_xs_sums(const BlockIQ4_XS& w, const BlockQ8_K& a) {
     SuperBlockSums s;
     for (int ib = 0; ib < 8; ++ib) {
@@ -266,14 +251,15 @@ float kquant_row(const Block* w, const BlockQ8_K* a, int64_t nb, Sums sums, bool
     return one_token ? lanes.fold() + mins : sum;
 }
 
-// One token, Q4_K: llama.cpp's x86 repacked GEMV (ggml_gemv_q4_K_8x8_q8_K, every Q4_K matrix
-// whose rows are a multiple of 8): the super-block's total and its mins term each converted
-// to f32 and accumulated with a fused multiply-add into its own sum; the mins' sum subtracted
-// at the end.
-float q4_k_row_repacked(const BlockQ4_K* w, const BlockQ8_K* a, int64_t nb) {
+// One token, Q4_K and Q2_K: llama.cpp's x86 repacked GEMV (ggml_gemv_q4_K_8x8_q8_K, every
+// Q4_K matrix whose rows are a multiple of 8; ggml_gemv_q2_K_8x8_q8_K likewise on AVX-512):
+// the super-block's total and its mins term each converted to f32 and accumulated with a fused
+// multiply-add into its own sum; the mins' sum subtracted at the end.
+template <typename Block, typename Sums>
+float kquant_row_repacked(const Block* w, const BlockQ8_K* a, int64_t nb, Sums sums) {
     float acc = 0, acc_min = 0;
     for (int64_t i = 0; i < nb; ++i) {
-        const SuperBlockSums s = k4_sums<false>(w[i], a[i]);
+        const SuperBlockSums s = sums(w[i], a[i]);
         acc = fused_madd(static_cast<float>(s.total()), fp16_to_fp32(w[i].d) * a[i].d, acc);
         acc_min = fused_madd(static_cast<float>(s.mins), fp16_to_fp32(w[i].dmin) * a[i].d, acc_min);
     }
@@ -330,8 +316,6 @@ SMOLLM_SCALAR_BLOCK_KERNEL(q5_0, q5_0_row, BlockQ5_0, BlockQ8_0, kQK)
 SMOLLM_SCALAR_BLOCK_KERNEL(q5_1, q5_1_row, BlockQ5_1, BlockQ8_1, kQK)
 SMOLLM_SCALAR_BLOCK_KERNEL(q8_0, q8_0_row, BlockQ8_0, BlockQ8_0, kQK)
 SMOLLM_SCALAR_BLOCK_KERNEL(iq4_nl, iq4_nl_row, BlockIQ4_NL, BlockQ8_0, kQK)
-SMOLLM_SCALAR_BLOCK_KERNEL(q2_k, q2_k_row, BlockQ2_K, BlockQ8_K, kQK_K)
-SMOLLM_SCALAR_BLOCK_KERNEL(q3_k, q3_k_row, BlockQ3_K, BlockQ8_K, kQK_K)
 
 // The k-quants and IQ4_XS: a tile of one token in llama.cpp's decode order, larger tiles in
 // the batch order (kernels.h).
@@ -346,7 +330,10 @@ SMOLLM_SCALAR_BLOCK_KERNEL(q3_k, q3_k_row, BlockQ3_K, BlockQ8_K, kQK_K)
         });                                                                                    \
     }
 
-SMOLLM_SCALAR_KQUANT_KERNEL(q4_k, BlockQ4_K, true, (k4_sums<false, BlockQ4_K>), q4_k_row_repacked(w, a, nb))
+SMOLLM_SCALAR_KQUANT_KERNEL(q3_k, BlockQ3_K, false, q3_k_sums, (kquant_row<false>(w, a, nb, q3_k_sums, true)))
+SMOLLM_SCALAR_KQUANT_KERNEL(q2_k, BlockQ2_K, true, q2_k_sums, kquant_row_repacked(w, a, nb, q2_k_sums))
+SMOLLM_SCALAR_KQUANT_KERNEL(q4_k, BlockQ4_K, true, (k4_sums<false, BlockQ4_K>),
+                            (kquant_row_repacked(w, a, nb, k4_sums<false, BlockQ4_K>)))
 SMOLLM_SCALAR_KQUANT_KERNEL(q5_k, BlockQ5_K, true, (k4_sums<true, BlockQ5_K>),
                             (kquant_row<true>(w, a, nb, k4_sums<true, BlockQ5_K>, true)))
 SMOLLM_SCALAR_KQUANT_KERNEL(q6_k, BlockQ6_K, false, q6_k_sums, (kquant_row<false>(w, a, nb, q6_k_sums, true)))

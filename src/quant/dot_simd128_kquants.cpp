@@ -5,9 +5,9 @@
 // with i32x4.dot_i16x8_s for every token of the tile. Group scales are folded into the i16
 // weights once per tile (|level * scale| <= 4096 fits i16, and lane sums stay far below 2^31),
 // so the per-token work is only loads, dots and adds. The integer sums are exact and are
-// combined in float in the scalar twin's order, llama.cpp's x86 one (Q5_K, Q6_K, IQ4_XS: eight
-// lanes per super-block, quant/kquant_order.h; Q4_K: its repacked GEMV's; Q2_K, Q3_K: one
-// total), so both give identical results.
+// combined in float in the scalar twin's order (kernels.h; one token: llama.cpp's x86 one, Q3_K,
+// Q5_K, Q6_K, IQ4_XS: eight lanes per super-block, quant/kquant_order.h; Q2_K, Q4_K: its
+// repacked GEMV's), so both give identical results.
 #if defined(__wasm_simd128__)
 #include "quant/blocks.h"
 #include "quant/fp16.h"
@@ -35,7 +35,7 @@ inline W16 scaled(const W16& w, const int16_t* scale) {
 inline void pin(volatile v128_t* sink, v128_t v) { *sink = v; }
 
 // Q4_K / Q5_K: 8 groups of 32 with six-bit scales and mins. One token (kernels.h): Q4_K as
-// llama.cpp's repacked x86 GEMV combines it (q4_k_row_repacked in dot_scalar.cpp), Q5_K in its
+// llama.cpp's repacked x86 GEMV combines it (kquant_row_repacked in dot_scalar.cpp), Q5_K in its
 // x86 vec_dot's eight lanes (quant/kquant_order.h), which the even / odd layout
 // (simd128_util.h) gives directly: dot16 makes lanes 0..3 from elements 0..15 of each group,
 // 4..7 from 16..31. Larger tiles: one total per super-block.
@@ -205,7 +205,7 @@ template <int NT>
 void q3_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
     const auto* w = static_cast<const BlockQ3_K*>(w_row);
     const ActivationTile<WideQ8_K, NT> act(xq, xq_stride);
-    float sum[NT] = {};
+    LaneTileSums<NT> sums;
     const float* f16 = fp16_table();
     const int64_t nb = n_cols / kQK_K;
     const v128_t three = wasm_i8x16_splat(3), four = wasm_i8x16_splat(4), zero = wasm_i32x4_splat(0);
@@ -215,8 +215,12 @@ void q3_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stri
         q3_k_scales(b.scales, sc8);
         int16_t sc[16];
         for (int j = 0; j < 16; ++j) sc[j] = sc8[j];
-        v128_t isum[NT];
-        for (int t = 0; t < NT; ++t) isum[t] = zero;
+        // One token: llama.cpp's eight x86 lanes (quant/kquant_order.h), 0..3 from elements
+        // 0..15 of each 32-element run, 4..7 from 16..31. Larger tiles: one total.
+        constexpr int kSums = NT == 1 ? 2 : 1;
+        v128_t isum[NT][kSums];
+        for (int t = 0; t < NT; ++t)
+            for (int s = 0; s < kSums; ++s) isum[t][s] = zero;
         const v128_t hm0 = wasm_v128_load(b.hmask), hm1 = wasm_v128_load(b.hmask + 16);
         for (int n = 0; n < 2; ++n) {
             const v128_t q0 = wasm_v128_load(b.qs + 32 * n), q1 = wasm_v128_load(b.qs + 32 * n + 16);
@@ -232,22 +236,22 @@ void q3_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stri
                 const W16 w1 = scaled(widen_s8_even_odd(v1), &sc[8 * n + 2 * j + 1]);
                 for (int t = 0; t < NT; ++t) {
                     const int16_t* a = act.row[t][i].qs + 128 * n + 32 * j;
-                    isum[t] = wasm_i32x4_add(isum[t], wasm_i32x4_add(dot16(w0, a), dot16(w1, a + 16)));
+                    isum[t][0] = wasm_i32x4_add(isum[t][0], dot16(w0, a));
+                    isum[t][kSums - 1] = wasm_i32x4_add(isum[t][kSums - 1], dot16(w1, a + 16));
                 }
             }
         }
         const float wd = f16[b.d];
-        for (int t = 0; t < NT; ++t)
-            sum[t] += (wd * act.row[t][i].d) * static_cast<float>(hsum_i32x4(isum[t]));
+        for (int t = 0; t < NT; ++t) sums.template add<kSums>(t, isum[t], act.row[t][i].d * wd);
     }
-    for (int t = 0; t < NT; ++t) y[t * y_stride] = sum[t];
+    sums.store(y, y_stride);
 }
 
 template <int NT>
 void q2_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
     const auto* w = static_cast<const BlockQ2_K*>(w_row);
     const ActivationTile<WideQ8_K, NT> act(xq, xq_stride);
-    float sum[NT] = {};
+    K4TileSums<NT, false> sums;  // Q2_K, one token: the repacked GEMV's order, as Q4_K
     const int64_t nb = n_cols / kQK_K;
     const v128_t three = wasm_i8x16_splat(3);
     for (int64_t i = 0; i < nb; ++i) {
@@ -277,11 +281,10 @@ void q2_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stri
             const WideQ8_K& a = act.row[t][i];
             const v128_t m = wasm_i32x4_add(wasm_i32x4_dot_i16x8(mins.lo, wasm_v128_load(a.bsums)),
                                             wasm_i32x4_dot_i16x8(mins.hi, wasm_v128_load(a.bsums + 8)));
-            const float dall = a.d * wd, dmin = a.d * wdmin;
-            sum[t] += dall * static_cast<float>(hsum_i32x4(isum[t])) - dmin * static_cast<float>(hsum_i32x4(m));
+            sums.add(t, &isum[t], m, a.d, wd, wdmin);
         }
     }
-    for (int t = 0; t < NT; ++t) y[t * y_stride] = sum[t];
+    sums.store(y, y_stride);
 }
 
 template <int NT>
@@ -318,11 +321,7 @@ void iq4_xs_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_st
             }
         }
         const float wd = f16[b.d];
-        for (int t = 0; t < NT; ++t) {
-            v128_t hi = wasm_i32x4_splat(0);
-            if constexpr (kSums == 2) hi = isum[t][1];
-            sums.add(t, isum[t][0], hi, act.row[t][i].d * wd);
-        }
+        for (int t = 0; t < NT; ++t) sums.template add<kSums>(t, isum[t], act.row[t][i].d * wd);
     }
     sums.store(y, y_stride);
 }

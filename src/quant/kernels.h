@@ -12,7 +12,7 @@
 //
 // The k-quant and IQ4_XS kernels combine their exact integer sums in float in one of two
 // orders, chosen by the tile: a tile of one token (the decode path) in llama.cpp's x86 order
-// (quant/kquant_order.h: eight fused lanes per super-block, or Q4_K's repacked GEMV), so a
+// (quant/kquant_order.h: eight fused lanes per super-block, or Q2_K / Q4_K's repacked GEMV), so a
 // decoded token's logits are llama.cpp's bit for bit; a tile of 2..4 tokens (prefill) one
 // total per super-block, as llama.cpp's own batch path differs from its decode path anyway
 // and the fused lanes, emulated in double, cost 15-20% of prefill speed. matmul never splits

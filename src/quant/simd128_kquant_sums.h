@@ -28,12 +28,18 @@ public:
             return;
         }
         const v128_t totals = hsum2_i32x4(sums[0], mins);
+        if constexpr (NT == 1) {
+            // Q4_K / Q2_K, one token: the repacked GEMV's two fused sums, as one f64x2 step
+            // (lane 0: the total times d, lane 1: the mins' term times dmin).
+            const v128_t x = wasm_f32x4_convert_i32x4(wasm_i32x4_shuffle(totals, totals, 0, 2, 0, 2));
+            const v128_t dd = wasm_f64x2_make(static_cast<double>(wd * a_d), static_cast<double>(wdmin * a_d));
+            repacked_ = wasm_f32x4_demote_f64x2_zero(wasm_f64x2_add(
+                wasm_f64x2_mul(dd, wasm_f64x2_promote_low_f32x4(x)), wasm_f64x2_promote_low_f32x4(repacked_)));
+            return;
+        }
         const float total = static_cast<float>(wasm_i32x4_extract_lane(totals, 0));
         const float min_total = static_cast<float>(wasm_i32x4_extract_lane(totals, 2));
-        if constexpr (NT == 1) {  // Q4_K, one token: the repacked GEMV's two fused sums
-            acc_[t] = fused_madd(total, wd * a_d, acc_[t]);
-            acc_min_[t] = fused_madd(min_total, wdmin * a_d, acc_min_[t]);
-        } else {
+        {
             acc_[t] += (a_d * wd) * total - (a_d * wdmin) * min_total;
         }
     }
@@ -41,6 +47,8 @@ public:
     void store(float* y, int64_t y_stride) const {
         if constexpr (kLanes) {
             y[0] = lanes_.fold() + acc_min_[0];
+        } else if constexpr (NT == 1) {
+            y[0] = wasm_f32x4_extract_lane(repacked_, 0) - wasm_f32x4_extract_lane(repacked_, 1);
         } else {
             for (int t = 0; t < NT; ++t) y[t * y_stride] = acc_[t] - acc_min_[t];
         }
@@ -49,6 +57,7 @@ public:
 private:
     float acc_[NT] = {}, acc_min_[NT] = {};
     EightLanes lanes_;
+    v128_t repacked_ = wasm_f32x4_splat(0.0f);  // one token of Q4_K / Q2_K: the two sums
 };
 
 // Q6_K / IQ4_XS: add() takes a token's integer sums of one super-block as two i32x4, lanes
@@ -62,6 +71,14 @@ public:
         } else {
             sum_[t] += d * static_cast<float>(hsum_i32x4(wasm_i32x4_add(lo, hi)));
         }
+    }
+
+    // The same from kSums i32x4 (one token: 2, the lanes; else 1, the total).
+    template <int kSums>
+    void add(int t, const v128_t* isum, float d) {
+        v128_t hi = wasm_i32x4_splat(0);
+        if constexpr (kSums == 2) hi = isum[1];
+        add(t, isum[0], hi, d);
     }
 
     void store(float* y, int64_t y_stride) const {

@@ -2,14 +2,14 @@
 // evaluating one token at a time (its decode path), from the measurements in
 // tests/parity/README.md.
 //
-// Attention, RoPE, SwiGLU, rms_norm and the one-token F16 / Q4_1 / Q5_1 / Q4_K / Q5_K / Q6_K /
+// Attention, RoPE, SwiGLU, rms_norm and the one-token F16 / Q4_1 / Q5_1 / k-quant (Q2_K..Q6_K) /
 // IQ4_XS dot products follow llama.cpp's x86 arithmetic (its AVX-512 builds) bit for bit: a file
 // made of those gives llama.cpp's logits exactly (0.0 over 320 positions, 2026-12-04). Bound
 // there: issue 20's 1e-3, which the test cases meet at 0.0 (a change of arithmetic shows as a
 // flip of an f16 or int8 rounding far above 1e-3 within a few dozen positions, as the RoPE fix
 // of 2026-12-04 showed). Against another build (an AVX2-only machine's, whose dot products fold
 // other accumulators) 2e-3 for float weights, 3e-2 for quantized ones. The other kernels (BF16 /
-// F32 weights, the Q8_0 types, Q2_K / Q3_K, and the matrices llama.cpp repacks: Q4_0, IQ4_NL)
+// F32 weights, the Q8_0 types, and the matrices llama.cpp repacks: Q4_0, IQ4_NL)
 // still sum in another order: ~1e-7 of the range, which stays there for float weights but flips
 // int8 roundings of quantized activations within a few dozen positions. Bounds: 5e-3 (BF16),
 // 3e-2 (quantized). Top-1 must agree except at near-ties (llama.cpp's top two within twice the
@@ -33,9 +33,9 @@ export function thresholdsFor(model, variant = MIRRORED_CPU_VARIANTS[0]) {
 }
 
 // Matrix types whose one-token matmul is llama.cpp's x86 arithmetic bit for bit (as of
-// 2026-12-04: F16, Q4_1 / Q5_1, and the k-quants Q4_K / Q5_K / Q6_K with IQ4_XS), and those of
+// 2026-12-04: F16, Q4_1 / Q5_1, and the k-quants Q2_K..Q6_K with IQ4_XS), and those of
 // them whose batch tiles use the same order.
-export const EXACT_DECODE_TYPES = new Set(['F16', 'Q4_1', 'Q5_1', 'Q4_K', 'Q5_K', 'Q6_K', 'IQ4_XS']);
+export const EXACT_DECODE_TYPES = new Set(['F16', 'Q4_1', 'Q5_1', 'Q2_K', 'Q3_K', 'Q4_K', 'Q5_K', 'Q6_K', 'IQ4_XS']);
 const BATCH_AS_DECODE_TYPES = new Set(['F16', 'Q4_1', 'Q5_1']);
 
 const GGML_TYPE_NAMES = {0: 'F32', 1: 'F16', 2: 'Q4_0', 3: 'Q4_1', 6: 'Q5_0', 7: 'Q5_1', 8: 'Q8_0', 10: 'Q2_K',
