@@ -132,6 +132,7 @@ describe('smollm-wasm CLI', { skip }, () => {
 
   test('bad flags are usage errors (exit code 2)', async () => {
     await assert.rejects(() => cli(['eval', '-m', model, '--tokens', 'a,b']), (e) => e.code === 2 && /comma-separated/.test(e.stderr));
+    await assert.rejects(() => cli(['eval', '-m', model, '--tokens', '1,2', '--batch-size', '0']), (e) => e.code === 2 && /--batch-size/.test(e.stderr));
     await assert.rejects(() => cli(['generate', '-m', model]), (e) => e.code === 2 && /-p TEXT/.test(e.stderr));
     await assert.rejects(() => cli(['frobnicate']), (e) => e.code === 2);
   });
