@@ -158,7 +158,7 @@ void q6_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stri
         wasm_v128_store(sc16 + 8, sc_hi);
         // One token: lanes 0..3 (even groups: elements 0..15 of each 32-element run) and 4..7
         // (odd groups). Larger tiles: one total.
-        constexpr int kSums = NT == 1 ? 2 : 1;
+        constexpr int kSums = decltype(sums)::kIntegerSums;
         v128_t isum[NT][kSums];
         for (int t = 0; t < NT; ++t)
             for (int s = 0; s < kSums; ++s) isum[t][s] = wasm_i32x4_splat(0);
@@ -222,7 +222,7 @@ void iq4_xs_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_st
         wasm_v128_store(sc, iq4_xs_scales(b));
         // One token: lanes 0..3 (elements 0..15 of each group) and 4..7 (16..31). Larger
         // tiles: one total.
-        constexpr int kSums = NT == 1 ? 2 : 1;
+        constexpr int kSums = decltype(sums)::kIntegerSums;
         v128_t isum[NT][kSums];
         for (int t = 0; t < NT; ++t)
             for (int s = 0; s < kSums; ++s) isum[t][s] = wasm_i32x4_splat(0);

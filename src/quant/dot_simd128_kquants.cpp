@@ -141,7 +141,7 @@ void q6_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stri
         // One token: llama.cpp's eight x86 lanes (quant/kquant_order.h), 0..3 from the even
         // groups (elements 0..15 of each 32-element run), 4..7 from the odd ones. Larger tiles:
         // one total.
-        constexpr int kSums = NT == 1 ? 2 : 1;
+        constexpr int kSums = decltype(sums)::kIntegerSums;
         v128_t isum[NT][kSums];
         for (int t = 0; t < NT; ++t)
             for (int s = 0; s < kSums; ++s) isum[t][s] = wasm_i32x4_splat(0);
@@ -217,7 +217,7 @@ void q3_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stri
         for (int j = 0; j < 16; ++j) sc[j] = sc8[j];
         // One token: llama.cpp's eight x86 lanes (quant/kquant_order.h), 0..3 from elements
         // 0..15 of each 32-element run, 4..7 from 16..31. Larger tiles: one total.
-        constexpr int kSums = NT == 1 ? 2 : 1;
+        constexpr int kSums = decltype(sums)::kIntegerSums;
         v128_t isum[NT][kSums];
         for (int t = 0; t < NT; ++t)
             for (int s = 0; s < kSums; ++s) isum[t][s] = zero;
@@ -301,7 +301,7 @@ void iq4_xs_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_st
         wasm_v128_store(sc, iq4_xs_scales(b));
         // One token: llama.cpp's eight x86 lanes (quant/kquant_order.h), 0..3 from elements
         // 0..15 of each group, 4..7 from 16..31. Larger tiles: one total.
-        constexpr int kSums = NT == 1 ? 2 : 1;
+        constexpr int kSums = decltype(sums)::kIntegerSums;
         v128_t isum[NT][kSums];
         for (int t = 0; t < NT; ++t)
             for (int s = 0; s < kSums; ++s) isum[t][s] = wasm_i32x4_splat(0);

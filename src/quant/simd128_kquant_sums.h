@@ -24,7 +24,7 @@ public:
     void add(int t, const v128_t* sums, v128_t mins, float a_d, float wd, float wdmin) {
         if constexpr (kLanes) {
             lanes_.add(a_d * wd, sums[0], sums[1]);
-            acc_min_[t] = fused_madd(-a_d * wdmin, static_cast<float>(hsum_i32x4(mins)), acc_min_[t]);
+            lane_mins_ = fused_madd(-a_d * wdmin, static_cast<float>(hsum_i32x4(mins)), lane_mins_);
             return;
         }
         const v128_t totals = hsum2_i32x4(sums[0], mins);
@@ -39,24 +39,23 @@ public:
         }
         const float total = static_cast<float>(wasm_i32x4_extract_lane(totals, 0));
         const float min_total = static_cast<float>(wasm_i32x4_extract_lane(totals, 2));
-        {
-            acc_[t] += (a_d * wd) * total - (a_d * wdmin) * min_total;
-        }
+        sum_[t] += (a_d * wd) * total - (a_d * wdmin) * min_total;
     }
 
     void store(float* y, int64_t y_stride) const {
         if constexpr (kLanes) {
-            y[0] = lanes_.fold() + acc_min_[0];
+            y[0] = lanes_.fold() + lane_mins_;
         } else if constexpr (NT == 1) {
             y[0] = wasm_f32x4_extract_lane(repacked_, 0) - wasm_f32x4_extract_lane(repacked_, 1);
         } else {
-            for (int t = 0; t < NT; ++t) y[t * y_stride] = acc_[t] - acc_min_[t];
+            for (int t = 0; t < NT; ++t) y[t * y_stride] = sum_[t];
         }
     }
 
 private:
-    float acc_[NT] = {}, acc_min_[NT] = {};
-    EightLanes lanes_;
+    float sum_[NT] = {};                         // batch tiles
+    EightLanes lanes_;                           // one token of Q5_K: the lanes
+    float lane_mins_ = 0;                        //   and the mins' fused sum
     v128_t repacked_ = wasm_f32x4_splat(0.0f);  // one token of Q4_K / Q2_K: the two sums
 };
 
@@ -65,6 +64,9 @@ private:
 template <int NT>
 class LaneTileSums {
 public:
+    // The i32x4 sums a kernel keeps per token: one token, lanes 0..3 and 4..7; else a total.
+    static constexpr int kIntegerSums = NT == 1 ? 2 : 1;
+
     void add(int t, v128_t lo, v128_t hi, float d) {
         if constexpr (NT == 1) {
             lanes_.add(d, lo, hi);
