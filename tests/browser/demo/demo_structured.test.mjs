@@ -38,11 +38,16 @@ function conversation() {
 // A model with no <|im_start|> / <|im_end|> tokens, in a models dir of its own for the server.
 function modelsDirWithoutChatMl() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smollm-demo-tools-'));
-  const tokenizer = path.join(dir, 'no-chatml-tokenizer.json');
-  fs.writeFileSync(tokenizer, fs.readFileSync(SMOLLM2_TOKENIZER, 'utf8').replaceAll('<|im_start|>', '<|xx_start|>').replaceAll('<|im_end|>', '<|xx_end|>'));
-  // dim 128: a head size of 32, which the demo's default q8_0 KV cache needs.
-  fs.copyFileSync(smolModel({ tokenizer, dim: 128 }), path.join(dir, 'no-chatml.gguf'));
-  return dir;
+  try {
+    const tokenizer = path.join(dir, 'no-chatml-tokenizer.json');
+    fs.writeFileSync(tokenizer, fs.readFileSync(SMOLLM2_TOKENIZER, 'utf8').replaceAll('<|im_start|>', '<|xx_start|>').replaceAll('<|im_end|>', '<|xx_end|>'));
+    // dim 128: a head size of 32, which the demo's default q8_0 KV cache needs.
+    fs.copyFileSync(smolModel({ tokenizer, dim: 128 }), path.join(dir, 'no-chatml.gguf'));
+    return dir;
+  } catch (e) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
 }
 const NO_CHATML_RADIO = '#model-local_no-chatml_gguf';
 
@@ -97,9 +102,12 @@ for (const engine of ENGINES) {
       await setMaxTokens(browser, 1024);
     });
     after(async () => {
-      await browser?.close();
-      await server?.close();
-      if (modelsDir) fs.rmSync(modelsDir, { recursive: true, force: true });
+      try {
+        await browser?.close();
+        await server?.close();
+      } finally {
+        if (modelsDir) fs.rmSync(modelsDir, { recursive: true, force: true });
+      }
     });
 
     test('JSON mode: the reply is pretty-printed JSON valid against the event schema', async () => {

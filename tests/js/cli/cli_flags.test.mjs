@@ -2,10 +2,10 @@
 // generation field of the table is a flag of generate and chat, parsed into the package's
 // option and checked (a bad value is a usage error naming the flag); generate and chat run
 // with them (writer model with its synthetic vocabulary: no ../shared needed).
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -32,6 +32,7 @@ const COMMANDS = {
 
 // --grammar-file and --json-schema name files.
 const FILES = mkdtempSync(join(tmpdir(), 'smollm-cli-flags-'));
+after(() => rmSync(FILES, { recursive: true, force: true }));
 const GRAMMAR = 'root ::= [a-z]{1,3}\n';
 writeFileSync(join(FILES, 'g.gbnf'), GRAMMAR);
 writeFileSync(join(FILES, 's.json'), '{"type": "object"}');

@@ -266,8 +266,10 @@ describe('demo headers and files', () => {
     }
   });
 
-  test('serve.mjs does not follow a symlink out of its root', async () => {
-    const secret = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'smollm-secret-')), 'secret.txt');
+  test('serve.mjs does not follow a symlink out of its root', async (t) => {
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'smollm-secret-'));
+    t.after(() => fs.rmSync(outside, { recursive: true, force: true }));
+    const secret = path.join(outside, 'secret.txt');
     fs.writeFileSync(secret, 'outside');
     await ensureBuilt();
     const link = path.join(DIST, `symlink-escape-test-${process.pid}.txt`);

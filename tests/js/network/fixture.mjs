@@ -14,9 +14,11 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 const BUILD = process.env.SMOLLM_BUILD_DIR || path.join(ROOT, 'build');
 const WRITER = process.env.SMOLLM_GGUF_WRITER || path.join(BUILD, 'gguf_writer');
 
-// One scratch directory per test process; the package's Node cache lives inside it.
+// One scratch directory per test process; the package's Node cache lives inside it. Removed
+// at exit too: not every importer calls cleanupScratch, and a skipped suite runs no after().
 export const SCRATCH = fs.mkdtempSync(path.join(os.tmpdir(), 'smollm-reliability-'));
 process.env.SMOLLM_WASM_CACHE = path.join(SCRATCH, 'cache');
+process.on('exit', cleanupScratch);
 
 // Why the suite cannot run here, or null.
 export function missingPrerequisite() {

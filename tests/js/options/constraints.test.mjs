@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -71,6 +71,8 @@ describe('constrained generation through the package, serve and the CLI', () => 
     client = new OpenAI({ baseURL: `http://127.0.0.1:${server.address().port}/v1`, apiKey: 'unused' });
   });
   after(async () => {
+    // First: when before() failed before making the server, the wait on its close never ends.
+    if (files) rmSync(files, { recursive: true, force: true });
     server?.closeAllConnections();
     await new Promise((resolve) => server?.close(resolve));
     await supervisor?.stop();

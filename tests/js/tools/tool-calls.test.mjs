@@ -7,7 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Ajv from 'ajv';
@@ -265,8 +265,9 @@ describe('tool calls on tiny-py', { skip }, () => {
   });
 });
 
-test('CLI chat --tools: a call is printed, the typed result goes back, the model answers', { skip }, async () => {
+test('CLI chat --tools: a call is printed, the typed result goes back, the model answers', { skip }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'smollm-tools-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'tools.json');
   writeFileSync(file, JSON.stringify(TOOLS));
   const child = spawn(process.execPath, [join(ROOT, 'js/bin/smollm-wasm.js'), 'chat', '-m', TINY_PY, '-t', '1', '--tools', file,
@@ -294,9 +295,10 @@ test('CLI chat --tools: a call is printed, the typed result goes back, the model
 });
 
 describe('models that cannot do tools', () => {
-  test('a vocabulary without ChatML tokens: a clear error, nothing generated', { skip: haveShared ? false : 'needs ../shared (SmolLM2 tokenizer)' }, async () => {
+  test('a vocabulary without ChatML tokens: a clear error, nothing generated', { skip: haveShared ? false : 'needs ../shared (SmolLM2 tokenizer)' }, async (t) => {
     // SmolLM2's tokenizer with its ChatML tokens renamed: <|im_start|> is plain text there.
     const dir = mkdtempSync(join(tmpdir(), 'smollm-tools-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
     const tokenizer = join(dir, 'no-chatml-tokenizer.json');
     writeFileSync(tokenizer, readFileSync(SMOLLM2_TOKENIZER, 'utf8').replaceAll('<|im_start|>', '<|xx_start|>').replaceAll('<|im_end|>', '<|xx_end|>'));
     const llm = await SmolLM.load(smolModel({ tokenizer }), { worker: false, threads: 1, contextSize: 2048, cache: false });
@@ -311,8 +313,9 @@ describe('models that cannot do tools', () => {
     }
   });
 
-  test('a chat template that is not ChatML: a clear error', { skip: haveShared ? false : 'needs ../shared (SmolLM2 tokenizer)' }, async () => {
+  test('a chat template that is not ChatML: a clear error', { skip: haveShared ? false : 'needs ../shared (SmolLM2 tokenizer)' }, async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'smollm-tools-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
     const template = join(dir, 'llama2.jinja');
     writeFileSync(template, "{% for m in messages %}{{ '[INST] ' + m['content'] + ' [/INST]' }}{% endfor %}");
     const llm = await SmolLM.load(smolModel({ chatTemplate: template }), { worker: false, threads: 1, contextSize: 256, cache: false });
