@@ -2,9 +2,9 @@
 // temporary directory between runs (keyed by their flags). Nothing large is committed.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
@@ -33,7 +33,12 @@ export function model(flags) {
     if (value === true) args.push(flag);
     else args.push(flag, String(value));
   }
-  const key = createHash('sha256').update(JSON.stringify(args)).digest('hex').slice(0, 16);
+  // A flag that names a file (a tokenizer, a chat template) is keyed by the file's contents,
+  // not its path: tests write such files into fresh temporary directories, and a path key
+  // cached a new model on every run (and would reuse a stale one after the file changed).
+  const keyed = args.map((a) => (isAbsolute(a) && existsSync(a) && statSync(a).isFile()
+    ? `file:${createHash('sha256').update(readFileSync(a)).digest('hex')}` : a));
+  const key = createHash('sha256').update(JSON.stringify(keyed)).digest('hex').slice(0, 16);
   const out = join(MODEL_DIR, `${key}.gguf`);
   if (existsSync(out) && statSync(out).size > 0) return out;
   mkdirSync(MODEL_DIR, { recursive: true });
