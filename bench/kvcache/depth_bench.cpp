@@ -153,41 +153,44 @@ double per_token_seconds(const LlamaConfig& c, ThreadPool& pool, int reps, const
 }
 
 // --profile: attention for one decode token at `depth` (every head over `depth` keys; GQA
-// heads share their K/V head as in the model), and two of its parts timed on their own: the
-// weighted sum of V rows (the cache type's own kernel, on a copy of the V rows laid out as the
-// cache lays them out) and the softmax's exp per key. What is left is mostly K.q.
+// heads share their K/V head as in the model), and, for a quantized cache, its parts timed on
+// their own with the cache type's kernels on a copy of one head's rows laid out as the cache
+// lays them out (head-major: a head's positions one after another): the K.q products, the
+// weighted sum of V rows, and the softmax's exp per key. An f16 cache's kernels are internal to
+// model/flash_attention.cpp: only its total is timed.
 struct AttentionProfile {
-    double total = 0.0, values = 0.0, exps = 0.0;
+    double total = 0.0, keys = 0.0, values = 0.0, exps = 0.0;
 };
 
 class AttentionBench {
 public:
     AttentionBench(const LlamaConfig& c, KvType type, int32_t n_ctx, std::mt19937& rng)
         : c_(c), type_(type), n_ctx_(n_ctx), cache_(kProfileLayers, n_ctx, c.kv_dim, c.head_dim, type, type),
-          row_bytes_(kv_row_bytes(type, c.kv_dim)) {
+          slice_bytes_(kv_row_bytes(type, c.head_dim)) {
         // 64 random rows, cycled: values do not change the time.
         std::normal_distribution<float> normal(0.0f, 1.0f);
         std::vector<float> rows(64 * static_cast<size_t>(c.kv_dim));
         for (float& x : rows) x = normal(rng);
-        std::vector<uint8_t> packed(64 * row_bytes_);
-        for (int32_t i = 0; i < 64; ++i) {
-            const float* x = rows.data() + static_cast<size_t>(i) * static_cast<size_t>(c.kv_dim);
-            uint8_t* dst = packed.data() + static_cast<size_t>(i) * row_bytes_;
-            if (type == KvType::F16) {
-                for (int32_t j = 0; j < c.kv_dim; ++j) reinterpret_cast<uint16_t*>(dst)[j] = f32_to_f16(x[j]);
-            } else if (type == KvType::Q8_0) {
-                quantize_activation_row(GgmlType::Q8_0, x, dst, c.kv_dim);
-            } else {
-                quantize_row(GgmlType::Q4_0, x, dst, c.kv_dim, nullptr);
-            }
-        }
-        values_.resize(static_cast<size_t>(kProfileLayers) * static_cast<size_t>(n_ctx) * row_bytes_);
         for (int32_t l = 0; l < kProfileLayers; ++l)
             for (int32_t p = 0; p < n_ctx; ++p) {
                 const float* row = rows.data() + static_cast<size_t>(p % 64) * static_cast<size_t>(c.kv_dim);
                 cache_.store(l, p, row, row);
-                std::memcpy(value_row(l, p), packed.data() + static_cast<size_t>(p % 64) * row_bytes_, row_bytes_);
             }
+        if (type == KvType::F16) return;
+        std::vector<uint8_t> packed(64 * static_cast<size_t>(c.n_kv_heads) * slice_bytes_);
+        for (int32_t i = 0; i < 64 * c.n_kv_heads; ++i) {
+            const float* x = rows.data() + static_cast<size_t>(i) * static_cast<size_t>(c.head_dim);
+            uint8_t* dst = packed.data() + static_cast<size_t>(i) * slice_bytes_;
+            if (type == KvType::Q8_0) quantize_activation_row(GgmlType::Q8_0, x, dst, c.head_dim);
+            else quantize_row(GgmlType::Q4_0, x, dst, c.head_dim, nullptr);
+        }
+        slices_.resize(static_cast<size_t>(kProfileLayers) * static_cast<size_t>(c.n_kv_heads) *
+                       static_cast<size_t>(n_ctx) * slice_bytes_);
+        for (int32_t l = 0; l < kProfileLayers; ++l)
+            for (int32_t h = 0; h < c.n_kv_heads; ++h)
+                for (int32_t p = 0; p < n_ctx; ++p)
+                    std::memcpy(slice(l, h, p), packed.data() + (static_cast<size_t>(p % 64) * c.n_kv_heads + h) * slice_bytes_,
+                                slice_bytes_);
     }
 
     AttentionProfile run(ThreadPool& pool, int32_t depth, int reps) {
@@ -205,22 +208,22 @@ public:
             cache_.attend(layer, depth, h / group * c.head_dim, q.data() + h * c.head_dim, c.head_dim, scale,
                           thread_scores(thread), out.data() + h * c.head_dim);
         });
+        if (type_ == KvType::F16) return r;
+        r.keys = per_token_seconds(c, pool, reps, [&](int32_t layer, int32_t h, int thread) {
+            kv_kernels::QueryQ8 q8;
+            kv_kernels::prepare_query(q.data() + h * c.head_dim, c.head_dim, &q8);
+            float* s = thread_scores(thread);
+            const kv_kernels::KeyRows keys{slice(layer, h / group, 0), slice_bytes_, depth};
+            if (type_ == KvType::Q8_0) kv_kernels::best::scores_q8_0(keys, q8, scale, s);
+            else kv_kernels::best::scores_q4_0(keys, q8, scale, s);
+            sinks[static_cast<size_t>(thread) * 64] += s[depth - 1];
+        });
         const std::vector<float> halves(static_cast<size_t>(depth), 0.5f);
         r.values = per_token_seconds(c, pool, reps, [&](int32_t layer, int32_t h, int thread) {
             float acc[LlamaConfig::kMaxHeadDim] = {};
-            const size_t offset = kv_row_bytes(type_, static_cast<int64_t>(h / group) * c.head_dim);
-            if (type_ == KvType::F16) {
-                for (int32_t p = 0; p < depth; ++p) {
-                    const uint8_t* row = value_row(layer, p) + offset;
-                    flash_attention::mad_f16(acc, reinterpret_cast<const uint16_t*>(row), 0.5f, c.head_dim, true);
-                }
-            } else {
-                const uint8_t* first = value_row(layer, 0) + offset;
-                const kv_kernels::WeightedRows rows{first, static_cast<size_t>(value_row(layer, 1) - value_row(layer, 0)),
-                                                    halves.data(), depth};
-                if (type_ == KvType::Q8_0) kv_kernels::best::sum_rows_q8_0(acc, rows, c.head_dim / quant::kQK);
-                else kv_kernels::best::sum_rows_q4_0(acc, rows, c.head_dim / quant::kQK);
-            }
+            const kv_kernels::WeightedRows rows{slice(layer, h / group, 0), slice_bytes_, halves.data(), depth};
+            if (type_ == KvType::Q8_0) kv_kernels::best::sum_rows_q8_0(acc, rows, c.head_dim / quant::kQK);
+            else kv_kernels::best::sum_rows_q4_0(acc, rows, c.head_dim / quant::kQK);
             sinks[static_cast<size_t>(thread) * 64] += acc[0];
         });
         r.exps = per_token_seconds(c, pool, reps, [&](int32_t, int32_t, int thread) {
@@ -234,16 +237,18 @@ public:
     }
 
 private:
-    uint8_t* value_row(int32_t layer, int32_t p) {
-        return values_.data() + (static_cast<size_t>(layer) * static_cast<size_t>(n_ctx_) + static_cast<size_t>(p)) * row_bytes_;
+    // Head `head`'s slice of position p in layer `layer`, head-major as model/kv_cache.h lays it out.
+    uint8_t* slice(int32_t layer, int32_t head, int32_t p) {
+        const size_t column = static_cast<size_t>(layer) * static_cast<size_t>(c_.n_kv_heads) + static_cast<size_t>(head);
+        return slices_.data() + (column * static_cast<size_t>(n_ctx_) + static_cast<size_t>(p)) * slice_bytes_;
     }
 
     const LlamaConfig& c_;
     KvType type_;
     int32_t n_ctx_;
     KvCache cache_;
-    size_t row_bytes_;
-    std::vector<uint8_t> values_;
+    size_t slice_bytes_;
+    std::vector<uint8_t> slices_;
 };
 
 }  // namespace
@@ -311,16 +316,18 @@ int main(int argc, char** argv) {
                 const double prefill_tps = prefill.empty() ? 0.0 : o.batch / prefill_s;   // 0: not run
                 std::printf("{\"type\":\"%s\",\"depth\":%d,\"threads\":%d,\"batch\":%d,\"prefillTokensPerSecond\":%.3f,"
                             "\"decodeTokensPerSecond\":%.3f,\"decodeMs\":%.2f,\"decodeMsMin\":%.2f,\"decodeMsMax\":%.2f,"
-                            "\"attentionMs\":%.2f,\"attentionValuesMs\":%.2f,\"attentionExpMs\":%.2f}\n",
+                            "\"attentionMs\":%.2f,\"attentionKeysMs\":%.2f,\"attentionValuesMs\":%.2f,\"attentionExpMs\":%.2f}\n",
                             name, depth, o.threads, o.batch, prefill_tps, decode_tps, decode_s * 1e3,
                             *std::min_element(decode.begin(), decode.end()) * 1e3,
-                            *std::max_element(decode.begin(), decode.end()) * 1e3, attn_s * 1e3, prof.values * 1e3,
+                            *std::max_element(decode.begin(), decode.end()) * 1e3, attn_s * 1e3, prof.keys * 1e3, prof.values * 1e3,
                             prof.exps * 1e3);
                 std::fflush(stdout);
                 char attn_text[96] = "-";
-                if (o.profile)
-                    std::snprintf(attn_text, sizeof attn_text, "%.0f (V sum %.0f, exp %.0f)", attn_s * 1e3, prof.values * 1e3,
-                                  prof.exps * 1e3);
+                if (o.profile && type == KvType::F16)
+                    std::snprintf(attn_text, sizeof attn_text, "%.0f", attn_s * 1e3);
+                else if (o.profile)
+                    std::snprintf(attn_text, sizeof attn_text, "%.0f (K.q %.0f, V sum %.0f, exp %.0f)", attn_s * 1e3,
+                                  prof.keys * 1e3, prof.values * 1e3, prof.exps * 1e3);
                 char row[256];
                 std::snprintf(row, sizeof row, "| %s | %d | %.2f | %.2f | %.0f%% | %.1f | %s |", name, depth, prefill_tps,
                               decode_tps, decode_tps / base_decode * 100.0, decode_s * 1e3, attn_text);

@@ -338,13 +338,9 @@ void quantized_attend(const float* q, KvRows k, KvRows v, int32_t n_keys, int32_
     } else {
         kv_kernels::QueryQ8 q8;
         kv_kernels::prepare_query(q, head_dim, &q8);
-        if (k.type == KvType::Q8_0) {
-            for (int32_t p = 0; p < n_keys; ++p)
-                scores[p] = kk::dot_q8_0(reinterpret_cast<const quant::BlockQ8_0*>(k.row(p)), q8) * scale;
-        } else {
-            for (int32_t p = 0; p < n_keys; ++p)
-                scores[p] = kk::dot_q4_0(reinterpret_cast<const quant::BlockQ4_0*>(k.row(p)), q8) * scale;
-        }
+        const kv_kernels::KeyRows keys{k.base, k.stride, n_keys};
+        if (k.type == KvType::Q8_0) kk::scores_q8_0(keys, q8, scale, scores);
+        else kk::scores_q4_0(keys, q8, scale, scores);
     }
     if (v.type == KvType::F16) {
         f16_values(scores, as_f16(v), n_keys, head_dim, finite_cache, out);

@@ -23,7 +23,11 @@ void prepare_query(const float* q, int32_t n, QueryQ8* out) {
     out->n_blocks = n / kQK;
     for (int32_t b = 0; b < out->n_blocks; ++b) {
         out->d[b] = fp16_to_fp32(blocks[b].d);
-        for (int32_t j = 0; j < kQK; ++j) out->qs[b * kQK + j] = blocks[b].qs[j];
+        for (int32_t j = 0; j < kQK; ++j) {
+            out->qs[b * kQK + j] = blocks[b].qs[j];
+            // Per sixteen: the even elements, then the odd ones.
+            out->qs_even_odd[b * kQK + j / 16 * 16 + (j % 2) * 8 + j % 16 / 2] = blocks[b].qs[j];
+        }
     }
 }
 
@@ -48,8 +52,6 @@ float lanes_dot(const QueryQ8& q, const float* dk, Level level) {
     return ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
 }
 
-}  // namespace
-
 float dot_q8_0(const BlockQ8_0* k, const QueryQ8& q) {
     float dk[LlamaConfig::kMaxHeadDim / kQK];
     for (int32_t b = 0; b < q.n_blocks; ++b) dk[b] = fp16_to_fp32(k[b].d);
@@ -64,6 +66,16 @@ float dot_q4_0(const BlockQ4_0* k, const QueryQ8& q) {
         const uint8_t byte = k[b].qs[e % 16];
         return static_cast<int32_t>(e < 16 ? (byte & 0xf) : (byte >> 4)) - 8;
     });
+}
+
+}  // namespace
+
+void scores_q8_0(const KeyRows& keys, const QueryQ8& q, float scale, float* scores) {
+    for (int32_t p = 0; p < keys.n_keys; ++p) scores[p] = dot_q8_0(reinterpret_cast<const BlockQ8_0*>(keys.row(p)), q) * scale;
+}
+
+void scores_q4_0(const KeyRows& keys, const QueryQ8& q, float scale, float* scores) {
+    for (int32_t p = 0; p < keys.n_keys; ++p) scores[p] = dot_q4_0(reinterpret_cast<const BlockQ4_0*>(keys.row(p)), q) * scale;
 }
 
 namespace {
@@ -113,11 +125,6 @@ void sum_rows_q4_0(float* acc, const WeightedRows& rows, int32_t n_blocks) {
 namespace simd128 {
 namespace {
 
-// Four int32 pair sums (p0: elements 0..7 as four pairs, p1: 8..15) -> four lanes of four.
-inline v128_t quads(v128_t p0, v128_t p1) {
-    return wasm_i32x4_add(wasm_i32x4_shuffle(p0, p1, 0, 2, 4, 6), wasm_i32x4_shuffle(p0, p1, 1, 3, 5, 7));
-}
-
 // acc = round_f32(d * lanes + acc) on four lanes, in double (the product is exact there).
 inline v128_t fused_lanes(v128_t acc, v128_t lanes, v128_t dd) {
     const v128_t lo = wasm_f64x2_add(wasm_f64x2_mul(wasm_f64x2_convert_low_i32x4(lanes), dd), wasm_f64x2_promote_low_f32x4(acc));
@@ -126,24 +133,25 @@ inline v128_t fused_lanes(v128_t acc, v128_t lanes, v128_t dd) {
     return wasm_i64x2_shuffle(wasm_f32x4_demote_f64x2_zero(lo), wasm_f32x4_demote_f64x2_zero(hi), 0, 2);
 }
 
-// One block's eight lane sums: k0 holds K levels of elements 0..15, k1 of 16..31 (int8).
-inline void block_sums(v128_t k0, v128_t k1, const int16_t* qs, v128_t* lanes03, v128_t* lanes47) {
-    const v128_t p0 = wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(k0), wasm_v128_load(qs));
-    const v128_t p1 = wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(k0), wasm_v128_load(qs + 8));
-    const v128_t p2 = wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(k1), wasm_v128_load(qs + 16));
-    const v128_t p3 = wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(k1), wasm_v128_load(qs + 24));
-    *lanes03 = quads(p0, p1);
-    *lanes47 = quads(p2, p3);
+// The four lane sums of sixteen K levels (int8, elements 4i..4i+3 in lane i) with the query's
+// matching sixteen as QueryQ8::qs_even_odd lays them out. Bytes 2j and 2j + 1 become the int16
+// lanes j of `even` and `odd` by shifts (left then arithmetic right, and arithmetic right), so
+// dot_i16x8 pairs elements 4i with 4i + 2 and 4i + 1 with 4i + 3: the two dots add up to the
+// lanes with no shuffle. Extends and shuffles would run on the one x86 port that the f64
+// conversions below also need (it bounded this kernel); shifts run on two others.
+inline v128_t quad_sums(v128_t k, const int16_t* q_even_odd) {
+    const v128_t even = wasm_i16x8_shr(wasm_i16x8_shl(k, 8), 8), odd = wasm_i16x8_shr(k, 8);
+    return wasm_i32x4_add(wasm_i32x4_dot_i16x8(even, wasm_v128_load(q_even_odd)),
+                          wasm_i32x4_dot_i16x8(odd, wasm_v128_load(q_even_odd + 8)));
 }
 
 // The block's lanes scaled by d and added to the accumulators. The first block adds to zeros:
 // fma(d, lane, +0) is the product rounded once, then +0 (which also makes a -0 product +0, as
 // the fused add does), all in f32: a lane (|lane| < 2^17) and d (two halves' product) are
 // exact there. Later blocks take the fused multiply-add in double.
-inline void block_lanes(v128_t k0, v128_t k1, const int16_t* qs, uint16_t dk, float dq, bool first, v128_t* acc03,
+inline void block_lanes(v128_t k0, v128_t k1, const int16_t* q_even_odd, uint16_t dk, float dq, bool first, v128_t* acc03,
                         v128_t* acc47) {
-    v128_t l03, l47;
-    block_sums(k0, k1, qs, &l03, &l47);
+    const v128_t l03 = quad_sums(k0, q_even_odd), l47 = quad_sums(k1, q_even_odd + 16);
     const float d = fp16_to_fp32(dk) * dq;
     if (first) {
         const v128_t df = wasm_f32x4_splat(d), zero = wasm_f32x4_splat(0.0f);
@@ -154,13 +162,6 @@ inline void block_lanes(v128_t k0, v128_t k1, const int16_t* qs, uint16_t dk, fl
     const v128_t dd = wasm_f64x2_splat(static_cast<double>(d));
     *acc03 = fused_lanes(*acc03, l03, dd);
     *acc47 = fused_lanes(*acc47, l47, dd);
-}
-
-// hsum_float_8 of lanes 0..3 and 4..7.
-inline float fold(v128_t acc03, v128_t acc47) {
-    const v128_t r = wasm_f32x4_add(acc03, acc47);
-    const v128_t t = wasm_f32x4_add(r, wasm_i32x4_shuffle(r, r, 2, 3, 0, 1));
-    return wasm_f32x4_extract_lane(t, 0) + wasm_f32x4_extract_lane(t, 1);
 }
 
 // Q4_0's 32 levels as int8: low nibbles (elements 0..15) and high nibbles (16..31), minus 8.
@@ -180,25 +181,62 @@ inline void q8_levels(const BlockQ8_0& block, v128_t* lo, v128_t* hi) {
 constexpr auto kQ8Levels = [](const BlockQ8_0& block, v128_t* lo, v128_t* hi) { q8_levels(block, lo, hi); };
 constexpr auto kQ4Levels = [](const BlockQ4_0& block, v128_t* lo, v128_t* hi) { q4_levels(block, lo, hi); };
 
-}  // namespace
 
-float dot_q8_0(const BlockQ8_0* k, const QueryQ8& q) {
+// One key's eight accumulators, lanes 0..3 plus lanes 4..7: what hsum_float_8 folds. NB > 0
+// fixes the number of blocks at compile time (2: every SmolLM2's 64-wide heads), so the block
+// loop unrolls and the first block's branch goes; NB = 0 reads it from q.
+template <int NB, typename Block, typename Levels>
+inline v128_t key_sums(const Block* k, const QueryQ8& q, Levels levels) {
     v128_t acc03 = wasm_f32x4_splat(0.0f), acc47 = wasm_f32x4_splat(0.0f);
-    for (int32_t b = 0; b < q.n_blocks; ++b) {
-        block_lanes(wasm_v128_load(k[b].qs), wasm_v128_load(k[b].qs + 16), q.qs + b * kQK, k[b].d, q.d[b], b == 0,
-                    &acc03, &acc47);
+    const int32_t n_blocks = NB > 0 ? NB : q.n_blocks;
+    for (int32_t b = 0; b < n_blocks; ++b) {
+        v128_t lo, hi;
+        levels(k[b], &lo, &hi);
+        block_lanes(lo, hi, q.qs_even_odd + b * kQK, k[b].d, q.d[b], b == 0, &acc03, &acc47);
     }
-    return fold(acc03, acc47);
+    return wasm_f32x4_add(acc03, acc47);
 }
 
-float dot_q4_0(const BlockQ4_0* k, const QueryQ8& q) {
-    v128_t acc03 = wasm_f32x4_splat(0.0f), acc47 = wasm_f32x4_splat(0.0f);
-    for (int32_t b = 0; b < q.n_blocks; ++b) {
-        v128_t lo, hi;
-        q4_levels(k[b], &lo, &hi);
-        block_lanes(lo, hi, q.qs + b * kQK, k[b].d, q.d[b], b == 0, &acc03, &acc47);
+// Four keys' sums r0..r3 (lanes as `fold` takes them) folded at once, each as `fold` does:
+// (r[0] + r[2]) + (r[1] + r[3]). One transpose instead of four horizontal folds.
+inline v128_t fold4(v128_t a, v128_t b, v128_t c, v128_t d) {
+    const v128_t u = wasm_f32x4_add(wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), wasm_i32x4_shuffle(a, b, 2, 6, 3, 7));
+    const v128_t v = wasm_f32x4_add(wasm_i32x4_shuffle(c, d, 0, 4, 1, 5), wasm_i32x4_shuffle(c, d, 2, 6, 3, 7));
+    return wasm_f32x4_add(wasm_i32x4_shuffle(u, v, 0, 1, 4, 5), wasm_i32x4_shuffle(u, v, 2, 3, 6, 7));
+}
+
+// Keys four at a time, inside one function: no call and no horizontal fold per key.
+template <int NB, typename Block, typename Levels>
+void scores(const KeyRows& keys, const QueryQ8& q, float scale, float* out, Levels levels) {
+    const auto row = [&keys](int32_t p) { return reinterpret_cast<const Block*>(keys.row(p)); };
+    const v128_t s = wasm_f32x4_splat(scale);
+    int32_t p = 0;
+    for (; p + 4 <= keys.n_keys; p += 4) {
+        const v128_t r0 = key_sums<NB>(row(p), q, levels), r1 = key_sums<NB>(row(p + 1), q, levels);
+        const v128_t r2 = key_sums<NB>(row(p + 2), q, levels), r3 = key_sums<NB>(row(p + 3), q, levels);
+        wasm_v128_store(out + p, wasm_f32x4_mul(fold4(r0, r1, r2, r3), s));
     }
-    return fold(acc03, acc47);
+    for (; p < keys.n_keys; ++p) {
+        const v128_t r = key_sums<NB>(row(p), q, levels);
+        const v128_t t = wasm_f32x4_add(r, wasm_i32x4_shuffle(r, r, 2, 3, 0, 1));
+        out[p] = (wasm_f32x4_extract_lane(t, 0) + wasm_f32x4_extract_lane(t, 1)) * scale;
+    }
+}
+
+template <typename Block, typename Levels>
+void scores_any(const KeyRows& keys, const QueryQ8& q, float scale, float* out, Levels levels) {
+    if (q.n_blocks == 2) scores<2, Block>(keys, q, scale, out, levels);
+    else scores<0, Block>(keys, q, scale, out, levels);
+}
+
+}  // namespace
+
+void scores_q8_0(const KeyRows& keys, const QueryQ8& q, float scale, float* out) {
+    scores_any<BlockQ8_0>(keys, q, scale, out, kQ8Levels);
+}
+
+void scores_q4_0(const KeyRows& keys, const QueryQ8& q, float scale, float* out) {
+    scores_any<BlockQ4_0>(keys, q, scale, out, kQ4Levels);
 }
 
 namespace {

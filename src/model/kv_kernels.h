@@ -26,16 +26,30 @@
 namespace smollm::kv_kernels {
 
 // One head's query as the Q8_0 blocks a quantized K multiplies, with its values widened to
-// int16 and its scales to f32 (the SIMD kernels' operands; same numbers).
+// int16 and its scales to f32 (the SIMD kernels' operands; same numbers). qs_even_odd holds the
+// values again, each sixteen as its eight even elements then its eight odd ones (the SIMD
+// K.q's order).
 struct QueryQ8 {
     int32_t n_blocks = 0;
     float d[LlamaConfig::kMaxHeadDim / quant::kQK];
     int16_t qs[LlamaConfig::kMaxHeadDim];
+    int16_t qs_even_odd[LlamaConfig::kMaxHeadDim];
 };
 
 // Quantizes q (n values, n a multiple of 32) as llama.cpp quantizes the query for a Q8_0 /
 // Q4_0 K.
 void prepare_query(const float* q, int32_t n, QueryQ8* out);
+
+// One head's keys: row p's blocks start at base + p * stride bytes.
+struct KeyRows {
+    const uint8_t* base;
+    size_t stride;
+    int32_t n_keys;
+    const uint8_t* row(int32_t p) const { return base + static_cast<size_t>(p) * stride; }
+};
+
+// scores[p] = (row p . q) * scale for every key, each dot in the order described above. The
+// SIMD twins take four keys at a time and fold their eight lanes together.
 
 // One head's V rows with the online softmax's factor for each key, worked out before any row
 // is read (model/flash_attention.cpp): weights[p] is key p's weight, or, where key p raised the
@@ -54,16 +68,16 @@ struct WeightedRows {
 // sum). The SIMD twins keep a block's 32 sums in registers over all keys.
 
 namespace scalar {
-float dot_q8_0(const quant::BlockQ8_0* k, const QueryQ8& q);
-float dot_q4_0(const quant::BlockQ4_0* k, const QueryQ8& q);
+void scores_q8_0(const KeyRows& keys, const QueryQ8& q, float scale, float* scores);
+void scores_q4_0(const KeyRows& keys, const QueryQ8& q, float scale, float* scores);
 void sum_rows_q8_0(float* acc, const WeightedRows& rows, int32_t n_blocks);
 void sum_rows_q4_0(float* acc, const WeightedRows& rows, int32_t n_blocks);
 }  // namespace scalar
 
 #if defined(__wasm_simd128__)
 namespace simd128 {
-float dot_q8_0(const quant::BlockQ8_0* k, const QueryQ8& q);
-float dot_q4_0(const quant::BlockQ4_0* k, const QueryQ8& q);
+void scores_q8_0(const KeyRows& keys, const QueryQ8& q, float scale, float* scores);
+void scores_q4_0(const KeyRows& keys, const QueryQ8& q, float scale, float* scores);
 void sum_rows_q8_0(float* acc, const WeightedRows& rows, int32_t n_blocks);
 void sum_rows_q4_0(float* acc, const WeightedRows& rows, int32_t n_blocks);
 }  // namespace simd128

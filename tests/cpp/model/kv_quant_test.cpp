@@ -237,24 +237,44 @@ TEST_CASE("quantized rows are stored as llama.cpp stores them and read back dequ
     }
 }
 
-TEST_CASE("quantized K dot: scalar and SIMD twins and llama.cpp's arithmetic agree bit for bit",
+TEST_CASE("quantized K.q scores: scalar and SIMD twins and llama.cpp's arithmetic agree bit for bit",
           "[model][kv]") {
     std::mt19937 rng(11);
+    const float scale = 0.125f;
     for (const int32_t dim : {32, 64, 128}) {
+        const size_t nb = static_cast<size_t>(dim / quant::kQK);
         for (int trial = 0; trial < 200; ++trial) {
-            INFO("dim " << dim << " trial " << trial);
+            // 1..9 keys: the SIMD twins' groups of four and every leftover count.
+            const int32_t n_keys = 1 + trial % 9;
+            INFO("dim " << dim << " trial " << trial << " keys " << n_keys);
             const float spread = trial_spread(trial);
-            const std::vector<float> q = random_row(rng, dim, spread), k = random_row(rng, dim, spread);
+            const std::vector<float> q = random_row(rng, dim, spread);
             kv_kernels::QueryQ8 q8;
             kv_kernels::prepare_query(q.data(), dim, &q8);
             const std::vector<BlockQ8_0> rq = ref_q8_0(q.data(), dim);
-            const std::vector<BlockQ8_0> k8 = ref_q8_0(k.data(), dim);
-            const std::vector<BlockQ4_0> k4 = ref_q4_0(k.data(), dim);
-            const float want8 = ref_dot(k8.data(), rq), want4 = ref_dot(k4.data(), rq);
-            CHECK(kv_kernels::scalar::dot_q8_0(k8.data(), q8) == want8);
-            CHECK(kv_kernels::scalar::dot_q4_0(k4.data(), q8) == want4);
-            CHECK(kv_kernels::best::dot_q8_0(k8.data(), q8) == want8);
-            CHECK(kv_kernels::best::dot_q4_0(k4.data(), q8) == want4);
+            std::vector<BlockQ8_0> k8;
+            std::vector<BlockQ4_0> k4;
+            std::vector<float> want8, want4;
+            for (int32_t p = 0; p < n_keys; ++p) {
+                const std::vector<float> k = random_row(rng, dim, trial_spread(trial + p));
+                const std::vector<BlockQ8_0> r8 = ref_q8_0(k.data(), dim);
+                const std::vector<BlockQ4_0> r4 = ref_q4_0(k.data(), dim);
+                want8.push_back(ref_dot(r8.data(), rq) * scale);
+                want4.push_back(ref_dot(r4.data(), rq) * scale);
+                k8.insert(k8.end(), r8.begin(), r8.end());
+                k4.insert(k4.end(), r4.begin(), r4.end());
+            }
+            const kv_kernels::KeyRows keys8{reinterpret_cast<const uint8_t*>(k8.data()), nb * sizeof(BlockQ8_0), n_keys};
+            const kv_kernels::KeyRows keys4{reinterpret_cast<const uint8_t*>(k4.data()), nb * sizeof(BlockQ4_0), n_keys};
+            std::vector<float> got(static_cast<size_t>(n_keys));
+            kv_kernels::scalar::scores_q8_0(keys8, q8, scale, got.data());
+            CHECK(got == want8);
+            kv_kernels::best::scores_q8_0(keys8, q8, scale, got.data());
+            CHECK(got == want8);
+            kv_kernels::scalar::scores_q4_0(keys4, q8, scale, got.data());
+            CHECK(got == want4);
+            kv_kernels::best::scores_q4_0(keys4, q8, scale, got.data());
+            CHECK(got == want4);
         }
     }
 }
