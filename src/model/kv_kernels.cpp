@@ -181,7 +181,6 @@ inline void q8_levels(const BlockQ8_0& block, v128_t* lo, v128_t* hi) {
 constexpr auto kQ8Levels = [](const BlockQ8_0& block, v128_t* lo, v128_t* hi) { q8_levels(block, lo, hi); };
 constexpr auto kQ4Levels = [](const BlockQ4_0& block, v128_t* lo, v128_t* hi) { q4_levels(block, lo, hi); };
 
-
 // One key's eight accumulators, lanes 0..3 plus lanes 4..7: what hsum_float_8 folds. NB > 0
 // fixes the number of blocks at compile time (2: every SmolLM2's 64-wide heads), so the block
 // loop unrolls and the first block's branch goes; NB = 0 reads it from q.
@@ -197,8 +196,8 @@ inline v128_t key_sums(const Block* k, const QueryQ8& q, Levels levels) {
     return wasm_f32x4_add(acc03, acc47);
 }
 
-// Four keys' sums r0..r3 (lanes as `fold` takes them) folded at once, each as `fold` does:
-// (r[0] + r[2]) + (r[1] + r[3]). One transpose instead of four horizontal folds.
+// Four keys' key_sums folded at once, each r as hsum_float_8 ends: (r[0] + r[2]) + (r[1] + r[3]).
+// One transpose instead of four horizontal folds.
 inline v128_t fold4(v128_t a, v128_t b, v128_t c, v128_t d) {
     const v128_t u = wasm_f32x4_add(wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), wasm_i32x4_shuffle(a, b, 2, 6, 3, 7));
     const v128_t v = wasm_f32x4_add(wasm_i32x4_shuffle(c, d, 0, 4, 1, 5), wasm_i32x4_shuffle(c, d, 2, 6, 3, 7));
@@ -217,7 +216,7 @@ void scores(const KeyRows& keys, const QueryQ8& q, float scale, float* out, Leve
         wasm_v128_store(out + p, wasm_f32x4_mul(fold4(r0, r1, r2, r3), s));
     }
     for (; p < keys.n_keys; ++p) {
-        const v128_t r = key_sums<NB>(row(p), q, levels);
+        const v128_t r = key_sums<NB>(row(p), q, levels);   // folded as fold4 folds it
         const v128_t t = wasm_f32x4_add(r, wasm_i32x4_shuffle(r, r, 2, 3, 0, 1));
         out[p] = (wasm_f32x4_extract_lane(t, 0) + wasm_f32x4_extract_lane(t, 1)) * scale;
     }
