@@ -53,18 +53,23 @@ function freshProfile(name) {
   return fs.mkdtempSync(path.join(os.tmpdir(), `smollm-browser-${name}-`));
 }
 
-// Resident bytes of every process whose command line names `profile` (or whose pid it is),
-// and of all their descendants (renderers, content processes, GPU and utility processes).
-export function processTreeRss(profile) {
+// The browser's processes: every process whose command line names `profile` (or whose pid it
+// is), and all their descendants (renderers, content processes, GPU and utility processes),
+// each with its parent, command line, resident bytes, state (R running, S sleeping, D in the
+// kernel...) and CPU seconds so far.
+function processTree(profile) {
   const isRoot = typeof profile === 'number' ? (pid) => pid === profile : (pid, p) => p.cmd.includes(profile);
   const procs = new Map();
+  const ticks = 100;   // USER_HZ on Linux
   for (const pid of fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
     try {
       const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
       const rss = Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
-      procs.set(Number(pid), { ppid, cmd, rss });
+      procs.set(Number(pid), { ppid: Number(fields[1]), cmd, rss, state: fields[0],
+        comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
+        cpu: (Number(fields[11]) + Number(fields[12])) / ticks });
     } catch {
       // the process ended while we looked
     }
@@ -79,9 +84,29 @@ export function processTreeRss(profile) {
       }
     }
   }
+  return new Map([...tree].map((pid) => [pid, procs.get(pid)]));
+}
+
+// Resident bytes of the browser's processes (processTree), summed.
+export function processTreeRss(profile) {
   let bytes = 0;
-  for (const pid of tree) bytes += procs.get(pid).rss;
+  const tree = processTree(profile);
+  for (const p of tree.values()) bytes += p.rss;
   return { bytes, processes: tree.size };
+}
+
+// What each of the browser's processes is doing, for a failure's message when the page stops
+// answering: its state and the CPU it used over one second (a process spinning reads R and
+// ~100%; one waiting for an answer that never comes, S and ~0%).
+export async function processStates(profile) {
+  const before = processTree(profile);
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  return [...processTree(profile)].map(([pid, p]) => {
+    const type = /--type=([\w-]+)/.exec(p.cmd)?.[1];   // Chromium's renderer, gpu-process...
+    const name = type ? `${p.comm} (${type})` : p.comm;
+    const used = before.has(pid) ? `${Math.round((p.cpu - before.get(pid).cpu) * 100)}% CPU` : 'new';
+    return `${pid} ${name} ${p.state} ${used} (${p.cpu.toFixed(1)} s in all)`;
+  });
 }
 
 // options.serviceWorkers === false: a browser where service workers cannot run, to see the
@@ -103,6 +128,7 @@ async function launchChromium(options = {}) {
     ...chromiumPage(page),
     newPage: async () => chromiumPage(await context.newPage()),
     processMemory: () => processTreeRss(profile),
+    processStates: () => processStates(profile),
     close: async () => {
       await context.close();
       fs.rmSync(profile, { recursive: true, force: true });
@@ -146,6 +172,7 @@ async function launchFirefox(options = {}) {
     ...firefoxPage(page),
     newPage: async () => firefoxPage(await browser.newPage()),
     processMemory: () => processTreeRss(profile),
+    processStates: () => processStates(profile),
     close: async () => {
       await browser.close();
       fs.rmSync(profile, { recursive: true, force: true });
@@ -322,6 +349,7 @@ async function launchWebKit(name, sharedArrayBuffer, options = {}) {
       return webkitPage(name, log, handle, inWindow);
     },
     processMemory: () => processTreeRss(session.rootPid),
+    processStates: () => processStates(session.rootPid),
     close: () => session.close(),
   };
 }

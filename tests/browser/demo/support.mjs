@@ -60,7 +60,10 @@ export async function step(browser, what, fn) {
       notices: [...document.querySelectorAll('.notice')].map((n) => n.textContent).join(' | '),
     })), 10000, 'the page').catch((e) => ({ unreadable: String(e?.message ?? e) }));
     await withTimeout(browser.screenshot(shot), 10000, 'the screenshot').catch(() => {});
-    error.message = `${browser.engine}: ${what}: ${error.message}\n--- page: ${JSON.stringify(page)} (screenshot ${shot})${log}`;
+    // A page that does not answer: whether the browser's processes spin or wait says which.
+    const states = page.unreadable && browser.processStates
+      ? `\n--- ${browser.engine} processes ---\n${(await browser.processStates()).join('\n')}` : '';
+    error.message = `${browser.engine}: ${what}: ${error.message}\n--- page: ${JSON.stringify(page)} (screenshot ${shot})${log}${states}`;
     throw error;
   }
 }
