@@ -19,7 +19,6 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <memory>
 #include <random>
 #include <stdexcept>
@@ -27,7 +26,6 @@
 #include <vector>
 
 #include "gguf/gguf_reader.h"
-#include "model/f16.h"
 #include "model/flash_attention.h"
 #include "model/kv_cache.h"
 #include "model/kv_kernels.h"
@@ -36,7 +34,6 @@
 #include "model/llama_model.h"
 #include "model/llama_weights.h"
 #include "model/tensor_table.h"
-#include "quant/quant.h"
 #include "runtime/thread_pool.h"
 
 using namespace smollm;
@@ -154,10 +151,9 @@ double per_token_seconds(const LlamaConfig& c, ThreadPool& pool, int reps, const
 
 // --profile: attention for one decode token at `depth` (every head over `depth` keys; GQA
 // heads share their K/V head as in the model), and, for a quantized cache, its parts timed on
-// their own with the cache type's kernels on a copy of one head's rows laid out as the cache
-// lays them out (head-major: a head's positions one after another): the K.q products, the
-// weighted sum of V rows, and the softmax's exp per key. An f16 cache's kernels are internal to
-// model/flash_attention.cpp: only its total is timed.
+// their own with the cache type's kernels on the same cache's rows (KvCache::head_keys /
+// head_values): the K.q products, the weighted sum of V rows, and the softmax's exp per key.
+// An f16 cache's kernels are internal to model/flash_attention.cpp: only its total is timed.
 struct AttentionProfile {
     double total = 0.0, keys = 0.0, values = 0.0, exps = 0.0;
 };
@@ -165,8 +161,7 @@ struct AttentionProfile {
 class AttentionBench {
 public:
     AttentionBench(const LlamaConfig& c, KvType type, int32_t n_ctx, std::mt19937& rng)
-        : c_(c), type_(type), n_ctx_(n_ctx), cache_(kProfileLayers, n_ctx, c.kv_dim, c.head_dim, type, type),
-          slice_bytes_(kv_row_bytes(type, c.head_dim)) {
+        : c_(c), type_(type), cache_(kProfileLayers, n_ctx, c.kv_dim, c.head_dim, type, type) {
         // 64 random rows, cycled: values do not change the time.
         std::normal_distribution<float> normal(0.0f, 1.0f);
         std::vector<float> rows(64 * static_cast<size_t>(c.kv_dim));
@@ -176,33 +171,18 @@ public:
                 const float* row = rows.data() + static_cast<size_t>(p % 64) * static_cast<size_t>(c.kv_dim);
                 cache_.store(l, p, row, row);
             }
-        if (type == KvType::F16) return;
-        std::vector<uint8_t> packed(64 * static_cast<size_t>(c.n_kv_heads) * slice_bytes_);
-        for (int32_t i = 0; i < 64 * c.n_kv_heads; ++i) {
-            const float* x = rows.data() + static_cast<size_t>(i) * static_cast<size_t>(c.head_dim);
-            uint8_t* dst = packed.data() + static_cast<size_t>(i) * slice_bytes_;
-            if (type == KvType::Q8_0) quantize_activation_row(GgmlType::Q8_0, x, dst, c.head_dim);
-            else quantize_row(GgmlType::Q4_0, x, dst, c.head_dim, nullptr);
-        }
-        slices_.resize(static_cast<size_t>(kProfileLayers) * static_cast<size_t>(c.n_kv_heads) *
-                       static_cast<size_t>(n_ctx) * slice_bytes_);
-        for (int32_t l = 0; l < kProfileLayers; ++l)
-            for (int32_t h = 0; h < c.n_kv_heads; ++h)
-                for (int32_t p = 0; p < n_ctx; ++p)
-                    std::memcpy(slice(l, h, p), packed.data() + (static_cast<size_t>(p % 64) * c.n_kv_heads + h) * slice_bytes_,
-                                slice_bytes_);
     }
 
     AttentionProfile run(ThreadPool& pool, int32_t depth, int reps) {
         const LlamaConfig& c = c_;
         std::vector<float> q(static_cast<size_t>(c.q_dim), 0.1f);
         std::vector<float> out(static_cast<size_t>(c.q_dim));
-        std::vector<float> scores(static_cast<size_t>(pool.size()) * static_cast<size_t>(n_ctx_));
+        std::vector<float> scores(static_cast<size_t>(pool.size()) * static_cast<size_t>(cache_.n_ctx()));
         for (size_t i = 0; i < scores.size(); ++i) scores[i] = 0.001f * static_cast<float>(i % 997);
         std::vector<float> sinks(static_cast<size_t>(pool.size()) * 64);
         const int32_t group = c.n_heads / c.n_kv_heads;
         const float scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
-        auto thread_scores = [&](int thread) { return scores.data() + static_cast<size_t>(thread) * static_cast<size_t>(n_ctx_); };
+        auto thread_scores = [&](int thread) { return scores.data() + static_cast<size_t>(thread) * static_cast<size_t>(cache_.n_ctx()); };
         AttentionProfile r;
         r.total = per_token_seconds(c, pool, reps, [&](int32_t layer, int32_t h, int thread) {
             cache_.attend(layer, depth, h / group * c.head_dim, q.data() + h * c.head_dim, c.head_dim, scale,
@@ -213,7 +193,8 @@ public:
             kv_kernels::QueryQ8 q8;
             kv_kernels::prepare_query(q.data() + h * c.head_dim, c.head_dim, &q8);
             float* s = thread_scores(thread);
-            const kv_kernels::KeyRows keys{slice(layer, h / group, 0), slice_bytes_, depth};
+            const KvRows k = cache_.head_keys(layer, h / group);
+            const kv_kernels::KeyRows keys{k.base, k.stride, depth};
             if (type_ == KvType::Q8_0) kv_kernels::best::scores_q8_0(keys, q8, scale, s);
             else kv_kernels::best::scores_q4_0(keys, q8, scale, s);
             sinks[static_cast<size_t>(thread) * 64] += s[depth - 1];
@@ -221,7 +202,8 @@ public:
         const std::vector<float> halves(static_cast<size_t>(depth), 0.5f);
         r.values = per_token_seconds(c, pool, reps, [&](int32_t layer, int32_t h, int thread) {
             float acc[LlamaConfig::kMaxHeadDim] = {};
-            const kv_kernels::WeightedRows rows{slice(layer, h / group, 0), slice_bytes_, halves.data(), depth};
+            const KvRows v = cache_.head_values(layer, h / group);
+            const kv_kernels::WeightedRows rows{v.base, v.stride, halves.data(), depth};
             if (type_ == KvType::Q8_0) kv_kernels::best::sum_rows_q8_0(acc, rows, c.head_dim / quant::kQK);
             else kv_kernels::best::sum_rows_q4_0(acc, rows, c.head_dim / quant::kQK);
             sinks[static_cast<size_t>(thread) * 64] += acc[0];
@@ -237,18 +219,9 @@ public:
     }
 
 private:
-    // Head `head`'s slice of position p in layer `layer`, head-major as model/kv_cache.h lays it out.
-    uint8_t* slice(int32_t layer, int32_t head, int32_t p) {
-        const size_t column = static_cast<size_t>(layer) * static_cast<size_t>(c_.n_kv_heads) + static_cast<size_t>(head);
-        return slices_.data() + (column * static_cast<size_t>(n_ctx_) + static_cast<size_t>(p)) * slice_bytes_;
-    }
-
     const LlamaConfig& c_;
     KvType type_;
-    int32_t n_ctx_;
     KvCache cache_;
-    size_t slice_bytes_;
-    std::vector<uint8_t> slices_;
 };
 
 }  // namespace

@@ -117,17 +117,15 @@ void KvCache::attend(int32_t layer, int32_t n_keys, int32_t offset, const float*
         attend_f32(layer, n_keys, head, q, n, scale, scores, out);
         return;
     }
-    const KvRows k{k_type_, k_.get() + slice_offset(layer, head, 0, k_slice_bytes_), k_slice_bytes_};
-    const KvRows v{v_type_, v_.get() + slice_offset(layer, head, 0, v_slice_bytes_), v_slice_bytes_};
     const bool finite = !has_inf_nan_.load(std::memory_order_relaxed);
-    flash_attend(q, k, v, n_keys, n, scale, finite, scores, out);
+    flash_attend(q, head_keys(layer, head), head_values(layer, head), n_keys, n, scale, finite, scores, out);
 }
 
 void KvCache::attend_f32(int32_t layer, int32_t n_keys, int32_t head, const float* q, int32_t n, float scale,
                          float* scores, float* out) const {
     const size_t stride = static_cast<size_t>(head_dim_);
-    const auto* kb = reinterpret_cast<const float*>(k_.get() + slice_offset(layer, head, 0, k_slice_bytes_));
-    const auto* vb = reinterpret_cast<const float*>(v_.get() + slice_offset(layer, head, 0, v_slice_bytes_));
+    const auto* kb = reinterpret_cast<const float*>(head_keys(layer, head).base);
+    const auto* vb = reinterpret_cast<const float*>(head_values(layer, head).base);
     for (int32_t p = 0; p < n_keys; ++p) {
         const float* k = kb + static_cast<size_t>(p) * stride;
         float dot = 0.0f;

@@ -19,6 +19,7 @@
 #include <functional>
 #include <memory>
 
+#include "model/flash_attention.h"
 #include "model/kv_type.h"
 
 namespace smollm {
@@ -54,6 +55,15 @@ public:
     // softmax and weighted sum.
     void attend(int32_t layer, int32_t n_keys, int32_t offset, const float* q, int32_t n, float scale, float* scores,
                 float* out) const;
+
+    // KV head `head`'s keys (values) of `layer` as stored, position p's slice at row(p): what
+    // attend() reads, for benchmarks that time its kernels on the cache itself.
+    KvRows head_keys(int32_t layer, int32_t head) const {
+        return KvRows{k_type_, k_.get() + slice_offset(layer, head, 0, k_slice_bytes_), k_slice_bytes_};
+    }
+    KvRows head_values(int32_t layer, int32_t head) const {
+        return KvRows{v_type_, v_.get() + slice_offset(layer, head, 0, v_slice_bytes_), v_slice_bytes_};
+    }
 
     // Context shift, llama.cpp's seq_rm + seq_add and its K-shift graph (kv_cache_shift.cpp):
     // removes positions [n_keep, n_keep + n_discard) of `layer`, moving positions
