@@ -121,7 +121,7 @@ float iq4_nl_row(const BlockIQ4_NL* w, const BlockQ8_0* a, int64_t nb) {
 }
 
 // One super-block's exact integers, in llama.cpp's eight x86 lanes (quant/kquant_order.h),
-// and for Q4_K / Q5_K the mins times the Q8_K sums.
+// and for Q2_K / Q4_K / Q5_K the mins times the Q8_K sums.
 struct SuperBlockSums {
     int32_t lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     int32_t mins = 0;
