@@ -21,8 +21,8 @@
 // kernel, one thread's attention over 4,096 keys went from 460 to 181 ms per token of the
 // SmolLM2-1.7B shape: bench/kvcache/RESULTS.md). A quantized K or V, or an f16
 // one beside a quantized other, keeps llama.cpp's one-chunk order (one online softmax) at
-// every length: it never splits those; only a quantized V's products are rounded before they
-// are added (model/kv_kernels.h).
+// every length: it never splits those; only the products of a quantized K's lanes and of a
+// quantized V are rounded before they are added (model/kv_kernels.h).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -56,8 +56,8 @@ struct KvRows {
 
 // flash_attend_f16 for any pair of those types, as llama.cpp computes each: a quantized K
 // multiplies the query quantized to Q8_0 (model/kv_kernels.h); a quantized V goes through an
-// f32 accumulator instead of the f16 one, its products rounded before they are added (where
-// llama.cpp fuses them: kv_kernels.h says why). F16 K and V give flash_attend_f16's bits.
+// f32 accumulator instead of the f16 one. The products of both are rounded before they are
+// added (where llama.cpp's FMA builds fuse them: kv_kernels.h says why). F16 K and V give flash_attend_f16's bits.
 void flash_attend(const float* q, KvRows k, KvRows v, int32_t n_keys, int32_t head_dim, float scale,
                   bool finite_cache, float* scores, float* out);
 

@@ -3,7 +3,6 @@
 #include <cmath>
 
 #include "quant/fp16.h"
-#include "quant/fused_madd.h"
 #include "quant/quant.h"
 #if defined(__wasm_simd128__)
 #include <wasm_simd128.h>
@@ -14,7 +13,6 @@ namespace smollm::kv_kernels {
 using quant::BlockQ4_0;
 using quant::BlockQ8_0;
 using quant::fp16_to_fp32;
-using quant::fused_madd;
 using quant::kQK;
 
 void prepare_query(const float* q, int32_t n, QueryQ8* out) {
@@ -40,13 +38,14 @@ template <typename Level>
 float lanes_dot(const QueryQ8& q, const float* dk, Level level) {
     float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     for (int32_t b = 0; b < q.n_blocks; ++b) {
-        // d_k * d_q: two halves' product, exact in f32; times a lane (|lane| < 2^17) exact in double.
+        // d_k * d_q: two halves' product, exact in f32; the lane (|lane| < 2^17) too.
         const float d = dk[b] * q.d[b];
         const int16_t* qs = q.qs + b * kQK;
         for (int l = 0; l < 8; ++l) {
             int32_t lane = 0;
             for (int e = 4 * l; e < 4 * l + 4; ++e) lane += level(b, e) * qs[e];
-            acc[l] = fused_madd(d, static_cast<float>(lane), acc[l]);
+            const float product = d * static_cast<float>(lane);   // rounded, then added (kv_kernels.h)
+            acc[l] += product;
         }
     }
     return ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
@@ -125,19 +124,11 @@ void sum_rows_q4_0(float* acc, const WeightedRows& rows, int32_t n_blocks) {
 namespace simd128 {
 namespace {
 
-// acc = round_f32(d * lanes + acc) on four lanes, in double (the product is exact there).
-inline v128_t fused_lanes(v128_t acc, v128_t lanes, v128_t dd) {
-    const v128_t lo = wasm_f64x2_add(wasm_f64x2_mul(wasm_f64x2_convert_low_i32x4(lanes), dd), wasm_f64x2_promote_low_f32x4(acc));
-    const v128_t hi = wasm_f64x2_add(wasm_f64x2_mul(wasm_f64x2_convert_low_i32x4(wasm_i64x2_shuffle(lanes, lanes, 1, 1)), dd),
-                                     wasm_f64x2_promote_low_f32x4(wasm_i64x2_shuffle(acc, acc, 1, 1)));
-    return wasm_i64x2_shuffle(wasm_f32x4_demote_f64x2_zero(lo), wasm_f32x4_demote_f64x2_zero(hi), 0, 2);
-}
-
 // The four lane sums of sixteen K levels (int8, elements 4i..4i+3 in lane i) with the query's
 // matching sixteen as QueryQ8::qs_even_odd lays them out. Bytes 2j and 2j + 1 become the int16
 // lanes j of `even` and `odd` by shifts (left then arithmetic right, and arithmetic right), so
 // dot_i16x8 pairs elements 4i with 4i + 2 and 4i + 1 with 4i + 3: the two dots add up to the
-// lanes with no shuffle. Extends and shuffles would run on the one x86 port that the f64
+// lanes with no shuffle. Extends and shuffles would run on the one x86 port that the
 // conversions below also need (it bounded this kernel); shifts run on two others.
 inline v128_t quad_sums(v128_t k, const int16_t* q_even_odd) {
     const v128_t even = wasm_i16x8_shr(wasm_i16x8_shl(k, 8), 8), odd = wasm_i16x8_shr(k, 8);
@@ -145,23 +136,13 @@ inline v128_t quad_sums(v128_t k, const int16_t* q_even_odd) {
                           wasm_i32x4_dot_i16x8(odd, wasm_v128_load(q_even_odd + 8)));
 }
 
-// The block's lanes scaled by d and added to the accumulators. The first block adds to zeros:
-// fma(d, lane, +0) is the product rounded once, then +0 (which also makes a -0 product +0, as
-// the fused add does), all in f32: a lane (|lane| < 2^17) and d (two halves' product) are
-// exact there. Later blocks take the fused multiply-add in double.
-inline void block_lanes(v128_t k0, v128_t k1, const int16_t* q_even_odd, uint16_t dk, float dq, bool first, v128_t* acc03,
-                        v128_t* acc47) {
+// The block's lanes scaled by d and added to the accumulators: each product rounded, then
+// the sum (kv_kernels.h). A lane (|lane| < 2^17) and d (two halves' product) are exact in f32.
+inline void block_lanes(v128_t k0, v128_t k1, const int16_t* q_even_odd, uint16_t dk, float dq, v128_t* acc03, v128_t* acc47) {
     const v128_t l03 = quad_sums(k0, q_even_odd), l47 = quad_sums(k1, q_even_odd + 16);
-    const float d = fp16_to_fp32(dk) * dq;
-    if (first) {
-        const v128_t df = wasm_f32x4_splat(d), zero = wasm_f32x4_splat(0.0f);
-        *acc03 = wasm_f32x4_add(wasm_f32x4_mul(df, wasm_f32x4_convert_i32x4(l03)), zero);
-        *acc47 = wasm_f32x4_add(wasm_f32x4_mul(df, wasm_f32x4_convert_i32x4(l47)), zero);
-        return;
-    }
-    const v128_t dd = wasm_f64x2_splat(static_cast<double>(d));
-    *acc03 = fused_lanes(*acc03, l03, dd);
-    *acc47 = fused_lanes(*acc47, l47, dd);
+    const v128_t d = wasm_f32x4_splat(fp16_to_fp32(dk) * dq);
+    *acc03 = wasm_f32x4_add(*acc03, wasm_f32x4_mul(d, wasm_f32x4_convert_i32x4(l03)));
+    *acc47 = wasm_f32x4_add(*acc47, wasm_f32x4_mul(d, wasm_f32x4_convert_i32x4(l47)));
 }
 
 // Q4_0's 32 levels as int8: low nibbles (elements 0..15) and high nibbles (16..31), minus 8.
@@ -183,7 +164,7 @@ constexpr auto kQ4Levels = [](const BlockQ4_0& block, v128_t* lo, v128_t* hi) { 
 
 // One key's eight accumulators, lanes 0..3 plus lanes 4..7: what hsum_float_8 folds. NB > 0
 // fixes the number of blocks at compile time (2: every SmolLM2's 64-wide heads), so the block
-// loop unrolls and the first block's branch goes; NB = 0 reads it from q.
+// loop unrolls; NB = 0 reads it from q.
 template <int NB, typename Block, typename Levels>
 inline v128_t key_sums(const Block* k, const QueryQ8& q, Levels levels) {
     v128_t acc03 = wasm_f32x4_splat(0.0f), acc47 = wasm_f32x4_splat(0.0f);
@@ -191,7 +172,7 @@ inline v128_t key_sums(const Block* k, const QueryQ8& q, Levels levels) {
     for (int32_t b = 0; b < n_blocks; ++b) {
         v128_t lo, hi;
         levels(k[b], &lo, &hi);
-        block_lanes(lo, hi, q.qs_even_odd + b * kQK, k[b].d, q.d[b], b == 0, &acc03, &acc47);
+        block_lanes(lo, hi, q.qs_even_odd + b * kQK, k[b].d, q.d[b], &acc03, &acc47);
     }
     return wasm_f32x4_add(acc03, acc47);
 }

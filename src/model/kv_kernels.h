@@ -1,19 +1,22 @@
 // The per-position pieces of attention over a quantized KV cache (Q8_0 or Q4_0 blocks):
 //   - a quantized K multiplies a query quantized to its vec_dot_type, Q8_0 for both (x86
-//     quantize_row_q8_0: nearest-even rounding), with llama.cpp's CPU arithmetic
-//     (ggml_vec_dot_q8_0_q8_0 / ggml_vec_dot_q4_0_q8_0's AVX2 order): per block, eight integer
-//     lanes of four consecutive products, each lane scaled by d_k * d_q and accumulated with a
-//     fused multiply-add, the eight lanes folded as hsum_float_8 does. wasm SIMD128 has no fused
-//     multiply-add: the products are exact in double, so adding in double and rounding once to
-//     f32 gives the fused result (quant/fused_madd.h);
+//     quantize_row_q8_0: nearest-even rounding), in the order of ggml_vec_dot_q8_0_q8_0 /
+//     ggml_vec_dot_q4_0_q8_0's AVX2 code: per block, eight integer lanes of four consecutive
+//     products, each lane scaled by d_k * d_q and added to its accumulator, the eight lanes
+//     folded as hsum_float_8 does;
 //   - a quantized V is converted to f32 (level * d, exact) and each row times its weight is
-//     added to an f32 accumulator, the product rounded before the sum: ggml_vec_mad_f32 as
-//     llama.cpp builds it without FMA (x86 without __FMA__, and its wasm SIMD build, which
-//     wllama runs: GGML_F32x4_FMA is a multiply then an add there). Its x86 FMA builds fuse the
-//     two; emulating that in double took two thirds of the time of attention over a q8_0 cache
-//     (220 against 150 ms per token of the SmolLM2-1.7B shape over 4,096 keys, one thread), for
-//     one rounding of a product per key, some 2^-24 of each term: far below the error of the
-//     8-bit (or 4-bit) values themselves, and within the parity bounds (tests/parity/kv_types).
+//     added to an f32 accumulator (ggml_vec_mad_f32).
+// Both round each product before adding it, as llama.cpp's x86 builds without FMA do (its AVX
+// variant: the same eight lanes, then _mm256_mul_ps and _mm256_add_ps; for V also its wasm
+// SIMD build, which wllama runs: GGML_F32x4_FMA is a multiply then an add there). Its x86
+// FMA builds fuse the two. wasm SIMD128 has no fused multiply-add, and
+// emulating one in double (exact: quant/fused_madd.h) cost more than it is worth here: for V
+// two thirds of the time of attention over a q8_0 cache (220 against 150 ms per token of the
+// SmolLM2-1.7B shape over 4,096 keys, one thread), for K.q 40% of the kernel (33.5 against
+// 20 ms), each for one rounding of a product, some 2^-24 of the term: far below the error of
+// the 8-bit (or 4-bit) values themselves, which already keeps a quantized cache's logits from
+// being llama.cpp's bits (a key ~1e-7 from llama.cpp's rounds now and then to the neighbouring
+// level), and within the parity bounds (tests/parity/kv_types).
 // Every kernel has a scalar twin (the reference, and the native build's) and a SIMD128 twin
 // (wasm); they give the same bits.
 #pragma once

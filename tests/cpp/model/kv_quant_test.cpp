@@ -2,9 +2,9 @@
 // stores them, the attention kernels' scalar and SIMD128 twins agreeing bit for bit, and the
 // whole attention equal to an independent transcription of llama.cpp's
 // ggml_compute_forward_flash_attn_ext_f16_one_chunk for quantized K / V (x86 build: Q
-// quantized to Q8_0, ggml_vec_dot_q8_0_q8_0 / q4_0_q8_0's AVX2 lanes with true fused
-// multiply-adds, V converted to f32 and added as ggml_vec_mad_f32 adds it, except that the
-// product is rounded before the sum: model/kv_kernels.h says why).
+// quantized to Q8_0, ggml_vec_dot_q8_0_q8_0 / q4_0_q8_0's eight lanes, V converted to f32
+// and added as ggml_vec_mad_f32 adds it; each product rounded before the sum, as its builds
+// without FMA do: model/kv_kernels.h says why).
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -67,7 +67,8 @@ std::vector<BlockQ4_0> ref_q4_0(const float* x, int32_t n) {
 int level(const BlockQ8_0& b, int e) { return b.qs[e]; }
 int level(const BlockQ4_0& b, int e) { return (e < 16 ? (b.qs[e] & 0xf) : (b.qs[e - 16] >> 4)) - 8; }
 
-// ggml_vec_dot_{q8_0,q4_0}_q8_0, AVX2: acc lane l += d * (sum of products 4l..4l+3), fused.
+// ggml_vec_dot_{q8_0,q4_0}_q8_0, x86 without FMA: acc lane l += d * (sum of products
+// 4l..4l+3), the product rounded, then the sum.
 template <typename Block>
 float ref_dot(const Block* k, const std::vector<BlockQ8_0>& q) {
     float acc[8] = {};
@@ -76,7 +77,8 @@ float ref_dot(const Block* k, const std::vector<BlockQ8_0>& q) {
         for (int l = 0; l < 8; ++l) {
             int lane = 0;
             for (int e = 4 * l; e < 4 * l + 4; ++e) lane += level(k[b], e) * q[b].qs[e];
-            acc[l] = std::fma(d, static_cast<float>(lane), acc[l]);
+            const float product = d * static_cast<float>(lane);
+            acc[l] += product;
         }
     }
     // hsum_float_8
