@@ -1,9 +1,11 @@
 // Prefill and decode speed against the number of cached tokens, without prefilling them
 // (issue 18). Prefilling 8,000 tokens of the 24-layer SmolLM2-1.7B shape takes many minutes
 // on two cores, yet the cache's contents do not change how long attention over it takes: this
-// benchmark loads a model, makes every cache page real (LlamaModel::shift_cache over the whole
-// context writes each row, so no read lands on the kernel's shared zero page, which would make
-// attention look free), then at each depth times
+// benchmark loads a model, writes every cache row with random values (fill_cache: so no read
+// lands on the kernel's shared zero page, which would make attention look free, and no row
+// holds what an earlier allocation left there: a cache built where a q8_0 cache had been read
+// those bytes as halves, some inf or NaN, and the f16 kernels then took their slower path for
+// non-finite caches: half the decode speed at 4,096), then at each depth times
 //   decode:  one token at position `depth` (median of --decode-reps steps), and
 //   prefill: a batch of --batch tokens at positions [depth, depth + batch) (median of
 //            --prefill-reps; 0 skips it and reports 0),
@@ -158,19 +160,24 @@ struct AttentionProfile {
     double total = 0.0, keys = 0.0, values = 0.0, exps = 0.0;
 };
 
+// Every row of `layers` layers of the cache: 64 random rows, cycled (finite values of one scale
+// do not change the time).
+void fill_cache(KvCache& cache, int32_t layers, int32_t kv_dim, std::mt19937& rng) {
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    std::vector<float> rows(64 * static_cast<size_t>(kv_dim));
+    for (float& x : rows) x = normal(rng);
+    for (int32_t l = 0; l < layers; ++l)
+        for (int32_t p = 0; p < cache.n_ctx(); ++p) {
+            const float* row = rows.data() + static_cast<size_t>(p % 64) * static_cast<size_t>(kv_dim);
+            cache.store(l, p, row, row);
+        }
+}
+
 class AttentionBench {
 public:
     AttentionBench(const LlamaConfig& c, KvType type, int32_t n_ctx, std::mt19937& rng)
         : c_(c), type_(type), cache_(kProfileLayers, n_ctx, c.kv_dim, c.head_dim, type, type) {
-        // 64 random rows, cycled: values do not change the time.
-        std::normal_distribution<float> normal(0.0f, 1.0f);
-        std::vector<float> rows(64 * static_cast<size_t>(c.kv_dim));
-        for (float& x : rows) x = normal(rng);
-        for (int32_t l = 0; l < kProfileLayers; ++l)
-            for (int32_t p = 0; p < n_ctx; ++p) {
-                const float* row = rows.data() + static_cast<size_t>(p % 64) * static_cast<size_t>(c.kv_dim);
-                cache_.store(l, p, row, row);
-            }
+        fill_cache(cache_, kProfileLayers, c.kv_dim, rng);
     }
 
     AttentionProfile run(ThreadPool& pool, int32_t depth, int reps) {
@@ -257,7 +264,7 @@ int main(int argc, char** argv) {
             const char* name = kv_type_name(type);
             auto t_make = Clock::now();
             LlamaModel model(config, weights, n_ctx, type, type, pool);
-            model.shift_cache(0, 1, n_ctx);   // writes rows [0, n_ctx - 1): every page real
+            fill_cache(model.kv_cache(), config.n_layers, config.kv_dim, rng);
             // --profile: a cache of the model's shape but kProfileLayers layers (every layer
             // costs the same; a full second cache would not fit wasm's 4 GB beside the model's).
             std::unique_ptr<AttentionBench> attn;

@@ -31,6 +31,8 @@ public:
     const LlamaWeights& weights() const { return weights_; }
     int32_t n_ctx() const { return cache_.n_ctx(); }
     uint64_t kv_cache_bytes() const { return cache_.bytes(); }
+    // The cache itself, for benchmarks that fill it without evaluating tokens.
+    KvCache& kv_cache() { return cache_; }
     uint64_t scratch_bytes() const { return scratch_bytes_; }
 
     // Evaluates `tokens` at positions [n_past, n_past + n), writing keys and values into the
