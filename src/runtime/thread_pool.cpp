@@ -13,6 +13,11 @@
 // run. Decode with 4 threads on 2 cores kept 60% of 2 threads' speed in Firefox and 70-90% in
 // Chromium (tiny-py); with the slots, 96-98% (bench/contention/NOTES.md).
 //
+// Fewer slots while workers keep losing their cores: the caller times each job (its own
+// chunks, then its wait for the chunks others hold) and runtime/slot_governor.h lowers the
+// slots a job may fill when the waits show workers descheduled while holding chunks, and tries
+// one more later. A worker above the current number gives its slot back before its next job.
+//
 // Waiting: a forward pass issues jobs microseconds apart, so a waiting thread first spins for
 // a short while (no yield: on a busy machine a yielding thread only keeps a core busy), then
 // blocks on a futex (emscripten_futex_wait, i.e. Atomics.wait, in wasm; the futex system call
@@ -32,6 +37,7 @@
 // web-worker.js), where Atomics.wait is allowed; on the browser's main thread Emscripten's
 // futex wait falls back to spinning, which is still correct.
 #include "runtime/thread_pool.h"
+#include "runtime/slot_governor.h"
 #include "runtime/stall_watch.h"
 
 #include <algorithm>
@@ -184,6 +190,8 @@ struct ThreadPool::Impl {
     std::atomic<int> sleeping_workers{0};
     std::atomic<int> running_workers{0};   // workers holding a run slot
     int worker_slots = 0;                  // max_running - 1
+    std::atomic<int> allowed_slots{0};     // of those, how many jobs may fill now (governor)
+    SlotGovernor governor{0};              // the caller's alone
     std::atomic<bool> caller_sleeping{false};
     std::atomic<bool> stopping{false};
 
@@ -240,6 +248,7 @@ struct ThreadPool::Impl {
                 return watch.stalled(done.load(std::memory_order_relaxed),
                                      static_cast<uint32_t>(end_of(claim.load(std::memory_order_relaxed))), now);
             };
+            if (slot && give_back_extra_slot()) slot = false;
             if (!slot) slot = take_slot();
             if (!slot || !spin_until(started, kWorkerSpin, stalled)) {
                 if (slot) {
@@ -264,8 +273,17 @@ struct ThreadPool::Impl {
 
     bool take_slot() {
         int n = running_workers.load(std::memory_order_relaxed);
-        while (n < worker_slots) {
+        while (n < allowed_slots.load(std::memory_order_relaxed)) {
             if (running_workers.compare_exchange_weak(n, n + 1, std::memory_order_seq_cst)) return true;
+        }
+        return false;
+    }
+
+    // A slot held beyond what the governor now allows goes back (one per surplus slot).
+    bool give_back_extra_slot() {
+        int n = running_workers.load(std::memory_order_relaxed);
+        while (n > allowed_slots.load(std::memory_order_relaxed)) {
+            if (running_workers.compare_exchange_weak(n, n - 1, std::memory_order_seq_cst)) return true;
         }
         return false;
     }
@@ -278,7 +296,8 @@ struct ThreadPool::Impl {
         if (sleeping_workers.load(std::memory_order_seq_cst) == 0) return;
         const int free_slots = stopping.load(std::memory_order_relaxed)
                                    ? INT_MAX
-                                   : worker_slots - running_workers.load(std::memory_order_seq_cst);
+                                   : allowed_slots.load(std::memory_order_relaxed) -
+                                         running_workers.load(std::memory_order_seq_cst);
         if (free_slots > 0) futex_wake(wake, free_slots);
     }
 
@@ -294,8 +313,9 @@ struct ThreadPool::Impl {
 
         const auto start = std::chrono::steady_clock::now();
         const int ran = claim_and_run(0);
-        const auto per_chunk = std::chrono::duration_cast<Micros>(std::chrono::steady_clock::now() - start) /
-                               std::max(ran, 1);
+        const auto claimed = std::chrono::steady_clock::now();
+        const auto work = std::chrono::duration_cast<Micros>(claimed - start);
+        const auto per_chunk = work / std::max(ran, 1);
 
         const uint32_t total = static_cast<uint32_t>(n_items);
         auto finished = [&] { return done.load(std::memory_order_acquire) == total; };
@@ -304,6 +324,9 @@ struct ThreadPool::Impl {
             for (uint32_t d; (d = done.load(std::memory_order_seq_cst)) != total;) futex_wait(done, d);
             caller_sleeping.store(false, std::memory_order_relaxed);
         }
+        const auto end = std::chrono::steady_clock::now();
+        allowed_slots.store(governor.after_job(work, std::chrono::duration_cast<Micros>(end - claimed), end),
+                            std::memory_order_relaxed);
     }
 };
 
@@ -313,6 +336,8 @@ ThreadPool::ThreadPool(int n_threads, int max_running) {
     max_running_ = max_running <= 0 ? n_threads_ : std::min(max_running, n_threads_);
     impl_ = new Impl();
     impl_->worker_slots = max_running_ - 1;
+    impl_->allowed_slots.store(impl_->worker_slots, std::memory_order_relaxed);
+    impl_->governor = SlotGovernor(impl_->worker_slots);
     impl_->workers.reserve(static_cast<size_t>(n_threads_ - 1));
     try {
         for (int i = 1; i < n_threads_; ++i) {

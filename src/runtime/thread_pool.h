@@ -7,7 +7,9 @@
 // do run take over the work. Idle threads block on a futex instead of burning a core, and no
 // more threads run at once than the platform reports cores: a pool asked for more threads than
 // that keeps the rest asleep instead of making them take turns on the cores with the threads
-// that hold the work.
+// that hold the work. Where the reported cores are more than the pool really gets (a busy
+// neighbour, a browser that over-reports), jobs that keep waiting on workers that lost their
+// core run on fewer workers for a while (runtime/slot_governor.h).
 #pragma once
 #include <cstdint>
 #include <functional>

@@ -201,6 +201,39 @@ TEST_CASE("no more threads run a job at once than max_running", "[runtime]") {
     }
 }
 
+TEST_CASE("a worker that keeps losing its core while it holds a chunk is left out for a while", "[runtime]") {
+    // Every chunk a worker runs takes 3 ms, as if it lost its core for a time slice; the
+    // caller's take 20 us each. After a few such jobs the caller must run jobs alone
+    // (runtime/slot_governor.h), every item still once. A pool that keeps the worker in has it
+    // claim a chunk of every job (it spins between back-to-back jobs), and each job waits for it.
+    if (!ThreadPool::threads_available()) return;
+    ThreadPool pool(2, 2);
+    int held_jobs = 0, caller_alone = 0;   // caller_alone: jobs in a row without the worker, after 3 held
+    for (int job = 0; job < 200 && caller_alone < 5; ++job) {
+        std::atomic<bool> worker_ran{false};
+        std::atomic<int64_t> items{0};
+        pool.for_chunks(64, 1, [&](int64_t begin, int64_t end, int thread) {
+            items.fetch_add(end - begin);
+            if (thread != 0) {
+                worker_ran.store(true);
+                std::this_thread::sleep_for(std::chrono::milliseconds(3));
+                return;
+            }
+            const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(20);
+            while (std::chrono::steady_clock::now() < until) {}
+        });
+        REQUIRE(items.load() == 64);
+        if (worker_ran.load()) {
+            ++held_jobs;
+            caller_alone = 0;
+        } else if (held_jobs >= 3) {
+            ++caller_alone;
+        }
+    }
+    CHECK(held_jobs >= 3);
+    CHECK(caller_alone == 5);
+}
+
 TEST_CASE("by default as many threads run at once as the platform reports cores", "[runtime]") {
     const int cores = ThreadPool::platform_cores();
     CHECK(cores >= 1);
