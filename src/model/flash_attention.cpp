@@ -8,6 +8,7 @@
 #include "model/llama_config.h"
 #include "quant/f16_dot_order.h"
 #if defined(__wasm_simd128__)
+#include "model/softmax_exp.h"
 #include "quant/simd128_util.h"
 #endif
 
@@ -244,11 +245,30 @@ void f16_values_f32(float* scores, F16Rows v, int32_t n_keys, int32_t head_dim, 
     // The SIMD path reads the rows as halves times 2^-112, so its weights are times 2^112.
     const float factor = simd ? 0x1p112f : 1.0f;
     float sum = 0.0f;
-    for (int32_t p = 0; p < n_keys; ++p) {
+    const auto weigh = [&](int32_t p) {
         const float w = std::exp(scores[p] - max);
         sum += w;
         scores[p] = w * factor;
+    };
+    int32_t p = 0;
+#if defined(__wasm_simd128__)
+    // Four exps at once (softmax_exp.h: expf's bits); the sum still adds them one by one.
+    for (; p + 4 <= n_keys; p += 4) {
+        v128_t w;
+        if (!softmax_exp::expf4(wasm_f32x4_sub(wasm_v128_load(scores + p), wasm_f32x4_splat(max)), &w)) {
+            for (int32_t i = p; i < p + 4; ++i) weigh(i);
+            continue;
+        }
+        float lanes[4];
+        wasm_v128_store(lanes, w);
+        sum += lanes[0];
+        sum += lanes[1];
+        sum += lanes[2];
+        sum += lanes[3];
+        wasm_v128_store(scores + p, wasm_f32x4_mul(w, wasm_f32x4_splat(factor)));
     }
+#endif
+    for (; p < n_keys; ++p) weigh(p);
     const float inv = sum == 0.0f ? 0.0f : 1.0f / sum;
 #if defined(__wasm_simd128__)
     if (simd) {
@@ -310,6 +330,23 @@ float online_weights(float* scores, int32_t n_keys) {
     float max = -std::numeric_limits<float>::infinity();
     float sum = 0.0f;
     for (int32_t p = 0; p < n_keys; ++p) {
+#if defined(__wasm_simd128__)
+        // Four keys none of which raises the maximum: their exps at once (softmax_exp.h:
+        // expf's bits), added to the sum one by one as below.
+        if (p % 4 == 0 && p + 4 <= n_keys) {
+            const v128_t s4 = wasm_v128_load(scores + p), m = wasm_f32x4_splat(max);
+            v128_t w4;
+            if (!wasm_v128_any_true(wasm_f32x4_gt(s4, m)) && softmax_exp::expf4(wasm_f32x4_sub(s4, m), &w4)) {
+                wasm_v128_store(scores + p, w4);
+                sum += scores[p];
+                sum += scores[p + 1];
+                sum += scores[p + 2];
+                sum += scores[p + 3];
+                p += 3;
+                continue;
+            }
+        }
+#endif
         const float s = scores[p];
         float w = 1.0f;
         if (s > max) {
