@@ -71,7 +71,7 @@ namespace smollm {
 
 struct ThreadPool::Impl {};
 
-ThreadPool::ThreadPool(int, int) : n_threads_(1), max_running_(1) {}
+ThreadPool::ThreadPool(int, int, bool) : n_threads_(1), max_running_(1) {}
 ThreadPool::~ThreadPool() { stop_workers(); }
 
 void ThreadPool::stop_workers() {
@@ -192,6 +192,7 @@ struct ThreadPool::Impl {
     int worker_slots = 0;                  // max_running - 1
     std::atomic<int> allowed_slots{0};     // of those, how many jobs may fill now (governor)
     SlotGovernor governor{0};              // the caller's alone
+    bool adaptive = true;                  // consult the governor
     std::atomic<bool> caller_sleeping{false};
     std::atomic<bool> stopping{false};
 
@@ -324,13 +325,14 @@ struct ThreadPool::Impl {
             for (uint32_t d; (d = done.load(std::memory_order_seq_cst)) != total;) futex_wait(done, d);
             caller_sleeping.store(false, std::memory_order_relaxed);
         }
+        if (!adaptive) return;
         const auto end = std::chrono::steady_clock::now();
         allowed_slots.store(governor.after_job(work, std::chrono::duration_cast<Micros>(end - claimed), end),
                             std::memory_order_relaxed);
     }
 };
 
-ThreadPool::ThreadPool(int n_threads, int max_running) {
+ThreadPool::ThreadPool(int n_threads, int max_running, bool adaptive) {
     n_threads_ = n_threads < 1 ? 1 : n_threads;
     if (max_running <= 0) max_running = platform_cores();
     max_running_ = max_running <= 0 ? n_threads_ : std::min(max_running, n_threads_);
@@ -338,6 +340,7 @@ ThreadPool::ThreadPool(int n_threads, int max_running) {
     impl_->worker_slots = max_running_ - 1;
     impl_->allowed_slots.store(impl_->worker_slots, std::memory_order_relaxed);
     impl_->governor = SlotGovernor(impl_->worker_slots);
+    impl_->adaptive = adaptive;
     impl_->workers.reserve(static_cast<size_t>(n_threads_ - 1));
     try {
         for (int i = 1; i < n_threads_; ++i) {

@@ -24,9 +24,12 @@ public:
 
     // n_threads includes the calling thread. In a build without threads it is clamped to 1.
     // At most max_running of them (the caller included) run a job at once; 0 means the cores
-    // the platform reports (platform_cores()). Throws std::runtime_error when the threads
-    // cannot be started (in wasm: a pthread pool smaller than n_threads - 1).
-    explicit ThreadPool(int n_threads, int max_running = 0);
+    // the platform reports (platform_cores()). `adaptive` lets the slot governor run jobs on
+    // fewer workers while they keep losing their cores (runtime/slot_governor.h); off, every
+    // allowed thread takes part in every job (tests that need a worker to run a chunk).
+    // Throws std::runtime_error when the threads cannot be started (in wasm: a pthread pool
+    // smaller than n_threads - 1).
+    explicit ThreadPool(int n_threads, int max_running = 0, bool adaptive = true);
     ~ThreadPool();
     ThreadPool(const ThreadPool&) = delete;
     ThreadPool& operator=(const ThreadPool&) = delete;

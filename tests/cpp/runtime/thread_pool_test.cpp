@@ -106,7 +106,8 @@ TEST_CASE("a thread stalled inside a job holds back only its own chunk", "[runti
     // fixed share would wait for the stalled one forever.
     if (!ThreadPool::threads_available()) return;   // one thread: nothing to stall
     for (int n : {2, 3, 4}) {
-        ThreadPool pool(n, n);   // the stalled worker runs beside the caller
+        ThreadPool pool(n, n, false);   // the stalled worker runs beside the caller (no governor:
+                                        // on a busy machine it could take that worker out)
         const int64_t items = 200;
         for (int rep = 0; rep < 3; ++rep) {
             std::atomic<int64_t> finished{0};
@@ -129,7 +130,7 @@ TEST_CASE("a thread stalled inside a job holds back only its own chunk", "[runti
 }
 
 TEST_CASE("workers that went to sleep wake up for the next job", "[runtime]") {
-    ThreadPool pool(3, 3);
+    ThreadPool pool(3, 3, false);   // the last job needs a worker: no governor
     std::atomic<int64_t> ran{0};
     auto count = [&](int64_t begin, int64_t end, int) { ran.fetch_add(end - begin); };
     pool.for_chunks(100, 1, count);
@@ -157,7 +158,7 @@ TEST_CASE("workers that stopped waiting on a held chunk take part in the next jo
     // hangs the test.
     if (!ThreadPool::threads_available()) return;
     for (int n : {2, 3, 4}) {
-        ThreadPool pool(n, n);   // every thread may run at once, whatever the cores
+        ThreadPool pool(n, n, false);   // every thread may run at once, whatever the cores or the governor
         pool.for_chunks(static_cast<int64_t>(n), 1, [&](int64_t begin, int64_t, int) {
             if (begin == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
         });
@@ -244,7 +245,7 @@ TEST_CASE("by default as many threads run at once as the platform reports cores"
 }
 
 TEST_CASE("an exception in any thread reaches the caller and the pool stays usable", "[runtime]") {
-    ThreadPool pool(3);
+    ThreadPool pool(3, 0, false);   // one section needs a worker to throw: no governor
     SECTION("thrown by whichever thread runs one item") {
         REQUIRE_THROWS_WITH(pool.for_chunks(1000, 1, [&](int64_t begin, int64_t, int) {
             if (begin == 500) throw std::runtime_error("boom");
@@ -303,7 +304,7 @@ TEST_CASE("an idle pool uses no CPU", "[runtime]") {
 }
 
 TEST_CASE("the caller blocks while a worker finishes a long chunk", "[runtime]") {
-    ThreadPool pool(2, 2);
+    ThreadPool pool(2, 2, false);   // needs the worker: no governor
     Gate worker_started;
     const double before = cpu_seconds(CLOCK_THREAD_CPUTIME_ID);
     // The caller's chunk waits (blocked) until the worker holds the other one, then the
