@@ -259,12 +259,7 @@ void f16_values_f32(float* scores, F16Rows v, int32_t n_keys, int32_t head_dim, 
             for (int32_t i = p; i < p + 4; ++i) weigh(i);
             continue;
         }
-        float lanes[4];
-        wasm_v128_store(lanes, w);
-        sum += lanes[0];
-        sum += lanes[1];
-        sum += lanes[2];
-        sum += lanes[3];
+        sum = softmax_exp::add_in_order(sum, w);
         wasm_v128_store(scores + p, wasm_f32x4_mul(w, wasm_f32x4_splat(factor)));
     }
 #endif
@@ -338,10 +333,7 @@ float online_weights(float* scores, int32_t n_keys) {
             v128_t w4;
             if (!wasm_v128_any_true(wasm_f32x4_gt(s4, m)) && softmax_exp::expf4(wasm_f32x4_sub(s4, m), &w4)) {
                 wasm_v128_store(scores + p, w4);
-                sum += scores[p];
-                sum += scores[p + 1];
-                sum += scores[p + 2];
-                sum += scores[p + 3];
+                sum = softmax_exp::add_in_order(sum, w4);
                 p += 3;
                 continue;
             }

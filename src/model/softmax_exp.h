@@ -57,5 +57,15 @@ inline bool expf4(v128_t x, v128_t* e) {
     return true;
 }
 
+// sum + w[0] + w[1] + w[2] + w[3], added one at a time in that order: the softmax's f32 sum
+// as its scalar loop builds it, key by key.
+inline float add_in_order(float sum, v128_t w) {
+    sum += wasm_f32x4_extract_lane(w, 0);
+    sum += wasm_f32x4_extract_lane(w, 1);
+    sum += wasm_f32x4_extract_lane(w, 2);
+    sum += wasm_f32x4_extract_lane(w, 3);
+    return sum;
+}
+
 }  // namespace smollm::softmax_exp
 #endif

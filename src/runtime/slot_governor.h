@@ -19,7 +19,6 @@
 #pragma once
 #include <algorithm>
 #include <chrono>
-#include <cstdint>
 
 namespace smollm {
 
@@ -40,7 +39,6 @@ public:
 
     explicit SlotGovernor(int slots) : slots_(std::max(slots, 0)), allowed_(slots_) {}
 
-    int slots() const { return slots_; }
     int allowed() const { return allowed_; }
 
     // One job's figures; returns the worker slots the next job may fill (0 .. slots()).

@@ -189,8 +189,7 @@ struct ThreadPool::Impl {
     std::atomic<uint32_t> wake{0};        // bumped when a job starts; workers wait on it
     std::atomic<int> sleeping_workers{0};
     std::atomic<int> running_workers{0};   // workers holding a run slot
-    int worker_slots = 0;                  // max_running - 1
-    std::atomic<int> allowed_slots{0};     // of those, how many jobs may fill now (governor)
+    std::atomic<int> allowed_slots{0};     // of the max_running - 1, how many jobs may fill now
     SlotGovernor governor{0};              // the caller's alone
     bool adaptive = true;                  // consult the governor
     std::atomic<bool> caller_sleeping{false};
@@ -337,9 +336,8 @@ ThreadPool::ThreadPool(int n_threads, int max_running, bool adaptive) {
     if (max_running <= 0) max_running = platform_cores();
     max_running_ = max_running <= 0 ? n_threads_ : std::min(max_running, n_threads_);
     impl_ = new Impl();
-    impl_->worker_slots = max_running_ - 1;
-    impl_->allowed_slots.store(impl_->worker_slots, std::memory_order_relaxed);
-    impl_->governor = SlotGovernor(impl_->worker_slots);
+    impl_->allowed_slots.store(max_running_ - 1, std::memory_order_relaxed);
+    impl_->governor = SlotGovernor(max_running_ - 1);
     impl_->adaptive = adaptive;
     impl_->workers.reserve(static_cast<size_t>(n_threads_ - 1));
     try {
