@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "quant/blocks.h"
+#include "quant/float_dot_order.h"
 #include "quant/fp16.h"
 #include "quant/kernels.h"
 #include "quant/quant.h"
@@ -80,12 +81,9 @@ void widen_activation_row(GgmlType weight_type, const void* xq, void* dst, int64
         for (int64_t i = 0; i < n_cols; ++i) f[i] = f16[h[i]];
         break;
     }
-    case GgmlType::BF16: {
-        const auto* h = static_cast<const uint16_t*>(xq);
-        auto* f = static_cast<float*>(dst);
-        for (int64_t i = 0; i < n_cols; ++i) f[i] = bf16_to_fp32(h[i]);
+    case GgmlType::BF16:
+        float_order::bf16_widen_row(static_cast<const uint16_t*>(xq), static_cast<float*>(dst), n_cols);
         break;
-    }
     default: break;
     }
 }

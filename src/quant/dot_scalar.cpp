@@ -1,10 +1,11 @@
 // Scalar dot-product kernels: the reference every SIMD kernel is tested against, and the
 // kernels of the native build. Integer sums are exact; floats are combined per block in the
-// same order as the SIMD twins for the k-quants, IQ4_XS, F16, Q4_1 and Q5_1 (llama.cpp's x86
-// order for one token), so those agree bit for bit.
+// same order as the SIMD twins for the k-quants, IQ4_XS, F16, BF16, Q4_1 and Q5_1 (and F32 for
+// one token: llama.cpp's x86 order), so those agree bit for bit.
 #include <cstring>
 
 #include "quant/f16_dot_order.h"
+#include "quant/float_dot_order.h"
 #include "quant/blocks.h"
 #include "quant/fp16.h"
 #include "quant/fused_madd.h"
@@ -266,11 +267,15 @@ float kquant_row_repacked(const Block* w, const BlockQ8_K* a, int64_t nb, Sums s
 
 }  // namespace
 
+// One token in ggml_vec_dot_f32's order (quant/float_dot_order.h), llama.cpp's one-token F32
+// matmul; larger tiles (prefill) in plain order, as llama.cpp's batch path (tinyBLAS) differs
+// anyway and the fused adds, emulated in double, cost speed.
 void f32_dot(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, int n_tok,
              float* y, int64_t y_stride) {
     const auto* w = static_cast<const float*>(w_row);
     for_each_token(xq, xq_stride, n_tok, y, y_stride, [&](const uint8_t* x) {
         const auto* a = reinterpret_cast<const float*>(x);
+        if (n_tok == 1) return float_order::f32_dot_scalar(w, a, n_cols);
         float sum = 0;
         for (int64_t i = 0; i < n_cols; ++i) sum += w[i] * a[i];
         return sum;
@@ -288,14 +293,15 @@ void f16_dot(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride
     });
 }
 
+// In ggml_vec_dot_bf16's order (quant/float_dot_order.h), llama.cpp's one-token BF16 matmul;
+// plain adds only, so batches take it too.
 void bf16_dot(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, int n_tok,
               float* y, int64_t y_stride) {
     const auto* w = static_cast<const uint16_t*>(w_row);
     for_each_token(xq, xq_stride, n_tok, y, y_stride, [&](const uint8_t* x) {
         const auto* a = reinterpret_cast<const uint16_t*>(x);
-        float sum = 0;
-        for (int64_t i = 0; i < n_cols; ++i) sum += bf16_to_fp32(w[i]) * bf16_to_fp32(a[i]);
-        return sum;
+        return float_order::bf16_dot_scalar([w](int64_t i) { return bf16_to_fp32(w[i]); },
+                                            [a](int64_t i) { return bf16_to_fp32(a[i]); }, n_cols);
     });
 }
 

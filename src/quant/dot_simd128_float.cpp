@@ -1,9 +1,11 @@
 // SIMD128 kernels of the float weight types. F16 and BF16 activations arrive widened to f32
-// (their products are exact in f32, as in llama.cpp's F16/BF16 dot). F16 sums in llama.cpp's
-// order, bit-identical to the scalar twin; F32 and BF16 are a plain multiply-add whose four
-// lanes accumulate separately, so their sums differ from the scalar twin in float order.
+// (their products are exact in f32, as in llama.cpp's F16/BF16 dot). F16 and BF16 sum in
+// llama.cpp's one-token order (f16_dot_order.h, float_dot_order.h), bit-identical to the scalar
+// twins; F32 too for one token, while its batch tiles are a plain multiply-add whose four lanes
+// accumulate separately (their sums differ from the scalar twin in float order).
 #if defined(__wasm_simd128__)
 #include "quant/f16_dot_order.h"
+#include "quant/float_dot_order.h"
 #include "quant/fp16.h"
 #include "quant/kernels.h"
 #include "quant/simd128_tile.h"
@@ -22,24 +24,16 @@ struct F32Loader {
     static float load1(const void* row, int64_t i) { return static_cast<const float*>(row)[i]; }
 };
 
-struct BF16Loader {
-    static void load8(const void* row, int64_t i, v128_t* lo, v128_t* hi) {
-        const v128_t h = wasm_v128_load(static_cast<const uint16_t*>(row) + i);
-        *lo = wasm_i32x4_shl(wasm_u32x4_extend_low_u16x8(h), 16);
-        *hi = wasm_i32x4_shl(wasm_u32x4_extend_high_u16x8(h), 16);
-    }
-    static float load1(const void* row, int64_t i) { return bf16_to_fp32(static_cast<const uint16_t*>(row)[i]); }
-};
-
-template <int NT, typename Loader>
-void float_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
+// The F32 batch tile: a plain multiply-add.
+template <int NT>
+void f32_batch_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
     v128_t acc[NT];
     for (int t = 0; t < NT; ++t) acc[t] = wasm_f32x4_splat(0.f);
     const auto* x = static_cast<const uint8_t*>(xq);
     const int64_t n8 = n_cols - n_cols % 8;
     for (int64_t i = 0; i < n8; i += 8) {
         v128_t w0, w1;
-        Loader::load8(w_row, i, &w0, &w1);
+        F32Loader::load8(w_row, i, &w0, &w1);
         for (int t = 0; t < NT; ++t) {
             v128_t a0, a1;
             F32Loader::load8(x + t * xq_stride, i, &a0, &a1);
@@ -48,14 +42,18 @@ void float_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_str
     }
     for (int t = 0; t < NT; ++t) {
         float sum = hsum_f32x4(acc[t]);
-        for (int64_t k = n8; k < n_cols; ++k) sum += Loader::load1(w_row, k) * F32Loader::load1(x + t * xq_stride, k);
+        for (int64_t k = n8; k < n_cols; ++k) sum += F32Loader::load1(w_row, k) * F32Loader::load1(x + t * xq_stride, k);
         y[t * y_stride] = sum;
     }
 }
 
+// One token in ggml_vec_dot_f32's order (llama.cpp's one-token F32 matmul), batches plain.
 template <int NT>
 void f32_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
-    float_tile<NT, F32Loader>(n, w, x, xs, y, ys);
+    if constexpr (NT == 1)
+        y[0] = float_order::f32_dot_simd(static_cast<const float*>(w), static_cast<const float*>(x), n);
+    else
+        f32_batch_tile<NT>(n, w, x, xs, y, ys);
 }
 // F16 sums in ggml_vec_dot_f16's order (quant/f16_dot_order.h), llama.cpp's one-token F16
 // matmul, so the scalar twin gives the same bits; the tile's tokens share each step's widened
@@ -71,9 +69,12 @@ void f16_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int6
         *hi = fp16x4_to_f32(wasm_u32x4_extend_high_u16x8(h));
     }, [wh](int64_t i) { return fp16_to_fp32(wh[i]); }, rows, n, y, ys);
 }
+// In ggml_vec_dot_bf16's order, every tile (plain adds: no cost to keep it in batches).
 template <int NT>
 void bf16_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
-    float_tile<NT, BF16Loader>(n, w, x, xs, y, ys);
+    const float* rows[NT];
+    for (int t = 0; t < NT; ++t) rows[t] = reinterpret_cast<const float*>(static_cast<const uint8_t*>(x) + t * xs);
+    float_order::bf16_dot_rows<NT>(static_cast<const uint16_t*>(w), rows, n, y, ys);
 }
 
 }  // namespace

@@ -20,14 +20,20 @@ namespace smollm::quant::f16_order {
 
 constexpr int64_t kStep = 64;
 
-// The fold of one step's 64 partial sums (a[e]: accumulator e / 16, lane e % 16).
-inline float fold64(const float* a) {
-    float v[16];
-    for (int l = 0; l < 16; ++l) v[l] = (a[l] + a[32 + l]) + (a[16 + l] + a[48 + l]);
+// _mm512_reduce_add_ps's halving tree over 16 lanes (GCC's: upper 8 + lower 8, then 4 + 4,
+// then lanes (0 + 2) + (1 + 3)); ggml_vec_dot_bf16 and _f32 end with it too.
+inline float reduce_add16(const float* v) {
     float t3[8], t6[4];
     for (int i = 0; i < 8; ++i) t3[i] = v[i] + v[i + 8];
     for (int i = 0; i < 4; ++i) t6[i] = t3[i] + t3[i + 4];
     return (t6[0] + t6[2]) + (t6[1] + t6[3]);
+}
+
+// The fold of one step's 64 partial sums (a[e]: accumulator e / 16, lane e % 16).
+inline float fold64(const float* a) {
+    float v[16];
+    for (int l = 0; l < 16; ++l) v[l] = (a[l] + a[32 + l]) + (a[16 + l] + a[48 + l]);
+    return reduce_add16(v);
 }
 
 // sum of w(i) * x(i) for i < n, w and x returning the halves' values as floats.
@@ -63,14 +69,19 @@ void accumulate_steps(Load8 load8, const float* const* x, int64_t steps, v128_t 
     }
 }
 
+// reduce_add16 of 16 lanes held as four f32x4 (lanes 4q..4q+3 in v[q]).
+inline float reduce_add16_lanes(const v128_t* v) {
+    const v128_t t6 = wasm_f32x4_add(wasm_f32x4_add(v[0], v[2]), wasm_f32x4_add(v[1], v[3]));
+    const v128_t t8 = wasm_f32x4_add(t6, wasm_i32x4_shuffle(t6, t6, 2, 3, 0, 1));
+    return wasm_f32x4_extract_lane(t8, 0) + wasm_f32x4_extract_lane(t8, 1);
+}
+
 // fold64 of one token's accumulators (lanes 4q..4q+3 of fold64's v in vector q).
 inline float fold_lanes(const v128_t* a) {
     v128_t v[4];
     for (int q = 0; q < 4; ++q)
         v[q] = wasm_f32x4_add(wasm_f32x4_add(a[q], a[8 + q]), wasm_f32x4_add(a[4 + q], a[12 + q]));
-    const v128_t t6 = wasm_f32x4_add(wasm_f32x4_add(v[0], v[2]), wasm_f32x4_add(v[1], v[3]));
-    const v128_t t8 = wasm_f32x4_add(t6, wasm_i32x4_shuffle(t6, t6, 2, 3, 0, 1));
-    return wasm_f32x4_extract_lane(t8, 0) + wasm_f32x4_extract_lane(t8, 1);
+    return reduce_add16_lanes(v);
 }
 
 // dot_scalar's result for each of NT rows of floats x[t] (sharing w), into y[t * y_stride];

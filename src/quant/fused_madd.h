@@ -11,4 +11,11 @@ inline float fused_madd(float a, float b, float c) {
     return static_cast<float>(static_cast<double>(a) * static_cast<double>(b) + static_cast<double>(c));
 }
 
+// The same for any two f32 factors (F32 weights times F32 activations): a * b is still exact in
+// double (24 + 24 significant bits), but a + c far apart in magnitude may not be, and then the
+// sum is rounded twice (to double, then to f32). That differs from one rounding only when the
+// double lands exactly on a tie between two floats: about once in 2^29 inexact additions, a
+// one-ulp difference in one partial sum.
+inline float fused_madd_f32(float a, float b, float c) { return fused_madd(a, b, c); }
+
 }  // namespace smollm::quant

@@ -59,6 +59,8 @@ namespace simd128 {
 // as f32. Same numbers as the Q8_0 / Q8_1 / Q8_K / F16 / BF16 rows they come from.
 struct WideQ8_0 { float d; int16_t qs[32]; };
 struct WideQ8_1 { float d, s; int16_t qs[32]; };
+// BF16 rows widen to f32 in the order float_order::bf16_widen_row gives (groups of 8 as their
+// even elements, then their odd ones).
 // WideQ8_K's levels: each group of 16 as its 8 even elements, then its 8 odd ones (see
 // widen_u8_even_odd in simd128_util.h).
 struct WideQ8_K { float d; int16_t bsums[16]; int16_t qs[256]; };
