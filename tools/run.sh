@@ -98,6 +98,33 @@ ctest_in() {
     TOTAL_FAIL=$((TOTAL_FAIL + failed))
 }
 
+# The sanitizer build and the fuzz targets' builds, at the lowest CPU priority, in the
+# background while the native, JS and wasm suites run: the JS suites leave the cores idle much of
+# the time (browser start-up, servers, timers), which these builds fill, and at nice 19 they
+# take almost nothing from a suite that wants the core. The suites that need them run after.
+start_background_builds() {
+    log "sanitizer and fuzz builds start in the background (nice 19)"
+    BACKGROUND_LOG=$(mktemp)
+    (
+        # Lowered before anything starts, so every compiler it runs inherits it.
+        renice -n 19 -p "$BASHPID" >/dev/null
+        set -e
+        build_asan
+        log "fuzz targets build"
+        bash bench/fuzz/smoke.sh --build-only
+    ) >"$BACKGROUND_LOG" 2>&1 &
+    BACKGROUND_PID=$!
+}
+
+wait_background_builds() {
+    local status=0
+    wait "$BACKGROUND_PID" || status=$?
+    log "background builds finished (status $status); their log:"
+    cat "$BACKGROUND_LOG" >&2
+    rm -f "$BACKGROUND_LOG"
+    return $status
+}
+
 fuzz_smoke() {
     log "fuzz smoke: each libFuzzer target for 60 s"
     if bash bench/fuzz/smoke.sh 60; then
@@ -113,15 +140,22 @@ run_tests() {
     # spend much of their time waiting (browser start-up, servers, timers), and a test that
     # fails only on a busy machine is a bug to fix, not a reason to run alone. ctest starts
     # the longest files first (their COST in cmake/js_tests.cmake).
+    start_background_builds
     ctest_in build -R '^native_' -j"$JOBS"
     ctest_in build -E '^native_' -j"$JOBS"
     ctest_in build-wasm -j"$JOBS"
-    # The sanitizer build runs the C++ suites only: the JS suites exercise the wasm build.
-    # libstdc++ 12's std::stable_sort trips a false alloc/dealloc mismatch report under ASan.
-    export ASAN_OPTIONS=alloc_dealloc_mismatch=0
-    ctest_in build-asan -R '^native_' -j"$JOBS"
-    unset ASAN_OPTIONS
-    fuzz_smoke
+    if wait_background_builds; then
+        # The sanitizer build runs the C++ suites only: the JS suites exercise the wasm build.
+        # libstdc++ 12's std::stable_sort trips a false alloc/dealloc mismatch report under ASan.
+        export ASAN_OPTIONS=alloc_dealloc_mismatch=0
+        ctest_in build-asan -R '^native_' -j"$JOBS"
+        unset ASAN_OPTIONS
+        fuzz_smoke
+    else
+        echo "the sanitizer or fuzz build failed: see its log above" >&2
+        TOTAL_FAIL=$((TOTAL_FAIL + 1))
+        STATUS=1
+    fi
     echo
     echo "tests: ${TOTAL_PASS} passed, ${TOTAL_FAIL} failed"
     return $STATUS
@@ -142,7 +176,6 @@ case "${1:-}" in
         install_node_packages
         build_native
         build_wasm
-        build_asan
         run_tests
         ;;
     *)
