@@ -28,7 +28,11 @@ describe('generation fields through LocalEngine.generate', () => {
   const hot = { temperature: 1.5, seed: 3 };
   let sampled;
   before(async () => {
-    await engine.load(syntheticModel(), { threads: 1, contextSize: 128, cache: false });
+    // F16 weights: the engine sums them in one order for a batch and a single token, so the
+    // logprobs of a generation (its prompt evaluated as a batch) equal the log-softmax of
+    // evalLogits' one-token-at-a-time logits to the bound below. An F32 file's one-token
+    // matmul follows llama.cpp's decode order and its batches another (src/quant/kernels.h).
+    await engine.load(syntheticModel({ type: 'f16' }), { threads: 1, contextSize: 128, cache: false });
     greedy = await generate({});
     sampled = await generate(hot);
   });
