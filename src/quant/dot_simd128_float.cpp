@@ -1,8 +1,8 @@
 // SIMD128 kernels of the float weight types. F16 and BF16 activations arrive widened to f32
 // (their products are exact in f32, as in llama.cpp's F16/BF16 dot). F16 and BF16 sum in
 // llama.cpp's one-token order (f16_dot_order.h, float_dot_order.h), bit-identical to the scalar
-// twins; F32 too for one token, while its batch tiles are a plain multiply-add whose four lanes
-// accumulate separately (their sums differ from the scalar twin in float order).
+// twins; F32 is a plain multiply-add whose four lanes accumulate separately (its sums differ
+// from the scalar twin in float order).
 #if defined(__wasm_simd128__)
 #include "quant/f16_dot_order.h"
 #include "quant/float_dot_order.h"
@@ -24,7 +24,7 @@ struct F32Loader {
     static float load1(const void* row, int64_t i) { return static_cast<const float*>(row)[i]; }
 };
 
-// The F32 batch tile: a plain multiply-add.
+// The F32 tile: a plain multiply-add.
 template <int NT>
 void f32_batch_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
     v128_t acc[NT];
@@ -47,13 +47,13 @@ void f32_batch_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq
     }
 }
 
-// One token in ggml_vec_dot_f32's order (llama.cpp's one-token F32 matmul), batches plain.
+// A plain multiply-add for every tile. llama.cpp's one-token order (float_dot_order.h, the
+// scalar kernel's) was tried here: bit-identical in V8, but two CI runs in a row then crashed
+// WebKit's single-thread build under load on an F32 model (a null call_indirect, an out of
+// bounds access), which it never did before; it was taken out until that is understood.
 template <int NT>
 void f32_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
-    if constexpr (NT == 1)
-        y[0] = float_order::f32_dot_simd(static_cast<const float*>(w), static_cast<const float*>(x), n);
-    else
-        f32_batch_tile<NT>(n, w, x, xs, y, ys);
+    f32_batch_tile<NT>(n, w, x, xs, y, ys);
 }
 // F16 sums in ggml_vec_dot_f16's order (quant/f16_dot_order.h), llama.cpp's one-token F16
 // matmul, so the scalar twin gives the same bits; the tile's tokens share each step's widened

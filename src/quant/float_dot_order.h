@@ -15,7 +15,8 @@
 // (VDPBF16PS also flushes subnormal inputs and results to zero; wasm cannot, and real weights
 // and activations do not sit within 2^-126 of zero.)
 //
-// Scalar and SIMD128 versions give the same bits.
+// Scalar and SIMD128 versions of the BF16 order give the same bits; F32's order is scalar only
+// (the native build's kernel; the SIMD128 F32 kernel stays plain, see dot_simd128_float.cpp).
 #pragma once
 #include <cstdint>
 
@@ -65,35 +66,6 @@ float bf16_dot_scalar(W w, X x, int64_t n) {
 }
 
 #if defined(__wasm_simd128__)
-// fused_madd_f32 on four lanes: w * x + acc, each lane's product exact in double.
-inline v128_t fused_madd_f32x4(v128_t w, v128_t x, v128_t acc) {
-    const v128_t w23 = wasm_i64x2_shuffle(w, w, 1, 1), x23 = wasm_i64x2_shuffle(x, x, 1, 1);
-    const v128_t a23 = wasm_i64x2_shuffle(acc, acc, 1, 1);
-    const v128_t lo = wasm_f64x2_add(wasm_f64x2_mul(wasm_f64x2_promote_low_f32x4(w), wasm_f64x2_promote_low_f32x4(x)),
-                                     wasm_f64x2_promote_low_f32x4(acc));
-    const v128_t hi = wasm_f64x2_add(wasm_f64x2_mul(wasm_f64x2_promote_low_f32x4(w23), wasm_f64x2_promote_low_f32x4(x23)),
-                                     wasm_f64x2_promote_low_f32x4(a23));
-    return wasm_i64x2_shuffle(wasm_f32x4_demote_f64x2_zero(lo), wasm_f32x4_demote_f64x2_zero(hi), 0, 2);
-}
-
-// f32_dot_scalar's result, four lanes at a time: a[m] holds lanes 4m..4m+3 of the 64 sums.
-inline float f32_dot_simd(const float* w, const float* x, int64_t n) {
-    const int64_t steps = n / kStep;
-    float sum = 0.0f;
-    if (steps > 0) {
-        v128_t a[16];
-        for (int m = 0; m < 16; ++m) a[m] = wasm_f32x4_splat(0.0f);
-        for (int64_t s = 0; s < steps; ++s)
-            for (int m = 0; m < 16; ++m) {
-                const int64_t e = s * kStep + 4 * m;
-                a[m] = fused_madd_f32x4(wasm_v128_load(w + e), wasm_v128_load(x + e), a[m]);
-            }
-        sum = f16_order::fold_lanes(a);
-    }
-    for (int64_t i = steps * kStep; i < n; ++i) sum = fused_madd_f32(w[i], x[i], sum);
-    return sum;
-}
-
 // The BF16 activation row as bf16_dot_rows reads it: f32 values, each group of 8 elements of
 // the whole 64-element steps as its 4 even elements, then its 4 odd ones (the pairs VDPBF16PS
 // takes), so the kernel splits only the weights; the elements after the last whole step in

@@ -16,8 +16,9 @@
 // decoded token's logits are llama.cpp's bit for bit; a tile of 2..4 tokens (prefill) one
 // total per super-block, as llama.cpp's own batch path differs from its decode path anyway
 // and the fused lanes, emulated in double, cost 15-20% of prefill speed. matmul never splits
-// a batch into a tile of one (tile_tokens). F32 does the same (its one-token order's fused adds
-// are emulated in double); F16 and BF16 sum every tile in their one-token order (plain adds).
+// a batch into a tile of one (tile_tokens). The scalar F32 kernel does the same (its one-token
+// order's fused adds are emulated in double; the SIMD128 one is plain, dot_simd128_float.cpp
+// says why); F16 and BF16 sum every tile in their one-token order (plain adds).
 #pragma once
 #include <cstddef>
 #include <cstdint>

@@ -30,8 +30,9 @@ describe('generation fields through LocalEngine.generate', () => {
   before(async () => {
     // F16 weights: the engine sums them in one order for a batch and a single token, so the
     // logprobs of a generation (its prompt evaluated as a batch) equal the log-softmax of
-    // evalLogits' one-token-at-a-time logits to the bound below. An F32 file's one-token
-    // matmul follows llama.cpp's decode order and its batches another (src/quant/kernels.h).
+    // evalLogits' one-token-at-a-time logits to the bound below. The k-quants (and F32 in the
+    // native build) sum one token in llama.cpp's decode order and batches in another
+    // (src/quant/kernels.h).
     await engine.load(syntheticModel({ type: 'f16' }), { threads: 1, contextSize: 128, cache: false });
     greedy = await generate({});
     sampled = await generate(hot);
