@@ -14,7 +14,7 @@
 namespace smollm::quant::simd128 {
 namespace {
 
-// Each loader reads 8 consecutive elements of a row as two f32x4, or one element as a float.
+// Reads 8 consecutive elements of an F32 row as two f32x4, or one element as a float.
 struct F32Loader {
     static void load8(const void* row, int64_t i, v128_t* lo, v128_t* hi) {
         const float* p = static_cast<const float*>(row) + i;
@@ -24,9 +24,12 @@ struct F32Loader {
     static float load1(const void* row, int64_t i) { return static_cast<const float*>(row)[i]; }
 };
 
-// The F32 tile: a plain multiply-add.
+// F32: a plain multiply-add for every tile. llama.cpp's one-token order (float_dot_order.h, the
+// scalar kernel's) was tried here: bit-identical in V8, but two CI runs in a row then crashed
+// WebKit's single-thread build under load on an F32 model (a null call_indirect, an out of
+// bounds access), which it never did before; it was taken out until that is understood.
 template <int NT>
-void f32_batch_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
+void f32_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
     v128_t acc[NT];
     for (int t = 0; t < NT; ++t) acc[t] = wasm_f32x4_splat(0.f);
     const auto* x = static_cast<const uint8_t*>(xq);
@@ -47,14 +50,6 @@ void f32_batch_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq
     }
 }
 
-// A plain multiply-add for every tile. llama.cpp's one-token order (float_dot_order.h, the
-// scalar kernel's) was tried here: bit-identical in V8, but two CI runs in a row then crashed
-// WebKit's single-thread build under load on an F32 model (a null call_indirect, an out of
-// bounds access), which it never did before; it was taken out until that is understood.
-template <int NT>
-void f32_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
-    f32_batch_tile<NT>(n, w, x, xs, y, ys);
-}
 // F16 sums in ggml_vec_dot_f16's order (quant/f16_dot_order.h), llama.cpp's one-token F16
 // matmul, so the scalar twin gives the same bits; the tile's tokens share each step's widened
 // weights.

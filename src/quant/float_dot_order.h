@@ -21,6 +21,7 @@
 #include <cstdint>
 
 #include "quant/f16_dot_order.h"
+#include "quant/fp16.h"
 #include "quant/fused_madd.h"
 
 #if defined(__wasm_simd128__)
@@ -71,19 +72,13 @@ float bf16_dot_scalar(W w, X x, int64_t n) {
 // takes), so the kernel splits only the weights; the elements after the last whole step in
 // order. Written once per matmul for all the rows it meets.
 inline void bf16_widen_row(const uint16_t* h, float* f, int64_t n) {
-    const auto value = [](uint16_t b) {
-        const uint32_t bits = static_cast<uint32_t>(b) << 16;
-        float v;
-        __builtin_memcpy(&v, &bits, 4);
-        return v;
-    };
     const int64_t whole = n / kStep * kStep;
     for (int64_t g = 0; g < whole; g += 8)
         for (int k = 0; k < 4; ++k) {
-            f[g + k] = value(h[g + 2 * k]);
-            f[g + 4 + k] = value(h[g + 2 * k + 1]);
+            f[g + k] = bf16_to_fp32(h[g + 2 * k]);
+            f[g + 4 + k] = bf16_to_fp32(h[g + 2 * k + 1]);
         }
-    for (int64_t i = whole; i < n; ++i) f[i] = value(h[i]);
+    for (int64_t i = whole; i < n; ++i) f[i] = bf16_to_fp32(h[i]);
 }
 
 // bf16_dot_scalar's result for NT activation rows x[t] (laid out by bf16_widen_row) sharing
@@ -118,12 +113,7 @@ void bf16_dot_rows(const uint16_t* w, const float* const* x, int64_t n, float* y
             sum += static_cast<double>(f16_order::reduce_add16_lanes(c[t][0]));
             sum += static_cast<double>(f16_order::reduce_add16_lanes(c[t][1]));
         }
-        for (int64_t i = steps * kStep; i < n; ++i) {
-            const uint32_t bits = static_cast<uint32_t>(w[i]) << 16;
-            float wi;
-            __builtin_memcpy(&wi, &bits, 4);
-            sum += static_cast<double>(wi * x[t][i]);
-        }
+        for (int64_t i = steps * kStep; i < n; ++i) sum += static_cast<double>(bf16_to_fp32(w[i]) * x[t][i]);
         y[t * y_stride] = static_cast<float>(sum);
     }
 }

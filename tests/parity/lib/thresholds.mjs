@@ -34,8 +34,8 @@ export function thresholdsFor(model, variant = MIRRORED_CPU_VARIANTS[0]) {
 }
 
 // Matrix types whose one-token matmul is llama.cpp's x86 arithmetic bit for bit (as of
-// 2026-12-04: F32 (native build; the wasm F32 kernel is plain, ~1e-7 off), F16, BF16, Q4_1 / Q5_1,
-// and the k-quants Q2_K..Q6_K with IQ4_XS), and those
+// 2026-12-04: F32 (native build; the wasm F32 kernel is plain: 4.2e-4 of the range on
+// gen-f32), F16, BF16, Q4_1 / Q5_1, and the k-quants Q2_K..Q6_K with IQ4_XS), and those
 // of them whose batch tiles use the same order.
 export const EXACT_DECODE_TYPES = new Set(['F32', 'F16', 'BF16', 'Q4_1', 'Q5_1', 'Q2_K', 'Q3_K', 'Q4_K', 'Q5_K', 'Q6_K', 'IQ4_XS']);
 const BATCH_AS_DECODE_TYPES = new Set(['F16', 'BF16', 'Q4_1', 'Q5_1']);
