@@ -57,7 +57,10 @@ if(SMOLLM_WEB_SOURCES)
         # over 2 GiB (one buffer) could not be allocated; emmalloc can allocate up to 4 GB.
         # The engine allocates only at load, so emmalloc's slower small allocations cost
         # nothing per token.
-        -sMALLOC=emmalloc)
+        -sMALLOC=emmalloc
+        # js/wasm/<module>.js.symbols: wasm function index -> C++ name, for the indices a
+        # trap's EngineCrashedError carries (tools/wasm-frames.mjs). Not published.
+        --emit-symbol-map)
     if(variant STREQUAL "mt")
       # The engine's thread pool starts its pthreads inside Engine::load and waits for them
       # without returning to the event loop, so the Workers must exist before: the JS passes

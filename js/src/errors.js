@@ -97,10 +97,18 @@ export class EngineError extends SmolLMError {}
 
 // The wasm engine trapped (out-of-bounds access, unreachable, abort): its memory can no
 // longer be trusted, so every later call fails with this too. Load the model again.
+// `wasmModule` names the build that trapped (smollm-st, smollm-mt-relaxed...) and
+// `wasmFunctions` the innermost wasm functions of the trap by index, innermost first (empty
+// where the engine gave no stack): the build's symbol map names them (tools/wasm-frames.mjs).
 export class EngineCrashedError extends EngineError {
-  /** @param {string} detail */
-  constructor(detail) {
+  /**
+   * @param {string} detail
+   * @param {{wasmModule?: string, wasmFunctions?: number[]}} [where]
+   */
+  constructor(detail, { wasmModule = '', wasmFunctions = [] } = {}) {
     super(`the engine crashed (${detail}) and cannot be used again: load the model again`);
+    this.wasmModule = wasmModule;
+    this.wasmFunctions = wasmFunctions;
   }
 }
 // The multi-thread build could not start its pthread workers (a worker script that failed to
@@ -145,7 +153,8 @@ for (const [name, Class] of Object.entries(classes)) Object.defineProperty(Class
  * @typedef {{name: string, message: string, fields: Record<string, unknown>}} SerializedError
  */
 
-const ERROR_FIELDS = /** @type {const} */ (['status', 'url', 'requiredBytes', 'limitBytes', 'limit', 'limitValue', 'promptTokens', 'contextSize']);
+const ERROR_FIELDS = /** @type {const} */ (['status', 'url', 'requiredBytes', 'limitBytes', 'limit', 'limitValue', 'promptTokens',
+  'contextSize', 'wasmModule', 'wasmFunctions']);
 
 /**
  * Plain-object form that survives postMessage; keeps the class and its extra fields.

@@ -191,22 +191,25 @@ async function relaxedEntry(build, requested) {
  *   up front because the engine starts its threads without returning to the event loop.
  * @param {SimdChoice} [simd] which SIMD kind; 'auto' takes relaxed when this
  *   engine runs it correctly and the files are there.
- * @returns {Promise<{module: SmolLMModule, simdReason: string}>} the module, and why its SIMD kind
+ * @returns {Promise<{module: SmolLMModule, simdReason: string, name: string}>} the module, why its SIMD kind,
+ *   and the build's name (smollm-st, smollm-mt-relaxed...)
  */
 export async function createModuleWithReason(build, threads, simd = 'auto') {
   checkSimdChoice(simd);
   const plain = builds[build].simd128;
-  if (simd === 'simd128') return { module: await instantiate(plain, threads), simdReason: 'requested by the caller' };
+  /** @param {BuildEntry} entry @param {string} simdReason */
+  const made = async (entry, simdReason) => ({ module: await instantiate(entry, threads), simdReason, name: entry.name });
+  if (simd === 'simd128') return made(plain, 'requested by the caller');
   const relaxed = await relaxedEntry(build, simd);
-  if (!relaxed.entry) return { module: await instantiate(plain, threads), simdReason: relaxed.reason };
+  if (!relaxed.entry) return made(plain, relaxed.reason);
   try {
-    return { module: await instantiate(relaxed.entry, threads), simdReason: relaxed.reason };
+    return await made(relaxed.entry, relaxed.reason);
   } catch (error) {
     // A browser deployment may lack the relaxed files (a 404 for the module or its .wasm):
     // the plain build is always there.
     const why = `the relaxed-SIMD build ${relaxed.entry.name} failed to load (${errorText(error)})`;
     if (simd === 'relaxed') throw new InvalidArgumentError(`simd: 'relaxed' cannot be used: ${why}`);
-    return { module: await instantiate(plain, threads), simdReason: `${why}: using simd128` };
+    return made(plain, `${why}: using simd128`);
   }
 }
 

@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { missingWebKit, startWebKit, MINIBROWSER_PATH } from './webkit.mjs';
+import { symbolizeCrash } from '../../tools/wasm-frames.mjs';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 export const FIREFOX_PATH = '/usr/bin/firefox-esr';
@@ -146,7 +147,7 @@ function chromiumPage(page) {
     type: (selector, text) => page.fill(selector, text),
     press: (selector, key) => page.press(selector, key),
     upload: (selector, file) => page.setInputFiles(selector, file),
-    evaluate: (fn, arg) => page.evaluate(fn, arg),
+    evaluate: (fn, arg) => withCrashFrames(page.evaluate(fn, arg)),
     waitFor: (fn, arg, timeout) => pollUntil(page, fn, arg, timeout),
     screenshot: (file, fullPage = false) => page.screenshot({ path: file, fullPage }),
     setViewport: (width, height) => page.setViewportSize({ width, height }),
@@ -201,7 +202,7 @@ function firefoxPage(page) {
       const input = await page.$(selector);
       await input.uploadFile(file);
     },
-    evaluate: (fn, arg) => firefoxEvaluate(page, fn, arg),
+    evaluate: (fn, arg) => withCrashFrames(firefoxEvaluate(page, fn, arg)),
     waitFor: (fn, arg, timeout) => pollUntil(page, fn, arg, timeout),
     screenshot: (file, fullPage = false) => page.screenshot({ path: file, fullPage }),
     setViewport: (width, height) => page.setViewport({ width, height }),
@@ -371,7 +372,7 @@ function webkitPage(name, log, handle, inWindow) {
     }, [selector, text]),
     press: (selector, key) => inWindow(handle, async (d) => (await d.findElement({ css: selector })).sendKeys(WEBDRIVER_KEYS[key] ?? key)),
     upload: (selector, file) => inWindow(handle, async (d) => (await d.findElement({ css: selector })).sendKeys(file)),
-    evaluate: (fn, arg) => webkitEvaluate(inWindow, handle, fn, arg),
+    evaluate: (fn, arg) => withCrashFrames(webkitEvaluate(inWindow, handle, fn, arg)),
     waitFor: (fn, arg, timeout) => pollUntil(page, fn, arg, timeout),
     // WebDriver captures the viewport only, so fullPage is not honoured.
     screenshot: async (file) => fs.writeFileSync(file, Buffer.from(await inWindow(handle, (d) => d.takeScreenshot()), 'base64')),
@@ -442,6 +443,24 @@ async function pollUntil(page, fn, arg, timeout = 60000) {
 }
 
 const EVALUATE_TIMEOUT_MS = 10000;
+
+// An engine crash that reaches a test names its wasm functions by index (EngineCrashedError);
+// the failure also shows their names from this checkout's symbol maps, since a crash seen
+// once in a CI run may not come back.
+/**
+ * @template T
+ * @param {Promise<T>} promise
+ * @returns {Promise<T>}
+ */
+export async function withCrashFrames(promise) {
+  try {
+    return await promise;
+  } catch (error) {
+    const frames = error instanceof Error ? symbolizeCrash(error.message) : null;
+    if (frames) error.message += `\n${frames}`;
+    throw error;
+  }
+}
 
 // Rejects when the promise has not settled in time; the late result (or error) is dropped.
 export function withTimeout(promise, ms, what) {

@@ -4,6 +4,7 @@
 import {
   EngineCrashedError, EngineError, InvalidArgumentError, UnloadedError, abortError, fromEngineError,
 } from '../errors.js';
+import { crashedError, isWasmTrap } from './wasm-trap.js';
 import { chooseBuild, chooseThreads, hardwareConcurrency, isNode, withThreadsAtOnce, yieldToEventLoop } from '../platform.js';
 import { createModuleWithReason } from '../wasm-module.js';
 import { renderChat } from '../chat-template.js';
@@ -46,6 +47,8 @@ export class LocalEngine {
   #cacheKey = null;
   /** @type {EngineCrashedError | null} the error of a wasm trap: every later call gets it */
   #crashed = null;
+  /** the module's build name (smollm-st...), for a trap's error */
+  #moduleName = '';
 
   /**
    * @param {ResolvedSource} source
@@ -68,8 +71,9 @@ export class LocalEngine {
     }
     const entries = await resolveSources(source, options);
     expectedDigests(options.sha256, entries.length);   // a malformed digest fails before any download
-    const { module, simdReason } = await createModuleWithReason(build, threads, options.simd ?? 'auto');
+    const { module, simdReason, name } = await createModuleWithReason(build, threads, options.simd ?? 'auto');
     this.#module = module;
+    this.#moduleName = name;
     let loaded;
     try {
       loaded = await loadIntoMemory(module, entries, { contextSize, kvTypes, sha256: options.sha256 }, onProgress, signal, onWarning);
@@ -88,9 +92,10 @@ export class LocalEngine {
       // The context the memory plan chose (the caller's, or the default that fits).
       this.#engine = module.Engine.load(loaded.parts, threads, loaded.contextSize, kvTypes.key, kvTypes.value);
     } catch (error) {
-      loaded.parts.forEach((p) => module._free(p.ptr));
+      // After a trap the heap is not trusted, so nothing is freed into it: the module goes.
+      if (!isWasmTrap(error)) loaded.parts.forEach((p) => module._free(p.ptr));
       this.#dropModule();
-      throw fromEngineError(error);
+      throw isWasmTrap(error) ? crashedError(error, name) : fromEngineError(error);
     }
     onProgress?.({ phase: 'prepare', loaded: total, total, bytesPerSecond: 0 });
     const engine = this.#engine;
@@ -149,8 +154,8 @@ export class LocalEngine {
     try {
       return fn();
     } catch (error) {
-      if (error instanceof WebAssembly.RuntimeError) {
-        this.#crashed = new EngineCrashedError(error.message);
+      if (isWasmTrap(error)) {
+        this.#crashed = crashedError(error, this.#moduleName);
         throw this.#crashed;
       }
       throw fromEngineError(error);

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ENGINES, missingBrowser } from '../browsers.mjs';
+import { symbolizeCrash } from '../../../tools/wasm-frames.mjs';
 import {
   serve, artifact, step, missingShared, missingPackage, waitForOfflineReady, REPO_ROOT, TINY_PY_RADIO, FORCED_BUILD, PAGE_QUERY, setMaxTokens, pickModel,
 } from './support.mjs';
@@ -47,7 +48,9 @@ async function loadTinyPy(browser) {
     return text.startsWith('Ready:') ? text : false;
   }, null, LOAD_TIMEOUT));
   const state = await browser.evaluate(pageState);
-  assert.equal(state.error, null, `no error notice after loading: ${state.error}`);
+  // An engine crash in the notice also shows its wasm functions' names (tools/wasm-frames.mjs).
+  const frames = state.error ? symbolizeCrash(state.error) : null;
+  assert.equal(state.error, null, `no error notice after loading: ${state.error}${frames ? `\n${frames}` : ''}`);
   assert.match(state.loaded, /^Ready: tiny-py/);
   return state;
 }
