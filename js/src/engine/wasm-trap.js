@@ -3,8 +3,8 @@
 // trap seen once on someone's machine (or once in a CI run) can be traced: the build that
 // trapped and the innermost wasm functions of its stack, by index. Every engine writes them
 // into Error.stack as `wasm-function[N]` (V8 `wasm://wasm/...:wasm-function[N]:0x..`,
-// SpiderMonkey `...wasm:wasm-function[N]:0x..`, JavaScriptCore `<?>.wasm-function[N]@[wasm
-// code]`); the build's symbol map (written beside the module at link time, not published)
+// SpiderMonkey `...WebAssembly.Module:wasm-function[N]:0x..`, JavaScriptCore
+// `N@<?>:wasm-function[N]`); the build's symbol map (written beside the module at link time, not published)
 // names them: tools/wasm-frames.mjs.
 import { EngineCrashedError } from '../errors.js';
 

@@ -48,7 +48,7 @@ test('the stack formats of SpiderMonkey and JavaScriptCore give the same frames'
     stack: '@http://127.0.0.1:1/js/wasm/smollm-st.wasm:wasm-function[276]:0xfa33\n@http://127.0.0.1:1/js/wasm/smollm-st.wasm:wasm-function[966]:0xfb54c\ninvoke_vii@http://127.0.0.1:1/js/wasm/smollm-st.js:9:1',
   });
   const webkit = Object.assign(new Error('x'), {
-    stack: '<?>.wasm-function[276]@[wasm code]\n<?>.wasm-function[966]@[wasm code]\ninvoke_vii@http://127.0.0.1:1/js/wasm/smollm-st.js:9:1',
+    stack: '276@<?>:wasm-function[276]\n966@<?>:wasm-function[966]\ninvoke_vii@http://127.0.0.1:1/js/wasm/smollm-st.js:9:1',
   });
   assert.deepEqual(trapFrames(firefox), [276, 966]);
   assert.deepEqual(trapFrames(webkit), [276, 966]);
