@@ -79,7 +79,7 @@ export class LocalEngine {
       loaded = await loadIntoMemory(module, entries, { contextSize, kvTypes, sha256: options.sha256 }, onProgress, signal, onWarning);
     } catch (error) {
       this.#dropModule();
-      throw error;
+      throw isWasmTrap(error) ? crashedError(error, name) : error;
     }
     const total = loaded.parts.reduce((a, p) => a + p.size, 0);
     onProgress?.({ phase: 'prepare', loaded: 0, total, bytesPerSecond: 0 });
