@@ -1,5 +1,6 @@
 #include "text/token_index.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace smollm {
@@ -42,8 +43,19 @@ TokenIndex::TokenIndex(const StringList& texts) : texts_(texts) {
     for (size_t id = 0; id < texts.size(); ++id) {
         uint64_t i = hash(texts[id]) & mask_;
         while (slots_[i] >= 0 && texts_[static_cast<size_t>(slots_[i])] != texts[id]) i = (i + 1) & mask_;
+        if (slots_[i] >= 0) earlier_.emplace_back(static_cast<int32_t>(id), slots_[i]);   // ids rise: sorted
         slots_[i] = static_cast<int32_t>(id);
     }
+}
+
+std::vector<int32_t> TokenIndex::find_all(std::string_view text) const {
+    std::vector<int32_t> ids;
+    for (int32_t id = find(text); id >= 0;) {
+        ids.push_back(id);
+        const auto it = std::lower_bound(earlier_.begin(), earlier_.end(), std::pair<int32_t, int32_t>(id, INT32_MIN));
+        id = it != earlier_.end() && it->first == id ? it->second : -1;
+    }
+    return ids;
 }
 
 int32_t TokenIndex::find(std::string_view text) const {

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "gguf/string_list.h"
@@ -16,6 +17,9 @@ public:
     // whose map is filled in id order).
     explicit TokenIndex(const StringList& texts);
     int32_t find(std::string_view text) const;   // -1 when absent
+    // Every id whose text is `text`, highest first (empty when absent): repeated texts are rare,
+    // and their lower ids are kept aside (earlier_) so the lookup stays a hash probe.
+    std::vector<int32_t> find_all(std::string_view text) const;
 
     static uint64_t hash(std::string_view text);
 
@@ -23,6 +27,8 @@ private:
     const StringList& texts_;
     std::vector<int32_t> slots_;   // token id or -1; size is a power of two
     uint64_t mask_ = 0;
+    // (id, the next lower id with the same text), sorted by id: one entry per repeat.
+    std::vector<std::pair<int32_t, int32_t>> earlier_;
 };
 
 // (left symbol, right symbol) -> (merge rank, merged symbol), open addressing on a 64-bit key.
