@@ -28,8 +28,9 @@ struct F32Loader {
 // scalar kernel's) was bit-identical here in V8 but 2.5 times slower (8.6 -> 3.4 GMAC/s: its
 // fused adds are emulated in double), while the plain order stays within the parity bound
 // (4.2e-4 of the logit range on gen-f32); F32 files are reference files, rarely run in a
-// browser. (It was first taken out for a WebKit trap under load that then came back without
-// it, in a Q4_K_M model: that trap is not this kernel's; tests/parity/README.md.)
+// browser. (It was first taken out for a WebKit trap under load; that trap was a
+// JavaScriptCore loop-OSR fault, later pinned down in Vocab::detect_special_tokens, see
+// src/text/vocab.cpp; whether this kernel's long loops were another of its victims is unknown.)
 template <int NT>
 void f32_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
     v128_t acc[NT];

@@ -89,14 +89,19 @@ describe('the packed package, installed into a fresh folder', { skip }, () => {
     assert.match(manifest.types, /\.d\.ts$/);
   });
 
+  // The builds' symbol maps (*.js.symbols, for naming a crash's wasm functions) stay out: only
+  // this checkout's developers read them.
   test('the tarball holds every module the package loads: js/src and every built js/wasm file', () => {
     const { entries } = packed;
+    const built = readdirSync(join(ROOT, 'js/wasm'));
     const wanted = [
       ...readdirSync(join(ROOT, 'js/src'), { recursive: true }).map(String).filter((f) => /\.(js|cjs)$/.test(f)).map((f) => `src/${f}`),
-      ...readdirSync(join(ROOT, 'js/wasm')).map((f) => `wasm/${f}`),
+      ...built.filter((f) => !f.endsWith('.symbols')).map((f) => `wasm/${f}`),
     ];
     const missing = wanted.filter((f) => !entries.includes(f));
     assert.deepEqual(missing, [], 'files missing from the tarball');
+    assert.ok(built.some((f) => f.endsWith('.symbols')), 'the builds wrote their symbol maps');
+    assert.deepEqual(entries.filter((f) => f.endsWith('.symbols')), [], 'no symbol map is published');
     assert.ok(!entries.some((f) => f.startsWith('node_modules/')), 'no dependency is bundled into the tarball');
   });
 
