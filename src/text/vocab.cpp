@@ -1,10 +1,12 @@
 #include "text/vocab.h"
 
 #include <algorithm>
+#include <span>
 #include <stdexcept>
 
 #include "gguf/gguf_reader.h"
 #include "text/pre_tokenizer.h"
+#include "text/special_texts.h"
 
 namespace smollm {
 
@@ -167,7 +169,7 @@ Vocab::Vocab(const VocabSpec& spec) : texts_(usable_texts(spec.tokens)), index_(
 void Vocab::detect_special_tokens(const VocabSpec& spec) {
     const int32_t n = size();
     // The lowest id whose text is one of `names`, marked control (llama.cpp picks by hash order).
-    const auto detect = [&](std::initializer_list<std::string_view> names) -> int32_t {
+    const auto detect = [&](std::span<const std::string_view> names) -> int32_t {
         int32_t lowest = -1;
         for (std::string_view name : names) {
             const std::vector<int32_t> ids = index_.find_all(name);   // highest first
@@ -179,20 +181,17 @@ void Vocab::detect_special_tokens(const VocabSpec& spec) {
     const auto given = [&](const std::optional<int64_t>& id) -> int32_t {
         return id && *id >= 0 && *id < n ? static_cast<int32_t>(*id) : -1;
     };
+    namespace st = special_texts;
     int32_t eot = given(spec.eot_id);
-    if (eot < 0) {
-        eot = detect({"<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<|end_of_text|>",
-                      "<EOT>", "_<EOT>", "[EOT]", "<\xEF\xBD\x9C" "end\xE2\x96\x81of\xE2\x96\x81sentence\xEF\xBD\x9C>",
-                      "<end_of_utterance>"});
-    }
+    if (eot < 0) eot = detect(st::kEndOfTurn);
     int32_t eom = given(spec.eom_id);
-    if (eom < 0) eom = detect({"<|eom_id|>"});
-    detect({"<|fim_prefix|>", "<fim-prefix>", "<fim_prefix>", "<PRE>", "\xE2\x96\x81<PRE>", "<|code_prefix|>", "<|prefix|>"});
-    detect({"<|fim_suffix|>", "<fim-suffix>", "<fim_suffix>", "<SUF>", "\xE2\x96\x81<SUF>", "<|code_suffix|>", "<|suffix|>"});
-    detect({"<|fim_middle|>", "<fim-middle>", "<fim_middle>", "<MID>", "\xE2\x96\x81<MID>", "<|code_middle|>", "<|middle|>"});
-    const int32_t fim_pad = detect({"<|fim_pad|>", "<fim-pad>", "<fim_pad>", "<PAD>", "[PAD]"});
-    const int32_t fim_rep = detect({"<|fim_repo|>", "<|repo_name|>", "<fim-repo>", "<REPO>", "<reponame>"});
-    const int32_t fim_sep = detect({"<|file_sep|>"});
+    if (eom < 0) eom = detect(st::kEndOfMessage);
+    detect(st::kFimPrefix);
+    detect(st::kFimSuffix);
+    detect(st::kFimMiddle);
+    const int32_t fim_pad = detect(st::kFimPad);
+    const int32_t fim_rep = detect(st::kFimRepo);
+    const int32_t fim_sep = detect(st::kFimSep);
 
     for (int32_t id = 0; id < n; ++id) {
         uint32_t& a = attrs_[static_cast<size_t>(id)];
@@ -203,10 +202,7 @@ void Vocab::detect_special_tokens(const VocabSpec& spec) {
     for (int32_t id : {fim_pad, fim_rep, fim_sep, eos_id_, eot, eom}) {
         if (valid(id)) eog_[static_cast<size_t>(id)] = true;
     }
-    for (std::string_view name : {"<|eot_id|>", "<|im_end|>", "<|end|>", "<|return|>", "<|call|>", "<|flush|>", "<|calls|>",
-                                  "<end_of_turn>", "<|endoftext|>", "</s>", "<|eom_id|>", "<EOT>", "_<EOT>", "[EOT]", "[EOS]",
-                                  "<|end_of_text|>", "<end_of_utterance>", "<eos>", "<turn|>", "<|tool_response>",
-                                  "<\xEF\xBD\x9C" "end\xE2\x96\x81of\xE2\x96\x81sentence\xEF\xBD\x9C>", "[e~["}) {
+    for (std::string_view name : special_texts::kEndOfGeneration) {
         for (int32_t id : index_.find_all(name)) {
             eog_[static_cast<size_t>(id)] = true;
             attrs_[static_cast<size_t>(id)] |= kAttrControl;

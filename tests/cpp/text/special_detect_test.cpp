@@ -4,12 +4,14 @@
 // detected text is the one marked, every id of an end-of-generation text ends generation).
 #include <catch.hpp>
 
-#include <initializer_list>
+#include <iterator>
 #include <random>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "text/special_texts.h"
 #include "text/token_index.h"
 #include "text/vocab.h"
 
@@ -21,7 +23,7 @@ const std::vector<std::string> kSpecialTexts = {
     "<|eot_id|>", "<|im_end|>", "<|endoftext|>", "<|eom_id|>", "<|fim_prefix|>", "<fim_suffix>", "<|fim_middle|>",
     "<|fim_pad|>", "<|repo_name|>", "<|file_sep|>", "</s>", "<eos>", "[EOS]", "<unused_7>", "<|im_start|>"};
 
-bool one_of(std::string_view text, std::initializer_list<std::string_view> names) {
+bool one_of(std::string_view text, std::span<const std::string_view> names) {
     for (std::string_view n : names) {
         if (text == n) return true;
     }
@@ -33,7 +35,7 @@ struct Reference {
     std::vector<bool> eog;
 };
 
-// The scan text/vocab.cpp used before (the names lists as they are there).
+// The scan text/vocab.cpp used before, over the same lists (special_texts.h).
 Reference reference(const VocabSpec& spec, const Vocab& vocab) {
     const int32_t n = vocab.size();
     Reference r;
@@ -43,7 +45,7 @@ Reference reference(const VocabSpec& spec, const Vocab& vocab) {
         if (spec.token_types[i] == static_cast<int32_t>(TokenType::Control)) r.attrs[i] |= kAttrControl;
         if (spec.token_types[i] == static_cast<int32_t>(TokenType::Unused)) r.attrs[i] |= kAttrUnused;
     }
-    const auto detect = [&](std::initializer_list<std::string_view> names) -> int32_t {
+    const auto detect = [&](std::span<const std::string_view> names) -> int32_t {
         for (int32_t id = 0; id < n; ++id) {
             if (one_of(vocab.text(id), names)) {
                 r.attrs[static_cast<size_t>(id)] |= kAttrControl;
@@ -52,30 +54,28 @@ Reference reference(const VocabSpec& spec, const Vocab& vocab) {
         }
         return -1;
     };
-    const int32_t eot = detect({"<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<|end_of_text|>",
-                                "<EOT>", "_<EOT>", "[EOT]", "<\xEF\xBD\x9C" "end\xE2\x96\x81of\xE2\x96\x81sentence\xEF\xBD\x9C>",
-                                "<end_of_utterance>"});
-    const int32_t eom = detect({"<|eom_id|>"});
-    detect({"<|fim_prefix|>", "<fim-prefix>", "<fim_prefix>", "<PRE>", "\xE2\x96\x81<PRE>", "<|code_prefix|>", "<|prefix|>"});
-    detect({"<|fim_suffix|>", "<fim-suffix>", "<fim_suffix>", "<SUF>", "\xE2\x96\x81<SUF>", "<|code_suffix|>", "<|suffix|>"});
-    detect({"<|fim_middle|>", "<fim-middle>", "<fim_middle>", "<MID>", "\xE2\x96\x81<MID>", "<|code_middle|>", "<|middle|>"});
-    const int32_t fim_pad = detect({"<|fim_pad|>", "<fim-pad>", "<fim_pad>", "<PAD>", "[PAD]"});
-    const int32_t fim_rep = detect({"<|fim_repo|>", "<|repo_name|>", "<fim-repo>", "<REPO>", "<reponame>"});
-    const int32_t fim_sep = detect({"<|file_sep|>"});
+    namespace st = special_texts;
+    // Each list in the order the scan took them; whether the token it finds ends generation.
+    const std::span<const std::string_view> lists[] = {st::kEndOfTurn, st::kEndOfMessage, st::kFimPrefix, st::kFimSuffix,
+                                                       st::kFimMiddle, st::kFimPad, st::kFimRepo, st::kFimSep};
+    const bool ends[] = {true, true, false, false, false, true, true, true};
+    std::vector<int32_t> ending;
+    for (size_t i = 0; i < std::size(lists); ++i) {
+        const int32_t id = detect(lists[i]);
+        if (ends[i]) ending.push_back(id);
+    }
     for (int32_t id = 0; id < n; ++id) {
         if ((r.attrs[static_cast<size_t>(id)] & kAttrControl) && vocab.text(id).find("unused") != std::string_view::npos) {
             r.attrs[static_cast<size_t>(id)] |= kAttrUnused;
         }
     }
     r.eog.assign(static_cast<size_t>(n), false);
-    for (int32_t id : {fim_pad, fim_rep, fim_sep, vocab.eos_id(), eot, eom}) {
+    ending.push_back(vocab.eos_id());
+    for (int32_t id : ending) {
         if (id >= 0 && id < n) r.eog[static_cast<size_t>(id)] = true;
     }
     for (int32_t id = 0; id < n; ++id) {
-        if (one_of(vocab.text(id), {"<|eot_id|>", "<|im_end|>", "<|end|>", "<|return|>", "<|call|>", "<|flush|>", "<|calls|>",
-                                    "<end_of_turn>", "<|endoftext|>", "</s>", "<|eom_id|>", "<EOT>", "_<EOT>", "[EOT]", "[EOS]",
-                                    "<|end_of_text|>", "<end_of_utterance>", "<eos>", "<turn|>", "<|tool_response>",
-                                    "<\xEF\xBD\x9C" "end\xE2\x96\x81of\xE2\x96\x81sentence\xEF\xBD\x9C>", "[e~["})) {
+        if (one_of(vocab.text(id), st::kEndOfGeneration)) {
             r.eog[static_cast<size_t>(id)] = true;
             r.attrs[static_cast<size_t>(id)] |= kAttrControl;
         }
