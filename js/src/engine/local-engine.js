@@ -93,9 +93,10 @@ export class LocalEngine {
       this.#engine = module.Engine.load(loaded.parts, threads, loaded.contextSize, kvTypes.key, kvTypes.value);
     } catch (error) {
       // After a trap the heap is not trusted, so nothing is freed into it: the module goes.
-      if (!isWasmTrap(error)) loaded.parts.forEach((p) => module._free(p.ptr));
+      const trapped = isWasmTrap(error);
+      if (!trapped) loaded.parts.forEach((p) => module._free(p.ptr));
       this.#dropModule();
-      throw isWasmTrap(error) ? crashedError(error, name) : fromEngineError(error);
+      throw trapped ? crashedError(error, name) : fromEngineError(error);
     }
     onProgress?.({ phase: 'prepare', loaded: total, total, bytesPerSecond: 0 });
     const engine = this.#engine;

@@ -4,8 +4,8 @@
 // trapped and the innermost wasm functions of its stack, by index. Every engine writes them
 // into Error.stack as `wasm-function[N]` (V8 `wasm://wasm/...:wasm-function[N]:0x..`,
 // SpiderMonkey `...WebAssembly.Module:wasm-function[N]:0x..`, JavaScriptCore
-// `N@<?>:wasm-function[N]`); the build's symbol map (written beside the module at link time, not published)
-// names them: tools/wasm-frames.mjs.
+// `N@<?>:wasm-function[N]`); the build's symbol map (written beside the module at link time,
+// not published) names them: tools/wasm-frames.mjs.
 import { EngineCrashedError } from '../errors.js';
 
 // Enough frames to see the kernel and the engine call that reached it.
