@@ -415,7 +415,10 @@ std::unique_ptr<Engine> Engine::load(std::vector<FileBuffer> parts, const Engine
         }
         s.trie = std::make_unique<grammar::TokenTrie>(grammar::TokenTrie::from_tokenizer(*s.tokenizer));
 
-        s.pool = std::make_unique<ThreadPool>(std::clamp(options.n_threads, 1, kMaxThreads));
+        // At most as many threads run at once as the platform reports cores, fewer where a
+        // probe at start finds fewer really running (runtime/concurrency_probe.h).
+        s.pool = std::make_unique<ThreadPool>(std::clamp(options.n_threads, 1, kMaxThreads), 0, /*adaptive=*/true,
+                                              /*measure=*/true);
         s.model = std::make_unique<LlamaModel>(config, std::move(weights), static_cast<int32_t>(n_ctx), options.kv_type_k,
                                                 options.kv_type_v, *s.pool);
         s.logits.assign(static_cast<size_t>(config.n_vocab), 0.0f);
@@ -435,7 +438,7 @@ const Tokenizer& Engine::tokenizer() const { return *s_->tokenizer; }
 int32_t Engine::n_vocab() const { return s_->n_vocab(); }
 int32_t Engine::n_ctx() const { return s_->model->n_ctx(); }
 int32_t Engine::n_threads() const { return s_->pool->size(); }
-int32_t Engine::threads_at_once() const { return s_->pool->max_running(); }
+int32_t Engine::threads_at_once() const { return s_->pool->running_at_start(); }
 
 uint64_t Engine::memory_bytes() const {
     uint64_t bytes = 0;

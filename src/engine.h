@@ -122,7 +122,7 @@ public:
     int32_t n_vocab() const;
     int32_t n_ctx() const;
     int32_t n_threads() const;
-    int32_t threads_at_once() const;   // how many of them run at once: the cores the platform reports
+    int32_t threads_at_once() const;   // how many run at once at first: the cores reported, or fewer measured
     uint64_t memory_bytes() const;   // weights + KV cache + scratch held by this engine
 
     // Ids for `text`, with the BOS the vocabulary asks for first when add_bos.

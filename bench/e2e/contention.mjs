@@ -135,7 +135,7 @@ async function main() {
     records.push(rec);
     appendFileSync(recordsFile, JSON.stringify(rec) + '\n');
     const f = rec.result ? figures(rec.result) : null;
-    log(`${browser} ${engine} ${condition} ${threads}t rep ${rep}: ${f ? `prefill ${f.prefillShort?.toFixed(2)} decode ${f.decode?.toFixed(2)} tok/s, threads used ${f.threadsUsed}` : `ERROR ${rec.error.split('\n')[0]}`} (others ${rec.cpu.othersCores.toFixed(2)} cores)`);
+    log(`${browser} ${engine} ${condition} ${threads}t rep ${rep}: ${f ? `prefill ${f.prefillShort?.toFixed(2)} decode ${f.decode?.toFixed(2)} tok/s, threads used ${f.threadsUsed}${f.threadsAtOnce && f.threadsAtOnce < f.threadsUsed ? ` (${f.threadsAtOnce} at once)` : ''}` : `ERROR ${rec.error.split('\n')[0]}`} (others ${rec.cpu.othersCores.toFixed(2)} cores)`);
   };
 
   for (let rep = 1; rep <= o.reps; rep++) {
@@ -184,11 +184,14 @@ function render(records, o, machine, recordsFile) {
     }));
     const others = (c) => median(recs.filter((r) => r.condition === c).map((r) => r.cpu.othersCores));
     const simd = [...new Set(recs.map((r) => r.result?.simd).filter(Boolean))].join('/');
-    const threadsUsed = (c) => [...new Set(byCond(c).map((r) => r.result.threadsUsed))].join('/') || '—';
+    const threadsUsed = (c) => [...new Set(byCond(c).map((r) => {
+      const { threadsUsed: used, threadsAtOnce: atOnce } = r.result;
+      return atOnce && atOnce < used ? `${used} threads, ${atOnce} at once` : `${used} threads`;
+    }))].join('/') || '—';
     const errors = recs.filter((r) => r.error).length;
     rows.push(`| ${browser} | ${engine}${simd ? ` (${simd})` : ''} | ${f1(fig('quiet', 'prefillShort'))} / ${f1(fig('quiet', 'decode'))} ` +
       `| ${f1(fig('busy', 'prefillShort'))} / ${f1(fig('busy', 'decode'))} | **${pct(ratioOf('busy', 'prefillShort'))} / ${pct(ratioOf('busy', 'decode'))}** ` +
-      `| ${f1(fig('oversubscribed', 'prefillShort'))} / ${f1(fig('oversubscribed', 'decode'))} (${threadsUsed('oversubscribed')} threads) | **${pct(ratioOf('oversubscribed', 'prefillShort'))} / ${pct(ratioOf('oversubscribed', 'decode'))}** ` +
+      `| ${f1(fig('oversubscribed', 'prefillShort'))} / ${f1(fig('oversubscribed', 'decode'))} (${threadsUsed('oversubscribed')}) | **${pct(ratioOf('oversubscribed', 'prefillShort'))} / ${pct(ratioOf('oversubscribed', 'decode'))}** ` +
       `| ${CONDITIONS.map((c) => (others(c) ?? 0).toFixed(2)).join(' / ')} | ${byCond('quiet').length}${errors ? `, ${errors} failed` : ''} |`);
   }
   const machineLines = Object.entries(machine).map(([k, v]) => `- ${k}: ${v}`).join('\n');

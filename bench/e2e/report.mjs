@@ -28,6 +28,7 @@ export function figures(result) {
     wasmMiB: result.wasmMemoryBytes ? result.wasmMemoryBytes / MiB : null,
     rssMiB: result.peakRssBytes ? result.peakRssBytes / MiB : null,
     threadsUsed: result.threadsUsed,
+    threadsAtOnce: result.threadsAtOnce ?? null,
   };
 }
 

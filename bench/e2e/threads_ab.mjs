@@ -54,7 +54,7 @@ try {
         const stopSpinner = o.busy ? startSpinner() : () => {};
         try {
           const f = figures(await driver.runIn(server.url, 'ours', job, () => {}));
-          console.log(`${new Date().toISOString().slice(11, 19)} rep ${rep} ${name} ${threads}t: prefill ${f.prefillShort?.toFixed(1)} decode ${f.decode?.toFixed(1)} tok/s (threads used ${f.threadsUsed})`);
+          console.log(`${new Date().toISOString().slice(11, 19)} rep ${rep} ${name} ${threads}t: prefill ${f.prefillShort?.toFixed(1)} decode ${f.decode?.toFixed(1)} tok/s (threads used ${f.threadsUsed}${f.threadsAtOnce && f.threadsAtOnce < f.threadsUsed ? `, ${f.threadsAtOnce} at once` : ''})`);
         } catch (e) {
           console.log(`rep ${rep} ${name} ${threads}t: ERROR ${String(e).split('\n')[0]}`);
         } finally {

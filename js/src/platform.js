@@ -43,14 +43,19 @@ export function chooseThreads({ build, requested, cores, coresSource }) {
 
 // The engine's pool runs at most as many threads at once as the platform reports cores (the rest
 // sleep: taking turns on the cores with the threads that hold work made 4 threads on 2 cores
-// decode at 60-90% of 2 threads' speed). The reason says so when that limit applies.
+// decode at 60-90% of 2 threads' speed), and fewer where a short probe when it starts finds
+// fewer really running at once (WebKitGTK reports 4 cores on a 2-core machine; the engine's
+// runtime/concurrency_probe.h). The reason says which limit applies, when one does.
 /**
  * @param {string} reason chooseThreads' reason
  * @param {number} threads the pool's size
  * @param {number} atOnce how many of them the engine runs at once (ModelInfo.threadsAtOnce)
+ * @param {number} cores the cores the engine read from the platform
  */
-export function withThreadsAtOnce(reason, threads, atOnce) {
-  return atOnce < threads ? `${reason}; ${atOnce} run at once, one per core the platform reports` : reason;
+export function withThreadsAtOnce(reason, threads, atOnce, cores) {
+  if (atOnce >= threads) return reason;
+  if (atOnce >= cores) return `${reason}; ${atOnce} run at once, one per core the platform reports`;
+  return `${reason}; ${atOnce} run at once: ${cores} cores reported, ${atOnce} found running at once when the engine started, more tried later`;
 }
 
 // Multi-thread needs SharedArrayBuffer, which browsers only give cross-origin isolated pages,

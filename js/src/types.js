@@ -226,12 +226,17 @@
  * @property {number} threads
  * @property {number} threadsAtOnce How many of the threads run at once: `threads`, or the cores
  *   the platform reports (`navigator.hardwareConcurrency`; `os.cpus()` in Node) when that is
- *   fewer. Threads beyond the cores would only take turns on them with the threads that hold
- *   work, which slowed decode by up to 40% (bench/contention/NOTES.md), so the others sleep.
+ *   fewer, or fewer still (never below 2) when a short probe as the engine starts finds fewer
+ *   threads really running at once (WebKitGTK reports 4 cores on a 2-core machine); the
+ *   engine then tries more after a few seconds, and runs on fewer while threads keep losing
+ *   their cores to other programs, so this is the count it starts with. Threads
+ *   beyond the cores would only take turns on them with the threads that hold work, which
+ *   slowed decode by up to 40% (bench/contention/NOTES.md), so the others sleep.
  * @property {string} threadsReason How `threads` was chosen, e.g. "requested by the caller
  *   (threads option)" or "default for 4 core(s) reported by navigator.hardwareConcurrency (one
  *   core left for the page, at most 16)", and "; 2 run at once, one per core the platform
- *   reports" when threadsAtOnce is below threads.
+ *   reports" or "; 2 run at once: 4 cores reported, 2 found running at once when the engine
+ *   started, more tried later" when threadsAtOnce is below threads.
  * @property {BuildKind} build
  * @property {string} buildReason Why this build was picked, e.g. "crossOriginIsolated is false:
  *   SharedArrayBuffer unavailable".

@@ -6,7 +6,9 @@
 // machine). Every kWindow the governor adds those waits up; when they are more than
 // kLostPercent of the window, the pool runs with half its workers (rounded down: 4 threads
 // on 2 cores get to 2 in one window), and adds one back later: after kFirstRetry, twice as
-// long each time a try fails in its first window.
+// long each time a try fails in its first window; a try that holds is followed by the next one
+// at once (a window later). A governor may start below its slots, where the pool's start-up
+// probe measured fewer threads running at once (runtime/concurrency_probe.h).
 //
 // Why: beside one busy process on 2 cores, tiny-py's decode at 2 threads (jobs of ~70 us)
 // ran at 240 tok/s under Node and at 40% of its quiet speed in Firefox, against 382 tok/s
@@ -37,16 +39,34 @@ public:
     static constexpr Micros kFirstRetry{100'000};
     static constexpr Micros kMaxRetry{3'200'000};
 
-    explicit SlotGovernor(int slots) : slots_(std::max(slots, 0)), allowed_(slots_) {}
+    // `start`: the slots the first jobs may fill, where the thread pool's start-up probe found
+    // fewer threads running at once than there are slots. The first try of one more comes
+    // kMaxRetry after the first job (as after a run of failed tries: the probe has just seen
+    // these cores busy), and each try that holds is followed by the next a window later, so a
+    // probe that ran while the cores were briefly busy (a browser compiling the module on its
+    // own threads) costs seconds, not the load's lifetime.
+    explicit SlotGovernor(int slots) : SlotGovernor(slots, slots) {}
+    SlotGovernor(int slots, int start)
+        : slots_(std::max(slots, 0)), allowed_(std::clamp(start, 0, slots_)),
+          retry_(allowed_ < slots_ ? kMaxRetry : kFirstRetry) {}
 
     int allowed() const { return allowed_; }
 
     // One job's figures; returns the worker slots the next job may fill (0 .. slots()).
     int after_job(Micros work, Micros wait, Clock::time_point now) {
+        if (!started_) {   // windows and tries count from the start of the first job
+            started_ = true;
+            window_start_ = now - work - wait;
+            retry_at_ = window_start_ + retry_;
+        }
         if (wait > kLongWait && wait > work) lost_ += wait;
         const auto elapsed = std::chrono::duration_cast<Micros>(now - window_start_);
-        if (elapsed < kWindow) return allowed_;
-        const bool losing = lost_.count() * 100 > elapsed.count() * kLostPercent;
+        // A window ends early once its losses alone exceed kLostPercent of a whole window: a
+        // worker that keeps losing its core is taken out (or a failed try ended) in half the
+        // time when it loses a time slice every ~25 ms.
+        const bool lost_enough = lost_.count() * 100 > kWindow.count() * kLostPercent;
+        if (elapsed < kWindow && !lost_enough) return allowed_;
+        const bool losing = lost_enough || lost_.count() * 100 > elapsed.count() * kLostPercent;
         window_start_ = now;
         lost_ = Micros{0};
         if (allowed_ > 0 && losing) {
@@ -55,7 +75,11 @@ public:
             trying_ = false;
             retry_at_ = now + retry_;
         } else {
-            trying_ = false;   // a try that lasted a window without losing holds
+            if (trying_) {   // a try that lasted a window without losing holds: try the next now
+                retry_ = kFirstRetry;
+                retry_at_ = now;
+            }
+            trying_ = false;
             if (allowed_ < slots_ && now >= retry_at_) {
                 ++allowed_;
                 trying_ = true;
@@ -73,6 +97,7 @@ private:
     Micros retry_ = kFirstRetry;
     Clock::time_point retry_at_{};
     bool trying_ = false;      // the last window boundary added a worker
+    bool started_ = false;     // a job has been reported
 };
 
 }  // namespace smollm

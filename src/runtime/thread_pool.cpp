@@ -16,7 +16,14 @@
 // Fewer slots while workers keep losing their cores: the caller times each job (its own
 // chunks, then its wait for the chunks others hold) and runtime/slot_governor.h lowers the
 // slots a job may fill when the waits show workers descheduled while holding chunks, and tries
-// one more later. A worker above the current number gives its slot back before its next job.
+// one more later. The slots belong to workers 1..allowed by number: a worker numbered above
+// gives its slot back and waits on a futex of its own until the governor allows it again.
+//
+// Fewer slots from the start where the platform over-reports its cores: with 3 or more allowed
+// at once, the pool measures as it starts how many of its threads really run at once (one job
+// of ~12 ms in which all spin, runtime/concurrency_probe.h) and starts the governor there.
+// WebKitGTK reports 4 cores on 2; the governor alone needed a window (100 ms) to see it, and
+// tiny-py at 4 threads kept 77-93% of 2 threads' speed in WebKit, 100% / 99% with the probe.
 //
 // Waiting: a forward pass issues jobs microseconds apart, so a waiting thread first spins for
 // a short while (no yield: on a busy machine a yielding thread only keeps a core busy), then
@@ -37,6 +44,7 @@
 // web-worker.js), where Atomics.wait is allowed; on the browser's main thread Emscripten's
 // futex wait falls back to spinning, which is still correct.
 #include "runtime/thread_pool.h"
+#include "runtime/concurrency_probe.h"
 #include "runtime/slot_governor.h"
 #include "runtime/stall_watch.h"
 
@@ -67,11 +75,12 @@
 
 namespace smollm {
 
+
 #ifdef SMOLLM_NO_THREADS
 
 struct ThreadPool::Impl {};
 
-ThreadPool::ThreadPool(int, int, bool) : n_threads_(1), max_running_(1) {}
+ThreadPool::ThreadPool(int, int, bool, bool) : n_threads_(1), max_running_(1), start_running_(1) {}
 ThreadPool::~ThreadPool() { stop_workers(); }
 
 void ThreadPool::stop_workers() {
@@ -190,6 +199,7 @@ struct ThreadPool::Impl {
     std::atomic<int> sleeping_workers{0};
     std::atomic<int> running_workers{0};   // workers holding a run slot
     std::atomic<int> allowed_slots{0};     // of the max_running - 1, how many jobs may fill now
+    std::atomic<uint32_t> reserve{0};      // bumped when allowed_slots grows; workers above it wait on it
     SlotGovernor governor{0};              // the caller's alone
     bool adaptive = true;                  // consult the governor
     std::atomic<bool> caller_sleeping{false};
@@ -239,6 +249,12 @@ struct ThreadPool::Impl {
         Micros per_chunk = kCallerSpinMin;   // this worker's last chunk time
         bool slot = false;                   // holds a run slot
         for (;;) {
+            if (index > allowed_slots.load(std::memory_order_seq_cst)) {
+                wait_in_reserve(index, slot);
+                if (stopping.load(std::memory_order_acquire)) return;
+                seen = wake.load(std::memory_order_acquire);   // only jobs from now on
+                continue;
+            }
             auto started = [&] { return wake.load(std::memory_order_acquire) != seen; };
             StallWatch watch(done.load(std::memory_order_relaxed), std::chrono::steady_clock::now(),
                              stall_limit(per_chunk));
@@ -271,6 +287,34 @@ struct ThreadPool::Impl {
         }
     }
 
+    // Workers 1..allowed_slots are the ones that run jobs; one numbered above waits here until
+    // the governor allows more (or the pool stops). Fixed numbers keep the same threads, with
+    // their caches and scratch, running job after job: when every worker slept on one futex,
+    // each token's wake-up went to the worker asleep longest (a FIFO in JavaScriptCore), so
+    // 4 threads on 2 cores rotated through 3 cold workers and ran 5-10% slower than 2 threads
+    // in WebKit with the same 2 at once.
+    void wait_in_reserve(int index, bool& slot) {
+        if (slot) {
+            running_workers.fetch_sub(1, std::memory_order_seq_cst);
+            slot = false;
+        }
+        for (;;) {
+            const uint32_t seen_reserve = reserve.load(std::memory_order_seq_cst);
+            if (stopping.load(std::memory_order_acquire) || index <= allowed_slots.load(std::memory_order_seq_cst)) return;
+            futex_wait(reserve, seen_reserve);
+        }
+    }
+
+    void set_allowed_slots(int n) {
+        const int before = allowed_slots.exchange(n, std::memory_order_seq_cst);
+        if (n > before) wake_reserve();
+    }
+
+    void wake_reserve() {
+        reserve.fetch_add(1, std::memory_order_seq_cst);
+        futex_wake(reserve, INT_MAX);
+    }
+
     bool take_slot() {
         int n = running_workers.load(std::memory_order_relaxed);
         while (n < allowed_slots.load(std::memory_order_relaxed)) {
@@ -301,6 +345,94 @@ struct ThreadPool::Impl {
         if (free_slots > 0) futex_wake(wake, free_slots);
     }
 
+    // How many of `runners` threads (the caller one of them) run at once, or 0 when the
+    // samples could not tell: one job in which every runner spins, the caller sampling the
+    // workers' loop counts (runtime/concurrency_probe.h says how they are read). Workers that
+    // never get a core never check in and count as not running.
+    int probe_running_at_once(int runners, int n_threads) {
+        using Clock = std::chrono::steady_clock;
+        using Probe = ConcurrencyProbe;
+        struct alignas(64) Loops {
+            std::atomic<uint64_t> n{0};
+        };
+        std::vector<Loops> loops(static_cast<size_t>(n_threads));
+        std::atomic<bool> stop{false};
+        bool sampled = false;
+        std::vector<std::vector<double>> kept;
+        kept.reserve(static_cast<size_t>(Probe::kMaxDuration / Probe::kSample) + 1);
+        std::vector<uint64_t> last(static_cast<size_t>(n_threads)), now_loops(last.size());
+        auto read_loops = [&](std::vector<uint64_t>& into) {
+            for (size_t t = 1; t < into.size(); ++t) into[t] = loops[t].n.load(std::memory_order_relaxed);
+        };
+
+        auto sample = [&] {
+            auto checked_in = [&] {
+                int n = 0;
+                for (size_t t = 1; t < loops.size(); ++t) n += loops[t].n.load(std::memory_order_relaxed) > 0;
+                return n >= runners - 1;
+            };
+            spin_until(checked_in, Probe::kCheckInTimeout);
+            // The clock's step (browsers coarsen performance.now()): the least of a few, since
+            // the caller may lose its core between two readings.
+            auto step = Clock::duration::max();
+            for (int i = 0; i < 4; ++i) {
+                const auto t0 = Clock::now();
+                auto t1 = t0;
+                while ((t1 = Clock::now()) == t0) cpu_relax();
+                if (i > 0) step = std::min(step, t1 - t0);   // the first wait starts mid-step
+            }
+            const auto clock_step = std::chrono::duration_cast<Micros>(step);
+            const auto limit = Probe::drop_limit(clock_step), length = Probe::sample_length(clock_step);
+
+            read_loops(last);
+            auto sample_start = Clock::now(), previous = sample_start;
+            const auto end = sample_start + Probe::kDuration, last_end = sample_start + Probe::kMaxDuration;
+            bool gap = false;
+            for (;;) {
+                const auto now = Clock::now();
+                gap = gap || now - previous > limit;
+                previous = now;
+                const auto span = std::chrono::duration_cast<std::chrono::duration<double, std::micro>>(now - sample_start);
+                if (span >= length) {
+                    read_loops(now_loops);
+                    if (!gap) {
+                        std::vector<double> progress(now_loops.size() - 1);
+                        for (size_t t = 1; t < now_loops.size(); ++t) {
+                            progress[t - 1] = static_cast<double>(now_loops[t] - last[t]) / span.count();
+                        }
+                        kept.push_back(std::move(progress));
+                    }
+                    last.swap(now_loops);
+                    sample_start = now;
+                    gap = false;
+                    if (now >= last_end || (now >= end && kept.size() >= Probe::kEnoughSamples)) break;
+                }
+                cpu_relax();
+            }
+        };
+
+        const ChunkFn fn = [&](int64_t, int64_t, int thread) {
+            if (thread != 0) {
+                auto& n = loops[static_cast<size_t>(thread)].n;
+                for (uint64_t i = 1; !stop.load(std::memory_order_relaxed); ++i) {
+                    n.store(i, std::memory_order_relaxed);
+                    cpu_relax();
+                }
+                return;
+            }
+            if (sampled) return;   // the caller may claim a chunk no worker took
+            sampled = true;
+            try {
+                sample();
+            } catch (...) {   // an allocation failure: no answer, and the workers must stop
+                kept.clear();
+            }
+            stop.store(true, std::memory_order_relaxed);
+        };
+        run_job(0, runners, 1, fn);
+        return ConcurrencyProbe::running_at_once(kept);
+    }
+
     // One job of at most kMaxJobItems items.
     void run_job(int64_t offset, int64_t n_items, int64_t step, const ChunkFn& fn) {
         job.store(&fn, std::memory_order_relaxed);
@@ -326,12 +458,11 @@ struct ThreadPool::Impl {
         }
         if (!adaptive) return;
         const auto end = std::chrono::steady_clock::now();
-        allowed_slots.store(governor.after_job(work, std::chrono::duration_cast<Micros>(end - claimed), end),
-                            std::memory_order_relaxed);
+        set_allowed_slots(governor.after_job(work, std::chrono::duration_cast<Micros>(end - claimed), end));
     }
 };
 
-ThreadPool::ThreadPool(int n_threads, int max_running, bool adaptive) {
+ThreadPool::ThreadPool(int n_threads, int max_running, bool adaptive, bool measure) {
     n_threads_ = n_threads < 1 ? 1 : n_threads;
     if (max_running <= 0) max_running = platform_cores();
     max_running_ = max_running <= 0 ? n_threads_ : std::min(max_running, n_threads_);
@@ -359,11 +490,27 @@ ThreadPool::ThreadPool(int n_threads, int max_running, bool adaptive) {
         stop_workers();
         throw;
     }
+    start_running_ = max_running_;
+    if (measure && adaptive && max_running_ >= ConcurrencyProbe::kProbeFrom) {
+        // No answer (the caller itself kept losing its core, so fewer than kMinSamples clean
+        // samples in kMaxDuration) means a machine busier than its cores: start low too.
+        int measured = impl_->probe_running_at_once(max_running_, n_threads_);
+        if (measured == 0) measured = ConcurrencyProbe::kKeepAtLeast;
+        if (measured < max_running_) {
+            // Jobs start on what was measured; the governor tries more later, so a probe that
+            // ran while something else briefly held cores (a browser compiling the module on
+            // its own threads) costs a few hundred milliseconds, not the load's lifetime.
+            start_running_ = std::max(measured, ConcurrencyProbe::kKeepAtLeast);
+            impl_->set_allowed_slots(start_running_ - 1);
+            impl_->governor = SlotGovernor(max_running_ - 1, start_running_ - 1);
+        }
+    }
 }
 
 void ThreadPool::stop_workers() {
     impl_->stopping.store(true, std::memory_order_release);
     impl_->wake_workers();
+    impl_->wake_reserve();
     for (auto& w : impl_->workers) w.join();
     delete impl_;
     impl_ = nullptr;

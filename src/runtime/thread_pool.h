@@ -27,16 +27,24 @@ public:
     // the platform reports (platform_cores()). `adaptive` lets the slot governor run jobs on
     // fewer workers while they keep losing their cores (runtime/slot_governor.h); off, every
     // allowed thread takes part in every job (tests that need a worker to run a chunk).
+    // `measure` (with `adaptive`): where 3 or more may run at once, measure at start how many
+    // really do (a probe of some 12 ms, runtime/concurrency_probe.h) and start jobs on that
+    // many (at least 2), the slot governor trying more later: the platform's report can be
+    // wrong (WebKitGTK reports 4 cores on 2).
     // Throws std::runtime_error when the threads cannot be started (in wasm: a pthread pool
     // smaller than n_threads - 1).
-    explicit ThreadPool(int n_threads, int max_running = 0, bool adaptive = true);
+    explicit ThreadPool(int n_threads, int max_running = 0, bool adaptive = true, bool measure = false);
     ~ThreadPool();
     ThreadPool(const ThreadPool&) = delete;
     ThreadPool& operator=(const ThreadPool&) = delete;
 
     int size() const { return n_threads_; }
-    // How many threads may run a job at once (1 .. size()).
+    // How many threads may run a job at once (1 .. size()): the limit asked for or the cores
+    // reported.
     int max_running() const { return max_running_; }
+    // How many the first jobs run on: max_running(), or fewer where the start-up probe found
+    // fewer threads running at once.
+    int running_at_start() const { return start_running_; }
 
     // The cores this process can run on as the platform reports them: the CPUs of its affinity
     // mask natively on Linux, navigator.hardwareConcurrency in a browser (os.cpus() under
@@ -61,6 +69,7 @@ private:
     Impl* impl_ = nullptr;
     int n_threads_ = 1;
     int max_running_ = 1;
+    int start_running_ = 1;
 };
 
 }  // namespace smollm

@@ -16,6 +16,7 @@ export async function run(job) {
   result.loadMs = performance.now() - tLoad;
   const info = llm.info;
   result.threadsUsed = info.threads;
+  result.threadsAtOnce = info.threadsAtOnce;   // fewer than threadsUsed: cores reported or measured
   result.multiThread = info.build === 'multi-thread';
   result.build = info.build;
   result.simd = info.simd;

@@ -24,13 +24,20 @@ import { tokenLogprob } from '../logprobs.js';
 // @import'ed typedef).
 /** @typedef {Engine} EngineInterface */
 
+// `cores` picks the default thread count; `engineCores` is what the engine's pool reads as the
+// platform's cores (Emscripten's emscripten_num_logical_cores: os.cpus() in Node), against
+// which ModelInfo.threadsReason tells a measured limit from the reported one.
 async function coreCount() {
   if (isNode) {
     const os = await import('node:os');
-    return { cores: os.availableParallelism?.() ?? os.cpus().length, coresSource: 'os.availableParallelism()' };
+    return { cores: os.availableParallelism?.() ?? os.cpus().length, coresSource: 'os.availableParallelism()', engineCores: os.cpus().length };
   }
   const reported = typeof navigator === 'object' && navigator.hardwareConcurrency > 0;
-  return { cores: hardwareConcurrency(), coresSource: reported ? 'navigator.hardwareConcurrency' : 'nothing (navigator.hardwareConcurrency is absent)' };
+  return {
+    cores: hardwareConcurrency(),
+    coresSource: reported ? 'navigator.hardwareConcurrency' : 'nothing (navigator.hardwareConcurrency is absent)',
+    engineCores: hardwareConcurrency(),
+  };
 }
 
 /** @implements {EngineInterface} */
@@ -60,7 +67,8 @@ export class LocalEngine {
     if (this.#engine) throw new EngineError('this engine already holds a model: unload it first');
     signal?.throwIfAborted?.();
     const { build, reason } = chooseBuild(options.build);
-    const { threads, reason: threadsReason } = chooseThreads({ build, requested: options.threads, ...(await coreCount()) });
+    const { cores, coresSource, engineCores } = await coreCount();
+    const { threads, reason: threadsReason } = chooseThreads({ build, requested: options.threads, cores, coresSource });
     const contextSize = options.contextSize ?? 0;
     if (!Number.isInteger(contextSize) || contextSize < 0) throw new InvalidArgumentError('contextSize must be a positive integer');
     const kvTypes = kvCacheTypes(options);
@@ -105,7 +113,7 @@ export class LocalEngine {
       ...info,
       contextSizeReason: loaded.contextReason,
       kvCacheBytes: loaded.kvCacheBytes,
-      threadsReason: withThreadsAtOnce(threadsReason, info.threads, info.threadsAtOnce),
+      threadsReason: withThreadsAtOnce(threadsReason, info.threads, info.threadsAtOnce, engineCores),
       build,
       buildReason: reason,
       simd: module.buildInfo().simd,

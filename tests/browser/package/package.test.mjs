@@ -14,6 +14,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import os from 'node:os';
 import { join } from 'node:path';
 import { SHARED, haveShared, smolModel } from '../../js/package/support/models.mjs';
 import { IMPORT_MAP, PACKAGE_ROUTES } from '../../support/package-routes.mjs';
@@ -83,6 +84,15 @@ ${IMPORT_MAP}
   };
   // Which Workers the page creates during a multi-thread load, and which of them the unload
   // ends (the page wraps Worker for the call).
+  // Four threads, as many as WebKit reports on a 2-core machine: how many the engine starts on.
+  window.fourThreads = async (url) => {
+    const llm = await SmolLM.load(url, { threads: 4, contextSize: 64, cache: false });
+    let text = '';
+    for await (const piece of llm.generate('def main():', { maxTokens: 8, temperature: 0, ignoreEos: true })) text += piece.text;
+    const { build, threads, threadsAtOnce, threadsReason } = llm.info;
+    await llm.unload();
+    return { build, threads, threadsAtOnce, threadsReason, reported: navigator.hardwareConcurrency, text };
+  };
   window.pageWorkers = async (url) => {
     const Native = window.Worker;
     const made = [];
@@ -256,6 +266,29 @@ for (const engine of ENGINES) {
           assert.match(scripts[0], /web-worker\.js$/);
           for (const script of scripts.slice(1)) assert.match(script, /^blob:/);
           assert.deepEqual(r.made.filter((w) => !w.terminated), [], 'the unload ends every worker it started');
+        } finally {
+          await server.close();
+        }
+      });
+
+    // The cores a browser reports can be more than the machine's (WebKitGTK: 4 on 2); the engine
+    // measures how many of its threads run at once as it starts (runtime/concurrency_probe.h).
+    test('multi-thread: 4 threads start on no more at once than the machine runs, and say why',
+      { skip: engine.sharedArrayBuffer ? false : 'no SharedArrayBuffer: the single-thread build runs one thread' }, async () => {
+        const server = await startServer({ isolated: true, files: { '/model.gguf': modelPath } });
+        try {
+          await openPage(server.url);
+          const r = await browser.evaluate((u) => window.fourThreads(u), `${server.url}/model.gguf`);
+          const machine = os.cpus().length;
+          assert.equal(r.build, 'multi-thread');
+          assert.equal(r.threads, 4);
+          assert.ok(r.text.length > 0);
+          // Fewer than reported only by measurement, never below 2, never above what runs.
+          assert.ok(r.threadsAtOnce >= 2 && r.threadsAtOnce <= Math.max(2, Math.min(4, machine, r.reported)),
+            `${r.threadsAtOnce} at once with ${r.reported} cores reported on a ${machine}-core machine: ${r.threadsReason}`);
+          if (r.threadsAtOnce < Math.min(4, r.reported)) {
+            assert.match(r.threadsReason, new RegExp(`; ${r.threadsAtOnce} run at once: ${r.reported} cores reported, ${r.threadsAtOnce} found running at once`));
+          }
         } finally {
           await server.close();
         }

@@ -30,6 +30,17 @@ int run_jobs(SlotGovernor& g, Clock::time_point& t, microseconds span, int every
     return allowed;
 }
 
+// Jobs every 100 us, one in 100 waiting a time slice (40% of the time lost), until the last
+// worker is out; returns how long that took (it must be within a window).
+microseconds lose_until_out(SlotGovernor& g, Clock::time_point& t) {
+    const Clock::time_point from = t;
+    for (int i = 1; g.allowed() > 0 && t - from <= SlotGovernor::kWindow; ++i) {
+        t += microseconds(100);
+        g.after_job(kWork, i % 100 == 0 ? kSlice : kShortWait, t);
+    }
+    return std::chrono::duration_cast<microseconds>(t - from);
+}
+
 }  // namespace
 
 TEST_CASE("short waits, and waits no longer than the caller's own work, keep every slot", "[runtime]") {
@@ -65,9 +76,10 @@ TEST_CASE("a time slice lost now and then keeps every slot; lost often, half the
 TEST_CASE("a worker taken out is tried again, later each time a try fails in its first window", "[runtime]") {
     SlotGovernor g(1);
     Clock::time_point t{};
-    // A losing window: the worker goes as its last job ends (windows end on the first job
-    // past kWindow, here the last one run).
-    REQUIRE(run_jobs(g, t, SlotGovernor::kWindow, 100) == 0);
+    // A losing window: the worker goes once the losses pass kLostPercent of a window (here
+    // after 3 of them, 30 ms in), before the window's end.
+    REQUIRE(lose_until_out(g, t) < SlotGovernor::kWindow);
+    REQUIRE(g.allowed() == 0);
     microseconds retry = SlotGovernor::kFirstRetry;
     for (int round = 0; round < 10; ++round) {
         // Nothing is lost without workers; the try comes `retry` after the reduction (windows
@@ -80,7 +92,8 @@ TEST_CASE("a worker taken out is tried again, later each time a try fails in its
         CHECK(t - down >= retry);
         CHECK(t - down <= retry + SlotGovernor::kWindow + microseconds(100));
         // The try loses in its first window: out again, and the next try waits twice as long.
-        REQUIRE(run_jobs(g, t, SlotGovernor::kWindow, 100) == 0);
+        REQUIRE(lose_until_out(g, t) < SlotGovernor::kWindow);
+        REQUIRE(g.allowed() == 0);
         retry = std::min(2 * retry, SlotGovernor::kMaxRetry);
     }
     CHECK(retry == SlotGovernor::kMaxRetry);
@@ -90,7 +103,8 @@ TEST_CASE("a worker taken out is tried again, later each time a try fails in its
         g.after_job(kWork, microseconds(0), t);
     }
     REQUIRE(run_jobs(g, t, SlotGovernor::kWindow + milliseconds(1), 0) == 1);
-    REQUIRE(run_jobs(g, t, SlotGovernor::kWindow + milliseconds(1), 100) == 0);
+    REQUIRE(lose_until_out(g, t) < SlotGovernor::kWindow);
+    REQUIRE(g.allowed() == 0);
     const Clock::time_point down = t;
     while (g.allowed() == 0) {
         t += microseconds(100);
@@ -117,4 +131,23 @@ TEST_CASE("workers come back one at a time, never past the pool's slots", "[runt
     SlotGovernor none(0);
     CHECK(none.after_job(kWork, kSlice, t) == 0);
     CHECK(none.after_job(kWork, kShortWait, t + SlotGovernor::kMaxRetry) == 0);
+}
+
+TEST_CASE("a governor started below its slots (the pool's probe) tries more after kMaxRetry, then climbs", "[runtime]") {
+    SlotGovernor g(3, 1);
+    CHECK(g.allowed() == 1);
+    Clock::time_point t{};
+    // Quiet: nothing changes before kMaxRetry, as if tries had been failing.
+    CHECK(run_jobs(g, t, SlotGovernor::kMaxRetry - SlotGovernor::kWindow, 0) == 1);
+    // Then one more per window while the tries hold, up to every slot.
+    CHECK(run_jobs(g, t, SlotGovernor::kWindow, 0) == 2);
+    CHECK(run_jobs(g, t, SlotGovernor::kWindow, 0) == 3);
+    CHECK(run_jobs(g, t, SlotGovernor::kMaxRetry, 0) == 3);
+
+    // Losing from the start: never above the start, down to none.
+    SlotGovernor busy(3, 1);
+    Clock::time_point tb{};
+    CHECK(run_jobs(busy, tb, SlotGovernor::kWindow + milliseconds(1), 20) == 0);
+    CHECK(SlotGovernor(3, 7).allowed() == 3);
+    CHECK(SlotGovernor(3, -1).allowed() == 0);
 }

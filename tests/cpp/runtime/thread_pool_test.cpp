@@ -244,6 +244,28 @@ TEST_CASE("by default as many threads run at once as the platform reports cores"
     CHECK(asked.max_running() == asked.size());
 }
 
+TEST_CASE("a pool that measures starts on no more threads at once than the machine runs", "[runtime]") {
+    // Two more runners than cores, as when a browser over-reports (WebKitGTK: 4 on 2 cores):
+    // the probe at start must find at most the cores (fewer beside a busy neighbour, never
+    // fewer than 2); the limit stays what was asked (the governor may try more later), and
+    // the pool still runs every item.
+    const int cores = ThreadPool::platform_cores();
+    const int asked = cores + 2;
+    ThreadPool pool(asked, asked, true, /*measure=*/true);
+    if (ThreadPool::threads_available()) {
+        CHECK(pool.max_running() == asked);
+        CHECK(pool.running_at_start() >= 2);
+        CHECK(pool.running_at_start() <= std::max(cores, 2));
+    } else {
+        CHECK(pool.running_at_start() == 1);
+    }
+    std::atomic<int64_t> ran{0};
+    pool.for_chunks(10'000, 16, [&](int64_t begin, int64_t end, int) { ran.fetch_add(end - begin); });
+    CHECK(ran.load() == 10'000);
+    ThreadPool unmeasured(asked, asked, true);
+    CHECK(unmeasured.running_at_start() == expected_size(asked));
+}
+
 TEST_CASE("an exception in any thread reaches the caller and the pool stays usable", "[runtime]") {
     ThreadPool pool(3, 0, false);   // one section needs a worker to throw: no governor
     SECTION("thrown by whichever thread runs one item") {
