@@ -5,6 +5,7 @@
 // load a model a few dozen times per run. Run beside a CPU spinner to load the machine:
 //   timeout 600 sh -c 'while :; do :; done' &
 //   node bench/reliability/load_loop.mjs --browser webkit --rounds 600 [--model PATH] [--generate]
+//        [--threads N]   (default 2; 3 or more at once also runs the pool's start-up probe)
 // Found with it (2026-12-04, WebKitGTK 2.50, 2-core VM, one spinner): "Out of bounds memory
 // access" in memcmp called from Vocab::detect_special_tokens, in 4-5 of 600 loads of
 // tiny-py-Q4_K_M (single-thread build); 0 of 600 with JSC_useWasmOSR=0 (JavaScriptCore's
@@ -25,6 +26,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '300' },
     model: { type: 'string', default: join(SHARED, 'golden/models/tiny-py-Q4_K_M.gguf') },
     generate: { type: 'boolean', default: false },
+    threads: { type: 'string', default: '2' },
   },
 });
 const rounds = Number(values.rounds);
@@ -33,9 +35,9 @@ const PAGE = `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,
 ${IMPORT_MAP}
 <script type="module">
   import { SmolLM } from '/js/src/index.js';
-  window.loadOnce = async (url, generate) => {
+  window.loadOnce = async (url, generate, threads) => {
     try {
-      const llm = await SmolLM.load(url, { threads: 2, contextSize: 256, worker: false });
+      const llm = await SmolLM.load(url, { threads, contextSize: 256, worker: false });
       let text = '';
       if (generate) {
         for await (const piece of llm.generate('def main():', { maxTokens: 16, temperature: 0, ignoreEos: true })) text += piece.text;
@@ -64,7 +66,7 @@ try {
       await browser.goto(`${server.url}/`);
       await browser.waitFor(() => window.ready === true, undefined, 30000);
     }
-    const out = await browser.evaluate(([u, g]) => window.loadOnce(u, g), [`${server.url}/model.gguf`, values.generate]);
+    const out = await browser.evaluate(([u, g, t]) => window.loadOnce(u, g, t), [`${server.url}/model.gguf`, values.generate, Number(values.threads)]);
     if (out.ok) {
       build = out.build;
       continue;
