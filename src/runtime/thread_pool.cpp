@@ -50,6 +50,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <new>
 #include <stdexcept>
 #include <string>
 
@@ -74,7 +75,6 @@
 #endif
 
 namespace smollm {
-
 
 #ifdef SMOLLM_NO_THREADS
 
@@ -494,12 +494,16 @@ ThreadPool::ThreadPool(int n_threads, int max_running, bool adaptive, bool measu
     if (measure && adaptive && max_running_ >= ConcurrencyProbe::kProbeFrom) {
         // No answer (the caller itself kept losing its core, so fewer than kMinSamples clean
         // samples in kMaxDuration) means a machine busier than its cores: start low too.
-        int measured = impl_->probe_running_at_once(max_running_, n_threads_);
-        if (measured == 0) measured = ConcurrencyProbe::kKeepAtLeast;
+        int measured = max_running_;
+        try {
+            measured = impl_->probe_running_at_once(max_running_, n_threads_);
+            if (measured == 0) measured = ConcurrencyProbe::kKeepAtLeast;
+        } catch (const std::bad_alloc&) {   // the workers are running: no exception may leave here
+        }
         if (measured < max_running_) {
             // Jobs start on what was measured; the governor tries more later, so a probe that
             // ran while something else briefly held cores (a browser compiling the module on
-            // its own threads) costs a few hundred milliseconds, not the load's lifetime.
+            // its own threads) costs a few seconds, not the load's lifetime.
             start_running_ = std::max(measured, ConcurrencyProbe::kKeepAtLeast);
             impl_->set_allowed_slots(start_running_ - 1);
             impl_->governor = SlotGovernor(max_running_ - 1, start_running_ - 1);
