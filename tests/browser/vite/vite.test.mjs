@@ -27,13 +27,22 @@ const INDEX_HTML = `<!doctype html><meta charset="utf-8"><title>smollm-wasm from
 <script type="module" src="./main.js"></script>`;
 
 // What a user's app would write: the bare package name, nothing about workers or wasm.
+// window.trail records how far it got, for a failure's message.
 const MAIN_JS = `import { SmolLM } from 'smollm-wasm';
 window.runModel = async (url) => {
-  const llm = await SmolLM.load(url, { threads: 2, contextSize: 128 });
+  const trail = window.trail = ['load'];
+  const llm = await SmolLM.load(url, { threads: 2, contextSize: 128,
+    onProgress: (p) => { if (trail.at(-1) !== p.phase) trail.push(p.phase); } });
+  trail.push('generate');
   let text = '';
-  for await (const piece of llm.generate('ab', { maxTokens: 8, temperature: 0, ignoreEos: true })) text += piece.text;
+  for await (const piece of llm.generate('ab', { maxTokens: 8, temperature: 0, ignoreEos: true })) {
+    text += piece.text;
+    trail.push('piece');
+  }
+  trail.push('chat template');
   // The chat template renders in the engine's worker, which imports the template engine itself.
   const prompt = await llm.applyChatTemplate([{ role: 'user', content: 'hi' }]);
+  trail.push('unload');
   const { build, threads, buildReason } = llm.info;
   await llm.unload();
   return { text, prompt, build, threads, buildReason, isolated: self.crossOriginIsolated };
@@ -47,11 +56,23 @@ const ISOLATION = {
   'cross-origin-resource-policy': 'same-origin',
 };
 
+// How far runModel got, asked of the page while its evaluation is still open (none: the page
+// never started it, or was reloaded since, as Vite's dev server does when it re-optimizes).
+async function pageTrail(browser) {
+  let timer;
+  const trail = await Promise.race([
+    browser.evaluate(() => (window.trail ?? []).join(' > ')).catch((e) => `unreadable (${e.message})`),
+    new Promise((resolve) => { timer = setTimeout(() => resolve('unreadable (no answer in 5 s)'), 5000); }),
+  ]).finally(() => clearTimeout(timer));
+  return trail || 'none';
+}
+
 // Opens `base` and runs the app's runModel on its /model.gguf; `errors` are what the page
-// logged as errors or threw meanwhile.
-async function runInPage(browser, base, misses) {
+// logged as errors or threw meanwhile. `serverLog` gives what the server logged, if anything.
+async function runInPage(browser, base, misses, serverLog = () => []) {
   const logged = browser.log.length;
-  const context = () => `misses: ${misses.join(', ') || 'none'}; console: ${browser.log.slice(-20).join(' | ') || 'nothing'}`;
+  const context = () => `misses: ${misses.join(', ') || 'none'}; console: ${browser.log.slice(-20).join(' | ') || 'nothing'}` +
+    `; server: ${serverLog().slice(-10).join(' | ') || 'nothing'}`;
   await browser.goto(`${base}/`);
   await browser.waitFor(() => window.ready === true, undefined, 20000);
   // A page that never answers (a worker that failed to start) fails here with what it logged.
@@ -59,7 +80,9 @@ async function runInPage(browser, base, misses) {
   const result = await Promise.race([
     // Rethrown with its message: the drivers report a thrown error by its name alone.
     browser.evaluate((u) => window.runModel(u).catch((e) => { throw new Error(`${e.name}: ${e.message}`); }), `${base}/model.gguf`),
-    new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer in 60 s; ${context()}`)), 60000); }),
+    new Promise((_, reject) => {
+      timer = setTimeout(async () => reject(new Error(`no answer in 60 s; trail: ${await pageTrail(browser)}; ${context()}`)), 60000);
+    }),
   ]).finally(() => clearTimeout(timer));
   const errors = browser.log.slice(logged).filter((line) => /^\[(pageerror|console\.error)\]/.test(line));
   return { result, errors, context };
@@ -127,11 +150,25 @@ describe('smollm-wasm from npm pack, bundled by Vite', { skip: skip ?? false }, 
       });
 
       test('vite dev server: the same app runs unbundled through Vite', async () => {
-        const { createServer } = await import('vite');
+        const { createServer, createLogger } = await import('vite');
+        const viteLog = [];
+        const recordingLogger = (lines) => {
+          const logger = createLogger('error');
+          for (const level of ['info', 'warn', 'error']) {
+            const print = logger[level].bind(logger);
+            logger[level] = (message, options) => {
+              if (!/externalized for browser compatibility/.test(message)) lines.push(`${level}: ${message}`);
+              if (level === 'error') print(message, options);
+            };
+          }
+          return logger;
+        };
         const server = await createServer({
           root: app,
           configFile: false,
-          logLevel: 'error',
+          // Kept for a failure's message: a dev server may reload the page (dependencies
+          // re-optimized), which would look like a page that never answers.
+          customLogger: recordingLogger(viteLog),
           server: { host: '127.0.0.1', port: 0, headers: ISOLATION, fs: { strict: true, allow: [app] } },
           plugins: [{
             name: 'test-model',
@@ -141,7 +178,7 @@ describe('smollm-wasm from npm pack, bundled by Vite', { skip: skip ?? false }, 
         await server.listen();
         try {
           const base = server.resolvedUrls.local[0].replace(/\/$/, '');
-          const { result, errors, context } = await runInPage(browser, base, []);
+          const { result, errors, context } = await runInPage(browser, base, [], () => viteLog);
           assertMultiThreadText(result, context);
           assert.deepEqual(errors, []);
           texts.push(result.text);
