@@ -25,7 +25,7 @@ import { ensureModel } from './models.mjs';
 import { runNative } from './native_run.mjs';
 import { buildPrompts } from './prompts.mjs';
 import { startSpinner } from './spinner.mjs';
-import { figures, median } from './report.mjs';
+import { figures, median, threadsText } from './report.mjs';
 import { startBenchServer } from './bench_server.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -135,7 +135,7 @@ async function main() {
     records.push(rec);
     appendFileSync(recordsFile, JSON.stringify(rec) + '\n');
     const f = rec.result ? figures(rec.result) : null;
-    log(`${browser} ${engine} ${condition} ${threads}t rep ${rep}: ${f ? `prefill ${f.prefillShort?.toFixed(2)} decode ${f.decode?.toFixed(2)} tok/s, threads used ${f.threadsUsed}${f.threadsAtOnce && f.threadsAtOnce < f.threadsUsed ? ` (${f.threadsAtOnce} at once)` : ''}` : `ERROR ${rec.error.split('\n')[0]}`} (others ${rec.cpu.othersCores.toFixed(2)} cores)`);
+    log(`${browser} ${engine} ${condition} ${threads}t rep ${rep}: ${f ? `prefill ${f.prefillShort?.toFixed(2)} decode ${f.decode?.toFixed(2)} tok/s, ${threadsText(f)}` : `ERROR ${rec.error.split('\n')[0]}`} (others ${rec.cpu.othersCores.toFixed(2)} cores)`);
   };
 
   for (let rep = 1; rep <= o.reps; rep++) {
@@ -184,10 +184,7 @@ function render(records, o, machine, recordsFile) {
     }));
     const others = (c) => median(recs.filter((r) => r.condition === c).map((r) => r.cpu.othersCores));
     const simd = [...new Set(recs.map((r) => r.result?.simd).filter(Boolean))].join('/');
-    const threadsUsed = (c) => [...new Set(byCond(c).map((r) => {
-      const { threadsUsed: used, threadsAtOnce: atOnce } = r.result;
-      return atOnce && atOnce < used ? `${used} threads, ${atOnce} at once` : `${used} threads`;
-    }))].join('/') || '—';
+    const threadsUsed = (c) => [...new Set(byCond(c).map((r) => threadsText(r.result)))].join('/') || '—';
     const errors = recs.filter((r) => r.error).length;
     rows.push(`| ${browser} | ${engine}${simd ? ` (${simd})` : ''} | ${f1(fig('quiet', 'prefillShort'))} / ${f1(fig('quiet', 'decode'))} ` +
       `| ${f1(fig('busy', 'prefillShort'))} / ${f1(fig('busy', 'decode'))} | **${pct(ratioOf('busy', 'prefillShort'))} / ${pct(ratioOf('busy', 'decode'))}** ` +

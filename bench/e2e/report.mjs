@@ -32,6 +32,12 @@ export function figures(result) {
   };
 }
 
+// "4 threads, 2 at once" (fewer at once: the cores reported, or the engine's start-up probe),
+// or "2 threads", from figures() or a run's result.
+export function threadsText({ threadsUsed, threadsAtOnce }) {
+  return threadsAtOnce && threadsAtOnce < threadsUsed ? `${threadsUsed} threads, ${threadsAtOnce} at once` : `${threadsUsed} threads`;
+}
+
 // Groups records into cells keyed browser|quant|threads|engine, medians of valid runs (busy
 // runs only when a cell has no valid one, flagged).
 export function aggregate(records) {

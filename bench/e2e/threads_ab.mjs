@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startBenchServer } from './bench_server.mjs';
 import { buildPrompts } from './prompts.mjs';
-import { figures } from './report.mjs';
+import { figures, threadsText } from './report.mjs';
 import { startSpinner } from './spinner.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -54,7 +54,7 @@ try {
         const stopSpinner = o.busy ? startSpinner() : () => {};
         try {
           const f = figures(await driver.runIn(server.url, 'ours', job, () => {}));
-          console.log(`${new Date().toISOString().slice(11, 19)} rep ${rep} ${name} ${threads}t: prefill ${f.prefillShort?.toFixed(1)} decode ${f.decode?.toFixed(1)} tok/s (threads used ${f.threadsUsed}${f.threadsAtOnce && f.threadsAtOnce < f.threadsUsed ? `, ${f.threadsAtOnce} at once` : ''})`);
+          console.log(`${new Date().toISOString().slice(11, 19)} rep ${rep} ${name} ${threads}t: prefill ${f.prefillShort?.toFixed(1)} decode ${f.decode?.toFixed(1)} tok/s (${threadsText(f)})`);
         } catch (e) {
           console.log(`rep ${rep} ${name} ${threads}t: ERROR ${String(e).split('\n')[0]}`);
         } finally {

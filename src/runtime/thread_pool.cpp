@@ -264,7 +264,6 @@ struct ThreadPool::Impl {
                 return watch.stalled(done.load(std::memory_order_relaxed),
                                      static_cast<uint32_t>(end_of(claim.load(std::memory_order_relaxed))), now);
             };
-            if (slot && give_back_extra_slot()) slot = false;
             if (!slot) slot = take_slot();
             if (!slot || !spin_until(started, kWorkerSpin, stalled)) {
                 if (slot) {
@@ -319,15 +318,6 @@ struct ThreadPool::Impl {
         int n = running_workers.load(std::memory_order_relaxed);
         while (n < allowed_slots.load(std::memory_order_relaxed)) {
             if (running_workers.compare_exchange_weak(n, n + 1, std::memory_order_seq_cst)) return true;
-        }
-        return false;
-    }
-
-    // A slot held beyond what the governor now allows goes back (one per surplus slot).
-    bool give_back_extra_slot() {
-        int n = running_workers.load(std::memory_order_relaxed);
-        while (n > allowed_slots.load(std::memory_order_relaxed)) {
-            if (running_workers.compare_exchange_weak(n, n - 1, std::memory_order_seq_cst)) return true;
         }
         return false;
     }

@@ -33,11 +33,8 @@ async function coreCount() {
     return { cores: os.availableParallelism?.() ?? os.cpus().length, coresSource: 'os.availableParallelism()', engineCores: os.cpus().length };
   }
   const reported = typeof navigator === 'object' && navigator.hardwareConcurrency > 0;
-  return {
-    cores: hardwareConcurrency(),
-    coresSource: reported ? 'navigator.hardwareConcurrency' : 'nothing (navigator.hardwareConcurrency is absent)',
-    engineCores: hardwareConcurrency(),
-  };
+  const cores = hardwareConcurrency();
+  return { cores, coresSource: reported ? 'navigator.hardwareConcurrency' : 'nothing (navigator.hardwareConcurrency is absent)', engineCores: cores };
 }
 
 /** @implements {EngineInterface} */
