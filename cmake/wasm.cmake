@@ -37,6 +37,7 @@ smollm_engine_variant(smollm_engine_mt ON)
 smollm_engine_variant(smollm_engine_st OFF)
 
 # The web modules: web/*.cpp (Embind glue) on top of each engine variant.
+find_program(NODE_EXECUTABLE node REQUIRED)
 set(SMOLLM_WEB_OUT ${CMAKE_SOURCE_DIR}/js/wasm)
 file(GLOB SMOLLM_WEB_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/web/*.cpp)
 if(SMOLLM_WEB_SOURCES)
@@ -69,6 +70,14 @@ if(SMOLLM_WEB_SOURCES)
       # deadlocking the load.
       target_link_options(${target} PRIVATE -sPTHREAD_POOL_SIZE=Module.pthreadPoolSize
           -sPTHREAD_POOL_SIZE_STRICT=2)
+      # The pool worker script's text as a module (js/scripts/worker-text.mjs says why).
+      set(stem ${SMOLLM_WEB_OUT}/smollm-${variant}${SMOLLM_WEB_SUFFIX})
+      add_custom_command(OUTPUT ${stem}.worker-text.js
+          COMMAND ${NODE_EXECUTABLE} ${CMAKE_SOURCE_DIR}/js/scripts/worker-text.mjs
+              ${stem}.worker.js ${stem}.worker-text.js
+          DEPENDS ${target} ${CMAKE_SOURCE_DIR}/js/scripts/worker-text.mjs
+          VERBATIM)
+      add_custom_target(${target}_worker_text ALL DEPENDS ${stem}.worker-text.js)
     endif()
     set_target_properties(${target} PROPERTIES
         OUTPUT_NAME smollm-${variant}${SMOLLM_WEB_SUFFIX}
@@ -79,7 +88,6 @@ endif()
 
 if(SMOLLM_BUILD_TESTS)
   include(${CMAKE_SOURCE_DIR}/cmake/tests.cmake)
-  find_program(NODE_EXECUTABLE node REQUIRED)
   # Node 20's global fetch makes this emcc's loader think it is in a browser; the flag turns
   # it off so the module reads its .wasm from disk. NODERAWFS lets tests read ../shared.
   smollm_add_test_suites(wasm smollm_engine_mt "${NODE_EXECUTABLE};--no-experimental-fetch"

@@ -2,9 +2,11 @@
 //
 // Offline under a service worker: WebKit does not send a nested worker's requests (the pool
 // worker's script, and the main script each pool worker imports) through the service worker
-// that controls the page, so offline they fail. The engine's own context is controlled, so in
-// browsers it fetches both scripts once and hands Emscripten Blob URLs (locateFile for the
-// worker script, mainScriptUrlOrBlob for the main script): the pool workers need no network.
+// that controls the page, so offline they fail. In browsers Emscripten gets Blob URLs instead
+// (locateFile for the worker script, mainScriptUrlOrBlob for the main script): the worker
+// script from its text, which the package carries as a module, and the main script fetched
+// once by the engine's own context, which the service worker controls. The pool workers need
+// no network.
 //
 // No silent hang: this Emscripten runtime finishes starting only when every pool worker has
 // loaded, and one that cannot load (its script failed, its import was refused, a policy
@@ -36,7 +38,7 @@ import { ThreadStartError } from './errors.js';
  * @property {(path: string) => string} [locateFile]
  */
 
-/** @typedef {{glue: URL, worker: URL, wasm: URL}} BuildUrls The build's glue, .worker.js and .wasm. */
+/** @typedef {{glue: URL, wasm: URL}} BuildUrls The build's glue and .wasm. */
 
 // The pool worker's first message says who it works for. A port (smollmPoolPort): the page
 // created it for the engine worker (pool-workers-page.js), so Emscripten's messages go both
@@ -80,32 +82,30 @@ function blobUrl(parts) {
 }
 
 // A dev server (Vite's) serves the package's scripts transformed into ES modules (imports of
-// its client prepended), which cannot run as the classic pool worker script. It rewrites the
-// glue's own `new Worker(new URL(...))` so that its workers get a classic version; there the
-// glue keeps its defaults (a dev server is no offline deployment).
+// its client prepended), which a Blob URL cannot hold: their imports name paths of the server.
+// The pool workers then import the main script from the server itself.
 /** @param {string} text */
 function servedAsModule(text) {
   return /^\s*import[\s{*]/.test(text);
 }
 
 /**
- * Browser options for a multi-thread build: its .wasm by URL, its worker and main script as
- * Blob URLs.
+ * Browser options for a multi-thread build: its .wasm by URL, its worker script (and, unless a
+ * dev server transformed it, its main script) as Blob URLs.
  * @param {BuildUrls} urls
+ * @param {string} workerText the build's pthread worker script
  * @returns {Promise<{options: PoolOptions, release: () => void, takesPort: boolean}>} release
  *   revokes the Blob URLs once the pool has started (every pool worker is created and has
  *   imported by then); takesPort: the pool workers run the prelude, so the page may create
  *   them for the engine worker (pool-workers-page.js).
  */
-export async function browserPoolOptions(urls) {
-  const [glue, worker] = await Promise.all([
-    fetchText(urls.glue, 'multi-thread main script'), fetchText(urls.worker, 'pthread worker script'),
-  ]);
-  if (servedAsModule(worker)) return { options: {}, release: () => {}, takesPort: false };
+export async function browserPoolOptions(urls, workerText) {
+  const glue = await fetchText(urls.glue, 'multi-thread main script');
   // The glue resolves its sibling files against import.meta.url, which a Blob URL cannot
   // serve as a base for: the copy the pool workers import keeps the real URL.
-  const glueUrl = blobUrl([glue.replaceAll('import.meta.url', JSON.stringify(urls.glue.href))]);
-  const workerUrl = blobUrl([WORKER_PRELUDE, worker]);
+  const glueUrl = servedAsModule(glue) ? urls.glue.href
+    : blobUrl([glue.replaceAll('import.meta.url', JSON.stringify(urls.glue.href))]);
+  const workerUrl = blobUrl([WORKER_PRELUDE, workerText]);
   return {
     options: {
       mainScriptUrlOrBlob: glueUrl,
@@ -116,7 +116,7 @@ export async function browserPoolOptions(urls) {
       },
     },
     release: () => {
-      URL.revokeObjectURL(glueUrl);
+      if (glueUrl.startsWith('blob:')) URL.revokeObjectURL(glueUrl);
       URL.revokeObjectURL(workerUrl);
     },
     takesPort: true,

@@ -2,9 +2,10 @@
 // finds its .wasm itself, through the `new URL('x', import.meta.url)` forms Emscripten writes
 // for ES module output: those resolve relative to the module's own URL, and bundlers (Vite,
 // webpack, Rollup) recognise them and emit the files next to the bundle. The multi-thread
-// module's pool workers get their scripts as Blob URLs instead (pthread-start.js says why),
-// fetched from the URLs below, written out in the same form so that bundlers emit those files
-// too (one they inline as a data: URL is fetched all the same). Node reads the .wasm itself
+// module's pool workers get their scripts as Blob URLs instead (pthread-start.js says why):
+// the worker script from its text, a module of the package (js/scripts/worker-text.mjs), the
+// main script fetched from the URL below, written out in the same form so that bundlers emit
+// it too (one they inline as a data: URL is fetched all the same). Node reads the .wasm itself
 // and starts its pthreads from a CommonJS shim.
 //
 // Each thread build comes in two SIMD kinds: simd128, and relaxed (built with LLVM 19 and
@@ -22,12 +23,13 @@ import { checkSimdChoice, relaxedSimdSupport } from './simd-support.js';
 /** @typedef {'auto' | 'relaxed' | 'simd128'} SimdChoice */
 /**
  * One build's files: its glue's factory, its file stem and extensions, and (multi-thread, in
- * browsers) the URLs its pool workers are started from.
+ * browsers) what its pool workers are started from: the glue's and .wasm's URLs, and the
+ * worker script's text.
  * @typedef {{
  *   js: () => Promise<{default: import('./wasm-module-types.js').SmolLMModuleFactory}>,
  *   name: string,
  *   files: string[],
- *   urls?: () => {glue: URL, worker: URL, wasm: URL},
+ *   pool?: {urls: () => {glue: URL, wasm: URL}, workerText: () => Promise<{default: string}>},
  * }} BuildEntry
  */
 
@@ -37,19 +39,23 @@ const builds = {
   'multi-thread': {
     simd128: {
       js: () => import('../wasm/smollm-mt.js'), name: 'smollm-mt', files: ['js', 'wasm', 'worker.js'],
-      urls: () => ({
-        glue: new URL('../wasm/smollm-mt.js', import.meta.url),
-        worker: new URL('../wasm/smollm-mt.worker.js', import.meta.url),
-        wasm: new URL('../wasm/smollm-mt.wasm', import.meta.url),
-      }),
+      pool: {
+        urls: () => ({
+          glue: new URL('../wasm/smollm-mt.js', import.meta.url),
+          wasm: new URL('../wasm/smollm-mt.wasm', import.meta.url),
+        }),
+        workerText: () => import('../wasm/smollm-mt.worker-text.js'),
+      },
     },
     relaxed: {
       js: () => import('../wasm/smollm-mt-relaxed.js'), name: 'smollm-mt-relaxed', files: ['js', 'wasm', 'worker.js'],
-      urls: () => ({
-        glue: new URL('../wasm/smollm-mt-relaxed.js', import.meta.url),
-        worker: new URL('../wasm/smollm-mt-relaxed.worker.js', import.meta.url),
-        wasm: new URL('../wasm/smollm-mt-relaxed.wasm', import.meta.url),
-      }),
+      pool: {
+        urls: () => ({
+          glue: new URL('../wasm/smollm-mt-relaxed.js', import.meta.url),
+          wasm: new URL('../wasm/smollm-mt-relaxed.wasm', import.meta.url),
+        }),
+        workerText: () => import('../wasm/smollm-mt-relaxed.worker-text.js'),
+      },
     },
   },
   'single-thread': {
@@ -116,7 +122,7 @@ async function missingFiles(entry) {
  */
 async function platformOptions(entry) {
   if (isNode) return { options: await nodeOptions(entry), release: () => {}, takesPort: false };
-  if (entry.urls) return browserPoolOptions(entry.urls());
+  if (entry.pool) return browserPoolOptions(entry.pool.urls(), (await entry.pool.workerText()).default);
   return { options: {}, release: () => {}, takesPort: false };
 }
 
@@ -138,7 +144,7 @@ async function instantiate(entry, threads) {
       printErr: (text) => { if (/** @type {{SMOLLM_WASM_DEBUG?: unknown}} */ (globalThis).SMOLLM_WASM_DEBUG) console.error(text); },
       ...platform.options,
     };
-    if (!entry.urls) return await factory(Module);
+    if (!entry.pool) return await factory(Module);
     // The factory fills Module (PThread and its pool Workers included) before it returns.
     let ready;
     try {

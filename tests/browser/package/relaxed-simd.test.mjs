@@ -16,7 +16,7 @@ import { IMPORT_MAP, PACKAGE_ROUTES } from '../../support/package-routes.mjs';
 import { listen, staticRoutes } from '../../support/static-server.mjs';
 import { ENGINES, missingBrowser } from '../browsers.mjs';
 
-const RELAXED_FILES = ['smollm-mt-relaxed.js', 'smollm-mt-relaxed.wasm', 'smollm-mt-relaxed.worker.js',
+const RELAXED_FILES = ['smollm-mt-relaxed.js', 'smollm-mt-relaxed.wasm', 'smollm-mt-relaxed.worker.js', 'smollm-mt-relaxed.worker-text.js',
   'smollm-st-relaxed.js', 'smollm-st-relaxed.wasm'];
 const missingRelaxed = RELAXED_FILES.filter((f) => !existsSync(join(ROOT, 'js/wasm', f)));
 const skipAll = missingRelaxed.length

@@ -78,8 +78,25 @@ async function runInPage(browser, base, misses, serverLog = () => []) {
   // A page that never answers (a worker that failed to start) fails here with what it logged.
   let timer;
   const result = await Promise.race([
-    // Rethrown with its message: the drivers report a thrown error by its name alone.
-    browser.evaluate((u) => window.runModel(u).catch((e) => { throw new Error(`${e.name}: ${e.message}`); }), `${base}/model.gguf`),
+    // Rethrown with its message: the drivers report a thrown error by its name alone. The
+    // page's Worker is wrapped for the call, to see which workers the page creates.
+    browser.evaluate(async (u) => {
+      const Native = window.Worker;
+      const made = [];
+      window.Worker = class extends Native {
+        constructor(script, options) {
+          super(script, options);
+          made.push(String(script).split(':')[0]);
+        }
+      };
+      try {
+        return { ...await window.runModel(u), made };
+      } catch (e) {
+        throw new Error(`${e.name}: ${e.message}`);
+      } finally {
+        window.Worker = Native;
+      }
+    }, `${base}/model.gguf`),
     new Promise((_, reject) => {
       timer = setTimeout(async () => reject(new Error(`no answer in 60 s; trail: ${await pageTrail(browser)}; ${context()}`)), 60000);
     }),
@@ -92,6 +109,10 @@ function assertMultiThreadText(result, context) {
   assert.equal(result.isolated, true, context());
   assert.equal(result.build, 'multi-thread', `${result.buildReason}; ${context()}`);
   assert.equal(result.threads, 2, context());
+  // The engine worker, and its one pool worker (from a Blob URL): created by the page, as in
+  // every deployment, because a worker that creates workers may stall in Firefox under
+  // automation (js/src/engine/pool-workers-page.js).
+  assert.deepEqual(result.made, ['http', 'blob'], `the page created the engine worker and the pool worker; ${context()}`);
   assert.ok(result.text.length > 0, `generated text: ${JSON.stringify(result.text)}; ${context()}`);
   assert.match(result.prompt, /hi/, `chat prompt rendered in the worker; ${context()}`);
 }
