@@ -5,6 +5,7 @@
 #include "model/llama_model.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <functional>
 
@@ -147,11 +148,14 @@ void LlamaModel::forward(const int32_t* tokens, int32_t n, int32_t n_past, bool 
     for (int32_t done = 0; done < n; done += kMaxBatch) {
         const int32_t nb = std::min(kMaxBatch, n - done);
         const bool last_batch = done + nb == n;
+        const auto start = std::chrono::steady_clock::now();
         if (all_logits) {
             forward_batch(tokens + done, nb, n_past + done, 0, logits + static_cast<size_t>(done) * config_.n_vocab);
         } else {
             forward_batch(tokens + done, nb, n_past + done, last_batch ? nb - 1 : nb, logits);
         }
+        // The pool compares its widths by tokens per second (runtime/slot_governor.h).
+        pool_.end_step(nb, std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start));
     }
 }
 

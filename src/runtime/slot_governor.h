@@ -18,9 +18,25 @@
 // tok/s; quiet, 707-721 against 721-724 without it. On a quiet machine such waits are rare
 // (one 4 ms wait in a window is 4%). Time is passed in, so the rule is tested on
 // made-up clock readings (tests/cpp/runtime/slot_governor_test.cpp).
+//
+// Throughput trials, where the caller reports steps (after_step: the engine's forward passes,
+// their tokens and how long each took). Some losses show in no wait: beside one busy process
+// on 2 cores, tiny-py's decode at 2 threads kept 36-48% of its quiet speed in the browsers,
+// while one thread alone, which the neighbour leaves a core, keeps ~60%; the waits stayed
+// under the rule above, because the time lost was the caller's own (three runnable threads on
+// two cores: each is off its core a third of the time). So the governor also compares: steps
+// of one size are gathered into windows (at least kRateSteps steps and kRateWindow of step
+// time), and every so many windows one window runs at a width one worker narrower (or wider,
+// where it is below its slots) than the window before. The trial width stays if it did more
+// per second (narrower: kMarginPercent more; wider: no more than kMarginPercent less), so
+// equal widths settle on more workers. Tries come kTryEvery windows apart, twice as far after
+// each that failed (up to kMaxTryEvery), so on a quiet machine they cost at most one slower
+// window in kTryEvery, then ever less. Where the caller reports steps, these trials are the
+// only way the width grows again after the wait rule lowered it.
 #pragma once
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 
 namespace smollm {
 
@@ -38,6 +54,12 @@ public:
     // kMaxRetry: ~3% of the time.
     static constexpr Micros kFirstRetry{100'000};
     static constexpr Micros kMaxRetry{3'200'000};
+    // Throughput trials (after_step).
+    static constexpr Micros kRateWindow{50'000};
+    static constexpr int kRateSteps = 2;
+    static constexpr int kTryEvery = 20;
+    static constexpr int kMaxTryEvery = 640;
+    static constexpr int kMarginPercent = 5;
 
     // `start`: the slots the first jobs may fill, where the thread pool's start-up probe found
     // fewer threads running at once than there are slots. The first try of one more comes
@@ -74,6 +96,10 @@ public:
             allowed_ /= 2;
             trying_ = false;
             retry_at_ = now + retry_;
+            // A trial that lost cores failed (its step window, of two widths, is discarded).
+            if (trial_ != Trial::kNone) trial_failed();
+        } else if (stepped_) {
+            // Steps are reported: the throughput trials (after_step) grow the width again.
         } else {
             if (trying_) {   // a try that lasted a window without losing holds: try the next now
                 retry_ = kFirstRetry;
@@ -89,7 +115,89 @@ public:
         return allowed_;
     }
 
+    // One step of the caller's work: `units` (a forward pass's tokens) in `took`. Returns the
+    // worker slots the next job may fill. Steps of another size than the window's start a new
+    // window (a prompt's batches and decode's single tokens cost differently per token) and
+    // end a trial at the width it left.
+    int after_step(int64_t units, Micros took) {
+        stepped_ = true;
+        if (units <= 0) return allowed_;
+        if (units != window_.units_per_step || allowed_ != window_.width) {
+            if (trial_ != Trial::kNone) {
+                if (units != window_.units_per_step && allowed_ == window_.width) allowed_ = trial_from_;
+                windows_to_try_ = try_every_;
+            }
+            trial_ = Trial::kNone;
+            reference_ = 0;
+            window_ = {units, 0, Micros{0}, 0, allowed_};
+        }
+        window_.units += units;
+        window_.time += took;
+        ++window_.steps;
+        if (window_.steps < kRateSteps || window_.time < kRateWindow) return allowed_;
+        const double rate = static_cast<double>(window_.units) / static_cast<double>(std::max<int64_t>(window_.time.count(), 1));
+        window_ = {units, 0, Micros{0}, 0, allowed_};
+        if (trial_ != Trial::kNone) {
+            judge_trial(rate);
+        } else {
+            reference_ = rate;
+            if (--windows_to_try_ <= 0) start_trial();
+        }
+        window_.width = allowed_;
+        return allowed_;
+    }
+
 private:
+    enum class Trial { kNone, kNarrower, kWider };
+    struct StepWindow {
+        int64_t units_per_step = 0;
+        int64_t units = 0;
+        Micros time{0};
+        int steps = 0;
+        int width = -1;
+    };
+
+    void start_trial() {
+        const bool can_narrow = allowed_ > 0;
+        const bool can_widen = allowed_ < slots_;
+        if (!can_narrow && !can_widen) {
+            windows_to_try_ = try_every_;
+            return;
+        }
+        // Where both are possible: on in the direction of the last trial that held, or the other
+        // way after one that failed.
+        const bool widen = can_widen && (!can_narrow || next_wider_);
+        trial_from_ = allowed_;
+        allowed_ += widen ? 1 : -1;
+        trial_ = widen ? Trial::kWider : Trial::kNarrower;
+    }
+
+    void judge_trial(double rate) {
+        const bool held = trial_ == Trial::kNarrower ? rate * 100 > reference_ * (100 + kMarginPercent)
+                                                     : rate * 100 >= reference_ * (100 - kMarginPercent);
+        if (held) {
+            reference_ = rate;
+            try_every_ = kTryEvery;
+            // A width that grew and held: the next one is tried a window later.
+            windows_to_try_ = trial_ == Trial::kWider && allowed_ < slots_ ? 1 : try_every_;
+            next_wider_ = trial_ == Trial::kWider;
+            trial_ = Trial::kNone;
+        } else {
+            allowed_ = trial_from_;
+            trial_failed();
+        }
+    }
+
+    // Back off: the next trial comes twice as many windows later, the other way where both
+    // are possible. The width is the caller's to set.
+    void trial_failed() {
+        next_wider_ = trial_ != Trial::kWider;
+        reference_ = 0;   // measured again at the width that stays
+        try_every_ = std::min(2 * try_every_, kMaxTryEvery);
+        windows_to_try_ = try_every_;
+        trial_ = Trial::kNone;
+    }
+
     int slots_;
     int allowed_;
     Clock::time_point window_start_{};
@@ -98,6 +206,15 @@ private:
     Clock::time_point retry_at_{};
     bool trying_ = false;      // the last window boundary added a worker
     bool started_ = false;     // a job has been reported
+    // Throughput trials (after_step).
+    bool stepped_ = false;     // the caller reports steps
+    StepWindow window_;
+    double reference_ = 0;     // units per microsecond of the last whole window (0: none yet)
+    Trial trial_ = Trial::kNone;
+    int trial_from_ = 0;       // the width a trial left
+    bool next_wider_ = true;   // the next trial's direction, where both are possible
+    int try_every_ = kTryEvery;
+    int windows_to_try_ = kTryEvery;
 };
 
 }  // namespace smollm

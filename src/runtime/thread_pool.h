@@ -11,6 +11,7 @@
 // neighbour, a browser that over-reports), jobs that keep waiting on workers that lost their
 // core run on fewer workers for a while (runtime/slot_governor.h).
 #pragma once
+#include <chrono>
 #include <cstdint>
 #include <functional>
 
@@ -57,6 +58,12 @@ public:
     // runs on the caller alone as a single fn(0, n_items, 0). The first exception any thread
     // throws is rethrown here once the job's other chunks have finished.
     void for_chunks(int64_t n_items, int64_t chunk, const ChunkFn& fn);
+
+    // The caller finished one step of its work (a forward pass): `units` of it (tokens) in
+    // `took`. An adaptive pool compares how much it does per second at neighbouring widths
+    // over steps of one size (runtime/slot_governor.h); callers that report nothing keep the
+    // rule that watches waits alone.
+    void end_step(int64_t units, std::chrono::microseconds took);
 
     // True when this build can create threads at all.
     static bool threads_available();

@@ -3,6 +3,7 @@
 // clock readings, never on the machine's speed.
 #include <algorithm>
 #include <chrono>
+#include <vector>
 
 #include <catch.hpp>
 
@@ -150,4 +151,125 @@ TEST_CASE("a governor started below its slots (the pool's probe) tries more afte
     CHECK(run_jobs(busy, tb, SlotGovernor::kWindow + milliseconds(1), 20) == 0);
     CHECK(SlotGovernor(3, 7).allowed() == 3);
     CHECK(SlotGovernor(3, -1).allowed() == 0);
+}
+
+namespace {
+
+// Steps of one token, each taking 1 ms / speed[width] (the fastest width's speed is 1.0), for
+// `windows` whole step windows of time; returns the step time spent at each width.
+std::vector<microseconds> run_windows(SlotGovernor& g, double windows, const std::vector<double>& speed) {
+    std::vector<microseconds> at(speed.size(), microseconds(0));
+    const auto span = microseconds(static_cast<int64_t>(windows * static_cast<double>(SlotGovernor::kRateWindow.count())));
+    for (microseconds spent(0); spent < span;) {
+        const int width = g.allowed();
+        const microseconds took(static_cast<int64_t>(1000.0 / speed[static_cast<size_t>(width)]));
+        at[static_cast<size_t>(width)] += took;
+        spent += took;
+        g.after_step(1, took);
+    }
+    return at;
+}
+
+const microseconds kWindowTime = SlotGovernor::kRateWindow;
+
+}  // namespace
+
+TEST_CASE("steps reported: on a quiet machine a narrower trial fails, and trials come ever further apart", "[runtime]") {
+    SlotGovernor g(1);
+    const std::vector<double> quiet{0.55, 1.0};
+    // Nothing changes before kTryEvery whole windows.
+    CHECK(run_windows(g, SlotGovernor::kTryEvery - 0.1, quiet)[0] == microseconds(0));
+    // Then one window runs narrower, and the width comes back.
+    const auto first = run_windows(g, 2.2, quiet);
+    CHECK(first[0] >= kWindowTime);
+    CHECK(first[0] < kWindowTime + milliseconds(2));
+    CHECK(g.allowed() == 1);
+    // Over 2000 windows the trials cost well under one window in kTryEvery.
+    const auto at = run_windows(g, 2000, quiet);
+    CHECK(g.allowed() == 1);
+    CHECK(at[0] > microseconds(0));
+    CHECK(at[0] * 100 < at[1]);
+}
+
+TEST_CASE("steps reported: beside a busy neighbour one worker fewer does more, stays, and a wider trial fails", "[runtime]") {
+    SlotGovernor g(1);
+    // One thread alone keeps its core; two share what the neighbour leaves and wait on each other.
+    const std::vector<double> busy{1.0, 0.7};
+    run_windows(g, SlotGovernor::kTryEvery + 1.5, busy);
+    CHECK(g.allowed() == 0);
+    const auto at = run_windows(g, 2000, busy);
+    CHECK(g.allowed() == 0);
+    CHECK(at[1] * 50 < at[0]);
+
+    // The neighbour leaves: a wider trial holds (within the longest gap between trials).
+    const std::vector<double> quiet{0.55, 1.0};
+    run_windows(g, SlotGovernor::kMaxTryEvery + 2, quiet);
+    CHECK(g.allowed() == 1);
+}
+
+TEST_CASE("steps reported: equal speeds settle on more workers", "[runtime]") {
+    SlotGovernor g(1);
+    const std::vector<double> equal{1.0, 1.0};
+    const auto at = run_windows(g, 1000, equal);
+    CHECK(g.allowed() == 1);
+    CHECK(at[0] * 20 < at[1]);
+}
+
+TEST_CASE("steps reported: a governor below its slots climbs by trials that hold, one a window", "[runtime]") {
+    SlotGovernor g(3, 1);
+    const std::vector<double> quiet{0.3, 0.55, 0.8, 1.0};
+    run_windows(g, SlotGovernor::kTryEvery - 0.1, quiet);
+    CHECK(g.allowed() == 1);
+    run_windows(g, 1, quiet);
+    CHECK(g.allowed() == 2);
+    run_windows(g, 2, quiet);
+    CHECK(g.allowed() == 3);
+    run_windows(g, 1000, quiet);
+    CHECK(g.allowed() == 3);
+}
+
+TEST_CASE("steps reported: steps of another size end a trial at the width it left", "[runtime]") {
+    SlotGovernor g(1);
+    const std::vector<double> quiet{0.55, 1.0};
+    run_windows(g, SlotGovernor::kTryEvery, quiet);
+    REQUIRE(g.allowed() == 0);   // the trial's window has begun
+    // A prompt's batch: its tokens cost differently, so the trial cannot be judged.
+    CHECK(g.after_step(64, milliseconds(20)) == 1);
+    // Back to single tokens: a new reference first, no trial for kTryEvery windows.
+    CHECK(run_windows(g, SlotGovernor::kTryEvery - 1, quiet)[0] == microseconds(0));
+}
+
+TEST_CASE("steps reported: the wait rule still halves at once, and only trials add workers back", "[runtime]") {
+    SlotGovernor g(3);
+    g.after_step(1, milliseconds(1));
+    Clock::time_point t{};
+    REQUIRE(lose_until_out(g, t) < SlotGovernor::kWindow);
+    CHECK(g.allowed() == 0);
+    // Quiet jobs for longer than the wait rule's retries: no worker comes back without steps.
+    CHECK(run_jobs(g, t, 2 * SlotGovernor::kMaxRetry, 0) == 0);
+    // Steps: a trial after kTryEvery windows adds one.
+    const std::vector<double> quiet{0.3, 0.55, 0.8, 1.0};
+    CHECK(run_windows(g, SlotGovernor::kTryEvery - 1, quiet)[0] > microseconds(0));
+    CHECK(g.allowed() == 0);
+    run_windows(g, 3, quiet);
+    CHECK(g.allowed() >= 1);
+}
+
+TEST_CASE("steps reported: a wider trial that loses cores failed: the next trial comes twice as late", "[runtime]") {
+    SlotGovernor g(3, 1);   // 4 threads, 2 found running at once
+    const std::vector<double> speed{0.55, 1.0, 1.0, 1.0};
+    run_windows(g, SlotGovernor::kTryEvery, speed);
+    REQUIRE(g.allowed() == 2);   // the wider trial's window has begun
+    // Three at once on two cores: a worker holding a chunk keeps losing its core.
+    Clock::time_point t{};
+    for (int i = 1; g.allowed() == 2 && i < 10000; ++i) {
+        t += microseconds(100);
+        g.after_job(kWork, i % 100 == 0 ? kSlice : kShortWait, t);
+    }
+    CHECK(g.allowed() == 1);
+    // No trial for twice kTryEvery windows, then the other way: one worker fewer.
+    CHECK(run_windows(g, 2 * SlotGovernor::kTryEvery - 0.5, speed)[0] == microseconds(0));
+    CHECK(g.allowed() == 1);
+    CHECK(run_windows(g, 2, speed)[0] > microseconds(0));
+    CHECK(g.allowed() == 1);
 }
