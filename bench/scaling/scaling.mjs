@@ -3,7 +3,7 @@
 // device machine through bench/scaling/device.sh.
 //
 //   node bench/scaling/scaling.mjs --model FILE.gguf --prompts prompts.json \
-//        [--threads 1,2,4,8,16] [--long-budget-s 40] [--out DIR]
+//        [--threads 1,2,4,8,16] [--long-budget-s 40] [--out DIR] [--multi-thread-only]
 //
 // prompts.json comes from write_prompts.mjs (one-token words, ids checked by llama.cpp's
 // tokenizer here, where node-llama-cpp is installed). Prints a markdown table and writes
@@ -21,6 +21,8 @@ const { values } = parseArgs({
     threads: { type: 'string', default: '1,2,4,8,16' },
     'long-budget-s': { type: 'string', default: '40' },
     'single-thread-build': { type: 'boolean', default: true },
+    // Node 20's parseArgs has no --no-* form: this turns the single-thread row off.
+    'multi-thread-only': { type: 'boolean', default: false },
     out: { type: 'string' },
   },
 });
@@ -58,7 +60,7 @@ async function measure(threads, build) {
     const long = predicted <= longBudgetMs ? await complete(llm, prompts.long, 1) : null;
     const { wasmBytes } = await llm.memoryUsage();
     return {
-      threads, build, simd: llm.info.simd, loadMs,
+      threads, build, simd: llm.info.simd, atOnce: llm.info.threadsAtOnce, loadMs,
       prefill128: short.prefillTokensPerSecond,
       prefill512: long ? long.prefillTokensPerSecond : null,
       decode: short.decodeTokensPerSecond,
@@ -71,7 +73,7 @@ async function measure(threads, build) {
 
 const rows = [];
 const plan = threadList.map((t) => [t, 'multi-thread']);
-if (values['single-thread-build']) plan.unshift([1, 'single-thread']);
+if (values['single-thread-build'] && !values['multi-thread-only']) plan.unshift([1, 'single-thread']);
 for (const [threads, build] of plan) {
   try {
     const row = await measure(threads, build);
@@ -89,11 +91,11 @@ const speedup = (r, k) => (base && r[k] && base[k] ? `${(r[k] / base[k]).toFixed
 const lines = [
   `Machine: ${os.cpus()[0]?.model ?? '?'}, ${os.cpus().length} logical cores, Node ${process.version}; model ${path.basename(values.model)}.`,
   '',
-  '| threads | build | prefill 128 tok/s | prefill 512 tok/s | decode 64 tok/s | decode speed-up vs 1 | prefill 128 speed-up vs 1 | load s | wasm MiB |',
-  '|---|---|---|---|---|---|---|---|---|',
+  '| threads | at once (start) | build | prefill 128 tok/s | prefill 512 tok/s | decode 64 tok/s | decode speed-up vs 1 | prefill 128 speed-up vs 1 | load s | wasm MiB |',
+  '|---|---|---|---|---|---|---|---|---|---|',
   ...rows.map((r) => (r.error
-    ? `| ${r.threads} | ${r.build} | error: ${r.error.slice(0, 120)} | | | | | | |`
-    : `| ${r.threads} | ${r.build} | ${fmt(r.prefill128)} | ${fmt(r.prefill512)} | ${fmt(r.decode)} | ${speedup(r, 'decode')} | ${speedup(r, 'prefill128')} | ${(r.loadMs / 1000).toFixed(2)} | ${r.wasmMiB.toFixed(0)} |`)),
+    ? `| ${r.threads} | | ${r.build} | error: ${r.error.slice(0, 120)} | | | | | | |`
+    : `| ${r.threads} | ${r.atOnce ?? '—'} | ${r.build} | ${fmt(r.prefill128)} | ${fmt(r.prefill512)} | ${fmt(r.decode)} | ${speedup(r, 'decode')} | ${speedup(r, 'prefill128')} | ${(r.loadMs / 1000).toFixed(2)} | ${r.wasmMiB.toFixed(0)} |`)),
 ];
 process.stdout.write(`\n${lines.join('\n')}\n`);
 if (values.out) {

@@ -31,8 +31,9 @@
 // per second (narrower: kMarginPercent more; wider: no more than kMarginPercent less), so
 // equal widths settle on more workers. Tries come kTryEvery windows apart, twice as far after
 // each that failed (up to kMaxTryEvery), so on a quiet machine they cost at most one slower
-// window in kTryEvery, then ever less. Where the caller reports steps, these trials are the
-// only way the width grows again after the wait rule lowered it.
+// window in kTryEvery, then ever less. A narrower width that held is also where the wait
+// rule stops adding workers back (a wider one that held lifts that limit again), so the wait
+// rule's tries do not undo what a trial found.
 #pragma once
 #include <algorithm>
 #include <chrono>
@@ -98,15 +99,15 @@ public:
             retry_at_ = now + retry_;
             // A trial that lost cores failed (its step window, of two widths, is discarded).
             if (trial_ != Trial::kNone) trial_failed();
-        } else if (stepped_) {
-            // Steps are reported: the throughput trials (after_step) grow the width again.
         } else {
             if (trying_) {   // a try that lasted a window without losing holds: try the next now
                 retry_ = kFirstRetry;
                 retry_at_ = now;
             }
             trying_ = false;
-            if (allowed_ < slots_ && now >= retry_at_) {
+            // Up to what the throughput trials last found best (every slot until one held
+            // narrower), and never under a trial's feet.
+            if (allowed_ < trial_limit_ && trial_ == Trial::kNone && now >= retry_at_) {
                 ++allowed_;
                 trying_ = true;
                 retry_at_ = now + retry_;
@@ -120,7 +121,6 @@ public:
     // window (a prompt's batches and decode's single tokens cost differently per token) and
     // end a trial at the width it left.
     int after_step(int64_t units, Micros took) {
-        stepped_ = true;
         if (units <= 0) return allowed_;
         if (units != window_.units_per_step || allowed_ != window_.width) {
             if (trial_ != Trial::kNone) {
@@ -181,6 +181,7 @@ private:
             // A width that grew and held: the next one is tried a window later.
             windows_to_try_ = trial_ == Trial::kWider && allowed_ < slots_ ? 1 : try_every_;
             next_wider_ = trial_ == Trial::kWider;
+            trial_limit_ = trial_ == Trial::kWider ? std::max(trial_limit_, allowed_) : allowed_;
             trial_ = Trial::kNone;
         } else {
             allowed_ = trial_from_;
@@ -207,12 +208,12 @@ private:
     bool trying_ = false;      // the last window boundary added a worker
     bool started_ = false;     // a job has been reported
     // Throughput trials (after_step).
-    bool stepped_ = false;     // the caller reports steps
     StepWindow window_;
     double reference_ = 0;     // units per microsecond of the last whole window (0: none yet)
     Trial trial_ = Trial::kNone;
     int trial_from_ = 0;       // the width a trial left
     bool next_wider_ = true;   // the next trial's direction, where both are possible
+    int trial_limit_ = slots_; // the wait rule adds workers back up to here
     int try_every_ = kTryEvery;
     int windows_to_try_ = kTryEvery;
 };

@@ -239,20 +239,23 @@ TEST_CASE("steps reported: steps of another size end a trial at the width it lef
     CHECK(run_windows(g, SlotGovernor::kTryEvery - 1, quiet)[0] == microseconds(0));
 }
 
-TEST_CASE("steps reported: the wait rule still halves at once, and only trials add workers back", "[runtime]") {
+TEST_CASE("steps reported: the wait rule halves at once and adds back, up to the width a trial found best", "[runtime]") {
     SlotGovernor g(3);
     g.after_step(1, milliseconds(1));
     Clock::time_point t{};
     REQUIRE(lose_until_out(g, t) < SlotGovernor::kWindow);
     CHECK(g.allowed() == 0);
-    // Quiet jobs for longer than the wait rule's retries: no worker comes back without steps.
-    CHECK(run_jobs(g, t, 2 * SlotGovernor::kMaxRetry, 0) == 0);
-    // Steps: a trial after kTryEvery windows adds one.
-    const std::vector<double> quiet{0.3, 0.55, 0.8, 1.0};
-    CHECK(run_windows(g, SlotGovernor::kTryEvery - 1, quiet)[0] > microseconds(0));
-    CHECK(g.allowed() == 0);
-    run_windows(g, 3, quiet);
-    CHECK(g.allowed() >= 1);
+    // Quiet jobs: the wait rule's tries bring every worker back, as without steps.
+    CHECK(run_jobs(g, t, 2 * SlotGovernor::kMaxRetry, 0) == 3);
+
+    // One worker fewer does more per second (a busy neighbour whose cost shows in no wait):
+    // the trial holds, and the wait rule's tries stop there.
+    SlotGovernor busy(1);
+    const std::vector<double> speed{1.0, 0.7};
+    run_windows(busy, SlotGovernor::kTryEvery + 1.5, speed);
+    REQUIRE(busy.allowed() == 0);
+    Clock::time_point tb{};
+    CHECK(run_jobs(busy, tb, 4 * SlotGovernor::kMaxRetry, 0) == 0);
 }
 
 TEST_CASE("steps reported: a wider trial that loses cores failed: the next trial comes twice as late", "[runtime]") {
