@@ -94,10 +94,10 @@ function servedAsModule(text) {
  * dev server transformed it, its main script) as Blob URLs.
  * @param {BuildUrls} urls
  * @param {string} workerText the build's pthread worker script
- * @returns {Promise<{options: PoolOptions, release: () => void, takesPort: boolean}>} release
- *   revokes the Blob URLs once the pool has started (every pool worker is created and has
- *   imported by then); takesPort: the pool workers run the prelude, so the page may create
- *   them for the engine worker (pool-workers-page.js).
+ * @returns {Promise<{options: PoolOptions, release: () => void}>} release revokes the Blob URLs
+ *   once the pool has started (every pool worker is created and has imported by then). The
+ *   pool workers run the prelude, so the page may create them for the engine worker
+ *   (pool-workers-page.js).
  */
 export async function browserPoolOptions(urls, workerText) {
   const glue = await fetchText(urls.glue, 'multi-thread main script');
@@ -119,7 +119,6 @@ export async function browserPoolOptions(urls, workerText) {
       if (glueUrl.startsWith('blob:')) URL.revokeObjectURL(glueUrl);
       URL.revokeObjectURL(workerUrl);
     },
-    takesPort: true,
   };
 }
 

@@ -118,12 +118,12 @@ async function missingFiles(entry) {
 // Options of the platform: Node's, or in browsers the multi-thread build's Blob URLs.
 /**
  * @param {BuildEntry} entry
- * @returns {Promise<{options: ModuleOptions, release: () => void, takesPort: boolean}>}
+ * @returns {Promise<{options: ModuleOptions, release: () => void}>}
  */
 async function platformOptions(entry) {
-  if (isNode) return { options: await nodeOptions(entry), release: () => {}, takesPort: false };
+  if (isNode) return { options: await nodeOptions(entry), release: () => {} };
   if (entry.pool) return browserPoolOptions(entry.pool.urls(), (await entry.pool.workerText()).default);
-  return { options: {}, release: () => {}, takesPort: false };
+  return { options: {}, release: () => {} };
 }
 
 /**
@@ -148,9 +148,9 @@ async function instantiate(entry, threads) {
     // The factory fills Module (PThread and its pool Workers included) before it returns.
     let ready;
     try {
-      // In the engine worker, the page creates the pool Workers (pool-workers-page.js says
-      // why) when their script takes the page's port (not the dev server's module copy).
-      ready = platform.takesPort ? createdByPage(() => factory(Module)) : factory(Module);
+      // In the engine worker the page creates the pool Workers (pool-workers-page.js says why);
+      // where the page sent no pool port (Node, an engine on the page's thread) the glue does.
+      ready = createdByPage(() => factory(Module));
     } catch (error) {
       // A browser may refuse a pool Worker at once (a SecurityError) instead of by an event.
       throw new ThreadStartError(`the multi-thread build could not create its pthread workers: ${errorText(error)}`);

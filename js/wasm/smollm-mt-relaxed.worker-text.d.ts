@@ -1,4 +1,3 @@
-// The pthread worker script's text, which the wasm build writes beside this file
-// (js/scripts/worker-text.mjs); present before any build so that the package type-checks.
-declare const workerText: string;
-export default workerText;
+// The same declaration as every build's worker text (smollm-mt.worker-text.d.ts says why these
+// files exist).
+export { default } from './smollm-mt.worker-text.js';

@@ -123,11 +123,13 @@ public:
     int after_step(int64_t units, Micros took) {
         if (units <= 0) return allowed_;
         if (units != window_.units_per_step || allowed_ != window_.width) {
+            // A trial still open here met a step of another size (one the wait rule cut short
+            // has already failed, and the wait rule adds no worker during a trial).
             if (trial_ != Trial::kNone) {
-                if (units != window_.units_per_step && allowed_ == window_.width) allowed_ = trial_from_;
+                allowed_ = trial_from_;
                 windows_to_try_ = try_every_;
+                trial_ = Trial::kNone;
             }
-            trial_ = Trial::kNone;
             reference_ = 0;
             window_ = {units, 0, Micros{0}, 0, allowed_};
         }
@@ -136,14 +138,13 @@ public:
         ++window_.steps;
         if (window_.steps < kRateSteps || window_.time < kRateWindow) return allowed_;
         const double rate = static_cast<double>(window_.units) / static_cast<double>(std::max<int64_t>(window_.time.count(), 1));
-        window_ = {units, 0, Micros{0}, 0, allowed_};
         if (trial_ != Trial::kNone) {
             judge_trial(rate);
         } else {
             reference_ = rate;
             if (--windows_to_try_ <= 0) start_trial();
         }
-        window_.width = allowed_;
+        window_ = {units, 0, Micros{0}, 0, allowed_};   // the next window, at the width now set
         return allowed_;
     }
 
