@@ -148,6 +148,7 @@ void LlamaModel::forward(const int32_t* tokens, int32_t n, int32_t n_past, bool 
     for (int32_t done = 0; done < n; done += kMaxBatch) {
         const int32_t nb = std::min(kMaxBatch, n - done);
         const bool last_batch = done + nb == n;
+        pool_.begin_step(nb);
         const auto start = std::chrono::steady_clock::now();
         if (all_logits) {
             forward_batch(tokens + done, nb, n_past + done, 0, logits + static_cast<size_t>(done) * config_.n_vocab);

@@ -34,8 +34,21 @@
 // window in kTryEvery, then ever less. A narrower width that held is also where the wait
 // rule stops adding workers back (a wider one that held lifts that limit again), so the wait
 // rule's tries do not undo what a trial found.
+//
+// Short generations are over before the first trial (tiny-py decodes 128 tokens in ~110 ms
+// quiet, ~300 ms beside a spinner; kTryEvery windows are a second). So the first steps of a
+// size that runs in under kDuelStep (where a lost time slice weighs) are a duel: kDuelSteps
+// pairs of steps, each pair one step a worker narrower and one at the width before, then the
+// width whose median step was shorter stays (the narrower one only if kDuelMarginPercent
+// shorter), as after a trial. Neighbouring steps see the same machine, the same code tier and
+// context length, so a few of them tell what whole windows would: beside a spinner tiny-py's
+// steps in Chromium are evenly 2.2 ms at 2 threads, 1.45 ms at one; quiet, 0.95 and 1.4. A
+// quiet duel costs its narrower steps (~4 ms), once in a governor's life; a step of another
+// size (the prompt after a warm-up's first token) puts the duel off to the next run of short
+// steps.
 #pragma once
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdint>
 
@@ -61,6 +74,9 @@ public:
     static constexpr int kTryEvery = 20;
     static constexpr int kMaxTryEvery = 640;
     static constexpr int kMarginPercent = 5;
+    static constexpr int kDuelSteps = 8;
+    static constexpr Micros kDuelStep{4'000};
+    static constexpr int kDuelMarginPercent = 10;
 
     // `start`: the slots the first jobs may fill, where the thread pool's start-up probe found
     // fewer threads running at once than there are slots. The first try of one more comes
@@ -107,11 +123,29 @@ public:
             trying_ = false;
             // Up to what the throughput trials last found best (every slot until one held
             // narrower), and never under a trial's feet.
-            if (allowed_ < trial_limit_ && trial_ == Trial::kNone && now >= retry_at_) {
+            if (allowed_ < trial_limit_ && trial_ == Trial::kNone && duel_.left == 0 && now >= retry_at_) {
                 ++allowed_;
                 trying_ = true;
                 retry_at_ = now + retry_;
             }
+        }
+        return allowed_;
+    }
+
+    // The caller is about to run a step of `units`; returns the worker slots it may fill. A
+    // duel or trial open on steps of another size ends here, so this step does not run at its
+    // width (a prompt's batch after a warm-up's first token).
+    int before_step(int64_t units) {
+        if (units <= 0) return allowed_;
+        if (duel_.left > 0 && units != duel_.units) {
+            allowed_ = duel_.wide;
+            duel_ = {};
+            window_ = {};
+        }
+        if (trial_ != Trial::kNone && units != window_.units_per_step) {
+            allowed_ = trial_from_;
+            windows_to_try_ = try_every_;
+            trial_ = Trial::kNone;
         }
         return allowed_;
     }
@@ -122,6 +156,7 @@ public:
     // end a trial at the width it left.
     int after_step(int64_t units, Micros took) {
         if (units <= 0) return allowed_;
+        if (duel_.left > 0 && !duel_step(units, took)) return allowed_;
         if (units != window_.units_per_step || allowed_ != window_.width) {
             // A trial still open here met a step of another size (one the wait rule cut short
             // has already failed, and the wait rule adds no worker during a trial).
@@ -136,6 +171,11 @@ public:
         window_.units += units;
         window_.time += took;
         ++window_.steps;
+        if (!duel_done_ && window_.steps == 1 && took < kDuelStep && allowed_ > 0 && trial_ == Trial::kNone) {
+            duel_ = {units, 2 * kDuelSteps, allowed_, {}, {}, 0, 0};
+            --allowed_;   // narrower first, then every other step
+            return allowed_;
+        }
         if (window_.steps < kRateSteps || window_.time < kRateWindow) return allowed_;
         const double rate = static_cast<double>(window_.units) / static_cast<double>(std::max<int64_t>(window_.time.count(), 1));
         if (trial_ != Trial::kNone) {
@@ -150,6 +190,61 @@ public:
 
 private:
     enum class Trial { kNone, kNarrower, kWider };
+    struct Duel {
+        int64_t units = 0;
+        int left = 0;   // steps still to run (0: no duel)
+        int wide = 0;   // the width it started at; the other is one narrower
+        std::array<Micros, kDuelSteps> wide_steps{};
+        std::array<Micros, kDuelSteps> narrow_steps{};
+        int n_wide = 0;
+        int n_narrow = 0;
+    };
+
+    // One step of a duel; false while it goes on (the width for the next step set), true once
+    // the step is the caller's again: the duel decided, or ended without a verdict (a step of
+    // another size: back to the width it started at, to be tried on the next run of short
+    // steps; the wait rule changed the width: its width stays, and no duel follows).
+    bool duel_step(int64_t units, Micros took) {
+        const bool wide = allowed_ == duel_.wide;
+        if (!wide && allowed_ != duel_.wide - 1) {
+            duel_ = {};
+            duel_done_ = true;
+            window_ = {};
+            return true;
+        }
+        if (units != duel_.units) {
+            allowed_ = duel_.wide;
+            duel_ = {};
+            window_ = {};
+            return true;
+        }
+        if (wide) duel_.wide_steps[static_cast<size_t>(duel_.n_wide++)] = took;
+        else duel_.narrow_steps[static_cast<size_t>(duel_.n_narrow++)] = took;
+        if (--duel_.left > 0) {
+            allowed_ = wide ? duel_.wide - 1 : duel_.wide;
+            return false;
+        }
+        const Micros narrow = median(duel_.narrow_steps);
+        const Micros at_wide = median(duel_.wide_steps);
+        if (narrow.count() * 100 < at_wide.count() * (100 - kDuelMarginPercent)) {
+            // As a narrower trial that held: the wait rule stops here, trials go wider next.
+            allowed_ = duel_.wide - 1;
+            trial_limit_ = allowed_;
+            next_wider_ = false;
+        } else {
+            allowed_ = duel_.wide;
+        }
+        duel_ = {};
+        duel_done_ = true;
+        window_ = {};   // the first window starts with the next step
+        return false;
+    }
+
+    static Micros median(std::array<Micros, kDuelSteps> steps) {
+        std::nth_element(steps.begin(), steps.begin() + kDuelSteps / 2, steps.end());
+        return steps[kDuelSteps / 2];
+    }
+
     struct StepWindow {
         int64_t units_per_step = 0;
         int64_t units = 0;
@@ -217,6 +312,8 @@ private:
     int trial_limit_ = slots_; // the wait rule adds workers back up to here
     int try_every_ = kTryEvery;
     int windows_to_try_ = kTryEvery;
+    Duel duel_;
+    bool duel_done_ = false;   // one duel in a governor's life
 };
 
 }  // namespace smollm

@@ -96,6 +96,7 @@ void ThreadPool::for_chunks(int64_t n_items, int64_t, const ChunkFn& fn) {
     if (n_items > 0) fn(0, n_items, 0);
 }
 
+void ThreadPool::begin_step(int64_t) {}
 void ThreadPool::end_step(int64_t, std::chrono::microseconds) {}
 
 bool ThreadPool::threads_available() { return false; }
@@ -535,6 +536,11 @@ void ThreadPool::for_chunks(int64_t n_items, int64_t chunk, const ChunkFn& fn) {
             std::rethrow_exception(e);
         }
     }
+}
+
+void ThreadPool::begin_step(int64_t units) {
+    if (max_running_ == 1 || !impl_->adaptive) return;
+    impl_->set_allowed_slots(impl_->governor.before_step(units));
 }
 
 void ThreadPool::end_step(int64_t units, std::chrono::microseconds took) {

@@ -59,6 +59,10 @@ public:
     // throws is rethrown here once the job's other chunks have finished.
     void for_chunks(int64_t n_items, int64_t chunk, const ChunkFn& fn);
 
+    // The caller is about to run one step of its work (a forward pass) of `units` (tokens):
+    // an adaptive pool may change its width first (runtime/slot_governor.h before_step).
+    void begin_step(int64_t units);
+
     // The caller finished one step of its work (a forward pass): `units` of it (tokens) in
     // `took`. An adaptive pool compares how much it does per second at neighbouring widths
     // over steps of one size (runtime/slot_governor.h); callers that report nothing keep the
