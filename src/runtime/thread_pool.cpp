@@ -21,7 +21,11 @@
 // Where the caller reports its steps (end_step: the engine's forward passes), the governor also
 // tries a neighbouring width now and then and keeps whichever did more tokens per second: a
 // busy neighbour's cost does not always show as waits (tiny-py's decode beside a spinner: 36%
-// of its quiet speed at 2 threads in Firefox, 46% with the trials over 1024 tokens).
+// of its quiet speed at 2 threads in Firefox, 46% with the trials over 1024 tokens). Steps
+// short enough that a lost time slice weighs (tiny-py's decode) start with a duel instead,
+// single steps at two widths in turn, so generations shorter than the first trial adapt too;
+// the caller announces each step (begin_step) so that a duel or trial on steps of one size
+// never runs a step of another size at its width.
 //
 // Fewer slots from the start where the platform over-reports its cores: with 3 or more allowed
 // at once, the pool measures as it starts how many of its threads really run at once (one job
