@@ -2,8 +2,7 @@
 // Q4_1, Q5_1 against Q8_1), the activations widened to int16 and f32 scales by matmul. Each
 // block is unpacked once per tile, widened to i16 and multiplied with i32x4.dot_i16x8_s for
 // every token. Q4_1 / Q5_1 follow their scalar twins' (llama.cpp's x86) lanes, rounding and
-// order, so they give the same bits, and so do Q4_0 / IQ4_NL for one token (block32_rows, four
-// rows at once); otherwise the Q8_0 types differ only in float summation order.
+// order, so they give the same bits; the Q8_0 types differ only in float summation order.
 #if defined(__wasm_simd128__)
 #include "quant/blocks.h"
 #include "quant/fp16.h"
@@ -119,54 +118,6 @@ void block32_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_s
     for (int t = 0; t < NT; ++t) y[t * y_stride] = hsum_f32x4(acc[t]);
 }
 
-// One token through four rows in the scalar twin's order (llama.cpp's repacked GEMV): per row
-// and block, the exact integer sum times dw * da, fused into the row's sum. Rows 0-1 and 2-3
-// share an f64x2 each: the product is exact in double (integer below 2^19 times a product of
-// two halves), the add is rounded to double and then to f32 as fused_madd does, and the four
-// sums' chains interleave. n_rows < 4 repeats the last row (its extra results are dropped).
-template <typename Block>
-void block32_rows(int64_t n_cols, const void* w_rows, size_t w_row_bytes, int n_rows, const void* xq, float* y) {
-    const Block* w[kDecodeRows];
-    for (int r = 0; r < kDecodeRows; ++r)
-        w[r] = reinterpret_cast<const Block*>(static_cast<const uint8_t*>(w_rows) + static_cast<size_t>(r < n_rows ? r : n_rows - 1) * w_row_bytes);
-    const auto* act = static_cast<const WideQ8_0*>(xq);
-    const float* f16 = fp16_table();
-    // Each pair's sums as f32 (two lanes of a demoted f32x4), widened again at every block: a
-    // demote followed by a promote in one expression both LLVMs turn into a scalar conversion
-    // per lane (the kernel ran at half speed); across the loop they keep the vector ones.
-    v128_t acc01 = wasm_f32x4_splat(0.f), acc23 = wasm_f32x4_splat(0.f);
-    const int64_t nb = n_cols / kQK;
-    for (int64_t i = 0; i < nb; ++i) {
-        const WideQ8_0& a = act[i];
-        const v128_t a0 = wasm_v128_load(a.qs), a1 = wasm_v128_load(a.qs + 8);
-        const v128_t a2 = wasm_v128_load(a.qs + 16), a3 = wasm_v128_load(a.qs + 24);
-        v128_t s[kDecodeRows];
-        float d[kDecodeRows];
-#pragma clang loop unroll(full)
-        for (int r = 0; r < kDecodeRows; ++r) {
-            const Unpacked32 u = unpack(w[r][i], f16);
-            d[r] = u.d;
-            s[r] = wasm_i32x4_add(wasm_i32x4_add(wasm_i32x4_dot_i16x8(u.w0.lo, a0), wasm_i32x4_dot_i16x8(u.w0.hi, a1)),
-                                  wasm_i32x4_add(wasm_i32x4_dot_i16x8(u.w1.lo, a2), wasm_i32x4_dot_i16x8(u.w1.hi, a3)));
-        }
-        // Each row's four lanes to one total: [s0, s1, s0, s1] and [s2, s3, s2, s3].
-        v128_t s01 = wasm_i32x4_add(wasm_i32x4_shuffle(s[0], s[1], 0, 4, 1, 5), wasm_i32x4_shuffle(s[0], s[1], 2, 6, 3, 7));
-        v128_t s23 = wasm_i32x4_add(wasm_i32x4_shuffle(s[2], s[3], 0, 4, 1, 5), wasm_i32x4_shuffle(s[2], s[3], 2, 6, 3, 7));
-        s01 = wasm_i32x4_add(s01, wasm_i32x4_shuffle(s01, s01, 2, 3, 0, 1));
-        s23 = wasm_i32x4_add(s23, wasm_i32x4_shuffle(s23, s23, 2, 3, 0, 1));
-        // dw * da in f32 is exact (two halves), so in f64 it is the same number.
-        const v128_t dw = wasm_f32x4_mul(wasm_f32x4_make(d[0], d[1], d[2], d[3]), wasm_f32x4_splat(a.d));
-        const v128_t p01 = wasm_f64x2_mul(wasm_f64x2_convert_low_i32x4(s01), wasm_f64x2_promote_low_f32x4(dw));
-        const v128_t p23 = wasm_f64x2_mul(wasm_f64x2_convert_low_i32x4(s23),
-                                          wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(dw, dw, 2, 3, 2, 3)));
-        acc01 = wasm_f32x4_demote_f64x2_zero(wasm_f64x2_add(wasm_f64x2_promote_low_f32x4(acc01), p01));
-        acc23 = wasm_f32x4_demote_f64x2_zero(wasm_f64x2_add(wasm_f64x2_promote_low_f32x4(acc23), p23));
-    }
-    const float out[kDecodeRows] = {wasm_f32x4_extract_lane(acc01, 0), wasm_f32x4_extract_lane(acc01, 1),
-                                    wasm_f32x4_extract_lane(acc23, 0), wasm_f32x4_extract_lane(acc23, 1)};
-    for (int r = 0; r < n_rows; ++r) y[r] = out[r];
-}
-
 template <int NT>
 void q4_0_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
     block32_tile<NT, BlockQ4_0>(n, w, x, xs, y, ys);
@@ -200,13 +151,6 @@ SMOLLM_SIMD128_TILE_ENTRY(q5_0, q5_0_tile)
 SMOLLM_SIMD128_TILE_ENTRY(q5_1, q5_1_tile)
 SMOLLM_SIMD128_TILE_ENTRY(q8_0, q8_0_tile)
 SMOLLM_SIMD128_TILE_ENTRY(iq4_nl, iq4_nl_tile)
-
-void q4_0_rows(int64_t n_cols, const void* w_rows, size_t w_row_bytes, int n_rows, const void* xq, float* y) {
-    block32_rows<BlockQ4_0>(n_cols, w_rows, w_row_bytes, n_rows, xq, y);
-}
-void iq4_nl_rows(int64_t n_cols, const void* w_rows, size_t w_row_bytes, int n_rows, const void* xq, float* y) {
-    block32_rows<BlockIQ4_NL>(n_cols, w_rows, w_row_bytes, n_rows, xq, y);
-}
 
 }  // namespace smollm::quant::simd128
 #endif

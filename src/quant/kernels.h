@@ -18,9 +18,7 @@
 // and the fused lanes, emulated in double, cost 15-20% of prefill speed. matmul never splits
 // a batch into a tile of one (tile_tokens). The scalar F32 kernel does the same (its one-token
 // order's fused adds are emulated in double; the SIMD128 one is plain, dot_simd128_float.cpp
-// says why); F16 and BF16 sum every tile in their one-token order (plain adds). Q4_0 and
-// IQ4_NL take llama.cpp's one-token order (its repacked GEMV) in the scalar kernels, and in the
-// SIMD build through the rows kernels below, four rows at a time.
+// says why); F16 and BF16 sum every tile in their one-token order (plain adds).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -43,15 +41,6 @@ constexpr int tile_tokens(int64_t n_tokens, int64_t t0) {
 
 using DotTileFn = void (*)(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride,
                            int n_tok, float* y, int64_t y_stride);
-
-// One token through up to kDecodeRows weight rows at once (rows w_rows + r * w_row_bytes,
-// r < n_rows; y[r] their dots), for the types whose one-token order is a chain of fused adds
-// per row (Q4_0, IQ4_NL: llama.cpp's repacked GEMV): a chain per row alone waits on itself at
-// every block (promote, add, round: it cost 28% of their decode speed), four interleave.
-// Same bits as the scalar kernel for one token. The SIMD build's matmul uses them for any
-// one-token product of those types.
-constexpr int kDecodeRows = 4;
-using DotRowsFn = void (*)(int64_t n_cols, const void* w_rows, size_t w_row_bytes, int n_rows, const void* xq, float* y);
 
 #define SMOLLM_QUANT_KERNEL_TYPES(X) \
     X(f32) X(f16) X(bf16) X(q4_0) X(q4_1) X(q5_0) X(q5_1) X(q8_0) X(iq4_nl) \
@@ -77,10 +66,6 @@ struct WideQ8_1 { float d, s; int16_t qs[32]; };
 // WideQ8_K's levels: each group of 16 as its 8 even elements, then its 8 odd ones (see
 // widen_u8_even_odd in simd128_util.h).
 struct WideQ8_K { float d; int16_t bsums[16]; int16_t qs[256]; };
-
-// SIMD rows kernels (DotRowsFn above), reading the widened activation row.
-void q4_0_rows(int64_t n_cols, const void* w_rows, size_t w_row_bytes, int n_rows, const void* xq, float* y);
-void iq4_nl_rows(int64_t n_cols, const void* w_rows, size_t w_row_bytes, int n_rows, const void* xq, float* y);
 
 // Bytes of one widened row; 0 when the kernels read the activation row as it is (F32).
 size_t widened_row_bytes(GgmlType weight_type, int64_t n_cols);

@@ -66,16 +66,6 @@ DotTileFn kernel_for(GgmlType t) {
     }
 }
 
-#if defined(__wasm_simd128__)
-// The SIMD build's kernels of several rows for one token (kernels.h), or nullptr. The scalar
-// kernels need none: one row at a time is already their order.
-quant::DotRowsFn rows_kernel_for(GgmlType t) {
-    if (t == GgmlType::Q4_0) return quant::simd128::q4_0_rows;
-    if (t == GgmlType::IQ4_NL) return quant::simd128::iq4_nl_rows;
-    return nullptr;
-}
-#endif
-
 // Weight bytes per row block: a share of L2 that leaves room for the activation tile.
 constexpr size_t kRowBlockBytes = 128 * 1024;
 
@@ -114,16 +104,6 @@ void matmul(GgmlType weight_type, const void* w, size_t w_row_bytes, int64_t n_c
         thread_local std::vector<uint8_t> grown;
         if (grown.size() < wide_row_bytes * quant::kMaxTileTokens) grown.resize(wide_row_bytes * quant::kMaxTileTokens);
         wide_tile = grown.data();
-    }
-    if (n_tokens == 1) {
-        if (const quant::DotRowsFn rows = rows_kernel_for(weight_type)) {
-            quant::simd128::widen_activation_row(weight_type, x_bytes, wide_tile, n_cols);
-            for (int64_t r = row_begin; r < row_end; r += quant::kDecodeRows) {
-                const int n_rows = static_cast<int>(std::min<int64_t>(quant::kDecodeRows, row_end - r));
-                rows(n_cols, w_bytes + static_cast<size_t>(r) * w_row_bytes, w_row_bytes, n_rows, wide_tile, y + r);
-            }
-            return;
-        }
     }
 #endif
     for (int64_t r0 = row_begin; r0 < row_end; r0 += rows_per_block) {

@@ -3,9 +3,8 @@
 // of ours: the native tool checks the maths on every model, and the shipped wasm build (the
 // `smollm-wasm eval` CLI, SIMD128 kernels, 2 threads) checks what users run on four of them:
 // one tensor of every type (ZOO), a trained K-quant mix, the 135M shape's fallback types, and
-// gen-q5_1 and gen-q4_0, whose logits must be llama.cpp's bit for bit in wasm too (gen-q5_1's
-// RoPE table once came from emscripten's sin / cos, which round some angles differently from
-// glibc's; gen-q4_0 goes through the SIMD build's own four-row decode kernel).
+// gen-q5_1, whose logits must be llama.cpp's bit for bit in wasm too (its RoPE table once
+// came from emscripten's sin / cos, which round some angles differently from glibc's).
 // llama.cpp's logits are computed once per model for both.
 // Run: node --test tests/parity/logits.test.mjs   (prints the tables; SMOLLM_EVAL_CMD switches
 // the native side to another command).
@@ -16,7 +15,7 @@ import {defineLogitTests} from './lib/define-logit-tests.mjs';
 import {parityModels} from './lib/models.mjs';
 import {repoRoot, wasmEvalCommand} from './lib/ours.mjs';
 
-const wasmModels = new Set(['tiny-a-ZOO.gguf', 'tiny-py-Q4_K_M.gguf', 'gen-135m-shape-q4_k_m', 'gen-q5_1', 'gen-q4_0']);
+const wasmModels = new Set(['tiny-a-ZOO.gguf', 'tiny-py-Q4_K_M.gguf', 'gen-135m-shape-q4_k_m', 'gen-q5_1']);
 const wasmBuilt = existsSync(join(repoRoot, 'js/wasm/smollm-mt.wasm'));
 
 const nativeNames = new Set((await parityModels()).map((m) => m.name));

@@ -6,10 +6,9 @@
 //
 // Tolerance: k-quants and IQ4_XS reduce each super-block to one exact integer before any
 // float arithmetic, in the same order as the scalar twin, so they must be bit-identical, and
-// so must F16, BF16, Q4_1 and Q5_1 (both twins follow llama.cpp's float order), and Q4_0 and
-// IQ4_NL for one token (the SIMD build's rows kernels, kernels.h). The other 32-element types
-// and F32 (llama.cpp's order in the scalar kernel only) accumulate per SIMD lane: they must
-// agree within 1e-5 * sum(|w_i * x_i|) (plus 1e-30 for underflowing scales).
+// so must F16, BF16, Q4_1 and Q5_1 (both twins follow llama.cpp's float order). The other
+// 32-element types and F32 (llama.cpp's order in the scalar kernel only) accumulate per SIMD
+// lane: they must agree within 1e-5 * sum(|w_i * x_i|) (plus 1e-30 for underflowing scales).
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -31,7 +30,6 @@ struct KernelCase {
     GgmlType type;
     quant::DotTileFn scalar;
     bool exact;  // SIMD twin promises bit-identical results
-    bool exact_one_token = false;  // ... for one token (Q4_0, IQ4_NL: kernels.h's rows kernels)
 };
 
 const std::vector<KernelCase>& kernel_cases() {
@@ -39,10 +37,10 @@ const std::vector<KernelCase>& kernel_cases() {
     constexpr bool A = true, N = false;
     static const std::vector<KernelCase> cases = {
         {GgmlType::F32, f32_dot, N}, {GgmlType::F16, f16_dot, A},
-        {GgmlType::BF16, bf16_dot, A},  {GgmlType::Q4_0, q4_0_dot, N, A},
+        {GgmlType::BF16, bf16_dot, A},  {GgmlType::Q4_0, q4_0_dot, N},
         {GgmlType::Q4_1, q4_1_dot, A},  {GgmlType::Q5_0, q5_0_dot, N},
         {GgmlType::Q5_1, q5_1_dot, A},  {GgmlType::Q8_0, q8_0_dot, N},
-        {GgmlType::IQ4_NL, iq4_nl_dot, N, A}, {GgmlType::Q2_K, q2_k_dot, A},
+        {GgmlType::IQ4_NL, iq4_nl_dot, N}, {GgmlType::Q2_K, q2_k_dot, A},
         {GgmlType::Q3_K, q3_k_dot, A},  {GgmlType::Q4_K, q4_k_dot, A},
         {GgmlType::Q5_K, q5_k_dot, A},  {GgmlType::Q6_K, q6_k_dot, A},
         {GgmlType::IQ4_XS, iq4_xs_dot, A},
@@ -145,7 +143,7 @@ void compare_row(const KernelCase& kc, const std::vector<uint8_t>& w, const std:
             const float g = got[t * rows + r], e = want[t * rows + r];
             INFO(ggml_type_name(kc.type) << " n_cols " << n_cols << " row " << r << " token " << t);
             REQUIRE(std::isfinite(e));
-            if (kc.exact || (n_tok == 1 && kc.exact_one_token)) {
+            if (kc.exact) {
                 REQUIRE(g == e);
             } else {
                 const double bound = 1e-5 * abs_product_sum(kc.type, w.data() + r * wr, xq.data() + t * xs, n_cols) + 1e-30;
@@ -247,7 +245,7 @@ TEST_CASE("matmul over row ranges and 1..9 tokens equals per-row scalar dots", "
                             continue;
                         }
                         const float e = scalar_dot(kc, w.data() + r * wr, xq.data(), xs, n_cols, n_tok, t);
-                        if (kc.exact || (n_tok == 1 && kc.exact_one_token)) {
+                        if (kc.exact) {
                             REQUIRE(g == e);
                         } else {
                             const double bound = 1e-5 * abs_product_sum(kc.type, w.data() + r * wr, xq.data() + t * xs, n_cols) + 1e-30;
