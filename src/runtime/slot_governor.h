@@ -156,15 +156,10 @@ public:
     // end a trial at the width it left.
     int after_step(int64_t units, Micros took) {
         if (units <= 0) return allowed_;
-        if (duel_.left > 0 && !duel_step(units, took)) return allowed_;
+        // For a caller that announces no steps; after before_step(units) it changes nothing.
+        before_step(units);
+        if (duel_.left > 0 && !duel_step(took)) return allowed_;
         if (units != window_.units_per_step || allowed_ != window_.width) {
-            // A trial still open here met a step of another size (one the wait rule cut short
-            // has already failed, and the wait rule adds no worker during a trial).
-            if (trial_ != Trial::kNone) {
-                allowed_ = trial_from_;
-                windows_to_try_ = try_every_;
-                trial_ = Trial::kNone;
-            }
             reference_ = 0;
             window_ = {units, 0, Micros{0}, 0, allowed_};
         }
@@ -200,21 +195,15 @@ private:
         int n_narrow = 0;
     };
 
-    // One step of a duel; false while it goes on (the width for the next step set), true once
-    // the step is the caller's again: the duel decided, or ended without a verdict (a step of
-    // another size: back to the width it started at, to be tried on the next run of short
-    // steps; the wait rule changed the width: its width stays, and no duel follows).
-    bool duel_step(int64_t units, Micros took) {
+    // One step of a duel, of its size (before_step ends a duel that meets another size, back at
+    // the width it started at, to be tried on the next run of short steps); false while it goes
+    // on (the width for the next step set), true when the wait rule changed the width: no
+    // verdict, its width stays, no duel follows, and the step is the caller's again.
+    bool duel_step(Micros took) {
         const bool wide = allowed_ == duel_.wide;
         if (!wide && allowed_ != duel_.wide - 1) {
             duel_ = {};
             duel_done_ = true;
-            window_ = {};
-            return true;
-        }
-        if (units != duel_.units) {
-            allowed_ = duel_.wide;
-            duel_ = {};
             window_ = {};
             return true;
         }
