@@ -12,7 +12,9 @@ export const notes = [
   'WebKit: WebKitGTK\'s MiniBrowser with JSC_useSharedArrayBuffer=1 (WebKitGTK hides SharedArrayBuffer without it; Safari exposes it on cross-origin isolated pages). WebKit has neither JSPI nor memory64, so wllama runs its compat build (Asyncify, 32-bit memory; @wllama/wllama-compat 3.8.1), keeping its download in memory (no OPFS under WebDriver). wllama\'s wasm memory is not measured (WebDriver cannot evaluate in workers).',
 ];
 
-const launch = () => browserEngine('webkit-sab').launch();
+// JavaScriptCore's wasm loop OSR stays on, as users have it (the suites turn it off for its
+// Linux x86-64 fault, tests/browser/webkit.mjs): a pass it crashes is reported as failed.
+const launch = () => browserEngine('webkit-sab').launch({ wasmOsr: true });
 
 /** Pids of the WebKit web processes (the pages and their workers) under this Node process. */
 export function webProcesses() {

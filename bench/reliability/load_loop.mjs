@@ -6,6 +6,7 @@
 //   timeout 600 sh -c 'while :; do :; done' &
 //   node bench/reliability/load_loop.mjs --browser webkit --rounds 600 [--model PATH] [--generate]
 //        [--threads N]   (default 2; 3 or more at once also runs the pool's start-up probe)
+//        [--wasm-osr on|off]   (WebKit: JavaScriptCore's loop OSR, default on; see tests/browser/webkit.mjs)
 // Found with it (2026-12-04, WebKitGTK 2.50, 2-core VM, one spinner): "Out of bounds memory
 // access" in memcmp called from Vocab::detect_special_tokens, in 4-5 of 600 loads of
 // tiny-py-Q4_K_M (single-thread build); 0 of 600 with JSC_useWasmOSR=0 (JavaScriptCore's
@@ -27,6 +28,8 @@ const { values } = parseArgs({
     model: { type: 'string', default: join(SHARED, 'golden/models/tiny-py-Q4_K_M.gguf') },
     generate: { type: 'boolean', default: false },
     threads: { type: 'string', default: '2' },
+    // WebKit: JavaScriptCore's wasm loop OSR on (as users have it) or off (as the suites run).
+    'wasm-osr': { type: 'string', default: 'on' },
   },
 });
 const rounds = Number(values.rounds);
@@ -55,7 +58,7 @@ ${IMPORT_MAP}
 const routes = { '/': { body: PAGE, type: 'text/html' }, '/model.gguf': values.model };
 for (const [prefix, dir] of Object.entries(PACKAGE_ROUTES)) routes[prefix] = { path: dir };
 const server = await listen(staticRoutes(routes, { isolated: true }));
-const browser = await browserEngine(values.browser).launch();
+const browser = await browserEngine(values.browser).launch({ wasmOsr: values['wasm-osr'] !== 'off' });
 let failed = 0;
 let build = '';
 const started = Date.now();

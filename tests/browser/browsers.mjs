@@ -308,7 +308,8 @@ async function firefoxClick(page, selector) {
 // window first, under a lock. WebDriver classic has no console events, and MiniBrowser's
 // console-to-stdout setting does not reach the views it opens for automation, so the log
 // stays empty. options.serviceWorkers === false has no WebDriver equivalent;
-// options.measureMemory needs nothing (memory is the process tree's).
+// options.measureMemory needs nothing (memory is the process tree's); options.wasmOsr: see
+// webkit.mjs (off unless asked for).
 async function launchWebKit(name, sharedArrayBuffer, options = {}) {
   if (options.serviceWorkers === false) throw new Error(`${name}: service workers cannot be turned off through WebDriver`);
   const log = [];
@@ -317,6 +318,7 @@ async function launchWebKit(name, sharedArrayBuffer, options = {}) {
   // also echoes it live.
   const session = await startWebKit({
     sharedArrayBuffer,
+    wasmOsr: options.wasmOsr === true,
     onOutput: (text) => {
       for (const line of text.split('\n')) if (line.trim()) log.push(`[webkit] ${line.trim()}`);
       if (process.env.WEBKIT_OUTPUT) process.stderr.write(text);

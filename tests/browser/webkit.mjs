@@ -12,6 +12,16 @@
 // SharedArrayBuffer: WebKitGTK hides it, even on a cross-origin isolated page, unless the
 // WebKit processes run with JSC_useSharedArrayBuffer=1; Safari exposes it on isolated pages.
 // `sharedArrayBuffer: true` launches the Safari-like variant.
+//
+// Loop on-stack replacement: JavaScriptCore on Linux x86-64 now and then gives a wasm function
+// wrong values when it moves a running loop into a faster tier (WebKit bug 289009; Bun turns
+// the feature off on Linux x64 for it, oven-sh/bun#26366). Here it trapped once in a few hundred
+// loads under load, each time in another of our functions ("Out of bounds memory access" in
+// memcmp from Vocab::detect_special_tokens, 4-5 in 600 loads, none in 600 with it off; "Out of
+// bounds call_indirect" in the matmul job, with a kernel pointer that had read back as garbage).
+// No page can turn it off, and Safari's platforms are not known to have the fault, so the
+// suites launch WebKit with it off (JSC_useWasmOSR=0), to test our code and not that fault;
+// `wasmOsr: true` keeps it as users have it (the benches, bench/reliability/load_loop.mjs).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -124,17 +134,20 @@ async function startDriver(env, onOutput) {
 /**
  * Xvfb + WebKitWebDriver + one MiniBrowser session.
  * @param options.sharedArrayBuffer expose SharedArrayBuffer (JSC_useSharedArrayBuffer=1)
+ * @param options.wasmOsr keep JavaScriptCore's wasm loop OSR on (off by default: see above)
  * @param options.onOutput (text) => void, the driver's and MiniBrowser's output
  * @returns {Promise<{driver, version: string, rootPid: number, close: () => Promise<void>}>}
  */
-export async function startWebKit({ sharedArrayBuffer = false, onOutput = () => {} } = {}) {
+export async function startWebKit({ sharedArrayBuffer = false, wasmOsr = false, onOutput = () => {} } = {}) {
   const missing = missingWebKit();
   if (missing) throw new Error(`WebKit cannot run: ${missing}`);
   const { Builder } = await import('selenium-webdriver');
   const xvfb = await startXvfb();
   let server = null;
   try {
-    const env = { ...process.env, DISPLAY: xvfb.display, JSC_useSharedArrayBuffer: sharedArrayBuffer ? '1' : '0' };
+    const env = {
+      ...process.env, DISPLAY: xvfb.display, JSC_useSharedArrayBuffer: sharedArrayBuffer ? '1' : '0', JSC_useWasmOSR: wasmOsr ? '1' : '0',
+    };
     delete env.WAYLAND_DISPLAY;
     server = await startDriver(env, (d) => onOutput(String(d)));
     const capabilities = {

@@ -162,6 +162,11 @@ export class LocalEngine {
     } catch (error) {
       if (isWasmTrap(error)) {
         this.#crashed = crashedError(error, this.#moduleName);
+        // The heap is not trusted after a trap, so nothing is freed into it: the module goes,
+        // and its memory with it, now rather than at an unload the caller may never reach.
+        this.#engine = null;
+        this.#info = null;
+        this.#dropModule();
         throw this.#crashed;
       }
       throw fromEngineError(error);

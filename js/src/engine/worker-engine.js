@@ -1,7 +1,7 @@
 // The engine interface, implemented by messages to a worker that holds a LocalEngine: a
 // dedicated module Web Worker in browsers, a worker_threads Worker in Node. Same methods and
 // arguments as LocalEngine, so SmolLM does not know which one it talks to.
-import { UnloadedError, abortError, deserializeError } from '../errors.js';
+import { EngineCrashedError, UnloadedError, abortError, deserializeError } from '../errors.js';
 import { isNode } from '../platform.js';
 import { servePoolWorkers } from './pool-workers-page.js';
 import { deliverEvent } from './protocol.js';
@@ -88,7 +88,7 @@ export class WorkerEngine {
   /** @type {Map<number, PendingCall>} */
   #calls = new Map();
   #nextId = 1;
-  /** @type {UnloadedError | null} the error every call gets once the worker is gone */
+  /** @type {UnloadedError | EngineCrashedError | null} the error every call gets once the worker is gone */
   #dead = null;
 
   /** @param {PagePort} port */
@@ -113,8 +113,24 @@ export class WorkerEngine {
       call.resolve(message.value);
     } else if (message.type === 'error') {
       this.#calls.delete(message.id);
-      call.reject(deserializeError(message.error));
+      const error = deserializeError(message.error);
+      if (error instanceof EngineCrashedError) this.#retire(error);
+      call.reject(error);
     }
+  }
+
+  /**
+   * A trapped engine cannot be used again, yet its worker holds the whole wasm memory (and
+   * the pool's threads): they go at once, not at an unload that a failing caller may never
+   * reach. Every later call gets the crash; unload() has nothing left to do.
+   * @param {EngineCrashedError} error
+   */
+  #retire(error) {
+    if (this.#dead) return;
+    this.#dead = error;
+    for (const call of this.#calls.values()) call.reject(error);
+    this.#calls.clear();
+    this.#port.terminate().catch(() => {});
   }
 
   /** @param {Error} error */
