@@ -97,12 +97,13 @@ export async function openReference(modelPath, contextSize, threads = 1, context
     return {
         model,
         nVocab,
-        // Every position's logits for `tokens` evaluated from position 0 (a fresh sequence).
-        async logits(tokens) {
+        // The logits of positions [from, tokens.length) for `tokens` evaluated from position 0
+        // (a fresh sequence), row (position - from) of the result.
+        async logits(tokens, from = 0) {
             await seq.clearHistory();
-            const out = await seq.controlledEvaluate(tokens.map((t) => [t, {generateNext: {logits: true}}]));
-            const all = new Float32Array(tokens.length * nVocab);
-            out.forEach((o, i) => all.set(mapToRow(o.next.logits, nVocab), i * nVocab));
+            const out = await seq.controlledEvaluate(tokens.map((t, i) => (i >= from ? [t, {generateNext: {logits: true}}] : t)));
+            const all = new Float32Array((tokens.length - from) * nVocab);
+            for (let i = from; i < tokens.length; i++) all.set(mapToRow(out[i].next.logits, nVocab), (i - from) * nVocab);
             return all;
         },
         // The same, one token per evaluation (llama.cpp's decode path).
