@@ -59,6 +59,11 @@ if(SMOLLM_WEB_SOURCES)
         # The engine allocates only at load, so emmalloc's slower small allocations cost
         # nothing per token.
         -sMALLOC=emmalloc
+        # A library, not a program: under Node, no process-wide 'uncaughtException' /
+        # 'unhandledRejection' handlers per instance, whose closures kept every module (and
+        # its wasm memory) alive after unload (tests/js/package/memory.test.mjs).
+        -sNODEJS_CATCH_EXIT=0
+        -sNODEJS_CATCH_REJECTION=0
         # js/wasm/<module>.js.symbols: wasm function index -> C++ name, for the indices a
         # trap's EngineCrashedError carries (tools/wasm-frames.mjs). Not published.
         --emit-symbol-map)

@@ -7,6 +7,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { LocalEngine } from '../../../js/src/engine/local-engine.js';
 import { haveShared, smolModel, syntheticModel } from './support/models.mjs';
 
@@ -68,4 +70,40 @@ describe('peak wasm memory while loading', () => {
       assert.equal(m.afterGenerate, m.afterLoad, `generating grew memory: ${figures}`);
     });
   }
+});
+
+// Engines on this thread (worker: false) come and go with nothing left behind. The module
+// Emscripten builds for Node used to register process-wide 'uncaughtException' and
+// 'unhandledRejection' handlers at every instantiation, whose closures held that module, its
+// whole wasm memory included, for the life of the process (+31 MiB a load of tiny-py, and
+// Node's MaxListenersExceededWarning from the eleventh load on).
+describe('engines on this thread, loaded and unloaded again and again', () => {
+  const CYCLES = 8;
+  const WARM = 2;   // cycles that warm up code and caches before RSS is compared
+  test(`${CYCLES} cycles: no process listener added, memory back after each unload`, async () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc');
+    const path = syntheticModel({ dim: 256, ffn: 768, layers: 2, heads: 4, kvHeads: 4 });
+    const listeners = () => ['uncaughtException', 'unhandledRejection'].map((e) => process.listenerCount(e));
+    const before = listeners();
+    const rss = [];
+    let engineBytes = 0;
+    for (let i = 0; i < CYCLES; ++i) {
+      const engine = new LocalEngine();
+      await engine.load(path, { cache: false, contextSize: 512, build: 'single-thread' });
+      await engine.generate({ prompt: 'hello there', maxTokens: 4, temperature: 0, ignoreEos: true });
+      engineBytes = (await engine.memoryUsage()).wasmBytes;
+      await engine.unload();
+      gc();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      gc();
+      rss.push(process.memoryUsage().rss);
+    }
+    assert.deepEqual(listeners(), before, 'process listeners added by the engines');
+    // After the warm-up a kept module would add its touched memory every cycle (10-15 MiB of
+    // this one's 32).
+    const grown = rss.at(-1) - rss[WARM];
+    const trace = `RSS after each unload (MiB): ${rss.map((b) => (b / MiB).toFixed(0)).join(' ')}; one engine's wasm memory ${(engineBytes / MiB).toFixed(0)} MiB`;
+    assert.ok(grown < engineBytes, `RSS grew ${(grown / MiB).toFixed(0)} MiB over ${CYCLES - 1 - WARM} cycles: ${trace}`);
+  });
 });
