@@ -6,11 +6,12 @@
 // ours (the `smollm-wasm perplexity` CLI) when --ours is given.
 //   node bench/parity/llama_perplexity.mjs [--models tiny-py-F16,tiny-py-Q4_K_M] [--ctx 512] [--ours]
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openReference } from '../../tests/parity/lib/reference.mjs';
 import { repoRoot, threadsForTests } from '../../tests/parity/lib/ours.mjs';
+import { haveSampleText, negLogLikelihood, sampleTextPath } from '../../tests/parity/lib/perplexity.mjs';
 import { sharedDir } from '../../tests/parity/lib/prompts.mjs';
 
 const { values } = parseArgs({
@@ -22,21 +23,11 @@ const { values } = parseArgs({
   },
 });
 const nCtx = Number(values.ctx);
-const textPath = join(sharedDir, 'golden/python-sample.txt');
-if (!existsSync(textPath)) {
-  console.log(`skipped: ${textPath} is missing`);
+if (!haveSampleText) {
+  console.log(`skipped: ${sampleTextPath} is missing`);
   process.exit(0);
 }
-const text = readFileSync(textPath, 'utf8');
-
-/** -log p(next) from a row of logits, in double. */
-function nll(row, next) {
-  let max = -Infinity;
-  for (const v of row) if (v > max) max = v;
-  let sum = 0;
-  for (const v of row) sum += Math.exp(v - max);
-  return Math.log(sum) - (row[next] - max);
-}
+const text = readFileSync(sampleTextPath, 'utf8');
 
 async function llamaPerplexity(modelPath) {
   const ref = await openReference(modelPath, nCtx, threadsForTests());
@@ -50,7 +41,7 @@ async function llamaPerplexity(modelPath) {
       const chunk = tokens.slice(c * nCtx, (c + 1) * nCtx);
       const logits = await ref.logits(chunk, first);
       for (let i = first; i < nCtx - 1; ++i) {
-        total += nll(logits.subarray((i - first) * ref.nVocab, (i - first + 1) * ref.nVocab), chunk[i + 1]);
+        total += negLogLikelihood(logits.subarray((i - first) * ref.nVocab, (i - first + 1) * ref.nVocab), chunk[i + 1]);
         count += 1;
       }
     }
@@ -62,7 +53,7 @@ async function llamaPerplexity(modelPath) {
 
 function ourPerplexity(modelPath) {
   const out = execFileSync(process.execPath, [join(repoRoot, 'js/bin/smollm-wasm.js'), 'perplexity', '-m', modelPath,
-    '-f', textPath, '--ctx', String(nCtx), '--threads', String(threadsForTests())], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    '-f', sampleTextPath, '--ctx', String(nCtx), '--threads', String(threadsForTests())], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   return Number(out.match(/PPL = ([0-9.]+)/)[1]);
 }
 

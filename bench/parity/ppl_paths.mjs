@@ -5,10 +5,11 @@
 // llama-perplexity: one batch per chunk), this shows how far the two paths of one engine lie
 // apart, the noise a 4-decimal comparison has to be read against.
 //   node bench/parity/ppl_paths.mjs [--models tiny-py-Q5_K_M,...] [--ctx 512] [--chunks N]
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SmolLM } from '../../js/src/index.js';
+import { haveSampleText, negLogLikelihood, referenceFigures, sampleTextPath } from '../../tests/parity/lib/perplexity.mjs';
 import { sharedDir } from '../../tests/parity/lib/prompts.mjs';
 
 const { values } = parseArgs({
@@ -20,28 +21,12 @@ const { values } = parseArgs({
   },
 });
 const nCtx = Number(values.ctx);
-const textPath = join(sharedDir, 'golden/python-sample.txt');
-if (!existsSync(textPath)) {
-  console.log(`skipped: ${textPath} is missing`);
+if (!haveSampleText) {
+  console.log(`skipped: ${sampleTextPath} is missing`);
   process.exit(0);
 }
-const text = readFileSync(textPath, 'utf8');
-
-// llama.cpp's figures from ../shared/README.md ("| tiny-py-F16 | 2.8039 |", "| Q5_K_M | 2.8152 |").
-const reference = {};
-for (const [, name, ppl] of readFileSync(join(sharedDir, 'README.md'), 'utf8').matchAll(/^\s*\|\s*((?:tiny-py-)?[A-Z0-9_]+)\s*\|\s*([0-9.]+)\s*\|/gm)) {
-  reference[name.startsWith('tiny-py-') ? name : `tiny-py-${name}`] = Number(ppl);
-}
-
-/** -log p(next) from row `row` of `logits` (nVocab wide), in double. */
-function nll(logits, nVocab, row, next) {
-  const r = logits.subarray(row * nVocab, (row + 1) * nVocab);
-  let max = -Infinity;
-  for (const v of r) if (v > max) max = v;
-  let sum = 0;
-  for (const v of r) sum += Math.exp(v - max);
-  return Math.log(sum) - (r[next] - max);
-}
+const text = readFileSync(sampleTextPath, 'utf8');
+const reference = referenceFigures();
 
 for (const name of values.models.split(',')) {
   const llm = await SmolLM.load(join(sharedDir, `golden/models/${name}.gguf`), { threads: Number(values.threads), contextSize: nCtx, worker: false });
@@ -54,7 +39,7 @@ for (const name of values.models.split(',')) {
       const chunk = tokens.slice(c * nCtx, (c + 1) * nCtx);
       for (const [path, batchSize] of [['batch', nCtx], ['oneToken', 1]]) {
         const { nVocab, logits } = await llm.evalLogits(chunk, { batchSize });
-        for (let i = first; i < nCtx - 1; ++i) sums[path] += nll(logits, nVocab, i, chunk[i + 1]);
+        for (let i = first; i < nCtx - 1; ++i) sums[path] += negLogLikelihood(logits.subarray(i * nVocab, (i + 1) * nVocab), chunk[i + 1]);
       }
     }
     const count = chunks * (nCtx - 1 - first);

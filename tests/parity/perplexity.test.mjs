@@ -6,26 +6,16 @@
 // SMOLLM_PPL_ENGINE=native uses the native tool instead. SMOLLM_TEST_THREADS sets threads.
 import assert from 'node:assert/strict';
 import {execFileSync} from 'node:child_process';
-import {existsSync, readFileSync} from 'node:fs';
+import {existsSync} from 'node:fs';
 import {join} from 'node:path';
 import {test} from 'node:test';
 
 import {nativeTool, repoRoot, threadsForTests} from './lib/ours.mjs';
+import {haveSampleText, referenceFigures, sampleTextPath} from './lib/perplexity.mjs';
 import {sharedDir} from './lib/prompts.mjs';
 
-// llama.cpp's figures, read from the table in ../shared/README.md ("| tiny-py-F16 | 2.8039 |").
-function referenceFigures() {
-    const readme = readFileSync(join(sharedDir, 'README.md'), 'utf8');
-    const figures = {};
-    for (const [, name, ppl] of readme.matchAll(/^\s*\|\s*((?:tiny-py-)?[A-Z0-9_]+)\s*\|\s*([0-9.]+)\s*\|/gm)) {
-        figures[name.startsWith('tiny-py-') ? name : `tiny-py-${name}`] = Number(ppl);
-    }
-    return figures;
-}
-
-const text = join(sharedDir, 'golden/python-sample.txt');
-const haveShared = existsSync(text);
-const figures = haveShared ? referenceFigures() : {};
+const text = sampleTextPath;
+const figures = haveSampleText ? referenceFigures() : {};
 const models = (process.env.SMOLLM_PPL_MODELS ?? 'tiny-py-Q4_K_M').split(',');
 const wasmCli = join(repoRoot, 'js/bin/smollm-wasm.js');
 const useWasm = process.env.SMOLLM_PPL_ENGINE !== 'native';
@@ -37,7 +27,7 @@ function perplexityCommand(modelPath) {
 }
 
 for (const name of models) {
-    const skip = !haveShared ? `${text} is missing` : wasmMissing ? 'js/wasm/smollm-mt.wasm is not built' : false;
+    const skip = !haveSampleText ? `${text} is missing` : wasmMissing ? 'js/wasm/smollm-mt.wasm is not built' : false;
     test(`perplexity matches llama.cpp: ${name}`, {skip}, () => {
         assert.ok(figures[name], `no llama.cpp figure for ${name} in ../shared/README.md`);
         const [cmd, args] = perplexityCommand(join(sharedDir, `golden/models/${name}.gguf`));
