@@ -126,19 +126,25 @@ export class WorkerEngine {
    * @param {EngineCrashedError} error
    */
   #retire(error) {
-    if (this.#dead) return;
-    this.#dead = error;
-    for (const call of this.#calls.values()) call.reject(error);
-    this.#calls.clear();
-    this.#port.terminate().catch(() => {});
+    if (this.#die(error)) this.#port.terminate().catch(() => {});
   }
 
   /** @param {Error} error */
   #onFatal(error) {
-    if (this.#dead) return;
-    this.#dead = new UnloadedError(`the model is gone: ${error.message}`);
-    for (const call of this.#calls.values()) call.reject(this.#dead);
+    this.#die(new UnloadedError(`the model is gone: ${error.message}`));
+  }
+
+  /**
+   * The worker's end: every waiting and later call gets `error`. False if it had ended already.
+   * @param {UnloadedError | EngineCrashedError} error
+   * @returns {boolean}
+   */
+  #die(error) {
+    if (this.#dead) return false;
+    this.#dead = error;
+    for (const call of this.#calls.values()) call.reject(error);
     this.#calls.clear();
+    return true;
   }
 
   /**
