@@ -1,15 +1,21 @@
-// Perplexity by llama-perplexity's method through our package (Node, wasm) along two paths:
-// each chunk of --ctx tokens evaluated as one batch (as llama-perplexity does), and one token
-// at a time (the decode path, whose logits equal llama.cpp's own one-token logits bit for bit
-// on the tiny-py files: tests/parity/README.md). Beside llama.cpp's figures (../shared/README.md,
-// llama-perplexity: one batch per chunk), this shows how far the two paths of one engine lie
+// Perplexity by llama-perplexity's method (the text tokenized whole, no BOS for this
+// vocabulary, cut into consecutive chunks of --ctx tokens, each evaluated from position 0, the
+// predictions of its second half scored) through our package (Node, wasm) along two paths:
+// each chunk as one batch (as llama-perplexity does), and one token at a time (the decode path,
+// whose logits equal llama.cpp's own one-token logits bit for bit on the tiny-py files:
+// tests/parity/README.md). Beside llama.cpp's figure (one batch per chunk): the one
+// ../shared/README.md gives, or with --llama the one computed here through the parity reference
+// (node-llama-cpp, tests/parity/lib/reference.mjs: flash attention on, the AMX builds set
+// aside; slow, its logits cross as Maps). This shows how far the two paths of one engine lie
 // apart, the noise a 4-decimal comparison has to be read against.
-//   node bench/parity/ppl_paths.mjs [--models tiny-py-Q5_K_M,...] [--ctx 512] [--chunks N]
+//   node bench/parity/ppl_paths.mjs [--models tiny-py-Q5_K_M,...] [--ctx 512] [--chunks N] [--llama]
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SmolLM } from '../../js/src/index.js';
-import { haveSampleText, negLogLikelihood, referenceFigures, sampleTextPath } from '../../tests/parity/lib/perplexity.mjs';
+import {
+  chunkNegLogLikelihood, firstScored, haveSampleText, perplexityChunks, referenceFigures, sampleTextPath, scoredPerChunk,
+} from '../../tests/parity/lib/perplexity.mjs';
 import { sharedDir } from '../../tests/parity/lib/prompts.mjs';
 
 const { values } = parseArgs({
@@ -18,6 +24,7 @@ const { values } = parseArgs({
     ctx: { type: 'string', default: '512' },
     chunks: { type: 'string', default: '0' },   // 0: all
     threads: { type: 'string', default: '2' },
+    llama: { type: 'boolean', default: false },
   },
 });
 const nCtx = Number(values.ctx);
@@ -26,29 +33,48 @@ if (!haveSampleText) {
   process.exit(0);
 }
 const text = readFileSync(sampleTextPath, 'utf8');
-const reference = referenceFigures();
+const readmeFigures = referenceFigures();
+const perplexity = (sum, chunks) => Math.exp(sum / (chunks.length * scoredPerChunk(nCtx)));
+
+// llama.cpp's figure for one model file, each chunk as one batch.
+async function llamaPerplexity(modelPath) {
+  const { openReference } = await import('../../tests/parity/lib/reference.mjs');
+  const ref = await openReference(modelPath, nCtx, Number(values.threads));
+  try {
+    const chunks = perplexityChunks(Array.from(ref.model.tokenize(text, false)), nCtx, Number(values.chunks));
+    const first = firstScored(nCtx);
+    let sum = 0;
+    for (const chunk of chunks) {
+      const logits = await ref.logits(chunk, first);
+      sum += chunkNegLogLikelihood(chunk, (i) => logits.subarray((i - first) * ref.nVocab, (i - first + 1) * ref.nVocab));
+    }
+    return perplexity(sum, chunks);
+  } finally {
+    await ref.dispose();
+  }
+}
 
 for (const name of values.models.split(',')) {
-  const llm = await SmolLM.load(join(sharedDir, `golden/models/${name}.gguf`), { threads: Number(values.threads), contextSize: nCtx, worker: false });
+  const modelPath = join(sharedDir, `golden/models/${name}.gguf`);
+  const llm = await SmolLM.load(modelPath, { threads: Number(values.threads), contextSize: nCtx, worker: false });
+  let chunks;
+  const sums = { batch: 0, oneToken: 0 };
   try {
-    const tokens = await llm.tokenize(text, { addBos: false });
-    const chunks = Math.min(Math.floor(tokens.length / nCtx), Number(values.chunks) || Infinity);
-    const first = nCtx / 2;
-    const sums = { batch: 0, oneToken: 0 };
-    for (let c = 0; c < chunks; ++c) {
-      const chunk = tokens.slice(c * nCtx, (c + 1) * nCtx);
+    chunks = perplexityChunks(await llm.tokenize(text, { addBos: false }), nCtx, Number(values.chunks));
+    for (const chunk of chunks) {
       for (const [path, batchSize] of [['batch', nCtx], ['oneToken', 1]]) {
         const { nVocab, logits } = await llm.evalLogits(chunk, { batchSize });
-        for (let i = first; i < nCtx - 1; ++i) sums[path] += negLogLikelihood(logits.subarray(i * nVocab, (i + 1) * nVocab), chunk[i + 1]);
+        sums[path] += chunkNegLogLikelihood(chunk, (i) => logits.subarray(i * nVocab, (i + 1) * nVocab));
       }
     }
-    const count = chunks * (nCtx - 1 - first);
-    const ppl = (s) => Math.exp(s / count);
-    const ref = reference[name];
-    const rel = (x) => (ref ? ` (${((x / ref - 1) * 100).toFixed(3)}%)` : '');
-    console.log(`${name}, ${chunks} chunks: one batch ${ppl(sums.batch).toFixed(4)}${rel(ppl(sums.batch))}, ` +
-      `one token at a time ${ppl(sums.oneToken).toFixed(4)}${rel(ppl(sums.oneToken))}; llama-perplexity ${ref ?? '?'}`);
   } finally {
     await llm.unload();
   }
+  const [ref, from] = values.llama ? [await llamaPerplexity(modelPath), 'here'] : [readmeFigures[name], '../shared/README.md'];
+  const figure = (sum) => {
+    const ppl = perplexity(sum, chunks);
+    return ref ? `${ppl.toFixed(4)} (${((ppl / ref - 1) * 100).toFixed(3)}%)` : ppl.toFixed(4);
+  };
+  console.log(`${name}, ${chunks.length} chunks: one batch ${figure(sums.batch)}, one token at a time ${figure(sums.oneToken)}; ` +
+    `llama.cpp, one batch per chunk (${from}) ${ref?.toFixed(4) ?? '?'}`);
 }

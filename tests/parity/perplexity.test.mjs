@@ -14,7 +14,6 @@ import {nativeTool, repoRoot, threadsForTests} from './lib/ours.mjs';
 import {haveSampleText, referenceFigures, sampleTextPath} from './lib/perplexity.mjs';
 import {sharedDir} from './lib/prompts.mjs';
 
-const text = sampleTextPath;
 const figures = haveSampleText ? referenceFigures() : {};
 const models = (process.env.SMOLLM_PPL_MODELS ?? 'tiny-py-Q4_K_M').split(',');
 const wasmCli = join(repoRoot, 'js/bin/smollm-wasm.js');
@@ -22,12 +21,12 @@ const useWasm = process.env.SMOLLM_PPL_ENGINE !== 'native';
 const wasmMissing = useWasm && !existsSync(join(repoRoot, 'js/wasm/smollm-mt.wasm'));
 
 function perplexityCommand(modelPath) {
-    const args = ['perplexity', '-m', modelPath, '-f', text, '--ctx', '512', '--threads', String(threadsForTests())];
+    const args = ['perplexity', '-m', modelPath, '-f', sampleTextPath, '--ctx', '512', '--threads', String(threadsForTests())];
     return useWasm ? [process.execPath, [wasmCli, ...args]] : [nativeTool(), args];
 }
 
 for (const name of models) {
-    const skip = !haveSampleText ? `${text} is missing` : wasmMissing ? 'js/wasm/smollm-mt.wasm is not built' : false;
+    const skip = !haveSampleText ? `${sampleTextPath} is missing` : wasmMissing ? 'js/wasm/smollm-mt.wasm is not built' : false;
     test(`perplexity matches llama.cpp: ${name}`, {skip}, () => {
         assert.ok(figures[name], `no llama.cpp figure for ${name} in ../shared/README.md`);
         const [cmd, args] = perplexityCommand(join(sharedDir, `golden/models/${name}.gguf`));
