@@ -192,7 +192,7 @@ public:
         auto thread_scores = [&](int thread) { return scores.data() + static_cast<size_t>(thread) * static_cast<size_t>(cache_.n_ctx()); };
         AttentionProfile r;
         r.total = per_token_seconds(c, pool, reps, [&](int32_t layer, int32_t h, int thread) {
-            cache_.attend(layer, depth, h / group * c.head_dim, q.data() + h * c.head_dim, c.head_dim, scale,
+            cache_.attend(layer, depth, h / group * c.head_dim, q.data() + h * c.head_dim, c.head_dim, scale, false,
                           thread_scores(thread), out.data() + h * c.head_dim);
         });
         if (type_ == KvType::F16) return r;

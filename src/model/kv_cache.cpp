@@ -4,6 +4,7 @@
 
 #include "model/f16.h"
 #include "model/flash_attention.h"
+#include "model/flash_attention_tiled.h"
 #include "model/ops.h"
 #include "quant/quant.h"
 
@@ -110,11 +111,19 @@ void KvCache::move_row(int32_t layer, int32_t from, int32_t to) {
     }
 }
 
-void KvCache::attend(int32_t layer, int32_t n_keys, int32_t offset, const float* q, int32_t n, float scale,
+void KvCache::attend(int32_t layer, int32_t n_keys, int32_t offset, const float* q, int32_t n, float scale, bool tiled,
                      float* scores, float* out) const {
     const int32_t head = offset / head_dim_;
     if (k_type_ == KvType::F32) {
         attend_f32(layer, n_keys, head, q, n, scale, scores, out);
+        return;
+    }
+    // llama.cpp tiles only an f16 K and V whose head size is a multiple of its 16-lane vectors.
+    if (tiled && k_type_ == KvType::F16 && v_type_ == KvType::F16 && n % 16 == 0) {
+        const KvRows k = head_keys(layer, head), v = head_values(layer, head);
+        flash_attend_tiled_f16(q, F16Rows{reinterpret_cast<const uint16_t*>(k.base), k.stride / sizeof(uint16_t)},
+                               F16Rows{reinterpret_cast<const uint16_t*>(v.base), v.stride / sizeof(uint16_t)}, n_keys, n,
+                               scale, out);
         return;
     }
     const bool finite = !has_inf_nan_.load(std::memory_order_relaxed);

@@ -52,9 +52,11 @@ public:
     // [offset, offset + n) (one head: offset a multiple of head_dim, n = head_dim), keys scaled
     // by `scale`; `scores` is scratch for n_keys floats. F16 and quantized caches compute it as
     // llama.cpp's CPU flash attention does (model/flash_attention.h); an f32 cache with an f32
-    // softmax and weighted sum.
-    void attend(int32_t layer, int32_t n_keys, int32_t offset, const float* q, int32_t n, float scale, float* scores,
-                float* out) const;
+    // softmax and weighted sum. `tiled`: the query is one of a micro-batch that llama.cpp
+    // evaluates with its tiled kernel (model/flash_attention_tiled.h), which an f16 K and V
+    // then follow; other caches have one order.
+    void attend(int32_t layer, int32_t n_keys, int32_t offset, const float* q, int32_t n, float scale, bool tiled,
+                float* scores, float* out) const;
 
     // KV head `head`'s keys (values) of `layer` as stored, position p's slice at row(p): what
     // attend() reads, for benchmarks that time its kernels on the cache itself.

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <functional>
 
+#include "model/flash_attention_tiled.h"
 #include "model/hadamard.h"
 #include "quant/quant.h"
 #include "runtime/thread_pool.h"
@@ -144,16 +145,23 @@ void LlamaModel::matmul_rows(const WeightMatrix& w, const uint8_t* xq, int32_t n
     matmul(w.type, w.data, w.row_bytes, w.cols, r0, r1, xq, act_stride_, n_tokens, y, y_stride, scratch);
 }
 
-void LlamaModel::forward(const int32_t* tokens, int32_t n, int32_t n_past, bool all_logits, float* logits) {
+bool LlamaModel::tiled_attention(int32_t index, int32_t total) {
+    const int32_t ubatch_start = index / kLlamaUbatch * kLlamaUbatch;
+    return std::min(kLlamaUbatch, total - ubatch_start) >= flash_attention::kTileQueries;
+}
+
+void LlamaModel::forward(const int32_t* tokens, int32_t n, int32_t n_past, bool all_logits, float* logits, EvalSpan span) {
+    if (span.total == 0) span = EvalSpan{n, 0};
     for (int32_t done = 0; done < n; done += kMaxBatch) {
         const int32_t nb = std::min(kMaxBatch, n - done);
         const bool last_batch = done + nb == n;
+        const EvalSpan sub{span.total, span.offset + done};
         pool_.begin_step(nb);
         const auto start = std::chrono::steady_clock::now();
         if (all_logits) {
-            forward_batch(tokens + done, nb, n_past + done, 0, logits + static_cast<size_t>(done) * config_.n_vocab);
+            forward_batch(tokens + done, nb, n_past + done, 0, logits + static_cast<size_t>(done) * config_.n_vocab, sub);
         } else {
-            forward_batch(tokens + done, nb, n_past + done, last_batch ? nb - 1 : nb, logits);
+            forward_batch(tokens + done, nb, n_past + done, last_batch ? nb - 1 : nb, logits, sub);
         }
         // The pool compares its widths by tokens per second (runtime/slot_governor.h).
         pool_.end_step(nb, std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start));
@@ -181,7 +189,8 @@ void LlamaModel::shift_cache(int32_t n_keep, int32_t n_discard, int32_t n_used) 
 }
 
 // Logits are produced for batch tokens [first_out, n), row (t - first_out) of `logits`.
-void LlamaModel::forward_batch(const int32_t* tokens, int32_t n, int32_t pos0, int32_t first_out, float* logits) {
+void LlamaModel::forward_batch(const int32_t* tokens, int32_t n, int32_t pos0, int32_t first_out, float* logits,
+                               EvalSpan span) {
     const LlamaConfig& c = config_;
     const size_t dim = static_cast<size_t>(c.dim);
 
@@ -203,7 +212,7 @@ void LlamaModel::forward_batch(const int32_t* tokens, int32_t n, int32_t pos0, i
                  {&lw.wk, quantized_input(qkv, 1), k_.data(), c.kv_dim},
                  {&lw.wv, quantized_input(qkv, 2), v_.data(), c.kv_dim}},
                 n);
-        attention_layer(l, n, pos0);
+        attention_layer(l, n, pos0, span);
         const WeightMatrix* wo[1] = {&lw.wo};
         for_each_token(n, [&](int32_t t) { quantize_input(&xb2_[static_cast<size_t>(t) * c.q_dim], t, wo, 1); });
         matmuls({{&lw.wo, act_[0].data(), xb_.data(), c.dim}}, n);
@@ -246,7 +255,7 @@ void LlamaModel::forward_batch(const int32_t* tokens, int32_t n, int32_t pos0, i
     matmuls({{&weights_.output, act_[0].data(), logits, c.n_vocab}}, n_out);
 }
 
-void LlamaModel::attention_layer(int32_t layer, int32_t n, int32_t pos0) {
+void LlamaModel::attention_layer(int32_t layer, int32_t n, int32_t pos0, EvalSpan span) {
     const LlamaConfig& c = config_;
     for_each_token(n, [&](int32_t t) {
         float* q = &q_[static_cast<size_t>(t) * c.q_dim];
@@ -270,19 +279,20 @@ void LlamaModel::attention_layer(int32_t layer, int32_t n, int32_t pos0) {
         float* scores = &scores_[static_cast<size_t>(thread) * static_cast<size_t>(cache_.n_ctx())];
         for (int64_t i = begin; i < end; ++i) {
             const int32_t t = static_cast<int32_t>(i / c.n_heads);
-            attend(layer, t, static_cast<int32_t>(i % c.n_heads), pos0 + t, scores);
+            attend(layer, t, static_cast<int32_t>(i % c.n_heads), pos0 + t, tiled_attention(span.offset + t, span.total),
+                   scores);
         }
     });
 }
 
 // Causal attention of one head of one token over cached positions [0, pos].
-void LlamaModel::attend(int32_t layer, int32_t t, int32_t head, int32_t pos, float* scores) {
+void LlamaModel::attend(int32_t layer, int32_t t, int32_t head, int32_t pos, bool tiled, float* scores) {
     const LlamaConfig& c = config_;
     const int32_t kv_head = head / (c.n_heads / c.n_kv_heads);
     const int32_t offset = kv_head * c.head_dim;
     const float* q = &q_[static_cast<size_t>(t) * c.q_dim + static_cast<size_t>(head) * c.head_dim];
     float* out = &xb2_[static_cast<size_t>(t) * c.q_dim + static_cast<size_t>(head) * c.head_dim];
-    cache_.attend(layer, pos + 1, offset, q, c.head_dim, attn_scale_, scores, out);
+    cache_.attend(layer, pos + 1, offset, q, c.head_dim, attn_scale_, tiled, scores, out);
     if (rotate_v_) hadamard_rotate(out, c.head_dim);   // back from the rotated values
 }
 

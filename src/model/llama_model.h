@@ -14,6 +14,12 @@ namespace smollm {
 
 class ThreadPool;
 
+// Tokens [offset, offset + n) of an evaluation of `total` tokens (LlamaModel::forward).
+struct EvalSpan {
+    int32_t total = 0;    // 0: the n tokens of the call are the whole evaluation
+    int32_t offset = 0;
+};
+
 class LlamaModel {
 public:
     // Tokens per internal micro-batch: prefill runs matrix-matrix products over this many
@@ -38,7 +44,17 @@ public:
     // Evaluates `tokens` at positions [n_past, n_past + n), writing keys and values into the
     // cache. Logits: n rows of n_vocab when all_logits, else the last position's row only.
     // The caller checks ids and positions (n_past + n <= n_ctx, ids < n_vocab).
-    void forward(const int32_t* tokens, int32_t n, int32_t n_past, bool all_logits, float* logits);
+    // `span`: the evaluation these tokens belong to, when a caller feeds one in several calls
+    // (the engine's prefill steps): llama.cpp would evaluate all of it at once, and its
+    // attention's order depends on the size of each micro-batch (kLlamaUbatch tokens).
+    void forward(const int32_t* tokens, int32_t n, int32_t n_past, bool all_logits, float* logits, EvalSpan span = {});
+
+    // llama.cpp's default micro-batch (n_ubatch of llama-cli, llama-server, node-llama-cpp):
+    // an evaluation is cut into micro-batches of this many tokens, and one of at least
+    // flash_attention::kTileQueries goes through its tiled attention.
+    static constexpr int32_t kLlamaUbatch = 512;
+    // Whether token `index` of an evaluation of `total` tokens takes the tiled attention.
+    static bool tiled_attention(int32_t index, int32_t total);
 
     // Context shift: drops cached positions [n_keep, n_keep + n_discard) of every layer and
     // moves [n_keep + n_discard, n_used) down to follow them, their keys re-rotated to their
@@ -63,9 +79,9 @@ private:
     };
     void matmuls(std::initializer_list<MatmulTask> tasks, int32_t n_tokens);
 
-    void forward_batch(const int32_t* tokens, int32_t n, int32_t pos0, int32_t first_out, float* logits);
-    void attention_layer(int32_t layer, int32_t n, int32_t pos0);
-    void attend(int32_t layer, int32_t t, int32_t head, int32_t pos, float* scores);
+    void forward_batch(const int32_t* tokens, int32_t n, int32_t pos0, int32_t first_out, float* logits, EvalSpan span);
+    void attention_layer(int32_t layer, int32_t n, int32_t pos0, EvalSpan span);
+    void attend(int32_t layer, int32_t t, int32_t head, int32_t pos, bool tiled, float* scores);
 
     // Activations are quantized once per op into one buffer per distinct activation format
     // among the matrices that share the input (e.g. Q, K and V).

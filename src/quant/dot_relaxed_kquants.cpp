@@ -61,6 +61,7 @@ void k4_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride
     const ActivationTile<BlockQ8_K, NT> act(xq, xq_stride);
     simd128::K4TileSums<NT, kFiveBit> sums;
     constexpr bool kLanes = simd128::K4TileSums<NT, kFiveBit>::kLanes;
+    constexpr bool kPairs = simd128::K4TileSums<NT, kFiveBit>::kPairs;
     const float* f16 = fp16_table();
     const int64_t nb = n_cols / kQK_K;
     const v128_t m0f = opaque_splat(0x0f), m10 = opaque_splat(0x10);
@@ -112,17 +113,16 @@ void k4_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride
                 } else {
                     const v128_t p_lo = wasm_i16x8_add(pair_dot(a, lo0), pair_dot(a + 16, lo1));
                     const v128_t p_hi = wasm_i16x8_add(pair_dot(a + 32, hi0), pair_dot(a + 48, hi1));
-                    isum[t][0] = wasm_i32x4_add(isum[t][0], wasm_i32x4_add(wasm_i32x4_dot_i16x8(p_lo, s_lo),
-                                                                           wasm_i32x4_dot_i16x8(p_hi, s_hi)));
+                    v128_t& sum = isum[t][kPairs ? p : 0];
+                    sum = wasm_i32x4_add(sum, wasm_i32x4_add(wasm_i32x4_dot_i16x8(p_lo, s_lo), wasm_i32x4_dot_i16x8(p_hi, s_hi)));
                 }
             }
         }
         const float wd = f16[b.d], wdmin = f16[b.dmin];
         for (int t = 0; t < NT; ++t) {
             const BlockQ8_K& a = act.row[t][i];
-            const v128_t m = wasm_i32x4_add(wasm_i32x4_dot_i16x8(wasm_v128_load(a.bsums), mins0),
-                                            wasm_i32x4_dot_i16x8(wasm_v128_load(a.bsums + 8), mins1));
-            sums.add(t, isum[t], m, a.d, wd, wdmin);
+            sums.add(t, isum[t], wasm_i32x4_dot_i16x8(wasm_v128_load(a.bsums), mins0),
+                     wasm_i32x4_dot_i16x8(wasm_v128_load(a.bsums + 8), mins1), a.d, wd, wdmin);
         }
     }
     sums.store(y, y_stride);

@@ -265,6 +265,32 @@ float kquant_row_repacked(const Block* w, const BlockQ8_K* a, int64_t nb, Sums s
     return acc - acc_min;
 }
 
+// Q4_K in a batch, tokens in whole groups of four: llama.cpp's x86 repacked GEMM
+// (ggml_gemm_q4_K_8x8_q8_K) converts the integer total of each 64-element pair of sub-blocks
+// (and of its mins term) to f32 and accumulates it with a fused multiply-add, four per
+// super-block where its GEMV (kquant_row_repacked) has one.
+float q4_k_row_pairs(const BlockQ4_K* w, const BlockQ8_K* a, int64_t nb) {
+    float acc = 0, acc_min = 0;
+    for (int64_t i = 0; i < nb; ++i) {
+        const float d = fp16_to_fp32(w[i].d) * a[i].d, dmin = fp16_to_fp32(w[i].dmin) * a[i].d;
+        for (int p = 0; p < 4; ++p) {
+            int32_t total = 0, mins = 0;
+            for (int j = 2 * p; j < 2 * p + 2; ++j) {
+                uint8_t sc, mn;
+                k4_scale_min(j, w[i].scales, &sc, &mn);
+                mins += mn * (a[i].bsums[2 * j] + a[i].bsums[2 * j + 1]);
+                const int shift = 4 * (j % 2);
+                int32_t sum = 0;
+                for (int l = 0; l < 32; ++l) sum += ((w[i].qs[32 * p + l] >> shift) & 0xf) * a[i].qs[32 * j + l];
+                total += sc * sum;
+            }
+            acc = fused_madd(static_cast<float>(total), d, acc);
+            acc_min = fused_madd(static_cast<float>(mins), dmin, acc_min);
+        }
+    }
+    return acc - acc_min;
+}
+
 }  // namespace
 
 // One token in ggml_vec_dot_f32's order (quant/float_dot_order.h), llama.cpp's one-token F32
@@ -282,12 +308,17 @@ void f32_dot(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride
     });
 }
 
-// In ggml_vec_dot_f16's order (quant/f16_dot_order.h), llama.cpp's one-token F16 matmul.
+// In llama.cpp's order (quant/f16_dot_order.h): one token as ggml_vec_dot_f16, its decode
+// matmul; a tile of 2 or more as its batch path's tinyBLAS.
 void f16_dot(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, int n_tok,
              float* y, int64_t y_stride) {
     const auto* w = static_cast<const uint16_t*>(w_row);
     for_each_token(xq, xq_stride, n_tok, y, y_stride, [&](const uint8_t* x) {
         const auto* a = reinterpret_cast<const uint16_t*>(x);
+        if (n_tok > 1 && n_cols % f16_order::kBatchLanes == 0) {
+            return f16_order::batch_dot_scalar([w](int64_t i) { return fp16_to_fp32(w[i]); },
+                                               [a](int64_t i) { return fp16_to_fp32(a[i]); }, n_cols);
+        }
         return f16_order::dot_scalar([w](int64_t i) { return fp16_to_fp32(w[i]); },
                                      [a](int64_t i) { return fp16_to_fp32(a[i]); }, n_cols);
     });
@@ -321,27 +352,33 @@ SMOLLM_SCALAR_BLOCK_KERNEL(q5_1, q5_1_row, BlockQ5_1, BlockQ8_1, kQK)
 SMOLLM_SCALAR_BLOCK_KERNEL(q8_0, q8_0_row, BlockQ8_0, BlockQ8_0, kQK)
 SMOLLM_SCALAR_BLOCK_KERNEL(iq4_nl, iq4_nl_row, BlockIQ4_NL, BlockQ8_0, kQK)
 
-// The k-quants and IQ4_XS: a tile of one token in llama.cpp's decode order, larger tiles in
-// the batch order (kernels.h).
-#define SMOLLM_SCALAR_KQUANT_KERNEL(name, Block, has_mins, sums, one_token_row)                 \
+// The k-quants and IQ4_XS in llama.cpp's x86 orders (kernels.h): a tile of one token as its
+// decode path, larger tiles as its batch path. Q3_K / Q5_K / Q6_K / IQ4_XS take their one-token
+// dot for every token of a batch too (ggml_compute_forward_mul_mat calls the same vec_dot per
+// token); Q4_K's batch is its repacked GEMM's (matmul makes tiles of one of the tokens past the
+// last group of four, which its GEMV takes); Q2_K's batch keeps one total per super-block.
+#define SMOLLM_SCALAR_KQUANT_KERNEL(name, Block, one_token_row, batch_row)                      \
     void name##_dot(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride,      \
                     int n_tok, float* y, int64_t y_stride) {                                  \
         const auto* w = static_cast<const Block*>(w_row);                                      \
         const int64_t nb = n_cols / kQK_K;                                                     \
         for_each_token(xq, xq_stride, n_tok, y, y_stride, [&](const uint8_t* x) {              \
             const auto* a = reinterpret_cast<const BlockQ8_K*>(x);                             \
-            return n_tok == 1 ? one_token_row : kquant_row<has_mins>(w, a, nb, sums, false);   \
+            return n_tok == 1 ? one_token_row : batch_row;                                     \
         });                                                                                    \
     }
 
-SMOLLM_SCALAR_KQUANT_KERNEL(q3_k, BlockQ3_K, false, q3_k_sums, (kquant_row<false>(w, a, nb, q3_k_sums, true)))
-SMOLLM_SCALAR_KQUANT_KERNEL(q2_k, BlockQ2_K, true, q2_k_sums, kquant_row_repacked(w, a, nb, q2_k_sums))
-SMOLLM_SCALAR_KQUANT_KERNEL(q4_k, BlockQ4_K, true, (k4_sums<false, BlockQ4_K>),
-                            (kquant_row_repacked(w, a, nb, k4_sums<false, BlockQ4_K>)))
-SMOLLM_SCALAR_KQUANT_KERNEL(q5_k, BlockQ5_K, true, (k4_sums<true, BlockQ5_K>),
-                            (kquant_row<true>(w, a, nb, k4_sums<true, BlockQ5_K>, true)))
-SMOLLM_SCALAR_KQUANT_KERNEL(q6_k, BlockQ6_K, false, q6_k_sums, (kquant_row<false>(w, a, nb, q6_k_sums, true)))
-SMOLLM_SCALAR_KQUANT_KERNEL(iq4_xs, BlockIQ4_XS, false, iq4_xs_sums, (kquant_row<false>(w, a, nb, iq4_xs_sums, true)))
+#define SMOLLM_LANES(sums, has_mins) (kquant_row<has_mins>(w, a, nb, sums, true))
+SMOLLM_SCALAR_KQUANT_KERNEL(q3_k, BlockQ3_K, SMOLLM_LANES(q3_k_sums, false), SMOLLM_LANES(q3_k_sums, false))
+SMOLLM_SCALAR_KQUANT_KERNEL(q2_k, BlockQ2_K, kquant_row_repacked(w, a, nb, q2_k_sums),
+                            (kquant_row<true>(w, a, nb, q2_k_sums, false)))
+SMOLLM_SCALAR_KQUANT_KERNEL(q4_k, BlockQ4_K, (kquant_row_repacked(w, a, nb, k4_sums<false, BlockQ4_K>)),
+                            q4_k_row_pairs(w, a, nb))
+SMOLLM_SCALAR_KQUANT_KERNEL(q5_k, BlockQ5_K, SMOLLM_LANES((k4_sums<true, BlockQ5_K>), true),
+                            SMOLLM_LANES((k4_sums<true, BlockQ5_K>), true))
+SMOLLM_SCALAR_KQUANT_KERNEL(q6_k, BlockQ6_K, SMOLLM_LANES(q6_k_sums, false), SMOLLM_LANES(q6_k_sums, false))
+SMOLLM_SCALAR_KQUANT_KERNEL(iq4_xs, BlockIQ4_XS, SMOLLM_LANES(iq4_xs_sums, false), SMOLLM_LANES(iq4_xs_sums, false))
+#undef SMOLLM_LANES
 
 #undef SMOLLM_SCALAR_BLOCK_KERNEL
 

@@ -53,19 +53,25 @@ void f32_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_strid
     }
 }
 
-// F16 sums in ggml_vec_dot_f16's order (quant/f16_dot_order.h), llama.cpp's one-token F16
-// matmul, so the scalar twin gives the same bits; the tile's tokens share each step's widened
-// weights.
+// F16 sums in llama.cpp's order (quant/f16_dot_order.h): one token as ggml_vec_dot_f16, a tile
+// of 2 or more as its batch path's tinyBLAS, so the scalar twin gives the same bits; the
+// tile's tokens share each step's widened weights.
 template <int NT>
 void f16_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
     const auto* wh = static_cast<const uint16_t*>(w);
     const float* rows[NT];
     for (int t = 0; t < NT; ++t) rows[t] = reinterpret_cast<const float*>(static_cast<const uint8_t*>(x) + t * xs);
-    f16_order::dot_rows<NT>([wh](int64_t i, v128_t* lo, v128_t* hi) {
+    const auto load8 = [wh](int64_t i, v128_t* lo, v128_t* hi) {
         const v128_t h = wasm_v128_load(wh + i);
         *lo = fp16x4_to_f32(wasm_u32x4_extend_low_u16x8(h));
         *hi = fp16x4_to_f32(wasm_u32x4_extend_high_u16x8(h));
-    }, [wh](int64_t i) { return fp16_to_fp32(wh[i]); }, rows, n, y, ys);
+    };
+    // A batch in llama.cpp's batch order (tinyBLAS), as the scalar twin.
+    if (NT > 1 && n % f16_order::kBatchLanes == 0) {
+        f16_order::batch_dot_rows<NT>(load8, rows, n, y, ys);
+        return;
+    }
+    f16_order::dot_rows<NT>(load8, [wh](int64_t i) { return fp16_to_fp32(wh[i]); }, rows, n, y, ys);
 }
 // In ggml_vec_dot_bf16's order, every tile (plain adds: no cost to keep it in batches).
 template <int NT>

@@ -45,6 +45,7 @@ void k4_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride
     const ActivationTile<WideQ8_K, NT> act(xq, xq_stride);
     K4TileSums<NT, kFiveBit> sums;
     constexpr bool kLanes = K4TileSums<NT, kFiveBit>::kLanes;
+    constexpr bool kPairs = K4TileSums<NT, kFiveBit>::kPairs;
     volatile v128_t sink;  // see pin()
     const float* f16 = fp16_table();
     const int64_t nb = n_cols / kQK_K;
@@ -98,7 +99,8 @@ void k4_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride
                 } else {
                     const v128_t g_lo = wasm_i32x4_add(dot16(wl0, a), dot16(wl1, a + 16));
                     const v128_t g_hi = wasm_i32x4_add(dot16(wh0, a + 32), dot16(wh1, a + 48));
-                    isum[t][0] = wasm_i32x4_add(isum[t][0], wasm_i32x4_add(g_lo, g_hi));
+                    v128_t& sum = isum[t][kPairs ? p : 0];
+                    sum = wasm_i32x4_add(sum, wasm_i32x4_add(g_lo, g_hi));
                 }
             }
             if constexpr (NT == 1) pin(&sink, isum[0][0]);
@@ -106,9 +108,8 @@ void k4_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride
         const float wd = f16[b.d], wdmin = f16[b.dmin];
         for (int t = 0; t < NT; ++t) {
             const WideQ8_K& a = act.row[t][i];
-            const v128_t m = wasm_i32x4_add(wasm_i32x4_dot_i16x8(wasm_v128_load(a.bsums), mins0),
-                                            wasm_i32x4_dot_i16x8(wasm_v128_load(a.bsums + 8), mins1));
-            sums.add(t, isum[t], m, a.d, wd, wdmin);
+            sums.add(t, isum[t], wasm_i32x4_dot_i16x8(wasm_v128_load(a.bsums), mins0),
+                     wasm_i32x4_dot_i16x8(wasm_v128_load(a.bsums + 8), mins1), a.d, wd, wdmin);
         }
     }
     sums.store(y, y_stride);
@@ -251,7 +252,7 @@ template <int NT>
 void q2_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
     const auto* w = static_cast<const BlockQ2_K*>(w_row);
     const ActivationTile<WideQ8_K, NT> act(xq, xq_stride);
-    K4TileSums<NT, false> sums;  // Q2_K, one token: the repacked GEMV's order, as Q4_K
+    K4TileSums<NT, false, false> sums;  // Q2_K, one token: the repacked GEMV's order, as Q4_K
     const int64_t nb = n_cols / kQK_K;
     const v128_t three = wasm_i8x16_splat(3);
     for (int64_t i = 0; i < nb; ++i) {
@@ -279,9 +280,8 @@ void q2_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stri
         const float wd = fp16_to_fp32(b.d), wdmin = fp16_to_fp32(b.dmin);
         for (int t = 0; t < NT; ++t) {
             const WideQ8_K& a = act.row[t][i];
-            const v128_t m = wasm_i32x4_add(wasm_i32x4_dot_i16x8(mins.lo, wasm_v128_load(a.bsums)),
-                                            wasm_i32x4_dot_i16x8(mins.hi, wasm_v128_load(a.bsums + 8)));
-            sums.add(t, &isum[t], m, a.d, wd, wdmin);
+            sums.add(t, &isum[t], wasm_i32x4_dot_i16x8(mins.lo, wasm_v128_load(a.bsums)),
+                     wasm_i32x4_dot_i16x8(mins.hi, wasm_v128_load(a.bsums + 8)), a.d, wd, wdmin);
         }
     }
     sums.store(y, y_stride);

@@ -36,6 +36,20 @@ inline float fold64(const float* a) {
     return reduce_add16(v);
 }
 
+// llama.cpp's batch order for F16 weights (2 or more tokens): llamafile's tinyBLAS on AVX-512,
+// one accumulator of 16 lanes per output, element 16s + l added to lane l (the products of two
+// halves are exact, so its fused multiply-adds are plain adds), then _mm512_reduce_add_ps. It
+// needs n to be a multiple of 16 (kBatchLanes); other rows keep the one-token order.
+constexpr int64_t kBatchLanes = 16;
+
+template <typename W, typename X>
+float batch_dot_scalar(W w, X x, int64_t n) {
+    float lanes[kBatchLanes] = {};
+    for (int64_t i = 0; i < n; i += kBatchLanes)
+        for (int64_t l = 0; l < kBatchLanes; ++l) lanes[l] += w(i + l) * x(i + l);
+    return reduce_add16(lanes);
+}
+
 // sum of w(i) * x(i) for i < n, w and x returning the halves' values as floats.
 template <typename W, typename X>
 float dot_scalar(W w, X x, int64_t n) {
@@ -96,6 +110,23 @@ void dot_rows(Load8 load8, W1 w1, const float* const* x, int64_t n, float* y, in
         for (int64_t i = steps * kStep; i < n; ++i) sum += static_cast<double>(w1(i) * x[t][i]);
         y[t * y_stride] = static_cast<float>(sum);
     }
+}
+
+// batch_dot_scalar's result for each of NT rows of floats x[t] (sharing w; n a multiple of
+// kBatchLanes), into y[t * y_stride]: lanes 4q..4q+3 of token t's accumulator in a[t][q].
+template <int NT, typename Load8>
+void batch_dot_rows(Load8 load8, const float* const* x, int64_t n, float* y, int64_t y_stride) {
+    v128_t a[NT][4];
+    for (int t = 0; t < NT; ++t)
+        for (int q = 0; q < 4; ++q) a[t][q] = wasm_f32x4_splat(0.0f);
+    for (int64_t i = 0; i < n; i += kBatchLanes) {
+        v128_t w[4];
+        load8(i, &w[0], &w[1]);
+        load8(i + 8, &w[2], &w[3]);
+        for (int t = 0; t < NT; ++t)
+            for (int q = 0; q < 4; ++q) a[t][q] = wasm_f32x4_add(a[t][q], wasm_f32x4_mul(w[q], wasm_v128_load(x[t] + i + 4 * q)));
+    }
+    for (int t = 0; t < NT; ++t) y[t * y_stride] = reduce_add16_lanes(a[t]);
 }
 
 // dot_rows for one row of floats x.

@@ -10,15 +10,17 @@
 // activation_type_for(weight type) gives (quant.h); the simd128 kernels take those rows
 // widened (see simd128::widen_activation_row).
 //
-// The k-quant and IQ4_XS kernels combine their exact integer sums in float in one of two
-// orders, chosen by the tile: a tile of one token (the decode path) in llama.cpp's x86 order
-// (quant/kquant_order.h: eight fused lanes per super-block, or Q2_K / Q4_K's repacked GEMV), so a
-// decoded token's logits are llama.cpp's bit for bit; a tile of 2..4 tokens (prefill) one
-// total per super-block, as llama.cpp's own batch path differs from its decode path anyway
-// and the fused lanes, emulated in double, cost 15-20% of prefill speed. matmul never splits
-// a batch into a tile of one (tile_tokens). The scalar F32 kernel does the same (its one-token
-// order's fused adds are emulated in double; the SIMD128 one is plain, dot_simd128_float.cpp
-// says why); F16 and BF16 sum every tile in their one-token order (plain adds).
+// The kernels combine their exact integer sums in float in llama.cpp's x86 orders, so that a
+// decoded token's logits are llama.cpp's bit for bit, and a batch's those of llama.cpp
+// evaluating the same batch. A tile of one token takes its decode order (quant/kquant_order.h:
+// eight fused lanes per super-block, or Q2_K / Q4_K's repacked GEMV); a tile of 2..4 tokens its
+// batch order: the same eight lanes per token for Q3_K / Q5_K / Q6_K / IQ4_XS (its batch calls
+// the one-token dot per token), Q4_K's repacked GEMM (a fused sum per 64 elements; matmul
+// tiles those two types with repacked_tile_tokens), F16's tinyBLAS (f16_dot_order.h). matmul
+// never splits a batch of other types into a tile of one (tile_tokens). Q2_K's batch tiles keep
+// one total per super-block, and the scalar F32 kernel's a plain sum (its one-token order's
+// fused adds are emulated in double; the SIMD128 one is plain, dot_simd128_float.cpp says why);
+// BF16 sums every tile in its one-token order (plain adds).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -37,6 +39,18 @@ constexpr int tile_tokens(int64_t n_tokens, int64_t t0) {
     if (left >= 2 * kMaxTileTokens || left == kMaxTileTokens) return kMaxTileTokens;
     if (left == kMaxTileTokens + 1) return 3;
     return static_cast<int>(left < kMaxTileTokens ? left : kMaxTileTokens);
+}
+
+// Q4_K and Q2_K: llama.cpp's x86 build repacks them and takes a batch's tokens in groups of
+// four through its GEMM, the rest one at a time through its GEMV, whose orders differ: tiles of
+// four from the first token, then tiles of one.
+constexpr int kRepackedGroup = 4;
+static_assert(kRepackedGroup <= kMaxTileTokens);
+constexpr int repacked_tile_tokens(int64_t n_tokens, int64_t t0) { return n_tokens - t0 >= kRepackedGroup ? kRepackedGroup : 1; }
+
+// The tile matmul makes at token t0 of n_tokens for weights of type `t`.
+constexpr int tile_tokens_for(GgmlType t, int64_t n_tokens, int64_t t0) {
+    return t == GgmlType::Q4_K || t == GgmlType::Q2_K ? repacked_tile_tokens(n_tokens, t0) : tile_tokens(n_tokens, t0);
 }
 
 using DotTileFn = void (*)(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride,

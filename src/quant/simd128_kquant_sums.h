@@ -12,29 +12,42 @@
 
 namespace smollm::quant::simd128 {
 
-// Q4_K / Q5_K. add() takes a token's integer sums of one super-block: `sums` holds
-// kIntegerSums i32x4 (Q5_K one token: lanes 0..3 and 4..7; otherwise four partial totals),
-// `mins` the mins times the Q8_K sums as four partial totals.
-template <int NT, bool kFiveBit>
+// Q4_K / Q5_K (and Q2_K). add() takes a token's integer sums of one super-block: `sums` holds
+// kIntegerSums i32x4 (Q5_K: lanes 0..3 and 4..7; Q4_K in a batch, kPairs: one per 64-element
+// pair of sub-blocks, four partial totals each; otherwise four partial totals), `mins03` /
+// `mins47` the mins times the Q8_K sums of sub-blocks 0..3 / 4..7 (Q2_K: of its 16 groups,
+// any split), one per lane.
+//   - Q5_K, every token: llama.cpp's x86 vec_dot's eight lanes;
+//   - Q4_K / Q2_K, one token: the repacked GEMV's two fused sums;
+//   - Q4_K, a batch tile (kPairsInBatch): the repacked GEMM's, a fused step per pair;
+//   - Q2_K, a batch tile: one total per super-block.
+template <int NT, bool kFiveBit, bool kPairsInBatch = !kFiveBit>
 class K4TileSums {
 public:
-    static constexpr bool kLanes = kFiveBit && NT == 1;
-    static constexpr int kIntegerSums = kLanes ? 2 : 1;
+    static constexpr bool kLanes = kFiveBit;
+    static constexpr bool kPairs = !kFiveBit && kPairsInBatch && NT > 1;
+    static constexpr int kIntegerSums = kLanes ? 2 : kPairs ? 4 : 1;
 
-    void add(int t, const v128_t* sums, v128_t mins, float a_d, float wd, float wdmin) {
+    void add(int t, const v128_t* sums, v128_t mins03, v128_t mins47, float a_d, float wd, float wdmin) {
         if constexpr (kLanes) {
-            lanes_.add(a_d * wd, sums[0], sums[1]);
-            lane_mins_ = fused_madd(-a_d * wdmin, static_cast<float>(hsum_i32x4(mins)), lane_mins_);
+            lanes_[t].add(a_d * wd, sums[0], sums[1]);
+            const float mins = static_cast<float>(hsum_i32x4(wasm_i32x4_add(mins03, mins47)));
+            lane_mins_[t] = fused_madd(-a_d * wdmin, mins, lane_mins_[t]);
             return;
         }
-        const v128_t totals = hsum2_i32x4(sums[0], mins);
+        const v128_t dd = wasm_f64x2_make(static_cast<double>(wd * a_d), static_cast<double>(wdmin * a_d));
+        if constexpr (kPairs) {
+            // Pair p: sub-blocks 2p and 2p + 1 (their mins in lanes 2p % 4 and 2p % 4 + 1).
+            const v128_t pair_mins = wasm_i32x4_add(wasm_i32x4_shuffle(mins03, mins47, 0, 2, 4, 6),
+                                                    wasm_i32x4_shuffle(mins03, mins47, 1, 3, 5, 7));
+            int32_t mins[4];
+            wasm_v128_store(mins, pair_mins);
+            for (int p = 0; p < 4; ++p) repacked_[t] = fused_pair(dd, hsum_i32x4(sums[p]), mins[p], repacked_[t]);
+            return;
+        }
+        const v128_t totals = hsum2_i32x4(sums[0], wasm_i32x4_add(mins03, mins47));
         if constexpr (NT == 1) {
-            // Q4_K / Q2_K, one token: the repacked GEMV's two fused sums, as one f64x2 step
-            // (lane 0: the total times d, lane 1: the mins' term times dmin).
-            const v128_t x = wasm_f32x4_convert_i32x4(wasm_i32x4_shuffle(totals, totals, 0, 2, 0, 2));
-            const v128_t dd = wasm_f64x2_make(static_cast<double>(wd * a_d), static_cast<double>(wdmin * a_d));
-            repacked_ = wasm_f32x4_demote_f64x2_zero(wasm_f64x2_add(
-                wasm_f64x2_mul(dd, wasm_f64x2_promote_low_f32x4(x)), wasm_f64x2_promote_low_f32x4(repacked_)));
+            repacked_[0] = fused_pair(dd, wasm_i32x4_extract_lane(totals, 0), wasm_i32x4_extract_lane(totals, 2), repacked_[0]);
             return;
         }
         const float total = static_cast<float>(wasm_i32x4_extract_lane(totals, 0));
@@ -43,57 +56,54 @@ public:
     }
 
     void store(float* y, int64_t y_stride) const {
-        if constexpr (kLanes) {
-            y[0] = lanes_.fold() + lane_mins_;
-        } else if constexpr (NT == 1) {
-            y[0] = wasm_f32x4_extract_lane(repacked_, 0) - wasm_f32x4_extract_lane(repacked_, 1);
-        } else {
-            for (int t = 0; t < NT; ++t) y[t * y_stride] = sum_[t];
+        for (int t = 0; t < NT; ++t) {
+            if constexpr (kLanes) {
+                y[t * y_stride] = lanes_[t].fold() + lane_mins_[t];
+            } else if constexpr (NT == 1 || kPairs) {
+                y[t * y_stride] = wasm_f32x4_extract_lane(repacked_[t], 0) - wasm_f32x4_extract_lane(repacked_[t], 1);
+            } else {
+                y[t * y_stride] = sum_[t];
+            }
         }
     }
 
 private:
-    float sum_[NT] = {};                         // batch tiles
-    EightLanes lanes_;                           // one token of Q5_K: the lanes
-    float lane_mins_ = 0;                        //   and the mins' fused sum
-    v128_t repacked_ = wasm_f32x4_splat(0.0f);  // one token of Q4_K / Q2_K: the two sums
+    // The repacked kernels' two sums as one f64x2 step: lane 0 += total * d, lane 1 += mins * dmin,
+    // each a fused multiply-add (exact in double: an integer below 2^24 times an f32).
+    static v128_t fused_pair(v128_t dd, int32_t total, int32_t mins, v128_t acc) {
+        const v128_t x = wasm_f32x4_convert_i32x4(wasm_i32x4_make(total, mins, 0, 0));
+        return wasm_f32x4_demote_f64x2_zero(
+            wasm_f64x2_add(wasm_f64x2_mul(dd, wasm_f64x2_promote_low_f32x4(x)), wasm_f64x2_promote_low_f32x4(acc)));
+    }
+
+    float sum_[NT] = {};                              // Q2_K batch tiles
+    EightLanes lanes_[NT];                            // Q5_K: the lanes
+    float lane_mins_[NT] = {};                        //   and the mins' fused sum
+    v128_t repacked_[NT] = {};                        // Q4_K / Q2_K one token, Q4_K batch: the two sums
 };
 
-// Q6_K / IQ4_XS: add() takes a token's integer sums of one super-block as two i32x4, lanes
-// 0..3 and 4..7 for one token, two partial totals otherwise, and d = the two scales' product.
+// Q6_K / IQ4_XS (and Q3_K): add() takes a token's integer sums of one super-block as two i32x4,
+// lanes 0..3 and 4..7, and d = the two scales' product; every token in llama.cpp's x86 vec_dot's
+// eight lanes (its batch path calls the same dot per token).
 template <int NT>
 class LaneTileSums {
 public:
-    // The i32x4 sums a kernel keeps per token: one token, lanes 0..3 and 4..7; else a total.
-    static constexpr int kIntegerSums = NT == 1 ? 2 : 1;
+    static constexpr int kIntegerSums = 2;
 
-    void add(int t, v128_t lo, v128_t hi, float d) {
-        if constexpr (NT == 1) {
-            lanes_.add(d, lo, hi);
-        } else {
-            sum_[t] += d * static_cast<float>(hsum_i32x4(wasm_i32x4_add(lo, hi)));
-        }
-    }
+    void add(int t, v128_t lo, v128_t hi, float d) { lanes_[t].add(d, lo, hi); }
 
-    // The same from kSums i32x4 (one token: 2, the lanes; else 1, the total).
     template <int kSums>
     void add(int t, const v128_t* isum, float d) {
-        v128_t hi = wasm_i32x4_splat(0);
-        if constexpr (kSums == 2) hi = isum[1];
-        add(t, isum[0], hi, d);
+        static_assert(kSums == kIntegerSums);
+        add(t, isum[0], isum[1], d);
     }
 
     void store(float* y, int64_t y_stride) const {
-        if constexpr (NT == 1) {
-            y[0] = lanes_.fold();
-        } else {
-            for (int t = 0; t < NT; ++t) y[t * y_stride] = sum_[t];
-        }
+        for (int t = 0; t < NT; ++t) y[t * y_stride] = lanes_[t].fold();
     }
 
 private:
-    float sum_[NT] = {};
-    EightLanes lanes_;
+    EightLanes lanes_[NT];
 };
 
 // Q6_K's sums for LaneTileSums: `isum` holds the integer sums of the unsigned levels (0..63),

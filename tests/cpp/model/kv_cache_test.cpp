@@ -33,7 +33,10 @@ TEST_CASE("eval all at once == token by token == prefix reuse", "[model][kv]") {
         o.kv_type_k = o.kv_type_v = kv;
         auto batch = test::load_engine(path, o);
         auto single = test::load_engine(path, o);
-        const int32_t n = 70;
+        // 70 tokens, except for an f16 cache: from 64 tokens in one batch on, llama.cpp's
+        // attention over one takes its tiled order (model/flash_attention_tiled.h), and so does
+        // ours; below that every batch size gives the same bits.
+        const int32_t n = kv == KvType::F16 ? 63 : 70;
         const int32_t vocab = batch->n_vocab();
         std::vector<int32_t> tokens;
         for (int32_t i = 0; i < n; ++i) tokens.push_back((i * 37 + 11) % vocab);
@@ -77,7 +80,7 @@ TEST_CASE("the f16 cache reads back every half exactly, before and after an inf 
     const std::vector<float> q(static_cast<size_t>(dim), 0.0f), key(static_cast<size_t>(dim), 0.0f);
     auto check = [&](const char* when) {
         cache.store(0, 0, key.data(), row.data());
-        cache.attend(0, 1, 0, q.data(), dim, 0.125f, scores.data(), out.data());
+        cache.attend(0, 1, 0, q.data(), dim, 0.125f, false, scores.data(), out.data());
         for (int32_t i = 0; i < dim; ++i) {
             INFO(when << ": element " << i << " value " << row[static_cast<size_t>(i)]);
             const float want = f16_to_f32(f32_to_f16(row[static_cast<size_t>(i)]));

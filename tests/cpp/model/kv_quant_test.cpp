@@ -357,7 +357,7 @@ TEST_CASE("attention over a quantized cache computes llama.cpp's flash attention
                 const std::vector<float> q = random_row(rng, dim, 1.5f);
                 const float scale = 0.125f;
                 std::vector<float> got(static_cast<size_t>(dim)), scores(static_cast<size_t>(n_keys));
-                cache.attend(0, n_keys, dim, q.data(), dim, scale, scores.data(), got.data());
+                cache.attend(0, n_keys, dim, q.data(), dim, scale, false, scores.data(), got.data());
                 CHECK(got == ref_attend(q, keys, values, kt, vt, scale));
             }
         }

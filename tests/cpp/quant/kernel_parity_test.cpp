@@ -122,9 +122,9 @@ double abs_product_sum(GgmlType wt, const uint8_t* w_row, const uint8_t* x_row, 
 float scalar_dot(const KernelCase& kc, const uint8_t* w_row, const uint8_t* xq, size_t xs, int64_t n_cols,
                  int64_t n_tok, int64_t t) {
     int64_t t0 = 0;
-    while (t0 + quant::tile_tokens(n_tok, t0) <= t) t0 += quant::tile_tokens(n_tok, t0);
+    while (t0 + quant::tile_tokens_for(kc.type, n_tok, t0) <= t) t0 += quant::tile_tokens_for(kc.type, n_tok, t0);
     float y[quant::kMaxTileTokens] = {};
-    kc.scalar(n_cols, w_row, xq + t0 * xs, xs, quant::tile_tokens(n_tok, t0), y, 1);
+    kc.scalar(n_cols, w_row, xq + t0 * xs, xs, quant::tile_tokens_for(kc.type, n_tok, t0), y, 1);
     return y[t - t0];
 }
 
