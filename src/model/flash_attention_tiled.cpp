@@ -8,6 +8,9 @@
 #include "model/llama_config.h"
 #include "quant/f16_dot_order.h"
 #include "quant/fused_madd.h"
+#if defined(__wasm_simd128__)
+#include "quant/simd128_util.h"
+#endif
 
 namespace smollm {
 namespace {
@@ -68,5 +71,140 @@ void flash_attend_tiled_f16(const float* q, F16Rows k, F16Rows v, int32_t n_keys
     const float inv = sum == 0.0f ? 0.0f : 1.0f / sum;
     for (int32_t i = 0; i < head_dim; ++i) out[i] = acc[i] * inv;
 }
+
+#if defined(__wasm_simd128__)
+namespace {
+
+// An f64x2 of two f32 values, after the f32 rounding of each lane.
+inline v128_t round_f32(v128_t x) { return wasm_f64x2_promote_low_f32x4(wasm_f32x4_demote_f64x2_zero(x)); }
+
+// The widened tiles and each query's running state, carved out of the scratch.
+struct TiledState {
+    double* keys_t;     // [d][key]: the key tile transposed, 64 keys per dimension
+    double* values;     // [key][d]
+    float* acc;         // [query][d]
+    float max[flash_attention::kTileQueries];
+    float sum[flash_attention::kTileQueries];
+};
+
+TiledState carve(void* scratch, int32_t head_dim) {
+    auto* d = static_cast<double*>(scratch);
+    const size_t tile = static_cast<size_t>(kTileKeys) * static_cast<size_t>(head_dim);
+    return TiledState{d, d + tile, reinterpret_cast<float*>(d + 2 * tile), {}, {}};
+}
+
+void widen_tile(F16Rows k, F16Rows v, int32_t first, int32_t n, int32_t head_dim, TiledState& st) {
+    for (int32_t t = 0; t < n; ++t) {
+        const uint16_t* kr = k.row(first + t);
+        const uint16_t* vr = v.row(first + t);
+        double* vd = st.values + static_cast<size_t>(t) * head_dim;
+        for (int32_t d = 0; d < head_dim; ++d) {
+            st.keys_t[static_cast<size_t>(d) * kTileKeys + t] = f16_to_f32(kr[d]);
+            vd[d] = f16_to_f32(vr[d]);
+        }
+    }
+}
+
+// s[0..n) as tile_scores computes them, four keys at a time (two f64x2 chains per dimension).
+void tile_scores_simd(const float* q, const TiledState& st, int32_t n, int32_t head_dim, float scale, float* s) {
+    for (int32_t t = 0; t < n; t += 4) {
+        v128_t a0 = wasm_f64x2_splat(0.0), a1 = a0;
+        const double* kt = st.keys_t + t;
+        for (int32_t d = 0; d < head_dim; ++d) {
+            const v128_t qd = wasm_f64x2_splat(static_cast<double>(q[d]));
+            a0 = round_f32(wasm_f64x2_add(wasm_f64x2_mul(wasm_v128_load(kt), qd), a0));
+            a1 = round_f32(wasm_f64x2_add(wasm_f64x2_mul(wasm_v128_load(kt + 2), qd), a1));
+            kt += kTileKeys;
+        }
+        const v128_t f = wasm_i64x2_shuffle(wasm_f32x4_demote_f64x2_zero(a0), wasm_f32x4_demote_f64x2_zero(a1), 0, 2);
+        float r[4];
+        wasm_v128_store(r, wasm_f32x4_mul(f, wasm_f32x4_splat(scale)));
+        for (int32_t i = 0; i < 4 && t + i < n; ++i) s[t + i] = r[i];
+    }
+}
+
+// acc[0..head_dim) = fma(v[key][d], w[key], acc[d]) for keys 0..n in order, eight dimensions
+// (four f64x2 chains) at a time.
+void add_values_simd(float* acc, const TiledState& st, const float* w, int32_t n, int32_t head_dim) {
+    for (int32_t d = 0; d < head_dim; d += 8) {
+        const v128_t x0 = wasm_v128_load(acc + d), x1 = wasm_v128_load(acc + d + 4);
+        v128_t a[4] = {wasm_f64x2_promote_low_f32x4(x0), wasm_f64x2_promote_low_f32x4(wasm_i64x2_shuffle(x0, x0, 1, 1)),
+                       wasm_f64x2_promote_low_f32x4(x1), wasm_f64x2_promote_low_f32x4(wasm_i64x2_shuffle(x1, x1, 1, 1))};
+        const double* vd = st.values + d;
+        for (int32_t t = 0; t < n; ++t, vd += head_dim) {
+            const v128_t wt = wasm_f64x2_splat(static_cast<double>(w[t]));
+            for (int j = 0; j < 4; ++j) a[j] = round_f32(wasm_f64x2_add(wasm_f64x2_mul(wasm_v128_load(vd + 2 * j), wt), a[j]));
+        }
+        wasm_v128_store(acc + d, wasm_i64x2_shuffle(wasm_f32x4_demote_f64x2_zero(a[0]), wasm_f32x4_demote_f64x2_zero(a[1]), 0, 2));
+        wasm_v128_store(acc + d + 4, wasm_i64x2_shuffle(wasm_f32x4_demote_f64x2_zero(a[2]), wasm_f32x4_demote_f64x2_zero(a[3]), 0, 2));
+    }
+}
+
+}  // namespace
+
+size_t tiled_scratch_bytes(int32_t head_dim) {
+    const size_t tile = static_cast<size_t>(kTileKeys) * static_cast<size_t>(head_dim);
+    return 2 * tile * sizeof(double) + static_cast<size_t>(flash_attention::kTileQueries) * head_dim * sizeof(float);
+}
+
+void flash_attend_tiled_f16_queries(const TiledQueries& qs, F16Rows k, F16Rows v, int32_t head_dim, float scale,
+                                    void* scratch) {
+    // The SIMD loops take four keys and eight dimensions at a time (the tiled order itself
+    // needs head_dim to be a multiple of 16).
+    if (head_dim % 8 != 0) {
+        for (int32_t i = 0; i < qs.count; ++i)
+            flash_attend_tiled_f16(qs.q + i * qs.q_stride, k, v, qs.n_keys[i], head_dim, scale, qs.out + i * qs.out_stride);
+        return;
+    }
+    TiledState st = carve(scratch, head_dim);
+    int32_t most_keys = 0;
+    for (int32_t i = 0; i < qs.count; ++i) {
+        st.max[i] = -std::numeric_limits<float>::infinity();
+        st.sum[i] = 0.0f;
+        float* acc = st.acc + static_cast<size_t>(i) * head_dim;
+        for (int32_t d = 0; d < head_dim; ++d) acc[d] = 0.0f;
+        most_keys = qs.n_keys[i] > most_keys ? qs.n_keys[i] : most_keys;
+    }
+    float s[kTileKeys];
+    for (int32_t first = 0; first < most_keys; first += kTileKeys) {
+        const int32_t tile_n = most_keys - first < kTileKeys ? most_keys - first : kTileKeys;
+        widen_tile(k, v, first, tile_n, head_dim, st);
+        for (int32_t i = 0; i < qs.count; ++i) {
+            const int32_t n = qs.n_keys[i] - first < tile_n ? qs.n_keys[i] - first : tile_n;
+            if (n <= 0) continue;   // every key of this tile is masked for this query
+            tile_scores_simd(qs.q + i * qs.q_stride, st, n, head_dim, scale, s);
+            for (int32_t t = n; t < kTileKeys; ++t) s[t] = -std::numeric_limits<float>::infinity();
+            float tile_max = -std::numeric_limits<float>::infinity();
+            for (int32_t t = 0; t < n; ++t) tile_max = s[t] > tile_max ? s[t] : tile_max;
+            if (tile_max == -std::numeric_limits<float>::infinity()) continue;
+            float* acc = st.acc + static_cast<size_t>(i) * head_dim;
+            const float new_max = std::fmax(st.max[i], tile_max);
+            if (new_max > st.max[i]) {
+                const float shrink = std::exp(st.max[i] - new_max);
+                const v128_t m = wasm_f32x4_splat(shrink);
+                for (int32_t d = 0; d < head_dim; d += 4) wasm_v128_store(acc + d, wasm_f32x4_mul(wasm_v128_load(acc + d), m));
+                st.sum[i] *= shrink;
+            }
+            st.max[i] = new_max;
+            st.sum[i] = static_cast<float>(static_cast<double>(st.sum[i]) + tile_weights(s, new_max));
+            add_values_simd(acc, st, s, n, head_dim);
+        }
+    }
+    for (int32_t i = 0; i < qs.count; ++i) {
+        const float inv = st.sum[i] == 0.0f ? 0.0f : 1.0f / st.sum[i];
+        const float* acc = st.acc + static_cast<size_t>(i) * head_dim;
+        float* out = qs.out + i * qs.out_stride;
+        for (int32_t d = 0; d < head_dim; ++d) out[d] = acc[d] * inv;
+    }
+}
+#else
+size_t tiled_scratch_bytes(int32_t) { return 0; }
+
+void flash_attend_tiled_f16_queries(const TiledQueries& qs, F16Rows k, F16Rows v, int32_t head_dim, float scale,
+                                    void*) {
+    for (int32_t i = 0; i < qs.count; ++i)
+        flash_attend_tiled_f16(qs.q + i * qs.q_stride, k, v, qs.n_keys[i], head_dim, scale, qs.out + i * qs.out_stride);
+}
+#endif
 
 }  // namespace smollm

@@ -32,4 +32,22 @@ constexpr int32_t kTileKeys = 64;
 void flash_attend_tiled_f16(const float* q, F16Rows k, F16Rows v, int32_t n_keys, int32_t head_dim, float scale,
                             float* out);
 
+// Queries of one head that attend over the same cache rows, each over its own first keys, as
+// the tiled kernel takes a tile of them: query i (head_dim floats at q + i * q_stride) over rows
+// [0, n_keys[i]), its result to out + i * out_stride; count <= kTileQueries. In the wasm SIMD
+// build each tile of keys and values is widened once for all of them; every build gives
+// flash_attend_tiled_f16's bits for each query. `scratch`: tiled_scratch_bytes(head_dim) bytes,
+// 16-byte aligned.
+struct TiledQueries {
+    const float* q;
+    size_t q_stride;
+    const int32_t* n_keys;
+    int32_t count;
+    float* out;
+    size_t out_stride;
+};
+void flash_attend_tiled_f16_queries(const TiledQueries& queries, F16Rows k, F16Rows v, int32_t head_dim, float scale,
+                                    void* scratch);
+size_t tiled_scratch_bytes(int32_t head_dim);
+
 }  // namespace smollm

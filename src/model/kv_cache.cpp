@@ -118,16 +118,19 @@ void KvCache::attend(int32_t layer, int32_t n_keys, int32_t offset, const float*
         attend_f32(layer, n_keys, head, q, n, scale, scores, out);
         return;
     }
-    // llama.cpp tiles only an f16 K and V whose head size is a multiple of its 16-lane vectors.
-    if (tiled && k_type_ == KvType::F16 && v_type_ == KvType::F16 && n % 16 == 0) {
-        const KvRows k = head_keys(layer, head), v = head_values(layer, head);
-        flash_attend_tiled_f16(q, F16Rows{reinterpret_cast<const uint16_t*>(k.base), k.stride / sizeof(uint16_t)},
-                               F16Rows{reinterpret_cast<const uint16_t*>(v.base), v.stride / sizeof(uint16_t)}, n_keys, n,
-                               scale, out);
+    if (tiled && tiles(n)) {
+        flash_attend_tiled_f16(q, f16_rows(head_keys(layer, head)), f16_rows(head_values(layer, head)), n_keys, n, scale, out);
         return;
     }
     const bool finite = !has_inf_nan_.load(std::memory_order_relaxed);
     flash_attend(q, head_keys(layer, head), head_values(layer, head), n_keys, n, scale, finite, scores, out);
+}
+
+void KvCache::attend_tiled(int32_t layer, int32_t offset, const TiledQueries& queries, int32_t n, float scale,
+                           void* scratch) const {
+    const int32_t head = offset / head_dim_;
+    flash_attend_tiled_f16_queries(queries, f16_rows(head_keys(layer, head)), f16_rows(head_values(layer, head)), n, scale,
+                                   scratch);
 }
 
 void KvCache::attend_f32(int32_t layer, int32_t n_keys, int32_t head, const float* q, int32_t n, float scale,

@@ -20,6 +20,7 @@
 #include <memory>
 
 #include "model/flash_attention.h"
+#include "model/flash_attention_tiled.h"
 #include "model/kv_type.h"
 
 namespace smollm {
@@ -58,6 +59,16 @@ public:
     void attend(int32_t layer, int32_t n_keys, int32_t offset, const float* q, int32_t n, float scale, bool tiled,
                 float* scores, float* out) const;
 
+    // Whether llama.cpp's tiled attention takes this cache: an f16 K and V whose head size is a
+    // multiple of its 16-lane vectors.
+    bool tiles(int32_t head_size) const {
+        return k_type_ == KvType::F16 && v_type_ == KvType::F16 && head_size % 16 == 0;
+    }
+    // Queries of one head of a micro-batch that llama.cpp evaluates with its tiled attention,
+    // at once (flash_attend_tiled_f16_queries). Needs tiles(n).
+    void attend_tiled(int32_t layer, int32_t offset, const TiledQueries& queries, int32_t n, float scale,
+                      void* scratch) const;
+
     // KV head `head`'s keys (values) of `layer` as stored, position p's slice at row(p): what
     // attend() reads, for benchmarks that time its kernels on the cache itself.
     KvRows head_keys(int32_t layer, int32_t head) const {
@@ -86,6 +97,9 @@ private:
     void load_row(KvType type, const uint8_t* base, size_t slice_bytes, int32_t layer, int32_t pos, float* x) const;
     void store_slice(KvType type, uint8_t* dst, const float* x);
     void load_slice(KvType type, const uint8_t* src, float* x) const;
+    static F16Rows f16_rows(KvRows r) {
+        return F16Rows{reinterpret_cast<const uint16_t*>(r.base), r.stride / sizeof(uint16_t)};
+    }
     void attend_f32(int32_t layer, int32_t n_keys, int32_t head, const float* q, int32_t n, float scale,
                     float* scores, float* out) const;
 

@@ -64,6 +64,8 @@ LlamaModel::LlamaModel(const LlamaConfig& config, LlamaWeights weights, int32_t 
         matmul_scratch_stride_ = std::max(matmul_scratch_stride_, matmul_scratch_bytes(m->type, m->cols));
     }
     matmul_scratch_.assign(static_cast<size_t>(pool.size()) * matmul_scratch_stride_, 0);
+    tiled_scratch_stride_ = (tiled_scratch_bytes(config.head_dim) + sizeof(double) - 1) / sizeof(double);
+    tiled_scratch_.assign(static_cast<size_t>(pool.size()) * tiled_scratch_stride_, 0.0);
     scratch_bytes_ = scratch_bytes_for(config, weights_, n_ctx, pool.size());
 }
 
@@ -77,8 +79,9 @@ uint64_t LlamaModel::scratch_bytes_for(const LlamaConfig& c, const LlamaWeights&
     const uint64_t floats_per_token = static_cast<uint64_t>(c.dim) + std::max(c.dim, c.q_dim) + 2ull * c.q_dim +
                                       2ull * c.kv_dim + 2ull * c.ffn_dim;
     const uint64_t rope = 2ull * static_cast<uint64_t>(n_ctx) * static_cast<uint64_t>(c.n_rot / 2) * sizeof(float);
+    const uint64_t tiled = (tiled_scratch_bytes(c.head_dim) + sizeof(double) - 1) / sizeof(double) * sizeof(double);
     return b * floats_per_token * sizeof(float) + 3 * b * act + static_cast<uint64_t>(n_threads) * n_ctx * sizeof(float) +
-           rope + static_cast<uint64_t>(n_threads) * matmul_scratch;
+           rope + static_cast<uint64_t>(n_threads) * (matmul_scratch + tiled);
 }
 
 int64_t LlamaModel::chunk_for(int64_t n_items, int64_t min_chunk) const {
@@ -273,6 +276,24 @@ void LlamaModel::attention_layer(int32_t layer, int32_t n, int32_t pos0, EvalSpa
         }
         cache_.store(layer, pos0 + t, k, v);
     });
+    // A micro-batch llama.cpp evaluates with its tiled attention: one work item per head, which
+    // widens each tile of that head's keys and values once for all the batch's queries.
+    if (cache_.tiles(c.head_dim) && tiled_attention(span.offset, span.total) &&
+        tiled_attention(span.offset + n - 1, span.total)) {
+        int32_t n_keys[kMaxBatch];
+        for (int32_t t = 0; t < n; ++t) n_keys[t] = pos0 + t + 1;
+        parallel_chunks(c.n_heads, 1, [&](int64_t begin, int64_t end, int thread) {
+            void* scratch = tiled_scratch_.data() + static_cast<size_t>(thread) * tiled_scratch_stride_;
+            for (int64_t h = begin; h < end; ++h) {
+                const size_t col = static_cast<size_t>(h) * static_cast<size_t>(c.head_dim);
+                const TiledQueries queries{&q_[col], static_cast<size_t>(c.q_dim), n_keys, n, &xb2_[col],
+                                           static_cast<size_t>(c.q_dim)};
+                const int32_t kv_head = static_cast<int32_t>(h) / (c.n_heads / c.n_kv_heads);
+                cache_.attend_tiled(layer, kv_head * c.head_dim, queries, c.head_dim, attn_scale_, scratch);
+            }
+        });
+        return;
+    }
     // One work item per (token, head): decode spreads its heads over the threads.
     const int64_t items = static_cast<int64_t>(n) * c.n_heads;
     parallel_chunks(items, chunk_for(items, 1), [&](int64_t begin, int64_t end, int thread) {

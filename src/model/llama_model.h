@@ -108,6 +108,9 @@ private:
     // here because which thread claims which rows changes from step to step.
     std::vector<uint8_t> matmul_scratch_;
     size_t matmul_scratch_stride_ = 0;
+    // n_threads x tiled_scratch_bytes(head_dim): the tiled attention's widened tiles.
+    std::vector<double> tiled_scratch_;
+    size_t tiled_scratch_stride_ = 0;   // in doubles
     uint64_t scratch_bytes_ = 0;
 };
 
