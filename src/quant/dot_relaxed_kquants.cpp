@@ -207,11 +207,11 @@ inline v128_t signed_pair_dot(const int8_t* a, v128_t levels) {
 
 // IQ4_XS: 8 groups of 32 with six-bit scales; byte j of a group holds element j (low nibble)
 // and j + 16 (high nibble), and the 16 levels are one swizzle, as in simd128::iq4_xs_tile.
-template <int NT>
+template <int NT, template <int> class Sums = simd128::LaneTileSums>
 void iq4_xs_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
     const auto* w = static_cast<const BlockIQ4_XS*>(w_row);
     const ActivationTile<BlockQ8_K, NT> act(xq, xq_stride);
-    simd128::LaneTileSums<NT> sums;
+    Sums<NT> sums;
     const float* f16 = fp16_table();
     const int64_t nb = n_cols / kQK_K;
     const v128_t levels = wasm_v128_load(kIQ4Values);
@@ -245,12 +245,19 @@ void iq4_xs_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_st
     sums.store(y, y_stride);
 }
 
+// A batch of kIqPanelMinTokens or more: llama.cpp's IQ panel order.
+template <int NT>
+void iq4_xs_panel_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
+    iq4_xs_tile<NT, simd128::PanelTileSums>(n_cols, w_row, xq, xq_stride, y, y_stride);
+}
+
 }  // namespace
 
 SMOLLM_SIMD128_TILE_ENTRY(q4_k, q4_k_tile)
 SMOLLM_SIMD128_TILE_ENTRY(q5_k, q5_k_tile)
 SMOLLM_SIMD128_TILE_ENTRY(q6_k, q6_k_tile)
 SMOLLM_SIMD128_TILE_ENTRY(iq4_xs, iq4_xs_tile)
+SMOLLM_SIMD128_TILE_ENTRY(iq4_xs_panel, iq4_xs_panel_tile)
 
 }  // namespace smollm::quant::relaxed
 #endif

@@ -380,6 +380,21 @@ SMOLLM_SCALAR_KQUANT_KERNEL(q6_k, BlockQ6_K, SMOLLM_LANES(q6_k_sums, false), SMO
 SMOLLM_SCALAR_KQUANT_KERNEL(iq4_xs, BlockIQ4_XS, SMOLLM_LANES(iq4_xs_sums, false), SMOLLM_LANES(iq4_xs_sums, false))
 #undef SMOLLM_LANES
 
+// IQ4_XS in a batch of kIqPanelMinTokens or more (kernels.h): llama.cpp's IQ panel GEMM, the
+// super-block's integer total fused into one sum.
+void iq4_xs_panel_dot(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, int n_tok, float* y,
+                      int64_t y_stride) {
+    const auto* w = static_cast<const BlockIQ4_XS*>(w_row);
+    const int64_t nb = n_cols / kQK_K;
+    for_each_token(xq, xq_stride, n_tok, y, y_stride, [&](const uint8_t* x) {
+        const auto* a = reinterpret_cast<const BlockQ8_K*>(x);
+        float acc = 0;
+        for (int64_t i = 0; i < nb; ++i)
+            acc = fused_madd(static_cast<float>(iq4_xs_sums(w[i], a[i]).total()), a[i].d * fp16_to_fp32(w[i].d), acc);
+        return acc;
+    });
+}
+
 #undef SMOLLM_SCALAR_BLOCK_KERNEL
 
 }  // namespace smollm::quant::scalar

@@ -287,11 +287,11 @@ void q2_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stri
     sums.store(y, y_stride);
 }
 
-template <int NT>
+template <int NT, template <int> class Sums = LaneTileSums>
 void iq4_xs_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
     const auto* w = static_cast<const BlockIQ4_XS*>(w_row);
     const ActivationTile<WideQ8_K, NT> act(xq, xq_stride);
-    LaneTileSums<NT> sums;
+    Sums<NT> sums;
     const float* f16 = fp16_table();
     const int64_t nb = n_cols / kQK_K;
     const v128_t levels = wasm_v128_load(kIQ4Values);
@@ -326,6 +326,12 @@ void iq4_xs_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_st
     sums.store(y, y_stride);
 }
 
+// A batch of kIqPanelMinTokens or more: llama.cpp's IQ panel order.
+template <int NT>
+void iq4_xs_panel_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
+    iq4_xs_tile<NT, PanelTileSums>(n_cols, w_row, xq, xq_stride, y, y_stride);
+}
+
 }  // namespace
 
 SMOLLM_SIMD128_TILE_ENTRY(q2_k, q2_k_tile)
@@ -334,6 +340,7 @@ SMOLLM_SIMD128_TILE_ENTRY(q4_k, q4_k_tile)
 SMOLLM_SIMD128_TILE_ENTRY(q5_k, q5_k_tile)
 SMOLLM_SIMD128_TILE_ENTRY(q6_k, q6_k_tile)
 SMOLLM_SIMD128_TILE_ENTRY(iq4_xs, iq4_xs_tile)
+SMOLLM_SIMD128_TILE_ENTRY(iq4_xs_panel, iq4_xs_panel_tile)
 
 }  // namespace smollm::quant::simd128
 #endif

@@ -64,8 +64,14 @@ using DotTileFn = void (*)(int64_t n_cols, const void* w_row, const void* xq, si
     void name##_dot(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride,     \
                     int n_tok, float* y, int64_t y_stride);
 
+// IQ4_XS in a batch of kIqPanelMinTokens or more tokens: llama.cpp's x86 build runs it through its
+// IQ panel GEMM (iqp.cpp, GGML_IQP_MIN_BATCH), one fused multiply-add per super-block total,
+// instead of the vec_dot's eight lanes; matmul picks iq4_xs_panel_dot for such batches.
+constexpr int64_t kIqPanelMinTokens = 8;
+
 namespace scalar {
 SMOLLM_QUANT_KERNEL_TYPES(SMOLLM_DECLARE_DOT_KERNEL)
+SMOLLM_DECLARE_DOT_KERNEL(iq4_xs_panel)
 }
 
 #if defined(__wasm_simd128__)
@@ -86,6 +92,7 @@ size_t widened_row_bytes(GgmlType weight_type, int64_t n_cols);
 void widen_activation_row(GgmlType weight_type, const void* xq, void* dst, int64_t n_cols);
 
 SMOLLM_QUANT_KERNEL_TYPES(SMOLLM_DECLARE_DOT_KERNEL)
+SMOLLM_DECLARE_DOT_KERNEL(iq4_xs_panel)
 }
 #endif
 
@@ -96,6 +103,7 @@ SMOLLM_QUANT_KERNEL_TYPES(SMOLLM_DECLARE_DOT_KERNEL)
 namespace relaxed {
 #define SMOLLM_QUANT_RELAXED_KERNEL_TYPES(X) X(q4_k) X(q5_k) X(q6_k) X(iq4_xs)
 SMOLLM_QUANT_RELAXED_KERNEL_TYPES(SMOLLM_DECLARE_DOT_KERNEL)
+SMOLLM_DECLARE_DOT_KERNEL(iq4_xs_panel)
 #undef SMOLLM_QUANT_RELAXED_KERNEL_TYPES
 }
 #endif

@@ -86,10 +86,27 @@ size_t matmul_scratch_bytes(GgmlType weight_type, int64_t n_cols) {
 #endif
 }
 
+namespace {
+
+// The kernel for a batch of n_tokens: IQ4_XS batches of kIqPanelMinTokens or more take llama.cpp's
+// IQ panel order (kernels.h).
+DotTileFn batch_kernel_for(GgmlType t, int64_t n_tokens) {
+    if (t == GgmlType::IQ4_XS && n_tokens >= quant::kIqPanelMinTokens) {
+#if defined(__wasm_relaxed_simd__)
+        return quant::relaxed::iq4_xs_panel_dot;
+#else
+        return isa::iq4_xs_panel_dot;
+#endif
+    }
+    return kernel_for(t);
+}
+
+}  // namespace
+
 void matmul(GgmlType weight_type, const void* w, size_t w_row_bytes, int64_t n_cols,
             int64_t row_begin, int64_t row_end, const void* xq, size_t xq_row_bytes,
             int64_t n_tokens, float* y, int64_t y_stride, uint8_t* scratch) {
-    const DotTileFn kernel = kernel_for(weight_type);
+    const DotTileFn kernel = batch_kernel_for(weight_type, n_tokens);
     if (!kernel)
         throw std::invalid_argument("matmul: unsupported weight type " + std::string(ggml_type_name(weight_type)));
     if (row_end <= row_begin || n_tokens <= 0) return;

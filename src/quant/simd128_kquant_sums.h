@@ -106,6 +106,28 @@ private:
     EightLanes lanes_[NT];
 };
 
+// IQ4_XS in a batch of kIqPanelMinTokens or more (kernels.h): llama.cpp's IQ panel GEMM converts
+// a super-block's integer total to f32 and accumulates it with one fused multiply-add. add()
+// takes the total as kIntegerSums i32x4 partial sums and d = the two scales' product.
+template <int NT>
+class PanelTileSums {
+public:
+    static constexpr int kIntegerSums = 1;
+
+    template <int kSums>
+    void add(int t, const v128_t* isum, float d) {
+        static_assert(kSums == kIntegerSums);
+        acc_[t] = fused_madd(static_cast<float>(hsum_i32x4(isum[0])), d, acc_[t]);
+    }
+
+    void store(float* y, int64_t y_stride) const {
+        for (int t = 0; t < NT; ++t) y[t * y_stride] = acc_[t];
+    }
+
+private:
+    float acc_[NT] = {};
+};
+
 // Q6_K's sums for LaneTileSums: `isum` holds the integer sums of the unsigned levels (0..63),
 // kSums i32x4 as LaneTileSums takes them; sc_lo / sc_hi the 16 group scales as i16. The levels
 // over-count by 32 x scale x Q8_K sum per group of 16, subtracted per lane where llama.cpp's x86

@@ -124,7 +124,10 @@ float scalar_dot(const KernelCase& kc, const uint8_t* w_row, const uint8_t* xq, 
     int64_t t0 = 0;
     while (t0 + quant::tile_tokens_for(kc.type, n_tok, t0) <= t) t0 += quant::tile_tokens_for(kc.type, n_tok, t0);
     float y[quant::kMaxTileTokens] = {};
-    kc.scalar(n_cols, w_row, xq + t0 * xs, xs, quant::tile_tokens_for(kc.type, n_tok, t0), y, 1);
+    // matmul's kernel for the batch (kernels.h: IQ4_XS's panel order from kIqPanelMinTokens on).
+    const quant::DotTileFn scalar = kc.type == GgmlType::IQ4_XS && n_tok >= quant::kIqPanelMinTokens
+                                        ? quant::scalar::iq4_xs_panel_dot : kc.scalar;
+    scalar(n_cols, w_row, xq + t0 * xs, xs, quant::tile_tokens_for(kc.type, n_tok, t0), y, 1);
     return y[t - t0];
 }
 
