@@ -278,7 +278,9 @@ struct Engine::State {
         }
     }
 
-    void evaluate(const int32_t* tokens, int32_t n, int32_t n_past, bool all_logits) {
+    // `span`: the whole evaluation these tokens belong to when the prefill feeds a prompt in
+    // steps (LlamaModel::forward; llama.cpp would evaluate the prompt at once).
+    void evaluate(const int32_t* tokens, int32_t n, int32_t n_past, bool all_logits, EvalSpan span = {}) {
         const int32_t vocab = n_vocab();
         const int32_t ctx = model->n_ctx();
         if (n <= 0 || !tokens) fail(ErrorKind::InvalidArgument, "eval needs at least one token");
@@ -312,7 +314,7 @@ struct Engine::State {
         logits_rows = 0;
         // Grows only for all-positions requests larger than any before; decode never allocates.
         if (logits.size() < logit_floats) logits.resize(static_cast<size_t>(logit_floats));
-        model->forward(tokens, n, n_past, all_logits, logits.data());
+        model->forward(tokens, n, n_past, all_logits, logits.data(), span);
         cached.insert(cached.end(), tokens, tokens + n);
         logits_rows = rows;
     }
@@ -420,7 +422,7 @@ std::unique_ptr<Engine> Engine::load(std::vector<FileBuffer> parts, const Engine
         s.pool = std::make_unique<ThreadPool>(std::clamp(options.n_threads, 1, kMaxThreads), 0, /*adaptive=*/true,
                                               /*measure=*/true);
         s.model = std::make_unique<LlamaModel>(config, std::move(weights), static_cast<int32_t>(n_ctx), options.kv_type_k,
-                                                options.kv_type_v, *s.pool);
+                                                options.kv_type_v, *s.pool, options.batch_order);
         s.logits.assign(static_cast<size_t>(config.n_vocab), 0.0f);
         s.cached.reserve(n_ctx);
     } catch (const ModelError& e) {
@@ -637,7 +639,8 @@ StepResult Engine::step() {
     const int32_t prompt_len = static_cast<int32_t>(s.prompt.size());
     if (s.prefill_next < prompt_len) {
         const int32_t n = std::min(s.options.prefill_chunk, prompt_len - s.prefill_next);
-        s.evaluate(s.prompt.data() + s.prefill_next, n, s.prefill_next, false);
+        s.evaluate(s.prompt.data() + s.prefill_next, n, s.prefill_next, false,
+                   EvalSpan{prompt_len - s.prefill_first, s.prefill_next - s.prefill_first});
         s.prefill_next += n;
         StepResult r;
         r.kind = StepResult::Kind::Prefill;

@@ -12,6 +12,7 @@
 #include "gguf/gguf_reader.h"
 #include "model/kv_type.h"
 #include "sample/logprobs.h"
+#include "quant/quant.h"
 #include "sample/sampler.h"
 #include "text/tokenizer.h"
 
@@ -27,6 +28,9 @@ struct EngineOptions {
     // Bytes the plan's total (file + KV cache + scratch) may take when choosing the default
     // context; 0: wasm32's 4 GiB.
     uint64_t memory_limit = 0;
+    // How prompts evaluated as a batch sum (quant.h): Fast, or llama.cpp's batch orders (its
+    // logits bit for bit on the types it covers, at a cost in prefill speed).
+    BatchOrder batch_order = BatchOrder::Fast;
 };
 
 // What a model will need, known from its header alone (before downloading the weights).

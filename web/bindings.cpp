@@ -138,6 +138,13 @@ KvType kv_type_arg(const std::string& name, const char* what) {
     return *t;
 }
 
+// A batch order by name (the package checks it first; this is the engine's guard).
+BatchOrder batch_order_arg(const std::string& name, const char* what) {
+    const std::optional<BatchOrder> order = parse_batch_order(name);
+    if (!order) invalid_argument(std::string(what) + ": unknown batch order \"" + name + "\" (fast or llama.cpp)");
+    return *order;
+}
+
 // Parses the header from the first `available` bytes of a file of `file_size` bytes (0 when
 // unknown). Result: {status: "need_more", bytesNeeded} | {status: "error", error: failure} |
 // {status: "complete", header, plan | planError: failure}. The plan is the engine's own
@@ -205,7 +212,8 @@ class WebEngine {
 public:
     // parts: [{ptr, size}, ...] of malloc'ed buffers holding complete files. On success the
     // engine owns them; on error (a thrown JS Error) the caller still does and frees them.
-    static WebEngine* load(val parts, double n_threads, double context_size, std::string kv_type_k, std::string kv_type_v) {
+    static WebEngine* load(val parts, double n_threads, double context_size, std::string kv_type_k, std::string kv_type_v,
+                           std::string batch_order) {
         return guarded([&] {
             std::vector<Engine::FileBuffer> buffers;
             const auto n = parts["length"].as<uint32_t>();
@@ -221,6 +229,7 @@ public:
             options.context_size = saturate_u32(context_size);
             options.kv_type_k = kv_type_arg(kv_type_k, "Engine.load");
             options.kv_type_v = kv_type_arg(kv_type_v, "Engine.load");
+            options.batch_order = batch_order_arg(batch_order, "Engine.load");
             auto* web = new WebEngine();
             web->kv_type_k_ = options.kv_type_k;
             web->kv_type_v_ = options.kv_type_v;

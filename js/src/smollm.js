@@ -4,6 +4,7 @@
 import { DEFAULT_SAMPLING, GENERATION_FIELDS } from './options/generation-fields.js';
 import { fromOpenAi } from './options/openai.js';
 import { requestOptions } from './options/request.js';
+import { batchOrder } from './options/batch-order.js';
 import { kvCacheTypes } from './options/kv-cache.js';
 import { openAiLogprobs } from './logprobs.js';
 import { toolPlan } from './tools/tool-request.js';
@@ -104,6 +105,7 @@ export class SmolLM {
     if (typeof persist !== 'boolean') throw new InvalidArgumentError('persist must be true or false');
     if (rest.simd !== undefined) checkSimdChoice(rest.simd);
     kvCacheTypes(rest);   // checked here too, so a bad type fails before a worker starts
+    batchOrder(rest);
     if (signal?.aborted) throw abortError(signal.reason);
     // Asked on this thread (persist() is not exposed in workers), before the download starts.
     const storage = requestStorage(persist && rest.cache !== false);

@@ -52,6 +52,7 @@
 /** @typedef {'multi-thread' | 'single-thread'} BuildKind */
 /** @typedef {'auto' | 'relaxed' | 'simd128'} SimdChoice */
 /** @typedef {import('./options/kv-cache.js').KvCacheType} KvCacheType */
+/** @typedef {import('./options/batch-order.js').BatchOrder} BatchOrder */
 
 /**
  * @typedef {object} LoadOptions
@@ -75,6 +76,13 @@
  *   1.5 GiB.
  * @property {KvCacheType} [kvCacheKeyType] The keys' type, overriding kvCacheType.
  * @property {KvCacheType} [kvCacheValueType] The values' type, overriding kvCacheType.
+ * @property {BatchOrder} [batchOrder] How a prompt evaluated as a batch sums: 'fast' (default)
+ *   or 'llama.cpp', which follows llama.cpp's own batch path (its tiled attention from 64 prompt
+ *   tokens on, its batch matmul orders), so that a prompt's logits, and the keys and values it
+ *   leaves in the cache, are llama.cpp's bit for bit on the weight types that path covers
+ *   (tests/parity/README.md): the same greedy text as llama.cpp, perplexity equal to its
+ *   figure. It costs prefill speed (bench/RESULTS.md). Generation (one token at a time) follows
+ *   llama.cpp's decode order with either.
  * @property {TemplateLimits} [templateLimits] Limits on rendering the model's chat template.
  * @property {boolean} [cache] Offline cache. Default true: completed downloads are stored
  *   (browser: Cache Storage, or IndexedDB where the browser has no origin private file system,

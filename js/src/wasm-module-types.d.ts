@@ -160,7 +160,7 @@ export interface SmolLMModule {
   Sha256: new () => WasmSha256;
   Engine: {
     /** Throws an engine Error (EngineFailure fields); on error the caller still owns the parts. */
-    load(parts: FilePart[], threads: number, contextSize: number, keyType: string, valueType: string): WasmEngine;
+    load(parts: FilePart[], threads: number, contextSize: number, keyType: string, valueType: string, batchOrder: string): WasmEngine;
   };
   ErrorKind: Record<ErrorKindName, EmbindEnumValue> & { values: Record<number, EmbindEnumValue> };
 }

@@ -37,13 +37,14 @@ int64_t row_blocks(const WeightMatrix& w) { return (w.rows + kRowAlign - 1) / kR
 }  // namespace
 
 LlamaModel::LlamaModel(const LlamaConfig& config, LlamaWeights weights, int32_t n_ctx, KvType kv_type_k,
-                       KvType kv_type_v, ThreadPool& pool)
+                       KvType kv_type_v, ThreadPool& pool, BatchOrder batch_order)
     : config_(config),
       weights_(std::move(weights)),
       cache_(config.n_layers, n_ctx, config.kv_dim, config.head_dim, kv_type_k, kv_type_v),
       rope_(n_ctx, config.n_rot, config.rope_theta, config.rope_freq_scale, weights_.rope_freq_factors),
       pool_(pool) {
     attn_scale_ = 1.0f / std::sqrt(static_cast<float>(config.head_dim));
+    batch_order_ = batch_order;
     rotate_k_ = kv_type_block(kv_type_k) > 1 && hadamard_applies(config.head_dim);
     rotate_v_ = kv_type_block(kv_type_v) > 1 && hadamard_applies(config.head_dim);
     for (const WeightMatrix* m : weights_.matrices()) {
@@ -145,7 +146,7 @@ void LlamaModel::matmul_rows(const WeightMatrix& w, const uint8_t* xq, int32_t n
     const int64_t r1 = std::min(w.rows, row_end);
     if (r0 >= r1) return;
     uint8_t* scratch = matmul_scratch_stride_ ? &matmul_scratch_[static_cast<size_t>(thread) * matmul_scratch_stride_] : nullptr;
-    matmul(w.type, w.data, w.row_bytes, w.cols, r0, r1, xq, act_stride_, n_tokens, y, y_stride, scratch);
+    matmul(w.type, w.data, w.row_bytes, w.cols, r0, r1, xq, act_stride_, n_tokens, y, y_stride, scratch, batch_order_);
 }
 
 bool LlamaModel::tiled_attention(int32_t index, int32_t total) {
@@ -278,7 +279,8 @@ void LlamaModel::attention_layer(int32_t layer, int32_t n, int32_t pos0, EvalSpa
     });
     // A micro-batch llama.cpp evaluates with its tiled attention: one work item per head, which
     // widens each tile of that head's keys and values once for all the batch's queries.
-    if (cache_.tiles(c.head_dim) && tiled_attention(span.offset, span.total) &&
+    const bool llama_batches = batch_order_ == BatchOrder::LlamaCpp;
+    if (llama_batches && cache_.tiles(c.head_dim) && tiled_attention(span.offset, span.total) &&
         tiled_attention(span.offset + n - 1, span.total)) {
         int32_t n_keys[kMaxBatch];
         for (int32_t t = 0; t < n; ++t) n_keys[t] = pos0 + t + 1;
@@ -300,8 +302,8 @@ void LlamaModel::attention_layer(int32_t layer, int32_t n, int32_t pos0, EvalSpa
         float* scores = &scores_[static_cast<size_t>(thread) * static_cast<size_t>(cache_.n_ctx())];
         for (int64_t i = begin; i < end; ++i) {
             const int32_t t = static_cast<int32_t>(i / c.n_heads);
-            attend(layer, t, static_cast<int32_t>(i % c.n_heads), pos0 + t, tiled_attention(span.offset + t, span.total),
-                   scores);
+            attend(layer, t, static_cast<int32_t>(i % c.n_heads), pos0 + t,
+                   llama_batches && tiled_attention(span.offset + t, span.total), scores);
         }
     });
 }

@@ -8,6 +8,7 @@
 #include "model/kv_cache.h"
 #include "model/llama_config.h"
 #include "model/llama_weights.h"
+#include "quant/quant.h"
 #include "model/ops.h"
 
 namespace smollm {
@@ -26,8 +27,10 @@ public:
     // tokens at once, and the scratch buffers are sized for it.
     static constexpr int32_t kMaxBatch = 64;
 
+    // `batch_order`: how a batch of tokens sums (quant.h); LlamaCpp also takes llama.cpp's tiled
+    // attention order for its micro-batches of 64 or more tokens (tiled_attention).
     LlamaModel(const LlamaConfig& config, LlamaWeights weights, int32_t n_ctx, KvType kv_type_k, KvType kv_type_v,
-               ThreadPool& pool);
+               ThreadPool& pool, BatchOrder batch_order = BatchOrder::Fast);
 
     // Scratch bytes a model of this shape needs (for plan_memory, before loading).
     static uint64_t scratch_bytes_for(const LlamaConfig& config, const LlamaWeights& weights, int32_t n_ctx,
@@ -53,7 +56,8 @@ public:
     // an evaluation is cut into micro-batches of this many tokens, and one of at least
     // flash_attention::kTileQueries goes through its tiled attention.
     static constexpr int32_t kLlamaUbatch = 512;
-    // Whether token `index` of an evaluation of `total` tokens takes the tiled attention.
+    // Whether token `index` of an evaluation of `total` tokens falls in a micro-batch that
+    // llama.cpp evaluates with its tiled attention.
     static bool tiled_attention(int32_t index, int32_t total);
 
     // Context shift: drops cached positions [n_keep, n_keep + n_discard) of every layer and
@@ -96,6 +100,7 @@ private:
     RopeTable rope_;
     ThreadPool& pool_;
     float attn_scale_ = 1.0f;
+    BatchOrder batch_order_ = BatchOrder::Fast;
     bool rotate_k_ = false;   // Hadamard rotation of Q / K and of V heads (model/hadamard.h)
     bool rotate_v_ = false;
     size_t act_stride_ = 0;   // bytes between quantized activation rows

@@ -55,13 +55,14 @@ inline v128_t pair_dot(const int8_t* a, v128_t levels) {
 // Q4_K / Q5_K: 8 groups of 32 with six-bit scales and mins, combined in float as the SIMD128
 // kernels do (kernels.h; one token: Q4_K as llama.cpp's repacked x86 GEMV, Q5_K in its x86
 // vec_dot's eight lanes, 0..3 from elements 0..15 of each group, 4..7 from 16..31).
-template <int NT, bool kFiveBit, typename Block>
+template <int NT, bool kFiveBit, typename Block, bool kFast = false>
 void k4_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
     const auto* w = static_cast<const Block*>(w_row);
     const ActivationTile<BlockQ8_K, NT> act(xq, xq_stride);
-    simd128::K4TileSums<NT, kFiveBit> sums;
-    constexpr bool kLanes = simd128::K4TileSums<NT, kFiveBit>::kLanes;
-    constexpr bool kPairs = simd128::K4TileSums<NT, kFiveBit>::kPairs;
+    using Sums = simd128::K4TileSums<NT, kFiveBit, !kFiveBit, kFast>;
+    Sums sums;
+    constexpr bool kLanes = Sums::kLanes;
+    constexpr bool kPairs = Sums::kPairs;
     const float* f16 = fp16_table();
     const int64_t nb = n_cols / kQK_K;
     const v128_t m0f = opaque_splat(0x0f), m10 = opaque_splat(0x10);
@@ -133,17 +134,25 @@ void q4_k_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int
     k4_tile<NT, false, BlockQ4_K>(n, w, x, xs, y, ys);
 }
 template <int NT>
+void q4_k_fast_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
+    k4_tile<NT, false, BlockQ4_K, true>(n, w, x, xs, y, ys);
+}
+template <int NT>
 void q5_k_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
     k4_tile<NT, true, BlockQ5_K>(n, w, x, xs, y, ys);
+}
+template <int NT>
+void q5_k_fast_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
+    k4_tile<NT, true, BlockQ5_K, true>(n, w, x, xs, y, ys);
 }
 
 // Q6_K: 16 groups of 16 with signed 8-bit scales; levels stay unsigned (0..63) and the -32
 // offset is applied once per super-block through the bsums.
-template <int NT>
+template <int NT, bool kFast = false>
 void q6_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
     const auto* w = static_cast<const BlockQ6_K*>(w_row);
     const ActivationTile<BlockQ8_K, NT> act(xq, xq_stride);
-    simd128::LaneTileSums<NT> sums;
+    simd128::LaneTileSums<NT, kFast> sums;
     const float* f16 = fp16_table();
     const int64_t nb = n_cols / kQK_K;
     const v128_t m0f = opaque_splat(0x0f), m30 = opaque_splat(0x30);
@@ -190,7 +199,7 @@ void q6_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stri
             for (int n = 0; n < 2; ++n) half(n);
         }
         const float wd = f16[b.d];
-        for (int t = 0; t < NT; ++t) simd128::add_q6_k<NT, kSums>(sums, t, isum[t], sc_lo, sc_hi, act.row[t][i].bsums, act.row[t][i].d * wd);
+        for (int t = 0; t < NT; ++t) simd128::add_q6_k<NT, kFast, kSums>(sums, t, isum[t], sc_lo, sc_hi, act.row[t][i].bsums, act.row[t][i].d * wd);
     }
     sums.store(y, y_stride);
 }
@@ -207,7 +216,7 @@ inline v128_t signed_pair_dot(const int8_t* a, v128_t levels) {
 
 // IQ4_XS: 8 groups of 32 with six-bit scales; byte j of a group holds element j (low nibble)
 // and j + 16 (high nibble), and the 16 levels are one swizzle, as in simd128::iq4_xs_tile.
-template <int NT, template <int> class Sums = simd128::LaneTileSums>
+template <int NT, template <int> class Sums = simd128::LlamaLaneSums>
 void iq4_xs_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
     const auto* w = static_cast<const BlockIQ4_XS*>(w_row);
     const ActivationTile<BlockQ8_K, NT> act(xq, xq_stride);
@@ -245,6 +254,16 @@ void iq4_xs_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_st
     sums.store(y, y_stride);
 }
 
+// BatchOrder::Fast's batch tiles (quant.h): one total per super-block.
+template <int NT>
+void q6_k_fast_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
+    q6_k_tile<NT, true>(n, w, x, xs, y, ys);
+}
+template <int NT>
+void iq4_xs_fast_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
+    iq4_xs_tile<NT, simd128::FastLaneSums>(n, w, x, xs, y, ys);
+}
+
 // A batch of kIqPanelMinTokens or more: llama.cpp's IQ panel order.
 template <int NT>
 void iq4_xs_panel_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
@@ -258,6 +277,10 @@ SMOLLM_SIMD128_TILE_ENTRY(q5_k, q5_k_tile)
 SMOLLM_SIMD128_TILE_ENTRY(q6_k, q6_k_tile)
 SMOLLM_SIMD128_TILE_ENTRY(iq4_xs, iq4_xs_tile)
 SMOLLM_SIMD128_TILE_ENTRY(iq4_xs_panel, iq4_xs_panel_tile)
+SMOLLM_SIMD128_TILE_ENTRY(q4_k_fast, q4_k_fast_tile)
+SMOLLM_SIMD128_TILE_ENTRY(q5_k_fast, q5_k_fast_tile)
+SMOLLM_SIMD128_TILE_ENTRY(q6_k_fast, q6_k_fast_tile)
+SMOLLM_SIMD128_TILE_ENTRY(iq4_xs_fast, iq4_xs_fast_tile)
 
 }  // namespace smollm::quant::relaxed
 #endif

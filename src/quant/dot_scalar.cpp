@@ -378,6 +378,16 @@ SMOLLM_SCALAR_KQUANT_KERNEL(q5_k, BlockQ5_K, SMOLLM_LANES((k4_sums<true, BlockQ5
                             SMOLLM_LANES((k4_sums<true, BlockQ5_K>), true))
 SMOLLM_SCALAR_KQUANT_KERNEL(q6_k, BlockQ6_K, SMOLLM_LANES(q6_k_sums, false), SMOLLM_LANES(q6_k_sums, false))
 SMOLLM_SCALAR_KQUANT_KERNEL(iq4_xs, BlockIQ4_XS, SMOLLM_LANES(iq4_xs_sums, false), SMOLLM_LANES(iq4_xs_sums, false))
+// BatchOrder::Fast (quant.h): batch tiles with one total per super-block.
+#define SMOLLM_TOTAL(sums, has_mins) (kquant_row<has_mins>(w, a, nb, sums, false))
+SMOLLM_SCALAR_KQUANT_KERNEL(q3_k_fast, BlockQ3_K, SMOLLM_LANES(q3_k_sums, false), SMOLLM_TOTAL(q3_k_sums, false))
+SMOLLM_SCALAR_KQUANT_KERNEL(q4_k_fast, BlockQ4_K, (kquant_row_repacked(w, a, nb, k4_sums<false, BlockQ4_K>)),
+                            SMOLLM_TOTAL((k4_sums<false, BlockQ4_K>), true))
+SMOLLM_SCALAR_KQUANT_KERNEL(q5_k_fast, BlockQ5_K, SMOLLM_LANES((k4_sums<true, BlockQ5_K>), true),
+                            SMOLLM_TOTAL((k4_sums<true, BlockQ5_K>), true))
+SMOLLM_SCALAR_KQUANT_KERNEL(q6_k_fast, BlockQ6_K, SMOLLM_LANES(q6_k_sums, false), SMOLLM_TOTAL(q6_k_sums, false))
+SMOLLM_SCALAR_KQUANT_KERNEL(iq4_xs_fast, BlockIQ4_XS, SMOLLM_LANES(iq4_xs_sums, false), SMOLLM_TOTAL(iq4_xs_sums, false))
+#undef SMOLLM_TOTAL
 #undef SMOLLM_LANES
 
 // IQ4_XS in a batch of kIqPanelMinTokens or more (kernels.h): llama.cpp's IQ panel GEMM, the

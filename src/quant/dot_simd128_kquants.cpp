@@ -39,13 +39,14 @@ inline void pin(volatile v128_t* sink, v128_t v) { *sink = v; }
 // x86 vec_dot's eight lanes (quant/kquant_order.h), which the even / odd layout
 // (simd128_util.h) gives directly: dot16 makes lanes 0..3 from elements 0..15 of each group,
 // 4..7 from 16..31. Larger tiles: one total per super-block.
-template <int NT, bool kFiveBit, typename Block>
+template <int NT, bool kFiveBit, typename Block, bool kFast = false>
 void k4_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
     const auto* w = static_cast<const Block*>(w_row);
     const ActivationTile<WideQ8_K, NT> act(xq, xq_stride);
-    K4TileSums<NT, kFiveBit> sums;
-    constexpr bool kLanes = K4TileSums<NT, kFiveBit>::kLanes;
-    constexpr bool kPairs = K4TileSums<NT, kFiveBit>::kPairs;
+    using Sums = K4TileSums<NT, kFiveBit, !kFiveBit, kFast>;
+    Sums sums;
+    constexpr bool kLanes = Sums::kLanes;
+    constexpr bool kPairs = Sums::kPairs;
     volatile v128_t sink;  // see pin()
     const float* f16 = fp16_table();
     const int64_t nb = n_cols / kQK_K;
@@ -120,15 +121,23 @@ void q4_k_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int
     k4_tile<NT, false, BlockQ4_K>(n, w, x, xs, y, ys);
 }
 template <int NT>
+void q4_k_fast_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
+    k4_tile<NT, false, BlockQ4_K, true>(n, w, x, xs, y, ys);
+}
+template <int NT>
 void q5_k_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
     k4_tile<NT, true, BlockQ5_K>(n, w, x, xs, y, ys);
 }
-
 template <int NT>
+void q5_k_fast_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
+    k4_tile<NT, true, BlockQ5_K, true>(n, w, x, xs, y, ys);
+}
+
+template <int NT, bool kFast = false>
 void q6_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
     const auto* w = static_cast<const BlockQ6_K*>(w_row);
     const ActivationTile<WideQ8_K, NT> act(xq, xq_stride);
-    LaneTileSums<NT> sums;
+    LaneTileSums<NT, kFast> sums;
     volatile v128_t sink;  // see pin()
     const float* f16 = fp16_table();
     const int64_t nb = n_cols / kQK_K;
@@ -197,16 +206,16 @@ void q6_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stri
             for (int n = 0; n < 2; ++n) half(n);
         }
         const float wd = f16[b.d];
-        for (int t = 0; t < NT; ++t) add_q6_k<NT, kSums>(sums, t, isum[t], sc_lo, sc_hi, act.row[t][i].bsums, act.row[t][i].d * wd);
+        for (int t = 0; t < NT; ++t) add_q6_k<NT, kFast, kSums>(sums, t, isum[t], sc_lo, sc_hi, act.row[t][i].bsums, act.row[t][i].d * wd);
     }
     sums.store(y, y_stride);
 }
 
-template <int NT>
+template <int NT, bool kFast = false>
 void q3_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
     const auto* w = static_cast<const BlockQ3_K*>(w_row);
     const ActivationTile<WideQ8_K, NT> act(xq, xq_stride);
-    LaneTileSums<NT> sums;
+    LaneTileSums<NT, kFast> sums;
     const float* f16 = fp16_table();
     const int64_t nb = n_cols / kQK_K;
     const v128_t three = wasm_i8x16_splat(3), four = wasm_i8x16_splat(4), zero = wasm_i32x4_splat(0);
@@ -287,7 +296,7 @@ void q2_k_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stri
     sums.store(y, y_stride);
 }
 
-template <int NT, template <int> class Sums = LaneTileSums>
+template <int NT, template <int> class Sums = LlamaLaneSums>
 void iq4_xs_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
     const auto* w = static_cast<const BlockIQ4_XS*>(w_row);
     const ActivationTile<WideQ8_K, NT> act(xq, xq_stride);
@@ -326,6 +335,20 @@ void iq4_xs_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_st
     sums.store(y, y_stride);
 }
 
+// BatchOrder::Fast's batch tiles (quant.h): one total per super-block.
+template <int NT>
+void q6_k_fast_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
+    q6_k_tile<NT, true>(n, w, x, xs, y, ys);
+}
+template <int NT>
+void q3_k_fast_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
+    q3_k_tile<NT, true>(n, w, x, xs, y, ys);
+}
+template <int NT>
+void iq4_xs_fast_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
+    iq4_xs_tile<NT, FastLaneSums>(n, w, x, xs, y, ys);
+}
+
 // A batch of kIqPanelMinTokens or more: llama.cpp's IQ panel order.
 template <int NT>
 void iq4_xs_panel_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
@@ -341,6 +364,11 @@ SMOLLM_SIMD128_TILE_ENTRY(q5_k, q5_k_tile)
 SMOLLM_SIMD128_TILE_ENTRY(q6_k, q6_k_tile)
 SMOLLM_SIMD128_TILE_ENTRY(iq4_xs, iq4_xs_tile)
 SMOLLM_SIMD128_TILE_ENTRY(iq4_xs_panel, iq4_xs_panel_tile)
+SMOLLM_SIMD128_TILE_ENTRY(q3_k_fast, q3_k_fast_tile)
+SMOLLM_SIMD128_TILE_ENTRY(q4_k_fast, q4_k_fast_tile)
+SMOLLM_SIMD128_TILE_ENTRY(q5_k_fast, q5_k_fast_tile)
+SMOLLM_SIMD128_TILE_ENTRY(q6_k_fast, q6_k_fast_tile)
+SMOLLM_SIMD128_TILE_ENTRY(iq4_xs_fast, iq4_xs_fast_tile)
 
 }  // namespace smollm::quant::simd128
 #endif

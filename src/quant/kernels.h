@@ -17,7 +17,9 @@
 // batch order: the same eight lanes per token for Q3_K / Q5_K / Q6_K / IQ4_XS (its batch calls
 // the one-token dot per token), Q4_K's repacked GEMM (a fused sum per 64 elements; matmul
 // tiles those two types with repacked_tile_tokens), F16's tinyBLAS (f16_dot_order.h). matmul
-// never splits a batch of other types into a tile of one (tile_tokens). Q2_K's batch tiles keep
+// never splits a batch of other types into a tile of one (tile_tokens). BatchOrder::Fast
+// (quant.h) keeps one total per super-block in the k-quant and IQ4_XS batch tiles instead (the
+// _fast kernels below). Q2_K's batch tiles keep
 // one total per super-block, and the scalar F32 kernel's a plain sum (its one-token order's
 // fused adds are emulated in double; the SIMD128 one is plain, dot_simd128_float.cpp says why);
 // BF16 sums every tile in its one-token order (plain adds).
@@ -69,8 +71,13 @@ using DotTileFn = void (*)(int64_t n_cols, const void* w_row, const void* xq, si
 // instead of the vec_dot's eight lanes; matmul picks iq4_xs_panel_dot for such batches.
 constexpr int64_t kIqPanelMinTokens = 8;
 
+// BatchOrder::Fast's kernels (quant.h) of the types whose batch order differs: one total per
+// super-block for a tile of 2..4 tokens, the decode order for one.
+#define SMOLLM_QUANT_FAST_KERNEL_TYPES(X) X(q3_k_fast) X(q4_k_fast) X(q5_k_fast) X(q6_k_fast) X(iq4_xs_fast)
+
 namespace scalar {
 SMOLLM_QUANT_KERNEL_TYPES(SMOLLM_DECLARE_DOT_KERNEL)
+SMOLLM_QUANT_FAST_KERNEL_TYPES(SMOLLM_DECLARE_DOT_KERNEL)
 SMOLLM_DECLARE_DOT_KERNEL(iq4_xs_panel)
 }
 
@@ -92,6 +99,7 @@ size_t widened_row_bytes(GgmlType weight_type, int64_t n_cols);
 void widen_activation_row(GgmlType weight_type, const void* xq, void* dst, int64_t n_cols);
 
 SMOLLM_QUANT_KERNEL_TYPES(SMOLLM_DECLARE_DOT_KERNEL)
+SMOLLM_QUANT_FAST_KERNEL_TYPES(SMOLLM_DECLARE_DOT_KERNEL)
 SMOLLM_DECLARE_DOT_KERNEL(iq4_xs_panel)
 }
 #endif
@@ -104,6 +112,10 @@ namespace relaxed {
 #define SMOLLM_QUANT_RELAXED_KERNEL_TYPES(X) X(q4_k) X(q5_k) X(q6_k) X(iq4_xs)
 SMOLLM_QUANT_RELAXED_KERNEL_TYPES(SMOLLM_DECLARE_DOT_KERNEL)
 SMOLLM_DECLARE_DOT_KERNEL(iq4_xs_panel)
+SMOLLM_DECLARE_DOT_KERNEL(q4_k_fast)
+SMOLLM_DECLARE_DOT_KERNEL(q5_k_fast)
+SMOLLM_DECLARE_DOT_KERNEL(q6_k_fast)
+SMOLLM_DECLARE_DOT_KERNEL(iq4_xs_fast)
 #undef SMOLLM_QUANT_RELAXED_KERNEL_TYPES
 }
 #endif

@@ -75,6 +75,14 @@ bool quant_supported(GgmlType t) { return kernel_for(t) != nullptr; }
 
 const char* kernel_isa() { return kIsaName; }
 
+const char* batch_order_name(BatchOrder order) { return order == BatchOrder::LlamaCpp ? "llama.cpp" : "fast"; }
+
+std::optional<BatchOrder> parse_batch_order(std::string_view name) {
+    if (name == "fast") return BatchOrder::Fast;
+    if (name == "llama.cpp") return BatchOrder::LlamaCpp;
+    return std::nullopt;
+}
+
 size_t matmul_scratch_bytes(GgmlType weight_type, int64_t n_cols) {
 #if defined(__wasm_simd128__)
     if (!kernel_for(weight_type) || relaxed_kernel_for(weight_type)) return 0;
@@ -88,9 +96,34 @@ size_t matmul_scratch_bytes(GgmlType weight_type, int64_t n_cols) {
 
 namespace {
 
-// The kernel for a batch of n_tokens: IQ4_XS batches of kIqPanelMinTokens or more take llama.cpp's
-// IQ panel order (kernels.h).
-DotTileFn batch_kernel_for(GgmlType t, int64_t n_tokens) {
+// BatchOrder::Fast's kernel for the types whose batch order it changes (kernels.h), else null.
+DotTileFn fast_kernel_for(GgmlType t) {
+#if defined(__wasm_relaxed_simd__)
+    switch (t) {
+    case GgmlType::Q4_K: return quant::relaxed::q4_k_fast_dot;
+    case GgmlType::Q5_K: return quant::relaxed::q5_k_fast_dot;
+    case GgmlType::Q6_K: return quant::relaxed::q6_k_fast_dot;
+    case GgmlType::IQ4_XS: return quant::relaxed::iq4_xs_fast_dot;
+    default: break;
+    }
+#endif
+    switch (t) {
+    case GgmlType::Q3_K: return isa::q3_k_fast_dot;
+    case GgmlType::Q4_K: return isa::q4_k_fast_dot;
+    case GgmlType::Q5_K: return isa::q5_k_fast_dot;
+    case GgmlType::Q6_K: return isa::q6_k_fast_dot;
+    case GgmlType::IQ4_XS: return isa::iq4_xs_fast_dot;
+    default: return nullptr;
+    }
+}
+
+// The kernel for a batch of n_tokens in `order`: in LlamaCpp, IQ4_XS batches of
+// kIqPanelMinTokens or more take llama.cpp's IQ panel order (kernels.h).
+DotTileFn batch_kernel_for(GgmlType t, int64_t n_tokens, BatchOrder order) {
+    if (order == BatchOrder::Fast) {
+        if (const DotTileFn fast = fast_kernel_for(t)) return fast;
+        return kernel_for(t);
+    }
     if (t == GgmlType::IQ4_XS && n_tokens >= quant::kIqPanelMinTokens) {
 #if defined(__wasm_relaxed_simd__)
         return quant::relaxed::iq4_xs_panel_dot;
@@ -105,8 +138,8 @@ DotTileFn batch_kernel_for(GgmlType t, int64_t n_tokens) {
 
 void matmul(GgmlType weight_type, const void* w, size_t w_row_bytes, int64_t n_cols,
             int64_t row_begin, int64_t row_end, const void* xq, size_t xq_row_bytes,
-            int64_t n_tokens, float* y, int64_t y_stride, uint8_t* scratch) {
-    const DotTileFn kernel = batch_kernel_for(weight_type, n_tokens);
+            int64_t n_tokens, float* y, int64_t y_stride, uint8_t* scratch, BatchOrder order) {
+    const DotTileFn kernel = batch_kernel_for(weight_type, n_tokens, order);
     if (!kernel)
         throw std::invalid_argument("matmul: unsupported weight type " + std::string(ggml_type_name(weight_type)));
     if (row_end <= row_begin || n_tokens <= 0) return;
@@ -126,7 +159,8 @@ void matmul(GgmlType weight_type, const void* w, size_t w_row_bytes, int64_t n_c
     for (int64_t r0 = row_begin; r0 < row_end; r0 += rows_per_block) {
         const int64_t r1 = std::min(row_end, r0 + rows_per_block);
         for (int64_t t0 = 0, n_tok = 0; t0 < n_tokens; t0 += n_tok) {
-            n_tok = quant::tile_tokens_for(weight_type, n_tokens, t0);
+            n_tok = order == BatchOrder::Fast ? quant::tile_tokens(n_tokens, t0)
+                                              : quant::tile_tokens_for(weight_type, n_tokens, t0);
             const uint8_t* x_tile = x_bytes + static_cast<size_t>(t0) * xq_row_bytes;
             size_t x_stride = xq_row_bytes;
 #if defined(__wasm_simd128__)

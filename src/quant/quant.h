@@ -4,6 +4,8 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <string_view>
 
 #include "gguf/gguf_types.h"
 
@@ -27,6 +29,16 @@ void quantize_activation_row(GgmlType weight_type, const float* x, void* dst, in
 // SIMD128 kernels of some types widen a tile of activation rows first).
 size_t matmul_scratch_bytes(GgmlType weight_type, int64_t n_cols);
 
+// The float order of a batch of 2 or more tokens (one token always takes llama.cpp's decode
+// order). LlamaCpp: llama.cpp's x86 batch path (quant/kernels.h), so that a prompt evaluated as
+// one batch gives llama.cpp's logits bit for bit; its fused multiply-adds, emulated in double,
+// cost prefill speed (bench/RESULTS.md). Fast: one total per super-block for the k-quants and
+// IQ4_XS; every other type is the same in both.
+enum class BatchOrder { Fast, LlamaCpp };
+// "fast" / "llama.cpp", the names the CLI and the JS API use.
+const char* batch_order_name(BatchOrder order);
+std::optional<BatchOrder> parse_batch_order(std::string_view name);
+
 // y[t * y_stride + r] = dot(weight row r, activation row t) for r in [row_begin, row_end),
 // t in [0, n_tokens). `w` points at row 0; `w_row_bytes` is the byte stride between rows.
 // Activation rows are `xq_row_bytes` apart. Reuses each weight block across the tokens.
@@ -36,7 +48,7 @@ size_t matmul_scratch_bytes(GgmlType weight_type, int64_t n_cols);
 void matmul(GgmlType weight_type, const void* w, size_t w_row_bytes, int64_t n_cols,
             int64_t row_begin, int64_t row_end,
             const void* xq, size_t xq_row_bytes, int64_t n_tokens,
-            float* y, int64_t y_stride, uint8_t* scratch = nullptr);
+            float* y, int64_t y_stride, uint8_t* scratch = nullptr, BatchOrder order = BatchOrder::LlamaCpp);
 
 // Scalar reference dequantization of `n` consecutive elements (a multiple of the block size).
 void dequantize_row(GgmlType t, const void* src, float* dst, int64_t n);

@@ -20,12 +20,14 @@ namespace smollm::quant::simd128 {
 //   - Q5_K, every token: llama.cpp's x86 vec_dot's eight lanes;
 //   - Q4_K / Q2_K, one token: the repacked GEMV's two fused sums;
 //   - Q4_K, a batch tile (kPairsInBatch): the repacked GEMM's, a fused step per pair;
-//   - Q2_K, a batch tile: one total per super-block.
-template <int NT, bool kFiveBit, bool kPairsInBatch = !kFiveBit>
+//   - Q2_K, a batch tile, and every type in BatchOrder::Fast: one total per super-block.
+// kFast: a batch tile in BatchOrder::Fast (quant.h), one total per super-block for every type.
+template <int NT, bool kFiveBit, bool kPairsInBatch = !kFiveBit, bool kFast = false>
 class K4TileSums {
 public:
-    static constexpr bool kLanes = kFiveBit;
-    static constexpr bool kPairs = !kFiveBit && kPairsInBatch && NT > 1;
+    static constexpr bool kBatchTotal = kFast && NT > 1;
+    static constexpr bool kLanes = kFiveBit && !kBatchTotal;
+    static constexpr bool kPairs = !kFiveBit && kPairsInBatch && NT > 1 && !kFast;
     static constexpr int kIntegerSums = kLanes ? 2 : kPairs ? 4 : 1;
 
     void add(int t, const v128_t* sums, v128_t mins03, v128_t mins47, float a_d, float wd, float wdmin) {
@@ -85,26 +87,36 @@ private:
 // Q6_K / IQ4_XS (and Q3_K): add() takes a token's integer sums of one super-block as two i32x4,
 // lanes 0..3 and 4..7, and d = the two scales' product; every token in llama.cpp's x86 vec_dot's
 // eight lanes (its batch path calls the same dot per token).
-template <int NT>
+// kFast: a batch tile in BatchOrder::Fast (quant.h), one total per super-block and token.
+template <int NT, bool kFast = false>
 class LaneTileSums {
 public:
-    static constexpr int kIntegerSums = 2;
+    static constexpr bool kTotal = kFast && NT > 1;
+    static constexpr int kIntegerSums = kTotal ? 1 : 2;
 
-    void add(int t, v128_t lo, v128_t hi, float d) { lanes_[t].add(d, lo, hi); }
+    void add(int t, v128_t lo, v128_t hi, float d) {
+        if constexpr (kTotal) sum_[t] += d * static_cast<float>(hsum_i32x4(wasm_i32x4_add(lo, hi)));
+        else lanes_[t].add(d, lo, hi);
+    }
 
     template <int kSums>
     void add(int t, const v128_t* isum, float d) {
         static_assert(kSums == kIntegerSums);
-        add(t, isum[0], isum[1], d);
+        add(t, isum[0], kSums == 2 ? isum[kSums - 1] : wasm_i32x4_splat(0), d);
     }
 
     void store(float* y, int64_t y_stride) const {
-        for (int t = 0; t < NT; ++t) y[t * y_stride] = lanes_[t].fold();
+        for (int t = 0; t < NT; ++t) y[t * y_stride] = kTotal ? sum_[t] : lanes_[t].fold();
     }
 
 private:
+    float sum_[NT] = {};
     EightLanes lanes_[NT];
 };
+template <int NT>
+using LlamaLaneSums = LaneTileSums<NT, false>;
+template <int NT>
+using FastLaneSums = LaneTileSums<NT, true>;
 
 // IQ4_XS in a batch of kIqPanelMinTokens or more (kernels.h): llama.cpp's IQ panel GEMM converts
 // a super-block's integer total to f32 and accumulates it with one fused multiply-add. add()
@@ -132,8 +144,8 @@ private:
 // kSums i32x4 as LaneTileSums takes them; sc_lo / sc_hi the 16 group scales as i16. The levels
 // over-count by 32 x scale x Q8_K sum per group of 16, subtracted per lane where llama.cpp's x86
 // kernel does it (lane k: groups 2k and 2k+1), or from the total.
-template <int NT, int kSums>
-inline void add_q6_k(LaneTileSums<NT>& sums, int t, const v128_t* isum, v128_t sc_lo, v128_t sc_hi,
+template <int NT, bool kFast, int kSums>
+inline void add_q6_k(LaneTileSums<NT, kFast>& sums, int t, const v128_t* isum, v128_t sc_lo, v128_t sc_hi,
                      const int16_t* bsums, float d) {
     const v128_t offset03 = wasm_i32x4_shl(wasm_i32x4_dot_i16x8(sc_lo, wasm_v128_load(bsums)), 5);
     const v128_t offset47 = wasm_i32x4_shl(wasm_i32x4_dot_i16x8(sc_hi, wasm_v128_load(bsums + 8)), 5);

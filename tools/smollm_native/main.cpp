@@ -32,7 +32,8 @@ const char* kUsage =
     "usage:\n"
     "  smollm_native eval -m FILE --tokens 1,2,3 [--top 10] [--threads N] [--ctx N] [--kv f16|f32|q8_0|q4_0]\n"
     "                      [--kv-type-k T] [--kv-type-v T] [--batch-size N] [--dump-logits OUT.f32]\n"
-    "  smollm_native perplexity -m FILE -f TEXT [--ctx 512] [--threads N] [--chunks N]\n"
+    "                      [--batch-order fast|llama.cpp]\n"
+    "  smollm_native perplexity -m FILE -f TEXT [--ctx 512] [--threads N] [--chunks N] [--batch-order fast|llama.cpp]\n"
     "  smollm_native generate -m FILE (-p TEXT | --tokens 1,2,3) [--max-tokens N] [--temp T] [--top-k K]\n"
     "                         [--top-p P] [--seed S] [--threads N] [--ctx N] [--ignore-eos] [--json]\n"
     "                         [--context-shift] [--n-keep N] [--dump-logits OUT.f32 (each sampled token's logits)]\n";
@@ -129,6 +130,11 @@ std::unique_ptr<Engine> load(const Args& a, uint32_t min_ctx) {
     };
     o.kv_type_k = kv_type("--kv-type-k");
     o.kv_type_v = kv_type("--kv-type-v");
+    // --batch-order llama.cpp: batches sum in llama.cpp's batch orders (quant/quant.h).
+    const std::string order = a.get("--batch-order", "fast");
+    const std::optional<smollm::BatchOrder> batch_order = smollm::parse_batch_order(order);
+    if (!batch_order) throw std::runtime_error("--batch-order must be fast or llama.cpp, not " + order);
+    o.batch_order = *batch_order;
     return smollm::tools::load_engine_from_path(a.get("-m"), o);
 }
 

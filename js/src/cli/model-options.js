@@ -18,6 +18,7 @@ export const MODEL_FLAGS = Object.freeze({
   'kv-type': { type: 'string', arg: 'T', doc: 'KV cache type of keys and values: f16, q8_0 or q4_0 (load option kvCacheType; default f16)' },
   'kv-type-k': { type: 'string', arg: 'T', doc: 'KV cache type of the keys, overriding --kv-type (load option kvCacheKeyType)' },
   'kv-type-v': { type: 'string', arg: 'T', doc: 'KV cache type of the values, overriding --kv-type (load option kvCacheValueType)' },
+  'batch-order': { type: 'string', arg: 'O', doc: 'fast or llama.cpp: how a prompt evaluated as a batch sums (load option batchOrder; default fast)' },
   'no-cache': { type: 'boolean', doc: 'neither read nor write the model cache (load option cache: false)' },
   'single-thread': { type: 'boolean', doc: 'run the single-thread build (load option build)' },
   simd: { type: 'string', arg: 'KIND', doc: 'auto, relaxed or simd128 (load option simd; default auto)' },
@@ -41,6 +42,7 @@ export async function loadModel(values, { contextSize, worker = false, quiet = f
       kvCacheType: /** @type {import('../types.js').KvCacheType | undefined} */ (stringFlag(values, 'kv-type')),
       kvCacheKeyType: /** @type {import('../types.js').KvCacheType | undefined} */ (stringFlag(values, 'kv-type-k')),
       kvCacheValueType: /** @type {import('../types.js').KvCacheType | undefined} */ (stringFlag(values, 'kv-type-v')),
+      batchOrder: /** @type {import('../types.js').BatchOrder | undefined} */ (stringFlag(values, 'batch-order')),   // SmolLM.load checks it
       cache: !values['no-cache'],
       build: values['single-thread'] ? 'single-thread' : undefined,
       simd: /** @type {'auto' | 'relaxed' | 'simd128' | undefined} */ (stringFlag(values, 'simd')),   // SmolLM.load checks it

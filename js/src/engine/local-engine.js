@@ -12,6 +12,7 @@ import { templateLimits } from '../chat-template-limits.js';
 import { resolveSources } from '../loader/model-sources.js';
 import { expectedDigests, loadIntoMemory } from '../loader/load-into-memory.js';
 import { engineGenerationParams } from '../options/engine-params.js';
+import { batchOrder } from '../options/batch-order.js';
 import { kvCacheTypes } from '../options/kv-cache.js';
 import { tokenLogprob } from '../logprobs.js';
 
@@ -69,6 +70,7 @@ export class LocalEngine {
     const contextSize = options.contextSize ?? 0;
     if (!Number.isInteger(contextSize) || contextSize < 0) throw new InvalidArgumentError('contextSize must be a positive integer');
     const kvTypes = kvCacheTypes(options);
+    const order = batchOrder(options);
     try {
       this.#templateLimits = templateLimits(options.templateLimits);
     } catch (error) {
@@ -95,7 +97,7 @@ export class LocalEngine {
     }
     try {
       // The context the memory plan chose (the caller's, or the default that fits).
-      this.#engine = module.Engine.load(loaded.parts, threads, loaded.contextSize, kvTypes.key, kvTypes.value);
+      this.#engine = module.Engine.load(loaded.parts, threads, loaded.contextSize, kvTypes.key, kvTypes.value, order);
     } catch (error) {
       // After a trap the heap is not trusted, so nothing is freed into it: the module goes.
       const trapped = isWasmTrap(error);

@@ -119,15 +119,33 @@ double abs_product_sum(GgmlType wt, const uint8_t* w_row, const uint8_t* x_row, 
 // kernel, for every tile size.
 // Token t's dot with the scalar kernel, run on the tile matmul puts t in (kernels.h: the
 // k-quants sum one token and larger tiles in different orders).
+// matmul's scalar kernel for a batch of n_tok in `order` (kernels.h: IQ4_XS's panel order from
+// kIqPanelMinTokens on; BatchOrder::Fast's own kernels for the k-quants and IQ4_XS).
+quant::DotTileFn scalar_kernel(const KernelCase& kc, int64_t n_tok, BatchOrder order) {
+    using namespace quant::scalar;
+    if (order == BatchOrder::LlamaCpp) {
+        return kc.type == GgmlType::IQ4_XS && n_tok >= quant::kIqPanelMinTokens ? iq4_xs_panel_dot : kc.scalar;
+    }
+    switch (kc.type) {
+    case GgmlType::Q3_K: return q3_k_fast_dot;
+    case GgmlType::Q4_K: return q4_k_fast_dot;
+    case GgmlType::Q5_K: return q5_k_fast_dot;
+    case GgmlType::Q6_K: return q6_k_fast_dot;
+    case GgmlType::IQ4_XS: return iq4_xs_fast_dot;
+    default: return kc.scalar;
+    }
+}
+
+int tile_at(const KernelCase& kc, int64_t n_tok, int64_t t0, BatchOrder order) {
+    return order == BatchOrder::Fast ? quant::tile_tokens(n_tok, t0) : quant::tile_tokens_for(kc.type, n_tok, t0);
+}
+
 float scalar_dot(const KernelCase& kc, const uint8_t* w_row, const uint8_t* xq, size_t xs, int64_t n_cols,
-                 int64_t n_tok, int64_t t) {
+                 int64_t n_tok, int64_t t, BatchOrder order = BatchOrder::LlamaCpp) {
     int64_t t0 = 0;
-    while (t0 + quant::tile_tokens_for(kc.type, n_tok, t0) <= t) t0 += quant::tile_tokens_for(kc.type, n_tok, t0);
+    while (t0 + tile_at(kc, n_tok, t0, order) <= t) t0 += tile_at(kc, n_tok, t0, order);
     float y[quant::kMaxTileTokens] = {};
-    // matmul's kernel for the batch (kernels.h: IQ4_XS's panel order from kIqPanelMinTokens on).
-    const quant::DotTileFn scalar = kc.type == GgmlType::IQ4_XS && n_tok >= quant::kIqPanelMinTokens
-                                        ? quant::scalar::iq4_xs_panel_dot : kc.scalar;
-    scalar(n_cols, w_row, xq + t0 * xs, xs, quant::tile_tokens_for(kc.type, n_tok, t0), y, 1);
+    scalar_kernel(kc, n_tok, order)(n_cols, w_row, xq + t0 * xs, xs, tile_at(kc, n_tok, t0, order), y, 1);
     return y[t - t0];
 }
 
@@ -236,18 +254,20 @@ TEST_CASE("matmul over row ranges and 1..9 tokens equals per-row scalar dots", "
             const std::vector<uint8_t> xq = activations(kc.type, x, n_cols, n_tok);
             const size_t xs = activation_row_bytes(kc.type, n_cols);
             for (auto [r0, r1] : {std::pair<int64_t, int64_t>{0, rows}, {3, 4}, {2, 9}, {10, 11}}) {
+              for (const BatchOrder order : {BatchOrder::LlamaCpp, BatchOrder::Fast}) {
                 const int64_t y_stride = rows + 2;  // padded rows: matmul must not touch the gap
                 std::vector<float> y(static_cast<size_t>(y_stride * n_tok), -7.f);
-                matmul(kc.type, w.data(), wr, n_cols, r0, r1, xq.data(), xs, n_tok, y.data(), y_stride);
+                matmul(kc.type, w.data(), wr, n_cols, r0, r1, xq.data(), xs, n_tok, y.data(), y_stride, nullptr, order);
                 for (int64_t t = 0; t < n_tok; ++t) {
                     for (int64_t r = 0; r < y_stride; ++r) {
-                        INFO(ggml_type_name(kc.type) << " rows [" << r0 << "," << r1 << ") tokens " << n_tok << " t " << t << " r " << r);
+                        INFO(ggml_type_name(kc.type) << " " << batch_order_name(order) << " rows [" << r0 << "," << r1
+                             << ") tokens " << n_tok << " t " << t << " r " << r);
                         const float g = y[t * y_stride + r];
                         if (r < r0 || r >= r1) {
                             REQUIRE(g == -7.f);
                             continue;
                         }
-                        const float e = scalar_dot(kc, w.data() + r * wr, xq.data(), xs, n_cols, n_tok, t);
+                        const float e = scalar_dot(kc, w.data() + r * wr, xq.data(), xs, n_cols, n_tok, t, order);
                         if (kc.exact) {
                             REQUIRE(g == e);
                         } else {
@@ -256,6 +276,7 @@ TEST_CASE("matmul over row ranges and 1..9 tokens equals per-row scalar dots", "
                         }
                     }
                 }
+              }
             }
         }
     }

@@ -1,7 +1,9 @@
 // Our side of the parity checks: the command that produces our logits is this one function.
 // SMOLLM_EVAL_CMD switches it (e.g. to the wasm CLI): a command line with the placeholders
 // {model}, {tokens} (comma-separated ids) and {out} (the .f32 file to write), default the
-// native tool `smollm_native eval -m {model} --tokens {tokens} --dump-logits {out}`.
+// native tool `smollm_native eval -m {model} --tokens {tokens} --dump-logits {out}`. Both
+// default commands evaluate batches in llama.cpp's batch order (--batch-order llama.cpp, the
+// load option batchOrder), the mode whose batches are meant to equal llama.cpp's.
 import {execFileSync} from 'node:child_process';
 import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
@@ -30,7 +32,7 @@ function splitCommand(template, values) {
 
 // The shipped wasm build through its CLI (SIMD128 kernels, 2 threads), as a command template.
 export function wasmEvalCommand() {
-    return `${process.execPath} ${join(repoRoot, 'js/bin/smollm-wasm.js')} eval -m {model} --tokens {tokens} --threads 2 --top 1 --dump-logits {out}`;
+    return `${process.execPath} ${join(repoRoot, 'js/bin/smollm-wasm.js')} eval -m {model} --tokens {tokens} --threads 2 --top 1 --batch-order llama.cpp --dump-logits {out}`;
 }
 
 // `extraArgs` are appended to the command (flags the native tool and the CLI share, e.g.
@@ -41,7 +43,7 @@ export function ourLogits(modelPath, tokens, nVocab, extraArgs = [], command = u
     const out = join(dir, 'logits.f32');
     try {
         const template = command ?? process.env.SMOLLM_EVAL_CMD ??
-            `${nativeTool()} eval -m {model} --tokens {tokens} --threads ${threadsForTests()} --top 1 --dump-logits {out}`;
+            `${nativeTool()} eval -m {model} --tokens {tokens} --threads ${threadsForTests()} --top 1 --batch-order llama.cpp --dump-logits {out}`;
         const [cmd, ...args] = splitCommand(template, {model: modelPath, tokens: tokens.join(','), out});
         execFileSync(cmd, [...args, ...extraArgs], {stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26});
         const bytes = readFileSync(out);
