@@ -324,6 +324,13 @@ void f16_dot(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride
     });
 }
 
+// BatchOrder::Fast (quant.h): every tile in ggml_vec_dot_f16's order, as one token.
+void f16_fast_dot(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, int n_tok, float* y,
+                  int64_t y_stride) {
+    for (int t = 0; t < n_tok; ++t)
+        f16_dot(n_cols, w_row, static_cast<const uint8_t*>(xq) + t * xq_stride, xq_stride, 1, y + t * y_stride, y_stride);
+}
+
 // In ggml_vec_dot_bf16's order (quant/float_dot_order.h), llama.cpp's one-token BF16 matmul;
 // plain adds only, so batches take it too.
 void bf16_dot(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, int n_tok,

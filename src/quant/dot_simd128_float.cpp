@@ -56,22 +56,32 @@ void f32_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_strid
 // F16 sums in llama.cpp's order (quant/f16_dot_order.h): one token as ggml_vec_dot_f16, a tile
 // of 2 or more as its batch path's tinyBLAS, so the scalar twin gives the same bits; the
 // tile's tokens share each step's widened weights.
-template <int NT>
+// Eight halves of an F16 row at element i as two f32x4.
+struct F16Loader {
+    const uint16_t* wh;
+    void operator()(int64_t i, v128_t* lo, v128_t* hi) const {
+        const v128_t h = wasm_v128_load(wh + i);
+        *lo = fp16x4_to_f32(wasm_u32x4_extend_low_u16x8(h));
+        *hi = fp16x4_to_f32(wasm_u32x4_extend_high_u16x8(h));
+    }
+};
+
+// kBatchOrder: a tile of 2 or more in llama.cpp's batch order (tinyBLAS), as the scalar twin;
+// else (and BatchOrder::Fast, f16_fast_tile) the one-token order.
+template <int NT, bool kBatchOrder = true>
 void f16_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
     const auto* wh = static_cast<const uint16_t*>(w);
     const float* rows[NT];
     for (int t = 0; t < NT; ++t) rows[t] = reinterpret_cast<const float*>(static_cast<const uint8_t*>(x) + t * xs);
-    const auto load8 = [wh](int64_t i, v128_t* lo, v128_t* hi) {
-        const v128_t h = wasm_v128_load(wh + i);
-        *lo = fp16x4_to_f32(wasm_u32x4_extend_low_u16x8(h));
-        *hi = fp16x4_to_f32(wasm_u32x4_extend_high_u16x8(h));
-    };
-    // A batch in llama.cpp's batch order (tinyBLAS), as the scalar twin.
-    if (NT > 1 && n % f16_order::kBatchLanes == 0) {
-        f16_order::batch_dot_rows<NT>(load8, rows, n, y, ys);
+    if (kBatchOrder && NT > 1 && n % f16_order::kBatchLanes == 0) {
+        f16_order::batch_dot_rows<NT>(F16Loader{wh}, rows, n, y, ys);
         return;
     }
-    f16_order::dot_rows<NT>(load8, [wh](int64_t i) { return fp16_to_fp32(wh[i]); }, rows, n, y, ys);
+    f16_order::dot_rows<NT>(F16Loader{wh}, [wh](int64_t i) { return fp16_to_fp32(wh[i]); }, rows, n, y, ys);
+}
+template <int NT>
+void f16_fast_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
+    f16_tile<NT, false>(n, w, x, xs, y, ys);
 }
 // In ggml_vec_dot_bf16's order, every tile (plain adds: no cost to keep it in batches).
 template <int NT>
@@ -85,6 +95,7 @@ void bf16_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int
 
 SMOLLM_SIMD128_TILE_ENTRY(f32, f32_tile)
 SMOLLM_SIMD128_TILE_ENTRY(f16, f16_tile)
+SMOLLM_SIMD128_TILE_ENTRY(f16_fast, f16_fast_tile)
 SMOLLM_SIMD128_TILE_ENTRY(bf16, bf16_tile)
 
 }  // namespace smollm::quant::simd128

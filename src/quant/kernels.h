@@ -72,8 +72,9 @@ using DotTileFn = void (*)(int64_t n_cols, const void* w_row, const void* xq, si
 constexpr int64_t kIqPanelMinTokens = 8;
 
 // BatchOrder::Fast's kernels (quant.h) of the types whose batch order differs: one total per
-// super-block for a tile of 2..4 tokens, the decode order for one.
-#define SMOLLM_QUANT_FAST_KERNEL_TYPES(X) X(q3_k_fast) X(q4_k_fast) X(q5_k_fast) X(q6_k_fast) X(iq4_xs_fast)
+// super-block for a tile of 2..4 tokens of the k-quants and IQ4_XS, F16's decode order for
+// every tile; the decode order for one token.
+#define SMOLLM_QUANT_FAST_KERNEL_TYPES(X) X(f16_fast) X(q3_k_fast) X(q4_k_fast) X(q5_k_fast) X(q6_k_fast) X(iq4_xs_fast)
 
 namespace scalar {
 SMOLLM_QUANT_KERNEL_TYPES(SMOLLM_DECLARE_DOT_KERNEL)

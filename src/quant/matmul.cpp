@@ -108,6 +108,7 @@ DotTileFn fast_kernel_for(GgmlType t) {
     }
 #endif
     switch (t) {
+    case GgmlType::F16: return isa::f16_fast_dot;
     case GgmlType::Q3_K: return isa::q3_k_fast_dot;
     case GgmlType::Q4_K: return isa::q4_k_fast_dot;
     case GgmlType::Q5_K: return isa::q5_k_fast_dot;

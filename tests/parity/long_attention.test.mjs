@@ -59,7 +59,9 @@ test('past 512 cached tokens an f16 cache stays within llama.cpp\'s own thread-c
             await ref.dispose();
         }
     }
-    const ours = ourLogits(path, tokens, nVocab, [], wasmEvalCommand());
+    // One token at a time, as llama.cpp above: the decode path whose attention this checks (a
+    // batch in llama.cpp's batch order would take its tiled kernel instead).
+    const ours = ourLogits(path, tokens, nVocab, ['--batch-size', '1'], wasmEvalCommand());
     // Below 512 keys ours is llama.cpp's single pass: the f16 bound (0.0 measured, 2026-12-04).
     // From 512 keys ours sums V in f32 where llama.cpp splits the keys among its threads: a
     // different order of the same kind as its own 1-vs-2-thread difference, bounded by that

@@ -127,6 +127,7 @@ quant::DotTileFn scalar_kernel(const KernelCase& kc, int64_t n_tok, BatchOrder o
         return kc.type == GgmlType::IQ4_XS && n_tok >= quant::kIqPanelMinTokens ? iq4_xs_panel_dot : kc.scalar;
     }
     switch (kc.type) {
+    case GgmlType::F16: return f16_fast_dot;
     case GgmlType::Q3_K: return q3_k_fast_dot;
     case GgmlType::Q4_K: return q4_k_fast_dot;
     case GgmlType::Q5_K: return q5_k_fast_dot;

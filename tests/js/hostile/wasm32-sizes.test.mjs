@@ -91,7 +91,7 @@ describe('wasm32 sizes and guards', () => {
     });
     // The module is intact: the honest parts still load and run.
     const loaded = await load(module, honest);
-    const engine = module.Engine.load(loaded.parts, 1, 64, 'f16', 'f16');
+    const engine = module.Engine.load(loaded.parts, 1, 64, 'f16', 'f16', 'fast');
     engine.eval([1, 2, 3], 0, false);
     assert.ok(Number.isFinite(engine.logits(0)[0]));
     engine.delete();
@@ -110,7 +110,7 @@ describe('wasm32 sizes and guards', () => {
     const ptr = module._malloc(16) >>> 0;
     try {
       assert.throws(() => module.probeHeader(ptr, 2 ** 32 + 16, 0, 0, 'f16', 'f16', 0, false), /not inside wasm memory/);
-      assert.throws(() => module.Engine.load([{ ptr, size: 2 ** 32 + 16 }], 1, 64, 'f16', 'f16'), /not inside wasm memory/);
+      assert.throws(() => module.Engine.load([{ ptr, size: 2 ** 32 + 16 }], 1, 64, 'f16', 'f16', 'fast'), /not inside wasm memory/);
       const hash = new module.Sha256();
       assert.throws(() => hash.update(ptr, 2 ** 32 + 16), /not inside wasm memory/);
       hash.delete();
@@ -122,7 +122,7 @@ describe('wasm32 sizes and guards', () => {
   test('max_tokens of 5e8 (and 2^31 - 1) never sizes wasm memory; bad values are engine errors', () => {
     const ptr = module._malloc(bytes.length) >>> 0;
     module.HEAPU8.set(bytes, ptr);
-    const engine = module.Engine.load([{ ptr, size: bytes.length }], 1, 64, 'f16', 'f16');
+    const engine = module.Engine.load([{ ptr, size: bytes.length }], 1, 64, 'f16', 'f16', 'fast');
     // Every field present, as the package sends them (room: no clamp, the engine's own bound).
     const params = (options) => engineGenerationParams(options, { nVocab: engine.nVocab(), room: Infinity });
     const withSampling = (sampling) => { const p = params({}); return { ...p, sampling: { ...p.sampling, ...sampling } }; };

@@ -44,7 +44,7 @@ describe('the generation fields and the wasm binding', () => {
     const bytes = readFileSync(syntheticModel());
     const ptr = module._malloc(bytes.length) >>> 0;
     module.HEAPU8.set(bytes, ptr);
-    engine = module.Engine.load([{ ptr, size: bytes.length }], 1, 64, 'f16', 'f16');
+    engine = module.Engine.load([{ ptr, size: bytes.length }], 1, 64, 'f16', 'f16', 'fast');
     params = (options = {}) => engineGenerationParams({ temperature: 0, ignoreEos: true, maxTokens: 6, ...options },
       { nVocab: engine.nVocab(), room: 60 });
   });

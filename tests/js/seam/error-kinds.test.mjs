@@ -71,7 +71,7 @@ describe('engine error kinds', () => {
   });
 
   test('InvalidModel: a truncated file and a file that is not a GGUF', () => {
-    const truncated = engineFailure(() => module.Engine.load([inWasm(bytes.subarray(0, bytes.length >> 1))], 1, 64, 'f16', 'f16'));
+    const truncated = engineFailure(() => module.Engine.load([inWasm(bytes.subarray(0, bytes.length >> 1))], 1, 64, 'f16', 'f16', 'fast'));
     assert.equal(truncated.kind, 'InvalidModel');
     assert.ok(fromEngineError(truncated) instanceof InvalidModelError);
     const text = probe(Buffer.from('<!doctype html><title>Not a model</title>'.repeat(8)));
@@ -82,7 +82,7 @@ describe('engine error kinds', () => {
 
   test('UnsupportedModel: another architecture, a weight type without kernels, GGUF version 1', () => {
     const mamba = wholeFile(llamaHeader({ arch: 'mamba' }));
-    const loaded = engineFailure(() => module.Engine.load([inWasm(mamba)], 1, 64, 'f16', 'f16'));
+    const loaded = engineFailure(() => module.Engine.load([inWasm(mamba)], 1, 64, 'f16', 'f16', 'fast'));
     assert.equal(loaded.kind, 'UnsupportedModel');
     assert.ok(fromEngineError(loaded) instanceof UnsupportedModelError);
     const planned = probe(mamba);
@@ -110,7 +110,7 @@ describe('engine error kinds', () => {
   });
 
   test('ContextLength and InvalidArgument from a loaded engine', () => {
-    const engine = module.Engine.load([inWasm(bytes)], 1, 32, 'f16', 'f16');
+    const engine = module.Engine.load([inWasm(bytes)], 1, 32, 'f16', 'f16', 'fast');
     try {
       held.pop();   // the engine owns the buffer now
       const full = engineFailure(() => engine.beginGeneration(new Array(32).fill(1), engineGenerationParams({ maxTokens: 1 }, { nVocab: engine.nVocab(), room: 1 })));
