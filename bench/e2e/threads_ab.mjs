@@ -5,6 +5,7 @@
 //
 //   node bench/e2e/threads_ab.mjs --browser firefox --model FILE.gguf --threads 2,4
 //        [--variants A:/tmp/a,B:/tmp/b] [--reps 3] [--prompt-tokens 128] [--decode-tokens 32] [--busy]
+//        [--batch-orders fast,llama.cpp]
 //
 // Each variant's files are copied over js/wasm before its runs and the original files are put
 // back at the end. --busy runs a CPU spinner beside every run (bench/e2e/spinner.mjs).
@@ -31,6 +32,7 @@ const { values: o } = parseArgs({
     'prompt-tokens': { type: 'string', default: '128' },
     'decode-tokens': { type: 'string', default: '32' },
     busy: { type: 'boolean', default: false },
+    'batch-orders': { type: 'string', default: '' },   // each variant once per load option batchOrder
   },
 });
 if (!o.model) throw new Error('--model FILE.gguf is required');
@@ -40,6 +42,7 @@ const promptTokens = Number(o['prompt-tokens']);
 const { bannedIds, prompts } = await buildPrompts(path.join(ROOT, '../shared/smollm2/tokenizer.json'), file,
   { warmup: 8, short: promptTokens, long: promptTokens });
 const variants = o.variants ? o.variants.split(',').map((v) => v.split(':')) : [['current', null]];
+const orders = o['batch-orders'] ? o['batch-orders'].split(',') : [undefined];
 
 const saved = mkdtempSync(path.join(os.tmpdir(), 'threads-ab-'));
 cpSync(WASM, saved, { recursive: true });
@@ -48,15 +51,15 @@ try {
   for (let rep = 1; rep <= Number(o.reps); rep++) {
     for (const [name, dir] of variants) {
       if (dir) for (const f of readdirSync(dir)) cpSync(path.join(dir, f), path.join(WASM, f));
-      for (const threads of o.threads.split(',').map(Number)) {
+      for (const threads of o.threads.split(',').map(Number)) for (const batchOrder of orders) {
         const job = { modelUrl: `/models/${path.basename(file)}`, modelPath: file, threads, contextSize: 2048,
-          decodeTokens: Number(o['decode-tokens']), bannedIds, prompts, longBudgetMs: 0 };
+          decodeTokens: Number(o['decode-tokens']), bannedIds, prompts, longBudgetMs: 0, batchOrder };
         const stopSpinner = o.busy ? startSpinner() : () => {};
         try {
           const f = figures(await driver.runIn(server.url, 'ours', job, () => {}));
-          console.log(`${new Date().toISOString().slice(11, 19)} rep ${rep} ${name} ${threads}t: prefill ${f.prefillShort?.toFixed(1)} decode ${f.decode?.toFixed(1)} tok/s (${threadsText(f)})`);
+          console.log(`${new Date().toISOString().slice(11, 19)} rep ${rep} ${name}${batchOrder ? `/${batchOrder}` : ""} ${threads}t: prefill ${f.prefillShort?.toFixed(1)} decode ${f.decode?.toFixed(1)} tok/s (${threadsText(f)})`);
         } catch (e) {
-          console.log(`rep ${rep} ${name} ${threads}t: ERROR ${String(e).split('\n')[0]}`);
+          console.log(`rep ${rep} ${name}${batchOrder ? `/${batchOrder}` : ""} ${threads}t: ERROR ${String(e).split('\n')[0]}`);
         } finally {
           stopSpinner();
         }

@@ -39,6 +39,26 @@ double tile_weights(float* s, float max) {
     return sum;
 }
 
+// The online softmax's step for one tile of n scores (s has kTileKeys slots): the padding set
+// to -inf, the running maximum and sum brought to the tile's maximum (acc, head_dim f32 values,
+// scaled with them), s turned into the tile's weights and their sum added. False (nothing
+// changed) when every score is -inf: llama.cpp skips such a row's tile.
+bool softmax_tile(float* s, int32_t n, float* max, float* sum, float* acc, int32_t head_dim) {
+    for (int32_t t = n; t < kTileKeys; ++t) s[t] = -std::numeric_limits<float>::infinity();
+    float tile_max = -std::numeric_limits<float>::infinity();
+    for (int32_t t = 0; t < n; ++t) tile_max = s[t] > tile_max ? s[t] : tile_max;
+    if (tile_max == -std::numeric_limits<float>::infinity()) return false;
+    const float new_max = std::fmax(*max, tile_max);
+    if (new_max > *max) {
+        const float shrink = std::exp(*max - new_max);
+        for (int32_t i = 0; i < head_dim; ++i) acc[i] *= shrink;
+        *sum *= shrink;
+    }
+    *max = new_max;
+    *sum = static_cast<float>(static_cast<double>(*sum) + tile_weights(s, new_max));
+    return true;
+}
+
 }  // namespace
 
 void flash_attend_tiled_f16(const float* q, F16Rows k, F16Rows v, int32_t n_keys, int32_t head_dim, float scale,
@@ -51,18 +71,7 @@ void flash_attend_tiled_f16(const float* q, F16Rows k, F16Rows v, int32_t n_keys
     for (int32_t first = 0; first < n_keys; first += kTileKeys) {
         const int32_t n = n_keys - first < kTileKeys ? n_keys - first : kTileKeys;
         tile_scores(q, k, first, n, head_dim, scale, s);
-        for (int32_t t = n; t < kTileKeys; ++t) s[t] = -std::numeric_limits<float>::infinity();
-        float tile_max = -std::numeric_limits<float>::infinity();
-        for (int32_t t = 0; t < n; ++t) tile_max = s[t] > tile_max ? s[t] : tile_max;
-        if (tile_max == -std::numeric_limits<float>::infinity()) continue;
-        const float new_max = std::fmax(max, tile_max);
-        if (new_max > max) {
-            const float shrink = std::exp(max - new_max);
-            for (int32_t i = 0; i < head_dim; ++i) acc[i] *= shrink;
-            sum *= shrink;
-        }
-        max = new_max;
-        sum = static_cast<float>(static_cast<double>(sum) + tile_weights(s, max));
+        if (!softmax_tile(s, n, &max, &sum, acc, head_dim)) continue;
         for (int32_t t = 0; t < n; ++t) {
             const uint16_t* row = v.row(first + t);
             for (int32_t i = 0; i < head_dim; ++i) acc[i] = fused_madd_f32(f16_to_f32(row[i]), s[t], acc[i]);
@@ -173,21 +182,8 @@ void flash_attend_tiled_f16_queries(const TiledQueries& qs, F16Rows k, F16Rows v
             const int32_t n = qs.n_keys[i] - first < tile_n ? qs.n_keys[i] - first : tile_n;
             if (n <= 0) continue;   // every key of this tile is masked for this query
             tile_scores_simd(qs.q + i * qs.q_stride, st, n, head_dim, scale, s);
-            for (int32_t t = n; t < kTileKeys; ++t) s[t] = -std::numeric_limits<float>::infinity();
-            float tile_max = -std::numeric_limits<float>::infinity();
-            for (int32_t t = 0; t < n; ++t) tile_max = s[t] > tile_max ? s[t] : tile_max;
-            if (tile_max == -std::numeric_limits<float>::infinity()) continue;
             float* acc = st.acc + static_cast<size_t>(i) * head_dim;
-            const float new_max = std::fmax(st.max[i], tile_max);
-            if (new_max > st.max[i]) {
-                const float shrink = std::exp(st.max[i] - new_max);
-                const v128_t m = wasm_f32x4_splat(shrink);
-                for (int32_t d = 0; d < head_dim; d += 4) wasm_v128_store(acc + d, wasm_f32x4_mul(wasm_v128_load(acc + d), m));
-                st.sum[i] *= shrink;
-            }
-            st.max[i] = new_max;
-            st.sum[i] = static_cast<float>(static_cast<double>(st.sum[i]) + tile_weights(s, new_max));
-            add_values_simd(acc, st, s, n, head_dim);
+            if (softmax_tile(s, n, &st.max[i], &st.sum[i], acc, head_dim)) add_values_simd(acc, st, s, n, head_dim);
         }
     }
     for (int32_t i = 0; i < qs.count; ++i) {

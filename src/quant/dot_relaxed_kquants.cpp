@@ -134,16 +134,8 @@ void q4_k_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int
     k4_tile<NT, false, BlockQ4_K>(n, w, x, xs, y, ys);
 }
 template <int NT>
-void q4_k_fast_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
-    k4_tile<NT, false, BlockQ4_K, true>(n, w, x, xs, y, ys);
-}
-template <int NT>
 void q5_k_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
     k4_tile<NT, true, BlockQ5_K>(n, w, x, xs, y, ys);
-}
-template <int NT>
-void q5_k_fast_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
-    k4_tile<NT, true, BlockQ5_K, true>(n, w, x, xs, y, ys);
 }
 
 // Q6_K: 16 groups of 16 with signed 8-bit scales; levels stay unsigned (0..63) and the -32
@@ -254,33 +246,18 @@ void iq4_xs_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_st
     sums.store(y, y_stride);
 }
 
-// BatchOrder::Fast's batch tiles (quant.h): one total per super-block.
-template <int NT>
-void q6_k_fast_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
-    q6_k_tile<NT, true>(n, w, x, xs, y, ys);
-}
-template <int NT>
-void iq4_xs_fast_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
-    iq4_xs_tile<NT, simd128::FastLaneSums>(n, w, x, xs, y, ys);
-}
-
-// A batch of kIqPanelMinTokens or more: llama.cpp's IQ panel order.
-template <int NT>
-void iq4_xs_panel_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
-    iq4_xs_tile<NT, simd128::PanelTileSums>(n_cols, w_row, xq, xq_stride, y, y_stride);
-}
-
 }  // namespace
 
 SMOLLM_SIMD128_TILE_ENTRY(q4_k, q4_k_tile)
 SMOLLM_SIMD128_TILE_ENTRY(q5_k, q5_k_tile)
 SMOLLM_SIMD128_TILE_ENTRY(q6_k, q6_k_tile)
 SMOLLM_SIMD128_TILE_ENTRY(iq4_xs, iq4_xs_tile)
-SMOLLM_SIMD128_TILE_ENTRY(iq4_xs_panel, iq4_xs_panel_tile)
-SMOLLM_SIMD128_TILE_ENTRY(q4_k_fast, q4_k_fast_tile)
-SMOLLM_SIMD128_TILE_ENTRY(q5_k_fast, q5_k_fast_tile)
-SMOLLM_SIMD128_TILE_ENTRY(q6_k_fast, q6_k_fast_tile)
-SMOLLM_SIMD128_TILE_ENTRY(iq4_xs_fast, iq4_xs_fast_tile)
+SMOLLM_SIMD128_TILE_ENTRY(iq4_xs_panel, iq4_xs_tile, simd128::PanelTileSums)   // 8+ tokens: llama.cpp's IQ panel
+// BatchOrder::Fast's batch tiles (quant.h): one total per super-block.
+SMOLLM_SIMD128_TILE_ENTRY(q4_k_fast, k4_tile, false, BlockQ4_K, true)
+SMOLLM_SIMD128_TILE_ENTRY(q5_k_fast, k4_tile, true, BlockQ5_K, true)
+SMOLLM_SIMD128_TILE_ENTRY(q6_k_fast, q6_k_tile, true)
+SMOLLM_SIMD128_TILE_ENTRY(iq4_xs_fast, iq4_xs_tile, simd128::FastLaneSums)
 
 }  // namespace smollm::quant::relaxed
 #endif

@@ -1,6 +1,8 @@
 // Perplexity by llama.cpp's method (see tools/smollm_native/perplexity.h) on
-// ../shared/golden/python-sample.txt must match llama-perplexity's figures from
-// ../shared/README.md within 0.1% for every tiny-py file. CPU heavy (~63k tokens per model), so
+// ../shared/golden/python-sample.txt, each chunk one batch in llama.cpp's batch order
+// (--batch-order llama.cpp, whose batches are llama-perplexity's bit for bit), must equal
+// llama-perplexity's figures from ../shared/README.md to their 4 decimals for every tiny-py
+// file. CPU heavy (~63k tokens per model), so
 // CI checks the Q4_K_M file through the shipped wasm build (the `smollm-wasm perplexity` CLI);
 // SMOLLM_PPL_MODELS=tiny-py-F16,tiny-py-Q5_K_M,tiny-py-Q4_K_M,tiny-py-IQ4_XS runs all four and
 // SMOLLM_PPL_ENGINE=native uses the native tool instead. SMOLLM_TEST_THREADS sets threads.
@@ -21,7 +23,8 @@ const useWasm = process.env.SMOLLM_PPL_ENGINE !== 'native';
 const wasmMissing = useWasm && !existsSync(join(repoRoot, 'js/wasm/smollm-mt.wasm'));
 
 function perplexityCommand(modelPath) {
-    const args = ['perplexity', '-m', modelPath, '-f', sampleTextPath, '--ctx', '512', '--threads', String(threadsForTests())];
+    const args = ['perplexity', '-m', modelPath, '-f', sampleTextPath, '--ctx', '512', '--threads', String(threadsForTests()),
+        '--batch-order', 'llama.cpp'];
     return useWasm ? [process.execPath, [wasmCli, ...args]] : [nativeTool(), args];
 }
 
@@ -36,6 +39,6 @@ for (const name of models) {
         const rel = Math.abs(ppl / figures[name] - 1);
         console.log(`# ${name}: PPL ${ppl.toFixed(4)} vs llama.cpp ${figures[name]} (${(rel * 100).toFixed(3)}%), ${chunks} chunks`);
         assert.equal(chunks, 123);
-        assert.ok(rel <= 0.001, `PPL ${ppl} differs from llama.cpp's ${figures[name]} by ${(rel * 100).toFixed(3)}%`);
+        assert.equal(ppl.toFixed(4), figures[name].toFixed(4), `PPL ${ppl} differs from llama.cpp's ${figures[name]} (${(rel * 100).toFixed(3)}%)`);
     });
 }

@@ -10,6 +10,7 @@ export async function run(job) {
   const llm = await SmolLM.load(job.modelUrl, {
     threads: job.threads,
     contextSize: job.contextSize,
+    batchOrder: job.batchOrder,   // undefined: the package's default
     cache: false,
     build: job.threads === 1 ? 'single-thread' : 'multi-thread',
   });

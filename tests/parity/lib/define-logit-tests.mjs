@@ -105,6 +105,9 @@ export function defineLogitTests(models, engines) {
                     const batchBound = t.batchMaxRel ?? t.maxRel;
                     assert.ok(s.batchRel <= batchBound + s.selfRel,
                         `vs llama.cpp's batch: ${s.batchRel} > ${batchBound} + its own batch-vs-decode ${s.selfRel}`);
+                    // Files whose every matrix type follows llama.cpp's batch path (ours in
+                    // --batch-order llama.cpp): its batch logits bit for bit.
+                    if (t.batchExact) assert.equal(s.batchRel, 0, `vs llama.cpp's batch: ${s.batchRel}, not 0 (a batch-exact file)`);
                 } finally {
                     if (engine === mine[mine.length - 1]) reference = null;
                 }

@@ -56,10 +56,11 @@ export function ourLogits(modelPath, tokens, nVocab, extraArgs = [], command = u
     }
 }
 
-// Our greedy continuation (temperature 0) through the generation loop, stopping at EOG.
+// Our greedy continuation (temperature 0) through the generation loop, stopping at EOG, the
+// prompt evaluated in llama.cpp's batch order as llama.cpp evaluates it.
 export function ourGreedy(modelPath, prompt, n) {
     const out = execFileSync(nativeTool(), ['generate', '-m', modelPath, '--tokens', prompt.join(','),
-        '--max-tokens', String(n), '--temp', '0', '--threads', String(threadsForTests()), '--json'],
+        '--max-tokens', String(n), '--temp', '0', '--threads', String(threadsForTests()), '--batch-order', 'llama.cpp', '--json'],
     {encoding: 'utf8', maxBuffer: 1 << 26});
     return JSON.parse(out).tokens;
 }

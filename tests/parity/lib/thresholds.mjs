@@ -19,12 +19,18 @@
 // for quantized files: where every matrix is of a type whose one-token matmul follows llama.cpp's
 // x86 order (EXACT_DECODE_TYPES) our decode path is llama.cpp's bit for bit, bound 1e-3 against
 // the builds we mirror. `batchMaxRel` bounds our batch path against llama.cpp's batch (plus its
-// own batch-vs-decode difference): the k-quants sum batch tiles in another order
-// (src/quant/kernels.h), so their files get the quantized bound there.
+// own batch-vs-decode difference). `batchExact`: every matrix is of a type whose batch order
+// in llama.cpp's batch mode (--batch-order llama.cpp, src/quant/kernels.h) is llama.cpp's x86
+// batch path (BATCH_EXACT_TYPES), so our batch must give its batch logits bit for bit.
 export function thresholdsFor(model, variant = MIRRORED_CPU_VARIANTS[0]) {
     const name = model.name.replace(/\.gguf$/, '');
     const mirrored = MIRRORED_CPU_VARIANTS.includes(variant);
     const types = model.weightTypes;
+    const batchExact = Boolean(types && mirrored && types.length && types.every((t) => BATCH_EXACT_TYPES.has(t)));
+    return {...decodeThresholds(name, mirrored, types), batchExact};
+}
+
+function decodeThresholds(name, mirrored, types) {
     if (types && mirrored && types.length && types.every((t) => EXACT_DECODE_TYPES.has(t)) && !types.every((t) => t === 'F16')) {
         // Float weights re-quantize nothing, so a batch summed in another order stays ~1e-6 off.
         const batchMaxRel = types.every((t) => BATCH_AS_DECODE_TYPES.has(t) || FLOAT_TYPES.has(t)) ? 1e-3 : 3e-2;
@@ -39,6 +45,11 @@ export function thresholdsFor(model, variant = MIRRORED_CPU_VARIANTS[0]) {
 // of them whose batch tiles use the same order.
 export const EXACT_DECODE_TYPES = new Set(['F32', 'F16', 'BF16', 'Q4_1', 'Q5_1', 'Q2_K', 'Q3_K', 'Q4_K', 'Q5_K', 'Q6_K', 'IQ4_XS']);
 const BATCH_AS_DECODE_TYPES = new Set(['F16', 'BF16', 'Q4_1', 'Q5_1']);
+// Matrix types whose batch matmul follows llama.cpp's x86 batch path in BatchOrder::LlamaCpp
+// (2026-12-05: F16's tinyBLAS, Q4_1 / Q5_1 and Q3_K / Q5_K / Q6_K's per-token dot, Q4_K's
+// repacked GEMM, IQ4_XS's dot and IQ panel; with the tiled attention). Not F32 / BF16 (tinyBLAS
+// with FMA / AVX512-BF16), Q2_K (its repacked GEMM), the Q8_0 family and the repacked Q4_0 / IQ4_NL.
+const BATCH_EXACT_TYPES = new Set(['F16', 'Q4_1', 'Q5_1', 'Q3_K', 'Q4_K', 'Q5_K', 'Q6_K', 'IQ4_XS']);
 const FLOAT_TYPES = new Set(['F32', 'F16', 'BF16']);
 
 const GGML_TYPE_NAMES = {0: 'F32', 1: 'F16', 2: 'Q4_0', 3: 'Q4_1', 6: 'Q5_0', 7: 'Q5_1', 8: 'Q8_0', 10: 'Q2_K',
