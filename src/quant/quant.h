@@ -48,7 +48,7 @@ std::optional<BatchOrder> parse_batch_order(std::string_view name);
 void matmul(GgmlType weight_type, const void* w, size_t w_row_bytes, int64_t n_cols,
             int64_t row_begin, int64_t row_end,
             const void* xq, size_t xq_row_bytes, int64_t n_tokens,
-            float* y, int64_t y_stride, uint8_t* scratch = nullptr, BatchOrder order = BatchOrder::LlamaCpp);
+            float* y, int64_t y_stride, uint8_t* scratch = nullptr, BatchOrder order = BatchOrder::Fast);
 
 // Scalar reference dequantization of `n` consecutive elements (a multiple of the block size).
 void dequantize_row(GgmlType t, const void* src, float* dst, int64_t n);

@@ -142,7 +142,7 @@ int tile_at(const KernelCase& kc, int64_t n_tok, int64_t t0, BatchOrder order) {
 }
 
 float scalar_dot(const KernelCase& kc, const uint8_t* w_row, const uint8_t* xq, size_t xs, int64_t n_cols,
-                 int64_t n_tok, int64_t t, BatchOrder order = BatchOrder::LlamaCpp) {
+                 int64_t n_tok, int64_t t, BatchOrder order = BatchOrder::Fast) {
     int64_t t0 = 0;
     while (t0 + tile_at(kc, n_tok, t0, order) <= t) t0 += tile_at(kc, n_tok, t0, order);
     float y[quant::kMaxTileTokens] = {};
@@ -150,20 +150,20 @@ float scalar_dot(const KernelCase& kc, const uint8_t* w_row, const uint8_t* xq, 
     return y[t - t0];
 }
 
-void compare_row(const KernelCase& kc, const std::vector<uint8_t>& w, const std::vector<uint8_t>& xq,
-                 int64_t n_cols, int64_t n_tok) {
+void compare_row_in(const KernelCase& kc, const std::vector<uint8_t>& w, const std::vector<uint8_t>& xq,
+                    int64_t n_cols, int64_t n_tok, BatchOrder order) {
     const size_t wr = row_bytes(kc.type, n_cols);
     const size_t xs = activation_row_bytes(kc.type, n_cols);
     const int64_t rows = static_cast<int64_t>(w.size() / wr);
     std::vector<float> got(n_tok * rows), want(n_tok * rows);
-    matmul(kc.type, w.data(), wr, n_cols, 0, rows, xq.data(), xs, n_tok, got.data(), rows);
+    matmul(kc.type, w.data(), wr, n_cols, 0, rows, xq.data(), xs, n_tok, got.data(), rows, nullptr, order);
     for (int64_t r = 0; r < rows; ++r)
         for (int64_t t = 0; t < n_tok; ++t)
-            want[t * rows + r] = scalar_dot(kc, w.data() + r * wr, xq.data(), xs, n_cols, n_tok, t);
+            want[t * rows + r] = scalar_dot(kc, w.data() + r * wr, xq.data(), xs, n_cols, n_tok, t, order);
     for (int64_t r = 0; r < rows; ++r) {
         for (int64_t t = 0; t < n_tok; ++t) {
             const float g = got[t * rows + r], e = want[t * rows + r];
-            INFO(ggml_type_name(kc.type) << " n_cols " << n_cols << " row " << r << " token " << t);
+            INFO(ggml_type_name(kc.type) << " " << batch_order_name(order) << " n_cols " << n_cols << " row " << r << " token " << t);
             REQUIRE(std::isfinite(e));
             if (kc.exact) {
                 REQUIRE(g == e);
@@ -173,6 +173,12 @@ void compare_row(const KernelCase& kc, const std::vector<uint8_t>& w, const std:
             }
         }
     }
+}
+
+// compare_row_in for both batch orders (quant.h).
+void compare_row(const KernelCase& kc, const std::vector<uint8_t>& w, const std::vector<uint8_t>& xq,
+                 int64_t n_cols, int64_t n_tok) {
+    for (const BatchOrder order : {BatchOrder::Fast, BatchOrder::LlamaCpp}) compare_row_in(kc, w, xq, n_cols, n_tok, order);
 }
 
 int64_t cols_for(GgmlType t, int64_t k_blocks) {
