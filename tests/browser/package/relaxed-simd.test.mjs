@@ -1,7 +1,9 @@
 // The relaxed-SIMD builds in headless Chromium and Firefox ESR: the same model loaded twice in
 // one page, once forced onto the relaxed build and once onto the plain SIMD128 build, must give
 // bit-identical logits (compared as raw float32 bits) at every position, both for a prefill of
-// 11 tokens (token tiles of 4, 4 and a remainder of 3) and for the same tokens evaluated one
+// 11 tokens (token tiles of 4, 4 and a remainder of 3) in both batch orders (the load option
+// batchOrder: 'fast' and 'llama.cpp', whose Q4_K tiles are 4, 4, 1, 1, 1 and whose IQ4_XS takes
+// the IQ panel order) and for the same tokens evaluated one
 // at a time (the decode path), in the multi-thread (2 threads) and single-thread builds. The
 // models cover every kernel the relaxed build replaces: tiny-py-Q4_K_M (Q4_K + Q6_K) and
 // tiny-py-IQ4_XS (both from ../shared, quantized by llama.cpp) and a writer-generated all-Q5_K
@@ -78,9 +80,12 @@ ${IMPORT_MAP}
       const prefill = await llm.evalLogits(tokens);
       const decode = await llm.evalLogits(tokens, { batchSize: 1 });
       const { simd: kind, simdReason, build: usedBuild, threads, tensorTypes, kvCacheKeyType, kvCacheValueType } = llm.info;
-      runs[simd] = { tokens, nVocab: prefill.nVocab, prefill: prefill.logits, decode: decode.logits,
-        info: { simd: kind, simdReason, build: usedBuild, threads, tensorTypes, kvCacheKeyType, kvCacheValueType } };
       await llm.unload();
+      const llama = await load(url, { simd, build, batchOrder: 'llama.cpp', ...(kvCacheType ? { kvCacheType } : {}) });
+      const prefillLlama = await llama.evalLogits(tokens);
+      await llama.unload();
+      runs[simd] = { tokens, nVocab: prefill.nVocab, prefill: prefill.logits, prefillLlama: prefillLlama.logits, decode: decode.logits,
+        info: { simd: kind, simdReason, build: usedBuild, threads, tensorTypes, kvCacheKeyType, kvCacheValueType } };
     }
     const { relaxed, simd128 } = runs;
     const nVocab = relaxed.nVocab;
@@ -91,6 +96,7 @@ ${IMPORT_MAP}
       simd128Info: simd128.info,
       sane: sane(relaxed.prefill, nVocab) && sane(relaxed.decode, nVocab),
       prefill: mismatches(relaxed.prefill, simd128.prefill, nVocab),
+      prefillLlama: mismatches(relaxed.prefillLlama, simd128.prefillLlama, nVocab),
       decode: mismatches(relaxed.decode, simd128.decode, nVocab),
     };
   };
@@ -137,7 +143,7 @@ function assertIdentical(result, label) {
   assert.equal(result.relaxedInfo.simd, 'relaxed', `${label}: ${result.relaxedInfo.simdReason}`);
   assert.equal(result.simd128Info.simd, 'simd128');
   assert.ok(result.sane, `${label}: logits are not finite or a row is flat`);
-  for (const kind of ['prefill', 'decode']) {
+  for (const kind of ['prefill', 'prefillLlama', 'decode']) {
     const m = result[kind];
     assert.equal(m.count, 0, `${label} ${kind}: ${m.count} of ${m.length} logits differ, first ${JSON.stringify(m.first)}`);
   }
