@@ -65,8 +65,12 @@ LlamaModel::LlamaModel(const LlamaConfig& config, LlamaWeights weights, int32_t 
         matmul_scratch_stride_ = std::max(matmul_scratch_stride_, matmul_scratch_bytes(m->type, m->cols));
     }
     matmul_scratch_.assign(static_cast<size_t>(pool.size()) * matmul_scratch_stride_, 0);
-    tiled_scratch_stride_ = (tiled_scratch_bytes(config.head_dim) + sizeof(double) - 1) / sizeof(double);
-    tiled_scratch_.assign(static_cast<size_t>(pool.size()) * tiled_scratch_stride_, 0.0);
+    // Only the llama.cpp batch order takes the tiled attention (the memory plan counts it for
+    // either order: it is a few hundred KiB at most).
+    if (batch_order_ == BatchOrder::LlamaCpp) {
+        tiled_scratch_stride_ = (tiled_scratch_bytes(config.head_dim) + sizeof(double) - 1) / sizeof(double);
+        tiled_scratch_.assign(static_cast<size_t>(pool.size()) * tiled_scratch_stride_, 0.0);
+    }
     scratch_bytes_ = scratch_bytes_for(config, weights_, n_ctx, pool.size());
 }
 
