@@ -22,12 +22,16 @@
 // own batch-vs-decode difference). `batchExact`: every matrix is of a type whose batch order
 // in llama.cpp's batch mode (--batch-order llama.cpp, src/quant/kernels.h) is llama.cpp's x86
 // batch path (BATCH_EXACT_TYPES), so our batch must give its batch logits bit for bit.
+// `batchWithinOwn`: against the builds we mirror, every file's batch (in that order) stays
+// within max(1e-3, llama.cpp's own batch-vs-decode difference); else batchMaxRel plus it.
 export function thresholdsFor(model, variant = MIRRORED_CPU_VARIANTS[0]) {
     const name = model.name.replace(/\.gguf$/, '');
     const mirrored = MIRRORED_CPU_VARIANTS.includes(variant);
     const types = model.weightTypes;
     const batchExact = Boolean(types && mirrored && types.length && types.every((t) => BATCH_EXACT_TYPES.has(t)));
-    return {...decodeThresholds(name, mirrored, types), batchExact};
+    // Issue 20's batch bound against the builds we mirror: within 1e-3 of the range, or within
+    // llama.cpp's own batch-vs-decode difference where that is larger.
+    return {...decodeThresholds(name, mirrored, types), batchExact, batchWithinOwn: mirrored};
 }
 
 function decodeThresholds(name, mirrored, types) {
