@@ -3,7 +3,7 @@
 // that the logits of a prompt equal llama.cpp's bit for bit on the weight types it covers, at a
 // cost in prefill speed (bench/RESULTS.md). One token at a time (generation) is llama.cpp's
 // order either way.
-import { InvalidArgumentError } from '../errors.js';
+import { loadChoice } from './load-choice.js';
 
 /** @typedef {'fast' | 'llama.cpp'} BatchOrder */
 
@@ -15,10 +15,5 @@ export const BATCH_ORDERS = Object.freeze(['fast', 'llama.cpp']);
  * @returns {BatchOrder}
  */
 export function batchOrder(options) {
-  const value = options.batchOrder;
-  if (value === undefined) return 'fast';
-  if (typeof value !== 'string' || !BATCH_ORDERS.includes(/** @type {BatchOrder} */ (value))) {
-    throw new InvalidArgumentError(`batchOrder must be one of ${BATCH_ORDERS.join(', ')}, not ${JSON.stringify(value)}`);
-  }
-  return /** @type {BatchOrder} */ (value);
+  return loadChoice(options.batchOrder, BATCH_ORDERS, 'batchOrder') ?? 'fast';
 }

@@ -2,7 +2,7 @@
 // `kvCacheKeyType` / `kvCacheValueType` override one of them. The names are llama.cpp's
 // (`--cache-type-k q8_0`), lower case. Per token and layer the cache holds 2 x kv_dim values:
 // f16 2 bytes each, q8_0 34 bytes per 32 (1.06), q4_0 18 bytes per 32 (0.56).
-import { InvalidArgumentError } from '../errors.js';
+import { loadChoice } from './load-choice.js';
 
 /** @typedef {'f16' | 'q8_0' | 'q4_0'} KvCacheType */
 
@@ -14,13 +14,7 @@ export const KV_CACHE_TYPES = Object.freeze(['f16', 'q8_0', 'q4_0']);
  * @param {string} name the option's name, for the message
  * @returns {KvCacheType | undefined}
  */
-function checkedType(value, name) {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !KV_CACHE_TYPES.includes(/** @type {KvCacheType} */ (value))) {
-    throw new InvalidArgumentError(`${name} must be one of ${KV_CACHE_TYPES.join(', ')}, not ${JSON.stringify(value)}`);
-  }
-  return /** @type {KvCacheType} */ (value);
-}
+const checkedType = (value, name) => loadChoice(value, KV_CACHE_TYPES, name);
 
 /**
  * The key and value types a load asks for (default f16 for both).
