@@ -11,8 +11,8 @@
 #include "engine_error.h"
 #include "gguf/gguf_reader.h"
 #include "model/kv_type.h"
-#include "sample/logprobs.h"
 #include "quant/quant.h"
+#include "sample/logprobs.h"
 #include "sample/sampler.h"
 #include "text/tokenizer.h"
 

@@ -355,7 +355,6 @@ float online_weights(float* scores, int32_t n_keys) {
     return sum;
 }
 
-F16Rows as_f16(KvRows r) { return F16Rows{reinterpret_cast<const uint16_t*>(r.base), r.stride / sizeof(uint16_t)}; }
 
 // flash_attend with a quantized K or V (or both).
 void quantized_attend(const float* q, KvRows k, KvRows v, int32_t n_keys, int32_t head_dim, float scale,

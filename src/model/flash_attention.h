@@ -54,6 +54,11 @@ struct KvRows {
     const uint8_t* row(int32_t p) const { return base + static_cast<size_t>(p) * stride; }
 };
 
+// An F16 cache's rows as halves.
+inline F16Rows as_f16(KvRows r) {
+    return F16Rows{reinterpret_cast<const uint16_t*>(r.base), r.stride / sizeof(uint16_t)};
+}
+
 // flash_attend_f16 for any pair of those types, as llama.cpp computes each: a quantized K
 // multiplies the query quantized to Q8_0 (model/kv_kernels.h); a quantized V goes through an
 // f32 accumulator instead of the f16 one. The products of both are rounded before they are

@@ -119,7 +119,7 @@ void KvCache::attend(int32_t layer, int32_t n_keys, int32_t offset, const float*
         return;
     }
     if (tiled && tiles(n)) {
-        flash_attend_tiled_f16(q, f16_rows(head_keys(layer, head)), f16_rows(head_values(layer, head)), n_keys, n, scale, out);
+        flash_attend_tiled_f16(q, as_f16(head_keys(layer, head)), as_f16(head_values(layer, head)), n_keys, n, scale, out);
         return;
     }
     const bool finite = !has_inf_nan_.load(std::memory_order_relaxed);
@@ -129,7 +129,7 @@ void KvCache::attend(int32_t layer, int32_t n_keys, int32_t offset, const float*
 void KvCache::attend_tiled(int32_t layer, int32_t offset, const TiledQueries& queries, int32_t n, float scale,
                            void* scratch) const {
     const int32_t head = offset / head_dim_;
-    flash_attend_tiled_f16_queries(queries, f16_rows(head_keys(layer, head)), f16_rows(head_values(layer, head)), n, scale,
+    flash_attend_tiled_f16_queries(queries, as_f16(head_keys(layer, head)), as_f16(head_values(layer, head)), n, scale,
                                    scratch);
 }
 

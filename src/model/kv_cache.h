@@ -97,9 +97,6 @@ private:
     void load_row(KvType type, const uint8_t* base, size_t slice_bytes, int32_t layer, int32_t pos, float* x) const;
     void store_slice(KvType type, uint8_t* dst, const float* x);
     void load_slice(KvType type, const uint8_t* src, float* x) const;
-    static F16Rows f16_rows(KvRows r) {
-        return F16Rows{reinterpret_cast<const uint16_t*>(r.base), r.stride / sizeof(uint16_t)};
-    }
     void attend_f32(int32_t layer, int32_t n_keys, int32_t head, const float* q, int32_t n, float scale,
                     float* scores, float* out) const;
 

@@ -34,6 +34,9 @@ size_t rows_bytes(int32_t rows, int32_t cols) { return static_cast<size_t>(rows)
 
 int64_t row_blocks(const WeightMatrix& w) { return (w.rows + kRowAlign - 1) / kRowAlign; }
 
+// One thread's share of the tiled attention's scratch, in doubles (its widened tiles).
+size_t tiled_scratch_doubles(int32_t head_dim) { return (tiled_scratch_bytes(head_dim) + sizeof(double) - 1) / sizeof(double); }
+
 }  // namespace
 
 LlamaModel::LlamaModel(const LlamaConfig& config, LlamaWeights weights, int32_t n_ctx, KvType kv_type_k,
@@ -68,7 +71,7 @@ LlamaModel::LlamaModel(const LlamaConfig& config, LlamaWeights weights, int32_t 
     // Only the llama.cpp batch order takes the tiled attention (the memory plan counts it for
     // either order: it is a few hundred KiB at most).
     if (batch_order_ == BatchOrder::LlamaCpp) {
-        tiled_scratch_stride_ = (tiled_scratch_bytes(config.head_dim) + sizeof(double) - 1) / sizeof(double);
+        tiled_scratch_stride_ = tiled_scratch_doubles(config.head_dim);
         tiled_scratch_.assign(static_cast<size_t>(pool.size()) * tiled_scratch_stride_, 0.0);
     }
     scratch_bytes_ = scratch_bytes_for(config, weights_, n_ctx, pool.size());
@@ -84,7 +87,7 @@ uint64_t LlamaModel::scratch_bytes_for(const LlamaConfig& c, const LlamaWeights&
     const uint64_t floats_per_token = static_cast<uint64_t>(c.dim) + std::max(c.dim, c.q_dim) + 2ull * c.q_dim +
                                       2ull * c.kv_dim + 2ull * c.ffn_dim;
     const uint64_t rope = 2ull * static_cast<uint64_t>(n_ctx) * static_cast<uint64_t>(c.n_rot / 2) * sizeof(float);
-    const uint64_t tiled = (tiled_scratch_bytes(c.head_dim) + sizeof(double) - 1) / sizeof(double) * sizeof(double);
+    const uint64_t tiled = tiled_scratch_doubles(c.head_dim) * sizeof(double);
     return b * floats_per_token * sizeof(float) + 3 * b * act + static_cast<uint64_t>(n_threads) * n_ctx * sizeof(float) +
            rope + static_cast<uint64_t>(n_threads) * (matmul_scratch + tiled);
 }

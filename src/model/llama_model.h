@@ -8,8 +8,8 @@
 #include "model/kv_cache.h"
 #include "model/llama_config.h"
 #include "model/llama_weights.h"
-#include "quant/quant.h"
 #include "model/ops.h"
+#include "quant/quant.h"
 
 namespace smollm {
 

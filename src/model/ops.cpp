@@ -1,11 +1,9 @@
 #include "model/ops.h"
 
 #include <cmath>
-#include <limits>
 
 #include "model/ggml_expf.h"
 #include "model/rope_trig.h"
-#include "quant/fp16.h"
 #include "quant/fused_madd.h"
 
 namespace smollm {
@@ -29,7 +27,6 @@ void softmax(float* x, int32_t n) {
     const float inv = static_cast<float>(1.0 / sum);
     for (int32_t i = 0; i < n; ++i) x[i] *= inv;
 }
-
 
 void swiglu(float* gate, const float* up, int32_t n) {
     // ggml_vec_swiglu_f32 on x86 with AVX-512: 16 lanes at a time through ggml_v_expf, the

@@ -53,9 +53,6 @@ void f32_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_strid
     }
 }
 
-// F16 sums in llama.cpp's order (quant/f16_dot_order.h): one token as ggml_vec_dot_f16, a tile
-// of 2 or more as its batch path's tinyBLAS, so the scalar twin gives the same bits; the
-// tile's tokens share each step's widened weights.
 // Eight halves of an F16 row at element i as two f32x4.
 struct F16Loader {
     const uint16_t* wh;
@@ -66,8 +63,10 @@ struct F16Loader {
     }
 };
 
-// kBatchOrder: a tile of 2 or more in llama.cpp's batch order (tinyBLAS), as the scalar twin;
-// else (and BatchOrder::Fast, f16_fast_tile) the one-token order.
+// F16 sums in llama.cpp's order (quant/f16_dot_order.h): one token as ggml_vec_dot_f16, a tile
+// of 2 or more as its batch path's tinyBLAS (kBatchOrder; BatchOrder::Fast's f16_fast_tile
+// keeps the one-token order for every tile), so the scalar twin gives the same bits; the
+// tile's tokens share each step's widened weights.
 template <int NT, bool kBatchOrder = true>
 void f16_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
     const auto* wh = static_cast<const uint16_t*>(w);

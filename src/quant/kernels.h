@@ -18,16 +18,17 @@
 // the one-token dot per token), Q4_K's repacked GEMM (a fused sum per 64 elements; matmul
 // tiles those two types with repacked_tile_tokens), F16's tinyBLAS (f16_dot_order.h). matmul
 // never splits a batch of other types into a tile of one (tile_tokens). BatchOrder::Fast
-// (quant.h) keeps one total per super-block in the k-quant and IQ4_XS batch tiles instead (the
-// _fast kernels below). Q2_K's batch tiles keep
-// one total per super-block, and the scalar F32 kernel's a plain sum (its one-token order's
-// fused adds are emulated in double; the SIMD128 one is plain, dot_simd128_float.cpp says why);
-// BF16 sums every tile in its one-token order (plain adds).
+// (quant.h) keeps one total per super-block in the k-quant and IQ4_XS batch tiles instead, and
+// F16's one-token order (the _fast kernels below). Q2_K's batch tiles keep one total per
+// super-block, and the scalar F32 kernel's a plain sum (its one-token order's fused adds are
+// emulated in double; the SIMD128 one is plain, dot_simd128_float.cpp says why); BF16 sums
+// every tile in its one-token order (plain adds).
 #pragma once
 #include <cstddef>
 #include <cstdint>
 
 #include "gguf/gguf_types.h"
+#include "quant/quant.h"
 
 namespace smollm::quant {
 
@@ -50,9 +51,10 @@ constexpr int kRepackedGroup = 4;
 static_assert(kRepackedGroup <= kMaxTileTokens);
 constexpr int repacked_tile_tokens(int64_t n_tokens, int64_t t0) { return n_tokens - t0 >= kRepackedGroup ? kRepackedGroup : 1; }
 
-// The tile matmul makes at token t0 of n_tokens for weights of type `t`.
-constexpr int tile_tokens_for(GgmlType t, int64_t n_tokens, int64_t t0) {
-    return t == GgmlType::Q4_K || t == GgmlType::Q2_K ? repacked_tile_tokens(n_tokens, t0) : tile_tokens(n_tokens, t0);
+// The tile matmul makes at token t0 of n_tokens for weights of type `t` in `order` (quant.h).
+constexpr int tile_tokens_for(GgmlType t, BatchOrder order, int64_t n_tokens, int64_t t0) {
+    const bool repacked = order == BatchOrder::LlamaCpp && (t == GgmlType::Q4_K || t == GgmlType::Q2_K);
+    return repacked ? repacked_tile_tokens(n_tokens, t0) : tile_tokens(n_tokens, t0);
 }
 
 using DotTileFn = void (*)(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride,

@@ -160,8 +160,7 @@ void matmul(GgmlType weight_type, const void* w, size_t w_row_bytes, int64_t n_c
     for (int64_t r0 = row_begin; r0 < row_end; r0 += rows_per_block) {
         const int64_t r1 = std::min(row_end, r0 + rows_per_block);
         for (int64_t t0 = 0, n_tok = 0; t0 < n_tokens; t0 += n_tok) {
-            n_tok = order == BatchOrder::Fast ? quant::tile_tokens(n_tokens, t0)
-                                              : quant::tile_tokens_for(weight_type, n_tokens, t0);
+            n_tok = quant::tile_tokens_for(weight_type, order, n_tokens, t0);
             const uint8_t* x_tile = x_bytes + static_cast<size_t>(t0) * xq_row_bytes;
             size_t x_stride = xq_row_bytes;
 #if defined(__wasm_simd128__)

@@ -137,16 +137,13 @@ quant::DotTileFn scalar_kernel(const KernelCase& kc, int64_t n_tok, BatchOrder o
     }
 }
 
-int tile_at(const KernelCase& kc, int64_t n_tok, int64_t t0, BatchOrder order) {
-    return order == BatchOrder::Fast ? quant::tile_tokens(n_tok, t0) : quant::tile_tokens_for(kc.type, n_tok, t0);
-}
-
 float scalar_dot(const KernelCase& kc, const uint8_t* w_row, const uint8_t* xq, size_t xs, int64_t n_cols,
                  int64_t n_tok, int64_t t, BatchOrder order = BatchOrder::Fast) {
     int64_t t0 = 0;
-    while (t0 + tile_at(kc, n_tok, t0, order) <= t) t0 += tile_at(kc, n_tok, t0, order);
+    const auto tile = [&](int64_t at) { return quant::tile_tokens_for(kc.type, order, n_tok, at); };
+    while (t0 + tile(t0) <= t) t0 += tile(t0);
     float y[quant::kMaxTileTokens] = {};
-    scalar_kernel(kc, n_tok, order)(n_cols, w_row, xq + t0 * xs, xs, tile_at(kc, n_tok, t0, order), y, 1);
+    scalar_kernel(kc, n_tok, order)(n_cols, w_row, xq + t0 * xs, xs, tile(t0), y, 1);
     return y[t - t0];
 }
 
