@@ -26,6 +26,13 @@ list(APPEND SMOLLM_WASM_COMPILE -mrelaxed-simd -mno-reference-types -mno-multiva
 # and rewrites them wrongly (measured: wrong dot products), so the link stays at -O1, where
 # emcc runs no wasm-opt. The code itself is optimized by LLVM at -O3 when compiled.
 list(APPEND SMOLLM_WASM_LINK -O1 -sASSERTIONS=0)
+# binaryen 108 cannot even read f32x4.relaxed_madd (final opcode 0xfd 0x105, its draft had
+# 0xaf), which the kernels' fused multiply-adds use (src/quant/simd_fma.h). With WASM_BIGINT
+# (i64 crosses to JS as BigInt: no legalization, no dynCall stubs) emcc has no reason left to
+# rewrite the linked module, so wasm-emscripten-finalize only reads its imports and exports
+# for the JS glue and never decodes a function body. Every browser with relaxed SIMD has
+# BigInt integration, and no export of ours takes or returns an i64.
+list(APPEND SMOLLM_WASM_LINK -sWASM_BIGINT)
 set(SMOLLM_WEB_SUFFIX -relaxed)
 # Node 20 decodes these opcodes with the draft's meaning, so the suites cannot run under node:
 # tests/browser checks this build against the plain one in Chromium instead.

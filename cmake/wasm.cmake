@@ -63,10 +63,21 @@ if(SMOLLM_WEB_SOURCES)
         # 'unhandledRejection' handlers per instance, whose closures kept every module (and
         # its wasm memory) alive after unload (tests/js/package/memory.test.mjs).
         -sNODEJS_CATCH_EXIT=0
-        -sNODEJS_CATCH_REJECTION=0
-        # js/wasm/<module>.js.symbols: wasm function index -> C++ name, for the indices a
-        # trap's EngineCrashedError carries (tools/wasm-frames.mjs). Not published.
-        --emit-symbol-map)
+        -sNODEJS_CATCH_REJECTION=0)
+    # js/wasm/<module>.js.symbols: wasm function index -> C++ name, for the indices a trap's
+    # EngineCrashedError carries (tools/wasm-frames.mjs). Not published. emcc writes it with
+    # binaryen, which cannot read the relaxed build's modules (cmake/relaxed_simd.cmake):
+    # that build keeps wasm-ld's names and tools/wasm-symbol-map.mjs moves them out.
+    if(SMOLLM_RELAXED_SIMD)
+      target_link_options(${target} PRIVATE --profiling-funcs)
+      add_custom_command(TARGET ${target} POST_BUILD
+          COMMAND ${NODE_EXECUTABLE} ${CMAKE_SOURCE_DIR}/tools/wasm-symbol-map.mjs
+              ${SMOLLM_WEB_OUT}/smollm-${variant}${SMOLLM_WEB_SUFFIX}.wasm
+              ${SMOLLM_WEB_OUT}/smollm-${variant}${SMOLLM_WEB_SUFFIX}.js.symbols
+          VERBATIM)
+    else()
+      target_link_options(${target} PRIVATE --emit-symbol-map)
+    endif()
     if(variant STREQUAL "mt")
       # The engine's thread pool starts its pthreads inside Engine::load and waits for them
       # without returning to the event loop, so the Workers must exist before: the JS passes
