@@ -155,9 +155,17 @@ void sum_rows_f32(const float* w, F16Rows rows, int32_t offset, int32_t n_keys, 
     }
 }
 
-// fused_mad_to_f16 on four lanes, the double arithmetic two lanes at a time.
+// fused_mad_to_f16 on four lanes: SIMD128 does the double arithmetic two lanes at a time.
 template <bool kFinite>
 void mad_f16_simd(float* acc, const uint16_t* v, float w, int32_t n) {
+#if defined(__wasm_relaxed_simd__)
+    // A native fused multiply-add (quant/simd_fma.h): four lanes per instruction.
+    const v128_t wv = wasm_f32x4_splat(w);
+    for (int32_t i = 0; i < n; i += 4) {
+        const v128_t f = quant::simd128::fmadd_f32x4(load_halves<kFinite>(v + i), wv, wasm_v128_load(acc + i));
+        wasm_v128_store(acc + i, round_to_f16x4(f));
+    }
+#else
     const v128_t wd = wasm_f64x2_splat(static_cast<double>(w));
     for (int32_t i = 0; i < n; i += 4) {
         const v128_t x = load_halves<kFinite>(v + i), a = wasm_v128_load(acc + i);
@@ -168,6 +176,7 @@ void mad_f16_simd(float* acc, const uint16_t* v, float w, int32_t n) {
         const v128_t f = wasm_i64x2_shuffle(wasm_f32x4_demote_f64x2_zero(lo), wasm_f32x4_demote_f64x2_zero(hi), 0, 2);
         wasm_v128_store(acc + i, round_to_f16x4(f));
     }
+#endif
 }
 #endif
 

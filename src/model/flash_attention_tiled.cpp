@@ -84,20 +84,28 @@ void flash_attend_tiled_f16(const float* q, F16Rows k, F16Rows v, int32_t n_keys
 #if defined(__wasm_simd128__)
 namespace {
 
+// The key and value tiles are widened once per tile: to f32 where the build has a native fused
+// multiply-add (quant/simd_fma.h: the relaxed build), to f64 where SIMD128 emulates it.
+#if defined(__wasm_relaxed_simd__)
+using Wide = float;
+#else
+using Wide = double;
+
 // An f64x2 of two f32 values, after the f32 rounding of each lane.
 inline v128_t round_f32(v128_t x) { return wasm_f64x2_promote_low_f32x4(wasm_f32x4_demote_f64x2_zero(x)); }
+#endif
 
 // The widened tiles and each query's running state, carved out of the scratch.
 struct TiledState {
-    double* keys_t;     // [d][key]: the key tile transposed, 64 keys per dimension
-    double* values;     // [key][d]
+    Wide* keys_t;       // [d][key]: the key tile transposed, 64 keys per dimension
+    Wide* values;       // [key][d]
     float* acc;         // [query][d]
     float max[flash_attention::kTileQueries];
     float sum[flash_attention::kTileQueries];
 };
 
 TiledState carve(void* scratch, int32_t head_dim) {
-    auto* d = static_cast<double*>(scratch);
+    auto* d = static_cast<Wide*>(scratch);
     const size_t tile = static_cast<size_t>(kTileKeys) * static_cast<size_t>(head_dim);
     return TiledState{d, d + tile, reinterpret_cast<float*>(d + 2 * tile), {}, {}};
 }
@@ -106,7 +114,7 @@ void widen_tile(F16Rows k, F16Rows v, int32_t first, int32_t n, int32_t head_dim
     for (int32_t t = 0; t < n; ++t) {
         const uint16_t* kr = k.row(first + t);
         const uint16_t* vr = v.row(first + t);
-        double* vd = st.values + static_cast<size_t>(t) * head_dim;
+        Wide* vd = st.values + static_cast<size_t>(t) * head_dim;
         for (int32_t d = 0; d < head_dim; ++d) {
             st.keys_t[static_cast<size_t>(d) * kTileKeys + t] = f16_to_f32(kr[d]);
             vd[d] = f16_to_f32(vr[d]);
@@ -114,6 +122,44 @@ void widen_tile(F16Rows k, F16Rows v, int32_t first, int32_t n, int32_t head_dim
     }
 }
 
+#if defined(__wasm_relaxed_simd__)
+using quant::simd128::fmadd_f32x4;
+
+// s[0..n) as tile_scores computes them, eight keys at a time (one f32x4 chain of fused
+// multiply-adds per four keys; keys past n in the tile's row are computed and dropped).
+void tile_scores_simd(const float* q, const TiledState& st, int32_t n, int32_t head_dim, float scale, float* s) {
+    const v128_t sc = wasm_f32x4_splat(scale);
+    for (int32_t t = 0; t < n; t += 8) {
+        v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0;
+        const float* kt = st.keys_t + t;
+        for (int32_t d = 0; d < head_dim; ++d, kt += kTileKeys) {
+            const v128_t qd = wasm_f32x4_splat(q[d]);
+            a0 = fmadd_f32x4(wasm_v128_load(kt), qd, a0);
+            a1 = fmadd_f32x4(wasm_v128_load(kt + 4), qd, a1);
+        }
+        float r[8];
+        wasm_v128_store(r, wasm_f32x4_mul(a0, sc));
+        wasm_v128_store(r + 4, wasm_f32x4_mul(a1, sc));
+        for (int32_t i = 0; i < 8 && t + i < n; ++i) s[t + i] = r[i];
+    }
+}
+
+// acc[0..head_dim) = fma(v[key][d], w[key], acc[d]) for keys 0..n in order, eight dimensions
+// (two f32x4 chains) at a time.
+void add_values_simd(float* acc, const TiledState& st, const float* w, int32_t n, int32_t head_dim) {
+    for (int32_t d = 0; d < head_dim; d += 8) {
+        v128_t a0 = wasm_v128_load(acc + d), a1 = wasm_v128_load(acc + d + 4);
+        const float* vd = st.values + d;
+        for (int32_t t = 0; t < n; ++t, vd += head_dim) {
+            const v128_t wt = wasm_f32x4_splat(w[t]);
+            a0 = fmadd_f32x4(wasm_v128_load(vd), wt, a0);
+            a1 = fmadd_f32x4(wasm_v128_load(vd + 4), wt, a1);
+        }
+        wasm_v128_store(acc + d, a0);
+        wasm_v128_store(acc + d + 4, a1);
+    }
+}
+#else
 // s[0..n) as tile_scores computes them, four keys at a time (two f64x2 chains per dimension).
 void tile_scores_simd(const float* q, const TiledState& st, int32_t n, int32_t head_dim, float scale, float* s) {
     for (int32_t t = 0; t < n; t += 4) {
@@ -148,12 +194,13 @@ void add_values_simd(float* acc, const TiledState& st, const float* w, int32_t n
         wasm_v128_store(acc + d + 4, wasm_i64x2_shuffle(wasm_f32x4_demote_f64x2_zero(a[2]), wasm_f32x4_demote_f64x2_zero(a[3]), 0, 2));
     }
 }
+#endif
 
 }  // namespace
 
 size_t tiled_scratch_bytes(int32_t head_dim) {
     const size_t tile = static_cast<size_t>(kTileKeys) * static_cast<size_t>(head_dim);
-    return 2 * tile * sizeof(double) + static_cast<size_t>(flash_attention::kTileQueries) * head_dim * sizeof(float);
+    return 2 * tile * sizeof(Wide) + static_cast<size_t>(flash_attention::kTileQueries) * head_dim * sizeof(float);
 }
 
 void flash_attend_tiled_f16_queries(const TiledQueries& qs, F16Rows k, F16Rows v, int32_t head_dim, float scale,

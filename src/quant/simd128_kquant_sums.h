@@ -37,7 +37,7 @@ public:
             lane_mins_[t] = fused_madd(-a_d * wdmin, mins, lane_mins_[t]);
             return;
         }
-        const v128_t dd = wasm_f64x2_make(static_cast<double>(wd * a_d), static_cast<double>(wdmin * a_d));
+        const v128_t dd = pair_scales(wd * a_d, wdmin * a_d);
         if constexpr (kPairs) {
             // Pair p: sub-blocks 2p and 2p + 1 (their mins in lanes 2p % 4 and 2p % 4 + 1).
             const v128_t pair_mins = wasm_i32x4_add(wasm_i32x4_shuffle(mins03, mins47, 0, 2, 4, 6),
@@ -72,11 +72,22 @@ public:
 private:
     // The repacked kernels' two sums as one f64x2 step: lane 0 += total * d, lane 1 += mins * dmin,
     // each a fused multiply-add (exact in double: an integer below 2^24 times an f32).
+    // With a native fused multiply-add (simd_fma.h, the relaxed build) the scales stay f32.
+#if defined(__wasm_relaxed_simd__)
+    static v128_t pair_scales(float d, float dmin) { return wasm_f32x4_make(d, dmin, 0.0f, 0.0f); }
+    static v128_t fused_pair(v128_t dd, int32_t total, int32_t mins, v128_t acc) {
+        return fmadd_f32x4(dd, wasm_f32x4_convert_i32x4(wasm_i32x4_make(total, mins, 0, 0)), acc);
+    }
+#else
+    static v128_t pair_scales(float d, float dmin) {
+        return wasm_f64x2_make(static_cast<double>(d), static_cast<double>(dmin));
+    }
     static v128_t fused_pair(v128_t dd, int32_t total, int32_t mins, v128_t acc) {
         const v128_t x = wasm_f32x4_convert_i32x4(wasm_i32x4_make(total, mins, 0, 0));
         return wasm_f32x4_demote_f64x2_zero(
             wasm_f64x2_add(wasm_f64x2_mul(dd, wasm_f64x2_promote_low_f32x4(x)), wasm_f64x2_promote_low_f32x4(acc)));
     }
+#endif
 
     float sum_[NT] = {};                              // Q2_K batch tiles
     EightLanes lanes_[NT];                            // Q5_K: the lanes

@@ -6,6 +6,8 @@
 
 #include <cstdint>
 
+#include "quant/simd_fma.h"
+
 namespace smollm::quant::simd128 {
 
 // 16 weights as two i16x8 halves (elements 0..7 and 8..15).
@@ -64,20 +66,36 @@ struct EightLanes {
     v128_t lo = wasm_f32x4_splat(0.0f), hi = wasm_f32x4_splat(0.0f);
 
     void add(float d, v128_t lanes03, v128_t lanes47) {
+#if defined(__wasm_relaxed_simd__)
+        add_fused(d, lanes03, lanes47);
+#else
         const v128_t dd = wasm_f64x2_splat(static_cast<double>(d));
         const v128_t x03 = wasm_f32x4_convert_i32x4(lanes03), x47 = wasm_f32x4_convert_i32x4(lanes47);
         lo = fused_madd_f64(dd, wasm_f64x2_promote_low_f32x4(x03), wasm_f64x2_promote_low_f32x4(wasm_i64x2_shuffle(x03, x03, 1, 1)), lo);
         hi = fused_madd_f64(dd, wasm_f64x2_promote_low_f32x4(x47), wasm_f64x2_promote_low_f32x4(wasm_i64x2_shuffle(x47, x47, 1, 1)), hi);
+#endif
     }
     // The same for lanes below 2^24 in magnitude (exact in f32), converted to double directly:
     // one operation fewer per four lanes (Q4_1 / Q5_1, whose lanes stay below 2^14).
     void add_small(float d, v128_t lanes03, v128_t lanes47) {
+#if defined(__wasm_relaxed_simd__)
+        add_fused(d, lanes03, lanes47);
+#else
         const v128_t dd = wasm_f64x2_splat(static_cast<double>(d));
         lo = fused_madd_f64(dd, wasm_f64x2_convert_low_i32x4(lanes03),
                             wasm_f64x2_convert_low_i32x4(wasm_i64x2_shuffle(lanes03, lanes03, 1, 1)), lo);
         hi = fused_madd_f64(dd, wasm_f64x2_convert_low_i32x4(lanes47),
                             wasm_f64x2_convert_low_i32x4(wasm_i64x2_shuffle(lanes47, lanes47, 1, 1)), hi);
+#endif
     }
+#if defined(__wasm_relaxed_simd__)
+    // With a native fused multiply-add (simd_fma.h): four lanes per instruction, no doubles.
+    void add_fused(float d, v128_t lanes03, v128_t lanes47) {
+        const v128_t dv = wasm_f32x4_splat(d);
+        lo = fmadd_f32x4(dv, wasm_f32x4_convert_i32x4(lanes03), lo);
+        hi = fmadd_f32x4(dv, wasm_f32x4_convert_i32x4(lanes47), hi);
+    }
+#endif
     float fold() const {
         const v128_t r = wasm_f32x4_add(hi, lo);  // lanes k + (k + 4)
         const v128_t r2 = wasm_f32x4_add(r, wasm_i32x4_shuffle(r, r, 2, 3, 2, 3));
