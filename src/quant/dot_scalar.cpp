@@ -25,6 +25,11 @@ inline void for_each_token(const void* xq, size_t xq_stride, int n_tok, float* y
 
 inline int q5_bit(uint32_t qh, int j) { return static_cast<int>((qh >> j) & 1u) << 4; }
 
+// Q4_0 and IQ4_NL in the order of llama.cpp's repacked x86 GEMV (gemv_q4_b32_8x8_q8_0_lut_avx,
+// which every Q4_0 / IQ4_NL matrix of a multiple of 8 rows goes through there): per block, the
+// exact integer sum times dw * da (exact: two halves) added to the row's sum with one fused
+// multiply-add (exact operands: |isum| < 2^19, see fused_madd.h). The relaxed build's one-token
+// kernel (block32_row_fused) gives the same bits; the SIMD128 kernels sum per lane.
 float q4_0_row(const BlockQ4_0* w, const BlockQ8_0* a, int64_t nb) {
     float sum = 0;
     for (int64_t i = 0; i < nb; ++i) {
@@ -33,7 +38,7 @@ float q4_0_row(const BlockQ4_0* w, const BlockQ8_0* a, int64_t nb) {
             isum += ((w[i].qs[j] & 0xf) - 8) * a[i].qs[j];
             isum += ((w[i].qs[j] >> 4) - 8) * a[i].qs[j + kQK / 2];
         }
-        sum += static_cast<float>(isum) * (fp16_to_fp32(w[i].d) * fp16_to_fp32(a[i].d));
+        sum = fused_madd(static_cast<float>(isum), fp16_to_fp32(w[i].d) * fp16_to_fp32(a[i].d), sum);
     }
     return sum;
 }
@@ -116,7 +121,8 @@ float iq4_nl_row(const BlockIQ4_NL* w, const BlockQ8_0* a, int64_t nb) {
             isum += kIQ4Values[w[i].qs[j] & 0xf] * a[i].qs[j];
             isum += kIQ4Values[w[i].qs[j] >> 4] * a[i].qs[j + kQK / 2];
         }
-        sum += static_cast<float>(isum) * (fp16_to_fp32(w[i].d) * fp16_to_fp32(a[i].d));
+        // As q4_0_row: llama.cpp's repacked GEMV order.
+        sum = fused_madd(static_cast<float>(isum), fp16_to_fp32(w[i].d) * fp16_to_fp32(a[i].d), sum);
     }
     return sum;
 }

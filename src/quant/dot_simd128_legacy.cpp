@@ -2,7 +2,9 @@
 // Q4_1, Q5_1 against Q8_1), the activations widened to int16 and f32 scales by matmul. Each
 // block is unpacked once per tile, widened to i16 and multiplied with i32x4.dot_i16x8_s for
 // every token. Q4_1 / Q5_1 follow their scalar twins' (llama.cpp's x86) lanes, rounding and
-// order, so they give the same bits; the Q8_0 types differ only in float summation order.
+// order, so they give the same bits; the Q8_0 types differ only in float summation order,
+// except Q4_0 / IQ4_NL for one token in the relaxed build (block32_row_fused: the scalar
+// twins' bits).
 #if defined(__wasm_simd128__)
 #include "quant/blocks.h"
 #include "quant/fp16.h"
@@ -118,9 +120,73 @@ void block32_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_s
     for (int t = 0; t < NT; ++t) y[t * y_stride] = hsum_f32x4(acc[t]);
 }
 
+#if defined(__wasm_relaxed_simd__)
+// Q4_0 / IQ4_NL for one token in the relaxed build: llama.cpp's order, as the scalar twins
+// (q4_0_row / iq4_nl_row: its repacked x86 GEMV): per block, the exact integer total times
+// dw * da, fused into the row's sum. With a native fused multiply-add (simd_fma.h) that costs
+// a horizontal add per block over the lane sums; SIMD128 would have to emulate it in double,
+// which cost these kernels a quarter of their decode speed (tests/parity/README.md), so the
+// SIMD128 build keeps block32_tile's lane sums.
+template <typename Block>
+inline v128_t block_isum(const Block& wb, const WideQ8_0& a, const float* f16, float* d) {
+    const Unpacked32 u = unpack(wb, f16);
+    *d = u.d * a.d;   // exact in f32: two halves
+    return wasm_i32x4_add(
+        wasm_i32x4_add(wasm_i32x4_dot_i16x8(u.w0.lo, wasm_v128_load(a.qs)), wasm_i32x4_dot_i16x8(u.w0.hi, wasm_v128_load(a.qs + 8))),
+        wasm_i32x4_add(wasm_i32x4_dot_i16x8(u.w1.lo, wasm_v128_load(a.qs + 16)), wasm_i32x4_dot_i16x8(u.w1.hi, wasm_v128_load(a.qs + 24))));
+}
+
+// Four blocks at a time: their totals in one i32x4 (one transposed reduction instead of four
+// horizontal ones), then the row's chain of four fused adds, block k in lane k (the running sum
+// broadcast to every lane before each step). |total| < 2^19 converts exactly.
+template <typename Block>
+void block32_row_fused(int64_t n_cols, const void* w_row, const void* xq, float* y) {
+    const auto* w = static_cast<const Block*>(w_row);
+    const auto* act = static_cast<const WideQ8_0*>(xq);
+    const float* f16 = fp16_table();
+    v128_t acc = wasm_f32x4_splat(0.f);   // every lane: the row's sum so far
+    const int64_t nb = n_cols / kQK;
+    int64_t i = 0;
+    for (; i + 4 <= nb; i += 4) {
+        float d[4];
+        const v128_t s0 = block_isum(w[i], act[i], f16, &d[0]), s1 = block_isum(w[i + 1], act[i + 1], f16, &d[1]);
+        const v128_t s2 = block_isum(w[i + 2], act[i + 2], f16, &d[2]), s3 = block_isum(w[i + 3], act[i + 3], f16, &d[3]);
+        const v128_t s01 = wasm_i32x4_add(wasm_i32x4_shuffle(s0, s1, 0, 4, 1, 5), wasm_i32x4_shuffle(s0, s1, 2, 6, 3, 7));
+        const v128_t s23 = wasm_i32x4_add(wasm_i32x4_shuffle(s2, s3, 0, 4, 1, 5), wasm_i32x4_shuffle(s2, s3, 2, 6, 3, 7));
+        const v128_t t = wasm_f32x4_convert_i32x4(
+            wasm_i32x4_add(wasm_i32x4_shuffle(s01, s23, 0, 1, 4, 5), wasm_i32x4_shuffle(s01, s23, 2, 3, 6, 7)));
+        const v128_t dd = wasm_f32x4_make(d[0], d[1], d[2], d[3]);
+        acc = fmadd_f32x4(t, dd, acc);
+        acc = fmadd_f32x4(t, dd, wasm_i32x4_shuffle(acc, acc, 0, 0, 0, 0));
+        acc = fmadd_f32x4(t, dd, wasm_i32x4_shuffle(acc, acc, 1, 1, 1, 1));
+        acc = fmadd_f32x4(t, dd, wasm_i32x4_shuffle(acc, acc, 2, 2, 2, 2));
+        acc = wasm_i32x4_shuffle(acc, acc, 3, 3, 3, 3);
+    }
+    for (; i < nb; ++i) {
+        float d;
+        v128_t s = block_isum(w[i], act[i], f16, &d);
+        s = wasm_i32x4_add(s, wasm_i32x4_shuffle(s, s, 2, 3, 0, 1));
+        s = wasm_i32x4_add(s, wasm_i32x4_shuffle(s, s, 1, 0, 3, 2));
+        acc = fmadd_f32x4(wasm_f32x4_convert_i32x4(s), wasm_f32x4_splat(d), acc);
+    }
+    *y = wasm_f32x4_extract_lane(acc, 0);
+}
+
+template <int NT, typename Block>
+void block32_decode_fused_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
+    if constexpr (NT == 1) block32_row_fused<Block>(n, w, x, y);
+    else block32_tile<NT, Block>(n, w, x, xs, y, ys);
+}
+#else
+template <int NT, typename Block>
+void block32_decode_fused_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
+    block32_tile<NT, Block>(n, w, x, xs, y, ys);
+}
+#endif
+
 template <int NT>
 void q4_0_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
-    block32_tile<NT, BlockQ4_0>(n, w, x, xs, y, ys);
+    block32_decode_fused_tile<NT, BlockQ4_0>(n, w, x, xs, y, ys);
 }
 template <int NT>
 void q4_1_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
@@ -140,7 +206,7 @@ void q8_0_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int
 }
 template <int NT>
 void iq4_nl_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
-    block32_tile<NT, BlockIQ4_NL>(n, w, x, xs, y, ys);
+    block32_decode_fused_tile<NT, BlockIQ4_NL>(n, w, x, xs, y, ys);
 }
 
 }  // namespace
