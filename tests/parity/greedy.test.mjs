@@ -13,7 +13,7 @@ import {randomIds, textIds} from './lib/prompts.mjs';
 import {argmax, openReference} from './lib/reference.mjs';
 
 const kSteps = 64;
-const wanted = (process.env.SMOLLM_GREEDY_MODELS ?? 'tiny-py-F16,tiny-py-Q4_K_M,tiny-a-Q8_0,gen-f32,gen-q5_1,gen-135m-shape-q4_k_m').split(',');
+const wanted = (process.env.SMOLLM_GREEDY_MODELS ?? 'tiny-py-F16,tiny-py-Q4_K_M,tiny-a-Q8_0,gen-f32,gen-q5_1,gen-q4_0,gen-135m-shape-q4_k_m').split(',');
 
 for (const m of (await parityModels({all: true})).filter((x) => wanted.includes(x.name.replace(/\.gguf$/, '')))) {
     test(`greedy continuation matches llama.cpp: ${m.name}`, {skip: m.skip}, async () => {

@@ -4,10 +4,15 @@
 // 11 tokens (token tiles of 4, 4 and a remainder of 3) in both batch orders (the load option
 // batchOrder: 'fast' and 'llama.cpp', whose Q4_K tiles are 4, 4, 1, 1, 1 and whose IQ4_XS takes
 // the IQ panel order) and for the same tokens evaluated one
-// at a time (the decode path), in the multi-thread (2 threads) and single-thread builds. The
+// at a time (the decode path), in the multi-thread (2 threads) and single-thread builds; and an
+// 80-token prefill in the llama.cpp order, whose attention then takes llama.cpp's tiled kernel
+// (fused multiply-adds: relaxed_madd in the relaxed build, emulated in double in SIMD128). The
 // models cover every kernel the relaxed build replaces: tiny-py-Q4_K_M (Q4_K + Q6_K) and
 // tiny-py-IQ4_XS (both from ../shared, quantized by llama.cpp) and a writer-generated all-Q5_K
-// model. Then 'auto' must pick the relaxed build,
+// model. Q4_0 and IQ4_NL decode in llama.cpp's order only in the relaxed build (a fused
+// multiply-add per block; SIMD128 sums per lane): there a token at a time must give the native
+// tool's logits bit for bit (the parity suite checks those against llama.cpp's). Then 'auto'
+// must pick the relaxed build,
 // and a deployment whose relaxed files answer 404 must fall back to SIMD128 with the reason.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,6 +22,8 @@ import { ROOT, SHARED, syntheticModel } from '../../js/package/support/models.mj
 import { IMPORT_MAP, PACKAGE_ROUTES } from '../../support/package-routes.mjs';
 import { listen, staticRoutes } from '../../support/static-server.mjs';
 import { ENGINES, missingBrowser } from '../browsers.mjs';
+import { createHash } from 'node:crypto';
+import { nativeTool, ourLogits } from '../../parity/lib/ours.mjs';
 
 const RELAXED_FILES = ['smollm-mt-relaxed.js', 'smollm-mt-relaxed.wasm', 'smollm-mt-relaxed.worker.js', 'smollm-mt-relaxed.worker-text.js',
   'smollm-st-relaxed.js', 'smollm-st-relaxed.wasm'];
@@ -33,6 +40,9 @@ const skipIq4 = existsSync(IQ4_XS_MODEL) ? false : `${IQ4_XS_MODEL} is absent`;
 
 const PROMPT = 'def fibonacci(n):\n    if n < 2:\n        return n\n    return fibonacci(n - 1) + fibonacci(n - 2)\n';
 const N_TOKENS = 11;
+// 64 or more tokens in one micro-batch take the tiled attention (src/model/flash_attention_tiled.h).
+const LONG_PROMPT = PROMPT.repeat(4);
+const N_TILED = 80;
 
 // Runs in the page. Loads `url` with each SIMD kind in turn and compares the two logit sets
 // bit for bit; only a summary comes back (the logits stay in the page).
@@ -101,6 +111,39 @@ ${IMPORT_MAP}
     };
   };
 
+  // An nTokens prefill in the llama.cpp batch order, relaxed against simd128.
+  window.compareTiled = async (url, build, prompt, nTokens) => {
+    const runs = {};
+    for (const simd of ['relaxed', 'simd128']) {
+      const llm = await load(url, { simd, build, batchOrder: 'llama.cpp', contextSize: 2 * nTokens });
+      const tokens = (await llm.tokenize(prompt)).slice(0, nTokens);
+      const out = await llm.evalLogits(tokens);
+      runs[simd] = { tokens, nVocab: out.nVocab, logits: out.logits, simd: llm.info.simd };
+      await llm.unload();
+    }
+    const { relaxed, simd128 } = runs;
+    return {
+      tokens: relaxed.tokens.length,
+      sameTokens: relaxed.tokens.join() === simd128.tokens.join(),
+      kinds: [relaxed.simd, simd128.simd],
+      sane: sane(relaxed.logits, relaxed.nVocab),
+      tiled: mismatches(relaxed.logits, simd128.logits, relaxed.nVocab),
+    };
+  };
+
+  // The relaxed build's logits for the prompt's first nTokens, one token at a time, as a
+  // SHA-256 of their bytes (the vectors stay in the page).
+  window.decodeDigest = async (url, build, prompt, nTokens) => {
+    const llm = await load(url, { simd: 'relaxed', build });
+    const tokens = (await llm.tokenize(prompt)).slice(0, nTokens);
+    const out = await llm.evalLogits(tokens, { batchSize: 1 });
+    const { simd, tensorTypes } = llm.info;
+    await llm.unload();
+    const bytes = new Uint8Array(out.logits.buffer, out.logits.byteOffset, out.logits.byteLength);
+    const digest = [...new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))].map((b) => b.toString(16).padStart(2, '0')).join('');
+    return { tokens, nVocab: out.nVocab, simd, tensorTypes, digest, sane: sane(out.logits, out.nVocab) };
+  };
+
   // What 'auto' and 'relaxed' give on this page.
   window.choose = async (url) => {
     const auto = await load(url, {});
@@ -162,6 +205,8 @@ for (const engine of ENGINES) {
     const models = {};
     before(async () => {
       models['/q5k.gguf'] = syntheticModel({ dim: 256, ffn: 512, type: 'q5_k' });
+      models['/q4_0.gguf'] = syntheticModel({ dim: 256, ffn: 512, type: 'q4_0' });
+      models['/iq4_nl.gguf'] = syntheticModel({ dim: 256, ffn: 512, type: 'iq4_nl' });
       if (!skipQ4) models['/q4km.gguf'] = Q4_MODEL;
       if (!skipIq4) models['/iq4xs.gguf'] = IQ4_XS_MODEL;
       server = await startServer(models);
@@ -201,6 +246,50 @@ for (const engine of ENGINES) {
             assertIdentical(result, `${engine.name} ${model} ${build}`);
           });
       }
+    }
+
+    for (const { model, build, skip: skipModel } of [
+      { model: '/q4km.gguf', build: 'multi-thread', skip: skipQ4 },
+      { model: '/q5k.gguf', build: 'single-thread', skip: false },
+    ]) {
+      test(`${model.slice(1)}, ${build}, ${N_TILED}-token prefill in the llama.cpp order (tiled attention): relaxed and simd128 logits are bit-identical`,
+        { skip: skipModel }, async (t) => {
+          if (!support.supported) {
+            t.skip(`${engine.name} has no usable relaxed SIMD (${support.reason}): the fallback test covers it`);
+            return;
+          }
+          const r = await browser.evaluate(([u, b, p, n]) => window.compareTiled(u, b, p, n),
+            [`${server.url}${model}`, build, LONG_PROMPT, N_TILED]);
+          assert.equal(r.tokens, N_TILED, `the prompt gave only ${r.tokens} tokens`);
+          assert.ok(r.sameTokens, 'the two builds tokenized the prompt differently');
+          assert.deepEqual(r.kinds, ['relaxed', 'simd128']);
+          assert.ok(r.sane, 'logits are not finite or a row is flat');
+          assert.equal(r.tiled.count, 0, `${r.tiled.count} of ${r.tiled.length} logits differ, first ${JSON.stringify(r.tiled.first)}`);
+        });
+    }
+
+    let native = null;
+    try {
+      native = nativeTool();
+    } catch (error) {
+      native = null;
+    }
+    for (const type of ['q4_0', 'iq4_nl']) {
+      test(`${type}, one token at a time: the relaxed build gives the native tool's logits (llama.cpp's order) bit for bit`,
+        { skip: native ? false : 'the native tool smollm_native is not built (cmake --build build)' }, async (t) => {
+          if (!support.supported) {
+            t.skip(`${engine.name} has no usable relaxed SIMD (${support.reason})`);
+            return;
+          }
+          const r = await browser.evaluate(([u, p, n]) => window.decodeDigest(u, 'multi-thread', p, n),
+            [`${server.url}/${type}.gguf`, PROMPT, N_TOKENS]);
+          assert.equal(r.simd, 'relaxed');
+          assert.ok(r.tensorTypes[type.toUpperCase()] > 0, `the model has no ${type} tensor: ${JSON.stringify(r.tensorTypes)}`);
+          assert.ok(r.sane, 'logits are not finite or a row is flat');
+          const theirs = ourLogits(models[`/${type}.gguf`], r.tokens, r.nVocab, ['--batch-size', '1']);
+          const digest = createHash('sha256').update(new Uint8Array(theirs.buffer, theirs.byteOffset, theirs.byteLength)).digest('hex');
+          assert.equal(r.digest, digest, `${engine.name}: the relaxed build's ${r.tokens.length} x ${r.nVocab} logits differ from the native tool's`);
+        });
     }
 
     test('auto picks relaxed when supported; without the relaxed files it falls back to simd128', async () => {

@@ -57,12 +57,13 @@ export function generatedModel(name, args) {
 // The CI set: every type at least once (tiny-a-ZOO holds one tensor of each), the trained
 // model in F16 and a K-quant mix, the fallback-heavy 135M shape, GQA 360M shape and untied
 // output, and files whose decode path must be llama.cpp's bit for bit: Q4_K + Q6_K
-// (tiny-py-Q4_K_M, gen-untied-q4_k_m), Q5_K + Q6_K (gen-mix-q5_k_m), IQ4_XS, Q5_1, F16, and F32
-// and BF16 (gen-f32, gen-bf16: 2 s each).
+// (tiny-py-Q4_K_M, gen-untied-q4_k_m), Q5_K + Q6_K (gen-mix-q5_k_m), IQ4_XS, Q5_1, Q4_0 and
+// IQ4_NL (gen-q4_0, gen-iq4_nl; the relaxed-SIMD browser test checks that build's Q4_0 / IQ4_NL
+// decode against the native tool), F16, and F32 and BF16 (gen-f32, gen-bf16: 2 s each).
 // SMOLLM_PARITY_SET=full runs every model above (about 35 minutes on 2 busy cores).
 const ciSet = new Set(['tiny-a-ZOO.gguf', 'tiny-a-IQ4_XS.gguf', 'tiny-py-F16.gguf', 'tiny-py-Q4_K_M.gguf',
     'gen-135m-shape-q4_k_m', 'gen-360m-shape-q5_k_m', 'gen-untied-q4_k_m', 'gen-q5_1', 'gen-mix-q5_k_m',
-    'gen-f32', 'gen-bf16']);
+    'gen-f32', 'gen-bf16', 'gen-q4_0', 'gen-iq4_nl']);
 
 // SMOLLM_PARITY_ONLY (a substring) narrows the list further.
 // {all: true} skips the CI narrowing (for tests that pick their own models by name).

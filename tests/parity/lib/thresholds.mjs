@@ -10,9 +10,9 @@
 // flip of an f16 or int8 rounding far above 1e-3 within a few dozen positions, as the RoPE fix
 // of 2026-12-04 showed). Against another build (an AVX2-only machine's, whose dot products fold
 // other accumulators) 2e-3 for float weights (5e-3 BF16), 3e-2 for quantized ones. The other
-// kernels (the Q8_0 types, and the matrices llama.cpp repacks: Q4_0, IQ4_NL) still sum in
-// another order: ~1e-7 of the range, which flips int8 roundings of quantized activations within
-// a few dozen positions: bound 3e-2. Top-1 must agree except at near-ties (llama.cpp's top two
+// kernels (Q8_0 and Q5_0, and Q4_0 / IQ4_NL in the SIMD128 build) still sum in another order:
+// ~1e-7 of the range, which flips int8 roundings of quantized activations within a few dozen
+// positions: bound 3e-2. Top-1 must agree except at near-ties (llama.cpp's top two
 // within twice the difference at that position). `variant`: referenceCpuVariant().
 //
 // `model.weightTypes` (the matrices' GGML type names, weightTypes() below), when given, decides
@@ -44,10 +44,13 @@ function decodeThresholds(name, mirrored, types) {
 }
 
 // Matrix types whose one-token matmul is llama.cpp's x86 arithmetic bit for bit (as of
-// 2026-12-04: F32 (native build; the wasm F32 kernel is plain: 4.2e-4 of the range on
-// gen-f32), F16, BF16, Q4_1 / Q5_1, and the k-quants Q2_K..Q6_K with IQ4_XS), and those
-// of them whose batch tiles use the same order.
-export const EXACT_DECODE_TYPES = new Set(['F32', 'F16', 'BF16', 'Q4_1', 'Q5_1', 'Q2_K', 'Q3_K', 'Q4_K', 'Q5_K', 'Q6_K', 'IQ4_XS']);
+// 2026-12-05: F32 (native build; the wasm F32 kernel is plain: 4.2e-4 of the range on
+// gen-f32), F16, BF16, Q4_1 / Q5_1, the k-quants Q2_K..Q6_K with IQ4_XS, and Q4_0 / IQ4_NL
+// (its repacked GEMV's order: the native build and the relaxed-SIMD web modules; the SIMD128
+// modules, which the wasm cases here run, sum them per lane: none of those files is all Q4_0
+// or IQ4_NL), and those of them whose batch tiles use the same order.
+export const EXACT_DECODE_TYPES = new Set(['F32', 'F16', 'BF16', 'Q4_0', 'Q4_1', 'Q5_1', 'Q2_K', 'Q3_K', 'Q4_K', 'Q5_K', 'Q6_K',
+    'IQ4_NL', 'IQ4_XS']);
 const BATCH_AS_DECODE_TYPES = new Set(['F16', 'BF16', 'Q4_1', 'Q5_1']);
 // Matrix types whose batch matmul follows llama.cpp's x86 batch path in BatchOrder::LlamaCpp
 // (2026-12-05: F16's tinyBLAS, Q4_1 / Q5_1 and Q3_K / Q5_K / Q6_K's per-token dot, Q4_K's
