@@ -45,10 +45,17 @@ void widen_activation_row(GgmlType weight_type, const void* xq, void* dst, int64
         const auto* a = static_cast<const BlockQ8_0*>(xq);
         auto* w = static_cast<WideQ8_0*>(dst);
         const float* f16 = fp16_table();
+        // Q8_0 / Q5_0 weights are unpacked even-then-odd too (WideQ8_0 in kernels.h).
+        const bool even_odd = wide_q8_0_even_odd(weight_type);
         for (int64_t i = 0; i < n_cols / kQK; ++i) {
             w[i].d = f16[a[i].d];
-            widen16(a[i].qs, w[i].qs);
-            widen16(a[i].qs + 16, w[i].qs + 16);
+            if (even_odd) {
+                widen16_even_odd(a[i].qs, w[i].qs);
+                widen16_even_odd(a[i].qs + 16, w[i].qs + 16);
+            } else {
+                widen16(a[i].qs, w[i].qs);
+                widen16(a[i].qs + 16, w[i].qs + 16);
+            }
         }
         break;
     }

@@ -48,8 +48,7 @@ float q4_0_row(const BlockQ4_0* w, const BlockQ8_0* a, int64_t nb) {
 // 4k..4k+3 of each block as an integer, scaled by dw * da (exact: two halves) and accumulated
 // with a fused multiply-add (exact operands: see fused_madd.h); the lanes folded as
 // hsum_float_8 does; then the block mins times the activation sums s (exact products of
-// halves), summed in order. (The Q8_0 types keep a plain f32 sum: the same order for them
-// costs 1.8-2.8x their decode speed in wasm, see tests/parity/README.md.)
+// halves), summed in order.
 template <typename WBlock, typename Levels>
 float q8_1_lanes_row(const WBlock* w, const BlockQ8_1* a, int64_t nb, Levels levels) {
     float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
@@ -68,6 +67,26 @@ float q8_1_lanes_row(const WBlock* w, const BlockQ8_1* a, int64_t nb, Levels lev
     return (((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]))) + mins;
 }
 
+// Q8_0 / Q5_0 against Q8_0, in the float order of llama.cpp's x86 ggml_vec_dot_q8_0_q8_0 /
+// q5_0_q8_0: q8_1_lanes_row's eight fused lanes without the mins (lanes below 2^17: exact
+// operands). The relaxed build's one-token kernel gives the same bits; the SIMD128 kernels sum
+// per lane in f32 (emulating the fused adds cost 1.8-2.8x their speed there).
+template <typename WBlock, typename Levels>
+float q8_0_lanes_row(const WBlock* w, const BlockQ8_0* a, int64_t nb, Levels levels) {
+    kquant_order::EightLanes lanes;
+    for (int64_t i = 0; i < nb; ++i) {
+        int32_t q[kQK];
+        levels(w[i], q);
+        int32_t lane[8];
+        for (int k = 0; k < 8; ++k) {
+            lane[k] = 0;
+            for (int e = 4 * k; e < 4 * k + 4; ++e) lane[k] += q[e] * a[i].qs[e];
+        }
+        lanes.add(fp16_to_fp32(w[i].d) * fp16_to_fp32(a[i].d), lane);
+    }
+    return lanes.fold();
+}
+
 float q4_1_row(const BlockQ4_1* w, const BlockQ8_1* a, int64_t nb) {
     return q8_1_lanes_row(w, a, nb, [](const BlockQ4_1& b, int32_t* q) {
         for (int j = 0; j < kQK / 2; ++j) {
@@ -78,18 +97,14 @@ float q4_1_row(const BlockQ4_1* w, const BlockQ8_1* a, int64_t nb) {
 }
 
 float q5_0_row(const BlockQ5_0* w, const BlockQ8_0* a, int64_t nb) {
-    float sum = 0;
-    for (int64_t i = 0; i < nb; ++i) {
+    return q8_0_lanes_row(w, a, nb, [](const BlockQ5_0& b, int32_t* q) {
         uint32_t qh;
-        std::memcpy(&qh, w[i].qh, sizeof qh);
-        int32_t isum = 0;
+        std::memcpy(&qh, b.qh, sizeof qh);
         for (int j = 0; j < kQK / 2; ++j) {
-            isum += (((w[i].qs[j] & 0xf) | q5_bit(qh, j)) - 16) * a[i].qs[j];
-            isum += (((w[i].qs[j] >> 4) | q5_bit(qh, j + 16)) - 16) * a[i].qs[j + kQK / 2];
+            q[j] = ((b.qs[j] & 0xf) | q5_bit(qh, j)) - 16;
+            q[j + kQK / 2] = ((b.qs[j] >> 4) | q5_bit(qh, j + 16)) - 16;
         }
-        sum += static_cast<float>(isum) * (fp16_to_fp32(w[i].d) * fp16_to_fp32(a[i].d));
-    }
-    return sum;
+    });
 }
 
 float q5_1_row(const BlockQ5_1* w, const BlockQ8_1* a, int64_t nb) {
@@ -104,13 +119,9 @@ float q5_1_row(const BlockQ5_1* w, const BlockQ8_1* a, int64_t nb) {
 }
 
 float q8_0_row(const BlockQ8_0* w, const BlockQ8_0* a, int64_t nb) {
-    float sum = 0;
-    for (int64_t i = 0; i < nb; ++i) {
-        int32_t isum = 0;
-        for (int j = 0; j < kQK; ++j) isum += w[i].qs[j] * a[i].qs[j];
-        sum += static_cast<float>(isum) * (fp16_to_fp32(w[i].d) * fp16_to_fp32(a[i].d));
-    }
-    return sum;
+    return q8_0_lanes_row(w, a, nb, [](const BlockQ8_0& b, int32_t* q) {
+        for (int j = 0; j < kQK; ++j) q[j] = b.qs[j];
+    });
 }
 
 float iq4_nl_row(const BlockIQ4_NL* w, const BlockQ8_0* a, int64_t nb) {

@@ -3,8 +3,7 @@
 // block is unpacked once per tile, widened to i16 and multiplied with i32x4.dot_i16x8_s for
 // every token. Q4_1 / Q5_1 follow their scalar twins' (llama.cpp's x86) lanes, rounding and
 // order, so they give the same bits; the Q8_0 types differ only in float summation order,
-// except Q4_0 / IQ4_NL for one token in the relaxed build (block32_row_fused: the scalar
-// twins' bits).
+// except for one token in the relaxed build (block32_decode_tile: the scalar twins' bits).
 #if defined(__wasm_simd128__)
 #include "quant/blocks.h"
 #include "quant/fp16.h"
@@ -41,13 +40,14 @@ inline uint32_t load_u32(const uint8_t* p) {
     return v;
 }
 
+// Q5_0 and Q8_0 even-then-odd per 16 (their activations' layout, WideQ8_0 in kernels.h).
 inline Unpacked32 unpack(const BlockQ5_0& b, const float* f16) {
     const v128_t q = wasm_v128_load(b.qs);
     v128_t h0, h1;
     q5_high_bits(load_u32(b.qh), &h0, &h1);
     const v128_t sixteen = wasm_i8x16_splat(16);
-    return {widen_s8(wasm_i8x16_sub(wasm_v128_or(low_nibbles(q), h0), sixteen)),
-            widen_s8(wasm_i8x16_sub(wasm_v128_or(high_nibbles(q), h1), sixteen)), f16[b.d], 0.f};
+    return {widen_s8_even_odd(wasm_i8x16_sub(wasm_v128_or(low_nibbles(q), h0), sixteen)),
+            widen_s8_even_odd(wasm_i8x16_sub(wasm_v128_or(high_nibbles(q), h1), sixteen)), f16[b.d], 0.f};
 }
 
 inline Unpacked32 unpack(const BlockQ5_1& b, const float* f16) {
@@ -59,7 +59,7 @@ inline Unpacked32 unpack(const BlockQ5_1& b, const float* f16) {
 }
 
 inline Unpacked32 unpack(const BlockQ8_0& b, const float* f16) {
-    return {widen_s8(wasm_v128_load(b.qs)), widen_s8(wasm_v128_load(b.qs + 16)), f16[b.d], 0.f};
+    return {widen_s8_even_odd(wasm_v128_load(b.qs)), widen_s8_even_odd(wasm_v128_load(b.qs + 16)), f16[b.d], 0.f};
 }
 
 inline Unpacked32 unpack(const BlockIQ4_NL& b, const float* f16) {
@@ -121,12 +121,13 @@ void block32_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_s
 }
 
 #if defined(__wasm_relaxed_simd__)
-// Q4_0 / IQ4_NL for one token in the relaxed build: llama.cpp's order, as the scalar twins
-// (q4_0_row / iq4_nl_row: its repacked x86 GEMV): per block, the exact integer total times
-// dw * da, fused into the row's sum. With a native fused multiply-add (simd_fma.h) that costs
-// a horizontal add per block over the lane sums; SIMD128 would have to emulate it in double,
-// which cost these kernels a quarter of their decode speed (tests/parity/README.md), so the
-// SIMD128 build keeps block32_tile's lane sums.
+// One token in llama.cpp's order in the relaxed build, where the fused multiply-adds it needs
+// are native (simd_fma.h). SIMD128 would have to emulate them in double, which cost these
+// kernels a quarter (Q4_0 / IQ4_NL) to two thirds (Q8_0 / Q5_0) of their decode speed
+// (tests/parity/README.md), so that build keeps block32_tile's lane sums.
+//
+// Q4_0 / IQ4_NL, as the scalar twins (q4_0_row / iq4_nl_row: its repacked x86 GEMV): per
+// block, the exact integer total times dw * da, fused into the row's sum.
 template <typename Block>
 inline v128_t block_isum(const Block& wb, const WideQ8_0& a, const float* f16, float* d) {
     const Unpacked32 u = unpack(wb, f16);
@@ -172,21 +173,51 @@ void block32_row_fused(int64_t n_cols, const void* w_row, const void* xq, float*
     *y = wasm_f32x4_extract_lane(acc, 0);
 }
 
-template <int NT, typename Block>
-void block32_decode_fused_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
-    if constexpr (NT == 1) block32_row_fused<Block>(n, w, x, y);
-    else block32_tile<NT, Block>(n, w, x, xs, y, ys);
-}
-#else
-template <int NT, typename Block>
-void block32_decode_fused_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
-    block32_tile<NT, Block>(n, w, x, xs, y, ys);
+// Q8_0 / Q5_0, one token, in the relaxed build: llama.cpp's order, as the scalar twins
+// (q8_0_lanes_row: ggml_vec_dot_q8_0_q8_0 / q5_0_q8_0's x86 lanes): lane k holds elements
+// 4k..4k+3 of each block as an integer, fused-multiply-added by dw * da, folded as
+// hsum_float_8.
+template <typename Block>
+void block32_lanes_row(int64_t n_cols, const void* w_row, const void* xq, float* y) {
+    const auto* w = static_cast<const Block*>(w_row);
+    const auto* act = static_cast<const WideQ8_0*>(xq);
+    const float* f16 = fp16_table();
+    EightLanes lanes;
+    const int64_t nb = n_cols / kQK;
+    for (int64_t i = 0; i < nb; ++i) {
+        const Unpacked32 u = unpack(w[i], f16);
+        const WideQ8_0& a = act[i];
+        // Even-then-odd halves (kernels.h): lane m of the two dots' sum is elements 4m..4m+3.
+        // d is a product of two halves and |lane| < 2^17.
+        lanes.add_small(u.d * a.d,
+                        wasm_i32x4_add(wasm_i32x4_dot_i16x8(u.w0.lo, wasm_v128_load(a.qs)), wasm_i32x4_dot_i16x8(u.w0.hi, wasm_v128_load(a.qs + 8))),
+                        wasm_i32x4_add(wasm_i32x4_dot_i16x8(u.w1.lo, wasm_v128_load(a.qs + 16)), wasm_i32x4_dot_i16x8(u.w1.hi, wasm_v128_load(a.qs + 24))));
+    }
+    *y = lanes.fold();
 }
 #endif
 
+// How a Q8_0-activation type sums one token in llama.cpp's x86 order: a chain of fused adds
+// per row (Q4_0 / IQ4_NL, its repacked GEMV) or eight fused lanes (Q8_0 / Q5_0, its vec_dot).
+// The relaxed build takes that order for one token; SIMD128 and every batch tile keep
+// block32_tile's lane sums.
+enum class LlamaDecode { RowChain, Lanes };
+
+template <int NT, typename Block, LlamaDecode kOrder>
+void block32_decode_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
+#if defined(__wasm_relaxed_simd__)
+    if constexpr (NT == 1) {
+        if constexpr (kOrder == LlamaDecode::RowChain) block32_row_fused<Block>(n, w, x, y);
+        else block32_lanes_row<Block>(n, w, x, y);
+        return;
+    }
+#endif
+    block32_tile<NT, Block>(n, w, x, xs, y, ys);
+}
+
 template <int NT>
 void q4_0_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
-    block32_decode_fused_tile<NT, BlockQ4_0>(n, w, x, xs, y, ys);
+    block32_decode_tile<NT, BlockQ4_0, LlamaDecode::RowChain>(n, w, x, xs, y, ys);
 }
 template <int NT>
 void q4_1_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
@@ -194,7 +225,7 @@ void q4_1_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int
 }
 template <int NT>
 void q5_0_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
-    block32_tile<NT, BlockQ5_0>(n, w, x, xs, y, ys);
+    block32_decode_tile<NT, BlockQ5_0, LlamaDecode::Lanes>(n, w, x, xs, y, ys);
 }
 template <int NT>
 void q5_1_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
@@ -202,11 +233,11 @@ void q5_1_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int
 }
 template <int NT>
 void q8_0_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
-    block32_tile<NT, BlockQ8_0>(n, w, x, xs, y, ys);
+    block32_decode_tile<NT, BlockQ8_0, LlamaDecode::Lanes>(n, w, x, xs, y, ys);
 }
 template <int NT>
 void iq4_nl_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
-    block32_decode_fused_tile<NT, BlockIQ4_NL>(n, w, x, xs, y, ys);
+    block32_decode_tile<NT, BlockIQ4_NL, LlamaDecode::RowChain>(n, w, x, xs, y, ys);
 }
 
 }  // namespace

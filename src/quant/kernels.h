@@ -89,7 +89,14 @@ namespace simd128 {
 // The SIMD kernels read activations widened once per tile by matmul: int8 levels as int16
 // (a plain load feeds i32x4.dot_i16x8_s, no per-row sign extension) and f16 scales or values
 // as f32. Same numbers as the Q8_0 / Q8_1 / Q8_K / F16 / BF16 rows they come from.
+// WideQ8_0's levels are in element order, except for Q8_0 and Q5_0 weights, whose activations
+// hold each group of 16 as its 8 even elements, then its 8 odd ones (as WideQ8_K; the weights
+// are unpacked the same way): dot_i16x8's lanes of the two halves then add up to llama.cpp's
+// lanes of four consecutive elements with no shuffle (the relaxed build's one-token order).
 struct WideQ8_0 { float d; int16_t qs[32]; };
+constexpr bool wide_q8_0_even_odd(GgmlType weight_type) {
+    return weight_type == GgmlType::Q8_0 || weight_type == GgmlType::Q5_0;
+}
 struct WideQ8_1 { float d, s; int16_t qs[32]; };
 // BF16 rows widen to f32 in the order float_order::bf16_widen_row gives (groups of 8 as their
 // even elements, then their odd ones).

@@ -9,9 +9,9 @@
 // (fused multiply-adds: relaxed_madd in the relaxed build, emulated in double in SIMD128). The
 // models cover every kernel the relaxed build replaces: tiny-py-Q4_K_M (Q4_K + Q6_K) and
 // tiny-py-IQ4_XS (both from ../shared, quantized by llama.cpp) and a writer-generated all-Q5_K
-// model. Q4_0 and IQ4_NL decode in llama.cpp's order only in the relaxed build (a fused
-// multiply-add per block; SIMD128 sums per lane): there a token at a time must give the native
-// tool's logits bit for bit (the parity suite checks those against llama.cpp's). Then 'auto'
+// model. Q4_0, IQ4_NL, Q8_0 and Q5_0 decode in llama.cpp's order only in the relaxed build
+// (fused multiply-adds per block; SIMD128 sums per lane): there a token at a time must give the
+// native tool's logits bit for bit (the parity suite checks those against llama.cpp's). Then 'auto'
 // must pick the relaxed build,
 // and a deployment whose relaxed files answer 404 must fall back to SIMD128 with the reason.
 import { after, before, describe, test } from 'node:test';
@@ -207,6 +207,8 @@ for (const engine of ENGINES) {
       models['/q5k.gguf'] = syntheticModel({ dim: 256, ffn: 512, type: 'q5_k' });
       models['/q4_0.gguf'] = syntheticModel({ dim: 256, ffn: 512, type: 'q4_0' });
       models['/iq4_nl.gguf'] = syntheticModel({ dim: 256, ffn: 512, type: 'iq4_nl' });
+      models['/q8_0.gguf'] = syntheticModel({ dim: 256, ffn: 512, type: 'q8_0' });
+      models['/q5_0.gguf'] = syntheticModel({ dim: 256, ffn: 512, type: 'q5_0' });
       if (!skipQ4) models['/q4km.gguf'] = Q4_MODEL;
       if (!skipIq4) models['/iq4xs.gguf'] = IQ4_XS_MODEL;
       server = await startServer(models);
@@ -274,7 +276,7 @@ for (const engine of ENGINES) {
     } catch (error) {
       native = null;
     }
-    for (const type of ['q4_0', 'iq4_nl']) {
+    for (const type of ['q4_0', 'iq4_nl', 'q8_0', 'q5_0']) {
       test(`${type}, one token at a time: the relaxed build gives the native tool's logits (llama.cpp's order) bit for bit`,
         { skip: native ? false : 'the native tool smollm_native is not built (cmake --build build)' }, async (t) => {
           if (!support.supported) {
