@@ -25,22 +25,79 @@ inline void for_each_token(const void* xq, size_t xq_stride, int n_tok, float* y
 
 inline int q5_bit(uint32_t qh, int j) { return static_cast<int>((qh >> j) & 1u) << 4; }
 
-// Q4_0 and IQ4_NL in the order of llama.cpp's repacked x86 GEMV (gemv_q4_b32_8x8_q8_0_lut_avx,
-// which every Q4_0 / IQ4_NL matrix of a multiple of 8 rows goes through there): per block, the
-// exact integer sum times dw * da (exact: two halves) added to the row's sum with one fused
-// multiply-add (exact operands: |isum| < 2^19, see fused_madd.h). The relaxed build's one-token
-// kernel (block32_row_fused) gives the same bits; the SIMD128 kernels sum per lane.
-float q4_0_row(const BlockQ4_0* w, const BlockQ8_0* a, int64_t nb) {
-    float sum = 0;
-    for (int64_t i = 0; i < nb; ++i) {
-        int32_t isum = 0;
-        for (int j = 0; j < kQK / 2; ++j) {
-            isum += ((w[i].qs[j] & 0xf) - 8) * a[i].qs[j];
-            isum += ((w[i].qs[j] >> 4) - 8) * a[i].qs[j + kQK / 2];
-        }
-        sum = fused_madd(static_cast<float>(isum), fp16_to_fp32(w[i].d) * fp16_to_fp32(a[i].d), sum);
+
+// The four types against Q8_0 activations: each block's 32 signed levels, then one of three
+// float orders over the exact integer products.
+inline void levels(const BlockQ4_0& b, int32_t* q) {
+    for (int j = 0; j < kQK / 2; ++j) {
+        q[j] = (b.qs[j] & 0xf) - 8;
+        q[j + kQK / 2] = (b.qs[j] >> 4) - 8;
     }
+}
+inline void levels(const BlockIQ4_NL& b, int32_t* q) {
+    for (int j = 0; j < kQK / 2; ++j) {
+        q[j] = kIQ4Values[b.qs[j] & 0xf];
+        q[j + kQK / 2] = kIQ4Values[b.qs[j] >> 4];
+    }
+}
+inline void levels(const BlockQ5_0& b, int32_t* q) {
+    uint32_t qh;
+    std::memcpy(&qh, b.qh, sizeof qh);
+    for (int j = 0; j < kQK / 2; ++j) {
+        q[j] = ((b.qs[j] & 0xf) | q5_bit(qh, j)) - 16;
+        q[j + kQK / 2] = ((b.qs[j] >> 4) | q5_bit(qh, j + 16)) - 16;
+    }
+}
+inline void levels(const BlockQ8_0& b, int32_t* q) {
+    for (int j = 0; j < kQK; ++j) q[j] = b.qs[j];
+}
+
+template <typename WBlock>
+int32_t block_isum(const WBlock& w, const BlockQ8_0& a) {
+    int32_t q[kQK];
+    levels(w, q);
+    int32_t isum = 0;
+    for (int j = 0; j < kQK; ++j) isum += q[j] * a.qs[j];
+    return isum;
+}
+
+// BatchOrder::Fast: each block's total times dw * da, added in f32.
+template <typename WBlock>
+float block32_sum_row(const WBlock* w, const BlockQ8_0* a, int64_t nb) {
+    float sum = 0;
+    for (int64_t i = 0; i < nb; ++i) sum += static_cast<float>(block_isum(w[i], a[i])) * (fp16_to_fp32(w[i].d) * fp16_to_fp32(a[i].d));
     return sum;
+}
+
+// Q4_0 / IQ4_NL in the order of llama.cpp's repacked x86 GEMV (gemv_q4_b32_8x8_q8_0_lut_avx,
+// which every Q4_0 / IQ4_NL matrix of a multiple of 8 rows goes through there, one token or a
+// batch): per block, the exact integer sum times dw * da (exact: two halves) added to the row's
+// sum with one fused multiply-add (exact operands: |isum| < 2^19, see fused_madd.h).
+template <typename WBlock>
+float block32_chain_row(const WBlock* w, const BlockQ8_0* a, int64_t nb) {
+    float sum = 0;
+    for (int64_t i = 0; i < nb; ++i)
+        sum = fused_madd(static_cast<float>(block_isum(w[i], a[i])), fp16_to_fp32(w[i].d) * fp16_to_fp32(a[i].d), sum);
+    return sum;
+}
+
+// Q8_0 / Q5_0 in the order of llama.cpp's x86 ggml_vec_dot_q8_0_q8_0 / q5_0_q8_0 (not repacked
+// there; its batches call it per token): q8_1_lanes_row's eight fused lanes without the mins
+// (lanes below 2^17: exact operands).
+template <typename WBlock>
+float block32_lanes_row(const WBlock* w, const BlockQ8_0* a, int64_t nb) {
+    kquant_order::EightLanes lanes;
+    for (int64_t i = 0; i < nb; ++i) {
+        int32_t q[kQK];
+        levels(w[i], q);
+        int32_t lane[8];
+        for (int k = 0; k < 8; ++k) {
+            lane[k] = 0;
+            for (int e = 4 * k; e < 4 * k + 4; ++e) lane[k] += q[e] * a[i].qs[e];
+        }
+        lanes.add(fp16_to_fp32(w[i].d) * fp16_to_fp32(a[i].d), lane);
+    }
+    return lanes.fold();
 }
 
 // Q4_1 / Q5_1 against Q8_1, in the float order of llama.cpp's x86 ggml_vec_dot_q4_1_q8_1 /
@@ -67,25 +124,6 @@ float q8_1_lanes_row(const WBlock* w, const BlockQ8_1* a, int64_t nb, Levels lev
     return (((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]))) + mins;
 }
 
-// Q8_0 / Q5_0 against Q8_0, in the float order of llama.cpp's x86 ggml_vec_dot_q8_0_q8_0 /
-// q5_0_q8_0: q8_1_lanes_row's eight fused lanes without the mins (lanes below 2^17: exact
-// operands). The relaxed build's one-token kernel gives the same bits; the SIMD128 kernels sum
-// per lane in f32 (emulating the fused adds cost 1.8-2.8x their speed there).
-template <typename WBlock, typename Levels>
-float q8_0_lanes_row(const WBlock* w, const BlockQ8_0* a, int64_t nb, Levels levels) {
-    kquant_order::EightLanes lanes;
-    for (int64_t i = 0; i < nb; ++i) {
-        int32_t q[kQK];
-        levels(w[i], q);
-        int32_t lane[8];
-        for (int k = 0; k < 8; ++k) {
-            lane[k] = 0;
-            for (int e = 4 * k; e < 4 * k + 4; ++e) lane[k] += q[e] * a[i].qs[e];
-        }
-        lanes.add(fp16_to_fp32(w[i].d) * fp16_to_fp32(a[i].d), lane);
-    }
-    return lanes.fold();
-}
 
 float q4_1_row(const BlockQ4_1* w, const BlockQ8_1* a, int64_t nb) {
     return q8_1_lanes_row(w, a, nb, [](const BlockQ4_1& b, int32_t* q) {
@@ -96,16 +134,6 @@ float q4_1_row(const BlockQ4_1* w, const BlockQ8_1* a, int64_t nb) {
     });
 }
 
-float q5_0_row(const BlockQ5_0* w, const BlockQ8_0* a, int64_t nb) {
-    return q8_0_lanes_row(w, a, nb, [](const BlockQ5_0& b, int32_t* q) {
-        uint32_t qh;
-        std::memcpy(&qh, b.qh, sizeof qh);
-        for (int j = 0; j < kQK / 2; ++j) {
-            q[j] = ((b.qs[j] & 0xf) | q5_bit(qh, j)) - 16;
-            q[j + kQK / 2] = ((b.qs[j] >> 4) | q5_bit(qh, j + 16)) - 16;
-        }
-    });
-}
 
 float q5_1_row(const BlockQ5_1* w, const BlockQ8_1* a, int64_t nb) {
     return q8_1_lanes_row(w, a, nb, [](const BlockQ5_1& b, int32_t* q) {
@@ -118,25 +146,7 @@ float q5_1_row(const BlockQ5_1* w, const BlockQ8_1* a, int64_t nb) {
     });
 }
 
-float q8_0_row(const BlockQ8_0* w, const BlockQ8_0* a, int64_t nb) {
-    return q8_0_lanes_row(w, a, nb, [](const BlockQ8_0& b, int32_t* q) {
-        for (int j = 0; j < kQK; ++j) q[j] = b.qs[j];
-    });
-}
 
-float iq4_nl_row(const BlockIQ4_NL* w, const BlockQ8_0* a, int64_t nb) {
-    float sum = 0;
-    for (int64_t i = 0; i < nb; ++i) {
-        int32_t isum = 0;
-        for (int j = 0; j < kQK / 2; ++j) {
-            isum += kIQ4Values[w[i].qs[j] & 0xf] * a[i].qs[j];
-            isum += kIQ4Values[w[i].qs[j] >> 4] * a[i].qs[j + kQK / 2];
-        }
-        // As q4_0_row: llama.cpp's repacked GEMV order.
-        sum = fused_madd(static_cast<float>(isum), fp16_to_fp32(w[i].d) * fp16_to_fp32(a[i].d), sum);
-    }
-    return sum;
-}
 
 // One super-block's exact integers, in llama.cpp's eight x86 lanes (quant/kquant_order.h),
 // and for Q2_K / Q4_K / Q5_K the mins times the Q8_K sums.
@@ -369,12 +379,17 @@ void bf16_dot(int64_t n_cols, const void* w_row, const void* xq, size_t xq_strid
         });                                                                                    \
     }
 
-SMOLLM_SCALAR_BLOCK_KERNEL(q4_0, q4_0_row, BlockQ4_0, BlockQ8_0, kQK)
+SMOLLM_SCALAR_BLOCK_KERNEL(q4_0, block32_chain_row, BlockQ4_0, BlockQ8_0, kQK)
 SMOLLM_SCALAR_BLOCK_KERNEL(q4_1, q4_1_row, BlockQ4_1, BlockQ8_1, kQK)
-SMOLLM_SCALAR_BLOCK_KERNEL(q5_0, q5_0_row, BlockQ5_0, BlockQ8_0, kQK)
+SMOLLM_SCALAR_BLOCK_KERNEL(q5_0, block32_lanes_row, BlockQ5_0, BlockQ8_0, kQK)
 SMOLLM_SCALAR_BLOCK_KERNEL(q5_1, q5_1_row, BlockQ5_1, BlockQ8_1, kQK)
-SMOLLM_SCALAR_BLOCK_KERNEL(q8_0, q8_0_row, BlockQ8_0, BlockQ8_0, kQK)
-SMOLLM_SCALAR_BLOCK_KERNEL(iq4_nl, iq4_nl_row, BlockIQ4_NL, BlockQ8_0, kQK)
+SMOLLM_SCALAR_BLOCK_KERNEL(q8_0, block32_lanes_row, BlockQ8_0, BlockQ8_0, kQK)
+SMOLLM_SCALAR_BLOCK_KERNEL(iq4_nl, block32_chain_row, BlockIQ4_NL, BlockQ8_0, kQK)
+// BatchOrder::Fast: the same four types summed in f32 per block (kernels.h).
+SMOLLM_SCALAR_BLOCK_KERNEL(q4_0_fast, block32_sum_row, BlockQ4_0, BlockQ8_0, kQK)
+SMOLLM_SCALAR_BLOCK_KERNEL(q5_0_fast, block32_sum_row, BlockQ5_0, BlockQ8_0, kQK)
+SMOLLM_SCALAR_BLOCK_KERNEL(q8_0_fast, block32_sum_row, BlockQ8_0, BlockQ8_0, kQK)
+SMOLLM_SCALAR_BLOCK_KERNEL(iq4_nl_fast, block32_sum_row, BlockIQ4_NL, BlockQ8_0, kQK)
 
 // The k-quants and IQ4_XS in llama.cpp's x86 orders (kernels.h): a tile of one token as its
 // decode path, larger tiles as its batch path. Q3_K / Q5_K / Q6_K / IQ4_XS take their one-token

@@ -126,7 +126,7 @@ void block32_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_s
 // kernels a quarter (Q4_0 / IQ4_NL) to two thirds (Q8_0 / Q5_0) of their decode speed
 // (tests/parity/README.md), so that build keeps block32_tile's lane sums.
 //
-// Q4_0 / IQ4_NL, as the scalar twins (q4_0_row / iq4_nl_row: its repacked x86 GEMV): per
+// Q4_0 / IQ4_NL, as the scalar twins (block32_chain_row: its repacked x86 GEMV): per
 // block, the exact integer total times dw * da, fused into the row's sum.
 template <typename Block>
 inline v128_t block_isum(const Block& wb, const WideQ8_0& a, const float* f16, float* d) {
@@ -174,7 +174,7 @@ void block32_row_fused(int64_t n_cols, const void* w_row, const void* xq, float*
 }
 
 // Q8_0 / Q5_0, one token, in the relaxed build: llama.cpp's order, as the scalar twins
-// (q8_0_lanes_row: ggml_vec_dot_q8_0_q8_0 / q5_0_q8_0's x86 lanes): lane k holds elements
+// (block32_lanes_row: ggml_vec_dot_q8_0_q8_0 / q5_0_q8_0's x86 lanes): lane k holds elements
 // 4k..4k+3 of each block as an integer, fused-multiply-added by dw * da, folded as
 // hsum_float_8.
 template <typename Block>
@@ -199,8 +199,8 @@ void block32_lanes_row(int64_t n_cols, const void* w_row, const void* xq, float*
 
 // How a Q8_0-activation type sums one token in llama.cpp's x86 order: a chain of fused adds
 // per row (Q4_0 / IQ4_NL, its repacked GEMV) or eight fused lanes (Q8_0 / Q5_0, its vec_dot).
-// The relaxed build takes that order for one token; SIMD128 and every batch tile keep
-// block32_tile's lane sums.
+// The relaxed build takes that order for one token (in BatchOrder::LlamaCpp: the _fast
+// kernels sum lanes, kernels.h); SIMD128 and every batch tile keep block32_tile's lane sums.
 enum class LlamaDecode { RowChain, Lanes };
 
 template <int NT, typename Block, LlamaDecode kOrder>
@@ -248,6 +248,11 @@ SMOLLM_SIMD128_TILE_ENTRY(q5_0, q5_0_tile)
 SMOLLM_SIMD128_TILE_ENTRY(q5_1, q5_1_tile)
 SMOLLM_SIMD128_TILE_ENTRY(q8_0, q8_0_tile)
 SMOLLM_SIMD128_TILE_ENTRY(iq4_nl, iq4_nl_tile)
+// BatchOrder::Fast (kernels.h): lane sums for every tile.
+SMOLLM_SIMD128_TILE_ENTRY(q4_0_fast, block32_tile, BlockQ4_0)
+SMOLLM_SIMD128_TILE_ENTRY(q5_0_fast, block32_tile, BlockQ5_0)
+SMOLLM_SIMD128_TILE_ENTRY(q8_0_fast, block32_tile, BlockQ8_0)
+SMOLLM_SIMD128_TILE_ENTRY(iq4_nl_fast, block32_tile, BlockIQ4_NL)
 
 }  // namespace smollm::quant::simd128
 #endif

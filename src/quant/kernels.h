@@ -19,7 +19,12 @@
 // tiles those two types with repacked_tile_tokens), F16's tinyBLAS (f16_dot_order.h). matmul
 // never splits a batch of other types into a tile of one (tile_tokens). BatchOrder::Fast
 // (quant.h) keeps one total per super-block in the k-quant and IQ4_XS batch tiles instead, and
-// F16's one-token order (the _fast kernels below). Q2_K's batch tiles keep one total per
+// F16's one-token order (the _fast kernels below), and sums the Q8_0-activation types (Q4_0,
+// IQ4_NL, Q8_0, Q5_0) per block in f32 even for one token: llama.cpp's order for them (a fused
+// chain per row for Q4_0 / IQ4_NL, eight fused lanes for Q8_0 / Q5_0) is native only in the
+// scalar kernels and the relaxed build (fused multiply-adds, simd_fma.h), and cost 7% (Q4_0)
+// to 30% (Q8_0) of their decode in Firefox; the SIMD128 build sums them per lane in both
+// orders (emulated fused adds cost a quarter to two thirds of their speed). Q2_K's batch tiles keep one total per
 // super-block, and the scalar F32 kernel's a plain sum (its one-token order's fused adds are
 // emulated in double; the SIMD128 one is plain, dot_simd128_float.cpp says why); BF16 sums
 // every tile in its one-token order (plain adds).
@@ -76,7 +81,8 @@ constexpr int64_t kIqPanelMinTokens = 8;
 // BatchOrder::Fast's kernels (quant.h) of the types whose batch order differs: one total per
 // super-block for a tile of 2..4 tokens of the k-quants and IQ4_XS, F16's decode order for
 // every tile; the decode order for one token.
-#define SMOLLM_QUANT_FAST_KERNEL_TYPES(X) X(f16_fast) X(q3_k_fast) X(q4_k_fast) X(q5_k_fast) X(q6_k_fast) X(iq4_xs_fast)
+#define SMOLLM_QUANT_FAST_KERNEL_TYPES(X) X(f16_fast) X(q3_k_fast) X(q4_k_fast) X(q5_k_fast) X(q6_k_fast) X(iq4_xs_fast) \
+    X(q4_0_fast) X(q5_0_fast) X(q8_0_fast) X(iq4_nl_fast)
 
 namespace scalar {
 SMOLLM_QUANT_KERNEL_TYPES(SMOLLM_DECLARE_DOT_KERNEL)

@@ -114,6 +114,10 @@ DotTileFn fast_kernel_for(GgmlType t) {
     case GgmlType::Q5_K: return isa::q5_k_fast_dot;
     case GgmlType::Q6_K: return isa::q6_k_fast_dot;
     case GgmlType::IQ4_XS: return isa::iq4_xs_fast_dot;
+    case GgmlType::Q4_0: return isa::q4_0_fast_dot;
+    case GgmlType::Q5_0: return isa::q5_0_fast_dot;
+    case GgmlType::Q8_0: return isa::q8_0_fast_dot;
+    case GgmlType::IQ4_NL: return isa::iq4_nl_fast_dot;
     default: return nullptr;
     }
 }

@@ -9,9 +9,10 @@
 // (fused multiply-adds: relaxed_madd in the relaxed build, emulated in double in SIMD128). The
 // models cover every kernel the relaxed build replaces: tiny-py-Q4_K_M (Q4_K + Q6_K) and
 // tiny-py-IQ4_XS (both from ../shared, quantized by llama.cpp) and a writer-generated all-Q5_K
-// model. Q4_0, IQ4_NL, Q8_0 and Q5_0 decode in llama.cpp's order only in the relaxed build
-// (fused multiply-adds per block; SIMD128 sums per lane): there a token at a time must give the
-// native tool's logits bit for bit (the parity suite checks those against llama.cpp's). Then 'auto'
+// model. Q4_0, IQ4_NL, Q8_0 and Q5_0 decode in llama.cpp's order only in the relaxed build with
+// batchOrder 'llama.cpp' (fused multiply-adds per block; SIMD128 sums per lane): there a token
+// at a time must give the native tool's logits (same order) bit for bit (the parity suite
+// checks those against llama.cpp's). Then 'auto'
 // must pick the relaxed build,
 // and a deployment whose relaxed files answer 404 must fall back to SIMD128 with the reason.
 import { after, before, describe, test } from 'node:test';
@@ -131,10 +132,10 @@ ${IMPORT_MAP}
     };
   };
 
-  // The relaxed build's logits for the prompt's first nTokens, one token at a time, as a
-  // SHA-256 of their bytes (the vectors stay in the page).
+  // The relaxed build's logits for the prompt's first nTokens, one token at a time in the
+  // llama.cpp order, as a SHA-256 of their bytes (the vectors stay in the page).
   window.decodeDigest = async (url, build, prompt, nTokens) => {
-    const llm = await load(url, { simd: 'relaxed', build });
+    const llm = await load(url, { simd: 'relaxed', build, batchOrder: 'llama.cpp' });
     const tokens = (await llm.tokenize(prompt)).slice(0, nTokens);
     const out = await llm.evalLogits(tokens, { batchSize: 1 });
     const { simd, tensorTypes } = llm.info;

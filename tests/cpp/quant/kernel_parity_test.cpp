@@ -120,7 +120,8 @@ double abs_product_sum(GgmlType wt, const uint8_t* w_row, const uint8_t* x_row, 
 // Token t's dot with the scalar kernel, run on the tile matmul puts t in (kernels.h: the
 // k-quants sum one token and larger tiles in different orders).
 // matmul's scalar kernel for a batch of n_tok in `order` (kernels.h: IQ4_XS's panel order from
-// kIqPanelMinTokens on; BatchOrder::Fast's own kernels for the k-quants and IQ4_XS).
+// kIqPanelMinTokens on; BatchOrder::Fast's own kernels for the k-quants, IQ4_XS and the Q8_0-
+// activation types).
 quant::DotTileFn scalar_kernel(const KernelCase& kc, int64_t n_tok, BatchOrder order) {
     using namespace quant::scalar;
     if (order == BatchOrder::LlamaCpp) {
@@ -133,6 +134,10 @@ quant::DotTileFn scalar_kernel(const KernelCase& kc, int64_t n_tok, BatchOrder o
     case GgmlType::Q5_K: return q5_k_fast_dot;
     case GgmlType::Q6_K: return q6_k_fast_dot;
     case GgmlType::IQ4_XS: return iq4_xs_fast_dot;
+    case GgmlType::Q4_0: return q4_0_fast_dot;
+    case GgmlType::Q5_0: return q5_0_fast_dot;
+    case GgmlType::Q8_0: return q8_0_fast_dot;
+    case GgmlType::IQ4_NL: return iq4_nl_fast_dot;
     default: return kc.scalar;
     }
 }

@@ -94,7 +94,7 @@ export function defineLogitTests(models, engines) {
                     const s = compareModel(m, await reference, engines[engine].command);
                     rows[engine].push(formatRow(m.name, s));
                     m.weightTypes ??= await weightTypes(m.path);
-                    const t = thresholdsFor(m, await referenceCpuVariant());
+                    const t = thresholdsFor(m, await referenceCpuVariant(), engine);
                     assert.equal(s.nonFinite, 0, 'non-finite logits');
                     assert.ok(s.maxRel <= t.maxRel, `max diff / range ${s.maxRel} > ${t.maxRel} (${s.worst}) vs llama.cpp one token at a time`);
                     assert.equal(s.top1Miss, 0, 'top-1 disagreement where llama.cpp has a clear winner');

@@ -2,16 +2,16 @@
 // evaluating one token at a time (its decode path), from the measurements in
 // tests/parity/README.md.
 //
-// Attention, RoPE, SwiGLU, rms_norm and the one-token F32 / F16 / BF16 / Q4_1 / Q5_1 / k-quant
-// (Q2_K..Q6_K) / IQ4_XS dot products follow llama.cpp's x86 arithmetic (its AVX-512 builds with
-// AVX512_BF16) bit for bit: a file
-// made of those gives llama.cpp's logits exactly (0.0 over 320 positions, 2026-12-04). Bound
+// Attention, RoPE, SwiGLU, rms_norm and the one-token dot products of every matrix type follow
+// llama.cpp's x86 arithmetic (its AVX-512 builds with AVX512_BF16) bit for bit in the native
+// tool (since 2026-12-05; the SIMD128 web modules: all but the Q8_0-activation types and F32):
+// such a file gives llama.cpp's logits exactly (0.0 over 320 positions). Bound
 // there: issue 20's 1e-3, which the test cases meet at 0.0 (a change of arithmetic shows as a
 // flip of an f16 or int8 rounding far above 1e-3 within a few dozen positions, as the RoPE fix
 // of 2026-12-04 showed). Against another build (an AVX2-only machine's, whose dot products fold
 // other accumulators) 2e-3 for float weights (5e-3 BF16), 3e-2 for quantized ones. The other
-// kernels (Q8_0 and Q5_0, and Q4_0 / IQ4_NL in the SIMD128 build) still sum in another order:
-// ~1e-7 of the range, which flips int8 roundings of quantized activations within a few dozen
+// kernels (Q8_0, Q5_0, Q4_0 and IQ4_NL in the SIMD128 build) still sum in another order: ~1e-7
+// of the range, which flips int8 roundings of quantized activations within a few dozen
 // positions: bound 3e-2. Top-1 must agree except at near-ties (llama.cpp's top two
 // within twice the difference at that position). `variant`: referenceCpuVariant().
 //
@@ -24,18 +24,21 @@
 // batch path (BATCH_EXACT_TYPES), so our batch must give its batch logits bit for bit.
 // `batchWithinOwn`: against the builds we mirror, every file's batch (in that order) stays
 // within max(1e-3, llama.cpp's own batch-vs-decode difference); else batchMaxRel plus it.
-export function thresholdsFor(model, variant = MIRRORED_CPU_VARIANTS[0]) {
+// `engine`: 'native' (the native tool, scalar kernels) or 'wasm' (the SIMD128 web modules
+// through the CLI), whose exact one-token types are fewer (SIMD128_EXACT_DECODE_TYPES).
+export function thresholdsFor(model, variant = MIRRORED_CPU_VARIANTS[0], engine = 'native') {
     const name = model.name.replace(/\.gguf$/, '');
     const mirrored = MIRRORED_CPU_VARIANTS.includes(variant);
     const types = model.weightTypes;
     const batchExact = Boolean(types && mirrored && types.length && types.every((t) => BATCH_EXACT_TYPES.has(t)));
+    const exactDecode = engine === 'wasm' ? SIMD128_EXACT_DECODE_TYPES : EXACT_DECODE_TYPES;
     // Issue 20's batch bound against the builds we mirror: within 1e-3 of the range, or within
     // llama.cpp's own batch-vs-decode difference where that is larger.
-    return {...decodeThresholds(name, mirrored, types), batchExact, batchWithinOwn: mirrored};
+    return {...decodeThresholds(name, mirrored, types, exactDecode), batchExact, batchWithinOwn: mirrored};
 }
 
-function decodeThresholds(name, mirrored, types) {
-    if (types && mirrored && types.length && types.every((t) => EXACT_DECODE_TYPES.has(t)) && !types.every((t) => t === 'F16')) {
+function decodeThresholds(name, mirrored, types, exactDecode) {
+    if (types && mirrored && types.length && types.every((t) => exactDecode.has(t)) && !types.every((t) => t === 'F16')) {
         // Float weights re-quantize nothing, so a batch summed in another order stays ~1e-6 off.
         const batchMaxRel = types.every((t) => BATCH_AS_DECODE_TYPES.has(t) || FLOAT_TYPES.has(t)) ? 1e-3 : 3e-2;
         return {maxRel: 1e-3, batchMaxRel, minOverlap: 9, meanOverlap: 9.9};
@@ -43,14 +46,17 @@ function decodeThresholds(name, mirrored, types) {
     return {batchMaxRel: undefined, ...nameThresholds(name, mirrored)};
 }
 
-// Matrix types whose one-token matmul is llama.cpp's x86 arithmetic bit for bit (as of
-// 2026-12-05: F32 (native build; the wasm F32 kernel is plain: 4.2e-4 of the range on
-// gen-f32), F16, BF16, Q4_1 / Q5_1, the k-quants Q2_K..Q6_K with IQ4_XS, and Q4_0 / IQ4_NL
-// (its repacked GEMV's order: the native build and the relaxed-SIMD web modules; the SIMD128
-// modules, which the wasm cases here run, sum them per lane: none of those files is all Q4_0
-// or IQ4_NL), and those of them whose batch tiles use the same order.
-export const EXACT_DECODE_TYPES = new Set(['F32', 'F16', 'BF16', 'Q4_0', 'Q4_1', 'Q5_1', 'Q2_K', 'Q3_K', 'Q4_K', 'Q5_K', 'Q6_K',
-    'IQ4_NL', 'IQ4_XS']);
+// Matrix types whose one-token matmul is llama.cpp's x86 arithmetic bit for bit in the native
+// tool: every type since 2026-12-05 (F32, F16, BF16, Q4_1 / Q5_1, the k-quants Q2_K..Q6_K with
+// IQ4_XS; Q4_0 / IQ4_NL in its repacked GEMV's order, Q8_0 / Q5_0 in its vec_dot's lanes).
+// The relaxed-SIMD web modules give the same bits (the relaxed browser test checks them against
+// the native tool); the SIMD128 modules, which the wasm cases here run, sum the four Q8_0-
+// activation types per lane (their fused adds would be emulated in double) and F32 plainly
+// (4.2e-4 of the range on gen-f32).
+export const EXACT_DECODE_TYPES = new Set(['F32', 'F16', 'BF16', 'Q4_0', 'Q4_1', 'Q5_0', 'Q5_1', 'Q8_0', 'Q2_K', 'Q3_K', 'Q4_K',
+    'Q5_K', 'Q6_K', 'IQ4_NL', 'IQ4_XS']);
+const SIMD128_EXACT_DECODE_TYPES = new Set([...EXACT_DECODE_TYPES].filter((t) => !['F32', 'Q4_0', 'Q5_0', 'Q8_0', 'IQ4_NL'].includes(t)));
+// Those of them whose batch tiles use the same order.
 const BATCH_AS_DECODE_TYPES = new Set(['F16', 'BF16', 'Q4_1', 'Q5_1']);
 // Matrix types whose batch matmul follows llama.cpp's x86 batch path in BatchOrder::LlamaCpp
 // (2026-12-05: F16's tinyBLAS, Q4_1 / Q5_1 and Q3_K / Q5_K / Q6_K's per-token dot, Q4_K's
