@@ -83,8 +83,8 @@
  *   (tests/parity/README.md): the same greedy text as llama.cpp, perplexity equal to its
  *   figure. It costs prefill speed (bench/RESULTS.md). Generation (one token at a time) follows
  *   llama.cpp's decode order with either, except for Q4_0 / IQ4_NL / Q8_0 / Q5_0 matrices: those
- *   take it only with 'llama.cpp' and the relaxed-SIMD modules (Chromium, Firefox; up to a third
- *   of their decode speed in Firefox).
+ *   take it only with 'llama.cpp' (free to a third of their decode speed with relaxed SIMD,
+ *   more in WebKit, which has to emulate the fused multiply-adds).
  * @property {TemplateLimits} [templateLimits] Limits on rendering the model's chat template.
  * @property {boolean} [cache] Offline cache. Default true: completed downloads are stored
  *   (browser: Cache Storage, or IndexedDB where the browser has no origin private file system,

@@ -2,8 +2,8 @@
 // Q4_1, Q5_1 against Q8_1), the activations widened to int16 and f32 scales by matmul. Each
 // block is unpacked once per tile, widened to i16 and multiplied with i32x4.dot_i16x8_s for
 // every token. Q4_1 / Q5_1 follow their scalar twins' (llama.cpp's x86) lanes, rounding and
-// order, so they give the same bits; the Q8_0 types differ only in float summation order,
-// except for one token in the relaxed build (block32_decode_tile: the scalar twins' bits).
+// order, so they give the same bits; the Q8_0 types too in BatchOrder::LlamaCpp
+// (block32_llama_tile), and in BatchOrder::Fast differ only in float summation order.
 #if defined(__wasm_simd128__)
 #include "quant/blocks.h"
 #include "quant/fp16.h"
@@ -120,11 +120,10 @@ void block32_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_s
     for (int t = 0; t < NT; ++t) y[t * y_stride] = hsum_f32x4(acc[t]);
 }
 
-#if defined(__wasm_relaxed_simd__)
-// One token in llama.cpp's order in the relaxed build, where the fused multiply-adds it needs
-// are native (simd_fma.h). SIMD128 would have to emulate them in double, which cost these
-// kernels a quarter (Q4_0 / IQ4_NL) to two thirds (Q8_0 / Q5_0) of their decode speed
-// (tests/parity/README.md), so that build keeps block32_tile's lane sums.
+// llama.cpp's order (BatchOrder::LlamaCpp; the _fast kernels sum lanes), token by token. The
+// relaxed build has the fused multiply-adds it needs natively (simd_fma.h); SIMD128 emulates
+// them in double (fused_madd.h, EightLanes), which costs these kernels a quarter (Q4_0 /
+// IQ4_NL) to two thirds (Q8_0 / Q5_0) of their decode speed (tests/parity/README.md).
 //
 // Q4_0 / IQ4_NL, as the scalar twins (block32_chain_row: its repacked x86 GEMV): per
 // block, the exact integer total times dw * da, fused into the row's sum.
@@ -137,11 +136,9 @@ inline v128_t block_isum(const Block& wb, const WideQ8_0& a, const float* f16, f
         wasm_i32x4_add(wasm_i32x4_dot_i16x8(u.w1.lo, wasm_v128_load(a.qs + 16)), wasm_i32x4_dot_i16x8(u.w1.hi, wasm_v128_load(a.qs + 24))));
 }
 
-// Four blocks at a time: their totals in one i32x4 (one transposed reduction instead of four
-// horizontal ones), then the row's chain of four fused adds, block k in lane k (the running sum
-// broadcast to every lane before each step). |total| < 2^19 converts exactly.
+#if defined(__wasm_relaxed_simd__)
 template <typename Block>
-void block32_row_fused(int64_t n_cols, const void* w_row, const void* xq, float* y) {
+void block32_chain_row(int64_t n_cols, const void* w_row, const void* xq, float* y) {
     const auto* w = static_cast<const Block*>(w_row);
     const auto* act = static_cast<const WideQ8_0*>(xq);
     const float* f16 = fp16_table();
@@ -172,11 +169,29 @@ void block32_row_fused(int64_t n_cols, const void* w_row, const void* xq, float*
     }
     *y = wasm_f32x4_extract_lane(acc, 0);
 }
+#else
+// SIMD128: block by block, the fused add emulated in double (exact: |total| < 2^19 times a
+// product of two halves).
+template <typename Block>
+void block32_chain_row(int64_t n_cols, const void* w_row, const void* xq, float* y) {
+    const auto* w = static_cast<const Block*>(w_row);
+    const auto* act = static_cast<const WideQ8_0*>(xq);
+    const float* f16 = fp16_table();
+    float acc = 0.f;
+    const int64_t nb = n_cols / kQK;
+    for (int64_t i = 0; i < nb; ++i) {
+        float d;
+        const v128_t s = block_isum(w[i], act[i], f16, &d);
+        acc = fused_madd(static_cast<float>(hsum_i32x4(s)), d, acc);
+    }
+    *y = acc;
+}
+#endif
 
-// Q8_0 / Q5_0, one token, in the relaxed build: llama.cpp's order, as the scalar twins
-// (block32_lanes_row: ggml_vec_dot_q8_0_q8_0 / q5_0_q8_0's x86 lanes): lane k holds elements
-// 4k..4k+3 of each block as an integer, fused-multiply-added by dw * da, folded as
-// hsum_float_8.
+// Q8_0 / Q5_0, one token: llama.cpp's order, as the scalar twins (block32_lanes_row:
+// ggml_vec_dot_q8_0_q8_0 / q5_0_q8_0's x86 lanes): lane k holds elements 4k..4k+3 of each
+// block as an integer, fused-multiply-added by dw * da (EightLanes: native or in double),
+// folded as hsum_float_8.
 template <typename Block>
 void block32_lanes_row(int64_t n_cols, const void* w_row, const void* xq, float* y) {
     const auto* w = static_cast<const Block*>(w_row);
@@ -195,29 +210,24 @@ void block32_lanes_row(int64_t n_cols, const void* w_row, const void* xq, float*
     }
     *y = lanes.fold();
 }
-#endif
 
-// How a Q8_0-activation type sums one token in llama.cpp's x86 order: a chain of fused adds
-// per row (Q4_0 / IQ4_NL, its repacked GEMV) or eight fused lanes (Q8_0 / Q5_0, its vec_dot).
-// The relaxed build takes that order for one token (in BatchOrder::LlamaCpp: the _fast
-// kernels sum lanes, kernels.h); SIMD128 and every batch tile keep block32_tile's lane sums.
+// How a Q8_0-activation type sums in llama.cpp's x86 order (BatchOrder::LlamaCpp): a chain of
+// fused adds per row (Q4_0 / IQ4_NL, its repacked GEMV and GEMM) or eight fused lanes (Q8_0 /
+// Q5_0, its vec_dot, which its batches call per token). Every token of a tile on its own.
 enum class LlamaDecode { RowChain, Lanes };
 
 template <int NT, typename Block, LlamaDecode kOrder>
-void block32_decode_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
-#if defined(__wasm_relaxed_simd__)
-    if constexpr (NT == 1) {
-        if constexpr (kOrder == LlamaDecode::RowChain) block32_row_fused<Block>(n, w, x, y);
-        else block32_lanes_row<Block>(n, w, x, y);
-        return;
+void block32_llama_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
+    for (int t = 0; t < NT; ++t) {
+        const void* xt = static_cast<const uint8_t*>(x) + static_cast<size_t>(t) * xs;
+        if constexpr (kOrder == LlamaDecode::RowChain) block32_chain_row<Block>(n, w, xt, y + t * ys);
+        else block32_lanes_row<Block>(n, w, xt, y + t * ys);
     }
-#endif
-    block32_tile<NT, Block>(n, w, x, xs, y, ys);
 }
 
 template <int NT>
 void q4_0_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
-    block32_decode_tile<NT, BlockQ4_0, LlamaDecode::RowChain>(n, w, x, xs, y, ys);
+    block32_llama_tile<NT, BlockQ4_0, LlamaDecode::RowChain>(n, w, x, xs, y, ys);
 }
 template <int NT>
 void q4_1_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
@@ -225,7 +235,7 @@ void q4_1_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int
 }
 template <int NT>
 void q5_0_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
-    block32_decode_tile<NT, BlockQ5_0, LlamaDecode::Lanes>(n, w, x, xs, y, ys);
+    block32_llama_tile<NT, BlockQ5_0, LlamaDecode::Lanes>(n, w, x, xs, y, ys);
 }
 template <int NT>
 void q5_1_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
@@ -233,11 +243,11 @@ void q5_1_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int
 }
 template <int NT>
 void q8_0_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
-    block32_decode_tile<NT, BlockQ8_0, LlamaDecode::Lanes>(n, w, x, xs, y, ys);
+    block32_llama_tile<NT, BlockQ8_0, LlamaDecode::Lanes>(n, w, x, xs, y, ys);
 }
 template <int NT>
 void iq4_nl_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
-    block32_decode_tile<NT, BlockIQ4_NL, LlamaDecode::RowChain>(n, w, x, xs, y, ys);
+    block32_llama_tile<NT, BlockIQ4_NL, LlamaDecode::RowChain>(n, w, x, xs, y, ys);
 }
 
 }  // namespace

@@ -21,10 +21,11 @@
 // (quant.h) keeps one total per super-block in the k-quant and IQ4_XS batch tiles instead, and
 // F16's one-token order (the _fast kernels below), and sums the Q8_0-activation types (Q4_0,
 // IQ4_NL, Q8_0, Q5_0) per block in f32 even for one token: llama.cpp's order for them (a fused
-// chain per row for Q4_0 / IQ4_NL, eight fused lanes for Q8_0 / Q5_0) is native only in the
-// scalar kernels and the relaxed build (fused multiply-adds, simd_fma.h), and cost 7% (Q4_0)
-// to 30% (Q8_0) of their decode in Firefox; the SIMD128 build sums them per lane in both
-// orders (emulated fused adds cost a quarter to two thirds of their speed). Q2_K's batch tiles keep one total per
+// chain per row for Q4_0 / IQ4_NL, eight fused lanes for Q8_0 / Q5_0, token by token in a
+// batch as its repacked GEMM and per-token vec_dot give it) costs 0-6% of their
+// decode in Chromium with the relaxed build's native fused adds (simd_fma.h), but 7% (Q4_0) to
+// a third (Q8_0) in Firefox, and in SIMD128, which emulates the fused adds in double, a quarter
+// to two thirds. Q2_K's batch tiles keep one total per
 // super-block, and the scalar F32 kernel's a plain sum (its one-token order's fused adds are
 // emulated in double; the SIMD128 one is plain, dot_simd128_float.cpp says why); BF16 sums
 // every tile in its one-token order (plain adds).

@@ -3,7 +3,7 @@
 // matmul orders) so that the logits of a prompt equal llama.cpp's bit for bit on the weight types
 // it covers, at a cost in prefill speed (bench/RESULTS.md). One token at a time (generation) is
 // llama.cpp's order either way, except for Q4_0 / IQ4_NL / Q8_0 / Q5_0 matrices, which follow it
-// only in 'llama.cpp' and only with the relaxed-SIMD modules (Chromium, Firefox).
+// only in 'llama.cpp' (its fused multiply-adds cost their decode speed, most without relaxed SIMD).
 import { loadChoice } from './load-choice.js';
 
 /** @typedef {'fast' | 'llama.cpp'} BatchOrder */

@@ -9,10 +9,10 @@
 // (fused multiply-adds: relaxed_madd in the relaxed build, emulated in double in SIMD128). The
 // models cover every kernel the relaxed build replaces: tiny-py-Q4_K_M (Q4_K + Q6_K) and
 // tiny-py-IQ4_XS (both from ../shared, quantized by llama.cpp) and a writer-generated all-Q5_K
-// model. Q4_0, IQ4_NL, Q8_0 and Q5_0 decode in llama.cpp's order only in the relaxed build with
-// batchOrder 'llama.cpp' (fused multiply-adds per block; SIMD128 sums per lane): there a token
-// at a time must give the native tool's logits (same order) bit for bit (the parity suite
-// checks those against llama.cpp's). Then 'auto'
+// model. Q4_0, IQ4_NL, Q8_0 and Q5_0 follow llama.cpp's order with batchOrder 'llama.cpp'
+// (fused multiply-adds per block, native in the relaxed build): there a token at a time and a
+// batch must give the native tool's logits (same order) bit for bit (the parity suite checks
+// those against llama.cpp's). Then 'auto'
 // must pick the relaxed build,
 // and a deployment whose relaxed files answer 404 must fall back to SIMD128 with the reason.
 import { after, before, describe, test } from 'node:test';
@@ -132,17 +132,19 @@ ${IMPORT_MAP}
     };
   };
 
-  // The relaxed build's logits for the prompt's first nTokens, one token at a time in the
-  // llama.cpp order, as a SHA-256 of their bytes (the vectors stay in the page).
-  window.decodeDigest = async (url, build, prompt, nTokens) => {
+  // The relaxed build's logits for the prompt's first nTokens in the llama.cpp order, one token
+  // at a time and as one batch, each as a SHA-256 of their bytes (the vectors stay in the page).
+  window.llamaOrderDigests = async (url, build, prompt, nTokens) => {
     const llm = await load(url, { simd: 'relaxed', build, batchOrder: 'llama.cpp' });
     const tokens = (await llm.tokenize(prompt)).slice(0, nTokens);
-    const out = await llm.evalLogits(tokens, { batchSize: 1 });
+    const decode = await llm.evalLogits(tokens, { batchSize: 1 });
+    const batch = await llm.evalLogits(tokens);
     const { simd, tensorTypes } = llm.info;
     await llm.unload();
-    const bytes = new Uint8Array(out.logits.buffer, out.logits.byteOffset, out.logits.byteLength);
-    const digest = [...new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))].map((b) => b.toString(16).padStart(2, '0')).join('');
-    return { tokens, nVocab: out.nVocab, simd, tensorTypes, digest, sane: sane(out.logits, out.nVocab) };
+    const digest = async (v) => [...new Uint8Array(await crypto.subtle.digest('SHA-256', new Uint8Array(v.buffer, v.byteOffset, v.byteLength)))]
+      .map((b) => b.toString(16).padStart(2, '0')).join('');
+    return { tokens, nVocab: decode.nVocab, simd, tensorTypes, decode: await digest(decode.logits), batch: await digest(batch.logits),
+      sane: sane(decode.logits, decode.nVocab) && sane(batch.logits, batch.nVocab) };
   };
 
   // What 'auto' and 'relaxed' give on this page.
@@ -278,20 +280,23 @@ for (const engine of ENGINES) {
       native = null;
     }
     for (const type of ['q4_0', 'iq4_nl', 'q8_0', 'q5_0']) {
-      test(`${type}, one token at a time: the relaxed build gives the native tool's logits (llama.cpp's order) bit for bit`,
+      test(`${type}, one token at a time and as a batch: the relaxed build gives the native tool's logits (llama.cpp's order) bit for bit`,
         { skip: native ? false : 'the native tool smollm_native is not built (cmake --build build)' }, async (t) => {
           if (!support.supported) {
             t.skip(`${engine.name} has no usable relaxed SIMD (${support.reason})`);
             return;
           }
-          const r = await browser.evaluate(([u, p, n]) => window.decodeDigest(u, 'multi-thread', p, n),
+          const r = await browser.evaluate(([u, p, n]) => window.llamaOrderDigests(u, 'multi-thread', p, n),
             [`${server.url}/${type}.gguf`, PROMPT, N_TOKENS]);
           assert.equal(r.simd, 'relaxed');
           assert.ok(r.tensorTypes[type.toUpperCase()] > 0, `the model has no ${type} tensor: ${JSON.stringify(r.tensorTypes)}`);
           assert.ok(r.sane, 'logits are not finite or a row is flat');
-          const theirs = ourLogits(models[`/${type}.gguf`], r.tokens, r.nVocab, ['--batch-size', '1']);
-          const digest = createHash('sha256').update(new Uint8Array(theirs.buffer, theirs.byteOffset, theirs.byteLength)).digest('hex');
-          assert.equal(r.digest, digest, `${engine.name}: the relaxed build's ${r.tokens.length} x ${r.nVocab} logits differ from the native tool's`);
+          const digest = (v) => createHash('sha256').update(new Uint8Array(v.buffer, v.byteOffset, v.byteLength)).digest('hex');
+          const path = models[`/${type}.gguf`];
+          assert.equal(r.decode, digest(ourLogits(path, r.tokens, r.nVocab, ['--batch-size', '1'])),
+            `${engine.name}: the relaxed build's ${r.tokens.length} x ${r.nVocab} logits one token at a time differ from the native tool's`);
+          assert.equal(r.batch, digest(ourLogits(path, r.tokens, r.nVocab)),
+            `${engine.name}: the relaxed build's ${r.tokens.length} x ${r.nVocab} logits as one batch differ from the native tool's`);
         });
     }
 
