@@ -127,16 +127,26 @@ void block32_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_s
 //
 // Q4_0 / IQ4_NL, as the scalar twins (block32_chain_row: its repacked x86 GEMV): per
 // block, the exact integer total times dw * da, fused into the row's sum.
-template <typename Block>
-inline v128_t block_isum(const Block& wb, const WideQ8_0& a, const float* f16, float* d) {
-    const Unpacked32 u = unpack(wb, f16);
-    *d = u.d * a.d;   // exact in f32: two halves
+// An unpacked block's products with an activation block: four i32 lanes whose sum is the
+// block's total.
+inline v128_t isum_of(const Unpacked32& u, const WideQ8_0& a) {
     return wasm_i32x4_add(
         wasm_i32x4_add(wasm_i32x4_dot_i16x8(u.w0.lo, wasm_v128_load(a.qs)), wasm_i32x4_dot_i16x8(u.w0.hi, wasm_v128_load(a.qs + 8))),
         wasm_i32x4_add(wasm_i32x4_dot_i16x8(u.w1.lo, wasm_v128_load(a.qs + 16)), wasm_i32x4_dot_i16x8(u.w1.hi, wasm_v128_load(a.qs + 24))));
 }
 
+
 #if defined(__wasm_relaxed_simd__)
+// Four i32x4 to one: lane k holds the sum of s[k]'s lanes (exact integers).
+inline v128_t transposed_sums(const v128_t* s) {
+    const v128_t s01 = wasm_i32x4_add(wasm_i32x4_shuffle(s[0], s[1], 0, 4, 1, 5), wasm_i32x4_shuffle(s[0], s[1], 2, 6, 3, 7));
+    const v128_t s23 = wasm_i32x4_add(wasm_i32x4_shuffle(s[2], s[3], 0, 4, 1, 5), wasm_i32x4_shuffle(s[2], s[3], 2, 6, 3, 7));
+    return wasm_i32x4_add(wasm_i32x4_shuffle(s01, s23, 0, 1, 4, 5), wasm_i32x4_shuffle(s01, s23, 2, 3, 6, 7));
+}
+
+// One token: four blocks at a time, their totals in one i32x4 (one transposed reduction instead
+// of four horizontal ones), then the row's chain of four fused adds, block k in lane k (the
+// running sum broadcast to every lane before each step). |total| < 2^19 converts exactly.
 template <typename Block>
 void block32_chain_row(int64_t n_cols, const void* w_row, const void* xq, float* y) {
     const auto* w = static_cast<const Block*>(w_row);
@@ -146,13 +156,16 @@ void block32_chain_row(int64_t n_cols, const void* w_row, const void* xq, float*
     const int64_t nb = n_cols / kQK;
     int64_t i = 0;
     for (; i + 4 <= nb; i += 4) {
+        v128_t s[4];
         float d[4];
-        const v128_t s0 = block_isum(w[i], act[i], f16, &d[0]), s1 = block_isum(w[i + 1], act[i + 1], f16, &d[1]);
-        const v128_t s2 = block_isum(w[i + 2], act[i + 2], f16, &d[2]), s3 = block_isum(w[i + 3], act[i + 3], f16, &d[3]);
-        const v128_t s01 = wasm_i32x4_add(wasm_i32x4_shuffle(s0, s1, 0, 4, 1, 5), wasm_i32x4_shuffle(s0, s1, 2, 6, 3, 7));
-        const v128_t s23 = wasm_i32x4_add(wasm_i32x4_shuffle(s2, s3, 0, 4, 1, 5), wasm_i32x4_shuffle(s2, s3, 2, 6, 3, 7));
-        const v128_t t = wasm_f32x4_convert_i32x4(
-            wasm_i32x4_add(wasm_i32x4_shuffle(s01, s23, 0, 1, 4, 5), wasm_i32x4_shuffle(s01, s23, 2, 3, 6, 7)));
+        // Unrolled by hand: rolled, the four sums go through memory (half the speed).
+#pragma clang loop unroll(full)
+        for (int k = 0; k < 4; ++k) {
+            const Unpacked32 u = unpack(w[i + k], f16);
+            s[k] = isum_of(u, act[i + k]);
+            d[k] = u.d * act[i + k].d;   // exact in f32: two halves
+        }
+        const v128_t t = wasm_f32x4_convert_i32x4(transposed_sums(s));
         const v128_t dd = wasm_f32x4_make(d[0], d[1], d[2], d[3]);
         acc = fmadd_f32x4(t, dd, acc);
         acc = fmadd_f32x4(t, dd, wasm_i32x4_shuffle(acc, acc, 0, 0, 0, 0));
@@ -161,54 +174,74 @@ void block32_chain_row(int64_t n_cols, const void* w_row, const void* xq, float*
         acc = wasm_i32x4_shuffle(acc, acc, 3, 3, 3, 3);
     }
     for (; i < nb; ++i) {
-        float d;
-        v128_t s = block_isum(w[i], act[i], f16, &d);
-        s = wasm_i32x4_add(s, wasm_i32x4_shuffle(s, s, 2, 3, 0, 1));
-        s = wasm_i32x4_add(s, wasm_i32x4_shuffle(s, s, 1, 0, 3, 2));
-        acc = fmadd_f32x4(wasm_f32x4_convert_i32x4(s), wasm_f32x4_splat(d), acc);
+        const Unpacked32 u = unpack(w[i], f16);
+        const v128_t s = wasm_i32x4_splat(hsum_i32x4(isum_of(u, act[i])));
+        acc = fmadd_f32x4(wasm_f32x4_convert_i32x4(s), wasm_f32x4_splat(u.d * act[i].d), acc);
     }
     *y = wasm_f32x4_extract_lane(acc, 0);
 }
-#else
-// SIMD128: block by block, the fused add emulated in double (exact: |total| < 2^19 times a
-// product of two halves).
-template <typename Block>
-void block32_chain_row(int64_t n_cols, const void* w_row, const void* xq, float* y) {
-    const auto* w = static_cast<const Block*>(w_row);
-    const auto* act = static_cast<const WideQ8_0*>(xq);
-    const float* f16 = fp16_table();
-    float acc = 0.f;
-    const int64_t nb = n_cols / kQK;
-    for (int64_t i = 0; i < nb; ++i) {
-        float d;
-        const v128_t s = block_isum(w[i], act[i], f16, &d);
-        acc = fused_madd(static_cast<float>(hsum_i32x4(s)), d, acc);
-    }
-    *y = acc;
-}
 #endif
 
-// Q8_0 / Q5_0, one token: llama.cpp's order, as the scalar twins (block32_lanes_row:
+// A tile of NT tokens (SIMD128: one token too): each block unpacked once, each token's chain on
+// its own (relaxed: the tile's totals in one i32x4, token t in lane t, one fused add for all).
+template <int NT, typename Block>
+void block32_chain_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
+    const auto* w = static_cast<const Block*>(w_row);
+    const ActivationTile<WideQ8_0, NT> act(xq, xq_stride);
+    const float* f16 = fp16_table();
+    const int64_t nb = n_cols / kQK;
+#if defined(__wasm_relaxed_simd__)
+    static_assert(NT <= 4);
+    v128_t acc = wasm_f32x4_splat(0.f);   // lane t: token t's sum
+    for (int64_t i = 0; i < nb; ++i) {
+        const Unpacked32 u = unpack(w[i], f16);
+        v128_t s[4] = {wasm_i32x4_splat(0), wasm_i32x4_splat(0), wasm_i32x4_splat(0), wasm_i32x4_splat(0)};
+        float d[4] = {0.f, 0.f, 0.f, 0.f};
+#pragma clang loop unroll(full)
+        for (int t = 0; t < NT; ++t) {
+            s[t] = isum_of(u, act.row[t][i]);
+            d[t] = u.d * act.row[t][i].d;
+        }
+        acc = fmadd_f32x4(wasm_f32x4_convert_i32x4(transposed_sums(s)), wasm_f32x4_make(d[0], d[1], d[2], d[3]), acc);
+    }
+    float out[4];
+    wasm_v128_store(out, acc);
+    for (int t = 0; t < NT; ++t) y[t * y_stride] = out[t];
+#else
+    // The fused add in double (exact: |total| < 2^19 times a product of two halves).
+    float acc[NT] = {};
+    for (int64_t i = 0; i < nb; ++i) {
+        const Unpacked32 u = unpack(w[i], f16);
+        for (int t = 0; t < NT; ++t)
+            acc[t] = fused_madd(static_cast<float>(hsum_i32x4(isum_of(u, act.row[t][i]))), u.d * act.row[t][i].d, acc[t]);
+    }
+    for (int t = 0; t < NT; ++t) y[t * y_stride] = acc[t];
+#endif
+}
+
+// Q8_0 / Q5_0: llama.cpp's order, as the scalar twins (block32_lanes_row:
 // ggml_vec_dot_q8_0_q8_0 / q5_0_q8_0's x86 lanes): lane k holds elements 4k..4k+3 of each
 // block as an integer, fused-multiply-added by dw * da (EightLanes: native or in double),
-// folded as hsum_float_8.
-template <typename Block>
-void block32_lanes_row(int64_t n_cols, const void* w_row, const void* xq, float* y) {
+// folded as hsum_float_8; each token of the tile on its own, each block unpacked once.
+template <int NT, typename Block>
+void block32_lanes_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_stride, float* y, int64_t y_stride) {
     const auto* w = static_cast<const Block*>(w_row);
-    const auto* act = static_cast<const WideQ8_0*>(xq);
+    const ActivationTile<WideQ8_0, NT> act(xq, xq_stride);
     const float* f16 = fp16_table();
-    EightLanes lanes;
+    EightLanes lanes[NT];
     const int64_t nb = n_cols / kQK;
     for (int64_t i = 0; i < nb; ++i) {
         const Unpacked32 u = unpack(w[i], f16);
-        const WideQ8_0& a = act[i];
-        // Even-then-odd halves (kernels.h): lane m of the two dots' sum is elements 4m..4m+3.
-        // d is a product of two halves and |lane| < 2^17.
-        lanes.add_small(u.d * a.d,
-                        wasm_i32x4_add(wasm_i32x4_dot_i16x8(u.w0.lo, wasm_v128_load(a.qs)), wasm_i32x4_dot_i16x8(u.w0.hi, wasm_v128_load(a.qs + 8))),
-                        wasm_i32x4_add(wasm_i32x4_dot_i16x8(u.w1.lo, wasm_v128_load(a.qs + 16)), wasm_i32x4_dot_i16x8(u.w1.hi, wasm_v128_load(a.qs + 24))));
+        for (int t = 0; t < NT; ++t) {
+            const WideQ8_0& a = act.row[t][i];
+            // Even-then-odd halves (kernels.h): lane m of the two dots' sum is elements 4m..4m+3.
+            // d is a product of two halves and |lane| < 2^17.
+            lanes[t].add_small(u.d * a.d,
+                               wasm_i32x4_add(wasm_i32x4_dot_i16x8(u.w0.lo, wasm_v128_load(a.qs)), wasm_i32x4_dot_i16x8(u.w0.hi, wasm_v128_load(a.qs + 8))),
+                               wasm_i32x4_add(wasm_i32x4_dot_i16x8(u.w1.lo, wasm_v128_load(a.qs + 16)), wasm_i32x4_dot_i16x8(u.w1.hi, wasm_v128_load(a.qs + 24))));
+        }
     }
-    *y = lanes.fold();
+    for (int t = 0; t < NT; ++t) y[t * y_stride] = lanes[t].fold();
 }
 
 // How a Q8_0-activation type sums in llama.cpp's x86 order (BatchOrder::LlamaCpp): a chain of
@@ -218,10 +251,16 @@ enum class LlamaDecode { RowChain, Lanes };
 
 template <int NT, typename Block, LlamaDecode kOrder>
 void block32_llama_tile(int64_t n, const void* w, const void* x, size_t xs, float* y, int64_t ys) {
-    for (int t = 0; t < NT; ++t) {
-        const void* xt = static_cast<const uint8_t*>(x) + static_cast<size_t>(t) * xs;
-        if constexpr (kOrder == LlamaDecode::RowChain) block32_chain_row<Block>(n, w, xt, y + t * ys);
-        else block32_lanes_row<Block>(n, w, xt, y + t * ys);
+    if constexpr (kOrder == LlamaDecode::Lanes) {
+        block32_lanes_tile<NT, Block>(n, w, x, xs, y, ys);
+    } else {
+#if defined(__wasm_relaxed_simd__)
+        if constexpr (NT == 1) {
+            block32_chain_row<Block>(n, w, x, y);
+            return;
+        }
+#endif
+        block32_chain_tile<NT, Block>(n, w, x, xs, y, ys);
     }
 }
 
