@@ -25,9 +25,9 @@ inline void for_each_token(const void* xq, size_t xq_stride, int n_tok, float* y
 
 inline int q5_bit(uint32_t qh, int j) { return static_cast<int>((qh >> j) & 1u) << 4; }
 
-
-// The four types against Q8_0 activations: each block's 32 signed levels, then one of three
-// float orders over the exact integer products.
+// The 32-element types: each block's 32 levels (signed for the types against Q8_0 activations,
+// unsigned with a min for Q4_1 / Q5_1), then one of the float orders below over the exact
+// integer products.
 inline void levels(const BlockQ4_0& b, int32_t* q) {
     for (int j = 0; j < kQK / 2; ++j) {
         q[j] = (b.qs[j] & 0xf) - 8;
@@ -51,6 +51,20 @@ inline void levels(const BlockQ5_0& b, int32_t* q) {
 inline void levels(const BlockQ8_0& b, int32_t* q) {
     for (int j = 0; j < kQK; ++j) q[j] = b.qs[j];
 }
+inline void levels(const BlockQ4_1& b, int32_t* q) {
+    for (int j = 0; j < kQK / 2; ++j) {
+        q[j] = b.qs[j] & 0xf;
+        q[j + kQK / 2] = b.qs[j] >> 4;
+    }
+}
+inline void levels(const BlockQ5_1& b, int32_t* q) {
+    uint32_t qh;
+    std::memcpy(&qh, b.qh, sizeof qh);
+    for (int j = 0; j < kQK / 2; ++j) {
+        q[j] = (b.qs[j] & 0xf) | q5_bit(qh, j);
+        q[j + kQK / 2] = (b.qs[j] >> 4) | q5_bit(qh, j + 16);
+    }
+}
 
 template <typename WBlock>
 int32_t block_isum(const WBlock& w, const BlockQ8_0& a) {
@@ -59,6 +73,17 @@ int32_t block_isum(const WBlock& w, const BlockQ8_0& a) {
     int32_t isum = 0;
     for (int j = 0; j < kQK; ++j) isum += q[j] * a.qs[j];
     return isum;
+}
+
+// A block's products in llama.cpp's eight x86 lanes: lane k sums elements 4k..4k+3.
+template <typename WBlock>
+void block_lanes(const WBlock& w, const int8_t* a_qs, int32_t* lane) {
+    int32_t q[kQK];
+    levels(w, q);
+    for (int k = 0; k < 8; ++k) {
+        lane[k] = 0;
+        for (int e = 4 * k; e < 4 * k + 4; ++e) lane[k] += q[e] * a_qs[e];
+    }
 }
 
 // BatchOrder::Fast: each block's total times dw * da, added in f32.
@@ -82,71 +107,35 @@ float block32_chain_row(const WBlock* w, const BlockQ8_0* a, int64_t nb) {
 }
 
 // Q8_0 / Q5_0 in the order of llama.cpp's x86 ggml_vec_dot_q8_0_q8_0 / q5_0_q8_0 (not repacked
-// there; its batches call it per token): q8_1_lanes_row's eight fused lanes without the mins
-// (lanes below 2^17: exact operands).
+// there; its batches call it per token): each block's eight lanes scaled by dw * da (exact: two
+// halves) and accumulated with a fused multiply-add (lanes below 2^17: exact operands), folded
+// as hsum_float_8.
 template <typename WBlock>
 float block32_lanes_row(const WBlock* w, const BlockQ8_0* a, int64_t nb) {
     kquant_order::EightLanes lanes;
     for (int64_t i = 0; i < nb; ++i) {
-        int32_t q[kQK];
-        levels(w[i], q);
         int32_t lane[8];
-        for (int k = 0; k < 8; ++k) {
-            lane[k] = 0;
-            for (int e = 4 * k; e < 4 * k + 4; ++e) lane[k] += q[e] * a[i].qs[e];
-        }
+        block_lanes(w[i], a[i].qs, lane);
         lanes.add(fp16_to_fp32(w[i].d) * fp16_to_fp32(a[i].d), lane);
     }
     return lanes.fold();
 }
 
 // Q4_1 / Q5_1 against Q8_1, in the float order of llama.cpp's x86 ggml_vec_dot_q4_1_q8_1 /
-// q5_1_q8_1 (the SIMD128 twins give the same bits): eight lanes, lane k summing elements
-// 4k..4k+3 of each block as an integer, scaled by dw * da (exact: two halves) and accumulated
-// with a fused multiply-add (exact operands: see fused_madd.h); the lanes folded as
-// hsum_float_8 does; then the block mins times the activation sums s (exact products of
-// halves), summed in order.
-template <typename WBlock, typename Levels>
-float q8_1_lanes_row(const WBlock* w, const BlockQ8_1* a, int64_t nb, Levels levels) {
-    float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+// q5_1_q8_1 (the SIMD128 twins give the same bits): block32_lanes_row's lanes, then the block
+// mins times the activation sums s (exact products of halves), summed in order.
+template <typename WBlock>
+float q8_1_lanes_row(const WBlock* w, const BlockQ8_1* a, int64_t nb) {
+    kquant_order::EightLanes lanes;
     float mins = 0;
     for (int64_t i = 0; i < nb; ++i) {
-        int32_t q[kQK];
-        levels(w[i], q);
-        const float d = fp16_to_fp32(w[i].d) * fp16_to_fp32(a[i].d);
+        int32_t lane[8];
+        block_lanes(w[i], a[i].qs, lane);
         mins += fp16_to_fp32(w[i].m) * fp16_to_fp32(a[i].s);
-        for (int k = 0; k < 8; ++k) {
-            int32_t lane = 0;
-            for (int e = 4 * k; e < 4 * k + 4; ++e) lane += q[e] * a[i].qs[e];
-            acc[k] = fused_madd(d, static_cast<float>(lane), acc[k]);
-        }
+        lanes.add(fp16_to_fp32(w[i].d) * fp16_to_fp32(a[i].d), lane);
     }
-    return (((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]))) + mins;
+    return lanes.fold() + mins;
 }
-
-
-float q4_1_row(const BlockQ4_1* w, const BlockQ8_1* a, int64_t nb) {
-    return q8_1_lanes_row(w, a, nb, [](const BlockQ4_1& b, int32_t* q) {
-        for (int j = 0; j < kQK / 2; ++j) {
-            q[j] = b.qs[j] & 0xf;
-            q[j + kQK / 2] = b.qs[j] >> 4;
-        }
-    });
-}
-
-
-float q5_1_row(const BlockQ5_1* w, const BlockQ8_1* a, int64_t nb) {
-    return q8_1_lanes_row(w, a, nb, [](const BlockQ5_1& b, int32_t* q) {
-        uint32_t qh;
-        std::memcpy(&qh, b.qh, sizeof qh);
-        for (int j = 0; j < kQK / 2; ++j) {
-            q[j] = (b.qs[j] & 0xf) | q5_bit(qh, j);
-            q[j + kQK / 2] = (b.qs[j] >> 4) | q5_bit(qh, j + 16);
-        }
-    });
-}
-
-
 
 // One super-block's exact integers, in llama.cpp's eight x86 lanes (quant/kquant_order.h),
 // and for Q2_K / Q4_K / Q5_K the mins times the Q8_K sums.
@@ -380,9 +369,9 @@ void bf16_dot(int64_t n_cols, const void* w_row, const void* xq, size_t xq_strid
     }
 
 SMOLLM_SCALAR_BLOCK_KERNEL(q4_0, block32_chain_row, BlockQ4_0, BlockQ8_0, kQK)
-SMOLLM_SCALAR_BLOCK_KERNEL(q4_1, q4_1_row, BlockQ4_1, BlockQ8_1, kQK)
+SMOLLM_SCALAR_BLOCK_KERNEL(q4_1, q8_1_lanes_row, BlockQ4_1, BlockQ8_1, kQK)
 SMOLLM_SCALAR_BLOCK_KERNEL(q5_0, block32_lanes_row, BlockQ5_0, BlockQ8_0, kQK)
-SMOLLM_SCALAR_BLOCK_KERNEL(q5_1, q5_1_row, BlockQ5_1, BlockQ8_1, kQK)
+SMOLLM_SCALAR_BLOCK_KERNEL(q5_1, q8_1_lanes_row, BlockQ5_1, BlockQ8_1, kQK)
 SMOLLM_SCALAR_BLOCK_KERNEL(q8_0, block32_lanes_row, BlockQ8_0, BlockQ8_0, kQK)
 SMOLLM_SCALAR_BLOCK_KERNEL(iq4_nl, block32_chain_row, BlockIQ4_NL, BlockQ8_0, kQK)
 // BatchOrder::Fast: the same four types summed in f32 per block (kernels.h).

@@ -94,6 +94,23 @@ void q8_1_lanes_tile(int64_t n_cols, const void* w_row, const void* xq, size_t x
     for (int t = 0; t < NT; ++t) y[t * y_stride] = lanes[t].fold() + mins[t];
 }
 
+// An unpacked block's products with an activation block as two i32x4, elements 0..15 and
+// 16..31. For Q8_0 / Q5_0, whose halves are laid out even-then-odd (WideQ8_0 in kernels.h),
+// lane m of each is the sum of its elements 4m..4m+3: llama.cpp's x86 lanes.
+struct HalfSums {
+    v128_t lo, hi;
+};
+inline HalfSums half_sums(const Unpacked32& u, const WideQ8_0& a) {
+    return {wasm_i32x4_add(wasm_i32x4_dot_i16x8(u.w0.lo, wasm_v128_load(a.qs)), wasm_i32x4_dot_i16x8(u.w0.hi, wasm_v128_load(a.qs + 8))),
+            wasm_i32x4_add(wasm_i32x4_dot_i16x8(u.w1.lo, wasm_v128_load(a.qs + 16)), wasm_i32x4_dot_i16x8(u.w1.hi, wasm_v128_load(a.qs + 24)))};
+}
+
+// The same as four i32 lanes whose sum is the block's total.
+inline v128_t isum_of(const Unpacked32& u, const WideQ8_0& a) {
+    const HalfSums h = half_sums(u, a);
+    return wasm_i32x4_add(h.lo, h.hi);
+}
+
 // The Q8_0 types: the block's scales applied to the i32 lanes in float, lane by lane, so
 // results differ from the scalar twin only in float summation order.
 template <int NT, typename Block>
@@ -108,13 +125,7 @@ void block32_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_s
         const Unpacked32 u = unpack(w[i], f16);
         for (int t = 0; t < NT; ++t) {
             const WideQ8_0& a = act.row[t][i];
-            const v128_t a0 = wasm_v128_load(a.qs), a1 = wasm_v128_load(a.qs + 8);
-            const v128_t a2 = wasm_v128_load(a.qs + 16), a3 = wasm_v128_load(a.qs + 24);
-            const v128_t isum = wasm_i32x4_add(
-                wasm_i32x4_add(wasm_i32x4_dot_i16x8(u.w0.lo, a0), wasm_i32x4_dot_i16x8(u.w0.hi, a1)),
-                wasm_i32x4_add(wasm_i32x4_dot_i16x8(u.w1.lo, a2), wasm_i32x4_dot_i16x8(u.w1.hi, a3)));
-            const float da = a.d;
-            acc[t] = wasm_f32x4_add(acc[t], wasm_f32x4_mul(wasm_f32x4_convert_i32x4(isum), wasm_f32x4_splat(u.d * da)));
+            acc[t] = wasm_f32x4_add(acc[t], wasm_f32x4_mul(wasm_f32x4_convert_i32x4(isum_of(u, a)), wasm_f32x4_splat(u.d * a.d)));
         }
     }
     for (int t = 0; t < NT; ++t) y[t * y_stride] = hsum_f32x4(acc[t]);
@@ -127,15 +138,6 @@ void block32_tile(int64_t n_cols, const void* w_row, const void* xq, size_t xq_s
 //
 // Q4_0 / IQ4_NL, as the scalar twins (block32_chain_row: its repacked x86 GEMV): per
 // block, the exact integer total times dw * da, fused into the row's sum.
-// An unpacked block's products with an activation block: four i32 lanes whose sum is the
-// block's total.
-inline v128_t isum_of(const Unpacked32& u, const WideQ8_0& a) {
-    return wasm_i32x4_add(
-        wasm_i32x4_add(wasm_i32x4_dot_i16x8(u.w0.lo, wasm_v128_load(a.qs)), wasm_i32x4_dot_i16x8(u.w0.hi, wasm_v128_load(a.qs + 8))),
-        wasm_i32x4_add(wasm_i32x4_dot_i16x8(u.w1.lo, wasm_v128_load(a.qs + 16)), wasm_i32x4_dot_i16x8(u.w1.hi, wasm_v128_load(a.qs + 24))));
-}
-
-
 #if defined(__wasm_relaxed_simd__)
 // Four i32x4 to one: lane k holds the sum of s[k]'s lanes (exact integers).
 inline v128_t transposed_sums(const v128_t* s) {
@@ -234,11 +236,9 @@ void block32_lanes_tile(int64_t n_cols, const void* w_row, const void* xq, size_
         const Unpacked32 u = unpack(w[i], f16);
         for (int t = 0; t < NT; ++t) {
             const WideQ8_0& a = act.row[t][i];
-            // Even-then-odd halves (kernels.h): lane m of the two dots' sum is elements 4m..4m+3.
             // d is a product of two halves and |lane| < 2^17.
-            lanes[t].add_small(u.d * a.d,
-                               wasm_i32x4_add(wasm_i32x4_dot_i16x8(u.w0.lo, wasm_v128_load(a.qs)), wasm_i32x4_dot_i16x8(u.w0.hi, wasm_v128_load(a.qs + 8))),
-                               wasm_i32x4_add(wasm_i32x4_dot_i16x8(u.w1.lo, wasm_v128_load(a.qs + 16)), wasm_i32x4_dot_i16x8(u.w1.hi, wasm_v128_load(a.qs + 24))));
+            const HalfSums h = half_sums(u, a);
+            lanes[t].add_small(u.d * a.d, h.lo, h.hi);
         }
     }
     for (int t = 0; t < NT; ++t) y[t * y_stride] = lanes[t].fold();
